@@ -1,0 +1,35 @@
+# eventyard: `make run` starts the server, `make test` runs the whole suite on both backends.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 4566
+STORE  ?= sqlite:///./.eventyard/yard.db
+
+.PHONY: run test install install-dev postgres bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+
+run: install
+	$(BIN)/eventyard serve --host $(HOST) --port $(PORT) --store $(STORE)
+
+# PostgreSQL server binaries (Debian's `postgresql`); the suite starts a throwaway cluster itself.
+postgres:
+	@scripts/pg-cluster ensure
+
+test: install-dev postgres
+	$(BIN)/python -m pytest
+
+bench: install-dev
+	$(BIN)/python -m benchmarks.run eventbus-read
+
+clean:
+	rm -rf $(VENV) .eventyard .pytest_cache .hypothesis

@@ -1,0 +1,100 @@
+"""Scalar conversions shared by the protocols."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from datetime import datetime, timezone
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class BadValue(ValueError):
+    """A wire value could not be read as the shape's type (message says what was wanted)."""
+
+
+def parse_timestamp(value: object) -> datetime:
+    if isinstance(value, bool):
+        raise BadValue("a timestamp")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise BadValue("a timestamp")
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return datetime.fromtimestamp(float(text), tz=timezone.utc)
+        except ValueError:
+            pass
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                from email.utils import parsedate_to_datetime
+
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError):
+                raise BadValue("a timestamp") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    raise BadValue("a timestamp")
+
+
+def epoch_seconds(value: datetime | float | int) -> float | int:
+    if isinstance(value, datetime):
+        value = (value - _EPOCH).total_seconds() if value.tzinfo else value.timestamp()
+    value = round(float(value), 3)
+    return int(value) if value.is_integer() else value
+
+
+def iso8601(value: datetime | float | int) -> str:
+    if not isinstance(value, datetime):
+        value = datetime.fromtimestamp(value, tz=timezone.utc)
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def rfc822(value: datetime | float | int) -> str:
+    from email.utils import format_datetime
+
+    if not isinstance(value, datetime):
+        value = datetime.fromtimestamp(value, tz=timezone.utc)
+    return format_datetime(value.astimezone(timezone.utc), usegmt=True)
+
+
+def b64decode(value: object) -> bytes:
+    if not isinstance(value, str):
+        raise BadValue("a base64-encoded string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadValue("a base64-encoded string") from None
+
+
+def b64encode(value: bytes | str) -> str:
+    if isinstance(value, str):
+        value = value.encode()
+    return base64.b64encode(value).decode()
+
+
+def parse_bool_text(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise BadValue("a boolean (true or false)")
+
+
+def parse_int_text(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise BadValue("an integer") from None
+
+
+def parse_float_text(value: str) -> float:
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise BadValue("a number") from None

@@ -1,0 +1,52 @@
+"""The API as a bare ASGI app: the hot path skips any framework routing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from eventyard.api.dispatch import Dispatcher
+from eventyard.api.http import HttpRequest
+
+MAX_BODY = 8 * 1024 * 1024  # far above any AWS request limit eventyard serves
+
+
+class ApiApp:
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                await _send(send, 413, orjson.dumps({"message": "Request entity too large."}),
+                            [("Content-Type", "application/json")])
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        request = HttpRequest(
+            method=scope["method"],
+            path=raw_path.decode("latin-1").split("?", 1)[0],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+            body=b"".join(chunks),
+            scheme=scope.get("scheme", "http"),
+        )
+        response = await self.dispatcher.handle(request)
+        await _send(send, response.status, response.body, response.headers)
+
+
+async def _send(send: Any, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,213 @@
+"""From an HTTP request to a service call and back, for every protocol.
+
+    identify service + operation -> authenticate -> parse -> validate -> call -> serialize
+
+Every failure on the way becomes the AWS error of the service's protocol; nothing
+escapes as a 500 except a real bug, and that one carries no traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+import structlog
+from botocore.model import OperationModel
+
+from eventyard.api import catalog, json_protocol, query_protocol, rest_json_protocol
+from eventyard.api.auth import Authenticator
+from eventyard.api.catalog import ServiceSpec
+from eventyard.api.errors import WireError, from_service_error, render_json, render_query, render_rest_json
+from eventyard.api.http import HttpRequest, HttpResponse
+from eventyard.api.validation import validate
+from eventyard.core.errors import ServiceError, Violation, format_violations
+from eventyard.core.identity import RequestContext
+from eventyard.core.ids import request_id as new_request_id
+
+log = structlog.get_logger("eventyard.api")
+
+Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+Resolver = Callable[[str, str], Handler | None]  # (service name, operation name) -> handler
+
+
+@dataclass
+class Call:
+    """What a request asks for, once identified."""
+
+    protocol: str  # json | query | rest-json
+    spec: ServiceSpec | None
+    operation: OperationModel | None = None
+    form: list[tuple[str, str]] | None = None
+    labels: dict[str, str] | None = None
+
+
+class Dispatcher:
+    def __init__(self, resolve: Resolver, auth: Authenticator) -> None:
+        self.resolve = resolve
+        self.auth = auth
+
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        rid = new_request_id()
+        started = time.perf_counter()
+        call = Call("json", None)
+        try:
+            call = self._identify(request)
+            response = await self._call(request, call, rid)
+        except WireError as err:
+            response = self._render(err, call, rid)
+        except ServiceError as err:
+            response = self._render(from_service_error(err, call.spec), call, rid)
+        except Exception:  # a bug: log it, answer like AWS does, never leak a traceback
+            log.exception("request failed", request_id=rid)
+            err = WireError("InternalFailure", "The request processing has failed because of an unknown error, exception or failure.", 500, sender_fault=False)
+            response = self._render(err, call, rid)
+        log.debug(
+            "request",
+            service=call.spec.name if call.spec else None,
+            operation=call.operation.name if call.operation else None,
+            status=response.status,
+            ms=round((time.perf_counter() - started) * 1000, 2),
+            request_id=rid,
+        )
+        return response
+
+    # -- identification ----------------------------------------------------
+    def _identify(self, request: HttpRequest) -> Call:
+        target = request.header("x-amz-target")
+        if target:
+            return self._identify_json(target)
+        if request.content_type == "application/x-www-form-urlencoded" or any(
+            k == "Action" for k, _ in request.query_params
+        ):
+            return self._identify_query(request)
+        return self._identify_rest(request)
+
+    def _identify_json(self, target: str) -> Call:
+        prefix, _, name = target.rpartition(".")
+        spec = catalog.by_target_prefix().get(prefix)
+        if spec is None:
+            raise WireError("UnknownOperationException", f"Operation {target} is not supported by this endpoint.")
+        call = Call("json", spec)
+        call.operation = spec.operations.get(name)
+        if call.operation is None:
+            raise WireError("UnknownOperationException", f"Operation {name} is not supported by {spec.name}.")
+        return call
+
+    def _identify_query(self, request: HttpRequest) -> Call:
+        call = Call("query", None)
+        form = query_protocol.form_params(request)
+        call.form = form
+        fields = dict(form)
+        action, version = fields.get("Action"), fields.get("Version")
+        signing_service, _ = self.auth.peek_scope(request)
+        spec = catalog.by_query_version().get(version or "")
+        if spec is None and signing_service:
+            spec = catalog.by_signing_name().get(signing_service)
+        if spec is None and action:
+            spec = next((s for s in (catalog.service("sns"), catalog.service("sqs")) if action in s.operations), None)
+        call.spec = spec
+        if not action:
+            raise WireError("MissingAction", "The request must contain the parameter Action.")
+        if spec is None:
+            raise WireError("InvalidAction", f"The action {action} is not valid for this web service.")
+        call.operation = spec.operations.get(action)
+        if call.operation is None:
+            raise WireError("InvalidAction", f"The action {action} is not valid for this web service.")
+        return call
+
+    def _identify_rest(self, request: HttpRequest) -> Call:
+        signing_service, _ = self.auth.peek_scope(request)
+        candidates = [s for s in catalog.all_services() if s.protocol == "rest-json"]
+        if signing_service:
+            scoped = [s for s in candidates if s.signing_name == signing_service]
+            if not scoped and signing_service in catalog.by_signing_name():
+                spec = catalog.by_signing_name()[signing_service]
+                raise WireError(
+                    "UnknownOperationException" if spec.protocol == "json" else "InvalidAction",
+                    f"The request to {spec.name} names no operation.",
+                )
+            if not scoped:
+                raise WireError("UnknownOperationException", f"Service {signing_service} is not supported by eventyard.", 400)
+            candidates = scoped
+        for spec in candidates:
+            found = rest_json_protocol.match(spec.model, request)
+            if found is not None:
+                operation, labels = found
+                return Call("rest-json", spec, operation, labels=labels)
+        raise WireError("UnknownOperationException", f"No operation matches {request.method} {request.path}.", 404)
+
+    # -- the call ----------------------------------------------------------
+    async def _call(self, request: HttpRequest, call: Call, rid: str) -> HttpResponse:
+        assert call.spec is not None and call.operation is not None
+        spec, operation = call.spec, call.operation
+        caller = self.auth.identify(request, call.protocol)
+        params = self._parse(request, call)
+        violations = validate(params, operation.input_shape)
+        if violations:
+            raise _validation_error(spec, violations)
+        handler = self.resolve(spec.name, operation.name)
+        if handler is None:
+            raise WireError("NotImplemented", f"{spec.name} {operation.name} is not implemented by eventyard yet.", 501)
+        ctx = RequestContext(
+            account=caller.account,
+            region=caller.region,
+            request_id=rid,
+            access_key=caller.access_key,
+            base_url=request.base_url,
+        )
+        result = await handler(ctx, params)
+        if call.protocol == "json":
+            return json_protocol.serialize(result, operation, rid)
+        if call.protocol == "query":
+            return query_protocol.serialize(result, operation, rid)
+        return rest_json_protocol.serialize(result, operation, rid)
+
+    def _parse(self, request: HttpRequest, call: Call) -> dict[str, Any]:
+        assert call.spec is not None and call.operation is not None
+        if call.protocol == "json":
+            return json_protocol.parse(request, call.operation)
+        if call.protocol == "query":
+            bad = "InvalidParameterValue" if call.spec.name == "sqs" else "InvalidParameter"
+            return query_protocol.parse(call.form or [], call.operation, bad)
+        return rest_json_protocol.parse(request, call.operation, call.labels or {})
+
+    def _render(self, err: WireError, call: Call, rid: str) -> HttpResponse:
+        if call.protocol == "query":
+            return render_query(err, call.spec, rid)
+        if call.protocol == "rest-json":
+            return render_rest_json(err, rid)
+        content_type = json_protocol.content_type(call.operation) if call.operation else "application/x-amz-json-1.1"
+        return render_json(err, call.spec, rid, content_type)
+
+
+def _validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireError:
+    """Shape-constraint failures, worded as each service words them."""
+    if spec.validation == "sqs":
+        first = violations[0]
+        name = _pascal(first.path)
+        if first.kind == "required":
+            return WireError(
+                "MissingRequiredParameterException",
+                f"The request must contain the parameter {name}.",
+                query_code="MissingParameter",
+            )
+        return WireError(
+            "InvalidParameterValueException",
+            f"Value {_shown(first.value)} for parameter {name} is invalid. Reason: {first.constraint}.",
+            query_code="InvalidParameterValue",
+        )
+    if spec.validation == "sns":
+        first = violations[0]
+        name = _pascal(first.path)
+        reason = "no value for required parameter" if first.kind == "required" else first.constraint
+        return WireError("InvalidParameterException", f"Invalid parameter: {name} Reason: {reason}", query_code="InvalidParameter")
+    return WireError("ValidationException", format_violations(violations))
+
+
+def _pascal(path: str) -> str:
+    return ".".join(p[:1].upper() + p[1:] for p in path.split("."))
+
+
+def _shown(value: object) -> str:
+    return "null" if value is None else str(value)

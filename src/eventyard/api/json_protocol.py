@@ -1,0 +1,117 @@
+"""AWS JSON 1.0 / 1.1: ``POST /`` with ``X-Amz-Target: Prefix.Operation``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from botocore.model import OperationModel, Shape
+
+from eventyard.api import _values
+from eventyard.api.errors import WireError
+from eventyard.api.http import HttpRequest, HttpResponse
+
+
+def _serialization_error(path: str, wanted: str) -> WireError:
+    where = f" at '{path}'" if path else ""
+    return WireError("SerializationException", f"Value{where} must be {wanted}.")
+
+
+def decode(value: Any, shape: Shape, path: str = "") -> Any:
+    """A JSON value -> Python, typed by ``shape`` (bytes for blobs, datetimes for timestamps)."""
+    if value is None:
+        return None
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise _serialization_error(path, "an object")
+        out: dict[str, Any] = {}
+        members = shape.members
+        for key, item in value.items():
+            member = members.get(key)
+            if member is None or item is None:
+                continue  # AWS ignores unknown members
+            out[key] = decode(item, member, f"{path}.{key}" if path else key)
+        return out
+    if kind == "list":
+        if not isinstance(value, list):
+            raise _serialization_error(path, "an array")
+        return [decode(v, shape.member, f"{path}.{i + 1}.member") for i, v in enumerate(value)]
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise _serialization_error(path, "an object")
+        return {k: decode(v, shape.value, f"{path}.{k}") for k, v in value.items()}
+    if kind == "string":
+        if not isinstance(value, str):
+            raise _serialization_error(path, "a string")
+        return value
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _serialization_error(path, "an integer")
+        return value
+    if kind in ("float", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _serialization_error(path, "a number")
+        return float(value)
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise _serialization_error(path, "a boolean")
+        return value
+    try:
+        if kind == "timestamp":
+            return _values.parse_timestamp(value)
+        if kind == "blob":
+            return _values.b64decode(value)
+    except _values.BadValue as exc:
+        raise _serialization_error(path, str(exc)) from None
+    return value
+
+
+def encode(value: Any, shape: Shape | None) -> Any:
+    """Python -> JSON-ready value (epoch seconds for timestamps, base64 for blobs)."""
+    if value is None or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        members = shape.members
+        return {k: encode(v, members[k]) for k, v in value.items() if v is not None and k in members}
+    if kind == "list":
+        return [encode(v, shape.member) for v in value]
+    if kind == "map":
+        return {k: encode(v, shape.value) for k, v in value.items()}
+    if kind == "timestamp":
+        return _values.epoch_seconds(value)
+    if kind == "blob":
+        return _values.b64encode(value)
+    return value
+
+
+def loads(body: bytes) -> Any:
+    if not body.strip():
+        return {}
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise WireError("SerializationException", "Request body is not valid JSON.") from None
+
+
+def parse(request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
+    data = loads(request.body)
+    shape = operation.input_shape
+    if shape is None:
+        return {}
+    if not isinstance(data, dict):
+        raise WireError("SerializationException", "Request body must be a JSON object.")
+    return decode(data, shape)
+
+
+def content_type(operation: OperationModel) -> str:
+    version = operation.metadata.get("jsonVersion", "1.0")
+    return f"application/x-amz-json-{version}"
+
+
+def serialize(result: dict[str, Any] | None, operation: OperationModel, request_id: str) -> HttpResponse:
+    body = orjson.dumps(encode(result or {}, operation.output_shape) or {})
+    return HttpResponse(
+        200, body, [("Content-Type", content_type(operation)), ("x-amzn-RequestId", request_id)]
+    )

@@ -1,0 +1,175 @@
+"""rest-json: operations told apart by HTTP method and URI template (Scheduler, Pipes)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+import orjson
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from eventyard.api import _values, json_protocol
+from eventyard.api.errors import WireError
+from eventyard.api.http import HttpRequest, HttpResponse
+
+_LABEL = re.compile(r"\{([^}]+?)(\+?)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    operation: OperationModel
+    method: str
+    pattern: re.Pattern[str]
+    literal_query: tuple[str, ...]  # e.g. "/?tagging" requires a bare ``tagging`` key
+    specificity: int  # literal characters: the most specific template wins
+
+
+def _compile(operation: OperationModel) -> Route:
+    http = operation.http
+    uri = http["requestUri"]
+    path, _, literal = uri.partition("?")
+    regex, pos = "", 0
+    for m in _LABEL.finditer(path):
+        regex += re.escape(path[pos : m.start()])
+        group = m.group(1)
+        regex += f"(?P<{group}>.+)" if m.group(2) else f"(?P<{group}>[^/]+)"
+        pos = m.end()
+    regex += re.escape(path[pos:])
+    literals = tuple(k for k, _ in parse_qsl(literal, keep_blank_values=True)) if literal else ()
+    specificity = len(_LABEL.sub("", path))
+    return Route(operation, http["method"], re.compile(f"^{regex}/?$"), literals, specificity)
+
+
+@lru_cache(maxsize=None)
+def routes(model: ServiceModel) -> list[Route]:
+    found = [_compile(model.operation_model(name)) for name in model.operation_names]
+    found.sort(key=lambda r: -r.specificity)
+    return found
+
+
+def match(model: ServiceModel, request: HttpRequest) -> tuple[OperationModel, dict[str, str]] | None:
+    keys = {k for k, _ in request.query_params}
+    path_matched = False
+    for route in routes(model):
+        m = route.pattern.match(request.path)
+        if m is None:
+            continue
+        path_matched = True
+        if route.method != request.method or not all(k in keys for k in route.literal_query):
+            continue
+        return route.operation, {k: unquote(v) for k, v in m.groupdict().items()}
+    if path_matched:
+        raise WireError("MethodNotAllowedException", f"{request.method} is not allowed on {request.path}.", 405)
+    return None
+
+
+def _scalar(text: str, shape: Shape, where: str) -> Any:
+    kind = shape.type_name
+    try:
+        if kind in ("integer", "long"):
+            return _values.parse_int_text(text)
+        if kind in ("float", "double"):
+            return _values.parse_float_text(text)
+        if kind == "boolean":
+            return _values.parse_bool_text(text)
+        if kind == "timestamp":
+            return _values.parse_timestamp(text)
+        if kind == "blob":
+            return _values.b64decode(text)
+    except _values.BadValue as exc:
+        raise WireError("ValidationException", f"Value at '{where}' must be {exc}.") from None
+    return text
+
+
+def parse(request: HttpRequest, operation: OperationModel, labels: dict[str, str]) -> dict[str, Any]:
+    shape = operation.input_shape
+    if shape is None:
+        return {}
+    out: dict[str, Any] = {}
+    query: dict[str, list[str]] = {}
+    for k, v in request.query_params:
+        query.setdefault(k, []).append(v)
+    body_members = {}
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        wire_name = member.serialization.get("name", name)
+        if location == "uri":
+            if wire_name in labels:
+                out[name] = _scalar(labels[wire_name], member, name)
+        elif location == "querystring":
+            if member.type_name == "map":
+                out[name] = {k: v[-1] for k, v in query.items()}
+            elif wire_name in query:
+                values = query[wire_name]
+                if member.type_name == "list":
+                    out[name] = [_scalar(v, member.member, name) for v in values]
+                else:
+                    out[name] = _scalar(values[-1], member, name)
+        elif location == "header":
+            value = request.header(wire_name)
+            if value is not None:
+                if member.type_name == "list":
+                    out[name] = [_scalar(v.strip(), member.member, name) for v in value.split(",")]
+                else:
+                    out[name] = _scalar(value, member, name)
+        elif location == "headers":
+            prefix = wire_name.lower()
+            found = {k[len(prefix):]: v for k, v in request.header_map.items() if k.startswith(prefix)}
+            if found:
+                out[name] = found
+        else:
+            body_members[name] = member
+    payload = shape.serialization.get("payload")
+    if payload:
+        member = shape.members[payload]
+        if member.type_name in ("blob", "string"):
+            if request.body:
+                out[payload] = request.body if member.type_name == "blob" else request.body.decode()
+        else:
+            data = json_protocol.loads(request.body)
+            if data:
+                out[payload] = json_protocol.decode(data, member, payload)
+    elif body_members:
+        data = json_protocol.loads(request.body)
+        if not isinstance(data, dict):
+            raise WireError("SerializationException", "Request body must be a JSON object.")
+        for key, item in data.items():
+            member = body_members.get(key)
+            if member is not None and item is not None:
+                out[key] = json_protocol.decode(item, member, key)
+    return out
+
+
+def serialize(result: dict[str, Any] | None, operation: OperationModel, request_id: str) -> HttpResponse:
+    result = result or {}
+    status = int(operation.http.get("responseCode", 200))
+    headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
+    shape = operation.output_shape
+    body: dict[str, Any] = {}
+    if shape is not None:
+        for name, member in shape.members.items():
+            if name not in result or result[name] is None:
+                continue
+            location = member.serialization.get("location")
+            wire_name = member.serialization.get("name", name)
+            value = result[name]
+            if location == "header":
+                text = _values.rfc822(value) if member.type_name == "timestamp" else str(value)
+                headers.append((wire_name, text))
+            elif location == "headers":
+                headers += [(wire_name + k, str(v)) for k, v in value.items()]
+            elif location == "statusCode":
+                status = int(value)
+            else:
+                body[name] = json_protocol.encode(value, member)
+        payload = shape.serialization.get("payload")
+        if payload:
+            value = result.get(payload)
+            member = shape.members[payload]
+            if member.type_name == "blob":
+                return HttpResponse(status, value or b"", headers)
+            return HttpResponse(status, orjson.dumps(json_protocol.encode(value, member) or {}), headers)
+    return HttpResponse(status, orjson.dumps(body), headers)

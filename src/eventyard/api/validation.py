@@ -1,0 +1,140 @@
+"""Input validation against botocore shapes: required, lengths, ranges, enums, patterns.
+
+Produces ``Violation``s with Coral's lowerCamel paths (``tags.1.member.key``); how they
+are worded on the wire is decided per service in ``api.dispatch``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+from botocore.model import Shape
+
+from eventyard.core.errors import Violation
+
+_MAX_VIOLATIONS = 10
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+@lru_cache(maxsize=None)
+def _category_class(prefix: str) -> str:
+    """Ranges for a Unicode general category (``L``, ``N``, ``Z``), built once."""
+    ranges: list[tuple[int, int]] = []
+    start = prev = -2
+    for cp in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(cp)).startswith(prefix):
+            if cp == prev + 1:
+                prev = cp
+                continue
+            if start >= 0:
+                ranges.append((start, prev))
+            start = prev = cp
+    if start >= 0:
+        ranges.append((start, prev))
+
+    def esc(cp: int) -> str:
+        return "\\U%08x" % cp
+
+    return "".join(esc(a) if a == b else f"{esc(a)}-{esc(b)}" for a, b in ranges)
+
+
+_JAVA_CLASSES = {"ASCII": lambda: "\\x00-\\x7f", "L": lambda: _category_class("L"),
+                 "N": lambda: _category_class("N"), "Z": lambda: _category_class("Z")}
+_P_ESCAPE = re.compile(r"\\p\{(\w+)\}")
+
+
+@lru_cache(maxsize=None)
+def compile_pattern(pattern: str) -> re.Pattern[str] | None:
+    """Java regex (as in AWS models) -> Python; ``None`` if it cannot be translated."""
+
+    def replace(m: re.Match[str]) -> str:
+        make = _JAVA_CLASSES.get(m.group(1))
+        if make is None:
+            raise ValueError(m.group(1))
+        inside = _inside_class(m.string, m.start())
+        return make() if inside else f"[{make()}]"
+
+    try:
+        return re.compile(_P_ESCAPE.sub(replace, pattern), re.DOTALL)
+    except (re.error, ValueError):
+        return None
+
+
+def _inside_class(text: str, pos: int) -> bool:
+    depth, i = 0, 0
+    while i < pos:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]" and depth:
+            depth -= 1
+        i += 1
+    return depth > 0
+
+
+def _fmt_number(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else str(n)
+
+
+def validate(value: Any, shape: Shape | None) -> list[Violation]:
+    found: list[Violation] = []
+    if shape is not None:
+        _check(value if value is not None else {}, shape, "", found)
+    return found[:_MAX_VIOLATIONS]
+
+
+def _check(value: Any, shape: Shape, path: str, found: list[Violation]) -> None:
+    meta = shape.metadata
+    kind = shape.type_name
+    if kind == "structure":
+        for name in getattr(shape, "required_members", []):
+            if value.get(name) is None:
+                found.append(Violation(_join(path, name), None, "Member must not be null", "required"))
+        for name, member in shape.members.items():
+            item = value.get(name)
+            if item is not None:
+                _check(item, member, _join(path, name), found)
+        return
+    if kind in ("string", "blob", "list", "map"):
+        size = len(value)
+        if "min" in meta and size < meta["min"]:
+            found.append(Violation(path, value, f"Member must have length greater than or equal to {meta['min']}", "length"))
+        elif "max" in meta and size > meta["max"]:
+            found.append(Violation(path, value, f"Member must have length less than or equal to {meta['max']}", "length"))
+    if kind in ("integer", "long", "float", "double"):
+        if "min" in meta and value < meta["min"]:
+            found.append(Violation(path, value, f"Member must have value greater than or equal to {_fmt_number(meta['min'])}", "range"))
+        elif "max" in meta and value > meta["max"]:
+            found.append(Violation(path, value, f"Member must have value less than or equal to {_fmt_number(meta['max'])}", "range"))
+    if kind == "string":
+        enum = shape.enum
+        if enum and value not in enum:
+            found.append(Violation(path, value, f"Member must satisfy enum value set: [{', '.join(enum)}]", "enum"))
+        pattern = meta.get("pattern")
+        if pattern:
+            compiled = compile_pattern(pattern)
+            if compiled is not None and compiled.fullmatch(value) is None:
+                found.append(Violation(path, value, f"Member must satisfy regular expression pattern: {pattern}", "pattern"))
+    elif kind == "list":
+        for i, item in enumerate(value):
+            if item is not None:
+                _check(item, shape.member, f"{path}.{i + 1}.member", found)
+    elif kind == "map":
+        for key, item in value.items():
+            _check(key, shape.key, path, found)
+            if item is not None:
+                _check(item, shape.value, f"{path}.{key}", found)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{_camel(name)}" if path else _camel(name)

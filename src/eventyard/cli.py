@@ -1,0 +1,58 @@
+"""``eventyard`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from eventyard import __version__
+from eventyard.store.base import DEFAULT_URL, ENV_VAR
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="eventyard")
+def main() -> None:
+    """eventyard: event bus, queues, topics and state machines, AWS wire-compatible."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="EVENTYARD_HOST", help="Address to listen on.")
+@click.option("--port", default=4566, show_default=True, type=int, envvar="EVENTYARD_PORT")
+@click.option("--store", "store_url", default=DEFAULT_URL, show_default=True, envvar=ENV_VAR,
+              help="sqlite:///path/to/yard.db or postgresql://user@host:port/db")
+@click.option("--auth", type=click.Choice(["none", "sigv4"]), default="none", show_default=True,
+              envvar="EVENTYARD_AUTH", help="none accepts any credentials (dev); sigv4 verifies signatures.")
+@click.option("--access-keys", default="", envvar="EVENTYARD_ACCESS_KEYS",
+              help="For --auth sigv4: AKID:SECRET[:ACCOUNT],... (account defaults to 000000000000).")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True, envvar="EVENTYARD_LOG_LEVEL")
+def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, log_level: str) -> None:
+    """Run the server: API, delivery and timers in one process."""
+    import uvicorn
+
+    from eventyard import logs
+    from eventyard.api.auth import parse_access_keys
+    from eventyard.config import Settings
+    from eventyard.server import build_app
+    from eventyard.store import StoreError
+
+    logs.configure(log_level)
+    try:
+        keys = tuple(parse_access_keys(access_keys))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--access-keys") from None
+    if auth == "sigv4" and not keys:
+        raise click.BadParameter("--auth sigv4 needs at least one access key", param_hint="--access-keys")
+    settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys, log_level=log_level)
+    try:
+        app = build_app(settings)
+    except StoreError as exc:
+        click.echo(f"eventyard: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"eventyard {__version__} listening on http://{host}:{port} (store: {app.state.store.dialect})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

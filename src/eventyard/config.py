@@ -1,0 +1,18 @@
+"""Server settings, from CLI flags or ``EVENTYARD_*`` environment variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eventyard.api.auth import AccessKey
+from eventyard.store.base import DEFAULT_URL
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 4566
+    store_url: str = DEFAULT_URL
+    auth: str = "none"  # none (dev: any credentials) | sigv4
+    access_keys: tuple[AccessKey, ...] = field(default_factory=tuple)
+    log_level: str = "info"

@@ -1,0 +1,1 @@
+"""Pure logic with no I/O: identities, ARNs, ids, clocks, errors, patterns."""

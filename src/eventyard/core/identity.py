@@ -1,0 +1,29 @@
+"""Who is calling and where: account, region, request id."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from eventyard.core.ids import request_id
+
+DEFAULT_ACCOUNT = "000000000000"
+DEFAULT_REGION = "us-east-1"
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+
+
+def account_for_access_key(access_key: str | None) -> str:
+    """Dev mode: a 12-digit access key id names the account, as emulators do."""
+    if access_key and _ACCOUNT_RE.match(access_key):
+        return access_key
+    return DEFAULT_ACCOUNT
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    account: str = DEFAULT_ACCOUNT
+    region: str = DEFAULT_REGION
+    request_id: str = field(default_factory=request_id)
+    access_key: str | None = None
+    # scheme://host[:port] the client used; queue and subscription URLs are built from it
+    base_url: str = "http://localhost:4566"

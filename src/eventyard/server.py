@@ -1,0 +1,46 @@
+"""ASGI assembly: the AWS API on every path, plus eventyard's own endpoints."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from eventyard import __version__
+from eventyard.api.asgi import ApiApp
+from eventyard.api.auth import Authenticator
+from eventyard.api.dispatch import Dispatcher
+from eventyard.config import Settings
+from eventyard.services import ServiceRegistry
+from eventyard.store import Store, open_store
+
+
+def build_app(settings: Settings, store: Store | None = None) -> Starlette:
+    """The whole server. ``store`` may be given (tests); else it is opened from settings."""
+    opened = store or open_store(settings.store_url)
+    registry = ServiceRegistry(opened)
+    auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys})
+    api = ApiApp(Dispatcher(registry.resolve, auth))
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__, "store": opened.dialect})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if store is None:
+                opened.close()
+
+    app = Starlette(
+        routes=[Route("/_eventyard/health", health), Mount("/", app=api)],
+        lifespan=lifespan,
+    )
+    app.state.store = opened
+    app.state.registry = registry
+    return app

@@ -1,0 +1,31 @@
+"""The services of one server, and how an operation finds its method."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Awaitable, Callable
+
+from botocore import xform_name
+
+from eventyard.core.identity import RequestContext
+from eventyard.services.events import EventsService
+from eventyard.store import Store
+
+Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+
+
+@lru_cache(maxsize=None)
+def method_name(operation: str) -> str:
+    return xform_name(operation)
+
+
+class ServiceRegistry:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.services: dict[str, object] = {"events": EventsService(store)}
+
+    def resolve(self, service: str, operation: str) -> Handler | None:
+        impl = self.services.get(service)
+        if impl is None:
+            return None
+        return getattr(impl, method_name(operation), None)

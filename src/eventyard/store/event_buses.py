@@ -1,0 +1,82 @@
+"""Event buses, scoped by account and region."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from eventyard.store.session import Session
+
+_COLUMNS = (
+    "account_id, region, name, arn, description, kms_key_identifier,"
+    " dead_letter_arn, policy, created_at, modified_at"
+)
+
+
+@dataclass(frozen=True)
+class EventBusRecord:
+    account_id: str
+    region: str
+    name: str
+    arn: str
+    description: str | None
+    kms_key_identifier: str | None
+    dead_letter_arn: str | None
+    policy: str | None
+    created_at: float
+    modified_at: float
+
+
+class EventBuses:
+    def __init__(self, session: "Session") -> None:
+        self._s = session
+
+    def insert(self, bus: EventBusRecord, *, if_absent: bool = False) -> bool:
+        """Add ``bus``; False when one of that name exists (only with ``if_absent``)."""
+        sql = f"INSERT INTO event_buses ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        if if_absent:
+            sql += " ON CONFLICT DO NOTHING"
+        cur = self._s.execute(
+            sql,
+            (
+                bus.account_id, bus.region, bus.name, bus.arn, bus.description,
+                bus.kms_key_identifier, bus.dead_letter_arn, bus.policy,
+                bus.created_at, bus.modified_at,
+            ),
+        )
+        return cur.rowcount == 1
+
+    def get(self, account_id: str, region: str, name: str) -> EventBusRecord | None:
+        row = self._s.one(
+            f"SELECT {_COLUMNS} FROM event_buses WHERE account_id = ? AND region = ? AND name = ?",
+            (account_id, region, name),
+        )
+        return EventBusRecord(*row) if row else None
+
+    def list(
+        self, account_id: str, region: str, *, prefix: str | None, after: str | None, limit: int
+    ) -> list[EventBusRecord]:
+        """Buses ordered by name, ``name > after``, starting with ``prefix``."""
+        sql = f"SELECT {_COLUMNS} FROM event_buses WHERE account_id = ? AND region = ?"
+        params: list[object] = [account_id, region]
+        if prefix:
+            # A range on the primary key instead of LIKE: no escaping, uses the index.
+            sql += " AND name >= ? AND name < ?"
+            params += [prefix, prefix + "\U0010ffff"]
+        if after is not None:
+            sql += " AND name > ?"
+            params.append(after)
+        sql += " ORDER BY name LIMIT ?"
+        params.append(limit)
+        return [EventBusRecord(*row) for row in self._s.all(sql, params)]
+
+    def delete(self, account_id: str, region: str, name: str) -> bool:
+        cur = self._s.execute(
+            "DELETE FROM event_buses WHERE account_id = ? AND region = ? AND name = ?",
+            (account_id, region, name),
+        )
+        return cur.rowcount == 1
+
+    def exists_arn(self, arn: str) -> bool:
+        return self._s.one("SELECT 1 FROM event_buses WHERE arn = ?", (arn,)) is not None

@@ -1,0 +1,59 @@
+"""One transaction's view of the database, with the repositories over it."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Sequence
+
+from eventyard.store import _sql
+
+
+class Session:
+    """Wraps a DB-API connection inside an open transaction.
+
+    SQL is written once with ``?`` placeholders; the PostgreSQL dialect rewrites
+    them. Repositories are attributes so a unit of work reads naturally:
+    ``lambda s: s.event_buses.get(account, region, name)``.
+    """
+
+    def __init__(self, conn: Any, dialect: str) -> None:
+        self._conn = conn
+        self.dialect = dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(_sql.for_dialect(sql, self.dialect), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        sql = _sql.for_dialect(sql, self.dialect)
+        if self.dialect == "sqlite":
+            self._conn.executemany(sql, rows)
+        else:
+            with self._conn.cursor() as cur:
+                cur.executemany(sql, rows)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return list(self.execute(sql, params).fetchall())
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    @cached_property
+    def event_buses(self) -> "EventBuses":
+        from eventyard.store.event_buses import EventBuses
+
+        return EventBuses(self)
+
+    @cached_property
+    def tags(self) -> "Tags":
+        from eventyard.store.tags import Tags
+
+        return Tags(self)
+
+
+if False:  # pragma: no cover - typing only
+    from eventyard.store.event_buses import EventBuses
+    from eventyard.store.tags import Tags

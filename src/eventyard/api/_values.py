@@ -62,6 +62,24 @@ def rfc822(value: datetime | float | int) -> str:
     return format_datetime(value.astimezone(timezone.utc), usegmt=True)
 
 
+def format_timestamp(value: datetime | float | int, timestamp_format: str) -> str | float | int:
+    """A timestamp in a model's ``timestampFormat`` (iso8601, rfc822 or unixTimestamp)."""
+    if timestamp_format == "iso8601":
+        return iso8601(value)
+    if timestamp_format == "rfc822":
+        return rfc822(value)
+    return epoch_seconds(value)
+
+
+def float_text(value: float) -> str:
+    """A float as AWS protocols write it: ``NaN`` / ``Infinity`` / ``-Infinity`` by name."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(float(value))
+
+
 def b64decode(value: object) -> bytes:
     if not isinstance(value, str):
         raise BadValue("a base64-encoded string")

@@ -64,9 +64,7 @@ class Authenticator:
                 raise sigv4.SigV4Error("missing", "Missing Authentication Token")
             sigv4.verify(signed, sig, self._secret_for, self.clock())
         except sigv4.SigV4Error as exc:
-            code, status, message = sigv4.wire_error(exc.kind, protocol)
-            if exc.kind in ("expired", "incomplete", "missing_header"):
-                message = exc.message  # these messages carry request specifics
+            code, status, message = exc.wire(protocol)
             raise WireError(code, message, status) from None
         key = self.keys[sig.access_key]
         return Caller(key.account, sig.region or DEFAULT_REGION, sig.access_key, sig.service)

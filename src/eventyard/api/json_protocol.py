@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import orjson
@@ -10,6 +11,9 @@ from botocore.model import OperationModel, Shape
 from eventyard.api import _values
 from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest, HttpResponse
+
+
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def _serialization_error(path: str, wanted: str) -> WireError:
@@ -50,6 +54,8 @@ def decode(value: Any, shape: Shape, path: str = "") -> Any:
             raise _serialization_error(path, "an integer")
         return value
     if kind in ("float", "double"):
+        if isinstance(value, str) and value in _NON_FINITE:
+            return _NON_FINITE[value]  # JSON has no literal for these; AWS sends strings
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _serialization_error(path, "a number")
         return float(value)
@@ -80,9 +86,11 @@ def encode(value: Any, shape: Shape | None) -> Any:
     if kind == "map":
         return {k: encode(v, shape.value) for k, v in value.items()}
     if kind == "timestamp":
-        return _values.epoch_seconds(value)
+        return _values.format_timestamp(value, shape.serialization.get("timestampFormat", "unixTimestamp"))
     if kind == "blob":
         return _values.b64encode(value)
+    if kind in ("float", "double"):
+        return _values.float_text(value) if not math.isfinite(value) else value
     return value
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-from botocore.model import OperationModel, Shape
+from botocore.loaders import create_loader
+from botocore.model import OperationModel, ServiceModel, Shape
 
 from eventyard.api import _values
 from eventyard.api.errors import WireError
@@ -62,27 +65,42 @@ def _numbered(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def decode(node: dict[str, Any], shape: Shape, path: str, bad_code: str) -> Any:
+    return _decode(node, (shape,), path, bad_code)
+
+
+def _decode(node: dict[str, Any], views: tuple[Shape, ...], path: str, bad_code: str) -> Any:
+    """Read ``node`` as one shape seen through several wire spellings (first match wins).
+
+    ``views`` are the same shape from parallel models: for SQS the legacy query names
+    old SDKs send, then the JSON model's names that botocore's QuerySerializer derives.
+    """
+    shape = views[0]
     kind = shape.type_name
     if kind == "structure":
         out: dict[str, Any] = {}
-        for name, member in shape.members.items():
-            child = node.get(_member_key(name, member))
+        for name in shape.members:
+            members = tuple(view.members[name] for view in views)
+            child = _child(node, name, members)
             if child is not None:
-                out[name] = decode(child, member, f"{path}.{name}" if path else name, bad_code)
+                out[name] = _decode(child, members, f"{path}.{name}" if path else name, bad_code)
         return out
     if kind == "list":
-        container = node if _flattened(shape) else node.get(shape.member.serialization.get("name", "member"), {})
-        return [decode(item, shape.member, f"{path}.{i + 1}", bad_code) for i, item in enumerate(_numbered(container))]
+        container = next((c for c in (_list_container(node, view) for view in views) if c), {})
+        members = tuple(view.member for view in views)
+        return [_decode(item, members, f"{path}.{i + 1}", bad_code) for i, item in enumerate(_numbered(container))]
     if kind == "map":
-        container = node if _flattened(shape) else node.get("entry", {})
-        key_name = shape.key.serialization.get("name", "key")
-        value_name = shape.value.serialization.get("name", "value")
+        container = next((c for c in (_map_container(node, view) for view in views) if c), {})
+        key_names = [view.key.serialization.get("name", "key") for view in views]
+        value_names = [view.value.serialization.get("name", "value") for view in views]
+        values = tuple(view.value for view in views)
         out_map: dict[str, Any] = {}
         for entry in _numbered(container):
-            if key_name not in entry:
+            key_node = next((entry[k] for k in key_names if k in entry), None)
+            if key_node is None:
                 raise WireError(bad_code, f"Value for parameter {path} is invalid. Reason: map entry without a key.")
-            key = entry[key_name].get(_VALUE, "")
-            out_map[key] = decode(entry.get(value_name, {_VALUE: ""}), shape.value, f"{path}.{key}", bad_code)
+            key = key_node.get(_VALUE, "")
+            value_node = next((entry[v] for v in value_names if v in entry), {_VALUE: ""})
+            out_map[key] = _decode(value_node, values, f"{path}.{key}", bad_code)
         return out_map
     text = node.get(_VALUE)
     if text is None:
@@ -105,15 +123,137 @@ def decode(node: dict[str, Any], shape: Shape, path: str, bad_code: str) -> Any:
     return text
 
 
+def _child(node: dict[str, Any], name: str, members: tuple[Shape, ...]) -> dict[str, Any] | None:
+    for member in members:
+        child = node.get(_member_key(name, member))
+        if child is not None:
+            return child
+    # An empty list goes as ``Name=`` under the member's own name, even when a flattened
+    # list's entries are named after its member (``AttributeNames=`` vs ``AttributeName.1``).
+    for member in members:
+        child = node.get(member.serialization.get("name", name))
+        if child is not None and member.type_name == "list":
+            return child
+    return None
+
+
+def _list_container(node: dict[str, Any], shape: Shape) -> dict[str, Any] | None:
+    return node if _flattened(shape) else node.get(shape.member.serialization.get("name", "member"))
+
+
+def _map_container(node: dict[str, Any], shape: Shape) -> dict[str, Any] | None:
+    return node if _flattened(shape) else node.get("entry")
+
+
 def parse(params: list[tuple[str, str]], operation: OperationModel, bad_code: str) -> dict[str, Any]:
-    shape = operation.input_shape
-    if shape is None:
+    if operation.input_shape is None:
         return {}
     tree = _tree([(k, v) for k, v in params if k not in ("Action", "Version")])
-    return decode(tree, shape, "", bad_code)
+    views = tuple(view.input_shape for view in _views(operation))
+    return _decode(tree, views, "", bad_code)  # type: ignore[arg-type]
+
+
+# -- SQS's legacy query names -----------------------------------------------------------
+# SQS moved from query to JSON in 2023 and its botocore model lost the query wire names
+# that older SDKs still send and expect (``MessageAttribute.1.Name``, ``<Message>``,
+# ``<Attribute><Name>``...). These are the traits of botocore's last query-protocol SQS
+# model (1.29.x), re-applied to today's model; shapes added since follow the same rules.
+_SQS_LIST_MEMBER_NAMES = {  # flattened list shape -> name of each entry
+    "AWSAccountIdList": "AWSAccountId",
+    "ActionNameList": "ActionName",
+    "AttributeNameList": "AttributeName",
+    "MessageAttributeNameList": "MessageAttributeName",
+    "MessageSystemAttributeList": "MessageSystemAttributeName",  # newer than the query model
+    "QueueUrlList": "QueueUrl",
+    "TagKeyList": "TagKey",
+    "StringList": "StringListValue",
+    "BinaryList": "BinaryListValue",
+    "MessageList": "Message",
+    "BatchResultErrorEntryList": "BatchResultErrorEntry",
+    "SendMessageBatchRequestEntryList": "SendMessageBatchRequestEntry",
+    "SendMessageBatchResultEntryList": "SendMessageBatchResultEntry",
+    "DeleteMessageBatchRequestEntryList": "DeleteMessageBatchRequestEntry",
+    "DeleteMessageBatchResultEntryList": "DeleteMessageBatchResultEntry",
+    "ChangeMessageVisibilityBatchRequestEntryList": "ChangeMessageVisibilityBatchRequestEntry",
+    "ChangeMessageVisibilityBatchResultEntryList": "ChangeMessageVisibilityBatchResultEntry",
+    "ListMessageMoveTasksResultEntryList": "ListMessageMoveTasksResultEntry",
+}
+_SQS_MAP_NAMES = {  # map shape -> (its own name or None, key name, value name)
+    "QueueAttributeMap": ("Attribute", "Name", "Value"),
+    "MessageSystemAttributeMap": ("Attribute", "Name", "Value"),
+    "TagMap": ("Tag", "Key", "Value"),
+    "MessageBodyAttributeMap": (None, "Name", "Value"),
+    "MessageBodySystemAttributeMap": (None, "Name", "Value"),
+}
+_SQS_MEMBER_NAMES = {  # (structure, member) -> wire name
+    ("CreateQueueRequest", "Attributes"): "Attribute",
+    ("CreateQueueRequest", "tags"): "Tag",
+    ("GetQueueAttributesResult", "Attributes"): "Attribute",
+    ("ListQueueTagsResult", "Tags"): "Tag",
+    ("Message", "Attributes"): "Attribute",
+    ("Message", "MessageAttributes"): "MessageAttribute",
+    ("MessageAttributeValue", "StringListValues"): "StringListValue",
+    ("MessageAttributeValue", "BinaryListValues"): "BinaryListValue",
+    ("MessageSystemAttributeValue", "StringListValues"): "StringListValue",
+    ("MessageSystemAttributeValue", "BinaryListValues"): "BinaryListValue",
+    ("SendMessageRequest", "MessageAttributes"): "MessageAttribute",
+    ("SendMessageRequest", "MessageSystemAttributes"): "MessageSystemAttribute",
+    ("SendMessageBatchRequestEntry", "MessageAttributes"): "MessageAttribute",
+    ("SendMessageBatchRequestEntry", "MessageSystemAttributes"): "MessageSystemAttribute",
+    ("SetQueueAttributesRequest", "Attributes"): "Attribute",
+}
+_SQS_XML_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
+
+
+def _sqs_query_description(description: dict[str, Any]) -> dict[str, Any]:
+    legacy = copy.deepcopy(description)
+    legacy["metadata"].update(protocol="query", protocols=["query"], xmlNamespace=_SQS_XML_NAMESPACE)
+    for name, op in legacy["operations"].items():
+        if "output" in op:
+            op["output"]["resultWrapper"] = f"{name}Result"
+    shapes = legacy["shapes"]
+    for name, member_name in _SQS_LIST_MEMBER_NAMES.items():
+        if name in shapes:
+            shapes[name]["member"]["locationName"] = member_name
+    for name, (own, key, value) in _SQS_MAP_NAMES.items():
+        if name in shapes:
+            shapes[name]["key"]["locationName"] = key
+            shapes[name]["value"]["locationName"] = value
+            if own:
+                shapes[name]["locationName"] = own
+    for (structure, member), wire_name in _SQS_MEMBER_NAMES.items():
+        if structure in shapes and member in shapes[structure]["members"]:
+            shapes[structure]["members"][member].update(locationName=wire_name, flattened=True)
+    return legacy
+
+
+@lru_cache(maxsize=None)
+def _legacy_model(service_name: str, api_version: str) -> ServiceModel | None:
+    if service_name != "sqs":
+        return None
+    description = create_loader().load_service_model(service_name, "service-2", api_version)
+    return ServiceModel(_sqs_query_description(description), service_name)
+
+
+def wire_operation(operation: OperationModel) -> OperationModel:
+    """``operation`` with the names its query wire format uses (SQS: the legacy ones)."""
+    model = operation.service_model
+    if model.protocol == "query":
+        return operation
+    legacy = _legacy_model(model.service_name, model.api_version)
+    return legacy.operation_model(operation.name) if legacy is not None else operation
+
+
+def _views(operation: OperationModel) -> tuple[OperationModel, ...]:
+    wire = wire_operation(operation)
+    return (wire,) if wire is operation else (wire, operation)
 
 
 # -- XML out -------------------------------------------------------------------
+# XML parsers turn a raw CR (and CRLF) into LF; only a character reference survives.
+_XML_ENTITIES = {"\r": "&#xD;"}
+
+
 def _scalar_text(value: Any, shape: Shape) -> str:
     kind = shape.type_name
     if kind == "boolean":
@@ -122,6 +262,8 @@ def _scalar_text(value: Any, shape: Shape) -> str:
         return _values.iso8601(value)
     if kind == "blob":
         return _values.b64encode(value)
+    if kind in ("float", "double"):
+        return _values.float_text(value)
     return str(value)
 
 
@@ -157,7 +299,7 @@ def _xml(value: Any, shape: Shape, name: str, out: list[str]) -> None:
         if not _flattened(shape):
             out.append(f"</{name}>")
     else:
-        out.append(f"<{name}>{escape(_scalar_text(value, shape))}</{name}>")
+        out.append(f"<{name}>{escape(_scalar_text(value, shape), _XML_ENTITIES)}</{name}>")
 
 
 def _xml_member(value: Any, shape: Shape, name: str, out: list[str]) -> None:
@@ -170,16 +312,13 @@ def _xml_member(value: Any, shape: Shape, name: str, out: list[str]) -> None:
 
 
 def namespace(operation: OperationModel) -> str:
-    ns = operation.service_model.metadata.get("xmlNamespace")
-    if not ns and operation.service_model.service_name == "sqs":
-        ns = "http://queue.amazonaws.com/doc/2012-11-05/"
-    return ns or ""
+    return str(wire_operation(operation).service_model.metadata.get("xmlNamespace", ""))
 
 
 def serialize(result: dict[str, Any] | None, operation: OperationModel, request_id: str) -> HttpResponse:
     name = operation.name
     out = [f'<{name}Response xmlns="{namespace(operation)}">']
-    shape = operation.output_shape
+    shape = wire_operation(operation).output_shape
     if shape is not None:
         wrapper = shape.serialization.get("resultWrapper", f"{name}Result")
         _xml(result or {}, shape, wrapper, out)

@@ -79,9 +79,46 @@ def _scalar(text: str, shape: Shape, where: str) -> Any:
             return _values.parse_timestamp(text)
         if kind == "blob":
             return _values.b64decode(text)
+        if kind == "string" and shape.serialization.get("jsonvalue"):
+            # a JSON document carried in a header: base64 of its compact JSON text
+            return orjson.loads(_values.b64decode(text))
     except _values.BadValue as exc:
         raise WireError("ValidationException", f"Value at '{where}' must be {exc}.") from None
+    except orjson.JSONDecodeError:
+        raise WireError("ValidationException", f"Value at '{where}' must be base64-encoded JSON.") from None
     return text
+
+
+def _header_items(value: str, member: Shape) -> list[str]:
+    """A list header's items: comma-separated, strings double-quoted when they hold ``,`` or ``"``."""
+    if member.type_name == "timestamp" and member.serialization.get("timestampFormat", "rfc822") == "rfc822":
+        # an HTTP date has its own comma: "Mon, 01 Jan 2024 00:00:00 GMT, Tue, ..."
+        parts = [p.strip() for p in value.split(",")]
+        return [f"{parts[i]}, {parts[i + 1]}" for i in range(0, len(parts) - 1, 2)]
+    if member.type_name != "string" or '"' not in value:
+        return [item.strip() for item in value.split(",")]
+    items: list[str] = []
+    i, n = 0, len(value)
+    while i <= n:
+        while i < n and value[i] in " \t":
+            i += 1
+        if i < n and value[i] == '"':
+            i += 1
+            chars: list[str] = []
+            while i < n and value[i] != '"':
+                if value.startswith('\\"', i):  # only quotes are escaped (botocore leaves '\' bare)
+                    i += 1
+                chars.append(value[i])
+                i += 1
+            items.append("".join(chars))
+            end = value.find(",", i)
+        else:
+            end = value.find(",", i)
+            items.append(value[i : n if end < 0 else end].strip())
+        if end < 0:
+            break
+        i = end + 1
+    return items
 
 
 def parse(request: HttpRequest, operation: OperationModel, labels: dict[str, str]) -> dict[str, Any]:
@@ -93,6 +130,9 @@ def parse(request: HttpRequest, operation: OperationModel, labels: dict[str, str
     for k, v in request.query_params:
         query.setdefault(k, []).append(v)
     body_members = {}
+    # a query-string map takes only the parameters no other member (or the URI) claims
+    claimed = {m.serialization.get("name", n) for n, m in shape.members.items() if m.serialization.get("location") == "querystring"}
+    claimed.update(k for k, _ in parse_qsl(operation.http["requestUri"].partition("?")[2], keep_blank_values=True))
     for name, member in shape.members.items():
         location = member.serialization.get("location")
         wire_name = member.serialization.get("name", name)
@@ -101,7 +141,13 @@ def parse(request: HttpRequest, operation: OperationModel, labels: dict[str, str
                 out[name] = _scalar(labels[wire_name], member, name)
         elif location == "querystring":
             if member.type_name == "map":
-                out[name] = {k: v[-1] for k, v in query.items()}
+                free = {k: v for k, v in query.items() if k not in claimed}
+                if free:
+                    value_shape = member.value
+                    if value_shape.type_name == "list":
+                        out[name] = {k: [_scalar(x, value_shape.member, name) for x in v] for k, v in free.items()}
+                    else:
+                        out[name] = {k: _scalar(v[-1], value_shape, name) for k, v in free.items()}
             elif wire_name in query:
                 values = query[wire_name]
                 if member.type_name == "list":
@@ -112,7 +158,7 @@ def parse(request: HttpRequest, operation: OperationModel, labels: dict[str, str
             value = request.header(wire_name)
             if value is not None:
                 if member.type_name == "list":
-                    out[name] = [_scalar(v.strip(), member.member, name) for v in value.split(",")]
+                    out[name] = [_scalar(v, member.member, name) for v in _header_items(value, member.member)]
                 else:
                     out[name] = _scalar(value, member, name)
         elif location == "headers":
@@ -143,6 +189,26 @@ def parse(request: HttpRequest, operation: OperationModel, labels: dict[str, str
     return out
 
 
+def _header_text(value: Any, shape: Shape) -> str:
+    kind = shape.type_name
+    if kind == "timestamp":
+        return str(_values.format_timestamp(value, shape.serialization.get("timestampFormat", "rfc822")))
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind in ("float", "double"):
+        return _values.float_text(value)
+    if kind == "blob":
+        return _values.b64encode(value)
+    if kind == "list":
+        items = [_header_text(v, shape.member) for v in value]
+        if shape.member.type_name == "string":
+            items = [f'"{v.replace(chr(34), chr(92) + chr(34))}"' if ("," in v or '"' in v) else v for v in items]
+        return ",".join(items)
+    if kind == "string" and shape.serialization.get("jsonvalue"):
+        return _values.b64encode(orjson.dumps(value))
+    return str(value)
+
+
 def serialize(result: dict[str, Any] | None, operation: OperationModel, request_id: str) -> HttpResponse:
     result = result or {}
     status = int(operation.http.get("responseCode", 200))
@@ -157,8 +223,8 @@ def serialize(result: dict[str, Any] | None, operation: OperationModel, request_
             wire_name = member.serialization.get("name", name)
             value = result[name]
             if location == "header":
-                text = _values.rfc822(value) if member.type_name == "timestamp" else str(value)
-                headers.append((wire_name, text))
+                if member.type_name != "list" or value:  # an empty list is no header at all
+                    headers.append((wire_name, _header_text(value, member)))
             elif location == "headers":
                 headers += [(wire_name + k, str(v)) for k, v in value.items()]
             elif location == "statusCode":

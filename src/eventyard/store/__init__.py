@@ -6,7 +6,7 @@ concurrent writes share one commit (group commit). ``Store.read`` sees every wri
 that has returned. Only this package knows SQL.
 """
 
-from eventyard.store.base import Store, StoreError, open_store
+from eventyard.store.base import ConflictError, Store, StoreError, open_store
 from eventyard.store.session import Session
 
-__all__ = ["Session", "Store", "StoreError", "open_store"]
+__all__ = ["ConflictError", "Session", "Store", "StoreError", "open_store"]

@@ -8,16 +8,16 @@ from abc import ABC, abstractmethod
 from concurrent.futures import Future
 from typing import Callable, TypeVar
 
+from eventyard.store._errors import ConflictError, StoreError
 from eventyard.store.session import Session
 
+__all__ = ["ConflictError", "Store", "StoreError", "open_store"]
+
 T = TypeVar("T")
+S = TypeVar("S", bound="Store")
 
 DEFAULT_URL = "sqlite:///./.eventyard/yard.db"
 ENV_VAR = "EVENTYARD_STORE"
-
-
-class StoreError(Exception):
-    """The store could not do what was asked (bad URL, unreachable database...)."""
 
 
 class Store(ABC):
@@ -49,6 +49,12 @@ class Store(ABC):
 
     def read_sync(self, fn: Callable[[Session], T]) -> T:
         return self.submit_read(fn).result()
+
+    def __enter__(self: S) -> S:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def open_store(url: str | None = None) -> Store:

@@ -45,7 +45,7 @@ class EventBuses:
                 bus.created_at, bus.modified_at,
             ),
         )
-        return cur.rowcount == 1
+        return bool(cur.rowcount == 1)
 
     def get(self, account_id: str, region: str, name: str) -> EventBusRecord | None:
         row = self._s.one(
@@ -76,7 +76,7 @@ class EventBuses:
             "DELETE FROM event_buses WHERE account_id = ? AND region = ? AND name = ?",
             (account_id, region, name),
         )
-        return cur.rowcount == 1
+        return bool(cur.rowcount == 1)
 
     def exists_arn(self, arn: str) -> bool:
         return self._s.one("SELECT 1 FROM event_buses WHERE arn = ?", (arn,)) is not None

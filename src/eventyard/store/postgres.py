@@ -8,21 +8,26 @@ lock so that nodes starting together apply them once.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg_pool import ConnectionPool
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from eventyard.store import _migrations
-from eventyard.store.base import Store, StoreError
+from eventyard.store._errors import StoreError
+from eventyard.store.base import Store
 from eventyard.store.session import Session
 
 T = TypeVar("T")
 
 _MIGRATION_LOCK = 0x6576_7479  # "evty"
 _RETRIES = 5
+_CONNECT_TIMEOUT = 5  # seconds; an unreachable database fails fast instead of hanging
+_POOL_WAIT = 10
 
 
 class PostgresStore(Store):
@@ -32,64 +37,76 @@ class PostgresStore(Store):
         self.url = url
         conninfo = url.replace("postgres://", "postgresql://", 1)
         try:
-            self._pool = ConnectionPool(
-                conninfo, min_size=2, max_size=max_size, open=True, timeout=30,
-                kwargs={"autocommit": False},
-            )
-            self._pool.wait(timeout=30)
-            self._migrate()
-        except (psycopg.Error, Exception) as exc:
-            if isinstance(exc, StoreError):
-                raise
+            params = conninfo_to_dict(conninfo)
+        except psycopg.Error as exc:
+            raise StoreError(f"bad PostgreSQL URL {url!r}: {exc}") from exc
+        kwargs: dict[str, Any] = {"autocommit": False}
+        if "connect_timeout" not in params:
+            kwargs["connect_timeout"] = _CONNECT_TIMEOUT
+        # Connect once directly first: a bad host, port or database name is reported
+        # at once with libpq's own message, not as a pool timeout after retries.
+        try:
+            with psycopg.connect(conninfo, **kwargs) as conn:
+                self._migrate(conn)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open PostgreSQL store: {str(exc).strip()}") from exc
+        self._pool = ConnectionPool(conninfo, min_size=2, max_size=max_size, open=False, timeout=30, kwargs=kwargs)
+        try:
+            self._pool.open(wait=True, timeout=_POOL_WAIT)
+        except PoolTimeout as exc:
+            self._pool.close()
             raise StoreError(f"cannot open PostgreSQL store: {exc}") from exc
         self._threads = ThreadPoolExecutor(max_workers=max_size, thread_name_prefix="eventyard-pg")
+        self._lock = threading.Lock()  # orders submit_* against close()
         self._closed = False
 
-    def _migrate(self) -> None:
-        with self._pool.connection() as conn:
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                    " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-                )
-                done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-                for m in _migrations.load(self.dialect):
-                    if m.version in done:
-                        continue
-                    for stmt in _migrations.statements(m.sql):
-                        conn.execute(stmt)
-                    conn.execute(
-                        "INSERT INTO schema_migrations(version, name) VALUES (%s, %s)", (m.version, m.name)
-                    )
+    def _migrate(self, conn: psycopg.Connection[Any]) -> None:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for m in _migrations.load(self.dialect):
+                if m.version in done:
+                    continue
+                for stmt in _migrations.statements(m.sql):
+                    conn.execute(stmt)  # type: ignore[call-overload,unused-ignore]
+                conn.execute("INSERT INTO schema_migrations(version, name) VALUES (%s, %s)", (m.version, m.name))
 
     def _run(self, fn: Callable[[Session], T], read_only: bool) -> T:
         for attempt in range(_RETRIES):
             with self._pool.connection() as conn:
+                conn.read_only = read_only  # sent with BEGIN: no extra round trip
                 try:
                     with conn.transaction():
-                        if read_only:
-                            conn.execute("SET TRANSACTION READ ONLY")
                         return fn(Session(conn, self.dialect))
                 except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected):
                     if attempt == _RETRIES - 1:
                         raise
         raise AssertionError("unreachable")
 
+    def _submit(self, fn: Callable[[Session], T], read_only: bool) -> "Future[T]":
+        with self._lock:
+            if self._closed:
+                raise StoreError("store is closed")
+            try:
+                return self._threads.submit(self._run, fn, read_only)
+            except RuntimeError as exc:  # the interpreter is shutting down
+                raise StoreError(str(exc)) from exc
+
     def submit_write(self, fn: Callable[[Session], T]) -> "Future[T]":
-        if self._closed:
-            raise StoreError("store is closed")
-        return self._threads.submit(self._run, fn, False)
+        return self._submit(fn, False)
 
     def submit_read(self, fn: Callable[[Session], T]) -> "Future[T]":
-        if self._closed:
-            raise StoreError("store is closed")
-        return self._threads.submit(self._run, fn, True)
+        return self._submit(fn, True)
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._threads.shutdown(wait=True)
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._threads.shutdown(wait=True)  # queued units finish first
         self._pool.close()

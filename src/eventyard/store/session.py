@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from eventyard.store import _sql
+from eventyard.store._errors import ConflictError, is_unique_violation
+
+if TYPE_CHECKING:
+    from eventyard.store.event_buses import EventBuses
+    from eventyard.store.tags import Tags
 
 
 class Session:
@@ -13,7 +18,8 @@ class Session:
 
     SQL is written once with ``?`` placeholders; the PostgreSQL dialect rewrites
     them. Repositories are attributes so a unit of work reads naturally:
-    ``lambda s: s.event_buses.get(account, region, name)``.
+    ``lambda s: s.event_buses.get(account, region, name)``. A unique or primary key
+    violation raises ``ConflictError`` on both backends.
     """
 
     def __init__(self, conn: Any, dialect: str) -> None:
@@ -21,20 +27,30 @@ class Session:
         self.dialect = dialect
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._conn.execute(_sql.for_dialect(sql, self.dialect), params)
+        try:
+            return self._conn.execute(_sql.for_dialect(sql, self.dialect), params)
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise ConflictError(str(exc).strip()) from exc
+            raise
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         sql = _sql.for_dialect(sql, self.dialect)
-        if self.dialect == "sqlite":
-            self._conn.executemany(sql, rows)
-        else:
-            with self._conn.cursor() as cur:
-                cur.executemany(sql, rows)
+        try:
+            if self.dialect == "sqlite":
+                self._conn.executemany(sql, rows)
+            else:
+                with self._conn.cursor() as cur:
+                    cur.executemany(sql, rows)
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise ConflictError(str(exc).strip()) from exc
+            raise
 
-    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
-        return self.execute(sql, params).fetchone()
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        return self.execute(sql, params).fetchone()  # type: ignore[no-any-return]
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(sql, params).fetchall())
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -52,8 +68,3 @@ class Session:
         from eventyard.store.tags import Tags
 
         return Tags(self)
-
-
-if False:  # pragma: no cover - typing only
-    from eventyard.store.event_buses import EventBuses
-    from eventyard.store.tags import Tags

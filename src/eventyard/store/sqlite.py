@@ -16,29 +16,46 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, TypeVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventyard.store import _migrations
-from eventyard.store.base import Store, StoreError
+from eventyard.store._errors import StoreError
+from eventyard.store.base import Store
 from eventyard.store.session import Session
 
 T = TypeVar("T")
+_Job = tuple[Callable[[Session], Any], "Future[Any]"]
 
 _MAX_GROUP = 512
 _SYNC_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
+_OPTIONS = {"synchronous"}
 _STOP = object()
 
 
 def _parse_url(url: str) -> tuple[str, dict[str, str]]:
     parts = urlsplit(url)
-    # sqlite:///relative/path, sqlite:////absolute/path, sqlite:///:memory: is refused
+    # sqlite:///relative/path, sqlite:////absolute/path; in-memory databases are refused
+    # because the writer and the readers must share one database.
     path = parts.path[1:] if parts.path.startswith("/") else parts.path
     if parts.netloc:
         path = parts.netloc + "/" + path
-    if not path or path == ":memory:":
-        raise StoreError("SQLite store needs a file path: sqlite:///path/to/yard.db")
-    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    path = unquote(path)
+    if not path or path.startswith((":memory:", "file:")) or path.endswith("/"):
+        raise StoreError(f"SQLite store needs a file path, like sqlite:///path/to/yard.db (got {url!r})")
+    options = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    unknown = set(options) - _OPTIONS
+    if unknown:
+        raise StoreError(f"unknown SQLite store option(s) {sorted(unknown)}; known: {sorted(_OPTIONS)}")
     return path, options
+
+
+def _settle(fut: "Future[Any]", *, result: Any = None, error: BaseException | None = None) -> None:
+    if fut.done():
+        return
+    if error is not None:
+        fut.set_exception(error)
+    else:
+        fut.set_result(result)
 
 
 class SQLiteStore(Store):
@@ -50,14 +67,25 @@ class SQLiteStore(Store):
         self.path = Path(path)
         self.synchronous = options.get("synchronous", "FULL").upper()
         if self.synchronous not in _SYNC_MODES:
-            raise StoreError(f"synchronous must be one of {sorted(_SYNC_MODES)}")
+            raise StoreError(f"synchronous must be one of {sorted(_SYNC_MODES)}, got {self.synchronous!r}")
+        self._commits = 0
+        self._lock = threading.Lock()  # orders submit_* against close()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._writer_conn: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer_conn = self._connect()
-            self._writer_conn.execute("PRAGMA journal_mode=WAL")
+            mode = self._writer_conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"SQLite refused WAL mode for {self.path} (got {mode!r})")
             self._migrate(self._writer_conn)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError, StoreError) as exc:
+            if self._writer_conn is not None:
+                self._writer_conn.close()
+            if isinstance(exc, StoreError):
+                raise
             raise StoreError(f"cannot open SQLite store at {self.path}: {exc}") from exc
+        self._session = Session(self._writer_conn, self.dialect)
         self._jobs: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._local = threading.local()
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="eventyard-sqlite-read")
@@ -65,12 +93,16 @@ class SQLiteStore(Store):
         self._writer = threading.Thread(target=self._write_loop, name="eventyard-sqlite-write", daemon=True)
         self._writer.start()
 
+    @property
+    def commit_count(self) -> int:
+        """Write transactions committed so far; less than the writes when they were grouped."""
+        return self._commits
+
     # -- connections -------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
         return conn
 
     def _reader(self) -> sqlite3.Connection:
@@ -78,10 +110,12 @@ class SQLiteStore(Store):
         if conn is None:
             conn = self._local.conn = self._connect()
             conn.execute("PRAGMA query_only=ON")
+            with self._lock:
+                self._reader_conns.append(conn)
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")  # another process opening the file waits here
         try:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -99,19 +133,27 @@ class SQLiteStore(Store):
                 )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     # -- work --------------------------------------------------------------
     def submit_write(self, fn: Callable[[Session], T]) -> "Future[T]":
-        if self._closed:
-            raise StoreError("store is closed")
         fut: Future[T] = Future()
-        self._jobs.put((fn, fut))
+        with self._lock:  # a job queued after _STOP would never resolve
+            if self._closed:
+                raise StoreError("store is closed")
+            self._jobs.put((fn, fut))
         return fut
 
     def submit_read(self, fn: Callable[[Session], T]) -> "Future[T]":
-        return self._readers.submit(self._run_read, fn)
+        with self._lock:
+            if self._closed:
+                raise StoreError("store is closed")
+            try:
+                return self._readers.submit(self._run_read, fn)
+            except RuntimeError as exc:  # the interpreter is shutting down
+                raise StoreError(str(exc)) from exc
 
     def _run_read(self, fn: Callable[[Session], T]) -> T:
         conn = self._reader()
@@ -119,16 +161,15 @@ class SQLiteStore(Store):
         try:
             return fn(Session(conn, self.dialect))
         finally:
-            conn.execute("COMMIT")
+            if conn.in_transaction:
+                conn.execute("COMMIT")
 
     def _write_loop(self) -> None:
-        conn = self._writer_conn
-        session = Session(conn, self.dialect)
         while True:
             first = self._jobs.get()
             if first is _STOP:
                 return
-            batch = [first]
+            batch: list[_Job] = [first]
             stop = False
             while len(batch) < _MAX_GROUP:
                 try:
@@ -139,54 +180,78 @@ class SQLiteStore(Store):
                     stop = True
                     break
                 batch.append(job)
-            self._run_group(conn, session, batch)
+            self._run_group(batch)
             if stop:
                 return
 
-    def _run_group(self, conn: sqlite3.Connection, session: Session, batch: list) -> None:
-        outcomes: list[tuple[bool, Any]] = []
+    def _run_group(self, batch: list[_Job]) -> None:
+        jobs = [job for job in batch if job[1].set_running_or_notify_cancel()]
+        try:
+            while jobs:
+                jobs = self._attempt(jobs)
+        except BaseException as exc:  # the writer thread must survive anything
+            self._rollback()
+            for _, fut in batch:
+                _settle(fut, error=StoreError(f"write failed: {exc!r}"))
+
+    def _attempt(self, jobs: list[_Job]) -> list[_Job]:
+        """Run ``jobs`` in one transaction; returns the jobs to run again, if any."""
+        conn = self._writer_conn
+        assert conn is not None
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            for _, fut in batch:
-                fut.set_exception(StoreError(f"cannot begin transaction: {exc}"))
-            return
-        for fn, fut in batch:
-            if not fut.set_running_or_notify_cancel():
-                outcomes.append((False, None))
-                continue
-            conn.execute("SAVEPOINT unit")
+            for _, fut in jobs:
+                _settle(fut, error=StoreError(f"cannot begin transaction: {exc}"))
+            return []
+        outcomes: list[tuple[Future[Any], BaseException | None, Any]] = []
+        for i, (fn, fut) in enumerate(jobs):
+            conn.execute("SAVEPOINT eventyard_unit")
+            error: BaseException | None = None
+            result: Any = None
             try:
-                result = fn(session)
+                result = fn(self._session)
             except BaseException as exc:  # the unit fails alone
-                conn.execute("ROLLBACK TO unit")
-                conn.execute("RELEASE unit")
-                outcomes.append((False, exc))
-            else:
-                conn.execute("RELEASE unit")
-                outcomes.append((True, result))
+                error = exc
+            if not conn.in_transaction:
+                # SQLite rolled the whole transaction back (disk full, I/O error, or the
+                # unit ended it): this unit fails, the others lost their work and run again.
+                _settle(fut, error=error or StoreError("unit of work ended the transaction"))
+                return jobs[:i] + jobs[i + 1:]
+            if error is not None:
+                conn.execute("ROLLBACK TO eventyard_unit")
+            conn.execute("RELEASE eventyard_unit")
+            outcomes.append((fut, error, result))
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK") if conn.in_transaction else None
-            error = StoreError(f"commit failed: {exc}")
-            for (fn, fut), (ok, value) in zip(batch, outcomes):
-                if fut.running():
-                    fut.set_exception(value if not ok and value is not None else error)
-            return
-        for (fn, fut), (ok, value) in zip(batch, outcomes):
-            if not fut.running():
-                continue
-            if ok:
-                fut.set_result(value)
-            else:
-                fut.set_exception(value)
+            self._rollback()
+            failed = StoreError(f"commit failed: {exc}")
+            for fut, error, _ in outcomes:
+                _settle(fut, error=error or failed)
+            return []
+        self._commits += 1
+        for fut, error, result in outcomes:
+            _settle(fut, result=result, error=error)
+        return []
+
+    def _rollback(self) -> None:
+        conn = self._writer_conn
+        if conn is not None and conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._jobs.put(_STOP)
-        self._writer.join()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._jobs.put(_STOP)
+        self._writer.join()  # queued writes finish first
         self._readers.shutdown(wait=True)
-        self._writer_conn.close()
+        for conn in self._reader_conns:
+            conn.close()
+        if self._writer_conn is not None:
+            self._writer_conn.close()

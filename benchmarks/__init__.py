@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of eventyard and its peers; see README.md."""

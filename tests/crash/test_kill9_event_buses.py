@@ -1,0 +1,69 @@
+"""kill -9 the server in the middle of a write load; nothing acknowledged may be lost."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from botocore.exceptions import BotoCoreError, ClientError
+
+from _clients import client
+
+pytestmark = pytest.mark.crash
+
+WRITERS = 4
+
+
+def test_acknowledged_buses_survive_kill9(restartable_server):
+    server = restartable_server
+    account = "123456789012"
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(n: int) -> None:
+        ev = client("events", server.url, account=account)
+        i = 0
+        while not stop.is_set() and i < 24:  # 4 x 24 + default stays under the 100-bus quota
+            name = f"w{n}-{i}"
+            try:
+                ev.create_event_bus(Name=name, Tags=[{"Key": "writer", "Value": str(n)}])
+            except (ClientError, BotoCoreError, OSError):
+                return  # the server died under us: this one was never acknowledged
+            with lock:
+                acknowledged.append(name)
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for t in threads:
+        t.start()
+    # let some writes land, then crash mid-load
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with lock:
+            if len(acknowledged) >= 30:
+                break
+        time.sleep(0.01)
+    server.kill()
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(acknowledged) >= 30, server.log()
+
+    server.start()
+    ev = client("events", server.url, account=account)
+    found = set()
+    token = None
+    while True:
+        page = ev.list_event_buses(**({"NextToken": token} if token else {}))
+        found |= {b["Name"] for b in page["EventBuses"]}
+        token = page.get("NextToken")
+        if not token:
+            break
+    missing = set(acknowledged) - found
+    assert not missing, f"lost {len(missing)} acknowledged buses: {sorted(missing)[:10]}"
+    # their tags were committed in the same transaction
+    sample = acknowledged[-1]
+    arn = ev.describe_event_bus(Name=sample)["Arn"]
+    assert ev.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "writer", "Value": sample[1]}]

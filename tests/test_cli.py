@@ -1,0 +1,79 @@
+"""The ``eventyard`` command and the AWS CLI driving a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from eventyard import __version__
+
+BIN = Path(sys.executable).parent
+
+
+def _aws(server, *args: str, account: str = "000000000000") -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": account,
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }
+    return subprocess.run([str(BIN / "aws"), "--endpoint-url", server.url, "--output", "json", *args],
+                          capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_version():
+    out = subprocess.run([str(BIN / "eventyard"), "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"eventyard, version {__version__}"
+
+
+def test_serve_help_lists_flags():
+    out = subprocess.run([str(BIN / "eventyard"), "serve", "--help"], capture_output=True, text=True, check=True)
+    for flag in ("--host", "--port", "--store", "--auth", "--log-level"):
+        assert flag in out.stdout
+
+
+def test_bad_store_url_fails_cleanly(tmp_path):
+    out = subprocess.run([str(BIN / "eventyard"), "serve", "--store", "mysql://nope", "--port", "1"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "Unsupported store URL" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_aws_cli_event_buses(server):
+    account = "210987654321"
+    created = _aws(server, "events", "create-event-bus", "--name", "cli-bus", "--description", "from the cli",
+                   account=account)
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["EventBusArn"] == f"arn:aws:events:us-east-1:{account}:event-bus/cli-bus"
+    listed = _aws(server, "events", "list-event-buses", "--name-prefix", "cli", account=account)
+    assert listed.returncode == 0, listed.stderr
+    assert [b["Name"] for b in json.loads(listed.stdout)["EventBuses"]] == ["cli-bus"]
+    described = json.loads(_aws(server, "events", "describe-event-bus", "--name", "cli-bus", account=account).stdout)
+    assert described["Description"] == "from the cli"
+    missing = _aws(server, "events", "describe-event-bus", "--name", "nope", account=account)
+    assert missing.returncode != 0
+    assert "ResourceNotFoundException" in missing.stderr and "Event bus nope does not exist." in missing.stderr
+    deleted = _aws(server, "events", "delete-event-bus", "--name", "cli-bus", account=account)
+    assert deleted.returncode == 0, deleted.stderr
+
+
+def test_aws_cli_debug_logs_one_line_per_request(tmp_path, store_url):
+    from _server import ServerProcess
+
+    server = ServerProcess(store_url, log_path=tmp_path / "server.log", extra_args=["--log-level", "debug"])
+    server.start()
+    try:
+        assert _aws(server, "events", "list-event-buses").returncode == 0
+    finally:
+        server.stop()
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("event") == "request"]
+    assert len(requests) == 1
+    assert requests[0]["operation"] == "ListEventBuses" and requests[0]["status"] == 200
+    assert requests[0]["level"] == "debug" and requests[0]["request_id"]

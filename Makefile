@@ -28,8 +28,9 @@ postgres:
 test: install-dev postgres
 	$(BIN)/python -m pytest
 
+# Side by side with moto and ministack: make bench WORKLOAD=eventbus-read BENCH_ARGS="--duration 10"
 bench: install-dev
-	$(BIN)/python -m benchmarks.run eventbus-read
+	$(BIN)/python -m benchmarks.run $(or $(WORKLOAD),eventbus-read) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .eventyard .pytest_cache .hypothesis

@@ -15,13 +15,15 @@ from urllib.parse import parse_qsl
 
 import pytest
 from botocore.model import Shape
+from botocore.parsers import create_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _shapes_strategies as shapes  # noqa: E402
 
-from eventyard.api import query_protocol  # noqa: E402
+from eventyard.api import catalog, query_protocol  # noqa: E402
+from eventyard.api.errors import WireError, render_query  # noqa: E402
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -211,3 +213,53 @@ def test_sqs_receive_message_xml_is_the_legacy_shape() -> None:
         "</MessageAttribute></Message></ReceiveMessageResult>"
     ) in body
     assert body.endswith("<ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></ReceiveMessageResponse>")
+
+
+def test_xml_floats_and_carriage_returns_survive() -> None:
+    # AWS names non-finite numbers (Java/Go SDKs reject "nan"/"inf"); a raw CR would be read as LF.
+    op = shapes.operation("sns", "CreateTopic")
+    body = query_protocol.serialize({"TopicArn": "a\r\nb"}, op, "r").body.decode()
+    assert "<TopicArn>a&#xD;\nb</TopicArn>" in body
+    assert shapes.botocore_parse("query", op.output_shape, query_protocol.serialize({"TopicArn": "a\r\nb"}, op, "r")) == {
+        "TopicArn": "a\r\nb"
+    }
+
+
+# -- errors ------------------------------------------------------------------------------
+def _error(service: str, op_name: str, err: WireError) -> tuple[Any, dict[str, Any]]:
+    spec = catalog.service(service)
+    response = render_query(err, spec, "req-5")
+    op = query_protocol.wire_operation(spec.operations[op_name])
+    return response, create_parser("query").parse(
+        {"status_code": response.status, "headers": {}, "body": response.body}, op.output_shape
+    )
+
+
+def test_sns_query_error_code_and_message() -> None:
+    err = WireError("NotFoundException", "Topic does not exist", 404, query_code="NotFound")
+    response, parsed = _error("sns", "GetTopicAttributes", err)
+    assert response.status == 404
+    assert parsed["Error"]["Code"] == "NotFound"
+    assert parsed["Error"]["Type"] == "Sender"
+    assert parsed["Error"]["Message"] == "Topic does not exist"
+    assert parsed["ResponseMetadata"]["RequestId"] == "req-5"
+
+
+def test_sqs_query_error_uses_the_legacy_code() -> None:
+    err = WireError(
+        "QueueDoesNotExist",
+        "The specified queue does not exist for this wsdl version & <that>.",
+        query_code="AWS.SimpleQueueService.NonExistentQueue",
+    )
+    response, parsed = _error("sqs", "GetQueueUrl", err)
+    assert b'xmlns="http://queue.amazonaws.com/doc/2012-11-05/"' in response.body
+    assert parsed["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+    assert parsed["Error"]["Message"] == "The specified queue does not exist for this wsdl version & <that>."
+
+
+def test_query_server_fault_is_receiver() -> None:
+    response, parsed = _error("sns", "Publish", WireError("InternalError", "boom", 500, sender_fault=False))
+    assert response.status == 500
+    assert parsed["Error"]["Type"] == "Receiver"
+    assert parsed["Error"]["Code"] == "InternalError"
+    assert parsed["Error"]["Message"] == "boom"

@@ -342,3 +342,32 @@ def test_rest_json_response(name: str, data: st.DataObject) -> None:
     if "Status" not in result and "Status" in op.output_shape.members:
         assert parsed.pop("Status") == int(op.http["responseCode"])
     shapes.assert_same(parsed, result, op.output_shape, _rest_unsent)
+
+
+# -- what botocore is too lenient to check -------------------------------------------------
+def test_json_timestamps_follow_the_members_timestamp_format() -> None:
+    # botocore reads any format back; SDKs that trust the model (Java, Go) do not.
+    from datetime import datetime, timezone
+
+    when = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=timezone.utc)
+    shape = _op(JSON_MODEL, "Cook").output_shape
+    encoded = json_protocol.encode({"Ts": when, "TsIso": when, "TsEpoch": when}, shape)
+    assert encoded == {"Ts": 1714979289.123, "TsIso": "2024-05-06T07:08:09.123Z", "TsEpoch": 1714979289.123}
+
+
+def test_non_finite_numbers_are_spelled_out() -> None:
+    shape = _op(JSON_MODEL, "Cook").output_shape
+    assert json_protocol.encode({"Dbl": float("inf"), "Flt": float("-inf")}, shape) == {
+        "Dbl": "Infinity",
+        "Flt": "-Infinity",
+    }
+    body = query_protocol.serialize({"Dbl": float("nan")}, _op(QUERY_MODEL, "Stock"), "r").body
+    assert b"<Dbl>NaN</Dbl>" in body
+
+
+def test_rest_json_header_lists_quote_what_needs_it() -> None:
+    op = _op(REST_MODEL, "GetThing")
+    response = rest_json_protocol.serialize({"HList": ["a", "b,c", 'd"e'], "HBool": True}, op, "r")
+    headers = dict(response.headers)
+    assert headers["x-h-list"] == 'a,"b,c","d\\"e"'
+    assert headers["x-h-bool"] == "true"

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 _COLUMNS = (
     "account_id, region, name, arn, description, kms_key_identifier,"
-    " dead_letter_arn, policy, created_at, modified_at"
+    " dead_letter_arn, policy, log_config, created_at, modified_at"
 )
 
 
@@ -24,6 +24,7 @@ class EventBusRecord:
     kms_key_identifier: str | None
     dead_letter_arn: str | None
     policy: str | None
+    log_config: str | None  # JSON of the bus's LogConfig
     created_at: float
     modified_at: float
 
@@ -34,14 +35,14 @@ class EventBuses:
 
     def insert(self, bus: EventBusRecord, *, if_absent: bool = False) -> bool:
         """Add ``bus``; False when one of that name exists (only with ``if_absent``)."""
-        sql = f"INSERT INTO event_buses ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        sql = f"INSERT INTO event_buses ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         if if_absent:
             sql += " ON CONFLICT DO NOTHING"
         cur = self._s.execute(
             sql,
             (
                 bus.account_id, bus.region, bus.name, bus.arn, bus.description,
-                bus.kms_key_identifier, bus.dead_letter_arn, bus.policy,
+                bus.kms_key_identifier, bus.dead_letter_arn, bus.policy, bus.log_config,
                 bus.created_at, bus.modified_at,
             ),
         )

@@ -34,13 +34,15 @@ def test_create_describe_list_delete(server):
     account = _account()
     ev = _events(server, account=account)
     created = ev.create_event_bus(Name="orders", Description="all orders",
-                                  DeadLetterConfig={"Arn": f"arn:aws:sqs:us-east-1:{account}:dlq"})
+                                  DeadLetterConfig={"Arn": f"arn:aws:sqs:us-east-1:{account}:dlq"},
+                                  LogConfig={"IncludeDetail": "FULL", "Level": "INFO"})
     arn = f"arn:aws:events:us-east-1:{account}:event-bus/orders"
     assert created["EventBusArn"] == arn
     assert created["Description"] == "all orders"
     bus = ev.describe_event_bus(Name="orders")
     assert bus["Name"] == "orders" and bus["Arn"] == arn and bus["Description"] == "all orders"
     assert bus["DeadLetterConfig"] == {"Arn": f"arn:aws:sqs:us-east-1:{account}:dlq"}
+    assert bus["LogConfig"] == {"IncludeDetail": "FULL", "Level": "INFO"}
     assert bus["CreationTime"] == bus["LastModifiedTime"]
     # by ARN too
     assert ev.describe_event_bus(Name=arn)["Name"] == "orders"
@@ -64,6 +66,24 @@ def test_create_existing_bus_fails(server):
         assert exc.value.response["Error"]["Code"] == "ResourceAlreadyExistsException"
         assert exc.value.response["Error"]["Message"] == f"Event bus {name} already exists."
         assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_concurrent_creates_of_one_name_yield_one_bus(server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    account = _account()
+
+    def create(_: int) -> str:
+        try:
+            _events(server, account=account).create_event_bus(Name="race")
+            return "created"
+        except ClientError as exc:
+            return exc.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(create, range(8)))
+    assert outcomes.count("created") == 1
+    assert set(outcomes) == {"created", "ResourceAlreadyExistsException"}
 
 
 def test_default_bus_cannot_be_deleted(server):

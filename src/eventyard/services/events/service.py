@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import decode_token, encode_token
-from eventyard.store import Session, Store
+from eventyard.store import ConflictError, Session, Store
 from eventyard.store.event_buses import EventBusRecord
 
 DEFAULT_BUS = "default"
@@ -38,7 +40,7 @@ class EventsService:
             return
         now = clock.epoch()
         record = EventBusRecord(ctx.account, ctx.region, DEFAULT_BUS, bus_arn(ctx, DEFAULT_BUS),
-                                None, None, None, None, now, now)
+                                None, None, None, None, None, now, now)
         await self.store.write(lambda s: s.event_buses.insert(record, if_absent=True))
         self._defaults_ready.add(scope)
 
@@ -65,6 +67,8 @@ class EventsService:
                 out["KmsKeyIdentifier"] = record.kms_key_identifier
             if record.dead_letter_arn is not None:
                 out["DeadLetterConfig"] = {"Arn": record.dead_letter_arn}
+            if record.log_config is not None:
+                out["LogConfig"] = orjson.loads(record.log_config)
         if record.policy is not None:
             out["Policy"] = record.policy
         out["CreationTime"] = record.created_at
@@ -87,8 +91,9 @@ class EventsService:
         dlq = (req.get("DeadLetterConfig") or {}).get("Arn")
         await self._ensure_default_bus(ctx)
         now = clock.epoch()
+        log_config = orjson.dumps(req["LogConfig"]).decode() if req.get("LogConfig") else None
         record = EventBusRecord(ctx.account, ctx.region, name, bus_arn(ctx, name), req.get("Description"),
-                                req.get("KmsKeyIdentifier"), dlq, None, now, now)
+                                req.get("KmsKeyIdentifier"), dlq, None, log_config, now, now)
 
         def create(s: Session) -> None:
             if s.event_buses.get(ctx.account, ctx.region, name) is not None:
@@ -100,9 +105,12 @@ class EventsService:
             if tags:
                 s.tags.put(record.arn, tags)
 
-        await self.store.write(create)
+        try:
+            await self.store.write(create)
+        except ConflictError:  # a concurrent create of the same name won the race
+            raise ServiceError("ResourceAlreadyExistsException", f"Event bus {name} already exists.") from None
         out: dict[str, Any] = {"EventBusArn": record.arn}
-        for key in ("Description", "KmsKeyIdentifier", "DeadLetterConfig"):
+        for key in ("Description", "KmsKeyIdentifier", "DeadLetterConfig", "LogConfig"):
             if req.get(key) is not None:
                 out[key] = req[key]
         return out

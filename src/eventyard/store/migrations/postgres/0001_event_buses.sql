@@ -10,6 +10,7 @@ CREATE TABLE event_buses (
     kms_key_identifier TEXT,
     dead_letter_arn    TEXT,
     policy             TEXT,
+    log_config         TEXT,
     created_at         DOUBLE PRECISION NOT NULL,
     modified_at        DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (account_id, region, name)

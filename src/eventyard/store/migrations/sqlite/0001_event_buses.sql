@@ -8,6 +8,7 @@ CREATE TABLE event_buses (
     kms_key_identifier TEXT,
     dead_letter_arn    TEXT,
     policy             TEXT,
+    log_config         TEXT,
     created_at         REAL NOT NULL,
     modified_at        REAL NOT NULL,
     PRIMARY KEY (account_id, region, name)

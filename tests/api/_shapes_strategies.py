@@ -14,7 +14,7 @@ import io
 import math
 import random
 import re
-import re._constants as _sre
+import re._constants as _sre  # the stdlib's own regex parser (3.11+), walked for examples
 import re._parser as _parser
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -74,7 +74,7 @@ def values(shape: Shape, depth: int = 0, in_header: bool = False) -> st.SearchSt
                 must[name] = values(member, depth + 1)
             elif depth < MAX_DEPTH:
                 may[name] = values(member, depth + 1)
-        if shape.metadata.get("union"):
+        if meta.get("union"):
             if not may:
                 return st.fixed_dictionaries(must)
             return st.sampled_from(sorted(may)).flatmap(
@@ -86,7 +86,8 @@ def values(shape: Shape, depth: int = 0, in_header: bool = False) -> st.SearchSt
         return st.lists(values(shape.member, depth + 1, in_header), min_size=low, max_size=high)
     if kind == "map":
         low, high = _bounds(meta, MAX_ITEMS)
-        return st.dictionaries(values(shape.key, depth + 1), values(shape.value, depth + 1), min_size=low, max_size=high)
+        keys, items = values(shape.key, depth + 1), values(shape.value, depth + 1)
+        return st.dictionaries(keys, items, min_size=low, max_size=high)
     if kind == "string":
         return _strings(shape)
     if kind in ("integer", "long"):
@@ -145,6 +146,14 @@ _CATEGORY = {
     _sre.CATEGORY_DIGIT: "0123456789",
     _sre.CATEGORY_WORD: "abzAZ09_",
     _sre.CATEGORY_SPACE: " \t",
+}
+_CATEGORY_REGEX = {
+    _sre.CATEGORY_DIGIT: r"\d",
+    _sre.CATEGORY_NOT_DIGIT: r"\D",
+    _sre.CATEGORY_WORD: r"\w",
+    _sre.CATEGORY_NOT_WORD: r"\W",
+    _sre.CATEGORY_SPACE: r"\s",
+    _sre.CATEGORY_NOT_SPACE: r"\S",
 }
 
 
@@ -205,9 +214,7 @@ def _in_item(char: str, op: Any, av: Any) -> bool:
     if op is _sre.RANGE:
         return av[0] <= ord(char) <= av[1]
     if op is _sre.CATEGORY:
-        spelled = {_sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_NOT_DIGIT: r"\D", _sre.CATEGORY_WORD: r"\w",
-                   _sre.CATEGORY_NOT_WORD: r"\W", _sre.CATEGORY_SPACE: r"\s", _sre.CATEGORY_NOT_SPACE: r"\S"}
-        return re.fullmatch(spelled[av], char) is not None
+        return re.fullmatch(_CATEGORY_REGEX[av], char) is not None
     raise NotImplementedError(f"regex class item {op}")
 
 

@@ -146,18 +146,21 @@ def _map_container(node: dict[str, Any], shape: Shape) -> dict[str, Any] | None:
 
 
 def parse(params: list[tuple[str, str]], operation: OperationModel, bad_code: str) -> dict[str, Any]:
-    if operation.input_shape is None:
+    views = tuple(view.input_shape for view in _views(operation) if view.input_shape is not None)
+    if not views:
         return {}
     tree = _tree([(k, v) for k, v in params if k not in ("Action", "Version")])
-    views = tuple(view.input_shape for view in _views(operation))
-    return _decode(tree, views, "", bad_code)  # type: ignore[arg-type]
+    result: dict[str, Any] = _decode(tree, views, "", bad_code)
+    return result
 
 
 # -- SQS's legacy query names -----------------------------------------------------------
 # SQS moved from query to JSON in 2023 and its botocore model lost the query wire names
 # that older SDKs still send and expect (``MessageAttribute.1.Name``, ``<Message>``,
 # ``<Attribute><Name>``...). These are the traits of botocore's last query-protocol SQS
-# model (1.29.x), re-applied to today's model; shapes added since follow the same rules.
+# model (1.29.x), re-applied to today's model (the one list added since is named by the
+# same rule). Requests may use either spelling; responses use the legacy one, the only
+# one an SQS XML reader knows.
 _SQS_LIST_MEMBER_NAMES = {  # flattened list shape -> name of each entry
     "AWSAccountIdList": "AWSAccountId",
     "ActionNameList": "ActionName",

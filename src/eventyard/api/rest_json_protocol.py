@@ -131,7 +131,11 @@ def parse(request: HttpRequest, operation: OperationModel, labels: dict[str, str
         query.setdefault(k, []).append(v)
     body_members = {}
     # a query-string map takes only the parameters no other member (or the URI) claims
-    claimed = {m.serialization.get("name", n) for n, m in shape.members.items() if m.serialization.get("location") == "querystring"}
+    claimed = {
+        m.serialization.get("name", n)
+        for n, m in shape.members.items()
+        if m.serialization.get("location") == "querystring"
+    }
     claimed.update(k for k, _ in parse_qsl(operation.http["requestUri"].partition("?")[2], keep_blank_values=True))
     for name, member in shape.members.items():
         location = member.serialization.get("location")
@@ -202,11 +206,19 @@ def _header_text(value: Any, shape: Shape) -> str:
     if kind == "list":
         items = [_header_text(v, shape.member) for v in value]
         if shape.member.type_name == "string":
-            items = [f'"{v.replace(chr(34), chr(92) + chr(34))}"' if ("," in v or '"' in v) else v for v in items]
+            items = [_quoted(v) for v in items]
         return ",".join(items)
     if kind == "string" and shape.serialization.get("jsonvalue"):
         return _values.b64encode(orjson.dumps(value))
     return str(value)
+
+
+def _quoted(item: str) -> str:
+    """A list header item, double-quoted when it holds a comma or a quote (RFC 7230)."""
+    if "," not in item and '"' not in item:
+        return item
+    escaped = item.replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def serialize(result: dict[str, Any] | None, operation: OperationModel, request_id: str) -> HttpResponse:

@@ -1,0 +1,1 @@
+"""EventBridge event patterns: parse and validate, evaluate, compile many into one matcher."""

@@ -1,0 +1,51 @@
+"""Events seen as EventBridge sees them: leaf values by dotted path.
+
+Objects nest paths; arrays (also arrays of objects) are "crushed" into their parent
+path, so every element's leaves count at that path; an empty array is no value at all.
+Dotted keys are the same as nesting. Object values are never leaves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventyard.core.patterns.ast import Leaf, Path
+
+_NULL = Leaf("null", None)
+_TRUE = Leaf("bool", True)
+_FALSE = Leaf("bool", False)
+
+
+def leaf(value: Any) -> Leaf | None:
+    """The typed leaf of a scalar JSON value; ``None`` for objects and arrays."""
+    if value is None:
+        return _NULL
+    if value is True:
+        return _TRUE
+    if value is False:
+        return _FALSE
+    if isinstance(value, str):
+        return Leaf("string", value)
+    if isinstance(value, (int, float)):
+        return Leaf("number", float(value))
+    return None
+
+
+def flatten(event: Any) -> dict[Path, list[Leaf]]:
+    """All leaves of a parsed JSON event, keyed by path (dotted keys split into parts)."""
+    out: dict[Path, list[Leaf]] = {}
+    _walk(event, (), out)
+    return out
+
+
+def _walk(value: Any, path: Path, out: dict[Path, list[Leaf]]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _walk(item, path + tuple(str(key).split(".")), out)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, path, out)
+    else:
+        found = leaf(value)
+        if found is not None and path:
+            out.setdefault(path, []).append(found)

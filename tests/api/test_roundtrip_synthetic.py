@@ -252,7 +252,12 @@ REST_MODEL = _model(
             },
             "payload": "Doc",
         },
-        "DocOutput": {"type": "structure", "required": ["Doc"], "members": {"Doc": {"shape": "Inner"}}, "payload": "Doc"},
+        "DocOutput": {
+            "type": "structure",
+            "required": ["Doc"],  # as for BlobOutput: botocore fills in a payload structure from no body
+            "members": {"Doc": {"shape": "Inner"}},
+            "payload": "Doc",
+        },
     },
 )
 

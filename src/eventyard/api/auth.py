@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
+from urllib.parse import unquote
 
 from eventyard.api import sigv4
 from eventyard.api.errors import WireError
@@ -49,15 +51,10 @@ class Authenticator:
         return sigv4.SignedRequest(request.method, request.path, request.query, request.headers, request.body)
 
     def identify(self, request: HttpRequest, protocol: str) -> Caller:
-        signed = self.signed_request(request)
         if self.mode == "none":
-            try:
-                sig = sigv4.parse_signature(signed)
-            except sigv4.SigV4Error:
-                sig = None
-            if sig is None:
-                return Caller(account_for_access_key(None), DEFAULT_REGION, None, None)
-            return Caller(account_for_access_key(sig.access_key), sig.region or DEFAULT_REGION, sig.access_key, sig.service)
+            access_key, region, service = _credential_scope(request)
+            return Caller(account_for_access_key(access_key), region or DEFAULT_REGION, access_key, service)
+        signed = self.signed_request(request)
         try:
             sig = sigv4.parse_signature(signed)
             if sig is None:
@@ -75,8 +72,30 @@ class Authenticator:
 
     def peek_scope(self, request: HttpRequest) -> tuple[str | None, str | None]:
         """(signing service, region) from the credential scope, without verifying."""
-        try:
-            sig = sigv4.parse_signature(self.signed_request(request))
-        except sigv4.SigV4Error:
-            return None, None
-        return (sig.service, sig.region) if sig else (None, None)
+        _, region, service = _credential_scope(request)
+        return service, region
+
+
+# Credential=AKID/yyyymmdd/region/service/aws4_request, in a header or a presigned URL
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/,\s]*)/([^/,\s]*)/")
+_QUERY_CREDENTIAL = re.compile(r"(?:^|&)X-Amz-Credential=([^&]+)")
+
+
+def _credential_scope(request: HttpRequest) -> tuple[str | None, str | None, str | None]:
+    """(access key, region, service) claimed by a request, cheaply and without checking it.
+
+    Dev mode needs no more than this, and routing uses it to tell services apart.
+    """
+    header = request.header("authorization")
+    if header:
+        m = _CREDENTIAL.search(header)
+        if m:
+            return m.group(1), m.group(2) or None, m.group(3) or None
+        return None, None, None
+    if "X-Amz-Credential" in request.query:
+        m = _QUERY_CREDENTIAL.search(request.query)
+        if m:
+            parts = unquote(m.group(1)).split("/")
+            if len(parts) == 5:
+                return parts[0], parts[2] or None, parts[3] or None
+    return None, None, None

@@ -35,7 +35,9 @@ def decode(value: Any, shape: Shape, path: str = "") -> Any:
             member = members.get(key)
             if member is None or item is None:
                 continue  # AWS ignores unknown members
-            out[key] = decode(item, member, f"{path}.{key}" if path else key)
+            # Coral names members lowerCamel in error paths, e.g. 'entries.1.member.source'
+            camel = key[:1].lower() + key[1:]
+            out[key] = decode(item, member, f"{path}.{camel}" if path else camel)
         return out
     if kind == "list":
         if not isinstance(value, list):

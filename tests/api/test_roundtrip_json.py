@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+from botocore.awsrequest import HeadersDict
+from botocore.parsers import create_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +23,7 @@ import _shapes_strategies as shapes  # noqa: E402
 
 from eventyard.api import catalog, json_protocol  # noqa: E402
 from eventyard.api.errors import WireError, render_json  # noqa: E402
+from eventyard.api.http import HttpResponse  # noqa: E402
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -97,13 +101,11 @@ def test_json_versions_follow_the_model() -> None:
 
 
 # -- errors ------------------------------------------------------------------------
-def _parse_error(op_service: str, op_name: str, err: WireError) -> dict:
-    spec = catalog.service(op_service)
+def _parse_error(service: str, op_name: str, err: WireError) -> tuple[HttpResponse, dict[str, Any]]:
+    """``err`` as eventyard renders it, and as botocore's JSON parser reads it."""
+    spec = catalog.service(service)
     op = spec.operations[op_name]
     response = render_json(err, spec, "req-9", json_protocol.content_type(op))
-    from botocore.awsrequest import HeadersDict
-    from botocore.parsers import create_parser
-
     headers = HeadersDict()
     for key, value in response.headers:
         headers[key] = value

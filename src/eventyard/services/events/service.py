@@ -1,7 +1,8 @@
-"""EventBridge operations on event buses and tags."""
+"""EventBridge operations: event buses, tags, TestEventPattern."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -9,6 +10,9 @@ import orjson
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.core.patterns import reference
+from eventyard.core.patterns.event import flatten
+from eventyard.core.patterns.parse import parse_pattern
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.store import ConflictError, Session, Store
 from eventyard.store.event_buses import EventBusRecord
@@ -20,6 +24,20 @@ MAX_TAGS = 50
 
 def bus_arn(ctx: RequestContext, name: str) -> str:
     return arns.build("events", ctx.region, ctx.account, f"event-bus/{name}")
+
+
+# TestEventPattern insists on these envelope fields ("resources" is documented, not enforced)
+_TEST_EVENT_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
+
+
+def _test_event(text: str) -> dict[str, Any]:
+    try:
+        event = json.loads(text)  # the last of duplicate keys wins, as on AWS
+    except ValueError:
+        event = None
+    if not isinstance(event, dict) or any(f not in event for f in _TEST_EVENT_FIELDS):
+        raise ServiceError("ValidationException", "Parameter Event is not valid.")
+    return event
 
 
 def _not_found(name: str) -> ServiceError:
@@ -149,6 +167,12 @@ class EventsService:
 
         await self.store.write(delete)
         return None
+
+    # -- patterns ----------------------------------------------------------
+    async def test_event_pattern(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        pattern = parse_pattern(req["EventPattern"])
+        event = _test_event(req["Event"])
+        return {"Result": reference.matches(pattern, flatten(event))}
 
     # -- tags --------------------------------------------------------------
     async def _tag_target(self, ctx: RequestContext, arn_text: str) -> str:

@@ -42,9 +42,10 @@ class ServiceSpec:
     @cached_property
     def errors(self) -> dict[str, dict]:
         """Error shape name -> its ``error`` trait (code, httpStatusCode, senderFault)."""
-        found: dict[str, dict] = {}
+        known = _QUERY_ERROR_TRAITS.get(self.name, {})
+        found: dict[str, dict] = {name: dict(trait) for name, trait in known.items()}
         for shape in self.model.error_shapes:
-            found[shape.name] = dict(shape.metadata.get("error", {}))
+            found[shape.name] = dict(shape.metadata.get("error") or known.get(shape.name, {}))
         return found
 
     @cached_property
@@ -54,6 +55,47 @@ class ServiceSpec:
 
     def error_trait(self, code: str) -> dict:
         return self.errors.get(code) or self.errors.get(self.error_by_wire_code.get(code, ""), {}) or {}
+
+
+# Newer botocore models of SQS dropped the ``error`` traits (legacy query code, HTTP
+# status) that boto3 users still see on the wire; these are AWS's awsQueryError traits.
+# Error shapes AWS sends but does not model (InvalidParameterValue, MissingParameter)
+# are included. Traits found in the model take precedence.
+def _sqs_trait(code: str, status: int = 400) -> dict:
+    return {"code": code, "httpStatusCode": status, "senderFault": True}
+
+
+_SQS = "AWS.SimpleQueueService."
+_QUERY_ERROR_TRAITS: dict[str, dict[str, dict]] = {
+    "sqs": {
+        "QueueDoesNotExist": _sqs_trait(_SQS + "NonExistentQueue"),
+        "QueueNameExists": _sqs_trait("QueueAlreadyExists"),
+        "QueueDeletedRecently": _sqs_trait(_SQS + "QueueDeletedRecently"),
+        "PurgeQueueInProgress": _sqs_trait(_SQS + "PurgeQueueInProgress", 403),
+        "BatchEntryIdsNotDistinct": _sqs_trait(_SQS + "BatchEntryIdsNotDistinct"),
+        "BatchRequestTooLong": _sqs_trait(_SQS + "BatchRequestTooLong"),
+        "EmptyBatchRequest": _sqs_trait(_SQS + "EmptyBatchRequest"),
+        "InvalidBatchEntryId": _sqs_trait(_SQS + "InvalidBatchEntryId"),
+        "TooManyEntriesInBatchRequest": _sqs_trait(_SQS + "TooManyEntriesInBatchRequest"),
+        "MessageNotInflight": _sqs_trait(_SQS + "MessageNotInflight"),
+        "UnsupportedOperation": _sqs_trait(_SQS + "UnsupportedOperation"),
+        "ReceiptHandleIsInvalid": _sqs_trait("ReceiptHandleIsInvalid", 404),
+        "ResourceNotFoundException": _sqs_trait("ResourceNotFoundException", 404),
+        "InvalidAddress": _sqs_trait("InvalidAddress", 404),
+        "InvalidSecurity": _sqs_trait("InvalidSecurity", 403),
+        "OverLimit": _sqs_trait("OverLimit", 403),
+        "RequestThrottled": _sqs_trait("RequestThrottled", 403),
+        "KmsAccessDenied": _sqs_trait("KMS.AccessDeniedException"),
+        "KmsDisabled": _sqs_trait("KMS.DisabledException"),
+        "KmsInvalidKeyUsage": _sqs_trait("KMS.InvalidKeyUsageException"),
+        "KmsInvalidState": _sqs_trait("KMS.InvalidStateException"),
+        "KmsNotFound": _sqs_trait("KMS.NotFoundException"),
+        "KmsOptInRequired": _sqs_trait("KMS.OptInRequired", 403),
+        "KmsThrottled": _sqs_trait("KMS.ThrottlingException"),
+        "InvalidParameterValueException": _sqs_trait("InvalidParameterValue"),
+        "MissingRequiredParameterException": _sqs_trait("MissingParameter"),
+    },
+}
 
 
 # validation: coral = ValidationException with Coral's wording (json/rest-json services)

@@ -9,6 +9,7 @@ from botocore import xform_name
 
 from eventyard.core.identity import RequestContext
 from eventyard.services.events import EventsService
+from eventyard.services.sqs import SqsService
 from eventyard.store import Store
 
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -22,7 +23,7 @@ def method_name(operation: str) -> str:
 class ServiceRegistry:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.services: dict[str, object] = {"events": EventsService(store)}
+        self.services: dict[str, object] = {"events": EventsService(store), "sqs": SqsService(store)}
 
     def resolve(self, service: str, operation: str) -> Handler | None:
         impl = self.services.get(service)

@@ -10,6 +10,8 @@ from eventyard.store._errors import ConflictError, is_unique_violation
 
 if TYPE_CHECKING:
     from eventyard.store.event_buses import EventBuses
+    from eventyard.store.messages import Messages
+    from eventyard.store.queues import Queues
     from eventyard.store.tags import Tags
 
 
@@ -68,3 +70,15 @@ class Session:
         from eventyard.store.tags import Tags
 
         return Tags(self)
+
+    @cached_property
+    def queues(self) -> "Queues":
+        from eventyard.store.queues import Queues
+
+        return Queues(self)
+
+    @cached_property
+    def messages(self) -> "Messages":
+        from eventyard.store.messages import Messages
+
+        return Messages(self)

@@ -1,0 +1,137 @@
+"""Acting on received messages by receipt handle: DeleteMessage and
+ChangeMessageVisibility, single and batched.
+
+Rules (AWS): a handle for another queue or a garbage handle is invalid. A handle from
+an earlier receive of a message received again since is stale: on a standard queue a
+delete "succeeds but might not delete" (here: does not), on a FIFO queue it has
+expired. Deleting a message that is gone succeeds. Changing the visibility of a
+message that is gone fails; the total visibility is at most 12 h from the receive.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.services.sqs import errors, receipts, validation
+from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.store import Session
+from eventyard.store.queues import QueueRecord
+
+_MAX_TOTAL_VISIBILITY_MS = validation.MAX_VISIBILITY * 1000
+
+
+def _receipt(record: QueueRecord, handle: str) -> receipts.Receipt:
+    receipt = receipts.decode(handle)
+    if receipt.queue_id != record.id:
+        raise errors.receipt_handle_invalid(handle)
+    return receipt
+
+
+def _delete(s: Session, queue: QueueRecord, handle: str, receipt: receipts.Receipt, now: int) -> bool:
+    """True when a FIFO group may have become ready."""
+    row = s.messages.get(receipt.message_row_id)
+    if row is None or row.queue_id != queue.id:
+        return False  # already gone
+    stale = row.receipt_token != receipt.token
+    if queue.fifo and (stale or row.visible_at <= now):
+        raise errors.receipt_handle_expired(handle)
+    if stale:
+        return False
+    s.messages.delete([row.id])
+    if queue.fifo and row.group_id is not None:
+        s.messages.refresh_group(queue.id, row.group_id, after_id=queue.purged_upto)
+        return True
+    return False
+
+
+def _change_visibility(s: Session, queue: QueueRecord, handle: str, receipt: receipts.Receipt, timeout: int,
+                       now: int) -> bool:
+    """True when the message (or its FIFO group) may be ready now."""
+    row = s.messages.get(receipt.message_row_id)
+    if row is None or row.queue_id != queue.id:
+        raise errors.not_available_for_visibility(handle)
+    if row.receipt_token != receipt.token or (queue.fifo and row.visible_at <= now):
+        raise errors.receipt_handle_expired(handle)
+    visible_at = now + timeout * 1000
+    if row.received_at is not None and visible_at - row.received_at > _MAX_TOTAL_VISIBILITY_MS:
+        raise errors.invalid_value(
+            "VisibilityTimeout", timeout,
+            f"Total VisibilityTimeout for the message is beyond the limit [{validation.MAX_VISIBILITY} seconds].",
+        )
+    s.messages.set_visible_at(row.id, visible_at)
+    if queue.fifo and row.group_id is not None:
+        s.messages.refresh_group(queue.id, row.group_id, after_id=queue.purged_upto)
+    return timeout == 0
+
+
+class InFlightOperations(SqsBase):
+    async def delete_message(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        record = await self._queue(ctx, req["QueueUrl"])
+        handle = req["ReceiptHandle"]
+        receipt = _receipt(record, handle)
+        ready = await self.store.write(lambda s: _delete(s, self._current(s, record.id), handle, receipt, now_ms()))
+        if ready:
+            self.wakeups.signal(record.id)
+
+    async def change_message_visibility(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        record = await self._queue(ctx, req["QueueUrl"])
+        handle = req["ReceiptHandle"]
+        timeout = validation.visibility_timeout(req["VisibilityTimeout"])
+        receipt = _receipt(record, handle)
+        ready = await self.store.write(
+            lambda s: _change_visibility(s, self._current(s, record.id), handle, receipt, timeout, now_ms())
+        )
+        if ready:
+            self.wakeups.signal(record.id)
+
+    async def delete_message_batch(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        return await self._batch(ctx, req, "DeleteMessageBatchRequestEntry",
+                                 lambda s, q, e, h, r, now: _delete(s, q, h, r, now))
+
+    async def change_message_visibility_batch(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        def change(s: Session, q: QueueRecord, entry: dict[str, Any], handle: str, receipt: receipts.Receipt,
+                   now: int) -> bool:
+            if entry.get("VisibilityTimeout") is None:
+                raise errors.missing("VisibilityTimeout")
+            return _change_visibility(s, q, handle, receipt, validation.visibility_timeout(entry["VisibilityTimeout"]), now)
+
+        return await self._batch(ctx, req, "ChangeMessageVisibilityBatchRequestEntry", change)
+
+    async def _batch(
+        self, ctx: RequestContext, req: dict[str, Any], entry_shape: str,
+        act: Callable[[Session, QueueRecord, dict[str, Any], str, receipts.Receipt, int], bool],
+    ) -> dict[str, Any]:
+        record = await self._queue(ctx, req["QueueUrl"])
+        entries = validation.batch_entries(req.get("Entries"), entry_shape)
+        failed: dict[str, dict[str, Any]] = {}
+        todo: list[tuple[dict[str, Any], receipts.Receipt]] = []
+        for entry in entries:
+            try:
+                if not entry.get("ReceiptHandle"):
+                    raise errors.missing("ReceiptHandle")
+                todo.append((entry, _receipt(record, entry["ReceiptHandle"])))
+            except ServiceError as err:
+                failed[entry["Id"]] = errors.entry_failure(entry["Id"], err)
+
+        def run(s: Session) -> tuple[dict[str, dict[str, Any]], bool]:
+            queue, now = self._current(s, record.id), now_ms()
+            errors_by_id: dict[str, dict[str, Any]] = {}
+            ready = False
+            for entry, receipt in todo:
+                try:  # entries fail alone: each raises before it writes anything
+                    ready = act(s, queue, entry, entry["ReceiptHandle"], receipt, now) or ready
+                except ServiceError as err:
+                    errors_by_id[entry["Id"]] = errors.entry_failure(entry["Id"], err)
+            return errors_by_id, ready
+
+        if todo:
+            more, ready = await self.store.write(run)
+            failed.update(more)
+            if ready:
+                self.wakeups.signal(record.id)
+        return {
+            "Successful": [{"Id": e["Id"]} for e in entries if e["Id"] not in failed],
+            "Failed": [failed[e["Id"]] for e in entries if e["Id"] in failed],
+        }

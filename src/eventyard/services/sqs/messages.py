@@ -1,0 +1,114 @@
+"""Sending and receiving: SendMessage, SendMessageBatch, ReceiveMessage (long polling)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.services.sqs import errors, fifo, outgoing, standard, validation
+from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.services.sqs.longpoll import RECHECK_SECONDS
+from eventyard.services.sqs.outgoing import Outgoing
+from eventyard.services.sqs.standard import Claim
+from eventyard.store import Session
+from eventyard.store.queues import QueueRecord
+
+
+class MessageOperations(SqsBase):
+    # -- sending ---------------------------------------------------------------------
+    async def send_message(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        record = await self._queue(ctx, req["QueueUrl"])
+        now = now_ms()
+        out = outgoing.prepare(req, self.settings(record), sender=self._sender(ctx), now=now)
+        [(message_id, seq)] = await self._store_messages(record, [out], now)
+        return outgoing.sent(out, message_id, seq)
+
+    async def send_message_batch(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        record = await self._queue(ctx, req["QueueUrl"])
+        entries = validation.batch_entries(req.get("Entries"), "SendMessageBatchRequestEntry")
+        total = sum(outgoing.raw_size(e) for e in entries)
+        if total > outgoing.BATCH_LIMIT:
+            raise ServiceError(
+                "BatchRequestTooLong",
+                f"Batch requests cannot be longer than {outgoing.BATCH_LIMIT} bytes. You have sent {total} bytes.",
+            )
+        settings, now, sender = self.settings(record), now_ms(), self._sender(ctx)
+        ready: list[tuple[str, Outgoing]] = []
+        failed: list[dict[str, Any]] = []
+        for entry in entries:
+            try:
+                ready.append((entry["Id"], outgoing.prepare(entry, settings, sender=sender, now=now)))
+            except ServiceError as err:
+                failed.append(errors.entry_failure(entry["Id"], err))
+        successful = []
+        if ready:
+            stored = await self._store_messages(record, [out for _, out in ready], now)
+            successful = [
+                {"Id": entry_id, **outgoing.sent(out, message_id, seq)}
+                for (entry_id, out), (message_id, seq) in zip(ready, stored)
+            ]
+        return {"Successful": successful, "Failed": failed}
+
+    async def _store_messages(self, record: QueueRecord, batch: list[Outgoing], now: int) -> list[tuple[str, int | None]]:
+        settings = self.settings(record)
+
+        def store(s: Session) -> list[tuple[str, int | None]]:
+            current = self._current(s, record.id)
+            if current.fifo:
+                return list(fifo.send(s, current, settings, batch, now))
+            s.messages.add(current.id, [out.message for out in batch])
+            return [(out.message.message_id, None) for out in batch]
+
+        stored = await self.store.write(store)
+        self.wakeups.signal(record.id)
+        return stored
+
+    # -- receiving ----------------------------------------------------------------------
+    async def receive_message(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        record = await self._queue(ctx, req["QueueUrl"])
+        limit, visibility, wait = req.get("MaxNumberOfMessages"), req.get("VisibilityTimeout"), req.get("WaitTimeSeconds")
+        validation.receive_limits(limit, visibility, wait)
+        attempt_id = req.get("ReceiveRequestAttemptId")
+        if attempt_id is not None:
+            validation.token("ReceiveRequestAttemptId", attempt_id)
+        settings = self.settings(record)
+        limit = limit or 1
+        wait = settings.receive_wait if wait is None else wait
+        system_names = set(req.get("AttributeNames") or []) | set(req.get("MessageSystemAttributeNames") or [])
+        attribute_names = list(req.get("MessageAttributeNames") or [])
+        deadline = time.monotonic() + wait
+
+        def attempt(s: Session) -> Claim:
+            current = self._current(s, record.id)
+            now = now_ms()
+            current_settings = self.settings(current)
+            timeout = current_settings.visibility_timeout if visibility is None else visibility
+            if current.fifo:
+                return fifo.claim(s, current, current_settings, limit=limit, visibility=timeout, now=now,
+                                  attempt_id=attempt_id)
+            return standard.claim(s, current, current_settings, limit=limit, visibility=timeout, now=now)
+
+        while True:
+            watch = self.wakeups.watch(record.id)  # before looking: a send in between wakes us
+            try:
+                claim = await self.store.write(attempt)
+                for queue_id in claim.moved_to:
+                    self.wakeups.signal(queue_id)
+                remaining = deadline - time.monotonic()
+                if claim.messages or remaining <= 0:
+                    break
+                pause = min(remaining, RECHECK_SECONDS)
+                if claim.next_ready_at is not None:
+                    pause = min(pause, max(0.0, (claim.next_ready_at - now_ms()) / 1000) + 0.005)
+                await watch.wait(pause)
+            finally:
+                watch.close()
+        if not claim.messages:
+            return {}
+        return {"Messages": [
+            outgoing.received(row, record.id, system_names=system_names, attribute_names=attribute_names,
+                              fifo=record.fifo)
+            for row in claim.messages
+        ]}

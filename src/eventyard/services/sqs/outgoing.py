@@ -1,0 +1,176 @@
+"""Turning a SendMessage request (or batch entry) into a stored message, and a stored
+message back into a ReceiveMessage ``Message``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from eventyard.services.sqs import errors, md5, receipts, validation
+from eventyard.services.sqs.attributes import QueueSettings
+from eventyard.store.messages import NewMessage, StoredMessage
+
+BATCH_LIMIT = 1_048_576  # a whole SendMessageBatch, whatever the queue's MaximumMessageSize
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    message: NewMessage
+    md5_of_body: str
+
+
+def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now: int) -> Outgoing:
+    """Check one SendMessage request or batch entry against the queue's rules."""
+    body = validation.body(entry.get("MessageBody"))
+    delay = validation.delay(entry.get("DelaySeconds"), fifo=settings.fifo)
+    attributes, attribute_size = validation.message_attributes(entry.get("MessageAttributes"))
+    system = validation.system_attributes(entry.get("MessageSystemAttributes"))
+    validation.message_size(body, attribute_size, settings.maximum_message_size)
+    group = entry.get("MessageGroupId")
+    dedup = entry.get("MessageDeduplicationId")
+    if group is not None:
+        validation.token("MessageGroupId", group)
+    if dedup is not None:
+        validation.token("MessageDeduplicationId", dedup)
+    if settings.fifo:
+        if group is None:
+            raise errors.missing("MessageGroupId")
+        if dedup is None:
+            if not settings.content_based_deduplication:
+                raise errors.invalid(
+                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+                    "provided explicitly"
+                )
+            dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    elif dedup is not None:
+        raise errors.invalid_value(
+            "MessageDeduplicationId", dedup, "The request includes a parameter that is not valid for this queue type."
+        )
+    delay_seconds = settings.delay if delay is None else delay
+    return Outgoing(
+        NewMessage(
+            message_id=str(uuid.uuid4()),
+            body=body,
+            attributes=_dump(attributes),
+            attributes_md5=md5.of_attributes(attributes),
+            system_attributes=_dump(system),
+            system_attributes_md5=md5.of_attributes(system),
+            sender_id=sender,
+            sent_at=now,
+            visible_at=now + delay_seconds * 1000,
+            expires_at=now + settings.retention * 1000,
+            group_id=group,
+            dedup_id=dedup,
+        ),
+        md5.of_body(body),
+    )
+
+
+def raw_size(entry: dict[str, Any]) -> int:
+    """What a batch entry counts toward the batch limit, before any check."""
+    size = len((entry.get("MessageBody") or "").encode("utf-8"))
+    for name, value in (entry.get("MessageAttributes") or {}).items():
+        size += len(name.encode()) + len((value.get("DataType") or "").encode())
+        size += len((value.get("StringValue") or "").encode()) + len(value.get("BinaryValue") or b"")
+    return size
+
+
+def sent(outgoing: Outgoing, message_id: str, seq: int | None) -> dict[str, Any]:
+    m = outgoing.message
+    out: dict[str, Any] = {"MessageId": message_id, "MD5OfMessageBody": outgoing.md5_of_body}
+    if m.attributes_md5:
+        out["MD5OfMessageAttributes"] = m.attributes_md5
+    if m.system_attributes_md5:
+        out["MD5OfMessageSystemAttributes"] = m.system_attributes_md5
+    if seq is not None:
+        out["SequenceNumber"] = sequence_number(seq)
+    return out
+
+
+def sequence_number(seq: int) -> str:
+    return f"{seq:020d}"  # AWS's are 20-digit numbers; zero padding keeps text order numeric
+
+
+def _dump(attributes: dict[str, dict[str, Any]]) -> str | None:
+    if not attributes:
+        return None
+    plain = {
+        name: ({"DataType": v["DataType"], "BinaryValue": base64.b64encode(v["BinaryValue"]).decode()}
+               if "BinaryValue" in v else v)
+        for name, v in attributes.items()
+    }
+    return orjson.dumps(plain).decode()
+
+
+def _load(text: str | None) -> dict[str, dict[str, Any]]:
+    if not text:
+        return {}
+    data: dict[str, dict[str, Any]] = orjson.loads(text)
+    for value in data.values():
+        if "BinaryValue" in value:
+            value["BinaryValue"] = base64.b64decode(value["BinaryValue"])
+    return data
+
+
+# -- receiving ----------------------------------------------------------------------------
+SYSTEM_ATTRIBUTES = (
+    "SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber", "MessageDeduplicationId", "MessageGroupId", "AWSTraceHeader", "DeadLetterQueueSourceArn",
+)
+
+
+def received(row: StoredMessage, queue_id: int, *, system_names: set[str], attribute_names: list[str],
+             fifo: bool) -> dict[str, Any]:
+    token = row.receipt_token or ""
+    out: dict[str, Any] = {
+        "MessageId": row.message_id,
+        "ReceiptHandle": receipts.encode(queue_id, row.id, token),
+        "MD5OfBody": md5.of_body(row.body),
+        "Body": row.body,
+    }
+    system = _system_attributes(row, system_names, fifo)
+    if system:
+        out["Attributes"] = system
+    stored = _load(row.attributes)
+    selected = _select(stored, attribute_names)
+    if selected:
+        out["MessageAttributes"] = selected
+        # SDKs check the digest against the attributes they got: a subset gets its own.
+        out["MD5OfMessageAttributes"] = row.attributes_md5 if len(selected) == len(stored) else md5.of_attributes(selected)
+    elif row.attributes_md5:
+        out["MD5OfMessageAttributes"] = row.attributes_md5
+    return out
+
+
+def _system_attributes(row: StoredMessage, names: set[str], fifo: bool) -> dict[str, str]:
+    if not names:
+        return {}
+    wanted = set(SYSTEM_ATTRIBUTES) if "All" in names else names
+    values: dict[str, str | None] = {
+        "SenderId": row.sender_id,
+        "SentTimestamp": str(row.sent_at),
+        "ApproximateReceiveCount": str(row.receive_count),
+        "ApproximateFirstReceiveTimestamp": str(row.first_received_at) if row.first_received_at else None,
+        "SequenceNumber": sequence_number(row.seq) if fifo and row.seq is not None else None,
+        "MessageDeduplicationId": row.dedup_id if fifo else None,
+        "MessageGroupId": row.group_id,
+        "DeadLetterQueueSourceArn": row.dead_letter_source_arn,
+    }
+    trace = _load(row.system_attributes).get("AWSTraceHeader")
+    values["AWSTraceHeader"] = trace["StringValue"] if trace else None
+    return {k: v for k, v in values.items() if k in wanted and v is not None}
+
+
+def _select(stored: dict[str, dict[str, Any]], names: list[str]) -> dict[str, dict[str, Any]]:
+    if not stored or not names:
+        return {}
+    if "All" in names or ".*" in names:
+        return stored
+    prefixes = tuple(n[:-1] for n in names if n.endswith(".*"))
+    exact = set(names)
+    return {k: v for k, v in stored.items() if k in exact or (prefixes and k.startswith(prefixes))}

@@ -1,0 +1,257 @@
+"""Queue operations: create, find, list, delete, attributes, purge, tags, permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services.sqs import attributes, errors, redrive, urls, validation
+from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.store import ConflictError, Session
+from eventyard.store.queues import QueueRecord
+
+QUEUE_DELETED_WAIT_MS = 60_000
+PURGE_INTERVAL_MS = 60_000
+MAX_LIST = 1000
+
+
+def _redrive_target(attrs: dict[str, str]) -> str | None:
+    policy = attrs.get("RedrivePolicy")
+    return orjson.loads(policy)["deadLetterTargetArn"] if policy else None
+
+
+class QueueOperations(SqsBase):
+    async def create_queue(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        self.upkeep.ensure_running()
+        name: str = req["QueueName"]
+        given = req.get("Attributes") or {}
+        # A .fifo name without FifoQueue=true is refused as a standard queue name, as on AWS.
+        fifo = given.get("FifoQueue", "").lower() == "true"
+        validation.queue_name(name, fifo=fifo)
+        changes = attributes.check(given, fifo=fifo, creating=True)
+        wanted = attributes.merged(attributes.initial(fifo), changes)
+        tags = validation.tags(req.get("tags") or {})
+        if len(tags) > validation.MAX_TAGS:
+            raise errors.invalid(f"Too many tags added for queue {name}.")
+        arn = urls.queue_arn(ctx.region, ctx.account, name)
+
+        def create(s: Session) -> QueueRecord:
+            existing = s.queues.get(ctx.account, ctx.region, name)
+            if existing is not None:
+                for key in changes:
+                    if existing.attributes.get(key, "") != wanted.get(key, ""):
+                        raise ServiceError(
+                            "QueueNameExists",
+                            f"A queue already exists with the same name and a different value for attribute {key}",
+                        )
+                return existing
+            now = now_ms()
+            if s.queues.deleted_since(ctx.account, ctx.region, name, now - QUEUE_DELETED_WAIT_MS):
+                raise ServiceError(
+                    "QueueDeletedRecently",
+                    "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+                )
+            if wanted.get("RedrivePolicy"):
+                redrive.check_dead_letter_target(s, None, source_arn=arn, fifo=fifo, policy_text=wanted["RedrivePolicy"])
+            record = s.queues.create(
+                account_id=ctx.account, region=ctx.region, name=name, arn=arn, fifo=fifo,
+                attributes=wanted, dead_letter_target_arn=_redrive_target(wanted), now=now,
+            )
+            if tags:
+                s.tags.put(arn, tags)
+            return record
+
+        try:
+            record = await self.store.write(create)
+        except ConflictError:  # a concurrent create won: compare with it
+            record = await self.store.write(create)
+        return {"QueueUrl": self._url(ctx, record)}
+
+    async def get_queue_url(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        account = req.get("QueueOwnerAWSAccountId") or ctx.account
+        record = await self._queue(ctx, f"/{account}/{req['QueueName']}")
+        return {"QueueUrl": self._url(ctx, record)}
+
+    async def list_queues(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        self.upkeep.ensure_running()
+        limit = req.get("MaxResults")
+        if limit is not None and not 1 <= limit <= MAX_LIST:
+            raise errors.invalid_value("MaxResults", limit, f"MaxResults must be an integer between 1 and {MAX_LIST}.")
+        after = decode_token(req["NextToken"], error_code=errors.INVALID_PARAMETER) if req.get("NextToken") else None
+        prefix = req.get("QueueNamePrefix")
+        page_size = limit or MAX_LIST
+        page = await self.store.read(
+            lambda s: s.queues.list(ctx.account, ctx.region, prefix=prefix, after=after, limit=page_size + 1)
+        )
+        out: dict[str, Any] = {}
+        if page[:page_size]:
+            out["QueueUrls"] = [self._url(ctx, q) for q in page[:page_size]]
+        if limit is not None and len(page) > page_size:  # AWS paginates only when asked to
+            out["NextToken"] = encode_token(page[page_size - 1].name)
+        return out
+
+    async def delete_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        record = await self._queue(ctx, req["QueueUrl"])
+
+        def delete(s: Session) -> None:
+            current = s.queues.get_by_id(record.id)
+            if current is not None:
+                s.queues.delete(current, now_ms())
+                s.tags.remove_all(current.arn)
+
+        await self.store.write(delete)
+        self._forget(record)
+        self.wakeups.signal(record.id)  # long polls on it end
+
+    async def get_queue_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        wanted = attributes.requested(req.get("AttributeNames"))
+        record = await self._queue(ctx, req["QueueUrl"])
+        counted = wanted & {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                            "ApproximateNumberOfMessagesDelayed"}
+
+        def read(s: Session) -> tuple[QueueRecord, Any]:
+            current = self._current(s, record.id)
+            counts = s.messages.counts(current.id, now=now_ms(), after_id=current.purged_upto) if counted else None
+            return current, counts
+
+        current, counts = await self.store.read(read)
+        values: dict[str, str] = {}
+        for name in sorted(wanted):
+            if name in current.attributes:
+                values[name] = current.attributes[name]
+        if current.attributes.get("KmsMasterKeyId") and "KmsDataKeyReusePeriodSeconds" in wanted:
+            values.setdefault("KmsDataKeyReusePeriodSeconds", "300")
+        if counts is not None:
+            computed = {
+                "ApproximateNumberOfMessages": counts.visible,
+                "ApproximateNumberOfMessagesNotVisible": counts.in_flight,
+                "ApproximateNumberOfMessagesDelayed": counts.delayed,
+            }
+            values.update({k: str(v) for k, v in computed.items() if k in wanted})
+        if "CreatedTimestamp" in wanted:
+            values["CreatedTimestamp"] = str(current.created_at // 1000)
+        if "LastModifiedTimestamp" in wanted:
+            values["LastModifiedTimestamp"] = str(current.modified_at // 1000)
+        if "QueueArn" in wanted:
+            values["QueueArn"] = current.arn
+        return {"Attributes": values} if values else {}
+
+    async def set_queue_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        record = await self._queue(ctx, req["QueueUrl"])
+        changes = attributes.check(req.get("Attributes") or {}, fifo=record.fifo, creating=False)
+
+        def update(s: Session) -> None:
+            current = self._current(s, record.id)
+            new = attributes.merged(current.attributes, changes)
+            if new.get("RedrivePolicy") and new.get("RedrivePolicy") != current.attributes.get("RedrivePolicy"):
+                redrive.check_dead_letter_target(s, current, source_arn=current.arn, fifo=current.fifo,
+                                                 policy_text=new["RedrivePolicy"])
+            s.queues.set_attributes(current.id, new, _redrive_target(new), now_ms())
+            old_retention = int(current.attributes.get("MessageRetentionPeriod", attributes.DEFAULTS["MessageRetentionPeriod"]))
+            new_retention = int(new["MessageRetentionPeriod"])
+            if new_retention < old_retention:
+                s.messages.shorten_retention(current.id, new_retention * 1000)
+
+        await self.store.write(update)
+        self._forget(record)
+        self.wakeups.signal(record.id)
+
+    async def purge_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        record = await self._queue(ctx, req["QueueUrl"])
+
+        def purge(s: Session) -> None:
+            current = self._current(s, record.id)
+            now = now_ms()
+            if current.purged_at is not None and now - current.purged_at < PURGE_INTERVAL_MS:
+                raise ServiceError(
+                    "PurgeQueueInProgress", f"Only one PurgeQueue operation on {current.name} is allowed every 60 seconds."
+                )
+            s.queues.purge(current.id, now=now, upto=s.messages.last_id())
+            if current.fifo:
+                s.messages.drop_groups(current.id)
+
+        await self.store.write(purge)
+        self._forget(record)
+
+    # -- tags ----------------------------------------------------------------------
+    async def tag_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        record = await self._queue(ctx, req["QueueUrl"])
+        tags = validation.tags(req["Tags"])
+
+        def tag(s: Session) -> None:
+            current = self._current(s, record.id)
+            if len(set(s.tags.get(current.arn)) | set(tags)) > validation.MAX_TAGS:
+                raise errors.invalid(f"Too many tags added for queue {current.name}.")
+            s.tags.put(current.arn, tags)
+
+        await self.store.write(tag)
+
+    async def untag_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        record = await self._queue(ctx, req["QueueUrl"])
+        keys = list(req["TagKeys"])
+        await self.store.write(lambda s: s.tags.remove(self._current(s, record.id).arn, keys))
+
+    async def list_queue_tags(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        record = await self._queue(ctx, req["QueueUrl"])
+        tags = await self.store.read(lambda s: s.tags.get(self._current(s, record.id).arn))
+        return {"Tags": tags} if tags else {}
+
+    # -- permissions (statements of the queue's Policy) ---------------------------------------
+    async def add_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        record = await self._queue(ctx, req["QueueUrl"])
+        label: str = req["Label"]
+        accounts, actions = list(req["AWSAccountIds"]), list(req["Actions"])
+        if not accounts or not actions:
+            raise errors.missing("AWSAccountIds" if not accounts else "Actions")
+        statement = {
+            "Sid": label,
+            "Effect": "Allow",
+            "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
+            "Action": [a if a == "*" else f"SQS:{a}" for a in actions],
+            "Resource": record.arn,
+        }
+
+        def add(s: Session) -> None:
+            current = self._current(s, record.id)
+            policy = _policy(current)
+            if any(st.get("Sid") == label for st in policy["Statement"]):
+                raise errors.invalid_value("Label", label, "Already exists.")
+            policy["Statement"].append(statement)
+            new = {**current.attributes, "Policy": orjson.dumps(policy).decode()}
+            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, now_ms())
+
+        await self.store.write(add)
+        self._forget(record)
+
+    async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        record = await self._queue(ctx, req["QueueUrl"])
+        label: str = req["Label"]
+
+        def remove(s: Session) -> None:
+            current = self._current(s, record.id)
+            policy = _policy(current)
+            kept = [st for st in policy["Statement"] if st.get("Sid") != label]
+            if len(kept) == len(policy["Statement"]):
+                raise errors.invalid_value("Label", label, "can't find label on existing policy.")
+            new = dict(current.attributes)
+            if kept:
+                new["Policy"] = orjson.dumps({**policy, "Statement": kept}).decode()
+            else:
+                new.pop("Policy", None)
+            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, now_ms())
+
+        await self.store.write(remove)
+        self._forget(record)
+
+
+def _policy(record: QueueRecord) -> dict[str, Any]:
+    if record.attributes.get("Policy"):
+        policy = orjson.loads(record.attributes["Policy"])
+        statements = policy.get("Statement", [])
+        policy["Statement"] = statements if isinstance(statements, list) else [statements]
+        return policy  # type: ignore[no-any-return]
+    return {"Version": "2012-10-17", "Id": f"{record.arn}/SQSDefaultPolicy", "Statement": []}

@@ -1,0 +1,178 @@
+"""Background upkeep for SQS: retention expiry, purged and deleted queues, expired
+FIFO deduplication ids and receive attempts, forgotten queue names, and running
+message move tasks.
+
+Every step is a short unit of work over a bounded chunk of rows, so it never holds
+the SQLite writer for long whatever the depth of a queue. The loop starts with the
+first SQS request (services have no lifespan hook yet; it belongs in ``runtime/``
+once that layer exists). On PostgreSQL every node runs it; the steps are idempotent
+and skip rows other nodes hold locked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import structlog
+
+from eventyard.core import clock
+from eventyard.services.sqs import redrive
+from eventyard.store import Session, Store, StoreError
+from eventyard.store.messages import StoredMessage
+
+if TYPE_CHECKING:
+    from eventyard.services.sqs.longpoll import Wakeups
+
+log = structlog.get_logger("eventyard.sqs")
+
+TICK_SECONDS = 0.25
+SWEEP_SECONDS = 1.0
+CHUNK = 2000
+DEDUP_WINDOW_MS = 300_000
+DELETED_NAME_MS = 60_000
+DEFAULT_MOVE_RATE = 500  # messages per second when a task names none
+MOVE_CHUNK = 500
+
+
+def _now() -> int:
+    return int(clock.epoch() * 1000)
+
+
+class Upkeep:
+    def __init__(self, store: Store, wakeups: "Wakeups") -> None:
+        self.store = store
+        self.wakeups = wakeups
+        self._task: asyncio.Task[None] | None = None
+        self._kicked: asyncio.Event | None = None
+        self._last_sweep = 0.0
+        self._credit: dict[str, float] = defaultdict(float)  # move task -> messages it may move now
+        self._last_tick: dict[str, float] = {}
+
+    def ensure_running(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._kicked = asyncio.Event()
+        self._task = loop.create_task(self._run(), name="eventyard-sqs-upkeep")
+
+    def kick(self) -> None:
+        """Run the next round now (e.g. a move task just started)."""
+        if self._kicked is not None:
+            self._kicked.set()
+
+    async def _run(self) -> None:
+        assert self._kicked is not None
+        while True:
+            try:
+                await self.run_once()
+            except StoreError:
+                return  # the store closed: the server is shutting down
+            except Exception:  # keep going; the next round retries
+                log.exception("sqs upkeep failed")
+            try:
+                await asyncio.wait_for(self._kicked.wait(), TICK_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+            self._kicked.clear()
+
+    async def run_once(self) -> None:
+        await self._run_move_tasks()
+        if time.monotonic() - self._last_sweep >= SWEEP_SECONDS:
+            self._last_sweep = time.monotonic()
+            await self.sweep()
+
+    # -- sweeping --------------------------------------------------------------------
+    async def sweep(self) -> None:
+        now = _now()
+        for job in await self.store.read(lambda s: s.queues.cleanups(10)):
+            await self.store.write(lambda s, job=job: self._cleanup(s, job.id, job.queue_id, job.upto, job.dropped))
+        for _ in range(5):
+            touched = await self.store.write(lambda s: self._drop_expired(s, now))
+            if touched is None:
+                break
+            for queue_id in touched:
+                self.wakeups.signal(queue_id)
+        await self.store.write(lambda s: s.messages.drop_expired_dedup(now, CHUNK))
+        await self.store.write(lambda s: s.messages.drop_expired_attempts(now, CHUNK))
+        await self.store.write(lambda s: s.queues.forget_deleted(now - DELETED_NAME_MS))
+
+    @staticmethod
+    def _cleanup(s: Session, job_id: int, queue_id: int, upto: int, dropped: bool) -> None:
+        if s.messages.drop_queue_messages(queue_id, upto=upto, limit=CHUNK) >= CHUNK:
+            return
+        if dropped and s.messages.drop_fifo_state(queue_id, CHUNK) >= CHUNK:
+            return
+        s.queues.finish_cleanup(job_id)
+
+    @staticmethod
+    def _drop_expired(s: Session, now: int) -> set[int] | None:
+        """Drop a chunk of expired messages; the FIFO queues whose groups changed, or None when done."""
+        groups = s.messages.drop_expired(now, CHUNK)
+        touched = set()
+        for queue_id, group in groups:
+            queue = s.queues.get_by_id(queue_id)
+            if queue is not None:
+                s.messages.refresh_group(queue_id, group, after_id=queue.purged_upto)
+                touched.add(queue_id)
+        return touched if groups else None
+
+    # -- message move tasks ------------------------------------------------------------
+    async def _run_move_tasks(self) -> None:
+        tasks = await self.store.read(lambda s: s.queues.running_move_tasks())
+        running = {t.task_handle for t in tasks}
+        for handle in list(self._last_tick):
+            if handle not in running:
+                self._last_tick.pop(handle, None)
+                self._credit.pop(handle, None)
+        for task in tasks:
+            tick = time.monotonic()
+            elapsed = tick - self._last_tick.get(task.task_handle, tick - TICK_SECONDS)
+            self._last_tick[task.task_handle] = tick
+            rate = task.max_per_second or DEFAULT_MOVE_RATE
+            credit = min(self._credit[task.task_handle] + rate * elapsed, float(rate))
+            count = min(int(credit), MOVE_CHUNK)
+            if count < 1:
+                self._credit[task.task_handle] = credit
+                continue
+            moved, destinations = await self.store.write(
+                lambda s, h=task.task_handle, n=count: self._move_some(s, h, n, _now())
+            )
+            self._credit[task.task_handle] = credit - moved
+            for queue_id in destinations:
+                self.wakeups.signal(queue_id)
+
+    @staticmethod
+    def _move_some(s: Session, handle: str, limit: int, now: int) -> tuple[int, set[int]]:
+        task = s.queues.move_task(handle)
+        if task is None or task.status != "RUNNING":
+            return 0, set()
+        source = s.queues.get_by_id(task.source_queue_id)
+        if source is None:
+            s.queues.update_move_task(handle, status="FAILED", failure_reason="AWS.SimpleQueueService.NonExistentQueue")
+            return 0, set()
+        rows = s.messages.ready(source.id, now=now, after_id=source.purged_upto, limit=limit, upto=task.upto)
+        if not rows:
+            s.queues.update_move_task(handle, status="COMPLETED")
+            return 0, set()
+        by_destination: dict[str | None, list[StoredMessage]] = defaultdict(list)
+        for row in rows:
+            by_destination[task.destination_arn or row.dead_letter_source_arn].append(row)
+        moved, destinations = 0, set()
+        for arn, group in by_destination.items():
+            dest = s.queues.get_by_arn(arn) if arn else None
+            if dest is None:
+                s.queues.update_move_task(
+                    handle, status="FAILED", moved_more=moved, failure_reason="AWS.SimpleQueueService.NonExistentQueue"
+                )
+                return moved, destinations
+            redrive.move(s, group, source, dest, now=now, to_dead_letter=False)
+            moved += len(group)
+            destinations.add(dest.id)
+        s.queues.update_move_task(handle, moved_more=moved)
+        return moved, destinations

@@ -1,0 +1,206 @@
+"""SQS's limits on names, bodies, attributes and batches, with AWS's messages."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+from eventyard.core.errors import ServiceError
+from eventyard.services.sqs import errors
+
+MAX_BATCH = 10
+MAX_DELAY = 900
+MAX_VISIBILITY = 43_200
+MAX_WAIT = 20
+MAX_MESSAGE_ATTRIBUTES = 10
+MAX_TAGS = 50
+
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")  # group, dedup and attempt ids
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+# XML 1.0's characters: what SQS accepts in bodies and string values.
+_INVALID_CHARACTER = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_DATA_TYPES = ("String", "Number", "Binary")
+
+
+def queue_name(name: str, *, fifo: bool) -> None:
+    if fifo:
+        if not _FIFO_NAME.match(name):
+            raise errors.invalid(
+                "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
+                "must end with .fifo suffix and be 1 to 80 in length."
+            )
+    elif not _QUEUE_NAME.match(name):
+        raise errors.invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+
+
+def text_characters(text: str) -> None:
+    if _INVALID_CHARACTER.search(text):
+        raise ServiceError(
+            "InvalidMessageContents",
+            "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
+            "#xE000 to #xFFFD | #x10000 to #x10FFFF",
+        )
+
+
+def body(text: str | None) -> str:
+    if not text:
+        raise errors.missing("MessageBody")
+    text_characters(text)
+    return text
+
+
+def delay(value: int | None, *, fifo: bool) -> int | None:
+    if value is None:
+        return None
+    if not 0 <= value <= MAX_DELAY:
+        raise errors.invalid_value("DelaySeconds", value, f"DelaySeconds must be >= 0 and <= {MAX_DELAY}.")
+    if fifo and value > 0:
+        raise errors.invalid_value(
+            "DelaySeconds", value, "The request include parameter that is not valid for this queue type."
+        )
+    return value
+
+
+def token(parameter: str, value: str) -> str:
+    """MessageGroupId, MessageDeduplicationId, ReceiveRequestAttemptId."""
+    if not _TOKEN.match(value):
+        raise errors.invalid_value(
+            parameter, value,
+            f"{parameter} can only include alphanumeric and punctuation characters. 1 to 128 in length.",
+        )
+    return value
+
+
+def message_attributes(attributes: Mapping[str, Mapping[str, Any]] | None) -> tuple[dict[str, dict[str, Any]], int]:
+    """Checked message attributes (values decoded) and their size in bytes."""
+    if not attributes:
+        return {}, 0
+    if len(attributes) > MAX_MESSAGE_ATTRIBUTES:
+        raise errors.invalid(
+            f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum [{MAX_MESSAGE_ATTRIBUTES}]."
+        )
+    checked: dict[str, dict[str, Any]] = {}
+    size = 0
+    for name, value in attributes.items():
+        _attribute_name(name)
+        data_type = value.get("DataType") or ""
+        base = data_type.split(".", 1)[0]
+        if base not in _DATA_TYPES or len(data_type) > 256 or data_type.endswith("."):
+            raise errors.invalid(
+                f"The type of message (user) attribute '{name}' is invalid. You must use only the following "
+                "supported type prefixes: Binary, Number, String."
+            )
+        if value.get("StringListValues") or value.get("BinaryListValues"):
+            raise errors.invalid(f"Message (user) attribute '{name}': list values are not supported.")
+        if base == "Binary":
+            data = value.get("BinaryValue")
+            if not data:
+                raise errors.invalid(f"Message (user) attribute '{name}' must contain a non-empty value of type 'Binary'.")
+            checked[name] = {"DataType": data_type, "BinaryValue": bytes(data)}
+            size += len(data)
+        else:
+            text = value.get("StringValue")
+            if not text:
+                raise errors.invalid(f"Message (user) attribute '{name}' must contain a non-empty value of type 'String'.")
+            text_characters(text)
+            if base == "Number":
+                _number(name, text)
+            checked[name] = {"DataType": data_type, "StringValue": text}
+            size += len(text.encode("utf-8"))
+        size += len(name.encode("utf-8")) + len(data_type.encode("utf-8"))
+    return checked, size
+
+
+def _attribute_name(name: str) -> None:
+    if len(name) > 256:
+        raise errors.invalid("Message (user) attribute name must be shorter than 256 bytes.")
+    lowered = name.lower()
+    if (not _ATTRIBUTE_NAME.match(name) or name.startswith(".") or name.endswith(".") or ".." in name
+            or lowered.startswith(("aws.", "amazon."))):
+        raise errors.invalid(
+            f"Message (user) attribute name '{name}' is invalid. Names can contain alphanumeric characters, "
+            "hyphens, underscores and periods, must not start or end with a period or hold two in a row, "
+            "and must not start with AWS. or Amazon."
+        )
+
+
+def _number(name: str, text: str) -> None:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or len(number.as_tuple().digits) > 38:
+        raise errors.invalid(f"Can't cast the value of message (user) attribute '{name}' to a number.")
+
+
+def system_attributes(attributes: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """MessageSystemAttributes: only AWSTraceHeader, a String."""
+    if not attributes:
+        return {}
+    for name, value in attributes.items():
+        if name != "AWSTraceHeader":
+            raise errors.invalid(f"Message system attribute name '{name}' is invalid.")
+        if value.get("DataType") != "String" or not value.get("StringValue"):
+            raise errors.invalid("Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'.")
+        text_characters(value["StringValue"])
+    return {"AWSTraceHeader": {"DataType": "String", "StringValue": attributes["AWSTraceHeader"]["StringValue"]}}
+
+
+def message_size(text: str, attribute_size: int, limit: int) -> int:
+    size = len(text.encode("utf-8")) + attribute_size
+    if size > limit:
+        raise errors.invalid(f"One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes.")
+    return size
+
+
+def batch_entries(entries: list[dict[str, Any]] | None, entry_shape: str) -> list[dict[str, Any]]:
+    if not entries:
+        raise ServiceError("EmptyBatchRequest", f"There should be at least one {entry_shape} in the request.")
+    if len(entries) > MAX_BATCH:
+        raise ServiceError(
+            "TooManyEntriesInBatchRequest",
+            f"Maximum number of entries per request are {MAX_BATCH}. You have sent {len(entries)}.",
+        )
+    seen: set[str] = set()
+    for entry in entries:
+        entry_id = entry.get("Id") or ""
+        if not _BATCH_ID.match(entry_id):
+            raise ServiceError(
+                "InvalidBatchEntryId",
+                "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
+                "It can be at most 80 letters long.",
+            )
+        if entry_id in seen:
+            raise ServiceError("BatchEntryIdsNotDistinct", f"Id {entry_id} repeated.")
+        seen.add(entry_id)
+    return entries
+
+
+def receive_limits(max_messages: int | None, visibility: int | None, wait: int | None) -> None:
+    if max_messages is not None and not 1 <= max_messages <= MAX_BATCH:
+        raise errors.invalid_value("MaxNumberOfMessages", max_messages, "Must be between 1 and 10, if provided.")
+    if visibility is not None and not 0 <= visibility <= MAX_VISIBILITY:
+        raise errors.invalid_value("VisibilityTimeout", visibility, f"Must be >= 0 and <= {MAX_VISIBILITY}, if provided.")
+    if wait is not None and not 0 <= wait <= MAX_WAIT:
+        raise errors.invalid_value("WaitTimeSeconds", wait, f"Must be >= 0 and <= {MAX_WAIT}, if provided.")
+
+
+def visibility_timeout(value: int) -> int:
+    if not 0 <= value <= MAX_VISIBILITY:
+        raise errors.invalid_value("VisibilityTimeout", value, f"Must be between 0 and {MAX_VISIBILITY}, if provided.")
+    return value
+
+
+def tags(given: Mapping[str, str]) -> dict[str, str]:
+    for key, value in given.items():
+        if not 1 <= len(key) <= 128:
+            raise errors.invalid_value("TagKey", key, "Tag keys must be between 1 and 128 characters long.")
+        if len(value) > 256:
+            raise errors.invalid_value("TagValue", value, "Tag values must be at most 256 characters long.")
+        if key.lower().startswith("aws:"):
+            raise errors.invalid_value("TagKey", key, "Tag keys must not start with aws:.")
+    return dict(given)

@@ -174,7 +174,13 @@ class Dispatcher:
             return json_protocol.parse(request, call.operation)
         if call.protocol == "query":
             bad = "InvalidParameterValue" if call.spec.name == "sqs" else "InvalidParameter"
-            return query_protocol.parse(call.form or [], call.operation, bad)
+            form = call.form or []
+            shape = call.operation.input_shape
+            if (call.spec.name == "sqs" and request.path.strip("/") and shape is not None
+                    and "QueueUrl" in shape.members and not any(k == "QueueUrl" for k, _ in form)):
+                # Older SDKs (Java v1 among them) post to the queue URL and leave QueueUrl out.
+                form = [*form, ("QueueUrl", request.base_url + request.path)]
+            return query_protocol.parse(form, call.operation, bad)
         return rest_json_protocol.parse(request, call.operation, call.labels or {})
 
     def _render(self, err: WireError, call: Call, rid: str) -> HttpResponse:

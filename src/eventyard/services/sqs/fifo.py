@@ -20,6 +20,7 @@ from eventyard.store.queues import QueueRecord
 
 DEDUP_WINDOW_MS = 300_000
 ATTEMPT_WINDOW_MS = 300_000
+GROUP_WINDOW = 10  # messages of a group read per receive: at most a receive's worth
 
 
 def send(s: Session, queue: QueueRecord, settings: QueueSettings, outgoing: Sequence[Outgoing],
@@ -62,11 +63,12 @@ def claim(s: Session, queue: QueueRecord, settings: QueueSettings, *, limit: int
         if need <= 0:
             break
         took, over = [], []
-        for row in s.messages.group_messages(queue.id, group, after_id=queue.purged_upto, limit=need):
+        # Read a full window: messages moving to the dead-letter queue make room for the next.
+        for row in s.messages.group_messages(queue.id, group, after_id=queue.purged_upto, limit=GROUP_WINDOW):
+            if len(took) == need or row.visible_at > now:
+                break
             if row.expires_at <= now:
                 continue  # past retention; the sweeper removes it
-            if row.visible_at > now:
-                break
             (over if split_for_dead_letter(row, settings, dead_letter) else took).append(row)
         if over and dead_letter is not None:
             redrive.move(s, over, queue, dead_letter, now=now, to_dead_letter=True)

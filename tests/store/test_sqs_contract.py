@@ -136,6 +136,9 @@ def test_mark_received_counts_receives(store: Store) -> None:
     [m] = store.write_sync(lambda s: s.messages.ready(q.id, now=T0 + 200, after_id=0, limit=10))
     assert (m.receive_count, m.first_received_at, m.received_at, m.visible_at, m.receipt_token) == (2, T0, T0 + 7, T0 + 107, "t")
     assert store.read_sync(lambda s: s.messages.get(m.id)) == m
+    state = store.read_sync(lambda s: s.messages.receipt_state(m.id))
+    assert state is not None and (state.queue_id, state.receipt_token, state.visible_at, state.received_at) == (
+        q.id, "t", T0 + 107, T0 + 7)
     assert store.read_sync(lambda s: s.messages.get_many([m.id, 10**9])) == [m]
     store.write_sync(lambda s: s.messages.set_visible_at(m.id, T0 + 999))
     assert claim(store, q, now=T0 + 998) == []

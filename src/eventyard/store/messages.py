@@ -86,6 +86,18 @@ class StoredMessage:
 
 
 @dataclass(frozen=True)
+class ReceiptState:
+    """What acting on a receipt handle needs to know about its message (no body)."""
+
+    id: int
+    queue_id: int
+    receipt_token: str | None
+    visible_at: int
+    received_at: int | None
+    group_id: str | None
+
+
+@dataclass(frozen=True)
 class Counts:
     visible: int
     in_flight: int
@@ -286,6 +298,13 @@ class Messages:
     def get(self, message_row_id: int) -> StoredMessage | None:
         row = self._s.one(f"SELECT {_COLUMNS} FROM sqs_messages WHERE id = ?", (message_row_id,))
         return StoredMessage.from_row(row) if row else None
+
+    def receipt_state(self, message_row_id: int) -> ReceiptState | None:
+        row = self._s.one(
+            "SELECT id, queue_id, receipt_token, visible_at, received_at, group_id FROM sqs_messages WHERE id = ?",
+            (message_row_id,),
+        )
+        return ReceiptState(*row) if row else None
 
     def get_many(self, ids: Sequence[int]) -> list[StoredMessage]:
         if not ids:

@@ -7,6 +7,7 @@ instead of in one long transaction whose cost grows with the queue's depth.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -126,7 +127,7 @@ class Queues:
         params.append(limit)
         return [QueueRecord.from_row(row) for row in self._s.all(sql, params)]
 
-    def dead_letter_sources(self, target_arn: str, *, after: str | None, limit: int) -> list[QueueRecord]:
+    def dead_letter_sources(self, target_arn: str, *, after: str | None, limit: int) -> builtins.list[QueueRecord]:
         """Queues whose RedrivePolicy names ``target_arn``, ordered by name."""
         sql = f"SELECT {_COLUMNS} FROM sqs_queues WHERE dead_letter_target_arn = ?"
         params: list[object] = [target_arn]
@@ -176,7 +177,7 @@ class Queues:
         self._s.execute("UPDATE sqs_queues SET purged_at = ?, purged_upto = ? WHERE id = ?", (now, upto, queue_id))
         self._s.execute("INSERT INTO sqs_cleanups (queue_id, upto, dropped) VALUES (?, ?, 0)", (queue_id, upto))
 
-    def cleanups(self, limit: int) -> list[Cleanup]:
+    def cleanups(self, limit: int) -> builtins.list[Cleanup]:
         rows = self._s.all("SELECT id, queue_id, upto, dropped FROM sqs_cleanups ORDER BY id LIMIT ?", (limit,))
         return [Cleanup(int(r[0]), int(r[1]), int(r[2]), bool(r[3])) for r in rows]
 
@@ -195,7 +196,7 @@ class Queues:
         row = self._s.one(f"SELECT {_TASK_COLUMNS} FROM sqs_move_tasks WHERE task_handle = ?", (task_handle,))
         return _task(row) if row else None
 
-    def move_tasks(self, source_arn: str, limit: int) -> list[MoveTaskRecord]:
+    def move_tasks(self, source_arn: str, limit: int) -> builtins.list[MoveTaskRecord]:
         """The tasks of a source queue, newest first."""
         rows = self._s.all(
             f"SELECT {_TASK_COLUMNS} FROM sqs_move_tasks WHERE source_arn = ? ORDER BY started_at DESC, task_handle LIMIT ?",
@@ -203,7 +204,7 @@ class Queues:
         )
         return [_task(row) for row in rows]
 
-    def running_move_tasks(self, limit: int = 100) -> list[MoveTaskRecord]:
+    def running_move_tasks(self, limit: int = 100) -> builtins.list[MoveTaskRecord]:
         rows = self._s.all(
             f"SELECT {_TASK_COLUMNS} FROM sqs_move_tasks WHERE status = 'RUNNING' ORDER BY started_at LIMIT ?",
             (limit,),

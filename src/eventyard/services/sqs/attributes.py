@@ -73,7 +73,9 @@ class QueueSettings:
 
 
 def settings(attributes: Mapping[str, str], *, fifo: bool) -> QueueSettings:
-    get = lambda name: attributes.get(name) or DEFAULTS.get(name) or FIFO_DEFAULTS.get(name, "")  # noqa: E731
+    def get(name: str) -> str:
+        return attributes.get(name) or DEFAULTS.get(name) or FIFO_DEFAULTS.get(name, "")
+
     redrive = None
     if attributes.get("RedrivePolicy"):
         data = orjson.loads(attributes["RedrivePolicy"])
@@ -173,7 +175,7 @@ def _redrive_policy(value: str) -> str:
             raise errors.invalid_value("RedrivePolicy", value, f"Redrive policy does not contain mandatory attribute: {key}.")
     unknown = set(data) - {"deadLetterTargetArn", "maxReceiveCount"}
     if unknown:
-        raise errors.invalid_value("RedrivePolicy", value, f"Only following attributes are supported: [deadLetterTargetArn, maxReceiveCount].")
+        raise errors.invalid_value("RedrivePolicy", value, "Only following attributes are supported: [deadLetterTargetArn, maxReceiveCount].")
     count = data["maxReceiveCount"]
     if isinstance(count, str) and _INTEGER.match(count):
         count = int(count)
@@ -184,7 +186,7 @@ def _redrive_policy(value: str) -> str:
         )
     target = data["deadLetterTargetArn"]
     if not isinstance(target, str) or urls.parse_arn(target) is None:
-        raise errors.invalid_value("RedrivePolicy", value, f"Invalid value for deadLetterTargetArn.")
+        raise errors.invalid_value("RedrivePolicy", value, "Invalid value for deadLetterTargetArn.")
     return orjson.dumps({"deadLetterTargetArn": target, "maxReceiveCount": count}).decode()
 
 

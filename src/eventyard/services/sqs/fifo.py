@@ -62,7 +62,8 @@ def claim(s: Session, queue: QueueRecord, settings: QueueSettings, *, limit: int
         need = limit - len(taken)
         if need <= 0:
             break
-        took, over = [], []
+        took: list[StoredMessage] = []
+        over: list[StoredMessage] = []
         # Read a full window: messages moving to the dead-letter queue make room for the next.
         for row in s.messages.group_messages(queue.id, group, after_id=queue.purged_upto, limit=GROUP_WINDOW):
             if len(took) == need or row.visible_at > now:

@@ -31,7 +31,7 @@ def _receipt(record: QueueRecord, handle: str) -> receipts.Receipt:
 
 def _delete(s: Session, queue: QueueRecord, handle: str, receipt: receipts.Receipt, now: int) -> bool:
     """True when a FIFO group may have become ready."""
-    row = s.messages.get(receipt.message_row_id)
+    row = s.messages.receipt_state(receipt.message_row_id)
     if row is None or row.queue_id != queue.id:
         return False  # already gone
     stale = row.receipt_token != receipt.token
@@ -49,7 +49,7 @@ def _delete(s: Session, queue: QueueRecord, handle: str, receipt: receipts.Recei
 def _change_visibility(s: Session, queue: QueueRecord, handle: str, receipt: receipts.Receipt, timeout: int,
                        now: int) -> bool:
     """True when the message (or its FIFO group) may be ready now."""
-    row = s.messages.get(receipt.message_row_id)
+    row = s.messages.receipt_state(receipt.message_row_id)
     if row is None or row.queue_id != queue.id:
         raise errors.not_available_for_visibility(handle)
     if row.receipt_token != receipt.token or (queue.fifo and row.visible_at <= now):

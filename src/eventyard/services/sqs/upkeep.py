@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from functools import partial
 from typing import TYPE_CHECKING
 
 import structlog
@@ -30,6 +31,7 @@ log = structlog.get_logger("eventyard.sqs")
 
 TICK_SECONDS = 0.25
 SWEEP_SECONDS = 1.0
+SWEEP_BUDGET_SECONDS = 0.25  # per round, so that other writes interleave with a long sweep
 CHUNK = 2000
 DEDUP_WINDOW_MS = 300_000
 DELETED_NAME_MS = 60_000
@@ -85,30 +87,45 @@ class Upkeep:
         await self._run_move_tasks()
         if time.monotonic() - self._last_sweep >= SWEEP_SECONDS:
             self._last_sweep = time.monotonic()
-            await self.sweep()
+            if not await self.sweep():
+                self._last_sweep = 0.0  # work is left: go on at the next tick
 
     # -- sweeping --------------------------------------------------------------------
-    async def sweep(self) -> None:
+    async def sweep(self) -> bool:
+        """One round of sweeping in chunks, for at most ``SWEEP_BUDGET_SECONDS``; True when
+        nothing was left over. Purged rows are skipped by receives but still lie in their
+        index until swept, so they go first and fast."""
         now = _now()
+        until = time.monotonic() + SWEEP_BUDGET_SECONDS
         for job in await self.store.read(lambda s: s.queues.cleanups(10)):
-            await self.store.write(lambda s, job=job: self._cleanup(s, job.id, job.queue_id, job.upto, job.dropped))
-        for _ in range(5):
+            done = False
+            while not done and time.monotonic() < until:
+                done = await self.store.write(partial(self._cleanup, job_id=job.id, queue_id=job.queue_id,
+                                                      upto=job.upto, dropped=job.dropped))
+            if not done:
+                return False
+        while time.monotonic() < until:
             touched = await self.store.write(lambda s: self._drop_expired(s, now))
             if touched is None:
                 break
             for queue_id in touched:
                 self.wakeups.signal(queue_id)
+        else:
+            return False
         await self.store.write(lambda s: s.messages.drop_expired_dedup(now, CHUNK))
         await self.store.write(lambda s: s.messages.drop_expired_attempts(now, CHUNK))
         await self.store.write(lambda s: s.queues.forget_deleted(now - DELETED_NAME_MS))
+        return True
 
     @staticmethod
-    def _cleanup(s: Session, job_id: int, queue_id: int, upto: int, dropped: bool) -> None:
+    def _cleanup(s: Session, job_id: int, queue_id: int, upto: int, dropped: bool) -> bool:
+        """Delete one chunk of a purged or deleted queue's rows; True when it is done."""
         if s.messages.drop_queue_messages(queue_id, upto=upto, limit=CHUNK) >= CHUNK:
-            return
+            return False
         if dropped and s.messages.drop_fifo_state(queue_id, CHUNK) >= CHUNK:
-            return
+            return False
         s.queues.finish_cleanup(job_id)
+        return True
 
     @staticmethod
     def _drop_expired(s: Session, now: int) -> set[int] | None:
@@ -141,7 +158,7 @@ class Upkeep:
                 self._credit[task.task_handle] = credit
                 continue
             moved, destinations = await self.store.write(
-                lambda s, h=task.task_handle, n=count: self._move_some(s, h, n, _now())
+                partial(self._move_some, handle=task.task_handle, limit=count, now=_now())
             )
             self._credit[task.task_handle] = credit - moved
             for queue_id in destinations:
@@ -163,7 +180,7 @@ class Upkeep:
         by_destination: dict[str | None, list[StoredMessage]] = defaultdict(list)
         for row in rows:
             by_destination[task.destination_arn or row.dead_letter_source_arn].append(row)
-        moved, destinations = 0, set()
+        moved, destinations = 0, set[int]()
         for arn, group in by_destination.items():
             dest = s.queues.get_by_arn(arn) if arn else None
             if dest is None:

@@ -20,6 +20,13 @@ class ServiceSpec:
         return self.model.protocol
 
     @property
+    def enforces_enums(self) -> bool:
+        # SQS checks no enums: ReceiveMessage's AttributeNames (a QueueAttributeName list)
+        # carries message attribute names such as SentTimestamp, and unknown names get
+        # SQS's own InvalidAttributeName from the service.
+        return self.name != "sqs"
+
+    @property
     def signing_name(self) -> str:
         return self.model.signing_name or self.name
 

@@ -143,12 +143,7 @@ class Dispatcher:
         spec, operation = call.spec, call.operation
         caller = self.auth.identify(request, call.protocol)
         params = self._parse(request, call)
-        violations = validate(params, operation.input_shape)
-        if spec.validation == "sqs":
-            # SQS enforces no enums: ReceiveMessage's AttributeNames (a QueueAttributeName
-            # list) carries message attribute names such as SentTimestamp, and unknown
-            # names get SQS's own InvalidAttributeName from the service.
-            violations = [v for v in violations if v.kind != "enum"]
+        violations = validate(params, operation.input_shape, check_enums=spec.enforces_enums)
         if violations:
             raise _validation_error(spec, violations)
         handler = self.resolve(spec.name, operation.name)

@@ -14,3 +14,22 @@ def _to_pyformat(sql: str) -> str:
 
 def for_dialect(sql: str, dialect: str) -> str:
     return sql if dialect == "sqlite" else _to_pyformat(sql)
+
+
+def name_page(
+    sql: str, params: list[object], *, prefix: str | None, after: str | None, limit: int
+) -> tuple[str, list[object]]:
+    """Append a by-name page to ``sql``: ``name`` starting with ``prefix``, ``> after``, ordered.
+
+    A range on the key instead of LIKE: no escaping, and the primary-key index serves it.
+    """
+    params = list(params)
+    if prefix:
+        sql += " AND name >= ? AND name < ?"
+        params += [prefix, prefix + "\U0010ffff"]
+    if after is not None:
+        sql += " AND name > ?"
+        params.append(after)
+    sql += " ORDER BY name LIMIT ?"
+    params.append(limit)
+    return sql, params

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from eventyard.store._sql import name_page
+
 if TYPE_CHECKING:
     from eventyard.store.session import Session
 
@@ -59,17 +61,10 @@ class EventBuses:
         self, account_id: str, region: str, *, prefix: str | None, after: str | None, limit: int
     ) -> list[EventBusRecord]:
         """Buses ordered by name, ``name > after``, starting with ``prefix``."""
-        sql = f"SELECT {_COLUMNS} FROM event_buses WHERE account_id = ? AND region = ?"
-        params: list[object] = [account_id, region]
-        if prefix:
-            # A range on the primary key instead of LIKE: no escaping, uses the index.
-            sql += " AND name >= ? AND name < ?"
-            params += [prefix, prefix + "\U0010ffff"]
-        if after is not None:
-            sql += " AND name > ?"
-            params.append(after)
-        sql += " ORDER BY name LIMIT ?"
-        params.append(limit)
+        sql, params = name_page(
+            f"SELECT {_COLUMNS} FROM event_buses WHERE account_id = ? AND region = ?",
+            [account_id, region], prefix=prefix, after=after, limit=limit,
+        )
         return [EventBusRecord(*row) for row in self._s.all(sql, params)]
 
     def delete(self, account_id: str, region: str, name: str) -> bool:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from eventyard.store._sql import name_page
+
 if TYPE_CHECKING:
     from eventyard.store.session import Session
 
@@ -115,16 +117,10 @@ class Queues:
         self, account_id: str, region: str, *, prefix: str | None, after: str | None, limit: int
     ) -> list[QueueRecord]:
         """Queues ordered by name, ``name > after``, starting with ``prefix``."""
-        sql = f"SELECT {_COLUMNS} FROM sqs_queues WHERE account_id = ? AND region = ?"
-        params: list[object] = [account_id, region]
-        if prefix:
-            sql += " AND name >= ? AND name < ?"
-            params += [prefix, prefix + "\U0010ffff"]
-        if after is not None:
-            sql += " AND name > ?"
-            params.append(after)
-        sql += " ORDER BY name LIMIT ?"
-        params.append(limit)
+        sql, params = name_page(
+            f"SELECT {_COLUMNS} FROM sqs_queues WHERE account_id = ? AND region = ?",
+            [account_id, region], prefix=prefix, after=after, limit=limit,
+        )
         return [QueueRecord.from_row(row) for row in self._s.all(sql, params)]
 
     def dead_letter_sources(self, target_arn: str, *, after: str | None, limit: int) -> builtins.list[QueueRecord]:

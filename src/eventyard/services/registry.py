@@ -6,10 +6,13 @@ from functools import lru_cache
 from typing import Any, Awaitable, Callable
 
 from botocore import xform_name
+from prometheus_client import CollectorRegistry
 
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services.events import EventsService
 from eventyard.services.sqs import SqsService
+from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.store import Store
 
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -21,9 +24,12 @@ def method_name(operation: str) -> str:
 
 
 class ServiceRegistry:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, runtime: DeliveryRuntime, metrics: CollectorRegistry | None = None) -> None:
         self.store = store
-        self.services: dict[str, object] = {"events": EventsService(store), "sqs": SqsService(store)}
+        self.runtime = runtime
+        sqs = SqsService(store)
+        runtime.register_deliverer("sqs", QueueDeliverer(sqs))
+        self.services: dict[str, object] = {"events": EventsService(store, runtime, sqs, metrics), "sqs": sqs}
 
     def resolve(self, service: str, operation: str) -> Handler | None:
         impl = self.services.get(service)

@@ -13,9 +13,11 @@ from typing import Any, Sequence
 
 from eventyard.core import arns
 from eventyard.core.errors import ServiceError
+from eventyard.runtime.delivery import Failure
 from eventyard.services.sqs import fifo, outgoing
-from eventyard.services.sqs._base import SqsBase
+from eventyard.services.sqs._base import SqsBase, now_ms
 from eventyard.store import Session
+from eventyard.store.deliveries import DeliveryRecord
 from eventyard.store.queues import QueueRecord
 
 
@@ -82,3 +84,36 @@ class InboundOperations(SqsBase):
         """After the caller's commit: wake the long polls of these queues."""
         for queue_id in set(queue_ids):
             self.wakeups.signal(queue_id)
+
+
+class QueueDeliverer:
+    """The delivery runtime's deliverer for queue targets (kind ``sqs``).
+
+    ``target``: ``arn`` (the queue), optional ``group_id``. ``payload``: ``body``, optional
+    ``message_attributes`` (SQS's typed form), ``dedup_id`` (used on FIFO queues) and
+    ``trace_header``.
+    """
+
+    def __init__(self, sqs: InboundOperations) -> None:
+        self.sqs = sqs
+
+    async def deliver(self, record: DeliveryRecord) -> Failure | None:
+        target, payload = record.target, record.payload
+        written: list[int] = []
+
+        def unit(s: Session) -> None:
+            queue = self.sqs.queue_for_arn(s, target["arn"])
+            message = Inbound(
+                payload["body"], message_attributes=payload.get("message_attributes"),
+                group_id=target.get("group_id"), dedup_id=payload.get("dedup_id") if queue.fifo else None,
+                trace_header=payload.get("trace_header"),
+            )
+            self.sqs.enqueue(s, queue, [message], sender=record.account_id, now=now_ms())
+            written.append(queue.id)
+
+        try:
+            await self.sqs.store.write(unit)
+        except QueueUnavailable as err:
+            return Failure(err.code, err.message)
+        self.sqs.queues_written(written)
+        return None

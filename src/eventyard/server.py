@@ -39,11 +39,11 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime.start()  # outbox rows left by a crash or another node are delivered from now on
+        registry.start()
         try:
             yield
         finally:
-            await runtime.stop()
+            await registry.stop()
             if store is None:
                 opened.close()
 

@@ -31,6 +31,18 @@ class ServiceRegistry:
         runtime.register_deliverer("sqs", QueueDeliverer(sqs))
         self.services: dict[str, object] = {"events": EventsService(store, runtime, sqs, metrics), "sqs": sqs}
 
+    def start(self) -> None:
+        """Background work of this node: the delivery outbox and SQS's upkeep (expiry,
+        purges, message moves). Outbox rows left by a crash or another node are picked up
+        from here on, before any request arrives."""
+        self.runtime.start()
+        sqs = self.services["sqs"]
+        assert isinstance(sqs, SqsService)
+        sqs.upkeep.ensure_running()
+
+    async def stop(self) -> None:
+        await self.runtime.stop()
+
     def resolve(self, service: str, operation: str) -> Handler | None:
         impl = self.services.get(service)
         if impl is None:

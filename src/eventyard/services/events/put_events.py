@@ -20,7 +20,7 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.events import delivery, transforms
 from eventyard.services.events._base import DEFAULT_BUS
-from eventyard.services.events.matching import RuleCache
+from eventyard.services.events.matching import BusRules, RuleCache
 from eventyard.services.events.targets import TargetOperations, target_kind
 from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
 from eventyard.store import Session
@@ -137,8 +137,11 @@ class PutEventsOperations(TargetOperations):
         def unit(s: Session) -> Ingest:
             done = Ingest()
             missing.clear()
+            buses: dict[str, BusRules | None] = {}
             for bus, event in events:
-                rules = self.rule_cache.get(s, account, region, bus)
+                if bus not in buses:  # one version check per bus and unit of work
+                    buses[bus] = self.rule_cache.get(s, account, region, bus)
+                rules = buses[bus]
                 if rules is None:
                     missing.add(bus)
                     continue

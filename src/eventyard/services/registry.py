@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.runtime.timers import Timers
 from eventyard.services.events import EventsService
 from eventyard.services.sqs import SqsService
 from eventyard.services.sqs.inbound import QueueDeliverer
@@ -29,18 +30,24 @@ class ServiceRegistry:
         self.runtime = runtime
         sqs = SqsService(store)
         runtime.register_deliverer("sqs", QueueDeliverer(sqs))
-        self.services: dict[str, object] = {"events": EventsService(store, runtime, sqs, metrics), "sqs": sqs}
+        self.timers = Timers()
+        self.services: dict[str, object] = {
+            "events": EventsService(store, runtime, sqs, self.timers, metrics),
+            "sqs": sqs,
+        }
 
     def start(self) -> None:
         """Background work of this node: the delivery outbox and SQS's upkeep (expiry,
         purges, message moves). Outbox rows left by a crash or another node are picked up
         from here on, before any request arrives."""
         self.runtime.start()
+        self.timers.start()
         sqs = self.services["sqs"]
         assert isinstance(sqs, SqsService)
         sqs.upkeep.ensure_running()
 
     async def stop(self) -> None:
+        await self.timers.stop()
         await self.runtime.stop()
 
     def resolve(self, service: str, operation: str) -> Handler | None:

@@ -107,6 +107,20 @@ class EventRules:
             f"SELECT {_COLUMNS} FROM event_rules WHERE schedule_expression IS NOT NULL"
         )]
 
+    # -- schedules -------------------------------------------------------------------
+    def set_next_fire(self, arn: str, at: int | None) -> None:
+        self._s.execute("UPDATE event_rules SET next_fire_at = ? WHERE arn = ?", (at, arn))
+
+    def due_schedules(self, now: int, limit: int) -> list[tuple[RuleRecord, int]]:
+        """Scheduled rules whose next firing is due, with that firing's time; on PostgreSQL
+        locked so that another node's scheduler passes them by."""
+        skip = " FOR UPDATE SKIP LOCKED" if self._s.dialect == "postgres" else ""
+        rows = self._s.all(
+            f"SELECT {_COLUMNS}, next_fire_at FROM event_rules WHERE next_fire_at <= ?"
+            f" ORDER BY next_fire_at LIMIT ?{skip}", (now, limit),
+        )
+        return [(RuleRecord(*row[:-1]), int(row[-1])) for row in rows]
+
     def delete_bus(self, account_id: str, region: str, bus: str) -> None:
         self._s.execute(
             "DELETE FROM event_targets WHERE rule_arn IN (SELECT arn FROM event_rules"

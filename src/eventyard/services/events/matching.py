@@ -14,6 +14,7 @@ from typing import Any
 
 from eventyard.core.patterns.compiled import RuleMatcher
 from eventyard.core.patterns.parse import parse_pattern
+from eventyard.services.events.transforms import TargetInput, compile_input
 from eventyard.store import Session
 from eventyard.store.event_rules import RuleRecord, TargetRecord
 
@@ -26,6 +27,7 @@ class BusRules:
     matcher: RuleMatcher
     rules: dict[str, RuleRecord]  # by ARN: the enabled rules with a pattern
     targets: dict[str, list[TargetRecord]]  # by rule ARN
+    inputs: dict[tuple[str, str], TargetInput]  # by (rule ARN, target id): compiled once
 
     def matches(self, event: dict[str, Any]) -> list[RuleRecord]:
         return [self.rules[arn] for arn in sorted(self.matcher.match_event(event))]
@@ -65,6 +67,9 @@ class RuleCache:
         targets: dict[str, list[TargetRecord]] = {}
         for target in s.event_rules.targets_of_bus(account, region, bus):
             targets.setdefault(target.rule_arn, []).append(target)
+        inputs = {}
         for found in targets.values():
             found.sort(key=lambda t: t.position)
-        return BusRules(version, matcher, rules, targets)
+            for t in found:
+                inputs[(t.rule_arn, t.target_id)] = compile_input(t.spec)
+        return BusRules(version, matcher, rules, targets, inputs)

@@ -154,10 +154,15 @@ class PutEventsOperations(TargetOperations):
                 for rule in matched:
                     done.triggered.append(rule.arn)
                     for target in rules.targets.get(rule.arn, ()):
-                        self._route(s, done, rule, target, event, now)
+                        self._route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
             return done
 
         done = await self.store.write(unit)
+        self._after_ingest(done)
+        return missing
+
+    def _after_ingest(self, done: Ingest) -> None:
+        """After the commit: wake long polls and the outbox, count what happened."""
         if done.queues:
             self.sqs.queues_written(done.queues)
         if done.outbox:
@@ -165,13 +170,12 @@ class PutEventsOperations(TargetOperations):
         self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms)
         for rule_arn in done.invoked:
             self.metrics.invoked(rule_arn, latency_ms=0)
-        return missing
 
-    def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord, event: dict[str, Any],
-               now: int) -> None:
+    def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
+               compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
         spec = target.spec
         try:
-            body = transforms.render(spec, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_ms=now)
+            body = transforms.render(compiled, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_ms=now)
         except transforms.TransformFailed:
             done.failed_transforms.append(rule.arn)
             return

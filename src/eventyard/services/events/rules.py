@@ -86,6 +86,7 @@ class RuleOperations(EventsBase):
         record = RuleRecord(ctx.account, ctx.region, bus, name, arn, pattern_text, schedule, state,
                             req.get("Description"), req.get("RoleArn"), None, ctx.account,
                             int(clock.epoch() * 1000))
+        stored_now = record.created_at
 
         def put(s: Session) -> None:
             if s.event_buses.get(ctx.account, ctx.region, bus) is None:
@@ -95,6 +96,9 @@ class RuleOperations(EventsBase):
                     raise ServiceError("LimitExceededException",
                                        "The requested resource exceeds the maximum number allowed.")
             s.event_rules.put(record)
+            stored = s.event_rules.get(ctx.account, ctx.region, bus, name)  # keeps its first creation time
+            assert stored is not None
+            s.event_rules.set_next_fire(arn, schedules.next_fire_ms(stored, stored_now))
             if tags:
                 s.tags.put(arn, tags)
             s.event_rules.bump_version(ctx.account, ctx.region, bus)
@@ -157,6 +161,8 @@ class RuleOperations(EventsBase):
             rule = self._rule(s, ctx, bus, req["Name"])
             if rule.state != state:
                 s.event_rules.set_state(rule.arn, state)
+                if state != "DISABLED":  # resume from now, without the ticks missed while disabled
+                    s.event_rules.set_next_fire(rule.arn, schedules.next_fire_ms(rule, int(clock.epoch() * 1000)))
                 s.event_rules.bump_version(ctx.account, ctx.region, bus)
 
         await self.store.write(change)

@@ -5,23 +5,25 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.runtime.timers import Timers
 from eventyard.services.events import delivery
 from eventyard.services.events.buses import BusOperations
 from eventyard.services.events.metrics import EventMetrics
-from eventyard.services.events.put_events import PutEventsOperations
+from eventyard.services.events.scheduling import SchedulingOperations
 from eventyard.services.sqs import SqsService
 from eventyard.store import Store
 
 
-class EventsService(BusOperations, PutEventsOperations):
+class EventsService(BusOperations, SchedulingOperations):
     """One method per EventBridge operation (``put_rule`` for PutRule ...); one module per
     concern, sharing ``EventsBase``. Registers its delivery origin and the bus-target
     deliverer with the node's delivery runtime."""
 
-    def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService,
+    def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService, timers: Timers,
                  metrics: CollectorRegistry | None = None) -> None:
         super().__init__(store, runtime, sqs)
         self._init_put_events()
         self.metrics = EventMetrics(metrics or CollectorRegistry())
         runtime.register_origin(delivery.ORIGIN, delivery.EventsOrigin(self))
         runtime.register_deliverer("events", delivery.BusDeliverer(self))
+        timers.every(1.0, "events-schedules", self.fire_due)

@@ -27,13 +27,13 @@ def target_kind(arn_text: str) -> str:
     return arn.service
 
 
-def _validate_target(target: dict[str, Any]) -> None:
+def _validate_target(target: dict[str, Any], index: int) -> None:
     """AWS's checks of one target at PutTargets time (ServiceError on failure)."""
     target_id = target["Id"]
     arn = arns.parse(target["Arn"])
     if arn is None:
         raise ServiceError("ValidationException", f"Parameter {target['Arn']} is not valid. Reason: Provided Arn is not in correct format.")
-    transforms.validate_target(target)
+    transforms.validate_target(target, index=index)
     dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
     if dead_letter is not None:
         dl = arns.parse(dead_letter)
@@ -58,8 +58,8 @@ class TargetOperations(RuleOperations):
         ids = [t["Id"] for t in targets]
         if len(set(ids)) != len(ids):
             raise ServiceError("ValidationException", "Target ids must be unique within the request.")
-        for target in targets:
-            _validate_target(target)
+        for index, target in enumerate(targets, start=1):
+            _validate_target(target, index)
         accepted = targets
         failed: list[dict[str, Any]] = []  # every check above fails the whole call, as on AWS
         await self._ensure_default_bus(ctx)

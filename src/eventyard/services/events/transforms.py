@@ -1,31 +1,30 @@
-"""What a target receives: the event, or what Input / InputPath / InputTransformer make of it.
-
-A thin seam between the target records and the pure transformation in ``core``.
-"""
+"""What a target receives: the event, or what Input / InputPath / InputTransformer make of
+it; a seam between target records and the pure transformation in ``core.transform``."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
-import orjson
+from eventyard.core.transform import (
+    InvalidTransformedInput,
+    TargetInput,
+    validate_target_input,
+)
 
-from eventyard.core.errors import ServiceError
+__all__ = ["TargetInput", "TransformFailed", "compile_input", "render", "validate_target"]
 
-
-class TransformFailed(Exception):
-    """The transformation produced nothing deliverable (e.g. invalid JSON): the event is
-    not delivered to this target and the invocation counts as failed."""
-
-
-def validate_target(target: dict[str, Any]) -> None:
-    given = [k for k in ("Input", "InputPath", "InputTransformer") if target.get(k) is not None]
-    if len(given) > 1:
-        raise ServiceError("ValidationException",
-                           f"Only one of Input, InputPath, or InputTransformer must be provided for target {target['Id']}.")
+TransformFailed = InvalidTransformedInput
 
 
-def render(target: dict[str, Any], event: dict[str, Any], *, rule_arn: str, rule_name: str,
-           ingestion_ms: int) -> str:
-    if target.get("Input") is not None:
-        return str(target["Input"])
-    return orjson.dumps(event).decode()
+def validate_target(target: dict[str, Any], *, index: int = 1) -> None:
+    validate_target_input(target, index=index)
+
+
+def compile_input(target: dict[str, Any]) -> TargetInput:
+    return TargetInput.compile(target)
+
+
+def render(compiled: TargetInput, event: dict[str, Any], *, rule_arn: str, rule_name: str, ingestion_ms: int) -> str:
+    return compiled.render(event, rule_name=rule_name, rule_arn=rule_arn,
+                           ingestion_time=datetime.fromtimestamp(ingestion_ms / 1000, timezone.utc))

@@ -71,18 +71,28 @@ class PutEventsOperations(TargetOperations):
             raise ServiceError("ValidationException", "Total size of the entries in the request is over the limit.")
         now = int(clock.epoch() * 1000)
         results: list[dict[str, Any] | None] = [None] * len(entries)
-        events: list[tuple[int, str, dict[str, Any]]] = []  # (entry index, bus name, event)
+        events: list[tuple[int, str, str, dict[str, Any]]] = []  # (entry index, bus account, bus, event)
         for i, entry in enumerate(entries):
             try:
-                bus, event = self._event_of(ctx, entry, now)
+                owner, bus, event = self._event_of(ctx, entry, now)
             except ServiceError as err:
                 results[i] = {"ErrorCode": err.code, "ErrorMessage": err.message}
                 continue
-            events.append((i, bus, event))
-        if events:
-            await self._ensure_default_bus(ctx)
-            missing = await self.ingest(ctx.account, ctx.region, [(bus, event) for _, bus, event in events], now)
-            for (i, bus, event) in events:
+            events.append((i, owner, bus, event))
+        for owner, bus in {(o, b) for _, o, b, _ in events if o != ctx.account}:
+            if not await self.bus_allows(owner, ctx.region, bus, ctx.account):
+                target = arns.build("events", ctx.region, owner, f"event-bus/{bus}")
+                raise ServiceError(
+                    "AccessDeniedException",
+                    f"User: arn:aws:iam::{ctx.account}:root is not authorized to perform: events:PutEvents on resource: "
+                    f"{target} because no resource-based policy allows the events:PutEvents action",
+                )
+        for owner in sorted({o for _, o, _, _ in events}):
+            mine = [(i, bus, event) for i, o, bus, event in events if o == owner]
+            if owner == ctx.account:
+                await self._ensure_default_bus(ctx)
+            missing = await self.ingest(owner, ctx.region, [(bus, event) for _, bus, event in mine], now)
+            for i, bus, event in mine:
                 if bus in missing:
                     results[i] = {"ErrorCode": "ResourceNotFoundException", "ErrorMessage": f"Event bus {bus} does not exist."}
                 else:
@@ -90,8 +100,9 @@ class PutEventsOperations(TargetOperations):
         failed = sum(1 for r in results if r is not None and "ErrorCode" in r)
         return {"FailedEntryCount": failed, "Entries": results}
 
-    def _event_of(self, ctx: RequestContext, entry: dict[str, Any], now: int) -> tuple[str, dict[str, Any]]:
-        """One entry as the event EventBridge routes, or the entry's ServiceError."""
+    def _event_of(self, ctx: RequestContext, entry: dict[str, Any], now: int) -> tuple[str, str, dict[str, Any]]:
+        """One entry as (bus account, bus name, the event EventBridge routes), or the
+        entry's ServiceError. A bus of another account is named by its ARN."""
         for key in ("Source", "DetailType", "Detail"):
             if not entry.get(key):
                 raise ServiceError("InvalidArgument", f"Parameter {key} is not valid. Reason: {key} is a required argument.")
@@ -106,12 +117,11 @@ class PutEventsOperations(TargetOperations):
             arn = arns.parse(bus_ref)
             if arn is None or arn.service != "events" or arn.resource_type != "event-bus":
                 raise ServiceError("InvalidArgument", f"Parameter EventBusName is not valid. Reason: {bus_ref} is not a valid event bus.")
-            if arn.account != ctx.account or arn.region != ctx.region:
-                raise ServiceError("NotAuthorizedForSourceException" if arn.region == ctx.region else "InvalidArgument",
-                                   f"Not authorized for the event bus {bus_ref}.")
-            bus = arn.resource_id
+            if arn.region != ctx.region:
+                raise ServiceError("InvalidArgument", f"Parameter EventBusName is not valid. Reason: {bus_ref} is in another region.")
+            owner, bus = arn.account, arn.resource_id
         else:
-            bus = bus_ref
+            owner, bus = ctx.account, bus_ref
         event: dict[str, Any] = {
             "version": "0",
             "id": str(uuid.uuid4()),
@@ -123,7 +133,7 @@ class PutEventsOperations(TargetOperations):
             "resources": list(entry.get("Resources") or []),
             "detail": detail,
         }
-        return bus, event
+        return owner, bus, event
 
     # -- ingestion (PutEvents, bus targets, replays, schedules) ----------------------
     async def ingest(self, account: str, region: str, events: list[tuple[str, dict[str, Any]]], now: int,

@@ -33,6 +33,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     runtime = DeliveryRuntime(opened)
     metrics = CollectorRegistry()
     registry = ServiceRegistry(opened, runtime, metrics)
+    registry.events.rules_per_bus = settings.rules_per_bus
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys})
     api = ApiApp(Dispatcher(registry.resolve, auth))
 

@@ -31,10 +31,9 @@ class ServiceRegistry:
         sqs = SqsService(store)
         runtime.register_deliverer("sqs", QueueDeliverer(sqs))
         self.timers = Timers()
-        self.services: dict[str, object] = {
-            "events": EventsService(store, runtime, sqs, self.timers, metrics),
-            "sqs": sqs,
-        }
+        self.events = EventsService(store, runtime, sqs, self.timers, metrics)
+        self.sqs = sqs
+        self.services: dict[str, object] = {"events": self.events, "sqs": sqs}
 
     def start(self) -> None:
         """Background work of this node: the delivery outbox and SQS's upkeep (expiry,
@@ -42,9 +41,7 @@ class ServiceRegistry:
         from here on, before any request arrives."""
         self.runtime.start()
         self.timers.start()
-        sqs = self.services["sqs"]
-        assert isinstance(sqs, SqsService)
-        sqs.upkeep.ensure_running()
+        self.sqs.upkeep.ensure_running()
 
     async def stop(self) -> None:
         await self.timers.stop()

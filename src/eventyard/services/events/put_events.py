@@ -57,6 +57,8 @@ class Ingest:
     triggered: list[str] = field(default_factory=list)  # a rule ARN per match
     failed_transforms: list[str] = field(default_factory=list)  # rule ARNs
     invoked: list[str] = field(default_factory=list)  # rule ARNs, one per target written at once
+    # queue targets, written together per queue at the end of the unit of work
+    for_queues: dict[str, list[tuple[RuleRecord, TargetRecord, dict[str, Any], str]]] = field(default_factory=dict)
 
 
 class PutEventsOperations(TargetOperations):
@@ -165,6 +167,7 @@ class PutEventsOperations(TargetOperations):
                     done.triggered.append(rule.arn)
                     for target in rules.targets.get(rule.arn, ()):
                         self._route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
+            self._write_queues(s, done, now)
             return done
 
         done = await self.store.write(unit)
@@ -183,27 +186,53 @@ class PutEventsOperations(TargetOperations):
 
     def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
                compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
-        spec = target.spec
         try:
             body = transforms.render(compiled, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_ms=now)
         except transforms.TransformFailed:
             done.failed_transforms.append(rule.arn)
             return
         kind = target_kind(target.target_arn)
-        group = (spec.get("SqsParameters") or {}).get("MessageGroupId")
         if kind == "sqs":
-            try:
-                queue = self.sqs.queue_for_arn(s, target.target_arn)
-                self.sqs.enqueue(s, queue, [Inbound(body, group_id=group, dedup_id=event["id"] if queue.fifo else None)],
-                                 sender=rule.account_id, now=now)
-                done.queues.append(queue.id)
-                done.invoked.append(rule.arn)
-                return
-            except QueueUnavailable:
-                pass  # the outbox retries it, and dead-letters it as AWS would
+            done.for_queues.setdefault(target.target_arn, []).append((rule, target, event, body))
+            return
+        self._to_outbox(s, done, rule, target, kind, event, body, now)
+
+    def _to_outbox(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord, kind: str,
+                   event: dict[str, Any], body: str, now: int) -> None:
         s.deliveries.add([NewDelivery(
             origin=delivery.ORIGIN, account_id=rule.account_id, region=rule.region, target_kind=kind,
             target=delivery.target_of(target, kind), payload=delivery.payload_of(rule, target, event, body, now),
             created_at=now, due_at=now,
         )])
         done.outbox += 1
+
+    def _write_queues(self, s: Session, done: Ingest, now: int) -> None:
+        """Queue targets on this store are written in the unit of work itself, one batch
+        per queue; what a queue refuses goes through the outbox (retries, dead letters)."""
+        for queue_arn, items in done.for_queues.items():
+            try:
+                queue = self.sqs.queue_for_arn(s, queue_arn)
+            except QueueUnavailable:
+                queue = None
+            batches = [items] if queue is not None else []
+            refused = [] if queue is not None else items
+            while batches:
+                batch = batches.pop()
+                assert queue is not None
+                messages = [
+                    Inbound(body, group_id=(target.spec.get("SqsParameters") or {}).get("MessageGroupId"),
+                            dedup_id=event["id"] if queue.fifo else None)
+                    for _, target, event, body in batch
+                ]
+                try:
+                    self.sqs.enqueue(s, queue, messages, sender=batch[0][0].account_id, now=now)
+                except QueueUnavailable:
+                    if len(batch) == 1:
+                        refused.extend(batch)
+                    else:  # find the messages the queue refuses, keep the others
+                        batches.extend([[item] for item in reversed(batch)])
+                    continue
+                done.queues.append(queue.id)
+                done.invoked.extend(rule.arn for rule, _, _, _ in batch)
+            for rule, target, event, body in refused:
+                self._to_outbox(s, done, rule, target, "sqs", event, body, now)

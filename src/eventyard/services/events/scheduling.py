@@ -40,6 +40,7 @@ class SchedulingOperations(PutEventsOperations):
                 for target in rules.targets.get(rule.arn, ()):
                     self._route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
                 fired += 1
+            self._write_queues(s, done, now)
             return done, fired
 
         done, fired = await self.store.write(unit)

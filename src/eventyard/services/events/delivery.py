@@ -150,16 +150,16 @@ class BusDeliverer:
     async def deliver(self, record: DeliveryRecord) -> Failure | None:
         arn = arns.parse(record.target["arn"])
         if arn is None or arn.resource_type != "event-bus":
-            return Failure("InvalidTarget", f"{record.target['arn']} is not an event bus.", retryable=False)
+            return Failure("INVALID_PARAMETER", f"{record.target['arn']} is not an event bus.", retryable=False)
         event = dict(record.payload["context"]["event"])
         if arn.account != record.account_id:
             allowed = await self.service.bus_allows(arn.account, arn.region, arn.resource_id, record.account_id)
             if not allowed:
-                return Failure("NotAuthorizedForSourceException",
+                return Failure("NO_PERMISSIONS",
                                f"Account {record.account_id} is not authorized to put events to {record.target['arn']}.",
                                retryable=False)
         missing = await self.service.ingest(arn.account, arn.region, [(arn.resource_id, event)],
                                             int(record.payload["context"]["ingested_at"]))
         if missing:
-            return Failure("ResourceNotFoundException", f"Event bus {arn.resource_id} does not exist.")
+            return Failure("NO_RESOURCE", f"Event bus {arn.resource_id} does not exist.", retryable=False)
         return None

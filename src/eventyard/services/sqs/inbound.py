@@ -44,6 +44,9 @@ class Inbound:
         return out
 
 
+NO_QUEUE = "AWS.SimpleQueueService.NonExistentQueue"
+
+
 class QueueUnavailable(Exception):
     """The queue cannot take the message; ``code``/``message`` say why, as the sending
     service reports a failed invocation (``ERROR_CODE`` / ``ERROR_MESSAGE``)."""
@@ -62,7 +65,7 @@ class InboundOperations(SqsBase):
             raise QueueUnavailable("InvalidParameterValue", f"{queue_arn} is not an SQS queue ARN.")
         record = s.queues.get(arn.account, arn.region, arn.resource)
         if record is None:
-            raise QueueUnavailable("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
+            raise QueueUnavailable(NO_QUEUE, "The specified queue does not exist.")
         return record
 
     def enqueue(self, s: Session, queue: QueueRecord, messages: Sequence[Inbound], *, sender: str,
@@ -114,6 +117,11 @@ class QueueDeliverer:
         try:
             await self.sqs.store.write(unit)
         except QueueUnavailable as err:
-            return Failure(err.code, err.message)
+            # a missing queue or a message it refuses is a client-side error: retrying
+            # cannot help, so it goes to the dead-letter queue at once (EventBridge's and
+            # SNS's rule); the codes are EventBridge's ERROR_CODE values
+            if err.code == NO_QUEUE:
+                return Failure("NO_RESOURCE", err.message, retryable=False)
+            return Failure("INVALID_PARAMETER", err.message, retryable=False)
         self.sqs.queues_written(written)
         return None

@@ -25,9 +25,12 @@ def main() -> None:
               envvar="EVENTYARD_AUTH", help="none accepts any credentials (dev); sigv4 verifies signatures.")
 @click.option("--access-keys", default="", envvar="EVENTYARD_ACCESS_KEYS",
               help="For --auth sigv4: AKID:SECRET[:ACCOUNT],... (account defaults to 000000000000).")
+@click.option("--rules-per-bus", default=300, show_default=True, type=click.IntRange(1, 100_000),
+              envvar="EVENTYARD_RULES_PER_BUS", help="EventBridge quota: rules per event bus.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, envvar="EVENTYARD_LOG_LEVEL")
-def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, log_level: str) -> None:
+def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rules_per_bus: int,
+          log_level: str) -> None:
     """Run the server: API, delivery and timers in one process."""
     import uvicorn
 
@@ -44,7 +47,8 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, log
         raise click.BadParameter(str(exc), param_hint="--access-keys") from None
     if auth == "sigv4" and not keys:
         raise click.BadParameter("--auth sigv4 needs at least one access key", param_hint="--access-keys")
-    settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys, log_level=log_level)
+    settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys,
+                        rules_per_bus=rules_per_bus, log_level=log_level)
     try:
         app = build_app(settings)
     except StoreError as exc:

@@ -15,4 +15,5 @@ class Settings:
     store_url: str = DEFAULT_URL
     auth: str = "none"  # none (dev: any credentials) | sigv4
     access_keys: tuple[AccessKey, ...] = field(default_factory=tuple)
+    rules_per_bus: int = 300  # EventBridge's default quota
     log_level: str = "info"

@@ -5,9 +5,15 @@ from __future__ import annotations
 import contextlib
 from typing import AsyncIterator
 
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    disable_created_metrics,
+    generate_latest,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from eventyard import __version__
@@ -15,6 +21,7 @@ from eventyard.api.asgi import ApiApp
 from eventyard.api.auth import Authenticator
 from eventyard.api.dispatch import Dispatcher
 from eventyard.config import Settings
+from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
 from eventyard.store import Store, open_store
 
@@ -22,25 +29,35 @@ from eventyard.store import Store, open_store
 def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     """The whole server. ``store`` may be given (tests); else it is opened from settings."""
     opened = store or open_store(settings.store_url)
-    registry = ServiceRegistry(opened)
+    disable_created_metrics()  # CloudWatch has no such series; they only add noise
+    runtime = DeliveryRuntime(opened)
+    metrics = CollectorRegistry()
+    registry = ServiceRegistry(opened, runtime, metrics)
+    registry.events.rules_per_bus = settings.rules_per_bus
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys})
     api = ApiApp(Dispatcher(registry.resolve, auth))
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__, "store": opened.dialect})
 
+    async def prometheus(request: Request) -> Response:
+        return Response(generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        registry.start()
         try:
             yield
         finally:
+            await registry.stop()
             if store is None:
                 opened.close()
 
     app = Starlette(
-        routes=[Route("/_eventyard/health", health), Mount("/", app=api)],
+        routes=[Route("/_eventyard/health", health), Route("/metrics", prometheus), Mount("/", app=api)],
         lifespan=lifespan,
     )
     app.state.store = opened
     app.state.registry = registry
+    app.state.runtime = runtime
     return app

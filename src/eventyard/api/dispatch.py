@@ -18,7 +18,13 @@ from botocore.model import OperationModel
 from eventyard.api import catalog, json_protocol, query_protocol, rest_json_protocol
 from eventyard.api.auth import Authenticator
 from eventyard.api.catalog import ServiceSpec
-from eventyard.api.errors import WireError, from_service_error, render_json, render_query, render_rest_json
+from eventyard.api.errors import (
+    WireError,
+    from_service_error,
+    render_json,
+    render_query,
+    render_rest_json,
+)
 from eventyard.api.http import HttpRequest, HttpResponse
 from eventyard.api.validation import validate
 from eventyard.core.errors import ServiceError, Violation, format_violations

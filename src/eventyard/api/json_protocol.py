@@ -12,7 +12,6 @@ from eventyard.api import _values
 from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest, HttpResponse
 
-
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 

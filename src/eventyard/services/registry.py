@@ -6,10 +6,14 @@ from functools import lru_cache
 from typing import Any, Awaitable, Callable
 
 from botocore import xform_name
+from prometheus_client import CollectorRegistry
 
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.runtime.timers import Timers
 from eventyard.services.events import EventsService
 from eventyard.services.sqs import SqsService
+from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.store import Store
 
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -21,9 +25,27 @@ def method_name(operation: str) -> str:
 
 
 class ServiceRegistry:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, runtime: DeliveryRuntime, metrics: CollectorRegistry | None = None) -> None:
         self.store = store
-        self.services: dict[str, object] = {"events": EventsService(store), "sqs": SqsService(store)}
+        self.runtime = runtime
+        sqs = SqsService(store)
+        runtime.register_deliverer("sqs", QueueDeliverer(sqs))
+        self.timers = Timers()
+        self.events = EventsService(store, runtime, sqs, self.timers, metrics)
+        self.sqs = sqs
+        self.services: dict[str, object] = {"events": self.events, "sqs": sqs}
+
+    def start(self) -> None:
+        """Background work of this node: the delivery outbox and SQS's upkeep (expiry,
+        purges, message moves). Outbox rows left by a crash or another node are picked up
+        from here on, before any request arrives."""
+        self.runtime.start()
+        self.timers.start()
+        self.sqs.upkeep.ensure_running()
+
+    async def stop(self) -> None:
+        await self.timers.stop()
+        await self.runtime.stop()
 
     def resolve(self, service: str, operation: str) -> Handler | None:
         impl = self.services.get(service)

@@ -9,7 +9,9 @@ from eventyard.store import _sql
 from eventyard.store._errors import ConflictError, is_unique_violation
 
 if TYPE_CHECKING:
+    from eventyard.store.deliveries import Deliveries
     from eventyard.store.event_buses import EventBuses
+    from eventyard.store.event_rules import EventRules
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
     from eventyard.store.tags import Tags
@@ -82,3 +84,15 @@ class Session:
         from eventyard.store.messages import Messages
 
         return Messages(self)
+
+    @cached_property
+    def event_rules(self) -> "EventRules":
+        from eventyard.store.event_rules import EventRules
+
+        return EventRules(self)
+
+    @cached_property
+    def deliveries(self) -> "Deliveries":
+        from eventyard.store.deliveries import Deliveries
+
+        return Deliveries(self)

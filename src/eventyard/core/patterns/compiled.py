@@ -48,7 +48,12 @@ from collections.abc import Hashable, Iterator
 from typing import Any
 
 from eventyard.core.patterns._index import BranchKey, Group, Node, Posting
-from eventyard.core.patterns._index_conditions import Condition, PathSpec, raw_of, raw_of_value
+from eventyard.core.patterns._index_conditions import (
+    Condition,
+    PathSpec,
+    raw_of,
+    raw_of_value,
+)
 from eventyard.core.patterns.ast import FieldCondition, Leaf, Path, Pattern
 
 __all__ = ["RuleMatcher"]

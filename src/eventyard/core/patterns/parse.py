@@ -31,7 +31,11 @@ from eventyard.core.patterns.ast import (
     Pattern,
     Wildcard,
 )
-from eventyard.core.patterns.errors import EVENT_PATTERN_MAX_LENGTH, EventPatternTooLong, InvalidEventPattern
+from eventyard.core.patterns.errors import (
+    EVENT_PATTERN_MAX_LENGTH,
+    EventPatternTooLong,
+    InvalidEventPattern,
+)
 
 __all__ = ["EVENTBRIDGE", "MAX_OR_COMBINATIONS", "TOO_MANY_COMBINATIONS", "build_pattern", "load_object", "parse_pattern"]
 

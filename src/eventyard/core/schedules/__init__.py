@@ -19,7 +19,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from eventyard.core.errors import ServiceError, ValidationError, Violation
-from eventyard.core.schedules._cron import YEAR_MAX, YEAR_MIN, Cron, CronSyntaxError, parse_cron
+from eventyard.core.schedules._cron import (
+    YEAR_MAX,
+    YEAR_MIN,
+    Cron,
+    CronSyntaxError,
+    parse_cron,
+)
 from eventyard.core.schedules._rate import Rate, RateSyntaxError, parse_rate
 from eventyard.core.schedules.event import scheduled_event
 

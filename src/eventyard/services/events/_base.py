@@ -1,0 +1,138 @@
+"""State and helpers shared by the EventBridge operations."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from eventyard.core import arns, clock
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.services.sqs import SqsService
+from eventyard.store import Store
+from eventyard.store.event_buses import EventBusRecord
+
+if TYPE_CHECKING:
+    from eventyard.services.events.matching import RuleCache
+    from eventyard.services.events.metrics import EventMetrics
+
+DEFAULT_BUS = "default"
+MAX_BUSES = 100  # AWS quota: event buses per account and region
+MAX_TAGS = 50
+
+
+def bus_arn(ctx: RequestContext, name: str) -> str:
+    return arns.build("events", ctx.region, ctx.account, f"event-bus/{name}")
+
+
+# TestEventPattern insists on these envelope fields ("resources" is documented, not enforced)
+_TEST_EVENT_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
+
+
+def _test_event(text: str) -> dict[str, Any]:
+    try:
+        event = json.loads(text)  # the last of duplicate keys wins, as on AWS
+    except ValueError:
+        event = None
+    if not isinstance(event, dict) or any(f not in event for f in _TEST_EVENT_FIELDS):
+        raise ServiceError("ValidationException", "Parameter Event is not valid.")
+    return event
+
+
+def bus_not_found(name: str) -> ServiceError:
+    return ServiceError("ResourceNotFoundException", f"Event bus {name} does not exist.")
+
+
+def policy_allows(policy: dict[str, Any], sender_account: str) -> bool:
+    """An ``Allow`` statement for ``events:PutEvents`` whose principal is the account, its
+    root, or everyone (conditions such as organization membership are not evaluated)."""
+    statements = policy.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    for st in statements:
+        if st.get("Effect") != "Allow":
+            continue
+        actions = st.get("Action") or []
+        actions = [actions] if isinstance(actions, str) else actions
+        if not any(a in ("events:PutEvents", "events:*", "*") for a in actions):
+            continue
+        principal = st.get("Principal")
+        if principal == "*":
+            return True
+        if isinstance(principal, dict):
+            aws = principal.get("AWS") or []
+            aws = [aws] if isinstance(aws, str) else aws
+            if any(p in ("*", sender_account, f"arn:aws:iam::{sender_account}:root") for p in aws):
+                return True
+    return False
+
+
+class EventsBase:
+    metrics: "EventMetrics"
+    rule_cache: "RuleCache"
+
+    def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.sqs = sqs
+        # (account, region) pairs whose default bus is known to exist
+        self._defaults_ready: set[tuple[str, str]] = set()
+
+    # -- helpers -----------------------------------------------------------
+    async def _ensure_default_bus(self, ctx: RequestContext) -> None:
+        await self.ensure_default_bus(ctx.account, ctx.region)
+
+    async def ensure_default_bus(self, account: str, region: str) -> None:
+        """Every account and region has a ``default`` bus; materialize it on first use."""
+        scope = (account, region)
+        if scope in self._defaults_ready:
+            return
+        now = clock.epoch()
+        arn = arns.build("events", region, account, f"event-bus/{DEFAULT_BUS}")
+        record = EventBusRecord(account, region, DEFAULT_BUS, arn, None, None, None, None, None, now, now)
+        await self.store.write(lambda s: s.event_buses.insert(record, if_absent=True))
+        self._defaults_ready.add(scope)
+
+    async def bus_allows(self, account: str, region: str, bus: str, sender_account: str) -> bool:
+        """Whether the bus's resource policy lets ``sender_account`` put events on it."""
+        if account == sender_account:
+            return True
+        record = await self.store.read(lambda s: s.event_buses.get(account, region, bus))
+        if record is None or not record.policy:
+            return False
+        return policy_allows(orjson.loads(record.policy), sender_account)
+
+    def _bus_name(self, ctx: RequestContext, name_or_arn: str | None, field: str = "Name") -> str:
+        """Buses are named by name or ARN; an ARN must be of this account and region."""
+        if not name_or_arn:
+            return DEFAULT_BUS
+        if not name_or_arn.startswith("arn:"):
+            return name_or_arn
+        arn = arns.parse(name_or_arn)
+        if arn is None or arn.service != "events" or arn.resource_type != "event-bus":
+            raise ServiceError("ValidationException", f"Parameter {field} is not valid. Reason: {name_or_arn} is not an event bus ARN.")
+        if arn.account != ctx.account or arn.region != ctx.region:
+            raise bus_not_found(arn.resource_id)
+        return arn.resource_id
+
+    @staticmethod
+    def _describe(record: EventBusRecord, *, brief: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"Name": record.name, "Arn": record.arn}
+        if record.description is not None:
+            out["Description"] = record.description
+        if not brief:
+            if record.kms_key_identifier is not None:
+                out["KmsKeyIdentifier"] = record.kms_key_identifier
+            if record.dead_letter_arn is not None:
+                out["DeadLetterConfig"] = {"Arn": record.dead_letter_arn}
+            if record.log_config is not None:
+                out["LogConfig"] = orjson.loads(record.log_config)
+        if record.policy is not None:
+            out["Policy"] = record.policy
+        out["CreationTime"] = record.created_at
+        out["LastModifiedTime"] = record.modified_at
+        return out
+

@@ -1,0 +1,163 @@
+"""Event buses, their tags, and TestEventPattern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from eventyard.core import arns, clock
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.core.patterns import reference
+from eventyard.core.patterns.event import flatten
+from eventyard.core.patterns.parse import parse_pattern
+from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services.events._base import (
+    DEFAULT_BUS,
+    MAX_BUSES,
+    MAX_TAGS,
+    EventsBase,
+    _test_event,
+    bus_arn,
+    bus_not_found,
+)
+from eventyard.store import ConflictError, Session
+from eventyard.store.event_buses import EventBusRecord
+
+
+class BusOperations(EventsBase):
+    async def create_event_bus(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        name: str = req["Name"]
+        source = req.get("EventSourceName")
+        if source is not None and not source.startswith("aws.partner/"):
+            raise ServiceError("ValidationException", f"Event source {source} is not valid.")
+        if source is not None and name != source:
+            raise ServiceError("ValidationException", "Event bus name must match the event source name for a partner event bus.")
+        if source is None and "/" in name:
+            raise ServiceError("ValidationException", "Event bus name must not contain '/'.")
+        tags = {t["Key"]: t["Value"] for t in req.get("Tags", [])}
+        if len(tags) > MAX_TAGS:
+            raise ServiceError("ValidationException", f"Tags must contain at most {MAX_TAGS} entries.")
+        dlq = (req.get("DeadLetterConfig") or {}).get("Arn")
+        await self._ensure_default_bus(ctx)
+        now = clock.epoch()
+        log_config = orjson.dumps(req["LogConfig"]).decode() if req.get("LogConfig") else None
+        record = EventBusRecord(ctx.account, ctx.region, name, bus_arn(ctx, name), req.get("Description"),
+                                req.get("KmsKeyIdentifier"), dlq, None, log_config, now, now)
+
+        def create(s: Session) -> None:
+            if s.event_buses.get(ctx.account, ctx.region, name) is not None:
+                raise ServiceError("ResourceAlreadyExistsException", f"Event bus {name} already exists.")
+            count = len(s.event_buses.list(ctx.account, ctx.region, prefix=None, after=None, limit=MAX_BUSES + 1))
+            if count >= MAX_BUSES:
+                raise ServiceError("LimitExceededException", f"The requested resource exceeds the maximum number allowed ({MAX_BUSES} event buses).")
+            s.event_buses.insert(record)
+            if tags:
+                s.tags.put(record.arn, tags)
+
+        try:
+            await self.store.write(create)
+        except ConflictError:  # a concurrent create of the same name won the race
+            raise ServiceError("ResourceAlreadyExistsException", f"Event bus {name} already exists.") from None
+        out: dict[str, Any] = {"EventBusArn": record.arn}
+        for key in ("Description", "KmsKeyIdentifier", "DeadLetterConfig", "LogConfig"):
+            if req.get(key) is not None:
+                out[key] = req[key]
+        return out
+
+    async def describe_event_bus(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        name = self._bus_name(ctx, req.get("Name"))
+        await self._ensure_default_bus(ctx)
+        record = await self.store.read(lambda s: s.event_buses.get(ctx.account, ctx.region, name))
+        if record is None:
+            raise bus_not_found(name)
+        return self._describe(record)
+
+    async def list_event_buses(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        limit = req.get("Limit") or MAX_BUSES
+        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        prefix = req.get("NamePrefix")
+        await self._ensure_default_bus(ctx)
+        page = await self.store.read(
+            lambda s: s.event_buses.list(ctx.account, ctx.region, prefix=prefix, after=after, limit=limit + 1)
+        )
+        out: dict[str, Any] = {"EventBuses": [self._describe(r, brief=True) for r in page[:limit]]}
+        if len(page) > limit:
+            out["NextToken"] = encode_token(page[limit - 1].name)
+        return out
+
+    async def delete_event_bus(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        name = self._bus_name(ctx, req["Name"])
+        if name == DEFAULT_BUS:
+            raise ServiceError("ValidationException", "Cannot delete event bus default.")
+
+        def delete(s: Session) -> None:
+            record = s.event_buses.get(ctx.account, ctx.region, name)
+            if record is not None:  # deleting a missing bus succeeds, as on AWS
+                s.event_buses.delete(ctx.account, ctx.region, name)
+                s.event_rules.delete_bus(ctx.account, ctx.region, name)
+                s.tags.remove_all(record.arn)
+
+        await self.store.write(delete)
+        return None
+
+    # -- patterns ----------------------------------------------------------
+    async def test_event_pattern(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        pattern = parse_pattern(req["EventPattern"])
+        event = _test_event(req["Event"])
+        return {"Result": reference.matches(pattern, flatten(event))}
+
+    # -- tags --------------------------------------------------------------
+    async def _tag_target(self, ctx: RequestContext, arn_text: str) -> str:
+        arn = arns.parse(arn_text)
+        if arn is None or arn.service != "events":
+            raise ServiceError("ValidationException", f"Parameter ResourceARN is not valid. Reason: {arn_text} is not an EventBridge ARN.")
+        if arn.resource_type != "event-bus":
+            raise ServiceError("ResourceNotFoundException", f"Resource {arn_text} does not exist.")
+        if arn.account != ctx.account or arn.region != ctx.region:
+            raise bus_not_found(arn.resource_id)
+        await self._ensure_default_bus(ctx)
+        return arn.resource_id
+
+    async def tag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        arn = req["ResourceARN"]
+        name = await self._tag_target(ctx, arn)
+        tags = {t["Key"]: t["Value"] for t in req["Tags"]}
+
+        def tag(s: Session) -> None:
+            record = s.event_buses.get(ctx.account, ctx.region, name)
+            if record is None:
+                raise bus_not_found(name)
+            current = s.tags.get(record.arn)
+            if len(set(current) | set(tags)) > MAX_TAGS:
+                raise ServiceError("ValidationException", f"A resource can have at most {MAX_TAGS} tags.")
+            s.tags.put(record.arn, tags)
+
+        await self.store.write(tag)
+        return {}
+
+    async def untag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        name = await self._tag_target(ctx, req["ResourceARN"])
+        keys = list(req["TagKeys"])
+
+        def untag(s: Session) -> None:
+            record = s.event_buses.get(ctx.account, ctx.region, name)
+            if record is None:
+                raise bus_not_found(name)
+            s.tags.remove(record.arn, keys)
+
+        await self.store.write(untag)
+        return {}
+
+    async def list_tags_for_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        name = await self._tag_target(ctx, req["ResourceARN"])
+
+        def tags(s: Session) -> dict[str, str] | None:
+            record = s.event_buses.get(ctx.account, ctx.region, name)
+            return None if record is None else s.tags.get(record.arn)
+
+        found = await self.store.read(tags)
+        if found is None:
+            raise bus_not_found(name)
+        return {"Tags": [{"Key": k, "Value": v} for k, v in found.items()]}

@@ -1,0 +1,65 @@
+"""EventBridge's CloudWatch metrics, per rule and bus, in Prometheus form on ``/metrics``.
+
+Names follow CloudWatch's (``Invocations`` becomes ``eventyard_events_invocations_total``);
+``rule`` and ``bus`` labels carry ARNs, so accounts and regions stay apart.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class EventMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.matched_events = Counter(
+            "eventyard_events_matched_events", "Events that matched at least one rule (MatchedEvents).",
+            ["bus"], registry=registry)
+        self.triggered_rules = Counter(
+            "eventyard_events_triggered_rules", "Rules that matched an event (TriggeredRules).",
+            ["rule"], registry=registry)
+        self.invocations = Counter(
+            "eventyard_events_invocations", "Target invocations that succeeded (Invocations).",
+            ["rule"], registry=registry)
+        self.failed_invocations = Counter(
+            "eventyard_events_failed_invocations",
+            "Invocations that failed for good: retries exhausted or not retryable (FailedInvocations).",
+            ["rule"], registry=registry)
+        self.dead_letter_invocations = Counter(
+            "eventyard_events_dead_letter_invocations", "Events sent to a target's dead-letter queue (DeadLetterInvocations).",
+            ["rule"], registry=registry)
+        self.retry_invocation_attempts = Counter(
+            "eventyard_events_retry_invocation_attempts", "Invocations retried (RetryInvocationAttempts).",
+            ["rule"], registry=registry)
+        self.latency = Histogram(
+            "eventyard_events_ingestion_to_invocation_seconds",
+            "Time from accepting an event to invoking a target successfully (IngestionToInvocationSuccessLatency).",
+            ["bus"], registry=registry,
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600))
+
+    def ingested(self, matched_buses: list[str], triggered: list[str], failed_transforms: list[str]) -> None:
+        for bus in matched_buses:
+            self.matched_events.labels(bus).inc()
+        for rule in triggered:
+            self.triggered_rules.labels(rule).inc()
+        for rule in failed_transforms:
+            self.failed_invocations.labels(rule).inc()
+
+    def invoked(self, rule_arn: str, *, latency_ms: int) -> None:
+        self.invocations.labels(rule_arn).inc()
+        self.latency.labels(_bus_of(rule_arn)).observe(max(0, latency_ms) / 1000)
+
+    def retried(self, rule_arn: str) -> None:
+        self.retry_invocation_attempts.labels(rule_arn).inc()
+
+    def failed(self, rule_arn: str, *, dead_lettered: bool) -> None:
+        self.failed_invocations.labels(rule_arn).inc()
+        if dead_lettered:
+            self.dead_letter_invocations.labels(rule_arn).inc()
+
+
+def _bus_of(rule_arn: str) -> str:
+    """arn:aws:events:r:a:rule/bus/name -> the bus ARN (``default`` for rule/name)."""
+    head, _, resource = rule_arn.rpartition(":")
+    parts = resource.split("/")
+    bus = parts[1] if len(parts) == 3 else "default"
+    return f"{head}:event-bus/{bus}"

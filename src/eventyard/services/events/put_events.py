@@ -1,0 +1,238 @@
+"""PutEvents: validate each entry, match the bus's rules, and commit the events together
+with one delivery per matched target (transactional outbox) before answering.
+
+Targets that are queues on this store are written in the same transaction (the event is
+on the queue when PutEvents returns); every other target gets an outbox row that the
+delivery runtime invokes, retries and dead-letters (``delivery``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from eventyard.core import arns, clock
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.services.events import delivery, transforms
+from eventyard.services.events._base import DEFAULT_BUS
+from eventyard.services.events.matching import BusRules, RuleCache
+from eventyard.services.events.targets import TargetOperations, target_kind
+from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
+from eventyard.store import Session
+from eventyard.store.deliveries import NewDelivery
+from eventyard.store.event_rules import RuleRecord, TargetRecord
+
+MAX_REQUEST_BYTES = 256 * 1024
+
+
+def event_time(value: datetime | None, now_ms: int) -> str:
+    """Events carry their time to the second, in UTC, as AWS writes it."""
+    moment = value.astimezone(timezone.utc) if value is not None else datetime.fromtimestamp(now_ms / 1000, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def entry_size(entry: dict[str, Any]) -> int:
+    """An entry's size as EventBridge counts it toward the 256 KB limit."""
+    size = 14 if entry.get("Time") is not None else 0
+    for key in ("Source", "DetailType", "Detail"):
+        if entry.get(key) is not None:
+            size += len(entry[key].encode("utf-8"))
+    for resource in entry.get("Resources") or ():
+        size += len(resource.encode("utf-8"))
+    return size
+
+
+@dataclass
+class Ingest:
+    """What one unit of work accepted: the events by bus, and what to do after commit."""
+
+    queues: list[int] = field(default_factory=list)
+    outbox: int = 0
+    matched_buses: list[str] = field(default_factory=list)  # a bus ARN per event that matched a rule
+    triggered: list[str] = field(default_factory=list)  # a rule ARN per match
+    failed_transforms: list[str] = field(default_factory=list)  # rule ARNs
+    invoked: list[str] = field(default_factory=list)  # rule ARNs, one per target written at once
+    # queue targets, written together per queue at the end of the unit of work
+    for_queues: dict[str, list[tuple[RuleRecord, TargetRecord, dict[str, Any], str]]] = field(default_factory=dict)
+
+
+class PutEventsOperations(TargetOperations):
+    def _init_put_events(self) -> None:
+        self.rule_cache = RuleCache()
+
+    # -- the operation ---------------------------------------------------------------
+    async def put_events(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        entries: list[dict[str, Any]] = req["Entries"]
+        total = sum(entry_size(e) for e in entries)
+        if total > MAX_REQUEST_BYTES:
+            raise ServiceError("ValidationException", "Total size of the entries in the request is over the limit.")
+        now = int(clock.epoch() * 1000)
+        results: list[dict[str, Any] | None] = [None] * len(entries)
+        events: list[tuple[int, str, str, dict[str, Any]]] = []  # (entry index, bus account, bus, event)
+        for i, entry in enumerate(entries):
+            try:
+                owner, bus, event = self._event_of(ctx, entry, now)
+            except ServiceError as err:
+                results[i] = {"ErrorCode": err.code, "ErrorMessage": err.message}
+                continue
+            events.append((i, owner, bus, event))
+        for owner, bus in {(o, b) for _, o, b, _ in events if o != ctx.account}:
+            if not await self.bus_allows(owner, ctx.region, bus, ctx.account):
+                target = arns.build("events", ctx.region, owner, f"event-bus/{bus}")
+                raise ServiceError(
+                    "AccessDeniedException",
+                    f"User: arn:aws:iam::{ctx.account}:root is not authorized to perform: events:PutEvents on resource: "
+                    f"{target} because no resource-based policy allows the events:PutEvents action",
+                )
+        for owner in sorted({o for _, o, _, _ in events}):
+            mine = [(i, bus, event) for i, o, bus, event in events if o == owner]
+            if owner == ctx.account:
+                await self._ensure_default_bus(ctx)
+            missing = await self.ingest(owner, ctx.region, [(bus, event) for _, bus, event in mine], now)
+            for i, bus, event in mine:
+                if bus in missing:
+                    results[i] = {"ErrorCode": "ResourceNotFoundException", "ErrorMessage": f"Event bus {bus} does not exist."}
+                else:
+                    results[i] = {"EventId": event["id"]}
+        failed = sum(1 for r in results if r is not None and "ErrorCode" in r)
+        return {"FailedEntryCount": failed, "Entries": results}
+
+    def _event_of(self, ctx: RequestContext, entry: dict[str, Any], now: int) -> tuple[str, str, dict[str, Any]]:
+        """One entry as (bus account, bus name, the event EventBridge routes), or the
+        entry's ServiceError. A bus of another account is named by its ARN."""
+        for key in ("Source", "DetailType", "Detail"):
+            if not entry.get(key):
+                raise ServiceError("InvalidArgument", f"Parameter {key} is not valid. Reason: {key} is a required argument.")
+        try:
+            detail = orjson.loads(entry["Detail"])
+        except orjson.JSONDecodeError:
+            detail = None
+        if not isinstance(detail, dict):
+            raise ServiceError("MalformedDetail", "Detail is malformed.")
+        bus_ref = entry.get("EventBusName") or DEFAULT_BUS
+        if bus_ref.startswith("arn:"):
+            arn = arns.parse(bus_ref)
+            if arn is None or arn.service != "events" or arn.resource_type != "event-bus":
+                raise ServiceError("InvalidArgument", f"Parameter EventBusName is not valid. Reason: {bus_ref} is not a valid event bus.")
+            if arn.region != ctx.region:
+                raise ServiceError("InvalidArgument", f"Parameter EventBusName is not valid. Reason: {bus_ref} is in another region.")
+            owner, bus = arn.account, arn.resource_id
+        else:
+            owner, bus = ctx.account, bus_ref
+        event: dict[str, Any] = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": entry["DetailType"],
+            "source": entry["Source"],
+            "account": ctx.account,
+            "time": event_time(entry.get("Time"), now),
+            "region": ctx.region,
+            "resources": list(entry.get("Resources") or []),
+            "detail": detail,
+        }
+        return owner, bus, event
+
+    # -- ingestion (PutEvents, bus targets, replays, schedules) ----------------------
+    async def ingest(self, account: str, region: str, events: list[tuple[str, dict[str, Any]]], now: int,
+                     *, only_rules: set[str] | None = None) -> set[str]:
+        """Route ``events`` (bus name, event) through their buses' rules in one unit of
+        work; the names of buses that do not exist (their events are not accepted)."""
+        missing: set[str] = set()
+        if any(bus == DEFAULT_BUS for bus, _ in events):
+            await self.ensure_default_bus(account, region)
+
+        def unit(s: Session) -> Ingest:
+            done = Ingest()
+            missing.clear()
+            buses: dict[str, BusRules | None] = {}
+            for bus, event in events:
+                if bus not in buses:  # one version check per bus and unit of work
+                    buses[bus] = self.rule_cache.get(s, account, region, bus)
+                rules = buses[bus]
+                if rules is None:
+                    missing.add(bus)
+                    continue
+                bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
+                matched = rules.matches(event)
+                if only_rules is not None:
+                    matched = [rule for rule in matched if rule.arn in only_rules]
+                if matched:
+                    done.matched_buses.append(bus_arn)
+                for rule in matched:
+                    done.triggered.append(rule.arn)
+                    for target in rules.targets.get(rule.arn, ()):
+                        self._route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
+            self._write_queues(s, done, now)
+            return done
+
+        done = await self.store.write(unit)
+        self._after_ingest(done)
+        return missing
+
+    def _after_ingest(self, done: Ingest) -> None:
+        """After the commit: wake long polls and the outbox, count what happened."""
+        if done.queues:
+            self.sqs.queues_written(done.queues)
+        if done.outbox:
+            self.runtime.kick()
+        self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms)
+        for rule_arn in done.invoked:
+            self.metrics.invoked(rule_arn, latency_ms=0)
+
+    def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
+               compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
+        try:
+            body = transforms.render(compiled, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_ms=now)
+        except transforms.TransformFailed:
+            done.failed_transforms.append(rule.arn)
+            return
+        kind = target_kind(target.target_arn)
+        if kind == "sqs":
+            done.for_queues.setdefault(target.target_arn, []).append((rule, target, event, body))
+            return
+        self._to_outbox(s, done, rule, target, kind, event, body, now)
+
+    def _to_outbox(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord, kind: str,
+                   event: dict[str, Any], body: str, now: int) -> None:
+        s.deliveries.add([NewDelivery(
+            origin=delivery.ORIGIN, account_id=rule.account_id, region=rule.region, target_kind=kind,
+            target=delivery.target_of(target, kind), payload=delivery.payload_of(rule, target, event, body, now),
+            created_at=now, due_at=now,
+        )])
+        done.outbox += 1
+
+    def _write_queues(self, s: Session, done: Ingest, now: int) -> None:
+        """Queue targets on this store are written in the unit of work itself, one batch
+        per queue; what a queue refuses goes through the outbox (retries, dead letters)."""
+        for queue_arn, items in done.for_queues.items():
+            try:
+                queue = self.sqs.queue_for_arn(s, queue_arn)
+            except QueueUnavailable:
+                queue = None
+            batches = [items] if queue is not None else []
+            refused = [] if queue is not None else items
+            while batches:
+                batch = batches.pop()
+                assert queue is not None
+                messages = [
+                    Inbound(body, group_id=(target.spec.get("SqsParameters") or {}).get("MessageGroupId"),
+                            dedup_id=event["id"] if queue.fifo else None)
+                    for _, target, event, body in batch
+                ]
+                try:
+                    self.sqs.enqueue(s, queue, messages, sender=batch[0][0].account_id, now=now)
+                except QueueUnavailable:
+                    if len(batch) == 1:
+                        refused.extend(batch)
+                    else:  # find the messages the queue refuses, keep the others
+                        batches.extend([[item] for item in reversed(batch)])
+                    continue
+                done.queues.append(queue.id)
+                done.invoked.extend(rule.arn for rule, _, _, _ in batch)
+            for rule, target, event, body in refused:
+                self._to_outbox(s, done, rule, target, "sqs", event, body, now)

@@ -1,0 +1,111 @@
+"""Targets: PutTargets, RemoveTargets, ListTargetsByRule, and what kind of target an ARN is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventyard.core import arns
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services.events import transforms
+from eventyard.services.events.rules import RuleOperations
+from eventyard.store import Session
+
+MAX_TARGETS_PER_RULE = 5
+LIST_LIMIT = 100
+
+
+def target_kind(arn_text: str) -> str:
+    """Which deliverer invokes a target with this ARN: ``sqs``, ``events`` (another bus),
+    ``api-destination``, ``sns``, ``lambda``, ``states`` ... (the ARN's service otherwise)."""
+    arn = arns.parse(arn_text)
+    if arn is None:
+        return "unknown"
+    if arn.service == "events":
+        return "api-destination" if arn.resource_type == "api-destination" else "events"
+    return arn.service
+
+
+def _validate_target(target: dict[str, Any], index: int) -> None:
+    """AWS's checks of one target at PutTargets time (ServiceError on failure)."""
+    target_id = target["Id"]
+    arn = arns.parse(target["Arn"])
+    if arn is None:
+        raise ServiceError("ValidationException", f"Parameter {target['Arn']} is not valid. Reason: Provided Arn is not in correct format.")
+    transforms.validate_target(target, index=index)
+    dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
+    if dead_letter is not None:
+        dl = arns.parse(dead_letter)
+        if dl is None or dl.service != "sqs":
+            raise ServiceError("ValidationException",
+                               f"Parameter DeadLetterConfig.Arn is not valid for target {target_id}. Reason: The ARN must be an SQS queue ARN.")
+    if target.get("SqsParameters") is not None and arn.service != "sqs":
+        raise ServiceError("ValidationException", f"Parameter(s) SqsParameters not valid for target {target_id}.")
+    if arn.service == "sqs" and arn.resource.endswith(".fifo"):
+        if not (target.get("SqsParameters") or {}).get("MessageGroupId"):
+            raise ServiceError("ValidationException",
+                               f"Parameter(s) SqsParameters must be specified for target: {target_id}.")
+    if target.get("HttpParameters") is not None and target_kind(target["Arn"]) != "api-destination":
+        raise ServiceError("ValidationException", f"Parameter(s) HttpParameters not valid for target {target_id}.")
+
+
+class TargetOperations(RuleOperations):
+    async def put_targets(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        name = req["Rule"]
+        targets: list[dict[str, Any]] = req["Targets"]
+        ids = [t["Id"] for t in targets]
+        if len(set(ids)) != len(ids):
+            raise ServiceError("ValidationException", "Target ids must be unique within the request.")
+        for index, target in enumerate(targets, start=1):
+            _validate_target(target, index)
+        accepted = targets
+        failed: list[dict[str, Any]] = []  # every check above fails the whole call, as on AWS
+        await self._ensure_default_bus(ctx)
+
+        def put(s: Session) -> None:
+            rule = self._rule(s, ctx, bus, name)
+            existing = {t.target_id for t in s.event_rules.targets(rule.arn)}
+            if len(existing | {t["Id"] for t in accepted}) > MAX_TARGETS_PER_RULE:
+                raise ServiceError("LimitExceededException",
+                                   "The requested resource exceeds the maximum number allowed.")
+            s.event_rules.put_targets(rule.arn, accepted)
+            s.event_rules.bump_version(ctx.account, ctx.region, bus)
+
+        await self.store.write(put)
+        return {"FailedEntryCount": len(failed), "FailedEntries": failed}
+
+    async def remove_targets(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        await self._ensure_default_bus(ctx)
+
+        def remove(s: Session) -> None:
+            rule = self._rule(s, ctx, bus, req["Rule"])
+            if rule.managed_by is not None and not req.get("Force"):
+                raise ServiceError("ManagedRuleException",
+                                   f"Rule {rule.name} is managed by {rule.managed_by} and its targets cannot be removed without Force.")
+            s.event_rules.remove_targets(rule.arn, req["Ids"])
+            s.event_rules.bump_version(ctx.account, ctx.region, bus)
+
+        await self.store.write(remove)
+        return {"FailedEntryCount": 0, "FailedEntries": []}
+
+    async def list_targets_by_rule(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        limit = req.get("Limit") or LIST_LIMIT
+        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        await self._ensure_default_bus(ctx)
+
+        def read(s: Session) -> list[dict[str, Any]]:
+            rule = self._rule(s, ctx, bus, req["Rule"])
+            return [t.spec for t in s.event_rules.targets(rule.arn)]
+
+        specs = await self.store.read(read)
+        if after is not None:
+            ids = [t["Id"] for t in specs]
+            specs = specs[ids.index(after) + 1:] if after in ids else []
+        out: dict[str, Any] = {"Targets": specs[:limit]}
+        if len(specs) > limit:
+            out["NextToken"] = encode_token(specs[limit - 1]["Id"])
+        return out

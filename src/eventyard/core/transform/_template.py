@@ -52,6 +52,7 @@ class Template:
     text: str
     is_json: bool
     parts: tuple[str | Placeholder, ...]
+    names: frozenset[str]  # every placeholder name used
 
     @property
     def placeholders(self) -> list[Placeholder]:
@@ -100,7 +101,8 @@ def parse_template(text: str) -> Template:
         pos = m.end()
     if pos < len(text):
         parts.append(text[pos:])
-    return Template(text, is_json, tuple(parts))
+    names = frozenset(p.name for p in parts if isinstance(p, Placeholder))
+    return Template(text, is_json, tuple(parts), names)
 
 
 def dumps(value: Any) -> str:
@@ -113,7 +115,11 @@ def dumps(value: Any) -> str:
 
 def load_json(text: str) -> Any:
     """Strict JSON (no NaN/Infinity); raises ``ValueError``."""
-    return json.loads(text, parse_constant=_refuse_constant)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson refuses integers past 64 bits, which JSON allows: the slow, strict path decides.
+        return json.loads(text, parse_constant=_refuse_constant)
 
 
 def _refuse_constant(name: str) -> Any:

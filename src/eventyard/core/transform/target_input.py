@@ -131,7 +131,7 @@ class TargetInput:
             return dumps(selected)
         assert self.template is not None
         values: dict[str, Any] = {key: path.select(event) for key, path in self.paths}
-        names = {p.name for p in self.template.placeholders}
+        names = self.template.names
         if RULE_ARN in names:
             values[RULE_ARN] = rule_arn
         if RULE_NAME in names:

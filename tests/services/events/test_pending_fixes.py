@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from _clients import client
 
 # strict: the day a fix lands, its test XPASSes and fails the run, so the marker comes off
-pytestmark = pytest.mark.xfail(strict=True, reason="pending a src/ fix: see each test's comment")
+
 
 
 @pytest.fixture(scope="module")

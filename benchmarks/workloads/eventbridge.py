@@ -1,0 +1,382 @@
+"""eventbridge: PutEvents into a custom bus with 100 rules, delivered to SQS queues.
+
+Setup: a custom bus, ``queues`` standard queues and ``rules`` rules whose patterns are
+the usual kinds (source; source + detail-type; two detail fields; a narrow numeric range
+or prefix on top of a source). Each rule targets one queue, round robin. Every event
+matches ``source``, ``source + detail-type`` and ``region + tier`` rules, plus a narrow
+one now and then: about 3.1 rules, so about 3.1 deliveries per event. The expected
+deliveries of each event are computed client side from the same rule set.
+
+Two phases per system, each with ``procs`` producer processes (default 4, "4
+producers") sending PutEvents batches of ``batch`` (10) and ``consumers`` consumer
+processes long-polling the queues with ``pollers`` threads per queue (ReceiveMessage 10,
+WaitTimeSeconds 2, then DeleteMessageBatch):
+
+1. latency: producers offer ``rate`` events/s in total (default 1,000), paced, for
+   ``--duration`` seconds after ``--warmup``; publish-to-receive latency is the
+   consumer's receive time minus the producer's send time stamped in the event (one
+   clock: the same machine), over every delivery of events sent after the warm-up.
+2. throughput: producers send as fast as they can for ``--duration`` seconds.
+   ``accepted/s`` = entries PutEvents accepted / the sending window; ``delivered/s`` =
+   deliveries received / the time from the first send to the last delivery.
+
+After each phase the consumers drain until every expected delivery arrived, or nothing
+came for ``drain_idle`` seconds. ``lost`` = expected deliveries that never arrived,
+``dup`` = deliveries beyond the expected ones (both phases). The standard ops/s, p50 and
+p99 columns are the PutEvents calls of the throughput phase.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import queue as queue_mod
+import signal
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from ..harness import LoadStats, Result, error_kind, make_client, percentile
+from . import RunContext, Workload, register
+
+BUS = "bench-bus"
+SOURCES = [f"shop.{name}" for name in ("orders", "payments", "shipping", "inventory", "billing",
+                                       "catalog", "returns", "reviews", "accounts", "marketing")]
+TYPES = ["Created", "Updated", "Deleted"]
+REGIONS = ["eu", "us", "apac", "latam", "africa"]
+TIERS = ["free", "pro", "enterprise"]
+SKU_PREFIXES = ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K"]
+
+
+def rule_set(n_rules: int) -> list[tuple[str, dict[str, Any]]]:
+    """(name, pattern) for ``n_rules`` rules: 10 by source, 30 by source and detail-type,
+    15 by region and tier, the rest narrow (numeric range or sku prefix on a source)."""
+    rules: list[tuple[str, dict[str, Any]]] = []
+    for s in SOURCES:
+        rules.append((f"src-{s}", {"source": [s]}))
+    for s in SOURCES:
+        for t in TYPES:
+            rules.append((f"type-{s}-{t}", {"source": [s], "detail-type": [t]}))
+    for r in REGIONS:
+        for tier in TIERS:
+            rules.append((f"geo-{r}-{tier}", {"detail": {"region": [r], "tier": [tier]}}))
+    k = 0
+    while len(rules) < n_rules:
+        s = SOURCES[k % len(SOURCES)]
+        if k % 2 == 0:
+            low = (k * 37) % 980
+            rules.append((f"amount-{k}", {"source": [s], "detail": {"amount": [{"numeric": [">=", low, "<", low + 20]}]}}))
+        else:
+            prefix = SKU_PREFIXES[k % len(SKU_PREFIXES)] + str(k % 7)
+            rules.append((f"sku-{k}", {"source": [s], "detail": {"sku": [{"prefix": prefix}]}}))
+        k += 1
+    return rules[:n_rules]
+
+
+def _matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """The subset of pattern semantics ``rule_set`` uses: exact, numeric range, prefix."""
+    for key, want in pattern.items():
+        if isinstance(want, dict):
+            if not isinstance(event.get(key), dict) or not _matches(want, event[key]):
+                return False
+            continue
+        value = event.get(key)
+        ok = False
+        for w in want:
+            if isinstance(w, dict) and "numeric" in w:
+                _, low, _, high = w["numeric"]
+                ok = isinstance(value, (int, float)) and low <= value < high
+            elif isinstance(w, dict) and "prefix" in w:
+                ok = isinstance(value, str) and value.startswith(w["prefix"])
+            else:
+                ok = value == w
+            if ok:
+                break
+        if not ok:
+            return False
+    return True
+
+
+class _Events:
+    """Deterministic event contents for one producer."""
+
+    def __init__(self, producer: int) -> None:
+        self.producer = producer
+        self.n = 0
+
+    def next(self) -> dict[str, Any]:
+        i, self.n = self.n, self.n + 1
+        h = (i * 2654435761 + self.producer * 97) & 0xFFFFFFFF
+        return {
+            "source": SOURCES[h % 10],
+            "detail-type": TYPES[(h >> 4) % 3],
+            "detail": {
+                "key": f"{self.producer}-{i}",
+                "region": REGIONS[(h >> 8) % 5],
+                "tier": TIERS[(h >> 12) % 3],
+                "amount": (h >> 14) % 1000,
+                "sku": f"{SKU_PREFIXES[(h >> 20) % 10]}{(h >> 24) % 7}-{i % 1000:03d}",
+                "customer": {"id": f"c-{h % 50000}", "since": 2015 + h % 10},
+                "items": [{"sku": f"s{(h >> j) % 300}", "qty": 1 + j % 3} for j in range(3)],
+            },
+        }
+
+
+# -- client processes ---------------------------------------------------------------
+def _producer(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: float | None, start_at: float,
+              duration: float, out: Any) -> None:
+    """Send batches until ``duration`` after ``start_at`` (paced when ``per_proc_rate``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    client = make_client("events", endpoint)
+    gen = _Events(index + params["_offset"])
+    batch = params["batch"]
+    accepted: list[tuple[str, str, float, tuple[int, ...]]] = []  # (event id, key, sent, queues matched)
+    latencies: list[tuple[float, float]] = []  # (start, seconds) of each successful call
+    errors: Counter[str] = Counter()
+    samples: dict[str, str] = {}
+    rules = params["_rules"]
+    time.sleep(max(0.0, start_at - time.time()))
+    t0 = time.time()
+    sent_batches = 0
+    while True:
+        now = time.time()
+        if now - t0 >= duration:
+            break
+        if per_proc_rate:
+            due = t0 + sent_batches * batch / per_proc_rate
+            if due > now:
+                time.sleep(due - now)
+        events = [gen.next() for _ in range(batch)]
+        sent = time.time()
+        entries = []
+        for e in events:
+            e["detail"]["sent"] = sent
+            entries.append({"Source": e["source"], "DetailType": e["detail-type"], "EventBusName": BUS,
+                            "Detail": json.dumps(e["detail"])})
+        p0 = time.perf_counter()
+        try:
+            result = client.put_events(Entries=entries)
+        except Exception as exc:  # noqa: BLE001 - every failure is a data point
+            kind = error_kind(exc)
+            errors[kind] += 1
+            samples.setdefault(kind, str(exc)[:200])
+            sent_batches += 1
+            continue
+        latencies.append((sent, time.perf_counter() - p0))
+        sent_batches += 1
+        for e, r in zip(events, result.get("Entries", [])):
+            if "EventId" not in r:
+                kind = f"entry:{r.get('ErrorCode')}"
+                errors[kind] += 1
+                samples.setdefault(kind, str(r.get("ErrorMessage"))[:200])
+                continue
+            matched = tuple(q for name, pattern, q in rules if _matches(pattern, e))
+            accepted.append((r["EventId"], e["detail"]["key"], sent, matched))
+    out.put(("producer", index, {"accepted": accepted, "latencies": latencies, "errors": errors,
+                                 "samples": samples, "window": (t0, time.time())}))
+
+
+def _consumer(index: int, endpoint: str, urls: list[tuple[int, str]], pollers: int, stop: Any, received: Any,
+              out: Any) -> None:
+    """Long-poll ``urls`` (``pollers`` threads each) until ``stop``; report every delivery."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    got: list[tuple[str, int, float, float]] = []  # (event key, queue index, sent, received)
+    lock = threading.Lock()
+    errors: Counter[str] = Counter()
+
+    def drain(q: int, url: str) -> None:
+        client = make_client("sqs", endpoint)
+        while not stop.is_set():
+            try:
+                messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                  WaitTimeSeconds=2).get("Messages", [])
+            except Exception as exc:  # noqa: BLE001
+                errors[error_kind(exc)] += 1
+                time.sleep(0.1)
+                continue
+            now = time.time()
+            if not messages:
+                continue
+            rows = []
+            for m in messages:
+                try:
+                    detail = json.loads(m["Body"])["detail"]
+                    rows.append((detail["key"], q, float(detail["sent"]), now))
+                except (ValueError, KeyError, TypeError):
+                    errors["unparsable body"] += 1
+            with lock:
+                got.extend(rows)
+            with received.get_lock():
+                received.value += len(rows)
+            try:
+                client.delete_message_batch(QueueUrl=url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+            except Exception as exc:  # noqa: BLE001
+                errors[error_kind(exc)] += 1
+
+    threads = [threading.Thread(target=drain, args=(q, url), daemon=True) for q, url in urls for _ in range(pollers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put(("consumer", index, {"got": got, "errors": errors}))
+
+
+# -- the workload -------------------------------------------------------------------
+@register
+class EventBridge(Workload):
+    name = "eventbridge"
+    description = "PutEvents batches into a bus with 100 rules -> SQS queues; accepted/delivered/s, latency, lost"
+    service = "events"
+    defaults = {"rules": 100, "queues": 4, "batch": 10, "consumers": 2, "pollers": 3, "rate": 1000, "drain_idle": 10.0,
+                "phases": "latency,throughput"}
+    extra_columns = ("accepted ev/s", "delivered ev/s", "e2e p50 ms", "e2e p99 ms", "lost", "dup")
+
+    def run(self, ctx: RunContext) -> Result:
+        params = dict(self.params)
+        procs = ctx.procs if ctx.procs > 1 else 4  # four producers unless --procs says otherwise
+        events = make_client("events", ctx.endpoint)
+        sqs = make_client("sqs", ctx.endpoint)
+        events.create_event_bus(Name=BUS)
+        queue_urls, queue_arns = [], []
+        for q in range(params["queues"]):
+            url = sqs.create_queue(QueueName=f"bench-eb-{q}")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            queue_urls.append(url)
+            queue_arns.append(arn)
+        rules = []
+        for i, (name, pattern) in enumerate(rule_set(params["rules"])):
+            events.put_rule(Name=name, EventBusName=BUS, EventPattern=json.dumps(pattern))
+            q = i % params["queues"]
+            events.put_targets(Rule=name, EventBusName=BUS, Targets=[{"Id": "q", "Arn": queue_arns[q]}])
+            rules.append((name, pattern, q))
+        params["_rules"] = rules
+        notes = [f"{len(rules)} rules on {params['queues']} queues, {procs} producer + "
+                 f"{params['consumers']} consumer processes ({params['pollers']} pollers per queue)"]
+
+        phases = [p.strip() for p in params["phases"].split(",") if p.strip()]
+        extra: dict[str, Any] = {}
+        lost = dup = 0
+        put_stats: LoadStats | None = None
+        offset = 0
+        for phase in phases:
+            rate = float(params["rate"]) if phase == "latency" else None
+            params["_offset"] = offset
+            offset += procs
+            seconds = ctx.duration + (ctx.warmup if phase == "latency" else 0.0)
+            outcome = self._phase(ctx.endpoint, params, procs, queue_urls, rate, seconds)
+            lost += outcome["lost"]
+            dup += outcome["dup"]
+            notes += [f"[{phase}] {line}" for line in outcome["notes"]]
+            if phase == "latency":
+                warm_end = outcome["start"] + ctx.warmup
+                e2e = sorted(r - s for s, r in outcome["e2e"] if s >= warm_end)
+                extra["e2e p50 ms"] = None if not e2e else percentile(e2e, 50) * 1000
+                extra["e2e p99 ms"] = None if not e2e else percentile(e2e, 99) * 1000
+                notes.append(f"[latency] {len(e2e)} deliveries measured at {params['rate']} events/s offered, "
+                             f"p90 {_ms(percentile(e2e, 90))}, max {_ms(e2e[-1] if e2e else None)}")
+            else:
+                extra["accepted ev/s"] = outcome["accepted_per_s"]
+                extra["delivered ev/s"] = outcome["delivered_per_s"]
+                put_stats = outcome["put_stats"]
+        extra["lost"] = lost
+        extra["dup"] = dup
+        if put_stats is None:
+            result = Result(ctx.system, extra=extra)
+        else:
+            result = Result.from_stats(ctx.system, put_stats, extra=extra)
+        result.details[:0] = notes
+        return result
+
+    def _phase(self, endpoint: str, params: dict[str, Any], procs: int, urls: list[str], rate: float | None,
+               seconds: float) -> dict[str, Any]:
+        ctx = mp.get_context("fork")
+        out = ctx.Queue()
+        stop = ctx.Event()
+        received = ctx.Value("l", 0)
+        n_cons = max(1, int(params["consumers"]))
+        assignment = [[(q, url) for q, url in enumerate(urls) if q % n_cons == c] for c in range(n_cons)]
+        consumers = [ctx.Process(target=_consumer, args=(c, endpoint, assignment[c], params["pollers"], stop, received, out),
+                                 daemon=True) for c in range(n_cons) if assignment[c]]
+        start_at = time.time() + 1.5  # every producer starts together, clients made
+        per_proc = rate / procs if rate else None
+        producers = [ctx.Process(target=_producer, args=(p, endpoint, params, per_proc, start_at, seconds, out),
+                                 daemon=True) for p in range(procs)]
+        for proc in consumers + producers:
+            proc.start()
+        reports: dict[str, list[dict[str, Any]]] = {"producer": [], "consumer": []}
+        try:
+            while len(reports["producer"]) < procs:
+                kind, _, report = out.get(timeout=seconds + 120)
+                reports[kind].append(report)
+            expected_total = sum(len(m) for r in reports["producer"] for *_, m in r["accepted"])
+            # drain: until every expected delivery arrived or nothing came for drain_idle seconds
+            last, last_change = -1, time.time()
+            while received.value < expected_total and time.time() - last_change < params["drain_idle"]:
+                if received.value != last:
+                    last, last_change = received.value, time.time()
+                time.sleep(0.1)
+            stop.set()
+            while len(reports["consumer"]) < len(consumers):
+                kind, _, report = out.get(timeout=30)
+                reports[kind].append(report)
+        except queue_mod.Empty:
+            raise RuntimeError("a client process did not report") from None
+        finally:
+            stop.set()
+            for proc in consumers + producers:  # our own children, by their handles
+                proc.join(timeout=5)
+                if proc.is_alive():
+                    proc.terminate()
+                    proc.join(timeout=5)
+
+        expected: Counter[tuple[str, int]] = Counter()
+        sent_window = [min(r["window"][0] for r in reports["producer"]), max(r["window"][1] for r in reports["producer"])]
+        for r in reports["producer"]:
+            for _, key, _, matched in r["accepted"]:
+                for q in matched:
+                    expected[(key, q)] += 1
+        got: Counter[tuple[str, int]] = Counter()
+        e2e: list[tuple[float, float]] = []
+        last_receive = sent_window[0]
+        for r in reports["consumer"]:
+            for key, q, sent, when in r["got"]:
+                got[(key, q)] += 1
+                e2e.append((sent, when))
+                last_receive = max(last_receive, when)
+        lost = sum(max(0, n - got[k]) for k, n in expected.items())
+        dup = sum(max(0, n - expected[k]) for k, n in got.items())
+        accepted = sum(len(r["accepted"]) for r in reports["producer"])
+        deliveries = sum(got.values())
+        stats = LoadStats(threads=procs)
+        stats.window_start, stats.window_end = 0.0, sent_window[1] - sent_window[0]
+        stats.latencies = [dt for r in reports["producer"] for _, dt in r["latencies"]]
+        for r in reports["producer"]:
+            stats.errors += sum(r["errors"].values())
+            stats.error_kinds.update(r["errors"])
+            for kind, sample in r["samples"].items():
+                stats.error_samples.setdefault(kind, sample)
+        notes = [f"{accepted:,} events accepted in {sent_window[1] - sent_window[0]:.1f}s, "
+                 f"{sum(expected.values()):,} deliveries expected "
+                 f"({sum(expected.values()) / max(1, accepted):.2f} per event), {deliveries:,} received, "
+                 f"last {last_receive - sent_window[1]:.1f}s after the last send"]
+        errors = Counter[str]()
+        for r in reports["producer"] + reports["consumer"]:
+            errors.update(r["errors"])
+        if errors:
+            notes.append("errors: " + ", ".join(f"{k} x{n}" for k, n in errors.most_common(5)))
+            for r in reports["producer"]:
+                for kind, sample in list(r["samples"].items())[:2]:
+                    notes.append(f"  {kind}: {sample}")
+                break
+        span = last_receive - sent_window[0]
+        return {
+            "start": sent_window[0], "e2e": e2e, "lost": lost, "dup": dup, "notes": notes, "put_stats": stats,
+            "accepted_per_s": accepted / max(1e-9, sent_window[1] - sent_window[0]),
+            "delivered_per_s": deliveries / span if deliveries and span > 0 else 0.0,
+        }
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.1f} ms"

@@ -37,6 +37,13 @@ and moves those whose anchor has become a clearly worse choice. Changes are incr
 adding or removing a rule touches the entries of its own conditions, plus that bounded
 re-examination.
 
+In C: the walk (step 1), the resolution of the hit postings (step 2) and, on a parsed
+event, the evaluation of the common condition kinds run in the ``_native`` extension
+(``_native.c``) when it is built; numeric ranges and other rare index probes, odd value
+types and unknown matcher kinds are called back in Python. The Python functions below
+(``_walk``, ``_resolve_hits``, ``Condition.holds``) are the same algorithm and the
+fallback (see ``_accel``); the tests run every property against both.
+
 A ``RuleMatcher`` is not safe to change while another thread matches with it; the owner
 serialises changes (or swaps in a new matcher).
 """

@@ -10,8 +10,8 @@ event-ruler's ``rulesForJSONEvent`` is "array-consistent" and would not match (i
 deprecates the name/value API because that one is not). Whether EventBridge itself runs
 that check is not recorded anywhere we could find: the EventBridge user guide only says
 an array matches when any element does, no recorded AWS response covers two fields from
-two elements, and LocalStack (whose pattern tests are snapshot against AWS) crushes as we
-do. Until a recorded AWS answer says otherwise, we keep crushing: it never drops an event
+two elements, and LocalStack crushes as we do (we found no AWS snapshot of theirs for
+this case either). Until a recorded AWS answer says otherwise, we keep crushing: it never drops an event
 a rule could have wanted, where the other choice would.
 """
 

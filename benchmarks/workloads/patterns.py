@@ -385,6 +385,9 @@ def run_eventyard(corpus: Corpus, duration: float, verify: int) -> tuple[Result,
             asts.append(build_ast(text))
     ast_bytes = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
+    from eventyard.core.patterns.compiled import NATIVE
+    notes.append("matching in " + ("the C extension (_native)" if NATIVE else
+                                   "pure Python (no C extension, or EVENTYARD_PURE_PYTHON=1)"))
     notes.append(f"rules compiled with {'parse.parse_pattern' if parse else 'the benchmark converter (no parse.py yet)'}"
                  + (f", {failed} refused and converted instead" if failed else ""))
 

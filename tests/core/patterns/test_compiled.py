@@ -1,4 +1,6 @@
-"""The compiled RuleMatcher agrees with the reference evaluator on every pattern and event.
+"""The compiled RuleMatcher agrees with the reference evaluator on every pattern and event,
+walking events in C (the ``_native`` extension) and in pure Python alike: every test that
+builds a matcher runs once per implementation (``native``).
 
 Patterns are built as AST objects over a small vocabulary of paths and values, so that
 rules collide on paths, values, prefixes and ranges, and events are JSON-like values over
@@ -9,8 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
+import subprocess
+import sys
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,9 +42,13 @@ from eventyard.core.patterns.ast import (
     Suffix,
     Wildcard,
 )
-from eventyard.core.patterns.compiled import RuleMatcher
+from eventyard.core.patterns.compiled import NATIVE, RuleMatcher
 from eventyard.core.patterns.event import flatten
 from eventyard.core.patterns.matchers import field_holds
+
+# Both implementations where the extension is built (test_native.py checks that it is).
+IMPLEMENTATIONS = [True, False] if NATIVE else [False]
+both = pytest.mark.parametrize("native", IMPLEMENTATIONS, ids=lambda n: "c" if n else "python")
 
 # -- vocabulary -------------------------------------------------------------------------
 PATHS = [
@@ -128,11 +138,12 @@ def assert_empty(matcher: RuleMatcher) -> None:
 
 
 # -- properties ---------------------------------------------------------------------------
+@both
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(patterns, min_size=1, max_size=25), st.lists(events, min_size=1, max_size=6))
-def test_many_rules_agree_with_reference(pattern_list: list[Pattern], event_list: list[Any]) -> None:
+def test_many_rules_agree_with_reference(native: bool, pattern_list: list[Pattern], event_list: list[Any]) -> None:
     rules = dict(enumerate(pattern_list))
-    matcher = RuleMatcher()
+    matcher = RuleMatcher(native=native)
     for rid, p in rules.items():
         matcher.add(rid, p)
     assert len(matcher) == len(rules)
@@ -148,8 +159,9 @@ def test_many_rules_agree_with_reference(pattern_list: list[Pattern], event_list
     ),
     st.lists(events, min_size=1, max_size=3),
 )
-def test_add_remove_replace_sequences(ops: list[tuple[str, int, Pattern]], event_list: list[Any]) -> None:
-    matcher = RuleMatcher()
+@both
+def test_add_remove_replace_sequences(native: bool, ops: list[tuple[str, int, Pattern]], event_list: list[Any]) -> None:
+    matcher = RuleMatcher(native=native)
     rules: dict[int, Pattern] = {}
     for i, (op, rid, pattern) in enumerate(ops):
         if op == "add":
@@ -176,26 +188,36 @@ def test_condition_holds_is_field_holds(ms: list[Matcher], leaf_list: list[Leaf]
     assert cond.holds([raw_of(lf) for lf in leaf_list]) == field_holds(tuple(ms), leaf_list)
 
 
+@both
 @settings(max_examples=300, deadline=None)
 @given(st.lists(wildcard_text, min_size=1, max_size=2), st.lists(wildcard_text | strings, max_size=3))
-def test_wildcards_like_the_regex(patterns_: list[str], texts: list[str]) -> None:
+def test_wildcards_like_the_regex(native: bool, patterns_: list[str], texts: list[str]) -> None:
     # wildcards are matched piece by piece, not with matchers' regex: same answers
     leaf_list = [Leaf("string", t) for t in texts]
     for ms in ((Wildcard(patterns_[0]),), (AnythingButWildcard(tuple(patterns_)),)):
         cond = Condition(None, ms, PathSpec(("p",)))
         assert cond.holds([raw_of(lf) for lf in leaf_list]) == field_holds(ms, leaf_list)
+    # ... and so does the matcher, which evaluates them in C when native
+    rules = {"w": pat(("p",), Wildcard(patterns_[0])),
+             "abw": pat(("p",), AnythingButWildcard(tuple(patterns_))),
+             "both": conj((("p",), (Wildcard(patterns_[-1]),)), (("q",), (Exists(True),)))}
+    matcher = compiled(rules, native)
+    check(matcher, rules, {"p": texts, "q": 1})
+    for text in texts:
+        check(matcher, rules, {"p": text, "q": [text]})
 
 
+@both
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(NETWORKS), min_size=1, max_size=4),
        st.lists(st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n))) |
                 st.sampled_from(["10.0.0.1", "10.0.0.255", "10.1.0.0", "11.0.0.0", "10.0.0.01",
                                  "2001:db8::5", "::ffff:10.0.0.1", " 10.0.0.1", "10.0.0.1 "]),
                 min_size=1, max_size=4))
-def test_cidr_prefix_prefilter(nets: list[str], addresses: list[str]) -> None:
+def test_cidr_prefix_prefilter(native: bool, nets: list[str], addresses: list[str]) -> None:
     # The index looks CIDRs up by their leading octets: it must never miss an address.
     rules = {i: pat(("ip",), Cidr(ipaddress.ip_network(n))) for i, n in enumerate(nets)}
-    matcher = RuleMatcher()
+    matcher = RuleMatcher(native=native)
     for rid, p in rules.items():
         matcher.add(rid, p)
     for address in addresses:
@@ -219,20 +241,21 @@ def n(v: float) -> Exact:
     return Exact(Leaf("number", float(v)))
 
 
-def compiled(rules: dict[Any, Pattern]) -> RuleMatcher:
-    matcher = RuleMatcher()
+def compiled(rules: dict[Any, Pattern], native: bool) -> RuleMatcher:
+    matcher = RuleMatcher(native=native)
     for rid, p in rules.items():
         matcher.add(rid, p)
     return matcher
 
 
-def test_exact_values_keep_json_types() -> None:
+@both
+def test_exact_values_keep_json_types(native: bool) -> None:
     rules = {
         "str1": pat(("v",), s("1")), "num1": pat(("v",), n(1)), "true": pat(("v",), Exact(Leaf("bool", True))),
         "null": pat(("v",), Exact(Leaf("null", None))), "strnull": pat(("v",), s("null")),
         "zero": pat(("v",), n(0)), "false": pat(("v",), Exact(Leaf("bool", False))),
     }
-    m = compiled(rules)
+    m = compiled(rules, native)
     assert m.match_event({"v": 1}) == {"num1"}
     assert m.match_event({"v": 1.0}) == {"num1"}
     assert m.match_event({"v": True}) == {"true"}
@@ -247,13 +270,14 @@ def test_exact_values_keep_json_types() -> None:
     assert m.match_event({}) == set()
 
 
-def test_prefix_suffix_and_ignore_case() -> None:
+@both
+def test_prefix_suffix_and_ignore_case(native: bool) -> None:
     rules = {
         "pre": pat(("v",), Prefix("ab")), "pre-empty": pat(("v",), Prefix("")),
         "ipre": pat(("v",), Prefix("AB", True)), "suf": pat(("v",), Suffix("yz")),
         "isuf": pat(("v",), Suffix("YZ", True)), "eic": pat(("v",), EqualsIgnoreCase("Straße")),
     }
-    m = compiled(rules)
+    m = compiled(rules, native)
     assert m.match_event({"v": "abc"}) == {"pre", "pre-empty", "ipre"}
     assert m.match_event({"v": "ABc"}) == {"pre-empty", "ipre"}
     assert m.match_event({"v": "xyz"}) == {"pre-empty", "suf", "isuf"}
@@ -263,7 +287,8 @@ def test_prefix_suffix_and_ignore_case() -> None:
     assert m.match_event({"v": 12}) == set()  # strings only
 
 
-def test_many_affix_lengths_on_one_path() -> None:
+@both
+def test_many_affix_lengths_on_one_path(native: bool) -> None:
     # more distinct lengths than the generated probes unroll
     text = "abcdefghijklmn"
     rules: dict[Any, Pattern] = {}
@@ -272,12 +297,13 @@ def test_many_affix_lengths_on_one_path() -> None:
         rules[("suf", n)] = pat(("v",), Suffix(text[-n:] if n else ""))
         rules[("ipre", n)] = pat(("v",), Prefix(text[:n].upper(), True))
         rules[("isuf", n)] = pat(("v",), Suffix((text[-n:] if n else "").upper(), True))
-    m = compiled(rules)
+    m = compiled(rules, native)
     for value in (text, text[:5], text[-7:], text.upper(), "x", ""):
         check(m, rules, {"v": value})
 
 
-def test_numeric_ranges() -> None:
+@both
+def test_numeric_ranges(native: bool) -> None:
     rules = {
         "gt0": pat(("v",), Numeric(0, False)), "ge0": pat(("v",), Numeric(0, True)),
         "lt10": pat(("v",), Numeric(None, False, 10, False)),
@@ -287,7 +313,7 @@ def test_numeric_ranges() -> None:
         "empty": pat(("v",), Numeric(5, False, 5, True)),
         "any": pat(("v",), Numeric()),
     }
-    m = compiled(rules)
+    m = compiled(rules, native)
     assert m.match_event({"v": 0}) == {"ge0", "lt10", "le10", "0-10", "any"}
     assert m.match_event({"v": 5}) == {"gt0", "ge0", "lt10", "le10", "0-10", "eq5", "any"}
     assert m.match_event({"v": 10}) == {"gt0", "ge0", "le10", "any"}
@@ -296,13 +322,14 @@ def test_numeric_ranges() -> None:
     assert m.match_event({"v": None}) == set()
 
 
-def test_wildcard_and_cidr() -> None:
+@both
+def test_wildcard_and_cidr(native: bool) -> None:
     rules = {
         "arn": pat(("v",), Wildcard("arn:aws:s3:::bucket-*")), "mid": pat(("v",), Wildcard("*:*")),
         "star": pat(("v",), Wildcard("a\\*b")), "ten": pat(("v",), Cidr(ipaddress.ip_network("10.0.0.0/8"))),
         "v6": pat(("v",), Cidr(ipaddress.ip_network("2001:db8::/32"))),
     }
-    m = compiled(rules)
+    m = compiled(rules, native)
     assert m.match_event({"v": "arn:aws:s3:::bucket-1"}) == {"arn", "mid"}
     assert m.match_event({"v": "a*b"}) == {"star"}
     assert m.match_event({"v": "axb"}) == set()
@@ -311,7 +338,8 @@ def test_wildcard_and_cidr() -> None:
     assert m.match_event({"v": "2001:0db8:0000::1"}) == {"v6", "mid"}
 
 
-def test_exists_false_and_missing_fields() -> None:
+@both
+def test_exists_false_and_missing_fields(native: bool) -> None:
     rules = {
         "absent": pat(("detail", "x"), Exists(False)),
         "present": pat(("detail", "x"), Exists(True)),
@@ -320,7 +348,7 @@ def test_exists_false_and_missing_fields() -> None:
         "match-all": Pattern((Branch(()),)),
         "never": Pattern(()),
     }
-    m = compiled(rules)
+    m = compiled(rules, native)
     always = {"absent", "absent-or-a", "match-all"}
     assert m.match_event({}) == always
     assert m.match_event({"source": "s"}) == always | {"src-and-absent"}
@@ -332,7 +360,8 @@ def test_exists_false_and_missing_fields() -> None:
     assert m.match_event({"detail.x": 1}) == {"present", "match-all"}
 
 
-def test_anything_but_needs_the_field() -> None:
+@both
+def test_anything_but_needs_the_field(native: bool) -> None:
     rules = {
         "ab": pat(("v",), AnythingBut(frozenset({"a"}), frozenset({1.0}))),
         "abp": pat(("v",), AnythingButPrefix(("a",))),
@@ -340,7 +369,7 @@ def test_anything_but_needs_the_field() -> None:
         "abi": pat(("v",), AnythingButIgnoreCase(("A",))),
         "abw": pat(("v",), AnythingButWildcard(("a*",))),
     }
-    m = compiled(rules)
+    m = compiled(rules, native)
     assert m.match_event({}) == set()
     assert m.match_event({"v": []}) == set()
     assert m.match_event({"v": "a"}) == {"abs"}
@@ -350,20 +379,22 @@ def test_anything_but_needs_the_field() -> None:
     assert m.match_event({"v": 1}) == {"abp", "abs", "abi", "abw"}
 
 
-def test_or_branches_and_conjunctions() -> None:
+@both
+def test_or_branches_and_conjunctions(native: bool) -> None:
     p = Pattern((
         Branch((FieldCondition(("source",), (s("a"),)), FieldCondition(("n",), (Numeric(0, False),)))),
         Branch((FieldCondition(("source",), (s("b"),)),)),
     ))
-    m = compiled({"r": p})
+    m = compiled({"r": p}, native)
     assert m.match_event({"source": "a", "n": 1}) == {"r"}
     assert m.match_event({"source": "a", "n": 0}) == set()
     assert m.match_event({"source": "b"}) == {"r"}
     assert m.match_event({"source": ["a", "b"]}) == {"r"}
 
 
-def test_dotted_keys_and_arrays_of_objects() -> None:
-    m = compiled({"r": pat(("detail", "b", "c"), s("x")), "odd": pat(("a.b",), s("x"))})
+@both
+def test_dotted_keys_and_arrays_of_objects(native: bool) -> None:
+    m = compiled({"r": pat(("detail", "b", "c"), s("x")), "odd": pat(("a.b",), s("x"))}, native)
     assert m.match_event({"detail.b.c": "x"}) == {"r"}
     assert m.match_event({"detail": {"b.c": "x"}}) == {"r"}
     assert m.match_event({"detail": [{"b": [{"c": "y"}, {"c": ["x"]}]}]}) == {"r"}
@@ -371,9 +402,10 @@ def test_dotted_keys_and_arrays_of_objects() -> None:
     assert m.match({("a.b",): [Leaf("string", "x")]}) == {"odd"}  # ... unless handed one
 
 
-def test_many_rules_share_one_value() -> None:
+@both
+def test_many_rules_share_one_value(native: bool) -> None:
     shared = pat(("source",), s("aws.ec2"))
-    m = RuleMatcher()
+    m = RuleMatcher(native=native)
     for i in range(10_000):
         m.add(i, shared)
     m.add("other", conj((("source",), (s("aws.ec2"),)), (("detail", "id"), (s("i-1"),))))
@@ -385,10 +417,11 @@ def test_many_rules_share_one_value() -> None:
     assert m._conds[(("detail", "id"), frozenset({s("i-1")}))].posting is not None
 
 
-def test_anchors_follow_the_statistics() -> None:
+@both
+def test_anchors_follow_the_statistics(native: bool) -> None:
     # The first rule cannot know that "source" will be common: it is re-examined as
     # rules arrive, and moves to its rare condition. Answers never change on the way.
-    m = RuleMatcher()
+    m = RuleMatcher(native=native)
     first = conj((("source",), (s("aws.ec2"),)), (("detail", "id"), (s("i-0"),)))
     m.add("first", first)
     rules: dict[Any, Pattern] = {"first": first}
@@ -408,12 +441,13 @@ def test_anchors_follow_the_statistics() -> None:
     assert_empty(m)
 
 
+@both
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(patterns, min_size=60, max_size=150), st.lists(events, min_size=3, max_size=6),
        st.randoms(use_true_random=False))
-def test_large_rule_sets_with_churn(pattern_list: list[Pattern], event_list: list[Any], rnd: Any) -> None:
+def test_large_rule_sets_with_churn(native: bool, pattern_list: list[Pattern], event_list: list[Any], rnd: Any) -> None:
     # Enough rules for anchors to move and paths to gain and lose their index.
-    matcher = RuleMatcher()
+    matcher = RuleMatcher(native=native)
     rules: dict[int, Pattern] = {}
     for i, p in enumerate(pattern_list):
         matcher.add(i, p)
@@ -433,8 +467,9 @@ def test_large_rule_sets_with_churn(pattern_list: list[Pattern], event_list: lis
     assert_empty(matcher)
 
 
-def test_remove_and_replace() -> None:
-    m = RuleMatcher()
+@both
+def test_remove_and_replace(native: bool) -> None:
+    m = RuleMatcher(native=native)
     m.add("r", pat(("v",), Prefix("ab")))
     m.add("q", pat(("v",), Numeric(0, True, 10, True)))
     assert m.match_event({"v": "abc"}) == {"r"}
@@ -457,8 +492,9 @@ def test_remove_and_replace() -> None:
     assert_empty(m)
 
 
-def test_a_pattern_it_cannot_take_changes_nothing() -> None:
-    m = compiled({"r": pat(("v",), s("a"))})
+@both
+def test_a_pattern_it_cannot_take_changes_nothing(native: bool) -> None:
+    m = compiled({"r": pat(("v",), s("a"))}, native)
     nonsense: Any = "nonsense"
     bad = Pattern((Branch((FieldCondition(("w",), (s("b"),)), FieldCondition(("v",), (nonsense,)))),))
     try:
@@ -473,14 +509,87 @@ def test_a_pattern_it_cannot_take_changes_nothing() -> None:
     assert_empty(m)
 
 
-def test_unusual_python_values() -> None:
+@both
+def test_unusual_python_values(native: bool) -> None:
     class Text(str):
         pass
 
-    m = compiled({"r": pat(("v",), s("a")), "n": pat(("w",), n(3))})
+    m = compiled({"r": pat(("v",), s("a")), "n": pat(("w",), n(3))}, native)
     assert m.match_event({"v": Text("a")}) == {"r"}
     assert m.match_event({"v": ("a",)}) == set()  # not a JSON array
     assert m.match_event({1: {"v": "a"}}) == set()
     assert m.match_event({"w": 3, "v": b"a"}) == {"n"}
     assert m.match_event([{"v": "a"}]) == {"r"}
     assert m.match_event("a") == set()
+
+
+# -- the C extension: built, used, and safe on hostile input -------------------------------
+def test_the_c_extension_is_built_and_used() -> None:
+    # CI builds it with ``pip install -e .``; a silently missing build must fail here.
+    from eventyard.core.patterns import _accel
+
+    if os.environ.get("EVENTYARD_PURE_PYTHON", "") not in ("", "0"):
+        assert _accel.native is None and not RuleMatcher().native
+        return
+    assert _accel.native is not None, "eventyard.core.patterns._native is not built"
+    matcher = RuleMatcher()
+    assert matcher.native
+    assert isinstance(matcher._root, _accel.native.NodeBase)
+    assert RuleMatcher(native=False).native is False
+
+
+def test_pure_python_fallback_in_a_fresh_interpreter() -> None:
+    # EVENTYARD_PURE_PYTHON=1: no class derives from the extension, answers are the same.
+    script = """if True:
+        from eventyard.core.patterns import _accel
+        from eventyard.core.patterns.compiled import RuleMatcher
+        from eventyard.core.patterns.parse import parse_pattern
+        assert _accel.native is None
+        m = RuleMatcher()
+        assert not m.native and type(m._root).__mro__[1] is object
+        try:
+            RuleMatcher(native=True)
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("native=True without the extension")
+        m.add("a", parse_pattern('{"detail": {"n": [{"numeric": [">", 1]}], "s": [{"prefix": "x"}]}}'))
+        m.add("b", parse_pattern('{"source": ["s"], "detail": {"ip": [{"cidr": "10.0.0.0/8"}]}}'))
+        assert m.match_event({"detail": {"n": 2, "s": "xy"}}) == {"a"}
+        assert m.match_event({"source": "s", "detail": {"ip": ["1.1.1.1", "10.2.3.4"]}}) == {"b"}
+        print("ok")
+    """
+    env = {**os.environ, "EVENTYARD_PURE_PYTHON": "1"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+@both
+def test_deep_nesting_raises_instead_of_crashing(native: bool) -> None:
+    m = compiled({"r": pat(("a", "b"), s("x")), "t": pat(("a", "c"), Prefix("y"))}, native)
+    deep: Any = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        m.match_event({"a": {"b": deep}})
+    with pytest.raises(RecursionError):
+        m.match_event({"a": {"c": deep}, "b": 1})  # the tested path's values, fetched
+    shallow: Any = "x"
+    for _ in range(50):
+        shallow = [shallow, {"b": ["y"]}]
+    assert m.match_event({"a": {"b": shallow}}) == {"r"}
+    assert m.match_event({"a": shallow}) == set()  # no "b" key under "a" directly: y is under a.b
+
+
+@both
+def test_huge_arrays_and_odd_text(native: bool) -> None:
+    rules = {"r": pat(("a",), s("needle")), "ip": pat(("ip",), Cidr(ipaddress.ip_network("10.0.0.0/8"))),
+             "w": conj((("a",), (Wildcard("n*e"),)), (("ip",), (Exists(True),))),
+             "abi": pat(("ip",), AnythingButIgnoreCase(("X",)))}
+    m = compiled(rules, native)
+    haystack = ["hay"] * 200_000 + ["needle"]
+    assert m.match_event({"a": haystack}) == {"r"}
+    for text in ["\ud800", "10.0.0.\ud800", "\x00", "10.0.0.1\x00", "１０.0.0.1", "10.0.0.1", "ｘ"]:
+        check(m, rules, {"a": [text, "needle"], "ip": text})

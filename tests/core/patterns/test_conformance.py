@@ -1,4 +1,5 @@
-"""EventBridge conformance: every case in conformance.json, through parse_pattern and the reference evaluator.
+"""EventBridge conformance: every case in conformance.json, through parse_pattern, the
+reference evaluator and the compiled matcher (in C and in pure Python).
 
 Each case is a pattern (``pattern`` as JSON, or ``pattern_text`` when the raw text matters:
 duplicate keys, syntax errors) with either an event and the expected outcome, or the exact
@@ -16,10 +17,12 @@ from typing import Any
 import pytest
 
 from eventyard.core.patterns import reference
+from eventyard.core.patterns.compiled import NATIVE, RuleMatcher
 from eventyard.core.patterns.errors import InvalidEventPattern
 from eventyard.core.patterns.event import flatten
 from eventyard.core.patterns.parse import parse_pattern
 
+IMPLEMENTATIONS = [True, False] if NATIVE else [False]
 CASES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "conformance.json").read_text(encoding="utf-8"))
 
 
@@ -45,4 +48,9 @@ def test_case(case: dict[str, Any]) -> None:
         assert caught.value.message == "Event pattern is not valid. Reason: " + case["error"]
         assert caught.value.code == "InvalidEventPatternException"
     else:
-        assert reference.matches(parse_pattern(text), flatten(case["event"])) is case["match"]
+        pattern = parse_pattern(text)
+        assert reference.matches(pattern, flatten(case["event"])) is case["match"]
+        for native in IMPLEMENTATIONS:  # the compiled matcher, in C and in Python
+            matcher = RuleMatcher(native=native)
+            matcher.add("r", pattern)
+            assert (matcher.match_event(case["event"]) == {"r"}) is case["match"], native

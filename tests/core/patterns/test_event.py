@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventyard.core.patterns.ast import Leaf
@@ -70,6 +70,7 @@ _json_values = st.recursive(
 )
 
 
+@settings(deadline=None)  # a shared, loaded machine: no per-example deadline
 @given(st.dictionaries(st.text("abc", min_size=1, max_size=3), _json_values, max_size=4))
 def test_every_scalar_lands_under_some_path(event: dict) -> None:
     flat = flatten(event)

@@ -14,25 +14,26 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Hashable
 from typing import Any
 
+from eventyard.core.patterns._accel import bases, slots
 from eventyard.core.patterns._index_conditions import Condition, IndexKey, Raw
 from eventyard.core.patterns.ast import Path
 
 BranchKey = tuple[Hashable, int]
 
 
-class Group:
+class Group(*bases("Group")):  # type: ignore[misc]
     """Branches that share their anchor and their next condition to check: ``direct``
     holds the rule ids of those with nothing else to check, ``checked`` the others with
     the rest of their conditions. One check of the shared condition rules out a group."""
 
-    __slots__ = ("direct", "checked")
+    __slots__ = slots(("direct", "checked"), ())
 
     def __init__(self) -> None:
         self.direct: set[Hashable] = set()
         self.checked: dict[BranchKey, tuple[Hashable, tuple[Condition, ...]]] = {}
 
 
-class Posting:
+class Posting(*bases("Posting")):  # type: ignore[misc]
     """An indexed condition and the branches anchored on it.
 
     ``direct`` holds the rule ids of branches that are nothing but this condition;
@@ -41,7 +42,7 @@ class Posting:
     CIDRs reached through a literal prefix, anything-but).
     """
 
-    __slots__ = ("cond", "confirm", "direct", "groups")
+    __slots__ = slots(("cond", "confirm", "direct", "groups"), ())
 
     def __init__(self, cond: Condition) -> None:
         self.cond = cond
@@ -53,11 +54,11 @@ class Posting:
         return f"Posting({self.cond!r}, direct={len(self.direct)}, groups={len(self.groups)})"
 
 
-class Affixes:
+class Affixes(*bases("Affixes")):  # type: ignore[misc]
     """Prefixes (or suffixes) by text, and the distinct lengths present: a value is
     probed once per length, never once per pattern."""
 
-    __slots__ = ("by_text", "lengths", "length_uses")
+    __slots__ = slots(("by_text", "lengths"), ("length_uses",))
 
     def __init__(self) -> None:
         self.by_text: dict[str, list[Posting]] = {}
@@ -181,7 +182,7 @@ class Ranges:
         return bool(self.bounds)
 
 
-class Node:
+class Node(*bases("Node")):  # type: ignore[misc]
     """One step of the prefix tree of anchor paths, and the index of the conditions on
     its path.
 
@@ -192,10 +193,10 @@ class Node:
     lengths unrolled), regenerated lazily on the first probe after a change.
     """
 
-    __slots__ = (
-        "part", "parent", "children", "path", "entries",
-        "exact", "eic", "pre", "suf", "ipre", "isuf", "lo", "hi", "ranges", "number", "loose",
-        "strings", "others", "on_string", "on_value",
+    __slots__ = slots(
+        ("children", "exact", "eic", "pre", "suf", "ipre", "isuf", "loose", "on_value",
+         "strings", "others"),
+        ("part", "parent", "path", "entries", "lo", "hi", "ranges", "number", "on_string"),
     )
 
     def __init__(self, part: str, parent: Node | None, path: Path) -> None:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Hashable
 from typing import Any, Union
 
+from eventyard.core.patterns._accel import bases, slots
 from eventyard.core.patterns.ast import (
     AnythingBut,
     AnythingButIgnoreCase,
@@ -430,7 +431,27 @@ def _value_test(m: Matcher) -> ValueTest:
     return lambda v: matches(m, leaf_of(v))  # IPv6 CIDRs and anything new
 
 
-class Condition:
+def _test_spec(m: Matcher) -> tuple[str, Any] | None:
+    """What ``_value_test(m)`` tests, as data the C extension reads (``value_test`` in
+    ``_native.c``); ``None`` where it calls the Python test instead."""
+    if isinstance(m, Wildcard):
+        return "glob", tuple(wildcard_segments(m.value))
+    if isinstance(m, Cidr) and m.network.version == 4:
+        return "ipv4", (int(m.network.network_address), m.network.num_addresses)
+    if isinstance(m, AnythingBut):
+        return "not_in", m.strings | m.numbers
+    if isinstance(m, AnythingButPrefix):
+        return "not_prefix", tuple(m.values)
+    if isinstance(m, AnythingButSuffix):
+        return "not_suffix", tuple(m.values)
+    if isinstance(m, AnythingButIgnoreCase):
+        return "not_folded", frozenset(_fold(x) for x in m.values)
+    if isinstance(m, AnythingButWildcard):
+        return "not_glob", tuple(tuple(wildcard_segments(w)) for w in m.values)
+    return None
+
+
+class Condition(*bases("Condition")):  # type: ignore[misc]
     """A distinct (path, matchers) pair, shared by every branch that uses it.
 
     ``holds(values)`` is ``matchers.field_holds`` on raw values (a method picked for the
@@ -438,11 +459,11 @@ class Condition:
     equality and they can key per-event memos cheaply.
     """
 
-    __slots__ = (
-        "key", "path", "spec", "matchers", "negative", "any_leaf", "exact", "folded",
-        "prefixes", "suffixes", "iprefixes", "isuffixes", "folds", "ranges", "tests",
-        "index_keys", "estimate", "confirm", "passive", "cost", "uses", "posting", "truth",
-        "holds",
+    __slots__ = slots(
+        ("truth", "steps", "exact", "folded", "prefixes", "suffixes", "iprefixes", "isuffixes",
+         "ranges", "tests", "test_specs", "negative", "any_leaf", "folds"),
+        ("key", "path", "spec", "matchers", "index_keys", "estimate", "confirm", "passive",
+         "cost", "uses", "posting", "holds"),
     )
 
     def __init__(self, key: Hashable, matchers: tuple[Matcher, ...], spec: PathSpec) -> None:
@@ -493,6 +514,9 @@ class Condition:
         self.folds = bool(folded or iprefixes or isuffixes)
         self.ranges = tuple(ranges)
         self.tests = tuple(_value_test(m) for m in others)
+        # what the C extension reads to evaluate the condition itself (see _native.c)
+        self.steps = spec.steps if spec.reachable else None
+        self.test_specs = tuple(_test_spec(m) for m in others)
         # ``holds(values)`` is ``matchers.field_holds`` on raw values
         if self.any_leaf:
             self.holds = self._holds_any

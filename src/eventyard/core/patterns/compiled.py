@@ -37,6 +37,13 @@ and moves those whose anchor has become a clearly worse choice. Changes are incr
 adding or removing a rule touches the entries of its own conditions, plus that bounded
 re-examination.
 
+In C: the walk (step 1), the resolution of the hit postings (step 2) and, on a parsed
+event, the evaluation of the common condition kinds run in the ``_native`` extension
+(``_native.c``) when it is built; numeric ranges and other rare index probes, odd value
+types and unknown matcher kinds are called back in Python. The Python functions below
+(``_walk``, ``_resolve_hits``, ``Condition.holds``) are the same algorithm and the
+fallback (see ``_accel``); the tests run every property against both.
+
 A ``RuleMatcher`` is not safe to change while another thread matches with it; the owner
 serialises changes (or swaps in a new matcher).
 """
@@ -44,11 +51,15 @@ serialises changes (or swaps in a new matcher).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
+from eventyard.core.patterns._accel import native
 from eventyard.core.patterns._index import BranchKey, Group, Node, Posting
 from eventyard.core.patterns._index_conditions import (
+    FALSE,
+    NULL,
+    TRUE,
     Condition,
     PathSpec,
     raw_of,
@@ -58,6 +69,7 @@ from eventyard.core.patterns.ast import FieldCondition, Leaf, Path, Pattern
 
 __all__ = ["RuleMatcher"]
 
+NATIVE = native is not None  # the C extension is in use (see _accel)
 _REVIEW_EXTRA = 1  # branches re-examined per add, beyond the ones it files
 _MOVE_BELOW = 0.7  # move a branch when the best anchor is this much rarer than its own
 
@@ -83,7 +95,11 @@ class RuleMatcher:
     return the ids of the rules whose pattern matches, as ``reference.matches`` decides.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, native: bool | None = None) -> None:
+        if native and not NATIVE:
+            raise RuntimeError("the C extension eventyard.core.patterns._native is not in use")
+        #: whether events are walked and resolved by the C extension (``_accel``)
+        self.native = NATIVE if native is None else native
         self._root = Node("", None, ())
         self._nodes: dict[Path, Node] = {}  # paths with anchors (unreachable ones included)
         self._specs: dict[Path, PathSpec] = {}  # paths any condition tests
@@ -314,101 +330,110 @@ class RuleMatcher:
             leaves = flat_event.get(path)
             if leaves:
                 node.probe([raw_of(lf) for lf in leaves], hits)
-        return self._resolve(hits, None, flat_event)
+        return self._resolve(hits, _evaluate_flat, flat_event, False)
 
     def match_event(self, event: Any) -> set[Hashable]:
         """The ids of the rules matching a parsed JSON event."""
         hits: set[Posting] = set()
-        if event.__class__ is dict:
+        if self.native:
+            native.walk(self._root, event, hits)
+        elif event.__class__ is dict:
             _walk(self._root, event, hits)
         elif self._root.children:
             _take(self._root, event, hits)
         if not hits and not self._always:
             return set()
-        return self._resolve(hits, event, None)
+        return self._resolve(hits, _evaluate_event, event, True)
 
-    def _resolve(self, hits: set[Posting], event: Any,
-                 flat: dict[Path, list[Leaf]] | None) -> set[Hashable]:
-        result: set[Hashable] = set()
+    def _resolve(self, hits: set[Posting], evaluate: _Evaluate, subject: Any,
+                 is_event: bool) -> set[Hashable]:
         memo: dict[Condition, bool] = {}
-
-        def evaluate(cond: Condition) -> bool:
-            spec = cond.spec
-            if flat is not None:
-                leaves = flat.get(spec.path)
-                values = [raw_of(lf) for lf in leaves] if leaves else None
-            elif spec.reachable:
-                values = spec.fetch(event)
-            else:
-                values = None
-            ok = memo[cond] = cond.holds(values)
-            return ok
-
-        for posting in hits:
-            # A posting reached through a prefilter (``confirm``) is checked itself only
-            # once some branch on it has passed everything else: that check is the dear one.
-            confirm = posting.confirm
-            if posting.direct:
-                if confirm:
-                    ok = memo.get(posting.cond)
-                    if not (evaluate(posting.cond) if ok is None else ok):
-                        continue
-                    confirm = False
-                result |= posting.direct
-            for first, group in posting.groups.items():
-                truth = first.truth
-                if truth is not None:
-                    if truth not in hits:
-                        continue
-                else:
-                    ok = memo.get(first)
-                    if ok is None:
-                        ok = evaluate(first)
-                    if not ok:
-                        continue
-                if group.direct:
-                    if confirm:
-                        ok = memo.get(posting.cond)
-                        if not (evaluate(posting.cond) if ok is None else ok):
-                            break
-                        confirm = False
-                    result |= group.direct
-                for rule_id, conds in group.checked.values():
-                    if rule_id in result:
-                        continue
-                    for cond in conds:
-                        truth = cond.truth
-                        if truth is not None:
-                            if truth not in hits:
-                                break
-                            continue
-                        ok = memo.get(cond)
-                        if ok is None:
-                            ok = evaluate(cond)
-                        if not ok:
-                            break
-                    else:
-                        if confirm:
-                            ok = memo.get(posting.cond)
-                            if not (evaluate(posting.cond) if ok is None else ok):
-                                break
-                            confirm = False
-                        result.add(rule_id)
-                else:
-                    continue
-                break  # the anchor itself failed its check: nothing more on this posting
+        if self.native:
+            # on a parsed event, the extension evaluates conditions itself
+            result: set[Hashable] = native.resolve(hits, memo, evaluate, subject, is_event)
+        else:
+            result = _resolve_hits(hits, memo, evaluate, subject)
         for b in self._always.values():
             if b.rule_id in result:
                 continue
             for cond in b.conds:
                 ok = memo.get(cond)
                 if ok is None:
-                    ok = evaluate(cond)
+                    ok = memo[cond] = evaluate(cond, subject)
                 if not ok:
                     break
             else:
                 result.add(b.rule_id)
         return result
+
+
+_Evaluate = Callable[[Condition, Any], bool]
+
+
+def _evaluate_event(cond: Condition, event: Any) -> bool:
+    spec = cond.spec
+    return cond.holds(spec.fetch(event) if spec.reachable else None)
+
+
+def _evaluate_flat(cond: Condition, flat: dict[Path, list[Leaf]]) -> bool:
+    leaves = flat.get(cond.path)
+    return cond.holds([raw_of(lf) for lf in leaves] if leaves else None)
+
+
+def _resolve_hits(hits: set[Posting], memo: dict[Condition, bool], evaluate: _Evaluate,
+                  subject: Any) -> set[Hashable]:
+    """The rules matched through the postings hit (``_native.resolve`` in C)."""
+    result: set[Hashable] = set()
+
+    def holds(cond: Condition) -> bool:
+        ok = memo.get(cond)
+        if ok is None:
+            ok = memo[cond] = evaluate(cond, subject)
+        return ok
+
+    for posting in hits:
+        # A posting reached through a prefilter (``confirm``) is checked itself only
+        # once some branch on it has passed everything else: that check is the dear one.
+        confirm = posting.confirm
+        if posting.direct:
+            if confirm:
+                if not holds(posting.cond):
+                    continue
+                confirm = False
+            result |= posting.direct
+        for first, group in posting.groups.items():
+            truth = first.truth
+            if truth is not None:
+                if truth not in hits:
+                    continue
+            elif not holds(first):
+                continue
+            if group.direct:
+                if confirm:
+                    if not holds(posting.cond):
+                        break
+                    confirm = False
+                result |= group.direct
+            for rule_id, conds in group.checked.values():
+                if rule_id in result:
+                    continue
+                for cond in conds:
+                    truth = cond.truth
+                    if truth is not None:
+                        if truth not in hits:
+                            break
+                    elif not holds(cond):
+                        break
+                else:
+                    if confirm:
+                        if not holds(posting.cond):
+                            break
+                        confirm = False
+                    result.add(rule_id)
+            else:
+                continue
+            break  # the anchor itself failed its check: nothing more on this posting
+    return result
 
 
 def _rank(cond: Condition) -> tuple[float, int, float]:
@@ -487,3 +512,7 @@ def _descend(node: Node, key: Any) -> Node | None:
             return None
         node = child
     return node
+
+
+if native is not None:
+    native.configure(_take, _descend, TRUE, FALSE, NULL)

@@ -3,6 +3,16 @@
 Objects nest paths; arrays (also arrays of objects) are "crushed" into their parent
 path, so every element's leaves count at that path; an empty array is no value at all.
 Dotted keys are the same as nesting. Object values are never leaves.
+
+Crushing means that one pattern can be satisfied by fields of *different* elements of one
+array of objects: ``{"d": {"a": [1], "b": [2]}}`` matches ``{"d": [{"a": 1}, {"b": 2}]}``.
+event-ruler's ``rulesForJSONEvent`` is "array-consistent" and would not match (its README
+deprecates the name/value API because that one is not). Whether EventBridge itself runs
+that check is not recorded anywhere we could find: the EventBridge user guide only says
+an array matches when any element does, no recorded AWS response covers two fields from
+two elements, and LocalStack crushes as we do (we found no AWS snapshot of theirs for
+this case either). Until a recorded AWS answer says otherwise, we keep crushing: it never drops an event
+a rule could have wanted, where the other choice would.
 """
 
 from __future__ import annotations

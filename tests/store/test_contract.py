@@ -45,7 +45,7 @@ def test_migrations_apply_once_and_reopen_is_idempotent(store_url: str) -> None:
     with open_store(store_url) as first:
         versions = migration_versions(first)
         first.write_sync(lambda s: s.event_buses.insert(bus("kept")))
-    assert versions and versions == list(range(1, len(versions) + 1))
+    assert versions and versions == sorted(set(versions)) and versions[0] == 1
     with open_store(store_url) as again:
         assert migration_versions(again) == versions
         assert names(again) == ["kept"]

@@ -168,3 +168,30 @@ def test_two_stores_on_one_file(tmp_path: Path) -> None:
         assert one.read_sync(lambda s: s.tags.get("arn:x")) == {"one": "1", "two": "2"}
         applied = two.read_sync(lambda s: s.scalar("SELECT COUNT(*) FROM schema_migrations"))
         assert applied == len(_migrations.load("sqlite"))  # each applied once
+
+
+def test_opening_waits_while_another_process_holds_the_file(tmp_path: Path) -> None:
+    """A second node opening the file while the first holds an exclusive lock (as when it
+    switches a new file to WAL) waits for the lock instead of failing."""
+    import sqlite3
+    import time
+
+    path = tmp_path / "yard.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t(x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    released = threading.Event()
+
+    def release() -> None:
+        time.sleep(0.5)
+        holder.execute("COMMIT")
+        released.set()
+
+    threading.Thread(target=release, daemon=True).start()
+    store = open_sqlite(url(tmp_path))
+    try:
+        assert released.is_set()
+        store.write_sync(put_tag("arn:aws:sqs:us-east-1:000000000000:q", "k"))
+    finally:
+        store.close()
+        holder.close()

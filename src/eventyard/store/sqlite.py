@@ -58,6 +58,15 @@ def _settle(fut: "Future[Any]", *, result: Any = None, error: BaseException | No
         fut.set_result(result)
 
 
+_OPEN_TIMEOUT_S = 30.0
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
+
+
 class SQLiteStore(Store):
     dialect = "sqlite"
 
@@ -72,19 +81,24 @@ class SQLiteStore(Store):
         self._lock = threading.Lock()  # orders submit_* against close()
         self._reader_conns: list[sqlite3.Connection] = []
         self._writer_conn: sqlite3.Connection | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer_conn = self._connect()
-            mode = self._writer_conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(f"SQLite refused WAL mode for {self.path} (got {mode!r})")
-            self._migrate(self._writer_conn)
-        except (sqlite3.Error, OSError, StoreError) as exc:
-            if self._writer_conn is not None:
-                self._writer_conn.close()
-            if isinstance(exc, StoreError):
-                raise
-            raise StoreError(f"cannot open SQLite store at {self.path}: {exc}") from exc
+        deadline = time.monotonic() + _OPEN_TIMEOUT_S
+        while True:
+            try:
+                self._open_writer()
+                break
+            except (sqlite3.Error, OSError, StoreError) as exc:
+                if self._writer_conn is not None:
+                    self._writer_conn.close()
+                    self._writer_conn = None
+                if isinstance(exc, StoreError):
+                    raise
+                # Another process (a second node on the same file) may hold the lock while it
+                # switches the file to WAL or recovers the WAL; SQLite reports that as busy
+                # without waiting for the busy timeout, so wait and try again.
+                if _is_busy(exc) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                raise StoreError(f"cannot open SQLite store at {self.path}: {exc}") from exc
         self._session = Session(self._writer_conn, self.dialect)
         self._jobs: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._local = threading.local()
@@ -99,6 +113,14 @@ class SQLiteStore(Store):
         return self._commits
 
     # -- connections -------------------------------------------------------
+    def _open_writer(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer_conn = self._connect()
+        mode = self._writer_conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"SQLite refused WAL mode for {self.path} (got {mode!r})")
+        self._migrate(self._writer_conn)
+
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute(f"PRAGMA synchronous={self.synchronous}")

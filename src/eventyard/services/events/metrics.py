@@ -6,6 +6,7 @@ Names follow CloudWatch's (``Invocations`` becomes ``eventyard_events_invocation
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -57,8 +58,16 @@ class EventMetrics:
             self._child(self.failed_invocations, rule).inc()
 
     def invoked(self, rule_arn: str, *, latency_ms: int) -> None:
-        self._child(self.invocations, rule_arn).inc()
-        self._child(self.latency, _bus_of(rule_arn)).observe(max(0, latency_ms) / 1000)
+        self.invoked_many([rule_arn], latency_ms=latency_ms)
+
+    def invoked_many(self, rule_arns: list[str], *, latency_ms: int) -> None:
+        """One successful invocation per entry of ``rule_arns``, all after ``latency_ms``."""
+        seconds = max(0, latency_ms) / 1000
+        for rule_arn, n in Tally(rule_arns).items():
+            self._child(self.invocations, rule_arn).inc(n)
+            histogram = self._child(self.latency, _bus_of(rule_arn))
+            for _ in range(n):
+                histogram.observe(seconds)
 
     def retried(self, rule_arn: str) -> None:
         self._child(self.retry_invocation_attempts, rule_arn).inc()

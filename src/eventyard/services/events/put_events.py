@@ -17,7 +17,7 @@ import orjson
 from eventyard.core import arns, clock, ids
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services.events import delivery, transforms
+from eventyard.services.events import _archive_rules, delivery, transforms
 from eventyard.services.events._base import DEFAULT_BUS
 from eventyard.services.events.matching import BusRules, RuleCache
 from eventyard.services.events.targets import TargetOperations, target_kind
@@ -184,6 +184,9 @@ class PutEventsOperations(TargetOperations):
 
     def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
                compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
+        if rule.managed_by is not None and _archive_rules.is_archive(target.target_arn):  # kept in this unit of work
+            s.event_archives.add_events([(target.target_arn, now, event)])
+            return
         try:
             body = transforms.render(compiled, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_ms=now)
         except transforms.TransformFailed:

@@ -7,14 +7,18 @@ from prometheus_client import CollectorRegistry
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.services.events import delivery
+from eventyard.services.events._http import ApiDestinationDeliverer
+from eventyard.services.events.api_destinations import ApiDestinationOperations
 from eventyard.services.events.buses import BusOperations
+from eventyard.services.events.connections import ConnectionOperations
 from eventyard.services.events.metrics import EventMetrics
 from eventyard.services.events.scheduling import SchedulingOperations
 from eventyard.services.sqs import SqsService
 from eventyard.store import Store
 
 
-class EventsService(BusOperations, SchedulingOperations):
+class EventsService(BusOperations, SchedulingOperations,
+                    ConnectionOperations, ApiDestinationOperations):
     """One method per EventBridge operation (``put_rule`` for PutRule ...); one module per
     concern, sharing ``EventsBase``. Registers its delivery origin and the bus-target
     deliverer with the node's delivery runtime."""
@@ -26,4 +30,7 @@ class EventsService(BusOperations, SchedulingOperations):
         self.metrics = EventMetrics(metrics or CollectorRegistry())
         runtime.register_origin(delivery.ORIGIN, delivery.EventsOrigin(self))
         runtime.register_deliverer("events", delivery.BusDeliverer(self))
+        self._init_connections()
+        self.api_destination_deliverer = ApiDestinationDeliverer(self)
+        runtime.register_deliverer("api-destination", self.api_destination_deliverer)
         timers.every(1.0, "events-schedules", self.fire_due)

@@ -46,6 +46,7 @@ class ServiceRegistry:
     async def stop(self) -> None:
         await self.timers.stop()
         await self.runtime.stop()
+        await self.events.api_destination_deliverer.aclose()
 
     def resolve(self, service: str, operation: str) -> Handler | None:
         impl = self.services.get(service)

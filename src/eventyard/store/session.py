@@ -9,6 +9,8 @@ from eventyard.store import _sql
 from eventyard.store._errors import ConflictError, is_unique_violation
 
 if TYPE_CHECKING:
+    from eventyard.store.api_destinations import ApiDestinations
+    from eventyard.store.connections import Connections
     from eventyard.store.deliveries import Deliveries
     from eventyard.store.event_archives import EventArchives
     from eventyard.store.event_bus_policies import EventBusPolicies
@@ -117,3 +119,15 @@ class Session:
         from eventyard.store.event_bus_policies import EventBusPolicies
 
         return EventBusPolicies(self)
+
+    @cached_property
+    def connections(self) -> "Connections":
+        from eventyard.store.connections import Connections
+
+        return Connections(self)
+
+    @cached_property
+    def api_destinations(self) -> "ApiDestinations":
+        from eventyard.store.api_destinations import ApiDestinations
+
+        return ApiDestinations(self)

@@ -46,8 +46,12 @@ def _validate_target(target: dict[str, Any], index: int) -> None:
         if not (target.get("SqsParameters") or {}).get("MessageGroupId"):
             raise ServiceError("ValidationException",
                                f"Parameter(s) SqsParameters must be specified for target: {target_id}.")
-    if target.get("HttpParameters") is not None and target_kind(target["Arn"]) != "api-destination":
+    kind = target_kind(target["Arn"])
+    if target.get("HttpParameters") is not None and kind not in ("api-destination", "execute-api"):
         raise ServiceError("ValidationException", f"Parameter(s) HttpParameters not valid for target {target_id}.")
+    if kind == "api-destination" and not target.get("RoleArn"):
+        # EventBridge invokes API destinations only through a role (its wording, as recorded)
+        raise ServiceError("ValidationException", f"RoleArn is required for target {target['Arn']}.")
 
 
 class TargetOperations(RuleOperations):

@@ -1,0 +1,196 @@
+"""Delivery to API destinations (target kind ``api-destination``): one HTTP call per event.
+
+The request:
+
+- method and endpoint of the API destination; each ``*`` in the endpoint is replaced, in
+  order, by the target's ``HttpParameters.PathParameterValues``;
+- headers and query string: the target's ``HeaderParameters`` / ``QueryStringParameters``
+  merged with the connection's ``InvocationHttpParameters``, the connection's values
+  taking precedence (AWS's rule); a target value ``$.path`` is taken from the event;
+- the connection's authorization (``_http_auth``) and AWS's fixed headers
+  (``User-Agent: Amazon/EventBridge/ApiDestinations``, ``Range``, ``Content-Type`` ...);
+- body: what the target's Input / InputPath / InputTransformer made of the event, with the
+  connection's ``BodyParameters`` added when it is a JSON object (not sent for GET/HEAD).
+
+Outcome, as AWS documents it: 2xx delivered; 401, 407, 409, 429 and 5xx, timeouts (5 s)
+and connection failures are retried under the target's RetryPolicy; any other status is
+not retried (straight to the dead-letter queue). A 401 or 407 also drops a cached OAuth
+token so the retry fetches a new one. A negative ``Retry-After`` stops retries.
+Calls go out through one ``httpx.AsyncClient`` per node and never block other deliveries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+import orjson
+import structlog
+
+from eventyard.core.transform import parse_path
+from eventyard.core.transform._jsonpath import MISSING
+from eventyard.runtime.delivery import Failure
+from eventyard.services.events._http_auth import AuthorizationFailed, TokenCache, parameters, static_headers
+from eventyard.services.events._http_pacing import Pacer
+from eventyard.services.events.connections import AUTHORIZING
+from eventyard.store.api_destinations import ApiDestinationRecord
+from eventyard.store.connections import ConnectionRecord
+from eventyard.store.deliveries import DeliveryRecord
+
+if TYPE_CHECKING:
+    from eventyard.services.events.service import EventsService
+
+log = structlog.get_logger("eventyard.events")
+
+TIMEOUT_SECONDS = 5.0  # AWS's client execution timeout for API destinations
+RETRIED_STATUSES = frozenset({401, 407, 409, 429})
+PREFIX = "Unable to invoke ApiDestination endpoint: "
+FIXED_HEADERS = {"User-Agent": "Amazon/EventBridge/ApiDestinations", "Range": "bytes=0-1048575",
+                 "Accept-Encoding": "gzip,deflate", "Connection": "close"}
+NO_BODY = frozenset({"GET", "HEAD"})
+
+
+def _dynamic(value: str, event: dict[str, Any]) -> str:
+    """A target parameter value: itself, or the event's value at a ``$.`` path."""
+    if not value.startswith("$."):
+        return value
+    path = parse_path(value)
+    if path is None:
+        return value
+    found = path.select(event)
+    if found is MISSING:
+        return ""
+    return found if isinstance(found, str) else orjson.dumps(found).decode()
+
+
+def build_request(destination: ApiDestinationRecord, connection: ConnectionRecord, http: dict[str, Any] | None,
+                  event: dict[str, Any], body: str) -> tuple[str, str, dict[str, str], bytes | None]:
+    """(method, url, headers, body) of one invocation, before authorization headers."""
+    http = http or {}
+    invocation = (connection.auth or {}).get("InvocationHttpParameters")
+    endpoint = destination.endpoint
+    for value in http.get("PathParameterValues") or []:
+        if "*" not in endpoint:
+            break
+        endpoint = endpoint.replace("*", _dynamic(value, event), 1)
+    scheme, netloc, path, query, fragment = urlsplit(endpoint)
+    pairs = parse_qsl(query, keep_blank_values=True)
+    merged = {k: _dynamic(v, event) for k, v in (http.get("QueryStringParameters") or {}).items()}
+    merged.update(parameters(invocation, "QueryStringParameters"))
+    pairs = [(k, v) for k, v in pairs if k not in merged] + list(merged.items())
+    url = urlunsplit((scheme, netloc, path, urlencode(pairs), fragment))
+
+    headers: dict[str, str] = {"Content-Type": "application/json; charset=utf-8"}
+    _set_headers(headers, {k: _dynamic(v, event) for k, v in (http.get("HeaderParameters") or {}).items()})
+    _set_headers(headers, dict(parameters(invocation, "HeaderParameters")))
+
+    content: bytes | None = None
+    method = destination.http_method.upper()
+    if method not in NO_BODY:
+        extra = parameters(invocation, "BodyParameters")
+        if extra:
+            try:
+                document = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                document = None
+            if isinstance(document, dict):
+                document.update(extra)
+                body = orjson.dumps(document).decode()
+        content = body.encode("utf-8")
+    return method, url, headers, content
+
+
+def _set_headers(headers: dict[str, str], extra: dict[str, str]) -> None:
+    """Header names are case-insensitive: a later value replaces an earlier one."""
+    for key, value in extra.items():
+        for existing in [k for k in headers if k.lower() == key.lower()]:
+            del headers[existing]
+        headers[key] = value
+
+
+def _retry_after_refuses(response: httpx.Response) -> bool:
+    value = response.headers.get("Retry-After", "").strip()
+    try:
+        return int(value) < 0
+    except ValueError:
+        return False
+
+
+class ApiDestinationDeliverer:
+    """Kind ``api-destination``: ``record.target`` holds ``arn`` (the API destination) and
+    ``http`` (the target's HttpParameters); ``payload["body"]`` is what is sent and
+    ``payload["context"]["event"]`` the event that dynamic parameters read."""
+
+    def __init__(self, service: "EventsService") -> None:
+        self.service = service
+        self.tokens = TokenCache()
+        self.pacer = Pacer()
+        self._client: httpx.AsyncClient | None = None
+
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            # trust_env=False: proxy settings of the server's environment do not apply
+            self._client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
+                                             timeout=httpx.Timeout(TIMEOUT_SECONDS))
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def deliver(self, record: DeliveryRecord) -> Failure | None:
+        arn = record.target["arn"]
+
+        def read(s: Any) -> tuple[ApiDestinationRecord | None, ConnectionRecord | None]:
+            destination = s.api_destinations.by_arn(arn)
+            connection = s.connections.by_arn(destination.connection_arn) if destination is not None else None
+            return destination, connection
+
+        destination, connection = await self.service.store.read(read)
+        if destination is None:
+            return Failure("NO_RESOURCE", f"ApiDestination {arn} does not exist.", retryable=False)
+        if connection is None:
+            return Failure("NO_RESOURCE", f"Connection {destination.connection_arn} does not exist.", retryable=False)
+        if connection.state not in ("AUTHORIZED", AUTHORIZING) or connection.auth is None:
+            return Failure("SDK_CLIENT_ERROR", PREFIX + f"The connection {connection.name} is {connection.state}.",
+                           retryable=False)
+
+        wait = self.pacer.reserve(arn, destination.rate_limit)
+        if wait is None:
+            return Failure("THROTTLING", PREFIX + "The invocation rate limit of the API destination was reached.")
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+        client = self.client()
+        method, url, headers, content = build_request(destination, connection, record.target.get("http"),
+                                                      record.payload["context"]["event"], record.payload["body"])
+        oauth = connection.authorization_type == "OAUTH_CLIENT_CREDENTIALS"
+        if oauth:
+            try:
+                token = await self.tokens.token(connection, client)
+            except AuthorizationFailed as err:
+                return Failure("SDK_CLIENT_ERROR", PREFIX + f"Unable to authorize the connection: {err}")
+            if connection.state == AUTHORIZING:
+                await self.service.connection_authorized(connection.arn)
+            _set_headers(headers, {"Authorization": f"Bearer {token}"})
+        else:
+            _set_headers(headers, static_headers(connection))
+        _set_headers(headers, FIXED_HEADERS)
+
+        try:
+            async with client.stream(method, url, headers=headers, content=content) as response:
+                status = response.status_code
+                refuses = _retry_after_refuses(response)
+        except httpx.TimeoutException:
+            return Failure("UNKNOWN", PREFIX + "Timeout calling endpoint for API Destination.")
+        except httpx.HTTPError:
+            return Failure("SDK_CLIENT_ERROR", PREFIX + "API destination endpoint cannot be reached.")
+        if 200 <= status < 300:
+            return None
+        if oauth and status in (401, 407):
+            self.tokens.forget(connection.arn)
+        retryable = (status in RETRIED_STATUSES or status >= 500) and not refuses
+        return Failure("SDK_CLIENT_ERROR", PREFIX + f"The endpoint answered with HTTP status {status}.", retryable=retryable)

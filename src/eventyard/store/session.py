@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
     from eventyard.store.tags import Tags
+    from eventyard.store.topics import Topics
 
 
 class Session:
@@ -96,3 +97,9 @@ class Session:
         from eventyard.store.deliveries import Deliveries
 
         return Deliveries(self)
+
+    @cached_property
+    def topics(self) -> "Topics":
+        from eventyard.store.topics import Topics
+
+        return Topics(self)

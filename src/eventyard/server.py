@@ -40,6 +40,12 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__, "store": opened.dialect})
 
+    async def sns_certificate(request: Request) -> Response:
+        pem = await registry.sns.signing_certificate(request.url.path.lstrip("/"))
+        if pem is None:
+            return Response(b"Not Found", status_code=404)
+        return Response(pem, media_type="application/x-pem-file")
+
     async def prometheus(request: Request) -> Response:
         return Response(generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
 
@@ -54,7 +60,8 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
                 opened.close()
 
     app = Starlette(
-        routes=[Route("/_eventyard/health", health), Route("/metrics", prometheus), Mount("/", app=api)],
+        routes=[Route("/_eventyard/health", health), Route("/metrics", prometheus),
+                Route("/SimpleNotificationService-{key}.pem", sns_certificate), Mount("/", app=api)],
         lifespan=lifespan,
     )
     app.state.store = opened

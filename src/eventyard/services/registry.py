@@ -12,6 +12,7 @@ from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.services.events import EventsService
+from eventyard.services.sns import SnsService
 from eventyard.services.sqs import SqsService
 from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.store import Store
@@ -33,7 +34,8 @@ class ServiceRegistry:
         self.timers = Timers()
         self.events = EventsService(store, runtime, sqs, self.timers, metrics)
         self.sqs = sqs
-        self.services: dict[str, object] = {"events": self.events, "sqs": sqs}
+        self.sns = SnsService(store, runtime, sqs)
+        self.services: dict[str, object] = {"events": self.events, "sqs": sqs, "sns": self.sns}
 
     def start(self) -> None:
         """Background work of this node: the delivery outbox and SQS's upkeep (expiry,
@@ -47,6 +49,7 @@ class ServiceRegistry:
         await self.timers.stop()
         await self.runtime.stop()
         await self.events.api_destination_deliverer.aclose()
+        await self.sns.close()
 
     def resolve(self, service: str, operation: str) -> Handler | None:
         impl = self.services.get(service)

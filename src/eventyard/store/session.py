@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
     from eventyard.store.tags import Tags
+    from eventyard.store.topics import Topics
 
 
 class Session:
@@ -131,3 +132,9 @@ class Session:
         from eventyard.store.api_destinations import ApiDestinations
 
         return ApiDestinations(self)
+
+    @cached_property
+    def topics(self) -> "Topics":
+        from eventyard.store.topics import Topics
+
+        return Topics(self)

@@ -1,0 +1,95 @@
+"""State and helpers shared by the SNS operations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eventyard.core import arns
+from eventyard.core.errors import ServiceError
+from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.services.sns.signing import Signer
+from eventyard.services.sqs import SqsService
+from eventyard.store import Session, Store
+from eventyard.store.topics import SubscriptionRecord, TopicRecord
+
+if TYPE_CHECKING:
+    from eventyard.services.sns.matching import SubscriptionCache
+
+MAX_TOPICS = 100_000  # AWS quota: standard topics per account
+MAX_TAGS = 50
+MAX_SUBJECT = 100
+DEFAULT_MAX_MESSAGE_SIZE = 262_144
+MAX_MESSAGE_SIZE = 1_048_576
+DEDUP_WINDOW_MS = 5 * 60 * 1000
+
+
+def invalid(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterException", f"Invalid parameter: {message}")
+
+
+def not_found(message: str) -> ServiceError:
+    return ServiceError("NotFoundException", message)
+
+
+def topic_not_found() -> ServiceError:
+    return not_found("Topic does not exist")
+
+
+def check_arn(value: str, field: str) -> arns.Arn:
+    """An SNS ARN, or AWS's complaint about it."""
+    parsed = arns.parse(value)
+    if parsed is None:
+        count = len(value.split(":"))
+        raise invalid(f"{field} Reason: An ARN must have at least 6 elements, not {count}")
+    if parsed.service != "sns":
+        raise invalid(f"{field} Reason: Incorrect service name {parsed.service}")
+    return parsed
+
+
+def default_policy(topic_arn: str, account: str) -> str:
+    """The access policy AWS gives a new topic."""
+    return (
+        '{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID",'
+        '"Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes",'
+        '"SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic",'
+        f'"SNS:Publish"],"Resource":"{topic_arn}","Condition":{{"StringEquals":{{"AWS:SourceOwner":"{account}"}}}}}}]}}'
+    )
+
+
+class SnsBase:
+    subscriptions: "SubscriptionCache"
+
+    def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.sqs = sqs
+        self.signer = Signer(store)
+
+    async def _topic(self, topic_arn: str | None, field: str = "TopicArn") -> TopicRecord:
+        if not topic_arn:
+            raise invalid(f"{field} Reason: no value for required parameter")
+        check_arn(topic_arn, field)
+        record = await self.store.read(lambda s: s.topics.get(topic_arn))
+        if record is None:
+            raise topic_not_found()
+        return record
+
+    @staticmethod
+    def _topic_in(s: Session, topic_arn: str) -> TopicRecord:
+        record = s.topics.get(topic_arn)
+        if record is None:
+            raise topic_not_found()
+        return record
+
+    async def _subscription(self, arn: str | None) -> SubscriptionRecord:
+        if not arn:
+            raise invalid("SubscriptionArn Reason: no value for required parameter")
+        check_arn(arn, "SubscriptionArn")
+        record = await self.store.read(lambda s: s.topics.subscription(arn))
+        if record is None:
+            raise not_found("Subscription does not exist")
+        return record
+
+    @staticmethod
+    def _drop_none(out: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in out.items() if v is not None}

@@ -1,0 +1,129 @@
+"""SNS's side of delivery: its retry schedules and dead letters (the ``sns`` origin), and
+the deliverer for HTTP/S subscriptions.
+
+Outbox rows of origin ``sns`` carry ``payload["context"]``: ``subscription_arn``,
+``topic_arn``, ``protocol``, ``message_id``, ``dead_letter_arn`` (the subscription's
+RedrivePolicy), and for HTTP/S ``policy`` (``HttpPolicy.as_dict``) and ``confirmation``
+(a SubscriptionConfirmation, never dead-lettered).
+
+HTTP/S: a 2xx answer within 15 s is a delivery; any other answer, a timeout or a
+connection error is a failure, retried along the subscription's effective
+``healthyRetryPolicy``; ``throttlePolicy.maxReceivesPerSecond`` spaces the requests to
+one subscription on this node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import structlog
+
+from eventyard.runtime.delivery import Failure
+from eventyard.services.sns import delivery_policy
+from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
+from eventyard.store import Session
+from eventyard.store.deliveries import DeliveryRecord
+
+if TYPE_CHECKING:
+    from eventyard.services.sns.service import SnsService
+
+log = structlog.get_logger("eventyard.sns")
+
+ORIGIN = "sns"
+HTTP_TIMEOUT = 15.0
+
+
+class SnsOrigin:
+    def __init__(self, service: "SnsService") -> None:
+        self.service = service
+        self._written: list[int] = []
+
+    def retry_at(self, record: DeliveryRecord, failure: Failure, now: int) -> int | None:
+        ctx = record.payload.get("context") or {}
+        retry = record.attempts  # the retry that comes next: attempts so far are 1 + retries
+        if "policy" in ctx:
+            delay = delivery_policy.HttpPolicy.from_dict(ctx["policy"]).retry.delay_before(retry)
+        else:
+            delay = delivery_policy.managed_delay_before(retry)
+        if delay is None:
+            return None
+        return now + int(delivery_policy.jittered(delay) * 1000)
+
+    def give_up(self, s: Session, record: DeliveryRecord, failure: Failure, now: int) -> None:
+        ctx = record.payload.get("context") or {}
+        dead_letter = ctx.get("dead_letter_arn")
+        dead_lettered = False
+        if dead_letter and not ctx.get("confirmation"):
+            attributes = {"RequestID": ctx.get("message_id") or "", "ErrorCode": failure.code,
+                          "ErrorMessage": failure.message}
+            message = Inbound(record.payload["body"],
+                              message_attributes={k: {"DataType": "String", "StringValue": v}
+                                                  for k, v in attributes.items() if v},
+                              group_id=record.target.get("group_id"), dedup_id=record.payload.get("dedup_id"))
+            sqs = self.service.sqs
+            try:
+                queue = sqs.queue_for_arn(s, dead_letter)
+                if not queue.fifo:
+                    message = Inbound(message.body, message.message_attributes)
+                sqs.enqueue(s, queue, [message], sender=record.account_id, now=now)
+                self._written.append(queue.id)
+                dead_lettered = True
+            except QueueUnavailable as err:
+                log.warning("sns.dead_letter_failed", queue=dead_letter, reason=err.message,
+                            subscription=ctx.get("subscription_arn"))
+        log.info("sns.delivery_failed", subscription=ctx.get("subscription_arn"), code=failure.code,
+                 attempts=record.attempts, dead_lettered=dead_lettered)
+
+    def delivered(self, record: DeliveryRecord, now: int) -> None:
+        return None
+
+    def committed(self) -> None:
+        written, self._written = self._written, []
+        if written:
+            self.service.sqs.queues_written(written)
+
+
+class HttpDeliverer:
+    """Kinds ``http`` and ``https``: POST the body to the subscription's endpoint."""
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+        self._next_slot: dict[str, float] = {}  # subscription ARN -> monotonic time of its next request
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False, verify=False,
+                                             limits=httpx.Limits(max_connections=64))
+        return self._client
+
+    async def _throttle(self, subscription: str, per_second: int | None) -> None:
+        if not per_second:
+            return
+        now = time.monotonic()
+        slot = max(now, self._next_slot.get(subscription, now))
+        self._next_slot[subscription] = slot + 1.0 / per_second
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    async def deliver(self, record: DeliveryRecord) -> Failure | None:
+        ctx: dict[str, Any] = record.payload.get("context") or {}
+        per_second = (ctx.get("policy") or {}).get("rate")
+        await self._throttle(record.target.get("subscription_arn", ""), per_second)
+        try:
+            response = await self._http().post(record.target["url"], content=record.payload["body"].encode("utf-8"),
+                                               headers=record.payload.get("headers") or {})
+        except httpx.TimeoutException:
+            return Failure("EndpointTimeout", f"The endpoint did not answer within {HTTP_TIMEOUT:.0f} seconds.")
+        except httpx.HTTPError as exc:
+            return Failure("EndpointUnreachable", f"{type(exc).__name__}: {exc}")
+        if 200 <= response.status_code < 300:
+            return None
+        return Failure(str(response.status_code), f"The endpoint answered HTTP {response.status_code}.")
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -1,0 +1,371 @@
+"""Publish and PublishBatch: validate, deduplicate (FIFO), match each subscription's filter
+policy, and commit the fan-out before answering.
+
+Subscriptions that are queues on this store are written in the publish transaction
+itself (the message is on every matching queue when Publish returns); HTTP/S and other
+deliverable protocols get an outbox row that the delivery runtime invokes, retries and
+dead-letters (``delivery``). What a queue refuses goes through the outbox too, where it
+fails at once and lands in the subscription's dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventyard.core import arns, clock
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.services.sns import delivery_policy, envelope
+from eventyard.services.sns._base import (
+    DEDUP_WINDOW_MS,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    MAX_SUBJECT,
+    SnsBase,
+    check_arn,
+    invalid,
+    not_found,
+    topic_not_found,
+)
+from eventyard.services.sns.matching import TopicSubscriptions
+from eventyard.services.sns.signing import SigningKey
+from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
+from eventyard.store import Session
+from eventyard.store.deliveries import NewDelivery
+from eventyard.store.topics import SubscriptionRecord, TopicRecord
+
+MAX_BATCH = 10
+_BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_TOKEN = re.compile(r"[!-~]{1,128}")  # MessageGroupId / MessageDeduplicationId: printable ASCII
+_ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_WIRE_CODES = {"InvalidParameterException": "InvalidParameter", "InvalidParameterValueException": "ParameterValueInvalid",
+               "NotFoundException": "NotFound"}
+DELIVERED = ("sqs", "http", "https", "lambda", "firehose")  # email, sms, application: stored, not delivered
+
+
+def _attr_invalid(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterValueException", message)
+
+
+@dataclass
+class Entry:
+    """One message to publish, checked on its own (the topic's rules come later)."""
+
+    message: str
+    subject: str | None
+    attributes: dict[str, dict[str, Any]]
+    structure: dict[str, str] | None  # MessageStructure=json: the message per protocol
+    group_id: str | None
+    dedup_id: str | None
+    size: int
+
+    def text_for(self, protocol: str) -> str:
+        if self.structure is None:
+            return self.message
+        return self.structure.get(protocol, self.structure["default"])
+
+
+@dataclass
+class Fanout:
+    """What one publish unit of work did, for after the commit."""
+
+    queues: list[int] = field(default_factory=list)
+    outbox: int = 0
+    for_queues: dict[str, list[tuple[SubscriptionRecord, Inbound, dict[str, Any]]]] = field(default_factory=dict)
+
+
+def check_entry(req: dict[str, Any]) -> Entry:
+    message = req.get("Message")
+    if message is None or message == "":
+        raise invalid("Empty message")
+    subject = req.get("Subject")
+    if subject is not None:
+        if (subject == "" or len(subject) > MAX_SUBJECT or not subject.isascii()
+                or any(ord(c) < 32 for c in subject)):
+            raise invalid("Subject")
+    structure = None
+    if req.get("MessageStructure") is not None:
+        if req["MessageStructure"] != "json":
+            raise invalid("MessageStructure")
+        try:
+            parsed = json.loads(message)
+        except ValueError:
+            raise invalid("Message Structure - JSON message body failed to parse") from None
+        if not isinstance(parsed, dict):
+            raise invalid("Message Structure - JSON message body failed to parse")
+        if not isinstance(parsed.get("default"), str):
+            raise invalid("Message Structure - No default entry in JSON message body")
+        structure = {k: v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
+    attributes = dict(req.get("MessageAttributes") or {})
+    size = len(message.encode("utf-8"))
+    for name, attr in attributes.items():
+        kind = attr.get("DataType") or ""
+        if not _ATTRIBUTE_NAME.fullmatch(name) or name.startswith(("AWS.", "Amazon.")) or ".." in name \
+                or name.startswith(".") or name.endswith("."):
+            raise _attr_invalid(f"Message attribute name '{name}' is invalid.")
+        base = kind.split(".", 1)[0]
+        if base not in ("String", "Number", "Binary"):
+            raise _attr_invalid(f"The message attribute '{name}' has an invalid message attribute type, the set of "
+                                "supported type prefixes is Binary, Number, and String.")
+        value = attr.get("BinaryValue") if base == "Binary" else attr.get("StringValue")
+        if value is None or len(value) == 0:
+            raise _attr_invalid(f"The message attribute '{name}' must contain non-empty message attribute value "
+                                f"for message attribute type '{base}'.")
+        if base == "Number" and not _NUMBER.fullmatch(value.strip()):
+            raise _attr_invalid(f"Could not cast message attribute '{name}' value to number.")
+        if kind == "String.Array":
+            try:
+                array = json.loads(value)
+            except ValueError:
+                array = None
+            if not isinstance(array, list):
+                raise _attr_invalid(f"The message attribute '{name}' with type 'String.Array' has to be an array.")
+        size += len(name.encode()) + len(kind.encode()) + (len(value) if base == "Binary" else len(value.encode()))
+    group, dedup = req.get("MessageGroupId"), req.get("MessageDeduplicationId")
+    if group is not None and not _TOKEN.fullmatch(group):
+        raise invalid("MessageGroupId Reason: The MessageGroupId can contain up to 128 alphanumeric characters "
+                      "and punctuation")
+    if dedup is not None and not _TOKEN.fullmatch(dedup):
+        raise invalid("MessageDeduplicationId Reason: The MessageDeduplicationId can contain up to 128 "
+                      "alphanumeric characters and punctuation")
+    return Entry(message, subject, attributes, structure, group, dedup, size)
+
+
+def check_for_topic(entry: Entry, topic: TopicRecord) -> None:
+    limit = int(topic.attributes.get("MaximumMessageSize", DEFAULT_MAX_MESSAGE_SIZE))
+    if entry.size > limit:
+        raise invalid("Message too long")
+    if topic.fifo:
+        if entry.group_id is None:
+            raise invalid("The MessageGroupId parameter is required for FIFO topics")
+        if entry.dedup_id is None:
+            if topic.attributes.get("ContentBasedDeduplication") != "true":
+                raise invalid("The topic should either have ContentBasedDeduplication enabled or "
+                              "MessageDeduplicationId provided explicitly")
+            entry.dedup_id = hashlib.sha256(entry.message.encode("utf-8")).hexdigest()
+    elif entry.dedup_id is not None:
+        raise invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that "
+                      "is not valid for this topic type")
+
+
+class PublishOperations(SnsBase):
+    async def publish(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        if req.get("PhoneNumber") is not None and not req.get("TopicArn") and not req.get("TargetArn"):
+            check_entry(req)  # a direct SMS: accepted, not delivered (eventyard sends no SMS)
+            return {"MessageId": str(uuid.uuid4())}
+        topic_arn = req.get("TopicArn") or req.get("TargetArn")
+        if not topic_arn:
+            raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
+        parsed = check_arn(topic_arn, "TopicArn" if req.get("TopicArn") else "TargetArn")
+        if parsed.resource.startswith("endpoint/"):
+            raise not_found("Endpoint does not exist")
+        entry = check_entry(req)
+        result = (await self._publish(ctx, topic_arn, [entry]))[0]
+        if isinstance(result, ServiceError):
+            raise result
+        return result
+
+    async def publish_batch(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        topic_arn = req["TopicArn"]
+        check_arn(topic_arn, "TopicArn")
+        entries = list(req.get("PublishBatchRequestEntries") or [])
+        if not entries:
+            raise ServiceError("EmptyBatchRequestException", "The batch request doesn't contain any entries.")
+        if len(entries) > MAX_BATCH:
+            raise ServiceError("TooManyEntriesInBatchRequestException",
+                               "The batch request contains more entries than permissible.")
+        ids = [e.get("Id", "") for e in entries]
+        if any(not _BATCH_ID.fullmatch(i) for i in ids):
+            raise ServiceError("InvalidBatchEntryIdException",
+                               "The Id of a batch entry in a batch request doesn't abide by the specification.")
+        if len(set(ids)) != len(ids):
+            raise ServiceError("BatchEntryIdsNotDistinctException",
+                               "Two or more batch entries in the request have the same Id.")
+        checked: list[Entry | ServiceError] = []
+        for e in entries:
+            try:
+                checked.append(check_entry(e))
+            except ServiceError as err:
+                checked.append(err)
+        topic = await self._topic(topic_arn)
+        limit = int(topic.attributes.get("MaximumMessageSize", DEFAULT_MAX_MESSAGE_SIZE))
+        if sum(c.size for c in checked if isinstance(c, Entry)) > limit:
+            raise ServiceError("BatchRequestTooLongException",
+                               "The length of all the messages put together is more than the limit.")
+        valid = [c for c in checked if isinstance(c, Entry)]
+        published = iter(await self._publish(ctx, topic_arn, valid)) if valid else iter(())
+        successful, failed = [], []
+        for entry_id, c in zip(ids, checked):
+            outcome: dict[str, Any] | ServiceError = c if isinstance(c, ServiceError) else next(published)
+            if isinstance(outcome, ServiceError):
+                failed.append({"Id": entry_id, "Code": _WIRE_CODES.get(outcome.code, outcome.code),
+                               "Message": outcome.message, "SenderFault": outcome.sender_fault})
+            else:
+                successful.append({"Id": entry_id, **outcome})
+        return {"Successful": successful, "Failed": failed}
+
+    # -- the unit of work --------------------------------------------------------------
+    async def _publish(self, ctx: RequestContext, topic_arn: str,
+                       entries: list[Entry]) -> list[dict[str, Any] | ServiceError]:
+        key = await self.signer.key()
+        now = int(clock.epoch() * 1000)
+        base_url = ctx.base_url
+
+        def unit(s: Session) -> tuple[list[dict[str, Any] | ServiceError], Fanout]:
+            subs = self.subscriptions.get(s, topic_arn)
+            if subs is None:
+                raise topic_not_found()
+            topic = subs.topic
+            results: list[dict[str, Any] | ServiceError] = []
+            accepted: list[Entry] = []
+            for entry in entries:
+                try:
+                    check_for_topic(entry, topic)
+                except ServiceError as err:
+                    results.append(err)
+                    continue
+                results.append({})
+                accepted.append(entry)
+            fanout = Fanout()
+            if not accepted:
+                return results, fanout
+            sequence = s.topics.next_sequences(topic.id, len(accepted)) if topic.fifo else 0
+            by_group = topic.attributes.get("FifoThroughputScope") == "MessageGroup"
+            outcomes = iter(range(len(results)))
+            for entry in accepted:
+                i = next(k for k in outcomes if isinstance(results[k], dict))
+                message_id = str(uuid.uuid4())
+                seq_text = None
+                if topic.fifo:
+                    assert entry.dedup_id is not None
+                    scope_key = (entry.group_id or "") if by_group else ""
+                    seq_text = f"{sequence:020d}"
+                    sequence += 1
+                    dup = s.topics.duplicate(topic.id, scope_key, entry.dedup_id, now)
+                    if dup is not None:  # accepted again, delivered once
+                        results[i] = {"MessageId": dup.message_id, "SequenceNumber": dup.sequence}
+                        continue
+                    s.topics.remember(topic.id, scope_key, entry.dedup_id, message_id, seq_text, now + DEDUP_WINDOW_MS)
+                results[i] = {"MessageId": message_id, **({"SequenceNumber": seq_text} if seq_text else {})}
+                self._fan_out(s, fanout, subs, entry, message_id, seq_text, key, base_url, now)
+            self._write_queues(s, fanout, topic, now)
+            return results, fanout
+
+        results, fanout = await self.store.write(unit)
+        if fanout.queues:
+            self.sqs.queues_written(fanout.queues)
+        if fanout.outbox:
+            self.runtime.kick()
+        return results
+
+    def _fan_out(self, s: Session, fanout: Fanout, subs: TopicSubscriptions, entry: Entry, message_id: str,
+                 sequence: str | None, key: SigningKey, base_url: str, now: int) -> None:
+        topic = subs.topic
+        notifications: dict[str, envelope.Notification] = {}
+        signature_version = topic.attributes.get("SignatureVersion", "1")
+
+        def notification(text: str) -> envelope.Notification:
+            found = notifications.get(text)
+            if found is None:
+                found = notifications[text] = envelope.Notification(
+                    message=text, message_id=message_id, topic_arn=topic.arn, subject=entry.subject, now_ms=now,
+                    attributes=entry.attributes, base_url=base_url, key=key, signature_version=signature_version,
+                    sequence=sequence)
+            return found
+
+        for sub in subs.matching(entry.message, entry.attributes):
+            if sub.protocol not in DELIVERED:
+                continue
+            raw = sub.attributes.get("RawMessageDelivery") == "true"
+            text = entry.text_for(sub.protocol)
+            body = text if raw else notification(text).for_subscription(sub.arn)
+            context = {"subscription_arn": sub.arn, "topic_arn": topic.arn, "protocol": sub.protocol,
+                       "message_id": message_id, "published_at": now,
+                       "dead_letter_arn": _dead_letter(sub)}
+            if sub.protocol == "sqs":
+                inbound = Inbound(body, message_attributes=_sqs_attributes(entry.attributes) if raw else None,
+                                  group_id=entry.group_id, dedup_id=entry.dedup_id)
+                fanout.for_queues.setdefault(sub.endpoint, []).append((sub, inbound, context))
+                continue
+            payload: dict[str, Any] = {"body": body, "context": context}
+            if sub.protocol in ("http", "https"):
+                policy = delivery_policy.effective_http_policy(topic.attributes.get("DeliveryPolicy"),
+                                                               sub.attributes.get("DeliveryPolicy"))
+                context["policy"] = policy.as_dict()
+                payload["headers"] = envelope.http_headers("Notification", message_id, topic.arn, sub.arn, raw=raw,
+                                                           content_type=policy.content_type)
+                target = {"url": sub.endpoint, "subscription_arn": sub.arn}
+            else:
+                target = {"arn": sub.endpoint}
+            s.deliveries.add([NewDelivery(origin="sns", account_id=topic.account_id, region=topic.region,
+                                          target_kind=sub.protocol, target=target, payload=payload,
+                                          created_at=now, due_at=now)])
+            fanout.outbox += 1
+
+    def _write_queues(self, s: Session, fanout: Fanout, topic: TopicRecord, now: int) -> None:
+        for queue_arn, items in fanout.for_queues.items():
+            try:
+                queue = self.sqs.queue_for_arn(s, queue_arn)
+            except QueueUnavailable:
+                queue = None
+            refused = [] if queue is not None else list(items)
+            batches = [items] if queue is not None else []
+            while batches:
+                batch = batches.pop()
+                assert queue is not None
+                messages = [m if queue.fifo else Inbound(m.body, m.message_attributes, m.group_id, None)
+                            for _, m, _ in batch]
+                try:
+                    self.sqs.enqueue(s, queue, messages, sender=topic.account_id, now=now)
+                except QueueUnavailable:
+                    if len(batch) == 1:
+                        refused.extend(batch)
+                    else:  # find the messages the queue refuses, keep the others
+                        batches.extend([[item] for item in reversed(batch)])
+                    continue
+                fanout.queues.append(queue.id)
+            for sub, message, context in refused:
+                payload: dict[str, Any] = {"body": message.body, "context": context}
+                if message.message_attributes:
+                    payload["message_attributes"] = message.message_attributes
+                if message.dedup_id is not None:
+                    payload["dedup_id"] = message.dedup_id
+                target: dict[str, Any] = {"arn": queue_arn}
+                if message.group_id is not None:
+                    target["group_id"] = message.group_id
+                s.deliveries.add([NewDelivery(origin="sns", account_id=topic.account_id, region=topic.region,
+                                              target_kind="sqs", target=target, payload=payload,
+                                              created_at=now, due_at=now)])
+                fanout.outbox += 1
+
+
+def _dead_letter(sub: SubscriptionRecord) -> str | None:
+    policy = sub.attributes.get("RedrivePolicy")
+    if not policy:
+        return None
+    try:
+        target = json.loads(policy).get("deadLetterTargetArn")
+    except ValueError:
+        return None
+    return target if isinstance(target, str) else None
+
+
+def _sqs_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]] | None:
+    """Raw delivery: the message's attributes become the SQS message's."""
+    if not attributes:
+        return None
+    out = {}
+    for name, attr in attributes.items():
+        if attr.get("BinaryValue") is not None:
+            out[name] = {"DataType": attr["DataType"], "BinaryValue": attr["BinaryValue"]}
+        else:
+            out[name] = {"DataType": attr["DataType"], "StringValue": attr.get("StringValue", "")}
+    return out
+
+
+__all__ = ["PublishOperations", "arns"]

@@ -1,0 +1,34 @@
+"""Amazon SNS: topics, subscriptions, Publish and delivery."""
+
+from __future__ import annotations
+
+from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.services.sns import delivery
+from eventyard.services.sns.matching import SubscriptionCache
+from eventyard.services.sns.publish import PublishOperations
+from eventyard.services.sns.subscriptions import SubscriptionOperations
+from eventyard.services.sns.topics import TopicOperations
+from eventyard.services.sqs import SqsService
+from eventyard.store import Store
+
+
+class SnsService(TopicOperations, SubscriptionOperations, PublishOperations):
+    """One method per SNS operation (``create_topic`` for CreateTopic ...); one module per
+    concern, sharing ``SnsBase``. Registers the ``sns`` delivery origin and the HTTP/S
+    deliverer with the node's delivery runtime."""
+
+    def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService) -> None:
+        super().__init__(store, runtime, sqs)
+        self.subscriptions = SubscriptionCache()
+        self.http = delivery.HttpDeliverer()
+        runtime.register_origin(delivery.ORIGIN, delivery.SnsOrigin(self))
+        runtime.register_deliverer("http", self.http)
+        runtime.register_deliverer("https", self.http)
+
+    async def signing_certificate(self, name: str) -> bytes | None:
+        """The PEM served at ``SigningCertURL`` (``name`` is its file name), or None."""
+        key = await self.signer.key()
+        return key.certificate_pem if name == key.cert_name else None
+
+    async def close(self) -> None:
+        await self.http.close()

@@ -1,0 +1,269 @@
+"""Subscriptions: every protocol stored and listed; sqs and lambda confirmed at once, http(s)
+confirmed through the ``SubscriptionConfirmation`` POST, email/sms/application kept
+pending or confirmed as AWS shows them but never delivered to."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from typing import Any
+
+import orjson
+
+from eventyard.core import arns, clock
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.core.patterns.sns import parse_filter_policy
+from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services.sns import delivery_policy, envelope
+from eventyard.services.sns._base import SnsBase, check_arn, invalid, not_found, topic_not_found
+from eventyard.store import Session
+from eventyard.store.deliveries import NewDelivery
+from eventyard.store.topics import SubscriptionRecord
+
+PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
+CONFIRMED_AT_ONCE = ("sqs", "lambda", "firehose", "application", "sms")
+RAW_PROTOCOLS = ("sqs", "http", "https", "firehose")
+_SETTABLE = ("DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy",
+             "SubscriptionRoleArn", "ReplayPolicy")
+MAX_FILTER_POLICIES = 200  # per topic
+PENDING = "pending confirmation"
+PAGE = 100
+_PHONE = re.compile(r"\+?[0-9]{5,15}")
+
+
+def _check_endpoint(protocol: str, endpoint: str | None, *, fifo_topic: bool) -> str:
+    if protocol not in PROTOCOLS:
+        raise invalid(f"Amazon SNS does not support this protocol string: {protocol}")
+    if fifo_topic and protocol != "sqs":
+        raise invalid(f"Invalid protocol type: {protocol}")
+    endpoint = endpoint or ""
+    if protocol in ("http", "https"):
+        if not endpoint.lower().startswith(protocol + "://") or len(endpoint) <= len(protocol) + 3:
+            raise invalid("Endpoint must match the specified protocol")
+    elif protocol == "sqs":
+        arn = arns.parse(endpoint)
+        if arn is None or arn.service != "sqs":
+            raise invalid("SQS endpoint ARN")
+        if arn.resource.endswith(".fifo") and not fifo_topic:
+            raise invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard "
+                          "SNS topics")
+    elif protocol == "lambda":
+        arn = arns.parse(endpoint)
+        if arn is None or arn.service != "lambda":
+            raise invalid("Lambda endpoint ARN")
+    elif protocol == "firehose":
+        arn = arns.parse(endpoint)
+        if arn is None or arn.service != "firehose":
+            raise invalid("Firehose endpoint ARN")
+    elif protocol == "application":
+        arn = arns.parse(endpoint)
+        if arn is None or arn.service != "sns" or not arn.resource.startswith("endpoint/"):
+            raise invalid("Application endpoint arn invalid:" + endpoint)
+    elif protocol in ("email", "email-json"):
+        if "@" not in endpoint or endpoint.startswith("@") or endpoint.endswith("@"):
+            raise invalid("Email address")
+    elif protocol == "sms":
+        if not _PHONE.fullmatch(endpoint.replace("-", "").replace(" ", "")):
+            raise invalid(f"Invalid SMS endpoint: {endpoint}")
+    return endpoint
+
+
+def check_subscription_attribute(name: str, value: str, protocol: str, *, fifo_topic: bool, subscribe: bool,
+                                 scope: str = "MessageAttributes") -> str:
+    """One subscription attribute as stored, or AWS's InvalidParameter."""
+    where = "Attributes Reason: " if subscribe else ""
+    if name not in _SETTABLE:
+        raise invalid(f"{where}Unknown attribute: {name}" if subscribe else "AttributeName")
+    if name == "RawMessageDelivery":
+        if value.lower() not in ("true", "false"):
+            raise invalid(f"{where}RawMessageDelivery: Invalid value [{value}]. Must be true or false.")
+        if protocol not in RAW_PROTOCOLS:
+            raise invalid(f"{where}Delivery protocol [{protocol}] does not support raw message delivery.")
+        return value.lower()
+    if name == "FilterPolicy":
+        parse_filter_policy(value, scope, subscribe=subscribe)  # type: ignore[arg-type]
+    if name == "FilterPolicyScope":
+        parse_filter_policy("", value)  # type: ignore[arg-type]  # checks the scope's name
+    if name == "DeliveryPolicy":
+        if protocol not in ("http", "https"):
+            raise invalid(f"{where}DeliveryPolicy: Delivery policy is only supported for HTTP/S subscriptions")
+        delivery_policy.parse_subscription_policy(value)
+    if name == "RedrivePolicy" and value:
+        try:
+            policy = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            policy = None
+        if not isinstance(policy, dict):
+            raise invalid(f"{where}RedrivePolicy: failed to parse JSON.")
+        target = policy.get("deadLetterTargetArn")
+        parsed = arns.parse(target) if isinstance(target, str) else None
+        if parsed is None or parsed.service != "sqs":
+            raise invalid(f"{where}RedrivePolicy: deadLetterTargetArn is an invalid arn")
+        if fifo_topic and not parsed.resource.endswith(".fifo"):
+            raise invalid(f"{where}RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.")
+    return value
+
+
+class SubscriptionOperations(SnsBase):
+    # -- Subscribe -------------------------------------------------------------------
+    async def subscribe(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        topic = await self._topic(req["TopicArn"])
+        protocol = req["Protocol"].lower() if req["Protocol"].lower() in PROTOCOLS else req["Protocol"]
+        endpoint = _check_endpoint(protocol, req.get("Endpoint"), fifo_topic=topic.fifo)
+        given = dict(req.get("Attributes") or {})
+        scope = given.get("FilterPolicyScope", "MessageAttributes")
+        attributes = {k: check_subscription_attribute(k, v, protocol, fifo_topic=topic.fifo, subscribe=True, scope=scope)
+                      for k, v in given.items()}
+        if "FilterPolicyScope" in attributes and "FilterPolicy" not in attributes:
+            attributes.pop("FilterPolicyScope")  # a scope without a policy is not kept, as on AWS
+        confirmed = protocol in CONFIRMED_AT_ONCE
+        token = None if confirmed else secrets.token_hex(64)
+        new_arn = f"{topic.arn}:{uuid.uuid4()}"
+        now = int(clock.epoch() * 1000)
+        key = await self.signer.key() if protocol in ("http", "https") else None
+
+        def unit(s: Session) -> SubscriptionRecord:
+            current = self._topic_in(s, topic.arn)
+            for sub in s.topics.subscriptions_of(topic.arn):
+                if sub.protocol == protocol and sub.endpoint == endpoint:
+                    if any(sub.attributes.get(k) != v for k, v in attributes.items()):
+                        raise invalid("Attributes Reason: Subscription already exists with different attributes")
+                    return sub
+            if "FilterPolicy" in attributes:
+                with_policy = sum(1 for sub in s.topics.subscriptions_of(topic.arn) if sub.attributes.get("FilterPolicy"))
+                if with_policy >= MAX_FILTER_POLICIES:
+                    raise ServiceError("FilterPolicyLimitExceededException", "Filter policy limit exceeded")
+            record = SubscriptionRecord(new_arn, topic.arn, ctx.account, ctx.region, protocol, endpoint, confirmed,
+                                        token, attributes, now)
+            s.topics.subscribe(record)
+            if key is not None and token is not None:
+                self._confirmation_delivery(s, current.attributes, record, ctx.base_url, key, now)
+            return record
+
+        record = await self.store.write(unit)
+        if not record.confirmed and record.arn == new_arn:
+            self.runtime.kick()
+        if record.confirmed or req.get("ReturnSubscriptionArn"):
+            return {"SubscriptionArn": record.arn}
+        return {"SubscriptionArn": PENDING}
+
+    def _confirmation_delivery(self, s: Session, topic_attributes: dict[str, str], sub: SubscriptionRecord,
+                               base_url: str, key: Any, now: int) -> None:
+        body = envelope.confirmation(sub, base_url, key, topic_attributes.get("SignatureVersion", "1"), now)
+        policy = delivery_policy.effective_http_policy(topic_attributes.get("DeliveryPolicy"),
+                                                       sub.attributes.get("DeliveryPolicy"))
+        headers = envelope.http_headers("SubscriptionConfirmation", body["MessageId"], sub.topic_arn, None,
+                                        raw=False, content_type=policy.content_type)
+        s.deliveries.add([NewDelivery(
+            origin="sns", account_id=sub.account_id, region=sub.region, target_kind=sub.protocol,
+            target={"url": sub.endpoint, "subscription_arn": sub.arn},
+            payload={"body": envelope.dumps(body), "headers": headers,
+                     "context": {"subscription_arn": sub.arn, "topic_arn": sub.topic_arn, "protocol": sub.protocol,
+                                 "policy": policy.as_dict(), "message_id": body["MessageId"], "confirmation": True}},
+            created_at=now, due_at=now)])
+
+    async def confirm_subscription(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        topic_arn, token = req["TopicArn"], req["Token"]
+        check_arn(topic_arn, "TopicArn")
+
+        def unit(s: Session) -> str:
+            if s.topics.get(topic_arn) is None:
+                raise topic_not_found()
+            sub = s.topics.subscription_by_token(token)
+            if sub is None or sub.topic_arn != topic_arn:
+                raise invalid("Token")
+            s.topics.confirm(sub.arn)
+            return sub.arn
+
+        arn = await self.store.write(unit)
+        return {"SubscriptionArn": arn}
+
+    async def unsubscribe(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        arn = req["SubscriptionArn"]
+        check_arn(arn, "SubscriptionArn")
+        removed = await self.store.write(lambda s: s.topics.unsubscribe(arn))
+        if not removed:
+            raise not_found("Subscription does not exist")
+
+    # -- attributes ------------------------------------------------------------------
+    async def get_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        sub = await self._subscription(req["SubscriptionArn"])
+        topic = await self.store.read(lambda s: s.topics.get(sub.topic_arn))
+        out: dict[str, str] = {
+            "ConfirmationWasAuthenticated": "true" if sub.confirmed else "false",
+            "PendingConfirmation": "false" if sub.confirmed else "true",
+            "Owner": sub.account_id,
+            "RawMessageDelivery": "false",
+            "TopicArn": sub.topic_arn,
+            "Endpoint": sub.endpoint,
+            "Protocol": sub.protocol,
+            "SubscriptionArn": sub.arn,
+            "SubscriptionPrincipal": f"arn:aws:iam::{sub.account_id}:root",
+        }
+        out.update(sub.attributes)
+        if "FilterPolicy" in sub.attributes:
+            out.setdefault("FilterPolicyScope", "MessageAttributes")
+        if sub.protocol in ("http", "https"):
+            out["EffectiveDeliveryPolicy"] = delivery_policy.effective_subscription_policy(
+                topic.attributes.get("DeliveryPolicy") if topic else None, sub.attributes.get("DeliveryPolicy"))
+        return {"Attributes": out}
+
+    async def set_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        sub = await self._subscription(req["SubscriptionArn"])
+        name, value = req["AttributeName"], req.get("AttributeValue") or ""
+        topic = await self.store.read(lambda s: s.topics.get(sub.topic_arn))
+        fifo = bool(topic and topic.fifo)
+        scope = sub.attributes.get("FilterPolicyScope", "MessageAttributes")
+        if name == "FilterPolicyScope":
+            parse_filter_policy("", value)  # type: ignore[arg-type]
+            if "FilterPolicy" in sub.attributes:
+                parse_filter_policy(sub.attributes["FilterPolicy"], value)  # type: ignore[arg-type]
+        elif value or name not in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy"):
+            check_subscription_attribute(name, value, sub.protocol, fifo_topic=fifo, subscribe=False, scope=scope)
+
+        def unit(s: Session) -> None:
+            current = s.topics.subscription(sub.arn)
+            if current is None:
+                raise not_found("Subscription does not exist")
+            attributes = dict(current.attributes)
+            if name == "FilterPolicy" and "FilterPolicy" not in attributes and value:
+                with_policy = sum(1 for other in s.topics.subscriptions_of(sub.topic_arn)
+                                  if other.attributes.get("FilterPolicy"))
+                if with_policy >= MAX_FILTER_POLICIES:
+                    raise ServiceError("FilterPolicyLimitExceededException", "Filter policy limit exceeded")
+            if value == "" and name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy"):
+                attributes.pop(name, None)
+                if name == "FilterPolicy":
+                    attributes.pop("FilterPolicyScope", None)
+            else:
+                attributes[name] = value.lower() if name == "RawMessageDelivery" else value
+            s.topics.set_subscription_attributes(sub.arn, attributes)
+
+        await self.store.write(unit)
+
+    # -- listing ---------------------------------------------------------------------
+    async def list_subscriptions(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        token = req.get("NextToken")
+        after = decode_token(token, error_code="InvalidParameterException") if token else None
+        found = await self.store.read(
+            lambda s: s.topics.subscriptions_owned(ctx.account, ctx.region, after=after, limit=PAGE + 1))
+        return _page(found)
+
+    async def list_subscriptions_by_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        topic = await self._topic(req["TopicArn"])
+        token = req.get("NextToken")
+        after = decode_token(token, error_code="InvalidParameterException") if token else None
+        found = await self.store.read(lambda s: s.topics.subscriptions_of(topic.arn, after=after, limit=PAGE + 1))
+        return _page(found)
+
+
+def _page(found: list[SubscriptionRecord]) -> dict[str, Any]:
+    out: dict[str, Any] = {"Subscriptions": [{
+        "SubscriptionArn": sub.arn if sub.confirmed else "PendingConfirmation",
+        "Owner": sub.account_id, "Protocol": sub.protocol, "Endpoint": sub.endpoint, "TopicArn": sub.topic_arn,
+    } for sub in found[:PAGE]]}
+    if len(found) > PAGE:
+        out["NextToken"] = encode_token(found[PAGE - 1].arn)
+    return out

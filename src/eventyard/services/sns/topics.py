@@ -1,0 +1,303 @@
+"""Topics: create, describe, change, list and delete; tags, permissions and the data
+protection policy (stored and returned, not enforced)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from eventyard.core import arns, clock
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services.sns import delivery_policy
+from eventyard.services.sns._base import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    MAX_MESSAGE_SIZE,
+    MAX_TAGS,
+    SnsBase,
+    check_arn,
+    default_policy,
+    invalid,
+    topic_not_found,
+)
+from eventyard.store import ConflictError, Session
+
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,251}\.fifo")
+_FEEDBACK = re.compile(r"(HTTP|Firehose|Lambda|Application|SQS)(SuccessFeedbackRoleArn|SuccessFeedbackSampleRate|FailureFeedbackRoleArn)")
+_SETTABLE = {"DeliveryPolicy", "DisplayName", "Policy", "TracingConfig", "KmsMasterKeyId", "SignatureVersion",
+             "MaximumMessageSize", "ArchivePolicy", "ContentBasedDeduplication", "FifoThroughputScope"}
+_FIFO_ONLY = {"ArchivePolicy", "ContentBasedDeduplication", "FifoThroughputScope"}
+PAGE = 100
+
+
+def _bool_text(value: str, name: str) -> str:
+    if value.lower() not in ("true", "false"):
+        raise invalid(f"{name}: Invalid value [{value}]. Must be true or false.")
+    return value.lower()
+
+
+def check_attribute(name: str, value: str, *, fifo: bool) -> str:
+    """One topic attribute as stored, or AWS's InvalidParameter."""
+    if name not in _SETTABLE and not _FEEDBACK.fullmatch(name):
+        raise invalid(f"AttributeName")
+    if name in _FIFO_ONLY and not fifo:
+        raise invalid(f"Attributes Reason: {name} is only valid for FIFO topics")
+    if name == "SignatureVersion" and value not in ("1", "2"):
+        raise invalid("Attributes Reason: SignatureVersion: Invalid value [" + value + "]. Must be 1 or 2.")
+    if name == "TracingConfig" and value not in ("PassThrough", "Active"):
+        raise invalid("Attributes Reason: TracingConfig: Invalid value [" + value + "]. Must be PassThrough or Active.")
+    if name == "FifoThroughputScope" and value not in ("Topic", "MessageGroup"):
+        raise invalid("Attributes Reason: FifoThroughputScope: Invalid value [" + value + "]. "
+                      "Please use either Topic or MessageGroup")
+    if name == "ContentBasedDeduplication":
+        return _bool_text(value, name)
+    if name == "MaximumMessageSize":
+        if not value.isdigit() or not 1024 <= int(value) <= MAX_MESSAGE_SIZE:
+            raise invalid(f"Attributes Reason: MaximumMessageSize: Invalid value [{value}]. "
+                          f"Must be between 1024 and {MAX_MESSAGE_SIZE}.")
+        return str(int(value))
+    if name in ("Policy", "ArchivePolicy"):
+        try:
+            parsed = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise invalid(f"Attributes Reason: {name}: failed to parse JSON.")
+    if name == "DeliveryPolicy":
+        delivery_policy.parse_topic_policy(value)
+    if name.endswith("SampleRate") and (not value.isdigit() or int(value) > 100):
+        raise invalid(f"Attributes Reason: {name}: Invalid value [{value}]. Must be between 0 and 100.")
+    return value
+
+
+class TopicOperations(SnsBase):
+    # -- CreateTopic -----------------------------------------------------------------
+    async def create_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        name = req["Name"]
+        given = dict(req.get("Attributes") or {})
+        fifo_flag = given.get("FifoTopic")
+        fifo = fifo_flag is not None and fifo_flag.lower() == "true"
+        if fifo_flag is not None and fifo_flag.lower() not in ("true", "false"):
+            raise invalid("Attributes Reason: FifoTopic: Invalid value [" + fifo_flag + "]. Must be true or false.")
+        if fifo:
+            if not _FIFO_NAME.fullmatch(name):
+                raise invalid("Fifo Topic names must end with .fifo and must be made up of only uppercase and "
+                              "lowercase ASCII letters, numbers, underscores, and hyphens, and must be between "
+                              "1 and 256 characters long.")
+        elif not _NAME.fullmatch(name):
+            raise invalid("Topic Name")
+        given.pop("FifoTopic", None)
+        attributes = {k: check_attribute(k, v, fifo=fifo) for k, v in given.items()}
+        arn = arns.build("sns", ctx.region, ctx.account, name)
+        if fifo:
+            attributes.setdefault("ContentBasedDeduplication", "false")
+        tags = {t["Key"]: t["Value"] for t in req.get("Tags") or []}
+        if len(tags) > MAX_TAGS:
+            raise ServiceError("TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded")
+        protection = req.get("DataProtectionPolicy")
+        if protection is not None:
+            _check_protection_policy(protection)
+        now = int(clock.epoch() * 1000)
+
+        def unit(s: Session) -> None:
+            existing = s.topics.get(arn)
+            if existing is not None:
+                if existing.fifo != fifo or any(existing.attributes.get(k) != v for k, v in attributes.items()
+                                                if k != "ContentBasedDeduplication" or "ContentBasedDeduplication" in given):
+                    raise invalid("Attributes Reason: Topic already exists with different attributes")
+                current = s.tags.get(arn)
+                if tags and any(current.get(k) != v for k, v in tags.items()):
+                    raise invalid("Tags Reason: Topic already exists with different tags")
+                return
+            try:
+                s.topics.insert(ctx.account, ctx.region, name, arn, fifo, attributes, protection, now)
+            except ConflictError:
+                return  # created by a concurrent call: idempotent
+            if tags:
+                s.tags.put(arn, tags)
+
+        await self.store.write(unit)
+        return {"TopicArn": arn}
+
+    async def delete_topic(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        arn = req["TopicArn"]
+        check_arn(arn, "TopicArn")
+
+        def unit(s: Session) -> None:
+            if s.topics.delete(arn):  # deleting a topic that does not exist succeeds, as on AWS
+                s.tags.remove_all(arn)
+
+        await self.store.write(unit)
+        self.subscriptions.forget(arn)
+
+    # -- attributes ------------------------------------------------------------------
+    async def get_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        topic = await self._topic(req["TopicArn"])
+        confirmed, pending = await self.store.read(lambda s: s.topics.count_subscriptions(topic.arn))
+        out: dict[str, str] = {
+            "Policy": topic.attributes.get("Policy") or default_policy(topic.arn, topic.account_id),
+            "Owner": topic.account_id,
+            "SubscriptionsPending": str(pending),
+            "TopicArn": topic.arn,
+            "EffectiveDeliveryPolicy": delivery_policy.effective_topic_policy(topic.attributes.get("DeliveryPolicy")),
+            "SubscriptionsConfirmed": str(confirmed),
+            "DisplayName": topic.attributes.get("DisplayName", ""),
+            "SubscriptionsDeleted": "0",
+        }
+        for key, value in topic.attributes.items():
+            if key not in ("Policy", "DisplayName"):
+                out[key] = value
+        if topic.fifo:
+            out["FifoTopic"] = "true"
+            out.setdefault("FifoThroughputScope", "Topic")
+        return {"Attributes": out}
+
+    async def set_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        topic = await self._topic(req["TopicArn"])
+        name, value = req["AttributeName"], req.get("AttributeValue") or ""
+        if name == "FifoTopic":
+            raise invalid("AttributeName Reason: FifoTopic can not be changed")
+        stored = check_attribute(name, value, fifo=topic.fifo) if value or name in ("DisplayName",) else ""
+
+        def unit(s: Session) -> None:
+            current = self._topic_in(s, topic.arn)
+            attributes = dict(current.attributes)
+            if stored == "" and name not in ("DisplayName",):
+                attributes.pop(name, None)  # an empty value resets the attribute
+            else:
+                attributes[name] = stored
+            if name == "MaximumMessageSize" and int(stored or DEFAULT_MAX_MESSAGE_SIZE) > DEFAULT_MAX_MESSAGE_SIZE:
+                subs = s.topics.subscriptions_of(topic.arn)
+                if len(subs) > 100 or any(sub.protocol not in ("sqs", "firehose", "lambda") for sub in subs):
+                    raise invalid("MaximumMessageSize: A topic with a MaximumMessageSize above 256 KiB must have "
+                                  "100 or fewer subscriptions, each of them Amazon SQS, Amazon Data Firehose or Lambda")
+            s.topics.set_attributes(topic.arn, attributes)
+
+        await self.store.write(unit)
+        self.subscriptions.forget(topic.arn)
+
+    # -- listing ---------------------------------------------------------------------
+    async def list_topics(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        token = req.get("NextToken")
+        after = decode_token(token, error_code="InvalidParameterException") if token else None
+        found = await self.store.read(lambda s: s.topics.list(ctx.account, ctx.region, after=after, limit=PAGE + 1))
+        out: dict[str, Any] = {"Topics": [{"TopicArn": arn} for arn in found[:PAGE]]}
+        if len(found) > PAGE:
+            out["NextToken"] = encode_token(found[PAGE - 1])
+        return out
+
+    # -- tags ------------------------------------------------------------------------
+    async def tag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        arn = req["ResourceArn"]
+        tags = {t["Key"]: t["Value"] for t in req["Tags"]}
+
+        def unit(s: Session) -> None:
+            _resource(s, arn)
+            current = s.tags.get(arn)
+            if len(set(current) | set(tags)) > MAX_TAGS:
+                raise ServiceError("TagLimitExceededException",
+                                   "Could not complete request: tag quota of per resource exceeded")
+            s.tags.put(arn, tags)
+
+        await self.store.write(unit)
+        return {}
+
+    async def untag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        arn = req["ResourceArn"]
+
+        def unit(s: Session) -> None:
+            _resource(s, arn)
+            s.tags.remove(arn, list(req["TagKeys"]))
+
+        await self.store.write(unit)
+        return {}
+
+    async def list_tags_for_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        arn = req["ResourceArn"]
+
+        def unit(s: Session) -> dict[str, str]:
+            _resource(s, arn)
+            return s.tags.get(arn)
+
+        tags = await self.store.read(unit)
+        return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+
+    # -- data protection policy ------------------------------------------------------
+    async def put_data_protection_policy(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        arn = req["ResourceArn"]
+        _check_protection_policy(req["DataProtectionPolicy"])
+
+        def unit(s: Session) -> None:
+            _resource(s, arn)
+            s.topics.set_data_protection_policy(arn, req["DataProtectionPolicy"] or None)
+
+        await self.store.write(unit)
+
+    async def get_data_protection_policy(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        arn = req["ResourceArn"]
+        topic = await self.store.read(lambda s: _resource(s, arn))
+        return self._drop_none({"DataProtectionPolicy": topic.data_protection_policy})
+
+    # -- permissions -----------------------------------------------------------------
+    async def add_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        topic = await self._topic(req["TopicArn"])
+        label = req["Label"]
+        principals = [f"arn:aws:iam::{a}:root" for a in req["AWSAccountId"]]
+        actions = [f"SNS:{a}" for a in req["ActionName"]]
+
+        def unit(s: Session) -> None:
+            current = self._topic_in(s, topic.arn)
+            policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
+            statements = policy.setdefault("Statement", [])
+            if any(st.get("Sid") == label for st in statements):
+                raise invalid("Statement already exists")
+            statements.append({"Sid": label, "Effect": "Allow",
+                               "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+                               "Action": actions[0] if len(actions) == 1 else actions, "Resource": topic.arn})
+            s.topics.set_attributes(topic.arn, {**current.attributes, "Policy": orjson.dumps(policy).decode()})
+
+        await self.store.write(unit)
+
+    async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        topic = await self._topic(req["TopicArn"])
+        label = req["Label"]
+
+        def unit(s: Session) -> None:
+            current = self._topic_in(s, topic.arn)
+            policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
+            statements = policy.get("Statement", [])
+            kept = [st for st in statements if st.get("Sid") != label]
+            if len(kept) == len(statements):
+                return  # removing a label that is not there succeeds
+            policy["Statement"] = kept
+            s.topics.set_attributes(topic.arn, {**current.attributes, "Policy": orjson.dumps(policy).decode()})
+
+        await self.store.write(unit)
+
+
+def _resource(s: Session, arn: str) -> Any:
+    parsed = arns.parse(arn)
+    if parsed is None or parsed.service != "sns":
+        raise invalid("ResourceArn Reason: An ARN must have at least 6 elements")
+    topic = s.topics.get(arn)
+    if topic is None:
+        raise ServiceError("ResourceNotFoundException", "Resource does not exist")
+    return topic
+
+
+def _check_protection_policy(text: str) -> None:
+    if not text:
+        return
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise invalid("DataProtectionPolicy Reason: Failed to parse the data protection policy JSON")
+
+
+__all__ = ["TopicOperations", "check_attribute", "topic_not_found"]

@@ -138,13 +138,15 @@ class EventRules:
             (account_id, region, bus),
         )
 
-    def version(self, account_id: str, region: str, bus: str) -> int | None:
-        """The bus's rules version; ``None`` when the bus does not exist."""
-        value = self._s.scalar(
-            "SELECT rules_version FROM event_buses WHERE account_id = ? AND region = ? AND name = ?",
+    def version(self, account_id: str, region: str, bus: str) -> tuple[float, int] | None:
+        """The bus's rules version, (bus created at, changes to its rules): a bus deleted and
+        made again under the same name starts a new version line. ``None`` when the bus
+        does not exist."""
+        row = self._s.one(
+            "SELECT created_at, rules_version FROM event_buses WHERE account_id = ? AND region = ? AND name = ?",
             (account_id, region, bus),
         )
-        return None if value is None else int(value)
+        return None if row is None else (float(row[0]), int(row[1]))
 
     # -- targets -------------------------------------------------------------------
     def targets(self, rule_arn: str) -> list[TargetRecord]:

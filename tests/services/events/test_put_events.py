@@ -233,6 +233,26 @@ def test_a_rule_change_applies_to_the_very_next_put_events(server):
     assert [e["detail"]["step"] for e in bodies(yard.drain(other_url, expect=1, wait=5))] == [4]
 
 
+def test_a_bus_made_again_under_its_old_name_routes_by_its_own_rules(server):
+    yard = Yard(server)
+    old_url, old_arn = yard.queue("old")
+    new_url, new_arn = yard.queue("new")
+    yard.ev.create_event_bus(Name="b")
+    yard.rule("r", {"source": ["shop.orders"]}, [{"Id": "q", "Arn": old_arn}], bus="b")
+    yard.put(entry(detail={"step": 1}, EventBusName="b"))  # warms the bus's compiled rules
+    yard.ev.remove_targets(Rule="r", EventBusName="b", Ids=["q"])
+    yard.ev.delete_rule(Name="r", EventBusName="b")
+    yard.ev.delete_event_bus(Name="b")
+
+    # the same number of rule changes as before, on a new bus of the same name
+    yard.ev.create_event_bus(Name="b")
+    yard.rule("r", {"source": ["shop.orders"]}, [{"Id": "q", "Arn": new_arn}], bus="b")
+    yard.put(entry(detail={"step": 2}, EventBusName="b"))
+
+    assert [e["detail"]["step"] for e in bodies(yard.drain(old_url, expect=1, wait=5))] == [1]
+    assert [e["detail"]["step"] for e in bodies(yard.drain(new_url, expect=1, wait=5))] == [2]
+
+
 def test_fifo_queue_target_keeps_order(server):
     yard = Yard(server)
     url, arn = yard.queue("ordered.fifo")

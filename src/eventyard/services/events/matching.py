@@ -23,7 +23,7 @@ _MAX_BUSES = 10_000  # cached buses per node; beyond, the cache starts over
 
 @dataclass(frozen=True)
 class BusRules:
-    version: int
+    version: tuple[float, int]  # see EventRules.version
     matcher: RuleMatcher
     rules: dict[str, RuleRecord]  # by ARN: the enabled rules with a pattern
     targets: dict[str, list[TargetRecord]]  # by rule ARN
@@ -57,7 +57,7 @@ class RuleCache:
         return compiled
 
     @staticmethod
-    def _compile(s: Session, account: str, region: str, bus: str, version: int) -> BusRules:
+    def _compile(s: Session, account: str, region: str, bus: str, version: tuple[float, int]) -> BusRules:
         matcher = RuleMatcher()
         rules: dict[str, RuleRecord] = {}
         for rule in s.event_rules.all_of_bus(account, region, bus):

@@ -259,6 +259,51 @@ def test_a_deauthorized_connection_dead_letters_without_calling(server, endpoint
     assert t.endpoint.seen(t.path) == []
 
 
+def test_a_negative_retry_after_stops_retries(server, endpoint):
+    t = Setup(server, endpoint)
+    t.endpoint.script(t.path, Answer(503, headers={"Retry-After": "-1"}))
+    dlq_url, dlq_arn = t.dlq()
+    t.route(t.destination(t.connection()), DeadLetterConfig={"Arn": dlq_arn},
+            RetryPolicy={"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 60})
+    t.put()
+    got = t.dead_letters(dlq_url)
+    assert len(got) == 1
+    assert _attributes(got[0])["RETRY_ATTEMPTS"] == "0"
+    assert len(t.endpoint.seen(t.path)) == 1
+
+
+def test_an_endpoint_slower_than_5_seconds_times_out(server, endpoint):
+    t = Setup(server, endpoint)
+
+    def slow(seen: Seen) -> Answer:
+        time.sleep(6)
+        return Answer(200)
+
+    t.endpoint.handle(t.path, slow)
+    dlq_url, dlq_arn = t.dlq()
+    t.route(t.destination(t.connection()), DeadLetterConfig={"Arn": dlq_arn},
+            RetryPolicy={"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60})
+    t.put()
+    got = t.dead_letters(dlq_url, wait=30)
+    assert len(got) == 1
+    attributes = _attributes(got[0])
+    assert attributes["ERROR_CODE"] == "UNKNOWN"
+    assert attributes["ERROR_MESSAGE"] == "Unable to invoke ApiDestination endpoint: Timeout calling endpoint for API Destination."
+    assert attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
+
+
+def test_a_rate_limited_destination_still_gets_every_event(server, endpoint):
+    t = Setup(server, endpoint)
+    connection = t.connection()
+    destination = t.ev.create_api_destination(
+        Name="slow", ConnectionArn=connection, HttpMethod="POST", InvocationEndpoint=t.endpoint.url + t.path,
+        InvocationRateLimitPerSecond=2)["ApiDestinationArn"]
+    t.route(destination)
+    ids = {t.put({"n": n}) for n in range(4)}
+    seen = t.endpoint.wait_for(t.path, 4)
+    assert {r.json()["id"] for r in seen} == ids
+
+
 # -- pure parts --------------------------------------------------------------------------
 def test_pacer_spaces_calls_per_destination_and_refuses_long_waits():
     now = [100.0]

@@ -27,10 +27,13 @@ def main() -> None:
               help="For --auth sigv4: AKID:SECRET[:ACCOUNT],... (account defaults to 000000000000).")
 @click.option("--rules-per-bus", default=300, show_default=True, type=click.IntRange(1, 100_000),
               envvar="EVENTYARD_RULES_PER_BUS", help="EventBridge quota: rules per event bus.")
+@click.option("--delivery-lease", "delivery_lease_s", default=120, show_default=True, type=click.IntRange(5, 86_400),
+              envvar="EVENTYARD_DELIVERY_LEASE", help="Seconds a claimed delivery stays leased to its worker "
+              "(after a crash, its deliveries run again when the lease ends).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, envvar="EVENTYARD_LOG_LEVEL")
 def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rules_per_bus: int,
-          log_level: str) -> None:
+          delivery_lease_s: int, log_level: str) -> None:
     """Run the server: API, delivery and timers in one process."""
     import uvicorn
 
@@ -48,7 +51,7 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
     if auth == "sigv4" and not keys:
         raise click.BadParameter("--auth sigv4 needs at least one access key", param_hint="--access-keys")
     settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys,
-                        rules_per_bus=rules_per_bus, log_level=log_level)
+                        rules_per_bus=rules_per_bus, delivery_lease_s=delivery_lease_s, log_level=log_level)
     try:
         app = build_app(settings)
     except StoreError as exc:

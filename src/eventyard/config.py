@@ -16,4 +16,7 @@ class Settings:
     auth: str = "none"  # none (dev: any credentials) | sigv4
     access_keys: tuple[AccessKey, ...] = field(default_factory=tuple)
     rules_per_bus: int = 300  # EventBridge's default quota
+    # How long a claimed delivery stays hidden from other workers; after a crash, what the
+    # dead node had claimed is delivered again once this runs out.
+    delivery_lease_s: int = 120
     log_level: str = "info"

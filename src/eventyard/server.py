@@ -30,7 +30,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     """The whole server. ``store`` may be given (tests); else it is opened from settings."""
     opened = store or open_store(settings.store_url)
     disable_created_metrics()  # CloudWatch has no such series; they only add noise
-    runtime = DeliveryRuntime(opened)
+    runtime = DeliveryRuntime(opened, lease_ms=settings.delivery_lease_s * 1000)
     metrics = CollectorRegistry()
     registry = ServiceRegistry(opened, runtime, metrics)
     registry.events.rules_per_bus = settings.rules_per_bus

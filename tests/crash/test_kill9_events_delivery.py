@@ -23,12 +23,21 @@ pytestmark = [pytest.mark.crash, pytest.mark.timeout(420)]
 
 PRODUCERS = 4
 ACCEPTED_BEFORE_KILL = 1500
-LEASE_SECONDS = 120  # runtime.delivery.DeliveryRuntime's default lease_ms
+LEASE_SECONDS = 10  # --delivery-lease: what the killed server had claimed runs again after this
 DRAIN_SECONDS = LEASE_SECONDS + 60
 
 
-def test_accepted_events_reach_every_matched_target_after_kill9(restartable_server):
-    server = restartable_server
+@pytest.fixture
+def server(store_url, tmp_path):
+    from _server import ServerProcess
+
+    proc = ServerProcess(store_url, log_path=tmp_path / "server.log",
+                         extra_args=["--delivery-lease", str(LEASE_SECONDS)]).start()
+    yield proc
+    proc.stop()
+
+
+def test_accepted_events_reach_every_matched_target_after_kill9(server):
     account = "123456789014"
     ev = client("events", server.url, account=account)
     sqs = client("sqs", server.url, account=account)

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from eventyard.store.api_destinations import ApiDestinations
     from eventyard.store.connections import Connections
     from eventyard.store.deliveries import Deliveries
+    from eventyard.store.event_archives import EventArchives
+    from eventyard.store.event_bus_policies import EventBusPolicies
+    from eventyard.store.event_replays import EventReplays
     from eventyard.store.event_buses import EventBuses
     from eventyard.store.event_rules import EventRules
     from eventyard.store.messages import Messages
@@ -98,6 +101,24 @@ class Session:
         from eventyard.store.deliveries import Deliveries
 
         return Deliveries(self)
+
+    @cached_property
+    def event_archives(self) -> "EventArchives":
+        from eventyard.store.event_archives import EventArchives
+
+        return EventArchives(self)
+
+    @cached_property
+    def event_replays(self) -> "EventReplays":
+        from eventyard.store.event_replays import EventReplays
+
+        return EventReplays(self)
+
+    @cached_property
+    def event_bus_policies(self) -> "EventBusPolicies":
+        from eventyard.store.event_bus_policies import EventBusPolicies
+
+        return EventBusPolicies(self)
 
     @cached_property
     def connections(self) -> "Connections":

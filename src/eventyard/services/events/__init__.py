@@ -1,4 +1,4 @@
-"""EventBridge: event buses (more to come: rules, targets, archives, replays)."""
+"""EventBridge: event buses, rules, targets, archives, replays and permissions."""
 
 from eventyard.services.events.service import EventsService
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -46,28 +47,79 @@ def bus_not_found(name: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", f"Event bus {name} does not exist.")
 
 
-def policy_allows(policy: dict[str, Any], sender_account: str) -> bool:
-    """An ``Allow`` statement for ``events:PutEvents`` whose principal is the account, its
-    root, or everyone (conditions such as organization membership are not evaluated)."""
-    statements = policy.get("Statement") or []
-    if isinstance(statements, dict):
-        statements = [statements]
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, (str, dict)) else list(value)
+
+
+def _arn_like(pattern: str, value: str) -> bool:
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+def _conditions_hold(conditions: Any, facts: dict[str, str | None]) -> bool:
+    """Whether every condition holds. Only what the server knows can hold: a key it has no
+    value for (an unknown organization) or an operator it does not evaluate fails."""
+    if conditions is None:
+        return True
+    if not isinstance(conditions, dict):
+        return False
+    for operator, tests in conditions.items():
+        if not isinstance(tests, dict):
+            return False
+        for key, expected in tests.items():
+            actual = facts.get(key.lower())
+            wanted = [str(v) for v in _as_list(expected)]
+            if actual is None:
+                return False
+            if operator == "StringEquals":
+                ok = actual in wanted
+            elif operator == "StringEqualsIgnoreCase":
+                ok = actual.lower() in [w.lower() for w in wanted]
+            elif operator == "StringLike":
+                ok = any(fnmatch.fnmatchcase(actual, w) for w in wanted)
+            else:
+                return False
+            if not ok:
+                return False
+    return True
+
+
+def _statement_applies(st: dict[str, Any], sender_account: str, resource: str | None,
+                       facts: dict[str, str | None]) -> bool:
+    actions = _as_list(st.get("Action"))
+    if not any(isinstance(a, str) and fnmatch.fnmatchcase("events:PutEvents", a) for a in actions):
+        return False
+    principal = st.get("Principal")
+    if principal != "*":
+        aws = _as_list(principal.get("AWS")) if isinstance(principal, dict) else []
+        if not any(p in ("*", sender_account, f"arn:aws:iam::{sender_account}:root") for p in aws):
+            return False
+    if resource is not None and "Resource" in st:
+        if not any(isinstance(r, str) and _arn_like(r, resource) for r in _as_list(st["Resource"])):
+            return False
+    return _conditions_hold(st.get("Condition"), facts)
+
+
+def policy_allows(policy: dict[str, Any], sender_account: str, resource: str | None = None,
+                  org_id: str | None = None) -> bool:
+    """Whether the resource policy lets ``sender_account`` call ``events:PutEvents`` on
+    ``resource``: an ``Allow`` statement whose action, principal (the account, its root,
+    or everyone), resource and conditions all hold, and no ``Deny`` that does.
+    Conditions on what the server does not know (``aws:PrincipalOrgID`` when the caller's
+    organization is unknown) do not hold: ``"Principal": "*"`` limited to an organization
+    never lets in a caller that cannot be shown to belong to it."""
+    facts: dict[str, str | None] = {"aws:principalaccount": sender_account, "aws:principalorgid": org_id}
+    statements = [st for st in _as_list(policy.get("Statement")) if isinstance(st, dict)]
+    allowed = False
     for st in statements:
-        if st.get("Effect") != "Allow":
+        if not _statement_applies(st, sender_account, resource, facts):
             continue
-        actions = st.get("Action") or []
-        actions = [actions] if isinstance(actions, str) else actions
-        if not any(a in ("events:PutEvents", "events:*", "*") for a in actions):
-            continue
-        principal = st.get("Principal")
-        if principal == "*":
-            return True
-        if isinstance(principal, dict):
-            aws = principal.get("AWS") or []
-            aws = [aws] if isinstance(aws, str) else aws
-            if any(p in ("*", sender_account, f"arn:aws:iam::{sender_account}:root") for p in aws):
-                return True
-    return False
+        if st.get("Effect") == "Deny":
+            return False
+        if st.get("Effect") == "Allow":
+            allowed = True
+    return allowed
 
 
 class EventsBase:
@@ -103,7 +155,7 @@ class EventsBase:
         record = await self.store.read(lambda s: s.event_buses.get(account, region, bus))
         if record is None or not record.policy:
             return False
-        return policy_allows(orjson.loads(record.policy), sender_account)
+        return policy_allows(orjson.loads(record.policy), sender_account, record.arn)
 
     def _bus_name(self, ctx: RequestContext, name_or_arn: str | None, field: str = "Name") -> str:
         """Buses are named by name or ARN; an ARN must be of this account and region."""

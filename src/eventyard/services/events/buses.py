@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
@@ -109,55 +109,62 @@ class BusOperations(EventsBase):
         return {"Result": reference.matches(pattern, flatten(event))}
 
     # -- tags --------------------------------------------------------------
-    async def _tag_target(self, ctx: RequestContext, arn_text: str) -> str:
+    async def _tag_target(self, ctx: RequestContext, arn_text: str) -> Callable[[Session], str]:
+        """A lookup, to run in the unit of work, of the taggable resource (an event bus or
+        a rule) that ``arn_text`` names: its stored ARN, or AWS's not-found error."""
         arn = arns.parse(arn_text)
         if arn is None or arn.service != "events":
             raise ServiceError("ValidationException", f"Parameter ResourceARN is not valid. Reason: {arn_text} is not an EventBridge ARN.")
+        if arn.resource_type == "rule":
+            parts = arn.resource_id.split("/")
+            bus, name = (DEFAULT_BUS, parts[0]) if len(parts) == 1 else (parts[0], "/".join(parts[1:]))
+            if arn.account != ctx.account or arn.region != ctx.region:
+                raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus {bus}.")
+            await self._ensure_default_bus(ctx)
+
+            def rule(s: Session) -> str:
+                found = s.event_rules.get(ctx.account, ctx.region, bus, name)
+                if found is None:
+                    raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus {bus}.")
+                return found.arn
+
+            return rule
         if arn.resource_type != "event-bus":
             raise ServiceError("ResourceNotFoundException", f"Resource {arn_text} does not exist.")
         if arn.account != ctx.account or arn.region != ctx.region:
             raise bus_not_found(arn.resource_id)
         await self._ensure_default_bus(ctx)
-        return arn.resource_id
+        bus_name = arn.resource_id
+
+        def bus(s: Session) -> str:
+            record = s.event_buses.get(ctx.account, ctx.region, bus_name)
+            if record is None:
+                raise bus_not_found(bus_name)
+            return record.arn
+
+        return bus
 
     async def tag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        arn = req["ResourceARN"]
-        name = await self._tag_target(ctx, arn)
+        find = await self._tag_target(ctx, req["ResourceARN"])
         tags = {t["Key"]: t["Value"] for t in req["Tags"]}
 
         def tag(s: Session) -> None:
-            record = s.event_buses.get(ctx.account, ctx.region, name)
-            if record is None:
-                raise bus_not_found(name)
-            current = s.tags.get(record.arn)
+            arn = find(s)
+            current = s.tags.get(arn)
             if len(set(current) | set(tags)) > MAX_TAGS:
                 raise ServiceError("ValidationException", f"A resource can have at most {MAX_TAGS} tags.")
-            s.tags.put(record.arn, tags)
+            s.tags.put(arn, tags)
 
         await self.store.write(tag)
         return {}
 
     async def untag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        name = await self._tag_target(ctx, req["ResourceARN"])
+        find = await self._tag_target(ctx, req["ResourceARN"])
         keys = list(req["TagKeys"])
-
-        def untag(s: Session) -> None:
-            record = s.event_buses.get(ctx.account, ctx.region, name)
-            if record is None:
-                raise bus_not_found(name)
-            s.tags.remove(record.arn, keys)
-
-        await self.store.write(untag)
+        await self.store.write(lambda s: s.tags.remove(find(s), keys))
         return {}
 
     async def list_tags_for_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        name = await self._tag_target(ctx, req["ResourceARN"])
-
-        def tags(s: Session) -> dict[str, str] | None:
-            record = s.event_buses.get(ctx.account, ctx.region, name)
-            return None if record is None else s.tags.get(record.arn)
-
-        found = await self.store.read(tags)
-        if found is None:
-            raise bus_not_found(name)
+        find = await self._tag_target(ctx, req["ResourceARN"])
+        found = await self.store.read(lambda s: s.tags.get(find(s)))
         return {"Tags": [{"Key": k, "Value": v} for k, v in found.items()]}

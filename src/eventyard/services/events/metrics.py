@@ -6,6 +6,9 @@ Names follow CloudWatch's (``Invocations`` becomes ``eventyard_events_invocation
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 
@@ -36,25 +39,43 @@ class EventMetrics:
             ["bus"], registry=registry,
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600))
 
+        self._children: dict[tuple[int, str], Any] = {}
+
+    def _child(self, metric: Any, label: str) -> Any:
+        """``metric.labels(label)``, remembered: the lookup costs more than the increment."""
+        key = (id(metric), label)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(label)
+        return child
+
     def ingested(self, matched_buses: list[str], triggered: list[str], failed_transforms: list[str]) -> None:
         for bus in matched_buses:
-            self.matched_events.labels(bus).inc()
+            self._child(self.matched_events, bus).inc()
         for rule in triggered:
-            self.triggered_rules.labels(rule).inc()
+            self._child(self.triggered_rules, rule).inc()
         for rule in failed_transforms:
-            self.failed_invocations.labels(rule).inc()
+            self._child(self.failed_invocations, rule).inc()
 
     def invoked(self, rule_arn: str, *, latency_ms: int) -> None:
-        self.invocations.labels(rule_arn).inc()
-        self.latency.labels(_bus_of(rule_arn)).observe(max(0, latency_ms) / 1000)
+        self.invoked_many([rule_arn], latency_ms=latency_ms)
+
+    def invoked_many(self, rule_arns: list[str], *, latency_ms: int) -> None:
+        """One successful invocation per entry of ``rule_arns``, all after ``latency_ms``."""
+        seconds = max(0, latency_ms) / 1000
+        for rule_arn, n in Tally(rule_arns).items():
+            self._child(self.invocations, rule_arn).inc(n)
+            histogram = self._child(self.latency, _bus_of(rule_arn))
+            for _ in range(n):
+                histogram.observe(seconds)
 
     def retried(self, rule_arn: str) -> None:
-        self.retry_invocation_attempts.labels(rule_arn).inc()
+        self._child(self.retry_invocation_attempts, rule_arn).inc()
 
     def failed(self, rule_arn: str, *, dead_lettered: bool) -> None:
-        self.failed_invocations.labels(rule_arn).inc()
+        self._child(self.failed_invocations, rule_arn).inc()
         if dead_lettered:
-            self.dead_letter_invocations.labels(rule_arn).inc()
+            self._child(self.dead_letter_invocations, rule_arn).inc()
 
 
 def _bus_of(rule_arn: str) -> str:

@@ -8,17 +8,16 @@ delivery runtime invokes, retries and dead-letters (``delivery``).
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import orjson
 
-from eventyard.core import arns, clock
+from eventyard.core import arns, clock, ids
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services.events import delivery, transforms
+from eventyard.services.events import _archive_rules, delivery, transforms
 from eventyard.services.events._base import DEFAULT_BUS
 from eventyard.services.events.matching import BusRules, RuleCache
 from eventyard.services.events.targets import TargetOperations, target_kind
@@ -51,6 +50,7 @@ def entry_size(entry: dict[str, Any]) -> int:
 class Ingest:
     """What one unit of work accepted: the events by bus, and what to do after commit."""
 
+    ingested_at: int = 0  # epoch ms
     queues: list[int] = field(default_factory=list)
     outbox: int = 0
     matched_buses: list[str] = field(default_factory=list)  # a bus ARN per event that matched a rule
@@ -124,7 +124,7 @@ class PutEventsOperations(TargetOperations):
             owner, bus = ctx.account, bus_ref
         event: dict[str, Any] = {
             "version": "0",
-            "id": str(uuid.uuid4()),
+            "id": ids.event_id(),
             "detail-type": entry["DetailType"],
             "source": entry["Source"],
             "account": ctx.account,
@@ -145,7 +145,7 @@ class PutEventsOperations(TargetOperations):
             await self.ensure_default_bus(account, region)
 
         def unit(s: Session) -> Ingest:
-            done = Ingest()
+            done = Ingest(ingested_at=now)
             missing.clear()
             buses: dict[str, BusRules | None] = {}
             for bus, event in events:
@@ -179,11 +179,14 @@ class PutEventsOperations(TargetOperations):
         if done.outbox:
             self.runtime.kick()
         self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms)
-        for rule_arn in done.invoked:
-            self.metrics.invoked(rule_arn, latency_ms=0)
+        if done.invoked:  # written in the unit of work: invoked when it committed
+            self.metrics.invoked_many(done.invoked, latency_ms=int(clock.epoch() * 1000) - done.ingested_at)
 
     def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
                compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
+        if rule.managed_by is not None and _archive_rules.is_archive(target.target_arn):  # kept in this unit of work
+            s.event_archives.add_events([(target.target_arn, now, event)])
+            return
         try:
             body = transforms.render(compiled, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_ms=now)
         except transforms.TransformFailed:

@@ -7,18 +7,29 @@ from prometheus_client import CollectorRegistry
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.services.events import delivery
+<<<<<<< HEAD
+from eventyard.services.events.archives import SWEEP_SECONDS, ArchiveOperations
+=======
 from eventyard.services.events._http import ApiDestinationDeliverer
 from eventyard.services.events.api_destinations import ApiDestinationOperations
+>>>>>>> apidest
 from eventyard.services.events.buses import BusOperations
 from eventyard.services.events.connections import ConnectionOperations
 from eventyard.services.events.metrics import EventMetrics
+from eventyard.services.events.permissions import PermissionOperations
+from eventyard.services.events.replays import REPLAY_TICK_SECONDS, ReplayOperations
 from eventyard.services.events.scheduling import SchedulingOperations
 from eventyard.services.sqs import SqsService
 from eventyard.store import Store
 
 
+<<<<<<< HEAD
+class EventsService(BusOperations, ArchiveOperations, PermissionOperations, ReplayOperations,
+                    SchedulingOperations):
+=======
 class EventsService(BusOperations, SchedulingOperations,
                     ConnectionOperations, ApiDestinationOperations):
+>>>>>>> apidest
     """One method per EventBridge operation (``put_rule`` for PutRule ...); one module per
     concern, sharing ``EventsBase``. Registers its delivery origin and the bus-target
     deliverer with the node's delivery runtime."""
@@ -34,3 +45,5 @@ class EventsService(BusOperations, SchedulingOperations,
         self.api_destination_deliverer = ApiDestinationDeliverer(self)
         runtime.register_deliverer("api-destination", self.api_destination_deliverer)
         timers.every(1.0, "events-schedules", self.fire_due)
+        timers.every(REPLAY_TICK_SECONDS, "events-replays", self.step_replays)
+        timers.every(SWEEP_SECONDS, "events-archive-sweep", self.sweep_archives)

@@ -7,12 +7,9 @@ from prometheus_client import CollectorRegistry
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.services.events import delivery
-<<<<<<< HEAD
-from eventyard.services.events.archives import SWEEP_SECONDS, ArchiveOperations
-=======
 from eventyard.services.events._http import ApiDestinationDeliverer
 from eventyard.services.events.api_destinations import ApiDestinationOperations
->>>>>>> apidest
+from eventyard.services.events.archives import SWEEP_SECONDS, ArchiveOperations
 from eventyard.services.events.buses import BusOperations
 from eventyard.services.events.connections import ConnectionOperations
 from eventyard.services.events.metrics import EventMetrics
@@ -23,13 +20,8 @@ from eventyard.services.sqs import SqsService
 from eventyard.store import Store
 
 
-<<<<<<< HEAD
 class EventsService(BusOperations, ArchiveOperations, PermissionOperations, ReplayOperations,
-                    SchedulingOperations):
-=======
-class EventsService(BusOperations, SchedulingOperations,
-                    ConnectionOperations, ApiDestinationOperations):
->>>>>>> apidest
+                    SchedulingOperations, ConnectionOperations, ApiDestinationOperations):
     """One method per EventBridge operation (``put_rule`` for PutRule ...); one module per
     concern, sharing ``EventsBase``. Registers its delivery origin and the bus-target
     deliverer with the node's delivery runtime."""

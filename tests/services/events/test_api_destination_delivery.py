@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
+from email.utils import format_datetime
 import uuid
 from typing import Any, Iterator
 
@@ -21,7 +23,7 @@ import pytest
 
 from _clients import client
 from _http_endpoint import Answer, Endpoint, Seen
-from eventyard.services.events._http import build_request
+from eventyard.services.events._http import build_request, retry_after_ms
 from eventyard.services.events._http_pacing import Pacer
 from eventyard.store.api_destinations import ApiDestinationRecord
 from eventyard.store.connections import ConnectionRecord
@@ -272,6 +274,23 @@ def test_a_negative_retry_after_stops_retries(server, endpoint):
     assert len(t.endpoint.seen(t.path)) == 1
 
 
+def test_a_retry_after_beyond_the_event_age_ends_the_retries(server, endpoint):
+    # the next attempt waits for the longer of the backoff and Retry-After: here past the
+    # 60 s MaximumEventAgeInSeconds, so the event is dead-lettered at once
+    t = Setup(server, endpoint)
+    t.endpoint.script(t.path, Answer(429, headers={"Retry-After": "120"}))
+    dlq_url, dlq_arn = t.dlq()
+    t.route(t.destination(t.connection()), DeadLetterConfig={"Arn": dlq_arn},
+            RetryPolicy={"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 60})
+    t.put()
+    got = t.dead_letters(dlq_url)
+    assert len(got) == 1
+    attributes = _attributes(got[0])
+    assert attributes["RETRY_ATTEMPTS"] == "0"
+    assert attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds"
+    assert len(t.endpoint.seen(t.path)) == 1
+
+
 def test_an_endpoint_slower_than_5_seconds_times_out(server, endpoint):
     t = Setup(server, endpoint)
 
@@ -305,6 +324,14 @@ def test_a_rate_limited_destination_still_gets_every_event(server, endpoint):
 
 
 # -- pure parts --------------------------------------------------------------------------
+def test_retry_after_reads_seconds_and_dates():
+    now = 1_700_000_000.0
+    assert retry_after_ms("7", now) == 7000
+    assert retry_after_ms("-1", now) == -1000
+    assert retry_after_ms(format_datetime(datetime.fromtimestamp(now + 30, timezone.utc), usegmt=True), now) == 30000
+    assert retry_after_ms(None, now) is None and retry_after_ms("soon", now) is None
+
+
 def test_pacer_spaces_calls_per_destination_and_refuses_long_waits():
     now = [100.0]
     pacer = Pacer(max_wait=1.0, clock=lambda: now[0])

@@ -15,13 +15,17 @@ The request:
 Outcome, as AWS documents it: 2xx delivered; 401, 407, 409, 429 and 5xx, timeouts (5 s)
 and connection failures are retried under the target's RetryPolicy; any other status is
 not retried (straight to the dead-letter queue). A 401 or 407 also drops a cached OAuth
-token so the retry fetches a new one. A negative ``Retry-After`` stops retries.
+token so the retry fetches a new one. ``Retry-After`` (seconds or a date) delays the next
+attempt when it asks for longer than the backoff; a negative one stops retries.
 Calls go out through one ``httpx.AsyncClient`` per node and never block other deliveries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -110,12 +114,24 @@ def _set_headers(headers: dict[str, str], extra: dict[str, str]) -> None:
         headers[key] = value
 
 
-def _retry_after_refuses(response: httpx.Response) -> bool:
-    value = response.headers.get("Retry-After", "").strip()
+def retry_after_ms(value: str | None, now: float) -> int | None:
+    """An HTTP ``Retry-After`` (seconds, or an HTTP date) in milliseconds from ``now``
+    (epoch seconds); negative when the target asks for no more retries; None if absent
+    or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
     try:
-        return int(value) < 0
+        return int(value) * 1000
     except ValueError:
-        return False
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0, int((moment.timestamp() - now) * 1000))
 
 
 class ApiDestinationDeliverer:
@@ -183,7 +199,7 @@ class ApiDestinationDeliverer:
         try:
             async with client.stream(method, url, headers=headers, content=content) as response:
                 status = response.status_code
-                refuses = _retry_after_refuses(response)
+                wait_ms = retry_after_ms(response.headers.get("Retry-After"), time.time())
         except httpx.TimeoutException:
             return Failure("UNKNOWN", PREFIX + "Timeout calling endpoint for API Destination.")
         except httpx.HTTPError:
@@ -192,5 +208,6 @@ class ApiDestinationDeliverer:
             return None
         if oauth and status in (401, 407):
             self.tokens.forget(connection.arn)
-        retryable = (status in RETRIED_STATUSES or status >= 500) and not refuses
-        return Failure("SDK_CLIENT_ERROR", PREFIX + f"The endpoint answered with HTTP status {status}.", retryable=retryable)
+        retryable = (status in RETRIED_STATUSES or status >= 500) and not (wait_ms is not None and wait_ms < 0)
+        return Failure("SDK_CLIENT_ERROR", PREFIX + f"The endpoint answered with HTTP status {status}.",
+                       retryable=retryable, retry_after_ms=wait_ms if retryable else None)

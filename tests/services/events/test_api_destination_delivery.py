@@ -346,13 +346,15 @@ def test_pacer_spaces_calls_per_destination_and_refuses_long_waits():
 def test_build_request_merges_parameters_with_connection_precedence():
     connection = ConnectionRecord("1", "r", "c", "arn:c", None, "API_KEY", "AUTHORIZED", None, {
         **API_KEY, "InvocationHttpParameters": {
-            "HeaderParameters": [{"Key": "content-type", "Value": "text/plain"}],
+            "HeaderParameters": [{"Key": "content-type", "Value": "text/plain"},
+                                 {"Key": "Content-Length", "Value": "5"}, {"Key": "Host", "Value": "elsewhere"}],
             "QueryStringParameters": [{"Key": "a", "Value": "conn"}],
             "BodyParameters": [{"Key": "extra", "Value": "x"}]}}, None, None, None, 0.0, 0.0, 0.0)
     destination = ApiDestinationRecord("1", "r", "d", "arn:d", None, "arn:c", "https://h/p/*?a=endpoint&b=1", "GET",
                                        300, 0.0, 0.0)
     method, url, headers, content = build_request(
-        destination, connection, {"PathParameterValues": ["$.detail.id"], "QueryStringParameters": {"a": "target"}},
+        destination, connection, {"PathParameterValues": ["$.detail.id"], "QueryStringParameters": {"a": "target"},
+                                  "HeaderParameters": {"User-Agent": "mine"}},
         {"detail": {"id": 42}}, '{"k": 1}')
     assert method == "GET" and content is None  # no body on GET
     assert url == "https://h/p/42?b=1&a=conn"

@@ -7,6 +7,7 @@ The request:
 - headers and query string: the target's ``HeaderParameters`` / ``QueryStringParameters``
   merged with the connection's ``InvocationHttpParameters``, the connection's values
   taking precedence (AWS's rule); a target value ``$.path`` is taken from the event;
+  headers AWS removes (Host, Content-Length, User-Agent ...) are dropped from both;
 - the connection's authorization (``_http_auth``) and AWS's fixed headers
   (``User-Agent: Amazon/EventBridge/ApiDestinations``, ``Range``, ``Content-Type`` ...);
 - body: what the target's Input / InputPath / InputTransformer made of the event, with the
@@ -54,6 +55,15 @@ PREFIX = "Unable to invoke ApiDestination endpoint: "
 FIXED_HEADERS = {"User-Agent": "Amazon/EventBridge/ApiDestinations", "Range": "bytes=0-1048575",
                  "Accept-Encoding": "gzip,deflate", "Connection": "close"}
 NO_BODY = frozenset({"GET", "HEAD"})
+# Headers EventBridge drops from the connection's and the target's parameters (AWS's list):
+# the transport's own, and those it sets itself.
+REMOVED_HEADERS = frozenset({
+    "a-im", "accept-charset", "accept-datetime", "accept-encoding", "cache-control", "connection",
+    "content-encoding", "content-length", "content-md5", "date", "expect", "forwarded", "from", "host",
+    "http2-settings", "if-match", "if-modified-since", "if-none-match", "if-range", "if-unmodified-since",
+    "max-forwards", "origin", "pragma", "proxy-authorization", "range", "referer", "te", "trailer",
+    "transfer-encoding", "user-agent", "upgrade", "via", "warning",
+})
 
 
 def _dynamic(value: str, event: dict[str, Any]) -> str:
@@ -87,8 +97,8 @@ def build_request(destination: ApiDestinationRecord, connection: ConnectionRecor
     url = urlunsplit((scheme, netloc, path, urlencode(pairs), fragment))
 
     headers: dict[str, str] = {"Content-Type": "application/json; charset=utf-8"}
-    _set_headers(headers, {k: _dynamic(v, event) for k, v in (http.get("HeaderParameters") or {}).items()})
-    _set_headers(headers, dict(parameters(invocation, "HeaderParameters")))
+    _set_headers(headers, _allowed({k: _dynamic(v, event) for k, v in (http.get("HeaderParameters") or {}).items()}))
+    _set_headers(headers, _allowed(dict(parameters(invocation, "HeaderParameters"))))
 
     content: bytes | None = None
     method = destination.http_method.upper()
@@ -104,6 +114,10 @@ def build_request(destination: ApiDestinationRecord, connection: ConnectionRecor
                 body = orjson.dumps(document).decode()
         content = body.encode("utf-8")
     return method, url, headers, content
+
+
+def _allowed(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() not in REMOVED_HEADERS}
 
 
 def _set_headers(headers: dict[str, str], extra: dict[str, str]) -> None:

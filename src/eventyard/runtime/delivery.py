@@ -48,11 +48,14 @@ __all__ = ["Deliverer", "DeliveryRuntime", "Failure", "Origin"]
 @dataclass(frozen=True)
 class Failure:
     """Why an invocation failed: ``code`` and ``message`` as the origin reports them (e.g.
-    in a dead-letter message's attributes); ``retryable`` False stops retries at once."""
+    in a dead-letter message's attributes); ``retryable`` False stops retries at once;
+    ``retry_after_ms`` is the least wait the target asked for (an HTTP ``Retry-After``),
+    which an origin may honour when it schedules the next attempt."""
 
     code: str
     message: str
     retryable: bool = True
+    retry_after_ms: int | None = None
 
 
 class Deliverer(Protocol):

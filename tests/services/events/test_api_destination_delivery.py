@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
+from email.utils import format_datetime
 import uuid
 from typing import Any, Iterator
 
@@ -21,7 +23,7 @@ import pytest
 
 from _clients import client
 from _http_endpoint import Answer, Endpoint, Seen
-from eventyard.services.events._http import build_request
+from eventyard.services.events._http import build_request, retry_after_ms
 from eventyard.services.events._http_pacing import Pacer
 from eventyard.store.api_destinations import ApiDestinationRecord
 from eventyard.store.connections import ConnectionRecord
@@ -259,7 +261,77 @@ def test_a_deauthorized_connection_dead_letters_without_calling(server, endpoint
     assert t.endpoint.seen(t.path) == []
 
 
+def test_a_negative_retry_after_stops_retries(server, endpoint):
+    t = Setup(server, endpoint)
+    t.endpoint.script(t.path, Answer(503, headers={"Retry-After": "-1"}))
+    dlq_url, dlq_arn = t.dlq()
+    t.route(t.destination(t.connection()), DeadLetterConfig={"Arn": dlq_arn},
+            RetryPolicy={"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 60})
+    t.put()
+    got = t.dead_letters(dlq_url)
+    assert len(got) == 1
+    assert _attributes(got[0])["RETRY_ATTEMPTS"] == "0"
+    assert len(t.endpoint.seen(t.path)) == 1
+
+
+def test_a_retry_after_beyond_the_event_age_ends_the_retries(server, endpoint):
+    # the next attempt waits for the longer of the backoff and Retry-After: here past the
+    # 60 s MaximumEventAgeInSeconds, so the event is dead-lettered at once
+    t = Setup(server, endpoint)
+    t.endpoint.script(t.path, Answer(429, headers={"Retry-After": "120"}))
+    dlq_url, dlq_arn = t.dlq()
+    t.route(t.destination(t.connection()), DeadLetterConfig={"Arn": dlq_arn},
+            RetryPolicy={"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 60})
+    t.put()
+    got = t.dead_letters(dlq_url)
+    assert len(got) == 1
+    attributes = _attributes(got[0])
+    assert attributes["RETRY_ATTEMPTS"] == "0"
+    assert attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds"
+    assert len(t.endpoint.seen(t.path)) == 1
+
+
+def test_an_endpoint_slower_than_5_seconds_times_out(server, endpoint):
+    t = Setup(server, endpoint)
+
+    def slow(seen: Seen) -> Answer:
+        time.sleep(6)
+        return Answer(200)
+
+    t.endpoint.handle(t.path, slow)
+    dlq_url, dlq_arn = t.dlq()
+    t.route(t.destination(t.connection()), DeadLetterConfig={"Arn": dlq_arn},
+            RetryPolicy={"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60})
+    t.put()
+    got = t.dead_letters(dlq_url, wait=30)
+    assert len(got) == 1
+    attributes = _attributes(got[0])
+    assert attributes["ERROR_CODE"] == "UNKNOWN"
+    assert attributes["ERROR_MESSAGE"] == "Unable to invoke ApiDestination endpoint: Timeout calling endpoint for API Destination."
+    assert attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
+
+
+def test_a_rate_limited_destination_still_gets_every_event(server, endpoint):
+    t = Setup(server, endpoint)
+    connection = t.connection()
+    destination = t.ev.create_api_destination(
+        Name="slow", ConnectionArn=connection, HttpMethod="POST", InvocationEndpoint=t.endpoint.url + t.path,
+        InvocationRateLimitPerSecond=2)["ApiDestinationArn"]
+    t.route(destination)
+    ids = {t.put({"n": n}) for n in range(4)}
+    seen = t.endpoint.wait_for(t.path, 4)
+    assert {r.json()["id"] for r in seen} == ids
+
+
 # -- pure parts --------------------------------------------------------------------------
+def test_retry_after_reads_seconds_and_dates():
+    now = 1_700_000_000.0
+    assert retry_after_ms("7", now) == 7000
+    assert retry_after_ms("-1", now) == -1000
+    assert retry_after_ms(format_datetime(datetime.fromtimestamp(now + 30, timezone.utc), usegmt=True), now) == 30000
+    assert retry_after_ms(None, now) is None and retry_after_ms("soon", now) is None
+
+
 def test_pacer_spaces_calls_per_destination_and_refuses_long_waits():
     now = [100.0]
     pacer = Pacer(max_wait=1.0, clock=lambda: now[0])
@@ -274,13 +346,15 @@ def test_pacer_spaces_calls_per_destination_and_refuses_long_waits():
 def test_build_request_merges_parameters_with_connection_precedence():
     connection = ConnectionRecord("1", "r", "c", "arn:c", None, "API_KEY", "AUTHORIZED", None, {
         **API_KEY, "InvocationHttpParameters": {
-            "HeaderParameters": [{"Key": "content-type", "Value": "text/plain"}],
+            "HeaderParameters": [{"Key": "content-type", "Value": "text/plain"},
+                                 {"Key": "Content-Length", "Value": "5"}, {"Key": "Host", "Value": "elsewhere"}],
             "QueryStringParameters": [{"Key": "a", "Value": "conn"}],
             "BodyParameters": [{"Key": "extra", "Value": "x"}]}}, None, None, None, 0.0, 0.0, 0.0)
     destination = ApiDestinationRecord("1", "r", "d", "arn:d", None, "arn:c", "https://h/p/*?a=endpoint&b=1", "GET",
                                        300, 0.0, 0.0)
     method, url, headers, content = build_request(
-        destination, connection, {"PathParameterValues": ["$.detail.id"], "QueryStringParameters": {"a": "target"}},
+        destination, connection, {"PathParameterValues": ["$.detail.id"], "QueryStringParameters": {"a": "target"},
+                                  "HeaderParameters": {"User-Agent": "mine"}},
         {"detail": {"id": 42}}, '{"k": 1}')
     assert method == "GET" and content is None  # no body on GET
     assert url == "https://h/p/42?b=1&a=conn"

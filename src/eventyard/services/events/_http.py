@@ -7,6 +7,7 @@ The request:
 - headers and query string: the target's ``HeaderParameters`` / ``QueryStringParameters``
   merged with the connection's ``InvocationHttpParameters``, the connection's values
   taking precedence (AWS's rule); a target value ``$.path`` is taken from the event;
+  headers AWS removes (Host, Content-Length, User-Agent ...) are dropped from both;
 - the connection's authorization (``_http_auth``) and AWS's fixed headers
   (``User-Agent: Amazon/EventBridge/ApiDestinations``, ``Range``, ``Content-Type`` ...);
 - body: what the target's Input / InputPath / InputTransformer made of the event, with the
@@ -15,13 +16,17 @@ The request:
 Outcome, as AWS documents it: 2xx delivered; 401, 407, 409, 429 and 5xx, timeouts (5 s)
 and connection failures are retried under the target's RetryPolicy; any other status is
 not retried (straight to the dead-letter queue). A 401 or 407 also drops a cached OAuth
-token so the retry fetches a new one. A negative ``Retry-After`` stops retries.
+token so the retry fetches a new one. ``Retry-After`` (seconds or a date) delays the next
+attempt when it asks for longer than the backoff; a negative one stops retries.
 Calls go out through one ``httpx.AsyncClient`` per node and never block other deliveries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -50,6 +55,15 @@ PREFIX = "Unable to invoke ApiDestination endpoint: "
 FIXED_HEADERS = {"User-Agent": "Amazon/EventBridge/ApiDestinations", "Range": "bytes=0-1048575",
                  "Accept-Encoding": "gzip,deflate", "Connection": "close"}
 NO_BODY = frozenset({"GET", "HEAD"})
+# Headers EventBridge drops from the connection's and the target's parameters (AWS's list):
+# the transport's own, and those it sets itself.
+REMOVED_HEADERS = frozenset({
+    "a-im", "accept-charset", "accept-datetime", "accept-encoding", "cache-control", "connection",
+    "content-encoding", "content-length", "content-md5", "date", "expect", "forwarded", "from", "host",
+    "http2-settings", "if-match", "if-modified-since", "if-none-match", "if-range", "if-unmodified-since",
+    "max-forwards", "origin", "pragma", "proxy-authorization", "range", "referer", "te", "trailer",
+    "transfer-encoding", "user-agent", "upgrade", "via", "warning",
+})
 
 
 def _dynamic(value: str, event: dict[str, Any]) -> str:
@@ -83,8 +97,8 @@ def build_request(destination: ApiDestinationRecord, connection: ConnectionRecor
     url = urlunsplit((scheme, netloc, path, urlencode(pairs), fragment))
 
     headers: dict[str, str] = {"Content-Type": "application/json; charset=utf-8"}
-    _set_headers(headers, {k: _dynamic(v, event) for k, v in (http.get("HeaderParameters") or {}).items()})
-    _set_headers(headers, dict(parameters(invocation, "HeaderParameters")))
+    _set_headers(headers, _allowed({k: _dynamic(v, event) for k, v in (http.get("HeaderParameters") or {}).items()}))
+    _set_headers(headers, _allowed(dict(parameters(invocation, "HeaderParameters"))))
 
     content: bytes | None = None
     method = destination.http_method.upper()
@@ -102,6 +116,10 @@ def build_request(destination: ApiDestinationRecord, connection: ConnectionRecor
     return method, url, headers, content
 
 
+def _allowed(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() not in REMOVED_HEADERS}
+
+
 def _set_headers(headers: dict[str, str], extra: dict[str, str]) -> None:
     """Header names are case-insensitive: a later value replaces an earlier one."""
     for key, value in extra.items():
@@ -110,12 +128,24 @@ def _set_headers(headers: dict[str, str], extra: dict[str, str]) -> None:
         headers[key] = value
 
 
-def _retry_after_refuses(response: httpx.Response) -> bool:
-    value = response.headers.get("Retry-After", "").strip()
+def retry_after_ms(value: str | None, now: float) -> int | None:
+    """An HTTP ``Retry-After`` (seconds, or an HTTP date) in milliseconds from ``now``
+    (epoch seconds); negative when the target asks for no more retries; None if absent
+    or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
     try:
-        return int(value) < 0
+        return int(value) * 1000
     except ValueError:
-        return False
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0, int((moment.timestamp() - now) * 1000))
 
 
 class ApiDestinationDeliverer:
@@ -183,7 +213,7 @@ class ApiDestinationDeliverer:
         try:
             async with client.stream(method, url, headers=headers, content=content) as response:
                 status = response.status_code
-                refuses = _retry_after_refuses(response)
+                wait_ms = retry_after_ms(response.headers.get("Retry-After"), time.time())
         except httpx.TimeoutException:
             return Failure("UNKNOWN", PREFIX + "Timeout calling endpoint for API Destination.")
         except httpx.HTTPError:
@@ -192,5 +222,6 @@ class ApiDestinationDeliverer:
             return None
         if oauth and status in (401, 407):
             self.tokens.forget(connection.arn)
-        retryable = (status in RETRIED_STATUSES or status >= 500) and not refuses
-        return Failure("SDK_CLIENT_ERROR", PREFIX + f"The endpoint answered with HTTP status {status}.", retryable=retryable)
+        retryable = (status in RETRIED_STATUSES or status >= 500) and not (wait_ms is not None and wait_ms < 0)
+        return Failure("SDK_CLIENT_ERROR", PREFIX + f"The endpoint answered with HTTP status {status}.",
+                       retryable=retryable, retry_after_ms=wait_ms if retryable else None)

@@ -83,6 +83,8 @@ class EventsOrigin:
         if retries_done >= int(ctx["max_retries"]):
             return None
         due = now + backoff_ms(record.attempts)
+        if failure.retry_after_ms is not None:  # the target's Retry-After, when more conservative
+            due = max(due, now + failure.retry_after_ms)
         if due - int(ctx["ingested_at"]) > int(ctx["max_age_seconds"]) * 1000:
             return None
         self.service.metrics.retried(ctx["rule_arn"])

@@ -231,8 +231,8 @@ def test_sweep_drops_events_past_retention_only(store):
         s.event_archives.insert(forever)
         rows = []
         for a in (week, forever):
-            rows += [(a.arn, now - 8 * DAY_MS, {"n": "old"}), (a.arn, now - 6 * DAY_MS, {"n": "recent"}),
-                     (a.arn, now, {"n": "new"})]
+            rows += [(a.arn, now - 8 * DAY_MS, now, {"n": "old"}), (a.arn, now - 6 * DAY_MS, now, {"n": "recent"}),
+                     (a.arn, now, now, {"n": "new"})]
         s.event_archives.add_events(rows)
 
     store.write_sync(seed)
@@ -240,5 +240,5 @@ def test_sweep_drops_events_past_retention_only(store):
     assert dropped == 1
     stats = store.read_sync(lambda s: s.event_archives.stats([week.arn, forever.arn]))
     assert stats[week.arn][0] == 2 and stats[forever.arn][0] == 3
-    left = store.read_sync(lambda s: s.event_archives.events_after(week.arn, 0, start=0, end=now, limit=10))
+    left = store.read_sync(lambda s: s.event_archives.events_after(week.arn, (-1, 0), start=0, end=now + 1, limit=10))
     assert [e.event["n"] for e in left] == ["recent", "new"]

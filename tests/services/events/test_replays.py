@@ -149,12 +149,26 @@ def test_filter_arns_limit_the_rules(replay_server):
     assert st.nothing_more("left-out")
 
 
-def test_window_selects_events(replay_server):
+def test_window_selects_by_event_time_in_time_order(replay_server):
     st = Setup(replay_server.url)
     st.rule_to_queue("r", {"source": ["shop"]})
+    yesterday = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    # archived now, but with their own times: yesterday (newest first) and now
+    for minutes in (30, 20, 10):
+        st.ev.put_events(Entries=[{"Source": "shop", "DetailType": "old", "Detail": json.dumps({"m": minutes}),
+                                   "EventBusName": st.bus, "Time": yesterday + timedelta(minutes=minutes)}])
     st.put(2)
-    st.drain("r", 2)
-    past = datetime.now(timezone.utc) - timedelta(days=1)
+    st.drain("r", 5)
+    st.ev.start_replay(ReplayName="yesterday", EventSourceArn=st.archive_arn, EventStartTime=yesterday,
+                       EventEndTime=yesterday + timedelta(minutes=30), Destination={"Arn": st.bus_arn})
+    replay = st.wait_state("yesterday", {"COMPLETED", "FAILED"})
+    assert replay["State"] == "COMPLETED"
+    # the end is exclusive; the last replayed event's time is reported
+    assert replay["EventLastReplayedTime"] == yesterday + timedelta(minutes=20)
+    replayed = st.drain("r", 2)
+    assert sorted(e["detail"]["m"] for e in replayed) == [10, 20]  # (time order: EventLastReplayedTime above)
+    assert st.nothing_more("r")
+    past = yesterday - timedelta(days=1)
     st.ev.start_replay(ReplayName="empty", EventSourceArn=st.archive_arn, EventStartTime=past - timedelta(hours=1),
                        EventEndTime=past, Destination={"Arn": st.bus_arn})
     replay = st.wait_state("empty", {"COMPLETED", "FAILED"})

@@ -9,6 +9,7 @@ that rule matches in its own transaction (``ARCHIVE_RESOURCE`` targets).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -40,3 +41,11 @@ def is_archive(target_arn: str) -> bool:
 
 def archive_arn(region: str, account: str, name: str) -> str:
     return arns.build("events", region, account, f"archive/{name}")
+
+
+def event_time_ms(event: dict[str, Any], default: int) -> int:
+    """The event's ``time`` (which replay windows select on) in epoch ms."""
+    try:
+        return int(datetime.fromisoformat(event["time"]).timestamp() * 1000)
+    except (KeyError, TypeError, ValueError):
+        return default

@@ -185,7 +185,7 @@ class PutEventsOperations(TargetOperations):
     def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
                compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
         if rule.managed_by is not None and _archive_rules.is_archive(target.target_arn):  # kept in this unit of work
-            s.event_archives.add_events([(target.target_arn, now, event)])
+            s.event_archives.add_events([(target.target_arn, now, _archive_rules.event_time_ms(event, now), event)])
             return
         try:
             body = transforms.render(compiled, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_ms=now)

@@ -295,3 +295,20 @@ def test_replay_resumes_after_kill(store_url: str, tmp_path: Path):
         assert {e["replay-name"] for e in replayed} == {"survivor"}
     finally:
         proc.stop()
+
+
+def test_two_nodes_replay_each_event_once(replay_server, make_server):
+    """Both nodes run the replayer on one store; each step is one transaction over a
+    locked replay, so no event goes out twice."""
+    second = make_server(env=REPLAY_ENV)
+    st = Setup(replay_server.url)
+    st.rule_to_queue("r", {"source": ["shop"]})
+    ids = st.put(30)
+    st.drain("r", 30)
+    start, end = _window()
+    client("events", second.url, account=st.account).start_replay(
+        ReplayName="shared", EventSourceArn=st.archive_arn, EventStartTime=start, EventEndTime=end,
+        Destination={"Arn": st.bus_arn})
+    assert st.wait_state("shared", {"COMPLETED", "FAILED"})["State"] == "COMPLETED"
+    replayed = st.drain("r", 31, timeout=5)
+    assert sorted(e["id"] for e in replayed) == sorted(ids)

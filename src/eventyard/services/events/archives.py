@@ -186,14 +186,21 @@ class ArchiveOperations(EventsBase):
 
     # -- retention ---------------------------------------------------------------------
     async def sweep_archives(self) -> int:
-        """Drop archived events older than their archive's retention; how many."""
-        now = int(clock.epoch() * 1000)
+        """Drop archived events older than their archive's retention; how many. Each pass
+        is a short transaction of at most ``_SWEEP_BATCH`` events per archive."""
+        total = 0
+        while True:
+            now = int(clock.epoch() * 1000)
 
-        def sweep(s: Session) -> int:
-            dropped = 0
-            for arn, days in s.event_archives.with_retention():
-                dropped += s.event_archives.expire(arn, now - days * DAY_MS, _SWEEP_BATCH)
-            return dropped
+            def sweep(s: Session) -> tuple[int, bool]:
+                dropped, more = 0, False
+                for arn, days in s.event_archives.with_retention():
+                    gone = s.event_archives.expire(arn, now - days * DAY_MS, _SWEEP_BATCH)
+                    dropped += gone
+                    more = more or gone == _SWEEP_BATCH
+                return dropped, more
 
-        return await self.store.write(sweep)
-
+            dropped, more = await self.store.write(sweep)
+            total += dropped
+            if not more:
+                return total

@@ -90,10 +90,12 @@ class ArchiveOperations(EventsBase):
                 raise bus_not_found(bus)
             if s.event_archives.get(ctx.account, ctx.region, name) is not None:
                 raise ServiceError("ResourceAlreadyExistsException", f"Archive {name} already exists.")
-            s.event_archives.insert(record)
             rule = self._managed_rule(ctx, bus, record)
+            if s.event_rules.get(ctx.account, ctx.region, bus, rule.name) is not None:
+                raise ServiceError("ResourceAlreadyExistsException", f"Rule {rule.name} already exists.")
+            s.event_archives.insert(record)
             s.event_rules.put(rule)
-            s.event_rules.put_targets(rule.arn, [_archive_rules.archive_target(name, record.arn)])
+            s.event_rules.put_targets(rule.arn, [_archive_rules.archive_target(ctx.region, name, record.arn)])
             s.event_rules.bump_version(ctx.account, ctx.region, bus)
 
         try:

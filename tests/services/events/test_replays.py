@@ -118,7 +118,8 @@ def test_replay_goes_to_the_bus_rules_with_replay_name(replay_server):
     assert replay["ReplayName"] == "again" and replay["Description"] == "once more"
     assert replay["EventSourceArn"] == st.archive_arn
     assert replay["Destination"] == {"Arn": st.bus_arn}
-    assert replay["EventStartTime"] == start.replace(microsecond=start.microsecond // 1000 * 1000)
+    assert replay["EventStartTime"] == start.replace(microsecond=0)  # to the second
+    assert replay["EventEndTime"] == end.replace(microsecond=0)
     assert replay["ReplayStartTime"] == started["ReplayStartTime"]
     assert replay["ReplayEndTime"] >= replay["ReplayStartTime"]
     assert start <= replay["EventLastReplayedTime"] <= end

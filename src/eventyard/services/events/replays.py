@@ -43,9 +43,9 @@ def replay_not_found(name: str) -> ServiceError:
 
 
 def _ms(value: datetime | float | int) -> int:
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    return int(float(value) * 1000)
+    """A replay window bound in epoch ms, to the second (events carry times to the second)."""
+    seconds = value.timestamp() if isinstance(value, datetime) else float(value)
+    return int(seconds // 1) * 1000
 
 
 def _archive_name(ctx: RequestContext, source_arn: str) -> str:

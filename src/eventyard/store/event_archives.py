@@ -38,6 +38,7 @@ class ArchiveRecord:
 class ArchivedEvent:
     id: int
     archived_at: int  # epoch ms
+    event_time: int  # epoch ms: the event's own time
     event: dict[str, Any]
 
 
@@ -91,12 +92,13 @@ class EventArchives:
         return [(r[0], int(r[1])) for r in rows]
 
     # -- archived events ---------------------------------------------------------
-    def add_events(self, rows: Sequence[tuple[str, int, dict[str, Any]]]) -> None:
-        """Keep events: (archive ARN, archived at ms, event)."""
-        encoded = [(arn, at, orjson.dumps(event)) for arn, at, event in rows]
+    def add_events(self, rows: Sequence[tuple[str, int, int, dict[str, Any]]]) -> None:
+        """Keep events: (archive ARN, archived at ms, the event's time ms, event)."""
+        encoded = [(arn, at, event_time, orjson.dumps(event)) for arn, at, event_time, event in rows]
         self._s.executemany(
-            "INSERT INTO archived_events (archive_arn, archived_at, size_bytes, event) VALUES (?, ?, ?, ?)",
-            [(arn, at, len(data), data.decode()) for arn, at, data in encoded],
+            "INSERT INTO archived_events (archive_arn, archived_at, event_time, size_bytes, event)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(arn, at, event_time, len(data), data.decode()) for arn, at, event_time, data in encoded],
         )
 
     def stats(self, arns: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -110,14 +112,17 @@ class EventArchives:
         )
         return {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
-    def events_after(self, arn: str, after_id: int, *, start: int, end: int, limit: int) -> list[ArchivedEvent]:
-        """Events archived in [start, end] ms with an id above ``after_id``, by id."""
+    def events_after(self, arn: str, after: tuple[int, int], *, start: int, end: int,
+                     limit: int) -> list[ArchivedEvent]:
+        """Events whose time is in [start, end) ms, in (event time, id) order, after the
+        position ``after`` = (event time, id)."""
         rows = self._s.all(
-            "SELECT id, archived_at, event FROM archived_events WHERE archive_arn = ? AND id > ?"
-            " AND archived_at >= ? AND archived_at <= ? ORDER BY id LIMIT ?",
-            (arn, after_id, start, end, limit),
+            "SELECT id, archived_at, event_time, event FROM archived_events WHERE archive_arn = ?"
+            " AND event_time >= ? AND event_time < ? AND (event_time > ? OR (event_time = ? AND id > ?))"
+            " ORDER BY event_time, id LIMIT ?",
+            (arn, start, end, after[0], after[0], after[1], limit),
         )
-        return [ArchivedEvent(int(r[0]), int(r[1]), orjson.loads(r[2])) for r in rows]
+        return [ArchivedEvent(int(r[0]), int(r[1]), int(r[2]), orjson.loads(r[3])) for r in rows]
 
     def expire(self, arn: str, before: int, limit: int) -> int:
         """Drop up to ``limit`` events archived before ``before`` ms; how many."""

@@ -35,8 +35,13 @@ class ReplayRecord:
     state_reason: str | None
     replay_start: float  # epoch seconds
     replay_end: float | None
-    last_replayed: int | None  # epoch ms: when the last replayed event was archived
+    last_replayed: int | None  # epoch ms: the time of the last event replayed
     cursor: int  # id of the last archived event replayed
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """Where the replay is in its archive's (event time, id) order."""
+        return (-1 if self.last_replayed is None else self.last_replayed, self.cursor)
 
     @classmethod
     def from_row(cls, row: Any) -> "ReplayRecord":

@@ -115,6 +115,13 @@ def test_archive_is_fed_by_a_managed_rule(ev):
     with pytest.raises(ClientError) as exc:
         ev.delete_rule(Name="Events-Archive-a1")
     assert _error(exc)[0] == "ManagedRuleException"
+    # its target, as EventBridge shows it: the service itself, with the archive in the input
+    [target] = ev.list_targets_by_rule(Rule="Events-Archive-a1")["Targets"]
+    assert target["Id"] == "Events-Archive-a1"
+    assert target["Arn"] == "arn:aws:events:us-east-1:::"
+    template = target["InputTransformer"]["InputTemplate"]
+    assert f'"archive-arn": "{bus.replace("event-bus/default", "archive/a1")}:' in template
+    assert "<aws.events.event.json>" in template and target["InputTransformer"]["InputPathsMap"] == {}
     # replayed events are not archived again
     assert ev.test_event_pattern(EventPattern=rule["EventPattern"], Event=json.dumps({
         "id": "1", "account": "1", "source": "shop", "time": "2024-01-01T00:00:00Z", "region": "us-east-1",
@@ -166,6 +173,12 @@ def test_create_errors_change_nothing(ev):
         ev.create_archive(ArchiveName="dup", EventSourceArn=bus)
     assert _error(exc) == ("ResourceAlreadyExistsException", "Archive dup already exists.")
     assert [r["Name"] for r in ev.list_rules()["Rules"]] == ["Events-Archive-dup"]
+    # a rule of the managed rule's name is in the way
+    ev.put_rule(Name="Events-Archive-taken", EventPattern='{"source": ["x"]}')
+    with pytest.raises(ClientError) as exc:
+        ev.create_archive(ArchiveName="taken", EventSourceArn=bus)
+    assert _error(exc) == ("ResourceAlreadyExistsException", "Rule Events-Archive-taken already exists.")
+    assert [a["ArchiveName"] for a in ev.list_archives()["Archives"]] == ["dup"]
 
 
 def test_update_and_delete_errors(ev):
@@ -231,8 +244,8 @@ def test_sweep_drops_events_past_retention_only(store):
         s.event_archives.insert(forever)
         rows = []
         for a in (week, forever):
-            rows += [(a.arn, now - 8 * DAY_MS, {"n": "old"}), (a.arn, now - 6 * DAY_MS, {"n": "recent"}),
-                     (a.arn, now, {"n": "new"})]
+            rows += [(a.arn, now - 8 * DAY_MS, now, {"n": "old"}), (a.arn, now - 6 * DAY_MS, now, {"n": "recent"}),
+                     (a.arn, now, now, {"n": "new"})]
         s.event_archives.add_events(rows)
 
     store.write_sync(seed)
@@ -240,5 +253,5 @@ def test_sweep_drops_events_past_retention_only(store):
     assert dropped == 1
     stats = store.read_sync(lambda s: s.event_archives.stats([week.arn, forever.arn]))
     assert stats[week.arn][0] == 2 and stats[forever.arn][0] == 3
-    left = store.read_sync(lambda s: s.event_archives.events_after(week.arn, 0, start=0, end=now, limit=10))
+    left = store.read_sync(lambda s: s.event_archives.events_after(week.arn, (-1, 0), start=0, end=now + 1, limit=10))
     assert [e.event["n"] for e in left] == ["recent", "new"]

@@ -184,6 +184,25 @@ def test_put_permission_errors_change_nothing(owner):
     assert _error(exc)[0] == "ValidationException"  # the model's pattern (\d{12}|\*)
 
 
+def test_bus_target_in_another_account_follows_the_policy(owner):
+    """A rule of another account whose target is the shared bus: delivered only while the
+    shared bus's policy lets that account in."""
+    sender = _account()
+    ev = client("events", owner.url, account=sender)
+    ev.put_rule(Name="forward", EventPattern='{"source": [{"prefix": "fwd."}]}')
+    ev.put_targets(Rule="forward", Targets=[{"Id": "bus", "Arn": owner.bus_arn}])
+
+    def forward(tag: str) -> None:
+        out = ev.put_events(Entries=[{"Source": f"fwd.{tag}", "DetailType": "t", "Detail": "{}"}])
+        assert out["FailedEntryCount"] == 0
+
+    forward("refused")
+    assert owner.received_sources() == []
+    owner.ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal=sender, StatementId="fwd")
+    forward("allowed")
+    assert owner.received_sources() == ["fwd.allowed"]
+
+
 # -- the evaluation itself -------------------------------------------------------------
 BUS = "arn:aws:events:us-east-1:111111111111:event-bus/shared"
 

@@ -118,7 +118,8 @@ def test_replay_goes_to_the_bus_rules_with_replay_name(replay_server):
     assert replay["ReplayName"] == "again" and replay["Description"] == "once more"
     assert replay["EventSourceArn"] == st.archive_arn
     assert replay["Destination"] == {"Arn": st.bus_arn}
-    assert replay["EventStartTime"] == start.replace(microsecond=start.microsecond // 1000 * 1000)
+    assert replay["EventStartTime"] == start.replace(microsecond=0)  # to the second
+    assert replay["EventEndTime"] == end.replace(microsecond=0)
     assert replay["ReplayStartTime"] == started["ReplayStartTime"]
     assert replay["ReplayEndTime"] >= replay["ReplayStartTime"]
     assert start <= replay["EventLastReplayedTime"] <= end
@@ -149,12 +150,26 @@ def test_filter_arns_limit_the_rules(replay_server):
     assert st.nothing_more("left-out")
 
 
-def test_window_selects_events(replay_server):
+def test_window_selects_by_event_time_in_time_order(replay_server):
     st = Setup(replay_server.url)
     st.rule_to_queue("r", {"source": ["shop"]})
+    yesterday = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    # archived now, but with their own times: yesterday (newest first) and now
+    for minutes in (30, 20, 10):
+        st.ev.put_events(Entries=[{"Source": "shop", "DetailType": "old", "Detail": json.dumps({"m": minutes}),
+                                   "EventBusName": st.bus, "Time": yesterday + timedelta(minutes=minutes)}])
     st.put(2)
-    st.drain("r", 2)
-    past = datetime.now(timezone.utc) - timedelta(days=1)
+    st.drain("r", 5)
+    st.ev.start_replay(ReplayName="yesterday", EventSourceArn=st.archive_arn, EventStartTime=yesterday,
+                       EventEndTime=yesterday + timedelta(minutes=30), Destination={"Arn": st.bus_arn})
+    replay = st.wait_state("yesterday", {"COMPLETED", "FAILED"})
+    assert replay["State"] == "COMPLETED"
+    # the end is exclusive; the last replayed event's time is reported
+    assert replay["EventLastReplayedTime"] == yesterday + timedelta(minutes=20)
+    replayed = st.drain("r", 2)
+    assert sorted(e["detail"]["m"] for e in replayed) == [10, 20]  # (time order: EventLastReplayedTime above)
+    assert st.nothing_more("r")
+    past = yesterday - timedelta(days=1)
     st.ev.start_replay(ReplayName="empty", EventSourceArn=st.archive_arn, EventStartTime=past - timedelta(hours=1),
                        EventEndTime=past, Destination={"Arn": st.bus_arn})
     replay = st.wait_state("empty", {"COMPLETED", "FAILED"})
@@ -281,3 +296,20 @@ def test_replay_resumes_after_kill(store_url: str, tmp_path: Path):
         assert {e["replay-name"] for e in replayed} == {"survivor"}
     finally:
         proc.stop()
+
+
+def test_two_nodes_replay_each_event_once(replay_server, make_server):
+    """Both nodes run the replayer on one store; each step is one transaction over a
+    locked replay, so no event goes out twice."""
+    second = make_server(env=REPLAY_ENV)
+    st = Setup(replay_server.url)
+    st.rule_to_queue("r", {"source": ["shop"]})
+    ids = st.put(30)
+    st.drain("r", 30)
+    start, end = _window()
+    client("events", second.url, account=st.account).start_replay(
+        ReplayName="shared", EventSourceArn=st.archive_arn, EventStartTime=start, EventEndTime=end,
+        Destination={"Arn": st.bus_arn})
+    assert st.wait_state("shared", {"COMPLETED", "FAILED"})["State"] == "COMPLETED"
+    replayed = st.drain("r", 31, timeout=5)
+    assert sorted(e["id"] for e in replayed) == sorted(ids)

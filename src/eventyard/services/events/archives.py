@@ -90,10 +90,12 @@ class ArchiveOperations(EventsBase):
                 raise bus_not_found(bus)
             if s.event_archives.get(ctx.account, ctx.region, name) is not None:
                 raise ServiceError("ResourceAlreadyExistsException", f"Archive {name} already exists.")
-            s.event_archives.insert(record)
             rule = self._managed_rule(ctx, bus, record)
+            if s.event_rules.get(ctx.account, ctx.region, bus, rule.name) is not None:
+                raise ServiceError("ResourceAlreadyExistsException", f"Rule {rule.name} already exists.")
+            s.event_archives.insert(record)
             s.event_rules.put(rule)
-            s.event_rules.put_targets(rule.arn, [_archive_rules.archive_target(name, record.arn)])
+            s.event_rules.put_targets(rule.arn, [_archive_rules.archive_target(ctx.region, name, record.arn)])
             s.event_rules.bump_version(ctx.account, ctx.region, bus)
 
         try:
@@ -186,14 +188,21 @@ class ArchiveOperations(EventsBase):
 
     # -- retention ---------------------------------------------------------------------
     async def sweep_archives(self) -> int:
-        """Drop archived events older than their archive's retention; how many."""
-        now = int(clock.epoch() * 1000)
+        """Drop archived events older than their archive's retention; how many. Each pass
+        is a short transaction of at most ``_SWEEP_BATCH`` events per archive."""
+        total = 0
+        while True:
+            now = int(clock.epoch() * 1000)
 
-        def sweep(s: Session) -> int:
-            dropped = 0
-            for arn, days in s.event_archives.with_retention():
-                dropped += s.event_archives.expire(arn, now - days * DAY_MS, _SWEEP_BATCH)
-            return dropped
+            def sweep(s: Session) -> tuple[int, bool]:
+                dropped, more = 0, False
+                for arn, days in s.event_archives.with_retention():
+                    gone = s.event_archives.expire(arn, now - days * DAY_MS, _SWEEP_BATCH)
+                    dropped += gone
+                    more = more or gone == _SWEEP_BATCH
+                return dropped, more
 
-        return await self.store.write(sweep)
-
+            dropped, more = await self.store.write(sweep)
+            total += dropped
+            if not more:
+                return total

@@ -184,8 +184,9 @@ class PutEventsOperations(TargetOperations):
 
     def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
                compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
-        if rule.managed_by is not None and _archive_rules.is_archive(target.target_arn):  # kept in this unit of work
-            s.event_archives.add_events([(target.target_arn, now, event)])
+        archive = _archive_rules.archive_of(rule, target) if rule.managed_by is not None else None
+        if archive is not None:  # an archive keeps the event in this unit of work
+            s.event_archives.add_events([(archive, now, _archive_rules.event_time_ms(event, now), event)])
             return
         try:
             body = transforms.render(compiled, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_ms=now)

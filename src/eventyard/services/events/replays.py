@@ -1,6 +1,7 @@
 """Replays: StartReplay, DescribeReplay, ListReplays, CancelReplay, and the replayer.
 
-A replay sends an archive's events from a time window (when they were archived) back to
+A replay sends an archive's events from a time window (of the events' own ``time``, in that
+order, as AWS does) back to
 the archive's bus, to all its rules or to the rules in ``Destination.FilterArns``, through
 the ordinary delivery path, each event carrying a top-level ``replay-name``. Rules match
 replayed events like any other (a rule can leave them out with
@@ -42,9 +43,9 @@ def replay_not_found(name: str) -> ServiceError:
 
 
 def _ms(value: datetime | float | int) -> int:
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    return int(float(value) * 1000)
+    """A replay window bound in epoch ms, to the second (events carry times to the second)."""
+    seconds = value.timestamp() if isinstance(value, datetime) else float(value)
+    return int(seconds // 1) * 1000
 
 
 def _archive_name(ctx: RequestContext, source_arn: str) -> str:
@@ -214,7 +215,7 @@ class ReplayOperations(PutEventsOperations):
                 s.event_replays.set_state(replay.arn, "FAILED", reason=f"Event bus {dest.resource_id} does not exist.",
                                           ended_at=clock.epoch())
                 continue
-            batch = s.event_archives.events_after(replay.archive_arn, replay.cursor, start=replay.event_start,
+            batch = s.event_archives.events_after(replay.archive_arn, replay.position, start=replay.event_start,
                                                   end=replay.event_end, limit=REPLAY_BATCH)
             only = set(replay.destination.get("FilterArns") or ()) or None
             bus = str(replay.destination["Arn"])
@@ -230,15 +231,12 @@ class ReplayOperations(PutEventsOperations):
                     for target in rules.targets.get(rule.arn, ()):
                         self._route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now_ms)
                 sent += 1
-            if len(batch) == REPLAY_BATCH:
-                s.event_replays.advance(replay.arn, cursor=batch[-1].id, last_replayed=batch[-1].archived_at,
+            if batch:
+                s.event_replays.advance(replay.arn, cursor=batch[-1].id, last_replayed=batch[-1].event_time,
                                         state="RUNNING")
+            if len(batch) == REPLAY_BATCH:
                 more = True
             else:
-                last = batch[-1] if batch else None
-                s.event_replays.advance(replay.arn, cursor=last.id if last else replay.cursor,
-                                        last_replayed=last.archived_at if last else replay.last_replayed,
-                                        state="RUNNING")
                 s.event_replays.set_state(replay.arn, "COMPLETED", ended_at=clock.epoch())
         self._write_queues(s, done, now_ms)
         return done, sent, more

@@ -1,5 +1,5 @@
 -- EventBridge archives, their events, and replays. Times: created/replay start and end
--- in epoch seconds (as buses); archived_at, event windows and cursors in epoch ms.
+-- in epoch seconds (as buses); archived_at, event times and windows in epoch ms.
 CREATE TABLE event_archives (
     account_id         TEXT NOT NULL,
     region             TEXT NOT NULL,
@@ -22,14 +22,16 @@ CREATE TABLE archived_events (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     archive_arn TEXT COLLATE "C" NOT NULL,
     archived_at BIGINT NOT NULL,
+    event_time  BIGINT NOT NULL,  -- the event's own time: replay windows select on it
     size_bytes  BIGINT NOT NULL,
     event       TEXT NOT NULL
 );
-CREATE INDEX archived_events_by_archive ON archived_events (archive_arn, id);
+CREATE INDEX archived_events_by_event_time ON archived_events (archive_arn, event_time, id);
 CREATE INDEX archived_events_by_time ON archived_events (archive_arn, archived_at);
 
--- replay_cursor: the id of the last archived event replayed; every step moves it in the same
--- transaction as the deliveries it wrote, so a restarted node resumes where it stopped.
+-- Replays go through an archive in (event_time, id) order. (last_replayed, replay_cursor) is
+-- the last event replayed; every step moves it in the same transaction as the deliveries
+-- it wrote, so a restarted node resumes where it stopped.
 CREATE TABLE event_replays (
     account_id      TEXT NOT NULL,
     region          TEXT NOT NULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -198,3 +199,19 @@ def test_buses_survive_restart(restartable_server):
         k: v for k, v in before.items() if k != "ResponseMetadata"
     }
     assert ev.list_tags_for_resource(ResourceARN=after["Arn"])["Tags"] == [{"Key": "a", "Value": "1"}]
+
+
+def test_a_bus_with_rules_cannot_be_deleted(server):
+    account = str(uuid.uuid4().int)[:12].rjust(12, "1")
+    ev = client("events", server.url, account=account)
+    ev.create_event_bus(Name="busy")
+    ev.put_rule(Name="r", EventBusName="busy", EventPattern=json.dumps({"source": ["x"]}))
+    with pytest.raises(ClientError) as exc:
+        ev.delete_event_bus(Name="busy")
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
+    assert exc.value.response["Error"]["Message"] == "EventBus can't be deleted since it has rules."
+    assert ev.describe_event_bus(Name="busy")["Name"] == "busy"  # nothing changed
+    assert [r["Name"] for r in ev.list_rules(EventBusName="busy")["Rules"]] == ["r"]
+    ev.delete_rule(Name="r", EventBusName="busy")
+    ev.delete_event_bus(Name="busy")
+    assert "busy" not in [b["Name"] for b in ev.list_event_buses()["EventBuses"]]

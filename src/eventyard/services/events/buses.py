@@ -95,6 +95,11 @@ class BusOperations(EventsBase):
         def delete(s: Session) -> None:
             record = s.event_buses.get(ctx.account, ctx.region, name)
             if record is not None:  # deleting a missing bus succeeds, as on AWS
+                # AWS refuses while the bus has rules (seen on AWS: "EventBus can't be
+                # deleted since it has rules."); the rules it manages itself for archives go
+                # with the bus
+                if any(r.managed_by is None for r in s.event_rules.all_of_bus(ctx.account, ctx.region, name)):
+                    raise ServiceError("ValidationException", "EventBus can't be deleted since it has rules.")
                 s.event_buses.delete(ctx.account, ctx.region, name)
                 s.event_rules.delete_bus(ctx.account, ctx.region, name)
                 s.tags.remove_all(record.arn)

@@ -44,6 +44,7 @@ class ServiceRegistry:
         self.runtime.start()
         self.timers.start()
         self.sqs.upkeep.ensure_running()
+        self.sns.start()
 
     async def stop(self) -> None:
         await self.timers.stop()

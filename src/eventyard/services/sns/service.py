@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services.sns import delivery
 from eventyard.services.sns.matching import SubscriptionCache
@@ -24,6 +26,10 @@ class SnsService(TopicOperations, SubscriptionOperations, PublishOperations):
         runtime.register_origin(delivery.ORIGIN, delivery.SnsOrigin(self))
         runtime.register_deliverer("http", self.http)
         runtime.register_deliverer("https", self.http)
+
+    def start(self) -> None:
+        """Make or load the signing key now, not in the first Publish."""
+        self._warming = asyncio.ensure_future(self.signer.key())
 
     async def signing_certificate(self, name: str) -> bytes | None:
         """The PEM served at ``SigningCertURL`` (``name`` is its file name), or None."""

@@ -28,10 +28,10 @@ from eventyard.services.sns._base import (
     SnsBase,
     check_arn,
     invalid,
-    not_found,
     topic_not_found,
 )
 from eventyard.services.sns.matching import TopicSubscriptions
+from eventyard.services.sns.platform import check_phone
 from eventyard.services.sns.signing import SigningKey
 from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
 from eventyard.store import Session
@@ -157,6 +157,7 @@ def check_for_topic(entry: Entry, topic: TopicRecord) -> None:
 class PublishOperations(SnsBase):
     async def publish(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         if req.get("PhoneNumber") is not None and not req.get("TopicArn") and not req.get("TargetArn"):
+            check_phone(req["PhoneNumber"])
             check_entry(req)  # a direct SMS: accepted, not delivered (eventyard sends no SMS)
             return {"MessageId": str(uuid.uuid4())}
         topic_arn = req.get("TopicArn") or req.get("TargetArn")
@@ -164,7 +165,9 @@ class PublishOperations(SnsBase):
             raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
         parsed = check_arn(topic_arn, "TopicArn" if req.get("TopicArn") else "TargetArn")
         if parsed.resource.startswith("endpoint/"):
-            raise not_found("Endpoint does not exist")
+            check_entry(req)
+            await self.check_endpoint_publishable(topic_arn)  # type: ignore[attr-defined]
+            return {"MessageId": str(uuid.uuid4())}  # mobile push: accepted, not delivered
         entry = check_entry(req)
         result = (await self._publish(ctx, topic_arn, [entry]))[0]
         if isinstance(result, ServiceError):

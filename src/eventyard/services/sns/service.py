@@ -7,6 +7,7 @@ import asyncio
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services.sns import delivery
 from eventyard.services.sns.matching import SubscriptionCache
+from eventyard.services.sns.platform import PlatformOperations
 from eventyard.services.sns.publish import PublishOperations
 from eventyard.services.sns.subscriptions import SubscriptionOperations
 from eventyard.services.sns.topics import TopicOperations
@@ -14,7 +15,7 @@ from eventyard.services.sqs import SqsService
 from eventyard.store import Store
 
 
-class SnsService(TopicOperations, SubscriptionOperations, PublishOperations):
+class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, PlatformOperations):
     """One method per SNS operation (``create_topic`` for CreateTopic ...); one module per
     concern, sharing ``SnsBase``. Registers the ``sns`` delivery origin and the HTTP/S
     deliverer with the node's delivery runtime."""

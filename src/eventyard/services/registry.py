@@ -34,7 +34,7 @@ class ServiceRegistry:
         self.timers = Timers()
         self.events = EventsService(store, runtime, sqs, self.timers, metrics)
         self.sqs = sqs
-        self.sns = SnsService(store, runtime, sqs)
+        self.sns = SnsService(store, runtime, sqs, self.timers)
         self.services: dict[str, object] = {"events": self.events, "sqs": sqs, "sns": self.sns}
 
     def start(self) -> None:

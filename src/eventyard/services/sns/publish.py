@@ -169,6 +169,8 @@ class PublishOperations(SnsBase):
             await self.check_endpoint_publishable(topic_arn)  # type: ignore[attr-defined]
             return {"MessageId": str(uuid.uuid4())}  # mobile push: accepted, not delivered
         entry = check_entry(req)
+        if parsed.account != ctx.account:
+            await self._topic(topic_arn, caller=ctx.account, action="Publish")
         result = (await self._publish(ctx, topic_arn, [entry]))[0]
         if isinstance(result, ServiceError):
             raise result
@@ -197,7 +199,10 @@ class PublishOperations(SnsBase):
             except ServiceError as err:
                 checked.append(err)
         cached = self.subscriptions.peek(topic_arn)
-        topic = cached.topic if cached is not None else await self._topic(topic_arn)
+        if cached is not None and cached.topic.account_id == ctx.account:
+            topic = cached.topic
+        else:
+            topic = await self._topic(topic_arn, caller=ctx.account, action="Publish")
         limit = int(topic.attributes.get("MaximumMessageSize", DEFAULT_MAX_MESSAGE_SIZE))
         if sum(c.size for c in checked if isinstance(c, Entry)) > limit:
             raise ServiceError("BatchRequestTooLongException",

@@ -102,6 +102,9 @@ class SnsBase:
         self.runtime = runtime
         self.sqs = sqs
         self.signer = Signer(store)
+        # where clients reach this node, for the URLs in messages that no request carries
+        # (an EventBridge rule publishing to a topic): the last SNS request's, or the default
+        self.public_url = "http://localhost:4566"
 
     async def _topic(self, topic_arn: str | None, field: str = "TopicArn", *, caller: str | None = None,
                      action: str = "") -> TopicRecord:

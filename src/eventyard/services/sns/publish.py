@@ -225,6 +225,7 @@ class PublishOperations(SnsBase):
         key = await self.signer.key()
         now = int(clock.epoch() * 1000)
         base_url = ctx.base_url
+        self.public_url = base_url
         # Standard topics: ids, signatures and envelopes are made here, outside the store's
         # writer, from this node's cached subscriptions; the unit of work only checks that
         # the cache still matches the topic's version and writes. Otherwise (no cache, a

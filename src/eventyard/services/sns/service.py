@@ -29,6 +29,7 @@ class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, Pla
         runtime.register_origin(delivery.ORIGIN, delivery.SnsOrigin(self))
         runtime.register_deliverer("http", self.http)
         runtime.register_deliverer("https", self.http)
+        runtime.register_deliverer("sns", delivery.TopicDeliverer(self))
         if timers is not None:
             timers.every(60.0, "sns-dedup-expiry", self.forget_expired_dedup)
 

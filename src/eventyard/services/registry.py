@@ -13,7 +13,6 @@ from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.services.events import EventsService
 from eventyard.services.sns import SnsService
-from eventyard.services.sns.inbound import TopicDeliverer
 from eventyard.services.sqs import SqsService
 from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.store import Store
@@ -35,8 +34,7 @@ class ServiceRegistry:
         self.timers = Timers()
         self.events = EventsService(store, runtime, sqs, self.timers, metrics)
         self.sqs = sqs
-        self.sns = SnsService(store, runtime, sqs)
-        runtime.register_deliverer("sns", TopicDeliverer(self.sns))  # e.g. EventBridge topic targets
+        self.sns = SnsService(store, runtime, sqs, self.timers)
         self.services: dict[str, object] = {"events": self.events, "sqs": sqs, "sns": self.sns}
 
     def start(self) -> None:
@@ -46,6 +44,7 @@ class ServiceRegistry:
         self.runtime.start()
         self.timers.start()
         self.sqs.upkeep.ensure_running()
+        self.sns.start()
 
     async def stop(self) -> None:
         await self.timers.stop()

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
     from eventyard.store.tags import Tags
+    from eventyard.store.sns_platform import SnsPlatform
     from eventyard.store.topics import Topics
 
 
@@ -138,3 +139,9 @@ class Session:
         from eventyard.store.topics import Topics
 
         return Topics(self)
+
+    @cached_property
+    def sns_platform(self) -> "SnsPlatform":
+        from eventyard.store.sns_platform import SnsPlatform
+
+        return SnsPlatform(self)

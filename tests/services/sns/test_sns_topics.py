@@ -238,3 +238,24 @@ def test_unsubscribe_and_delete_topic(server):
     sns.delete_topic(TopicArn=arn)  # deleting again succeeds
     assert sns.list_topics()["Topics"] == []
     assert sns.list_subscriptions()["Subscriptions"] == []
+
+
+def test_other_accounts_need_the_topic_policy(server):
+    sns, sqs, owner = clients(server)
+    other, _, other_account = clients(server)
+    arn = sns.create_topic(Name="shared")["TopicArn"]
+    for call in (lambda: other.publish(TopicArn=arn, Message="x"),
+                 lambda: other.publish_batch(TopicArn=arn, PublishBatchRequestEntries=[{"Id": "a", "Message": "x"}]),
+                 lambda: other.get_topic_attributes(TopicArn=arn),
+                 lambda: other.delete_topic(TopicArn=arn)):
+        with pytest.raises(ClientError) as exc:
+            call()
+        code, message, status = error(exc)
+        assert (code, status) == ("AuthorizationError", 403)
+        assert message.startswith(f"User: arn:aws:iam::{other_account}:root is not authorized to perform: SNS:")
+    sns.add_permission(TopicArn=arn, Label="let-them", AWSAccountId=[other_account], ActionName=["Publish"])
+    assert other.publish(TopicArn=arn, Message="x")["MessageId"]
+    with pytest.raises(ClientError) as exc:
+        other.subscribe(TopicArn=arn, Protocol="email", Endpoint="a@example.com")
+    assert error(exc)[0] == "AuthorizationError"
+    assert sns.list_topics()["Topics"] == [{"TopicArn": arn}]

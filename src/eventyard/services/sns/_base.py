@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from eventyard.core import arns
@@ -56,6 +57,43 @@ def default_policy(topic_arn: str, account: str) -> str:
     )
 
 
+def policy_allows(policy_text: str | None, caller: str, action: str) -> bool:
+    """An ``Allow`` statement without conditions for ``SNS:<action>`` whose principal is the
+    caller's account, its root, or everyone. Conditions are not evaluated, so a statement
+    with one (the default policy's ``AWS:SourceOwner``) lets no other account in."""
+    if not policy_text:
+        return False
+    try:
+        policy = json.loads(policy_text)
+    except ValueError:
+        return False
+    statements = policy.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    for st in statements:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow" or st.get("Condition"):
+            continue
+        actions = st.get("Action") or []
+        actions = [actions] if isinstance(actions, str) else actions
+        if not any(a.lower() in (f"sns:{action.lower()}", "sns:*", "*") for a in actions if isinstance(a, str)):
+            continue
+        principal = st.get("Principal")
+        if principal == "*":
+            return True
+        if isinstance(principal, dict):
+            aws = principal.get("AWS") or []
+            aws = [aws] if isinstance(aws, str) else aws
+            if any(p in ("*", caller, f"arn:aws:iam::{caller}:root") for p in aws):
+                return True
+    return False
+
+
+def not_authorized(caller: str, action: str, arn: str) -> ServiceError:
+    return ServiceError("AuthorizationErrorException",
+                        f"User: arn:aws:iam::{caller}:root is not authorized to perform: SNS:{action} on resource: "
+                        f"{arn} because no resource-based policy allows the SNS:{action} action")
+
+
 class SnsBase:
     subscriptions: "SubscriptionCache"
 
@@ -64,14 +102,23 @@ class SnsBase:
         self.runtime = runtime
         self.sqs = sqs
         self.signer = Signer(store)
+        # where clients reach this node, for the URLs in messages that no request carries
+        # (an EventBridge rule publishing to a topic): the last SNS request's, or the default
+        self.public_url = "http://localhost:4566"
 
-    async def _topic(self, topic_arn: str | None, field: str = "TopicArn") -> TopicRecord:
+    async def _topic(self, topic_arn: str | None, field: str = "TopicArn", *, caller: str | None = None,
+                     action: str = "") -> TopicRecord:
+        """The topic an ARN names; with ``caller``, one whose owner or policy lets the
+        caller's account do ``action``."""
         if not topic_arn:
             raise invalid(f"{field} Reason: no value for required parameter")
         check_arn(topic_arn, field)
         record = await self.store.read(lambda s: s.topics.get(topic_arn))
         if record is None:
             raise topic_not_found()
+        if caller is not None and caller != record.account_id and not policy_allows(
+                record.attributes.get("Policy"), caller, action):
+            raise not_authorized(caller, action, record.arn)
         return record
 
     @staticmethod

@@ -127,3 +127,39 @@ class HttpDeliverer:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+class TopicDeliverer:
+    """Kind ``sns``: a target that is a topic (an EventBridge rule's): the body is published
+    to it as a Publish would. ``target``: ``arn``; ``payload``: ``body``, optional
+    ``dedup_id`` (FIFO topics deduplicate on it) and ``group_id``."""
+
+    def __init__(self, service: "SnsService") -> None:
+        self.service = service
+
+    async def deliver(self, record: DeliveryRecord) -> Failure | None:
+        from eventyard.core.errors import ServiceError
+        from eventyard.core.identity import RequestContext
+        from eventyard.services.sns.publish import check_entry
+
+        topic_arn = record.target["arn"]
+        request: dict[str, Any] = {"Message": record.payload["body"]}
+        if record.target.get("group_id") is not None:
+            request["MessageGroupId"] = record.target["group_id"]
+        if record.payload.get("dedup_id") is not None and topic_arn.endswith(".fifo"):
+            request["MessageDeduplicationId"] = record.payload["dedup_id"]
+        ctx = RequestContext(account=record.account_id, region=record.region, base_url=self.service.public_url)
+        try:
+            entry = check_entry(request)
+            if topic_arn.split(":")[4:5] != [record.account_id]:
+                await self.service._topic(topic_arn, caller=record.account_id, action="Publish")
+            [result] = await self.service._publish(ctx, topic_arn, [entry])
+        except ServiceError as err:
+            result = err
+        if isinstance(result, ServiceError):
+            if result.code == "NotFoundException":
+                return Failure("NO_RESOURCE", f"Topic {topic_arn} does not exist.", retryable=False)
+            if result.code == "AuthorizationErrorException":
+                return Failure("NO_PERMISSIONS", result.message, retryable=False)
+            return Failure("INVALID_PARAMETER", result.message, retryable=False)
+        return None

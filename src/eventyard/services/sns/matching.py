@@ -7,6 +7,7 @@ entry is used only while it reflects what that transaction sees.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ class TopicSubscriptions:
     unfiltered: set[str] = field(default_factory=set)
     by_attributes: RuleMatcher | None = None
     by_body: RuleMatcher | None = None
+    dead_letters: dict[str, str] = field(default_factory=dict)  # subscription ARN -> its RedrivePolicy queue
 
     def matching(self, message: str, attributes: dict[str, dict[str, Any]]) -> list[SubscriptionRecord]:
         """The subscriptions whose filter policy accepts the message (all without one)."""
@@ -68,6 +70,10 @@ class SubscriptionCache:
                 self._topics[topic_arn] = compiled
         return compiled
 
+    def peek(self, topic_arn: str) -> TopicSubscriptions | None:
+        """Outside a unit of work: what this node has cached (maybe stale: ``get`` tells)."""
+        return self._topics.get(topic_arn)
+
     def forget(self, topic_arn: str) -> None:
         with self._lock:
             self._topics.pop(topic_arn, None)
@@ -77,6 +83,11 @@ def _compile(topic: TopicRecord, subscriptions: list[SubscriptionRecord]) -> Top
     confirmed = [sub for sub in subscriptions if sub.confirmed]
     out = TopicSubscriptions(topic.version, topic, confirmed)
     for sub in confirmed:
+        redrive = sub.attributes.get("RedrivePolicy")
+        if redrive:
+            target = json.loads(redrive).get("deadLetterTargetArn")
+            if isinstance(target, str):
+                out.dead_letters[sub.arn] = target
         policy = sub.attributes.get("FilterPolicy")
         if not policy or not policy.strip() or policy.strip() == "{}":
             out.unfiltered.add(sub.arn)

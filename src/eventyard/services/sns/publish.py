@@ -28,10 +28,10 @@ from eventyard.services.sns._base import (
     SnsBase,
     check_arn,
     invalid,
-    not_found,
     topic_not_found,
 )
 from eventyard.services.sns.matching import TopicSubscriptions
+from eventyard.services.sns.platform import check_phone
 from eventyard.services.sns.signing import SigningKey
 from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
 from eventyard.store import Session
@@ -72,11 +72,12 @@ class Entry:
 
 @dataclass
 class Fanout:
-    """What one publish unit of work did, for after the commit."""
+    """What a publish writes: messages by queue and outbox rows; then what it wrote."""
 
-    queues: list[int] = field(default_factory=list)
-    outbox: int = 0
     for_queues: dict[str, list[tuple[SubscriptionRecord, Inbound, dict[str, Any]]]] = field(default_factory=dict)
+    deliveries: list[NewDelivery] = field(default_factory=list)
+    queues: list[int] = field(default_factory=list)  # written in the unit of work
+    refused: list[NewDelivery] = field(default_factory=list)  # what a queue refused, to the outbox
 
 
 def check_entry(req: dict[str, Any]) -> Entry:
@@ -156,6 +157,7 @@ def check_for_topic(entry: Entry, topic: TopicRecord) -> None:
 class PublishOperations(SnsBase):
     async def publish(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         if req.get("PhoneNumber") is not None and not req.get("TopicArn") and not req.get("TargetArn"):
+            check_phone(req["PhoneNumber"])
             check_entry(req)  # a direct SMS: accepted, not delivered (eventyard sends no SMS)
             return {"MessageId": str(uuid.uuid4())}
         topic_arn = req.get("TopicArn") or req.get("TargetArn")
@@ -163,8 +165,12 @@ class PublishOperations(SnsBase):
             raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
         parsed = check_arn(topic_arn, "TopicArn" if req.get("TopicArn") else "TargetArn")
         if parsed.resource.startswith("endpoint/"):
-            raise not_found("Endpoint does not exist")
+            check_entry(req)
+            await self.check_endpoint_publishable(topic_arn)  # type: ignore[attr-defined]
+            return {"MessageId": str(uuid.uuid4())}  # mobile push: accepted, not delivered
         entry = check_entry(req)
+        if parsed.account != ctx.account:
+            await self._topic(topic_arn, caller=ctx.account, action="Publish")
         result = (await self._publish(ctx, topic_arn, [entry]))[0]
         if isinstance(result, ServiceError):
             raise result
@@ -192,7 +198,11 @@ class PublishOperations(SnsBase):
                 checked.append(check_entry(e))
             except ServiceError as err:
                 checked.append(err)
-        topic = await self._topic(topic_arn)
+        cached = self.subscriptions.peek(topic_arn)
+        if cached is not None and cached.topic.account_id == ctx.account:
+            topic = cached.topic
+        else:
+            topic = await self._topic(topic_arn, caller=ctx.account, action="Publish")
         limit = int(topic.attributes.get("MaximumMessageSize", DEFAULT_MAX_MESSAGE_SIZE))
         if sum(c.size for c in checked if isinstance(c, Entry)) > limit:
             raise ServiceError("BatchRequestTooLongException",
@@ -215,55 +225,89 @@ class PublishOperations(SnsBase):
         key = await self.signer.key()
         now = int(clock.epoch() * 1000)
         base_url = ctx.base_url
+        self.public_url = base_url
+        # Standard topics: ids, signatures and envelopes are made here, outside the store's
+        # writer, from this node's cached subscriptions; the unit of work only checks that
+        # the cache still matches the topic's version and writes. Otherwise (no cache, a
+        # stale one, FIFO topics) the unit of work does it all.
+        cached = self.subscriptions.peek(topic_arn)
+        planned = self._plan(cached, entries, key, base_url, now) if cached and not cached.topic.fifo else None
 
         def unit(s: Session) -> tuple[list[dict[str, Any] | ServiceError], Fanout]:
             subs = self.subscriptions.get(s, topic_arn)
             if subs is None:
                 raise topic_not_found()
-            topic = subs.topic
-            results: list[dict[str, Any] | ServiceError] = []
-            accepted: list[Entry] = []
-            for entry in entries:
-                try:
-                    check_for_topic(entry, topic)
-                except ServiceError as err:
-                    results.append(err)
-                    continue
-                results.append({})
-                accepted.append(entry)
-            fanout = Fanout()
-            if not accepted:
-                return results, fanout
-            sequence = s.topics.next_sequences(topic.id, len(accepted)) if topic.fifo else 0
-            by_group = topic.attributes.get("FifoThroughputScope") == "MessageGroup"
-            outcomes = iter(range(len(results)))
-            for entry in accepted:
-                i = next(k for k in outcomes if isinstance(results[k], dict))
-                message_id = str(uuid.uuid4())
-                seq_text = None
-                if topic.fifo:
-                    assert entry.dedup_id is not None
-                    scope_key = (entry.group_id or "") if by_group else ""
-                    seq_text = f"{sequence:020d}"
-                    sequence += 1
-                    dup = s.topics.duplicate(topic.id, scope_key, entry.dedup_id, now)
-                    if dup is not None:  # accepted again, delivered once
-                        results[i] = {"MessageId": dup.message_id, "SequenceNumber": dup.sequence}
-                        continue
-                    s.topics.remember(topic.id, scope_key, entry.dedup_id, message_id, seq_text, now + DEDUP_WINDOW_MS)
-                results[i] = {"MessageId": message_id, **({"SequenceNumber": seq_text} if seq_text else {})}
-                self._fan_out(s, fanout, subs, entry, message_id, seq_text, key, base_url, now)
-            self._write_queues(s, fanout, topic, now)
+            if planned is not None and subs is cached:
+                results, plan = planned
+            else:
+                results, plan = self._plan_in(s, subs, entries, key, base_url, now)
+            fanout = Fanout(for_queues=plan.for_queues, deliveries=plan.deliveries)
+            s.deliveries.add(fanout.deliveries)
+            self._write_queues(s, fanout, subs.topic, now)
             return results, fanout
 
         results, fanout = await self.store.write(unit)
         if fanout.queues:
             self.sqs.queues_written(fanout.queues)
-        if fanout.outbox:
+        if fanout.deliveries or fanout.refused:
             self.runtime.kick()
         return results
 
-    def _fan_out(self, s: Session, fanout: Fanout, subs: TopicSubscriptions, entry: Entry, message_id: str,
+    @staticmethod
+    def _checked(entries: list[Entry], topic: TopicRecord) -> list[dict[str, Any] | ServiceError]:
+        results: list[dict[str, Any] | ServiceError] = []
+        for entry in entries:
+            try:
+                check_for_topic(entry, topic)
+            except ServiceError as err:
+                results.append(err)
+                continue
+            results.append({})
+        return results
+
+    def _plan(self, subs: TopicSubscriptions, entries: list[Entry], key: SigningKey, base_url: str,
+              now: int) -> tuple[list[dict[str, Any] | ServiceError], Fanout]:
+        """A standard topic's fan-out, made without the store."""
+        results = self._checked(entries, subs.topic)
+        plan = Fanout()
+        for i, entry in enumerate(entries):
+            if isinstance(results[i], dict):
+                message_id = str(uuid.uuid4())
+                results[i] = {"MessageId": message_id}
+                self._fan_out(plan, subs, entry, message_id, None, key, base_url, now)
+        return results, plan
+
+    def _plan_in(self, s: Session, subs: TopicSubscriptions, entries: list[Entry], key: SigningKey, base_url: str,
+                 now: int) -> tuple[list[dict[str, Any] | ServiceError], Fanout]:
+        """Inside the unit of work: any topic's fan-out, FIFO sequence numbers and
+        deduplication included."""
+        topic = subs.topic
+        results = self._checked(entries, topic)
+        plan = Fanout()
+        accepted = [i for i, r in enumerate(results) if isinstance(r, dict)]
+        if not accepted:
+            return results, plan
+        sequence = s.topics.next_sequences(topic.id, len(accepted)) if topic.fifo else 0
+        by_group = topic.attributes.get("FifoThroughputScope") == "MessageGroup"
+        for i in accepted:
+            entry = entries[i]
+            message_id = str(uuid.uuid4())
+            seq_text = None
+            if topic.fifo:
+                assert entry.dedup_id is not None
+                scope_key = (entry.group_id or "") if by_group else ""
+                seq_text = f"{sequence:020d}"
+                sequence += 1
+                dup = s.topics.duplicate(topic.id, scope_key, entry.dedup_id, now)
+                if dup is not None:  # accepted again, delivered once
+                    results[i] = {"MessageId": dup.message_id, "SequenceNumber": dup.sequence}
+                    continue
+                s.topics.remember(topic.id, scope_key, entry.dedup_id, message_id, seq_text, now + DEDUP_WINDOW_MS)
+            results[i] = {"MessageId": message_id, **({"SequenceNumber": seq_text} if seq_text else {})}
+            self._fan_out(plan, subs, entry, message_id, seq_text, key, base_url, now)
+        return results, plan
+
+    def _fan_out(self, fanout: Fanout, subs: TopicSubscriptions, entry: Entry, message_id: str,
                  sequence: str | None, key: SigningKey, base_url: str, now: int) -> None:
         topic = subs.topic
         notifications: dict[str, envelope.Notification] = {}
@@ -286,7 +330,7 @@ class PublishOperations(SnsBase):
             body = text if raw else notification(text).for_subscription(sub.arn)
             context = {"subscription_arn": sub.arn, "topic_arn": topic.arn, "protocol": sub.protocol,
                        "message_id": message_id, "published_at": now,
-                       "dead_letter_arn": _dead_letter(sub)}
+                       "dead_letter_arn": subs.dead_letters.get(sub.arn)}
             if sub.protocol == "sqs":
                 inbound = Inbound(body, message_attributes=_sqs_attributes(entry.attributes) if raw else None,
                                   group_id=entry.group_id, dedup_id=entry.dedup_id)
@@ -302,10 +346,9 @@ class PublishOperations(SnsBase):
                 target = {"url": sub.endpoint, "subscription_arn": sub.arn}
             else:
                 target = {"arn": sub.endpoint}
-            s.deliveries.add([NewDelivery(origin="sns", account_id=topic.account_id, region=topic.region,
-                                          target_kind=sub.protocol, target=target, payload=payload,
-                                          created_at=now, due_at=now)])
-            fanout.outbox += 1
+            fanout.deliveries.append(NewDelivery(origin="sns", account_id=topic.account_id, region=topic.region,
+                                                 target_kind=sub.protocol, target=target, payload=payload,
+                                                 created_at=now, due_at=now))
 
     def _write_queues(self, s: Session, fanout: Fanout, topic: TopicRecord, now: int) -> None:
         for queue_arn, items in fanout.for_queues.items():
@@ -338,21 +381,10 @@ class PublishOperations(SnsBase):
                 target: dict[str, Any] = {"arn": queue_arn}
                 if message.group_id is not None:
                     target["group_id"] = message.group_id
-                s.deliveries.add([NewDelivery(origin="sns", account_id=topic.account_id, region=topic.region,
-                                              target_kind="sqs", target=target, payload=payload,
-                                              created_at=now, due_at=now)])
-                fanout.outbox += 1
-
-
-def _dead_letter(sub: SubscriptionRecord) -> str | None:
-    policy = sub.attributes.get("RedrivePolicy")
-    if not policy:
-        return None
-    try:
-        target = json.loads(policy).get("deadLetterTargetArn")
-    except ValueError:
-        return None
-    return target if isinstance(target, str) else None
+                fanout.refused.append(NewDelivery(origin="sns", account_id=topic.account_id, region=topic.region,
+                                                  target_kind="sqs", target=target, payload=payload,
+                                                  created_at=now, due_at=now))
+        s.deliveries.add(fanout.refused)
 
 
 def _sqs_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]] | None:

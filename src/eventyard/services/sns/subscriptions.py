@@ -109,7 +109,7 @@ def check_subscription_attribute(name: str, value: str, protocol: str, *, fifo_t
 class SubscriptionOperations(SnsBase):
     # -- Subscribe -------------------------------------------------------------------
     async def subscribe(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"])
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="Subscribe")
         protocol = req["Protocol"].lower() if req["Protocol"].lower() in PROTOCOLS else req["Protocol"]
         endpoint = _check_endpoint(protocol, req.get("Endpoint"), fifo_topic=topic.fifo)
         given = dict(req.get("Attributes") or {})
@@ -252,7 +252,7 @@ class SubscriptionOperations(SnsBase):
         return _page(found)
 
     async def list_subscriptions_by_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"])
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic")
         token = req.get("NextToken")
         after = decode_token(token, error_code="InvalidParameterException") if token else None
         found = await self.store.read(lambda s: s.topics.subscriptions_of(topic.arn, after=after, limit=PAGE + 1))

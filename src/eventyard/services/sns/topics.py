@@ -21,6 +21,8 @@ from eventyard.services.sns._base import (
     check_arn,
     default_policy,
     invalid,
+    not_authorized,
+    policy_allows,
     topic_not_found,
 )
 from eventyard.store import ConflictError, Session
@@ -128,6 +130,10 @@ class TopicOperations(SnsBase):
         check_arn(arn, "TopicArn")
 
         def unit(s: Session) -> None:
+            topic = s.topics.get(arn)
+            if topic is not None and topic.account_id != ctx.account and not policy_allows(
+                    topic.attributes.get("Policy"), ctx.account, "DeleteTopic"):
+                raise not_authorized(ctx.account, "DeleteTopic", arn)
             if s.topics.delete(arn):  # deleting a topic that does not exist succeeds, as on AWS
                 s.tags.remove_all(arn)
 
@@ -136,7 +142,7 @@ class TopicOperations(SnsBase):
 
     # -- attributes ------------------------------------------------------------------
     async def get_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"])
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="GetTopicAttributes")
         confirmed, pending = await self.store.read(lambda s: s.topics.count_subscriptions(topic.arn))
         out: dict[str, str] = {
             "Policy": topic.attributes.get("Policy") or default_policy(topic.arn, topic.account_id),
@@ -157,7 +163,7 @@ class TopicOperations(SnsBase):
         return {"Attributes": out}
 
     async def set_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"])
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="SetTopicAttributes")
         name, value = req["AttributeName"], req.get("AttributeValue") or ""
         if name == "FifoTopic":
             raise invalid("AttributeName Reason: FifoTopic can not be changed")
@@ -244,7 +250,7 @@ class TopicOperations(SnsBase):
 
     # -- permissions -----------------------------------------------------------------
     async def add_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"])
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="AddPermission")
         label = req["Label"]
         principals = [f"arn:aws:iam::{a}:root" for a in req["AWSAccountId"]]
         actions = [f"SNS:{a}" for a in req["ActionName"]]
@@ -263,7 +269,7 @@ class TopicOperations(SnsBase):
         await self.store.write(unit)
 
     async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"])
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="RemovePermission")
         label = req["Label"]
 
         def unit(s: Session) -> None:

@@ -9,7 +9,7 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.sqs import errors, fifo, outgoing, standard, validation
 from eventyard.services.sqs._base import SqsBase, now_ms
-from eventyard.services.sqs.longpoll import RECHECK_SECONDS
+from eventyard.services.sqs.longpoll import recheck_seconds
 from eventyard.services.sqs.outgoing import Outgoing
 from eventyard.services.sqs.standard import Claim
 from eventyard.store import Session
@@ -79,6 +79,7 @@ class MessageOperations(SqsBase):
         system_names = set(req.get("AttributeNames") or []) | set(req.get("MessageSystemAttributeNames") or [])
         attribute_names = list(req.get("MessageAttributeNames") or [])
         deadline = time.monotonic() + wait
+        recheck = recheck_seconds()
 
         def attempt(s: Session) -> Claim:
             current = self._current(s, record.id)
@@ -99,7 +100,7 @@ class MessageOperations(SqsBase):
                 remaining = deadline - time.monotonic()
                 if claim.messages or remaining <= 0:
                     break
-                pause = min(remaining, RECHECK_SECONDS)
+                pause = min(remaining, recheck)
                 if claim.next_ready_at is not None:
                     pause = min(pause, max(0.0, (claim.next_ready_at - now_ms()) / 1000) + 0.005)
                 await watch.wait(pause)

@@ -385,6 +385,15 @@ class Messages:
                 delayed = int(count)
         return Counts(int(visible), in_flight, delayed)
 
+    def count_in_flight(self, queue_id: int, *, now: int, after_id: int, limit: int) -> int:
+        """Received messages not yet visible again, counted up to ``limit`` (the range of the
+        receive index past ``now``)."""
+        return int(self._s.scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM sqs_messages WHERE queue_id = ? AND visible_at > ? AND id > ?"
+            " AND receive_count > 0 LIMIT ?) AS in_flight",
+            (queue_id, now, after_id, limit),
+        ))
+
     def count_upto(self, queue_id: int, *, after_id: int, upto: int) -> int:
         return int(self._s.scalar(
             "SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND id > ? AND id <= ?", (queue_id, after_id, upto)

@@ -286,10 +286,13 @@ class Server:
 class EventyardServer(Server):
     name = "eventyard"
 
+    @property
+    def store_url(self) -> str:
+        return f"sqlite:///{self.workdir / 'yard.db'}"  # absolute path -> sqlite:////...
+
     def command(self, port: int) -> list[str]:
-        store = f"sqlite:///{self.workdir / 'yard.db'}"  # absolute path -> sqlite:////...
         return [str(EVENTYARD_BIN), "serve", "--host", LOOPBACK, "--port", str(port),
-                "--store", store, "--log-level", "warning"]
+                "--store", self.store_url, "--log-level", "warning"]
 
 
 class MotoServer(Server):

@@ -73,8 +73,9 @@ def _stop_requested(signum: int, frame: FrameType | None) -> None:
 
 
 def run_system(name: str, workload: Workload, args: argparse.Namespace, workdir: Path,
-               peers_error: str | None) -> Result:
-    """Start one system, run the workload on it, stop it; a failure becomes a row."""
+               peers_error: str | None) -> Result | list[Result]:
+    """Start one system, run the workload on it, stop it; a failure becomes a row.
+    A workload may return several rows (e.g. one per queue kind)."""
     if name in PEERS and peers_error:
         return Result(name, note=f"peers venv unavailable: {peers_error.splitlines()[0]}",
                       details=peers_error.splitlines()[1:])
@@ -89,7 +90,8 @@ def run_system(name: str, workload: Workload, args: argparse.Namespace, workdir:
         log(f"[{name}] ready on {server.endpoint} in {ready_in:.1f}s "
             f"(pid {server.proc.pid if server.proc else '?'}, listening: {', '.join(listeners)})")
         ctx = RunContext(name, server.endpoint, args.threads, args.duration, args.warmup,
-                         args.ops, args.procs)
+                         args.ops, args.procs, store_url=getattr(server, "store_url", None),
+                         server_cpu=server.cpu_seconds)
         log(f"[{name}] running {workload.name} ...")
         wall0, server0, client0 = time.perf_counter(), server.cpu_seconds(), _client_cpu()
         try:
@@ -99,7 +101,8 @@ def run_system(name: str, workload: Workload, args: argparse.Namespace, workdir:
             return Result(name, note=f"workload failed: {kind}: {exc}",
                           details=_log_lines(server, server.log_tail()))
         wall = time.perf_counter() - wall0
-        result.details.append(
+        rows = result if isinstance(result, list) else [result]
+        rows[-1].details.append(
             f"CPU while the workload ran ({wall:.1f}s, setup included): "
             f"server {100 * (server.cpu_seconds() - server0) / wall:.0f}%, "
             f"client {100 * (_client_cpu() - client0) / wall:.0f}% "
@@ -108,7 +111,7 @@ def run_system(name: str, workload: Workload, args: argparse.Namespace, workdir:
         try:  # listeners opened lazily during the run count too
             server.check_loopback_only()
         except ServerError as exc:
-            result.note = str(exc)
+            rows[-1].note = str(exc)
         return result
     finally:
         server.stop()
@@ -164,12 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in args.systems:
             started = time.perf_counter()
-            results.append(run_system(name, workload, args, workdir, peers_error))
+            outcome = run_system(name, workload, args, workdir, peers_error)
+            results += outcome if isinstance(outcome, list) else [outcome]
             log(f"[{name}] done in {time.perf_counter() - started:.1f}s")
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: servers stopped")
-        done = {r.system for r in results}
+        done = {r.system.split()[0] for r in results}
         results += [Result(s, note="interrupted") for s in args.systems if s not in done]
     finally:
         failed = any(r.note and r.note != "interrupted" for r in results)

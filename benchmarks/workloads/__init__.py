@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -56,6 +56,8 @@ class RunContext:
     warmup: float
     total_ops: int | None = None
     procs: int = 1  # client processes, each running ``threads`` threads
+    store_url: str | None = None  # eventyard's store, for workloads that preload data directly
+    server_cpu: Callable[[], float] | None = None  # CPU seconds the server has used so far
     stop: threading.Event = field(default_factory=threading.Event)
 
     def client(self, service: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from abc import ABC, abstractmethod
 from concurrent.futures import Future
 from typing import Callable, TypeVar
@@ -11,13 +12,25 @@ from typing import Callable, TypeVar
 from eventyard.store._errors import ConflictError, StoreError
 from eventyard.store.session import Session
 
-__all__ = ["ConflictError", "Store", "StoreError", "open_store"]
+__all__ = ["ConflictError", "NODE_ID", "Store", "StoreError", "notify", "open_store"]
 
 T = TypeVar("T")
 S = TypeVar("S", bound="Store")
 
 DEFAULT_URL = "sqlite:///./.eventyard/yard.db"
 ENV_VAR = "EVENTYARD_STORE"
+
+# This process as the sender of notifications: a node's listeners skip its own.
+NODE_ID = uuid.uuid4().hex
+
+
+def notify(s: Session, channel: str, payload: str) -> None:
+    """Inside a unit of work: tell the other nodes listening on ``channel`` (see
+    ``Store.listen``), when and only if the unit commits. PostgreSQL sends it with
+    ``pg_notify`` (identical notifications of one transaction are sent once); on SQLite
+    every writer is in this process, which signals itself, so nothing is sent."""
+    if s.dialect == "postgres":
+        s.execute("SELECT pg_notify(?, ?)", (channel, f"{NODE_ID}:{payload}"))
 
 
 class Store(ABC):
@@ -33,6 +46,12 @@ class Store(ABC):
     @abstractmethod
     def submit_read(self, fn: Callable[[Session], T]) -> "Future[T]":
         """Queue ``fn`` to run against committed data."""
+
+    def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Call ``callback(payload)`` for every ``notify`` on ``channel`` committed by
+        another node, from a background thread, as long as the store is open. A
+        notification may be lost while the connection is re-established, so listeners
+        keep a slow fallback. Without other nodes (SQLite) this does nothing."""
 
     @abstractmethod
     def close(self) -> None:

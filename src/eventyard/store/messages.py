@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import orjson
 
+from eventyard.store.base import notify
+
 if TYPE_CHECKING:
     from eventyard.store.session import Session
 
@@ -33,6 +35,9 @@ _INSERT_COLUMNS = (
     " sender_id, sent_at, visible_at, expires_at, group_id, dedup_id, seq, dead_letter_source_arn,"
     " receive_count, first_received_at"
 )
+# Sends (and anything else that makes messages ready) are announced to the other nodes
+# on this channel, the queue id as payload, so that their long polls wake at once.
+READY_CHANNEL = "eventyard_sqs_ready"
 # A FIFO group never has more than one receive's worth (10) of messages in flight, and
 # those are always the first of the group: reading this many decides its availability.
 _GROUP_WINDOW = 10
@@ -160,6 +165,11 @@ class Messages:
                 " ON CONFLICT (queue_id, group_id) DO UPDATE SET available_at = sqs_fifo_groups.available_at",
                 [(queue_id, group, at) for group, at in groups.items()],
             )
+        self.announce(queue_id)
+
+    def announce(self, queue_id: int) -> None:
+        """Tell other nodes' long polls, at commit, that ``queue_id`` may have ready messages."""
+        notify(self._s, READY_CHANNEL, str(queue_id))
 
     def last_id(self) -> int:
         return int(self._s.scalar("SELECT COALESCE(MAX(id), 0) FROM sqs_messages"))
@@ -177,6 +187,27 @@ class Messages:
             (queue_id, scope, dedup_id, message_id, seq, expires_at, now),
         )
         return bool(cur.rowcount == 1)
+
+    def remember_dedups(
+        self, queue_id: int, claims: Sequence[tuple[str, str, str, int]], *, now: int, expires_at: int
+    ) -> set[tuple[str, str]]:
+        """``remember_dedup`` for several (scope, dedup id, message id, seq) in one statement;
+        returns the (scope, dedup id) pairs claimed. The pairs must be distinct."""
+        if not claims:
+            return set()
+        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(claims))
+        params: list[object] = []
+        for scope, dedup_id, message_id, seq in claims:
+            params += [queue_id, scope, dedup_id, message_id, seq, expires_at]
+        params.append(now)
+        rows = self._s.all(
+            f"INSERT INTO sqs_fifo_dedup (queue_id, scope, dedup_id, message_id, seq, expires_at) VALUES {values}"
+            " ON CONFLICT (queue_id, scope, dedup_id) DO UPDATE SET message_id = excluded.message_id,"
+            " seq = excluded.seq, expires_at = excluded.expires_at WHERE sqs_fifo_dedup.expires_at <= ?"
+            " RETURNING scope, dedup_id",
+            params,
+        )
+        return {(row[0], row[1]) for row in rows}
 
     def dedup_original(self, queue_id: int, scope: str, dedup_id: str) -> tuple[str, int] | None:
         row = self._s.one(
@@ -306,6 +337,18 @@ class Messages:
         )
         return ReceiptState(*row) if row else None
 
+    def receipt_states(self, ids: Sequence[int]) -> dict[int, ReceiptState]:
+        """``receipt_state`` of several messages in one statement (those that exist)."""
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        rows = self._s.all(
+            "SELECT id, queue_id, receipt_token, visible_at, received_at, group_id FROM sqs_messages"
+            f" WHERE id IN ({marks})",
+            tuple(ids),
+        )
+        return {int(row[0]): ReceiptState(*row) for row in rows}
+
     def get_many(self, ids: Sequence[int]) -> list[StoredMessage]:
         if not ids:
             return []
@@ -341,6 +384,15 @@ class Messages:
             else:
                 delayed = int(count)
         return Counts(int(visible), in_flight, delayed)
+
+    def count_in_flight(self, queue_id: int, *, now: int, after_id: int, limit: int) -> int:
+        """Received messages not yet visible again, counted up to ``limit`` (the range of the
+        receive index past ``now``)."""
+        return int(self._s.scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM sqs_messages WHERE queue_id = ? AND visible_at > ? AND id > ?"
+            " AND receive_count > 0 LIMIT ?) AS in_flight",
+            (queue_id, now, after_id, limit),
+        ))
 
     def count_upto(self, queue_id: int, *, after_id: int, upto: int) -> int:
         return int(self._s.scalar(

@@ -9,17 +9,19 @@ lock so that nodes starting together apply them once.
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from eventyard.store import _migrations
 from eventyard.store._errors import StoreError
-from eventyard.store.base import Store
+from eventyard.store.base import NODE_ID, Store
 from eventyard.store.session import Session
 
 T = TypeVar("T")
@@ -28,6 +30,7 @@ _MIGRATION_LOCK = 0x6576_7479  # "evty"
 _RETRIES = 5
 _CONNECT_TIMEOUT = 5  # seconds; an unreachable database fails fast instead of hanging
 _POOL_WAIT = 10
+_LISTEN_POLL = 0.5  # seconds: how soon the listener notices new channels and close()
 
 
 class PostgresStore(Store):
@@ -59,6 +62,9 @@ class PostgresStore(Store):
         self._threads = ThreadPoolExecutor(max_workers=max_size, thread_name_prefix="eventyard-pg")
         self._lock = threading.Lock()  # orders submit_* against close()
         self._closed = False
+        self._conninfo, self._connect_kwargs = conninfo, kwargs
+        self._listeners: dict[str, list[Callable[[str], None]]] = {}
+        self._listener: threading.Thread | None = None
 
     def _migrate(self, conn: psycopg.Connection[Any]) -> None:
         with conn.transaction():
@@ -103,6 +109,43 @@ class PostgresStore(Store):
     def submit_read(self, fn: Callable[[Session], T]) -> "Future[T]":
         return self._submit(fn, True)
 
+    # -- LISTEN / NOTIFY ----------------------------------------------------------------
+    def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        with self._lock:
+            if self._closed:
+                raise StoreError("store is closed")
+            self._listeners.setdefault(channel, []).append(callback)
+            if self._listener is None:
+                self._listener = threading.Thread(target=self._listen_loop, name="eventyard-pg-listen", daemon=True)
+                self._listener.start()
+
+    def _listen_loop(self) -> None:
+        """One connection of its own, in autocommit, LISTENing on every channel; it is
+        re-established after an error (notifications sent meanwhile are lost)."""
+        own = NODE_ID + ":"
+        while not self._closed:
+            try:
+                with psycopg.connect(self._conninfo, **{**self._connect_kwargs, "autocommit": True}) as conn:
+                    listening: set[str] = set()
+                    while not self._closed:
+                        with self._lock:
+                            wanted = {ch: list(cbs) for ch, cbs in self._listeners.items()}
+                        for channel in wanted.keys() - listening:
+                            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                            listening.add(channel)
+                        for note in conn.notifies(timeout=_LISTEN_POLL):
+                            if note.payload.startswith(own):
+                                continue  # this node signalled itself already
+                            payload = note.payload.split(":", 1)[-1]
+                            for callback in wanted.get(note.channel, ()):
+                                try:
+                                    callback(payload)
+                                except Exception:  # noqa: BLE001 - a listener's bug must not stop the others
+                                    pass
+            except psycopg.Error:
+                if not self._closed:
+                    time.sleep(_LISTEN_POLL)
+
     def close(self) -> None:
         with self._lock:
             if self._closed:
@@ -110,3 +153,5 @@ class PostgresStore(Store):
             self._closed = True
         self._threads.shutdown(wait=True)  # queued units finish first
         self._pool.close()
+        if self._listener is not None:
+            self._listener.join(timeout=5 * _LISTEN_POLL)

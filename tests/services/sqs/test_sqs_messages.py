@@ -7,6 +7,7 @@ import hashlib
 import struct
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -41,6 +42,8 @@ def test_send_receive_delete(queue):
     assert "MD5OfMessageAttributes" not in sent and "SequenceNumber" not in sent
     [m] = receive(c, url)
     assert (m["MessageId"], m["Body"], m["MD5OfBody"]) == (sent["MessageId"], "hello", sent["MD5OfMessageBody"])
+    parsed = uuid.UUID(sent["MessageId"])  # AWS's message ids are random UUIDs
+    assert (str(parsed), parsed.version, parsed.variant) == (sent["MessageId"], 4, uuid.RFC_4122)
     assert receive(c, url) == []  # in flight
     c.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
     c.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])  # already gone: still fine

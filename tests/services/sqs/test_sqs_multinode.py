@@ -1,13 +1,22 @@
 """Two ``eventyard serve`` nodes on one PostgreSQL database share SQS queues: no
-message is handed out twice, FIFO groups stay ordered, long polls see other nodes' sends."""
+message is handed out twice, FIFO groups stay ordered, long polls are woken by other
+nodes' sends through LISTEN/NOTIFY.
+
+The nodes run with the long poll's fallback re-check set to an hour, and the long polls
+below wait up to 20 s through a client that gives up reading after 10 s: a poll that
+returns the other node's message at all was woken by the notification (without it, the
+server would answer only at the 20 s deadline, after the client gave up)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+from botocore.config import Config
 
 from _clients import client
 from _server import ServerProcess
@@ -17,7 +26,8 @@ ACCOUNT = "999988887776"
 
 @pytest.fixture
 def nodes(fresh_postgres_url, tmp_path):
-    started = [ServerProcess(fresh_postgres_url, log_path=tmp_path / f"node{i}.log") for i in range(2)]
+    env = {"EVENTYARD_SQS_LONG_POLL_RECHECK_SECONDS": "3600"}
+    started = [ServerProcess(fresh_postgres_url, log_path=tmp_path / f"node{i}.log", env=env) for i in range(2)]
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda n: n.start(), started))
     yield started
@@ -74,17 +84,69 @@ def test_fifo_groups_stay_ordered_across_nodes(nodes):
         assert [int(b.split(":")[1]) for b in seen if b.startswith(f"{g}:")] == list(range(10))
 
 
-def test_long_poll_on_one_node_sees_a_send_on_the_other(nodes):
+def poller(node: ServerProcess) -> object:
+    """A client that stops reading after 10 s, half the long polls' WaitTimeSeconds."""
+    import boto3
+
+    return boto3.session.Session().client(
+        "sqs", endpoint_url=node.url, region_name="us-east-1", aws_access_key_id=ACCOUNT,
+        aws_secret_access_key="test",
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=10),
+    )
+
+
+def _later(seconds: float, fn) -> threading.Thread:
+    def run() -> None:
+        time.sleep(seconds)
+        fn()
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+def test_long_poll_on_one_node_is_woken_by_a_send_on_the_other(nodes):
     a = client("sqs", nodes[0].url, account=ACCOUNT)
-    b = client("sqs", nodes[1].url, account=ACCOUNT)
+    b = poller(nodes[1])
     url = a.create_queue(QueueName="poll")["QueueUrl"]
-    timer = threading.Timer(0.3, lambda: a.send_message(QueueUrl=url, MessageBody="hello from a"))
-    started = time.monotonic()
-    timer.start()
+    assert b.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", []) == []
+    sender = _later(0.5, lambda: a.send_message(QueueUrl=url, MessageBody="hello from a"))
     try:
-        got = b.receive_message(QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
+        got = b.receive_message(QueueUrl=url, WaitTimeSeconds=20).get("Messages", [])
     finally:
-        timer.join()
+        sender.join()
     assert [m["Body"] for m in got] == ["hello from a"]
-    # without cross-node notification the receiver finds it on its periodic re-check
-    assert time.monotonic() - started < 2.0
+
+
+def test_fifo_long_poll_is_woken_when_another_node_deletes_the_blocking_message(nodes):
+    a = client("sqs", nodes[0].url, account=ACCOUNT)
+    b = poller(nodes[1])
+    url = a.create_queue(QueueName="blocked.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    for i in range(2):
+        a.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId="g", MessageDeduplicationId=f"d{i}")
+    first = a.receive_message(QueueUrl=url, VisibilityTimeout=600)["Messages"]
+    assert [m["Body"] for m in first] == ["m0"]
+    deleter = _later(0.5, lambda: a.delete_message(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"]))
+    try:
+        got = b.receive_message(QueueUrl=url, WaitTimeSeconds=20).get("Messages", [])
+    finally:
+        deleter.join()
+    assert [m["Body"] for m in got] == ["m1"]
+
+
+def test_event_delivered_to_a_queue_on_one_node_wakes_a_long_poll_on_the_other(nodes):
+    events = client("events", nodes[0].url, account=ACCOUNT)
+    a = client("sqs", nodes[0].url, account=ACCOUNT)
+    b = poller(nodes[1])
+    url = a.create_queue(QueueName="events-target")["QueueUrl"]
+    arn = a.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="to-queue", EventPattern='{"source": ["multinode.test"]}')
+    events.put_targets(Rule="to-queue", Targets=[{"Id": "q", "Arn": arn}])
+    publisher = _later(0.5, lambda: events.put_events(Entries=[
+        {"Source": "multinode.test", "DetailType": "Ping", "Detail": '{"n": 1}'}]))
+    try:
+        got = b.receive_message(QueueUrl=url, WaitTimeSeconds=20).get("Messages", [])
+    finally:
+        publisher.join()
+    assert len(got) == 1
+    assert json.loads(got[0]["Body"])["detail"] == {"n": 1}

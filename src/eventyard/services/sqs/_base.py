@@ -30,6 +30,10 @@ class SqsBase:
         self.upkeep = Upkeep(store, self.wakeups)
         self._queues: dict[tuple[str, str, str], tuple[float, QueueRecord]] = {}
         self._settings: dict[tuple[int, int], attributes.QueueSettings] = {}
+        from eventyard.services.sqs.messages import max_in_flight
+
+        self.max_in_flight = max_in_flight()
+        self._in_flight_seen: dict[int, tuple[float, int]] = {}  # queue id -> (counted at, count + received since)
 
     # -- queues --------------------------------------------------------------------
     async def _queue(self, ctx: RequestContext, queue_url: str) -> QueueRecord:

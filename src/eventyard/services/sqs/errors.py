@@ -66,3 +66,9 @@ def not_available_for_visibility(handle: str) -> ServiceError:
 
 def resource_not_found(message: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", message)
+
+
+def over_limit(cap: int) -> ServiceError:
+    return ServiceError(
+        "OverLimit", f"The maximum number of in flight messages ({cap}) is reached for this queue."
+    )

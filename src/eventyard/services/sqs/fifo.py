@@ -28,18 +28,30 @@ def send(s: Session, queue: QueueRecord, settings: QueueSettings, outgoing: Sequ
     """Store the messages that are not duplicates; (message id, sequence number) of each,
     the original's for a duplicate."""
     seqs = s.messages.next_sequence_numbers(queue.id, len(outgoing))
-    kept, kept_seqs, results = [], [], []
-    for out, seq in zip(outgoing, seqs):
+    by_group = settings.deduplication_scope == "messageGroup"
+    keys: list[tuple[str, str]] = []
+    first: dict[tuple[str, str], int] = {}  # a dedup id seen earlier in this batch: its index
+    claims = []
+    for i, (out, seq) in enumerate(zip(outgoing, seqs)):
         m = out.message
         assert m.dedup_id is not None and m.group_id is not None
-        scope = m.group_id if settings.deduplication_scope == "messageGroup" else ""
-        if s.messages.remember_dedup(queue.id, scope, m.dedup_id, message_id=m.message_id, seq=seq, now=now,
-                                     expires_at=now + DEDUP_WINDOW_MS):
+        key = (m.group_id if by_group else "", m.dedup_id)
+        keys.append(key)
+        if key not in first:
+            first[key] = i
+            claims.append((key[0], key[1], m.message_id, seq))
+    claimed = s.messages.remember_dedups(queue.id, claims, now=now, expires_at=now + DEDUP_WINDOW_MS)
+    kept, kept_seqs, results = [], [], []
+    for i, (out, seq, key) in enumerate(zip(outgoing, seqs, keys)):
+        m = out.message
+        if key in claimed and first[key] == i:
             kept.append(m)
             kept_seqs.append(seq)
             results.append((m.message_id, seq))
+        elif key in claimed:
+            results.append(results[first[key]])  # a duplicate of an earlier entry of this batch
         else:
-            original = s.messages.dedup_original(queue.id, scope, m.dedup_id)
+            original = s.messages.dedup_original(queue.id, key[0], key[1])
             assert original is not None
             results.append(original)
     if kept:

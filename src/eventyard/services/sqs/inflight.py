@@ -42,8 +42,39 @@ def _delete(s: Session, queue: QueueRecord, handle: str, receipt: receipts.Recei
     s.messages.delete([row.id])
     if queue.fifo and row.group_id is not None:
         s.messages.refresh_group(queue.id, row.group_id, after_id=queue.purged_upto)
+        s.messages.announce(queue.id)
         return True
     return False
+
+
+def _delete_many(s: Session, queue: QueueRecord, todo: list[tuple[dict[str, Any], receipts.Receipt]],
+                 now: int) -> tuple[dict[str, dict[str, Any]], bool]:
+    """DeleteMessageBatch as one read and one delete, whatever the number of entries;
+    the same rules as ``_delete`` per entry. Returns (failed entries, a FIFO group may be ready)."""
+    states = s.messages.receipt_states(sorted({r.message_row_id for _, r in todo}))
+    failed: dict[str, dict[str, Any]] = {}
+    doomed: set[int] = set()
+    groups: set[str] = set()
+    for entry, receipt in todo:
+        row = states.get(receipt.message_row_id)
+        if row is None or row.queue_id != queue.id:
+            continue  # already gone
+        stale = row.receipt_token != receipt.token
+        if queue.fifo and (stale or row.visible_at <= now):
+            failed[entry["Id"]] = errors.entry_failure(
+                entry["Id"], errors.receipt_handle_expired(entry["ReceiptHandle"]))
+            continue
+        if stale:
+            continue
+        doomed.add(row.id)
+        if queue.fifo and row.group_id is not None:
+            groups.add(row.group_id)
+    s.messages.delete(sorted(doomed))
+    for group in sorted(groups):
+        s.messages.refresh_group(queue.id, group, after_id=queue.purged_upto)
+    if groups:
+        s.messages.announce(queue.id)
+    return failed, bool(groups)
 
 
 def _change_visibility(s: Session, queue: QueueRecord, handle: str, receipt: receipts.Receipt, timeout: int,
@@ -63,6 +94,8 @@ def _change_visibility(s: Session, queue: QueueRecord, handle: str, receipt: rec
     s.messages.set_visible_at(row.id, visible_at)
     if queue.fifo and row.group_id is not None:
         s.messages.refresh_group(queue.id, row.group_id, after_id=queue.purged_upto)
+    if timeout == 0:
+        s.messages.announce(queue.id)
     return timeout == 0
 
 
@@ -88,7 +121,7 @@ class InFlightOperations(SqsBase):
 
     async def delete_message_batch(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         return await self._batch(ctx, req, "DeleteMessageBatchRequestEntry",
-                                 lambda s, q, e, h, r, now: _delete(s, q, h, r, now))
+                                 lambda s, q, e, h, r, now: _delete(s, q, h, r, now), many=_delete_many)
 
     async def change_message_visibility_batch(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         def change(s: Session, q: QueueRecord, entry: dict[str, Any], handle: str, receipt: receipts.Receipt,
@@ -102,6 +135,8 @@ class InFlightOperations(SqsBase):
     async def _batch(
         self, ctx: RequestContext, req: dict[str, Any], entry_shape: str,
         act: Callable[[Session, QueueRecord, dict[str, Any], str, receipts.Receipt, int], bool],
+        many: Callable[[Session, QueueRecord, list[tuple[dict[str, Any], receipts.Receipt]], int],
+                       tuple[dict[str, dict[str, Any]], bool]] | None = None,
     ) -> dict[str, Any]:
         record = await self._queue(ctx, req["QueueUrl"])
         entries = validation.batch_entries(req.get("Entries"), entry_shape)
@@ -117,6 +152,8 @@ class InFlightOperations(SqsBase):
 
         def run(s: Session) -> tuple[dict[str, dict[str, Any]], bool]:
             queue, now = self._current(s, record.id), now_ms()
+            if many is not None:
+                return many(s, queue, todo, now)
             errors_by_id: dict[str, dict[str, Any]] = {}
             ready = False
             for entry, receipt in todo:

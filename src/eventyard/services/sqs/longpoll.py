@@ -6,16 +6,34 @@ A receiver calls ``watch`` *before* it looks for messages and waits on the retur
 never missed. Messages that become ready by themselves (a delay or visibility timeout
 running out) are found because the receiver also wakes when the next one is due.
 
-Cross-node seam: on PostgreSQL another node's sends do not reach this process's
-``Wakeups``. Until a LISTEN/NOTIFY listener calls ``signal`` for them, receivers
-re-check every ``RECHECK_SECONDS``.
+Across nodes (PostgreSQL): units of work that make messages ready announce it in their
+transaction (``Messages.announce``, sent at commit), and ``attach`` has the store's
+listener signal this process's ``Wakeups`` for other nodes' announcements. A receiver
+still re-checks every ``recheck_seconds()`` in case a notification was lost (the
+listener reconnecting); ``EVENTYARD_SQS_LONG_POLL_RECHECK_SECONDS`` sets that interval.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from eventyard.store import Store
 
 RECHECK_SECONDS = 1.0
+RECHECK_ENV = "EVENTYARD_SQS_LONG_POLL_RECHECK_SECONDS"
+
+
+def recheck_seconds() -> float:
+    """The fallback re-check interval of a long poll (configurable for tests and tuning)."""
+    raw = os.environ.get(RECHECK_ENV)
+    try:
+        value = float(raw) if raw else RECHECK_SECONDS
+    except ValueError:
+        return RECHECK_SECONDS
+    return value if value > 0 else RECHECK_SECONDS
 
 
 class Watch:
@@ -46,6 +64,27 @@ class Wakeups:
 
     def __init__(self) -> None:
         self._watches: dict[int, set[Watch]] = {}
+        self._attached = False
+
+    def attach(self, store: "Store", channel: str) -> None:
+        """From the event loop: wake local receivers when another node announces a queue
+        on ``channel``. Once per process; the listener thread hands over to the loop."""
+        if self._attached:
+            return
+        loop = asyncio.get_running_loop()
+        self._attached = True
+
+        def heard(payload: str) -> None:
+            try:
+                queue_id = int(payload)
+            except ValueError:
+                return
+            try:
+                loop.call_soon_threadsafe(self.signal, queue_id)
+            except RuntimeError:
+                pass  # the loop has closed: the server is stopping
+
+        store.listen(channel, heard)
 
     def watch(self, queue_id: int) -> Watch:
         w = Watch(self, queue_id)

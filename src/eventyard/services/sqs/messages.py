@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -9,14 +10,46 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.sqs import errors, fifo, outgoing, standard, validation
 from eventyard.services.sqs._base import SqsBase, now_ms
-from eventyard.services.sqs.longpoll import RECHECK_SECONDS
+from eventyard.services.sqs.longpoll import recheck_seconds
 from eventyard.services.sqs.outgoing import Outgoing
 from eventyard.services.sqs.standard import Claim
 from eventyard.store import Session
 from eventyard.store.queues import QueueRecord
 
 
+# In-flight messages per standard queue before ReceiveMessage fails with OverLimit (AWS:
+# about 120,000). FIFO queues have the same quota but AWS returns no error there, so it is
+# not enforced on them. EVENTYARD_SQS_MAX_IN_FLIGHT changes it (tests use a small one).
+MAX_IN_FLIGHT = 120_000
+MAX_IN_FLIGHT_ENV = "EVENTYARD_SQS_MAX_IN_FLIGHT"
+# The count reads the in-flight range of the receive index, so it is made at most once
+# per this many seconds per queue while the queue is far from the cap (AWS's quota is
+# approximate too); near the cap, on every receive.
+IN_FLIGHT_RECOUNT_SECONDS = 1.0
+
+
+def max_in_flight() -> int:
+    try:
+        value = int(os.environ.get(MAX_IN_FLIGHT_ENV) or MAX_IN_FLIGHT)
+    except ValueError:
+        return MAX_IN_FLIGHT
+    return value if value > 0 else MAX_IN_FLIGHT
+
+
 class MessageOperations(SqsBase):
+    def _in_flight_check_due(self, queue_id: int, cap: int, limit: int) -> bool:
+        hit = self._in_flight_seen.get(queue_id)
+        return hit is None or time.monotonic() - hit[0] >= IN_FLIGHT_RECOUNT_SECONDS or hit[1] + limit >= cap
+
+    def _in_flight_note(self, queue_id: int, *, counted: int | None = None, received: int = 0) -> None:
+        if counted is not None:
+            if len(self._in_flight_seen) >= 10_000:
+                self._in_flight_seen.clear()
+            self._in_flight_seen[queue_id] = (time.monotonic(), counted + received)
+        elif queue_id in self._in_flight_seen:
+            at, count = self._in_flight_seen[queue_id]
+            self._in_flight_seen[queue_id] = (at, count + received)
+
     # -- sending ---------------------------------------------------------------------
     async def send_message(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         record = await self._queue(ctx, req["QueueUrl"])
@@ -79,6 +112,8 @@ class MessageOperations(SqsBase):
         system_names = set(req.get("AttributeNames") or []) | set(req.get("MessageSystemAttributeNames") or [])
         attribute_names = list(req.get("MessageAttributeNames") or [])
         deadline = time.monotonic() + wait
+        recheck = recheck_seconds()
+        cap = self.max_in_flight
 
         def attempt(s: Session) -> Claim:
             current = self._current(s, record.id)
@@ -88,7 +123,14 @@ class MessageOperations(SqsBase):
             if current.fifo:
                 return fifo.claim(s, current, current_settings, limit=limit, visibility=timeout, now=now,
                                   attempt_id=attempt_id)
-            return standard.claim(s, current, current_settings, limit=limit, visibility=timeout, now=now)
+            counted = None
+            if self._in_flight_check_due(current.id, cap, limit):
+                counted = s.messages.count_in_flight(current.id, now=now, after_id=current.purged_upto, limit=cap)
+                if counted >= cap:
+                    raise errors.over_limit(cap)
+            claim = standard.claim(s, current, current_settings, limit=limit, visibility=timeout, now=now)
+            self._in_flight_note(current.id, counted=counted, received=len(claim.messages))
+            return claim
 
         while True:
             watch = self.wakeups.watch(record.id)  # before looking: a send in between wakes us
@@ -99,7 +141,7 @@ class MessageOperations(SqsBase):
                 remaining = deadline - time.monotonic()
                 if claim.messages or remaining <= 0:
                     break
-                pause = min(remaining, RECHECK_SECONDS)
+                pause = min(remaining, recheck)
                 if claim.next_ready_at is not None:
                     pause = min(pause, max(0.0, (claim.next_ready_at - now_ms()) / 1000) + 0.005)
                 await watch.wait(pause)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from eventyard.services.sqs import receipts, redrive
 from eventyard.services.sqs.attributes import QueueSettings
@@ -27,9 +27,12 @@ def split_for_dead_letter(row: StoredMessage, settings: QueueSettings, dead_lett
 
 
 def received_now(row: StoredMessage, *, now: int, visible_at: int, token: str) -> StoredMessage:
-    return replace(
-        row, receive_count=row.receive_count + 1, first_received_at=row.first_received_at or now,
-        received_at=now, visible_at=visible_at, receipt_token=token,
+    """The row as this receive leaves it (built directly: ``dataclasses.replace`` is slow
+    enough to show in a profile at thousands of messages per second)."""
+    return StoredMessage(
+        row.id, row.queue_id, row.message_id, row.body, row.attributes, row.attributes_md5, row.system_attributes,
+        row.system_attributes_md5, row.sender_id, row.sent_at, visible_at, row.expires_at, row.receive_count + 1,
+        row.first_received_at or now, now, token, row.group_id, row.dedup_id, row.seq, row.dead_letter_source_arn,
     )
 
 

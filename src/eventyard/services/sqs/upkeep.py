@@ -22,7 +22,7 @@ import structlog
 from eventyard.core import clock
 from eventyard.services.sqs import redrive
 from eventyard.store import Session, Store, StoreError
-from eventyard.store.messages import StoredMessage
+from eventyard.store.messages import READY_CHANNEL, StoredMessage
 
 if TYPE_CHECKING:
     from eventyard.services.sqs.longpoll import Wakeups
@@ -62,6 +62,10 @@ class Upkeep:
             return
         self._kicked = asyncio.Event()
         self._task = loop.create_task(self._run(), name="eventyard-sqs-upkeep")
+        try:
+            self.wakeups.attach(self.store, READY_CHANNEL)
+        except StoreError:
+            pass  # the store is closing
 
     def kick(self) -> None:
         """Run the next round now (e.g. a move task just started)."""

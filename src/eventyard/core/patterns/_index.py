@@ -95,14 +95,14 @@ class Affixes(*bases("Affixes")):  # type: ignore[misc]
         return bool(self.by_text)
 
 
-class Bounds:
+class Bounds(*bases("Bounds")):  # type: ignore[misc]
     """One-sided numeric ranges, sorted by their (inclusive) bound.
 
     Lower bounds: a number v satisfies every bound <= v, a prefix of the list.
     Upper bounds: every bound >= v, a suffix. Both are what actually holds, so the cost
     is that of the answer."""
 
-    __slots__ = ("keys", "postings")
+    __slots__ = slots(("keys", "postings"), ())
 
     def __init__(self) -> None:
         self.keys: list[float] = []
@@ -124,7 +124,7 @@ class Bounds:
         return bool(self.keys)
 
 
-class Ranges:
+class Ranges(*bases("Ranges")):  # type: ignore[misc]
     """Two-sided numeric ranges as elementary segments: the sorted distinct boundaries
     cut the number line into pieces, each listing the ranges that cover it, so a number
     finds its ranges with one bisection.
@@ -133,7 +133,7 @@ class Ranges:
     ``segments[k]`` covers [bounds[k], bounds[k + 1]).
     """
 
-    __slots__ = ("bounds", "segments", "bound_uses")
+    __slots__ = slots(("bounds", "segments"), ("bound_uses",))
 
     def __init__(self) -> None:
         self.bounds: list[float] = []
@@ -195,8 +195,8 @@ class Node(*bases("Node")):  # type: ignore[misc]
 
     __slots__ = slots(
         ("children", "exact", "eic", "pre", "suf", "ipre", "isuf", "loose", "on_value",
-         "strings", "others"),
-        ("part", "parent", "path", "entries", "lo", "hi", "ranges", "number", "on_string"),
+         "lo", "hi", "ranges", "number", "strings", "others"),
+        ("part", "parent", "path", "entries", "on_string"),
     )
 
     def __init__(self, part: str, parent: Node | None, path: Path) -> None:

@@ -334,10 +334,13 @@ class RuleMatcher:
 
     def match_event(self, event: Any) -> set[Hashable]:
         """The ids of the rules matching a parsed JSON event."""
-        hits: set[Posting] = set()
         if self.native:
-            native.walk(self._root, event, hits)
-        elif event.__class__ is dict:
+            result: set[Hashable] = native.match(self._root, event)  # the whole match, in C
+            if self._always:
+                self._match_always(_evaluate_event, event, result)
+            return result
+        hits: set[Posting] = set()
+        if event.__class__ is dict:
             _walk(self._root, event, hits)
         elif self._root.children:
             _take(self._root, event, hits)
@@ -347,12 +350,18 @@ class RuleMatcher:
 
     def _resolve(self, hits: set[Posting], evaluate: _Evaluate, subject: Any,
                  is_event: bool) -> set[Hashable]:
-        memo: dict[Condition, bool] = {}
         if self.native:
             # on a parsed event, the extension evaluates conditions itself
-            result: set[Hashable] = native.resolve(hits, memo, evaluate, subject, is_event)
+            result: set[Hashable] = native.resolve(hits, evaluate, subject, is_event)
         else:
-            result = _resolve_hits(hits, memo, evaluate, subject)
+            result = _resolve_hits(hits, {}, evaluate, subject)
+        if self._always:
+            self._match_always(evaluate, subject, result)
+        return result
+
+    def _match_always(self, evaluate: _Evaluate, subject: Any, result: set[Hashable]) -> None:
+        """Add to ``result`` the rules matched through branches without an anchor."""
+        memo: dict[Condition, bool] = {}
         for b in self._always.values():
             if b.rule_id in result:
                 continue
@@ -364,7 +373,6 @@ class RuleMatcher:
                     break
             else:
                 result.add(b.rule_id)
-        return result
 
 
 _Evaluate = Callable[[Condition, Any], bool]
@@ -515,4 +523,4 @@ def _descend(node: Node, key: Any) -> Node | None:
 
 
 if native is not None:
-    native.configure(_take, _descend, TRUE, FALSE, NULL)
+    native.configure(_take, _descend, _evaluate_event, TRUE, FALSE, NULL)

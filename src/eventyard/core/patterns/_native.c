@@ -77,7 +77,24 @@ typedef struct {
     PyObject *number;    /* list of postings (any number) or None */
     char strings;        /* anything to probe for a string beyond ``exact`` */
     char others;         /* anything to probe for a number, true, false or null */
+    struct KeyCache *cache;  /* event keys seen here, by identity (not a Python field) */
 } NodeObject;
+
+/* Which child an event key leads to, by the key's identity: JSON parsers hand out the
+ * same str objects for the same keys (orjson keeps a cache of them), so one pointer
+ * comparison replaces a dict lookup with its string comparison. Each entry holds a
+ * strong reference to its key, so an address cannot be reused by another string while
+ * it is cached; children are borrowed from ``children`` and the whole cache is dropped
+ * when the tree changes (``changed()``, called by compiled.py, bumps ``generation``). */
+#define KEY_CACHE_SIZE 64
+typedef struct KeyCache {
+    uint64_t generation;
+    PyObject *children;  /* the dict the entries were read from (borrowed, compared only) */
+    PyObject *keys[KEY_CACHE_SIZE];      /* strong references; NULL: empty */
+    PyObject *children_of[KEY_CACHE_SIZE];  /* borrowed child, or NULL: no child */
+} KeyCache;
+
+static uint64_t generation = 1;
 
 typedef struct {
     PyObject_HEAD
@@ -160,6 +177,25 @@ OBJECT_FIELDS(AffixesObject, by_text, 2)
 OBJECT_FIELDS(BoundsObject, keys, 2)
 OBJECT_FIELDS(RangesObject, bounds, 2)
 OBJECT_FIELDS(NodeObject, children, 13)
+
+static void key_cache_drop(NodeObject *node) {
+    KeyCache *cache = node->cache;
+    if (cache == NULL) return;
+    node->cache = NULL;
+    for (int i = 0; i < KEY_CACHE_SIZE; i++) Py_XDECREF(cache->keys[i]);
+    PyMem_Free(cache);
+}
+
+static int Node_clear(PyObject *self) {
+    key_cache_drop((NodeObject *)self);
+    return NodeObject_clear(self);
+}
+
+static void Node_dealloc(PyObject *self) {
+    PyObject_GC_UnTrack(self);
+    Node_clear(self);
+    Py_TYPE(self)->tp_free(self);
+}
 OBJECT_FIELDS(PostingObject, cond, 3)
 OBJECT_FIELDS(GroupObject, direct, 2)
 OBJECT_FIELDS(ConditionObject, truth, 11)
@@ -181,7 +217,18 @@ OBJECT_FIELDS(ConditionObject, truth, 11)
 BASE_TYPE(AffixesType, "AffixesBase", AffixesObject, affixes_members)
 BASE_TYPE(BoundsType, "BoundsBase", BoundsObject, bounds_members)
 BASE_TYPE(RangesType, "RangesBase", RangesObject, ranges_members)
-BASE_TYPE(NodeType, "NodeBase", NodeObject, node_members)
+static PyTypeObject NodeType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "eventyard.core.patterns._native.NodeBase",
+    .tp_basicsize = sizeof(NodeObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Fields of the index that the native matcher reads directly.",
+    .tp_traverse = NodeObject_traverse,
+    .tp_clear = Node_clear,
+    .tp_dealloc = Node_dealloc,
+    .tp_members = node_members,
+    .tp_new = PyType_GenericNew,
+};
 BASE_TYPE(PostingType, "PostingBase", PostingObject, posting_members)
 BASE_TYPE(GroupType, "GroupBase", GroupObject, group_members)
 BASE_TYPE(ConditionType, "ConditionBase", ConditionObject, condition_members)
@@ -528,6 +575,34 @@ static int visit(Match *m, NodeObject *node, PyObject *item) {
     return call_take(m, node, item);  /* subclasses and non-JSON values */
 }
 
+/* The child ``key`` (an exact str) leads to, as a new reference; NULL without an error
+ * set when there is none. Looked up through the node's key cache. */
+static PyObject *child_of(NodeObject *node, PyObject *key) {
+    KeyCache *cache = node->cache;
+    if (cache == NULL || cache->generation != generation || cache->children != node->children) {
+        if (cache == NULL) {
+            cache = PyMem_Calloc(1, sizeof(KeyCache));
+            if (cache == NULL) {
+                PyErr_NoMemory();
+                return NULL;
+            }
+            node->cache = cache;
+        } else {
+            for (int i = 0; i < KEY_CACHE_SIZE; i++) Py_CLEAR(cache->keys[i]);
+        }
+        cache->generation = generation;
+        cache->children = node->children;
+    }
+    uint64_t x = (uint64_t)(uintptr_t)key;
+    size_t slot = (size_t)(((x >> 4) * 0x9E3779B97F4A7C15ULL) >> 58);  /* 64 slots */
+    if (cache->keys[slot] == key) return Py_XNewRef(cache->children_of[slot]);
+    PyObject *child = PyDict_GetItemWithError(node->children, key);
+    if (child == NULL && PyErr_Occurred()) return NULL;
+    Py_XSETREF(cache->keys[slot], Py_NewRef(key));
+    cache->children_of[slot] = child;
+    return Py_XNewRef(child);
+}
+
 static int walk_object(Match *m, NodeObject *node, PyObject *obj) {
     PyObject *children = node->children;
     if (!PyDict_Check(children)) {
@@ -542,9 +617,13 @@ static int walk_object(Match *m, NodeObject *node, PyObject *obj) {
     while (rc == 0 && PyDict_Next(obj, &pos, &key, &item)) {
         Py_INCREF(key);
         Py_INCREF(item);
-        PyObject *child = PyDict_GetItemWithError(children, key);
+        PyObject *child;
+        if (PyUnicode_CheckExact(key)) {
+            child = child_of(node, key);  /* new reference, or NULL */
+        } else {
+            child = Py_XNewRef(PyDict_GetItemWithError(children, key));
+        }
         if (child != NULL) {
-            Py_INCREF(child);
         } else if (PyErr_Occurred()) {
             rc = -1;
         } else if (!PyUnicode_CheckExact(key) || has_dot(key)) {
@@ -1069,7 +1148,14 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+static PyObject *changed(PyObject *module, PyObject *unused) {
+    generation++;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"changed", changed, METH_NOARGS,
+     "changed(): the prefix tree of some matcher changed (a child added or removed)."},
     {"configure", configure, METH_VARARGS,
      "configure(take, descend, evaluate, true, false, null): the Python helpers and atoms."},
     {"match", (PyCFunction)(void (*)(void))match, METH_FASTCALL,

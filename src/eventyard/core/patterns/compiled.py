@@ -70,6 +70,8 @@ from eventyard.core.patterns.ast import FieldCondition, Leaf, Path, Pattern
 __all__ = ["RuleMatcher"]
 
 NATIVE = native is not None  # the C extension is in use (see _accel)
+# The extension caches which child an event key leads to: a change of the tree drops that.
+_tree_changed: Callable[[], None] = native.changed if NATIVE else (lambda: None)
 _REVIEW_EXTRA = 1  # branches re-examined per add, beyond the ones it files
 _MOVE_BELOW = 0.7  # move a branch when the best anchor is this much rarer than its own
 
@@ -286,6 +288,7 @@ class RuleMatcher:
         del self._nodes[cond.path]
         while node.parent is not None and node.is_empty():
             del node.parent.children[node.part]
+            _tree_changed()
             node = node.parent
 
     def _node(self, spec: PathSpec) -> Node:
@@ -302,6 +305,7 @@ class RuleMatcher:
                 child = node.children.get(part)
                 if child is None:
                     child = node.children[part] = Node(part, node, spec.path[: i + 1])
+                    _tree_changed()
                 node = child
         self._nodes[spec.path] = node
         return node

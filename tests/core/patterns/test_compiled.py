@@ -597,6 +597,27 @@ def test_tree_changes_between_events_with_the_same_key_objects(native: bool) -> 
 
 
 @both
+def test_thousands_of_affixes_on_one_path_come_and_go(native: bool) -> None:
+    # The C walk skips pieces of a value by a hash filter of the indexed texts; it grows
+    # with the texts and forgets removed ones.
+    rules: dict[Any, Pattern] = {}
+    for i in range(2000):
+        rules[("pre", i)] = pat(("v",), Prefix(f"p{i}-"))
+        rules[("suf", i)] = pat(("v",), Suffix(f"-{i}s"))
+        rules[("ipre", i)] = pat(("v",), Prefix(f"Ü{i}-", True))
+    m = compiled(rules, native)
+    values = ["p7-x-12s", "p1999-", "-0s", "ü42-a", "Ü1999-", "p2000-", "x", "p12-y-1999s"]
+    for value in values:
+        check(m, rules, {"v": [value, value.upper()]})
+    for i in range(0, 2000, 2):
+        for kind in ("pre", "suf", "ipre"):
+            m.remove((kind, i))
+            del rules[(kind, i)]
+    for value in values + ["p8-", "-1998s", "ü2-"]:
+        check(m, rules, {"v": [value, value.upper()]})
+
+
+@both
 def test_numbers_at_indexed_paths(native: bool) -> None:
     # Numeric ranges, one-sided bounds, exact numbers and any-number anchors probed in C.
     rules = {

@@ -50,6 +50,7 @@ typedef struct {
     PyObject_HEAD
     PyObject *by_text;  /* dict: text -> list of postings */
     PyObject *lengths;  /* list of int, ascending */
+    PyObject *filter;   /* bytearray: a bit per hash bucket of the texts present */
 } AffixesObject;
 
 typedef struct {
@@ -129,7 +130,8 @@ typedef struct {
 #define FLAG(type, name) {#name, T_BOOL, offsetof(type, name), 0, NULL}
 
 static PyMemberDef affixes_members[] = {
-    FIELD(AffixesObject, by_text), FIELD(AffixesObject, lengths), {NULL}};
+    FIELD(AffixesObject, by_text), FIELD(AffixesObject, lengths), FIELD(AffixesObject, filter),
+    {NULL}};
 static PyMemberDef bounds_members[] = {
     FIELD(BoundsObject, keys), FIELD(BoundsObject, postings), {NULL}};
 static PyMemberDef ranges_members[] = {
@@ -173,7 +175,7 @@ static PyMemberDef condition_members[] = {
         Py_TYPE(self)->tp_free(self); \
     }
 
-OBJECT_FIELDS(AffixesObject, by_text, 2)
+OBJECT_FIELDS(AffixesObject, by_text, 3)
 OBJECT_FIELDS(BoundsObject, keys, 2)
 OBJECT_FIELDS(RangesObject, bounds, 2)
 OBJECT_FIELDS(NodeObject, children, 13)
@@ -436,7 +438,9 @@ static int lookup(Match *m, PyObject *table, PyObject *key) {
     return add_all(m, found);
 }
 
-/* Each indexed prefix (or suffix) length of ``text``, looked up by text. */
+/* Each indexed prefix (or suffix) length of ``text``, looked up by text: only the pieces
+ * whose hash (_index.affix_hash, computed here as the text is read) falls on a bit of the
+ * filter become strings to look up. */
 static int probe_affixes(Match *m, PyObject *affixes, PyObject *text, int suffix) {
     if (!PyObject_TypeCheck(affixes, &AffixesType)) {
         PyErr_SetString(PyExc_TypeError, "affix index of an unexpected type");
@@ -447,11 +451,29 @@ static int probe_affixes(Match *m, PyObject *affixes, PyObject *text, int suffix
         PyErr_SetString(PyExc_TypeError, "affix index without its tables");
         return -1;
     }
+    const unsigned char *bits = NULL;
+    uint64_t nbits = 0;
+    if (present(a->filter) && PyByteArray_CheckExact(a->filter)) {
+        nbits = (uint64_t)PyByteArray_GET_SIZE(a->filter) * 8;
+        if (nbits && (nbits & (nbits - 1)) == 0) bits = (const unsigned char *)PyByteArray_AS_STRING(a->filter);
+    }
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    uint64_t h = 0xCBF29CE484222325ULL;
+    Py_ssize_t hashed = 0;  /* characters hashed so far (from the start, or the end) */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(a->lengths); i++) {
         Py_ssize_t size = PyLong_AsSsize_t(PyList_GET_ITEM(a->lengths, i));
         if (size < 0) return PyErr_Occurred() ? -1 : 0;
         if (size > n) break;  /* ascending: no longer piece fits */
+        if (bits != NULL) {
+            for (; hashed < size; hashed++) {
+                Py_UCS4 ch = PyUnicode_READ(kind, data, suffix ? n - 1 - hashed : hashed);
+                h = (h ^ ch) * 0x100000001B3ULL;
+            }
+            uint64_t bit = (h ^ (h >> 32)) & (nbits - 1);
+            if (!(bits[bit >> 3] & (1u << (bit & 7)))) continue;  /* no text hashes here */
+        }
         PyObject *piece = suffix ? PyUnicode_Substring(text, n - size, n)
                                  : PyUnicode_Substring(text, 0, size);
         if (piece == NULL) return -1;

@@ -467,6 +467,13 @@ static int probe_affixes(Match *m, PyObject *affixes, PyObject *text, int suffix
         if (size < 0) return PyErr_Occurred() ? -1 : 0;
         if (size > n) break;  /* ascending: no longer piece fits */
         if (bits != NULL) {
+            if (kind == PyUnicode_1BYTE_KIND) {
+                const Py_UCS1 *c = (const Py_UCS1 *)data;
+                if (suffix)
+                    for (; hashed < size; hashed++) h = (h ^ c[n - 1 - hashed]) * 0x100000001B3ULL;
+                else
+                    for (; hashed < size; hashed++) h = (h ^ c[hashed]) * 0x100000001B3ULL;
+            }
             for (; hashed < size; hashed++) {
                 Py_UCS4 ch = PyUnicode_READ(kind, data, suffix ? n - 1 - hashed : hashed);
                 h = (h ^ ch) * 0x100000001B3ULL;

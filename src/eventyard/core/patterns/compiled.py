@@ -51,6 +51,7 @@ serialises changes (or swaps in a new matcher).
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
@@ -110,6 +111,7 @@ class RuleMatcher:
         self._branches: dict[BranchKey, _Branch] = {}
         self._always: dict[BranchKey, _Branch] = {}  # no anchor: evaluated for every event
         self._review: deque[_Branch] = deque()
+        self._bind()
 
     # -- rules ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -164,6 +166,7 @@ class RuleMatcher:
                 self._always[b.key] = b
         self._rules[rule_id] = tuple(branches)
         self._reexamine(len(branches) + _REVIEW_EXTRA)
+        self._bind()
 
     def remove(self, rule_id: Hashable) -> None:
         """Forget ``rule_id``; unknown ids are ignored."""
@@ -182,6 +185,15 @@ class RuleMatcher:
                 cond.uses -= 1
                 if not cond.uses:
                     self._release(cond)
+        self._bind()
+
+    def _bind(self) -> None:
+        """With the extension and no branch without an anchor, ``match_event`` is the C
+        function itself (bound to the tree's root): no Python frame per event."""
+        if self.native and not self._always:
+            self.match_event = partial(native.match, self._root)  # type: ignore[method-assign]
+        else:
+            self.__dict__.pop("match_event", None)  # the method below
 
     def _intern(self, field: FieldCondition) -> Condition:
         key = (field.path, frozenset(field.matchers))  # OR within a field: order is moot

@@ -37,11 +37,15 @@ and moves those whose anchor has become a clearly worse choice. Changes are incr
 adding or removing a rule touches the entries of its own conditions, plus that bounded
 re-examination.
 
-In C: the walk (step 1), the resolution of the hit postings (step 2) and, on a parsed
-event, the evaluation of the common condition kinds run in the ``_native`` extension
-(``_native.c``) when it is built; numeric ranges and other rare index probes, odd value
-types and unknown matcher kinds are called back in Python. The Python functions below
-(``_walk``, ``_resolve_hits``, ``Condition.holds``) are the same algorithm and the
+In C: with the ``_native`` extension built (``_native.c``), ``match_event`` is ONE call
+into C per parsed event: the walk along the prefix tree (step 1, numeric ranges and bounds
+included), the resolution of the hit postings (step 2) and the evaluation of the
+conditions it needs, with the postings hit and the conditions evaluated kept in two small
+C tables rather than a Python set and dict. Only rare cases call back into Python: keys
+with a dot or not of type str (``_descend``), values of subclasses of the JSON types
+(``_take``), matcher kinds or values the C side does not read (``_evaluate_event``), and
+branches without an anchor (``_match_always``, after the C call). The Python functions
+below (``_walk``, ``_resolve_hits``, ``Condition.holds``) are the same algorithm and the
 fallback (see ``_accel``); the tests run every property against both.
 
 A ``RuleMatcher`` is not safe to change while another thread matches with it; the owner

@@ -26,6 +26,13 @@ and ~2% are broad (source + detail-type only). All operators appear.
 
 Memory: ``tracemalloc`` around building the matcher from already-parsed ASTs (the index
 alone), and separately around parsing the rule texts into ASTs.
+
+Instructions per event, independent of the machine's load (``--count-driver``, see
+``count_driver``)::
+
+    valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no \
+        --toggle-collect=consume_iterator \
+        .venv/bin/python -m benchmarks.patterns --count-driver --instrument --rules 1000
 """
 
 from __future__ import annotations
@@ -561,6 +568,43 @@ def run_peer(system: str, corpus: Corpus, budget: float, reference_answers: list
 # --------------------------------------------------------------------------- #
 
 
+def count_driver(counts: list[int], seed: int, passes: int, instrument: bool = False) -> int:
+    """Match the event stream ``passes`` times per rule count inside one C call
+    (``deque(map(...), maxlen=0)``, i.e. CPython's ``consume_iterator``), after a warm-up
+    pass, so that callgrind can count exactly that loop, whatever the machine's load:
+
+        valgrind --tool=callgrind --collect-atstart=no --toggle-collect=consume_iterator \
+            .venv/bin/python -m benchmarks.patterns --count-driver --rules 1000
+
+    Instructions per event = the ``Collected`` total / the events this prints (one rule
+    count per run, else the counts add up). Building 100,000 rules under callgrind is
+    slow; with ``--instr-atstart=no`` added and ``--instrument`` given here, valgrind runs
+    the build uninstrumented and the driver switches instrumentation on (through
+    ``callgrind_control``) just before the loop."""
+    from collections import deque
+
+    import orjson
+
+    from eventyard.core.patterns.compiled import NATIVE, RuleMatcher
+
+    parse = _parser() or build_ast
+    for n in counts:
+        corpus = Corpus(n, seed)
+        matcher = RuleMatcher()
+        for rid, text in enumerate(corpus.rules):
+            matcher.add(rid, parse(text))
+        match, loads, texts = matcher.match_event, orjson.loads, corpus.events
+        matched = sum(len(match(loads(t))) for t in texts)  # warm-up
+        gc.collect()
+        if instrument:  # under valgrind --instr-atstart=no: instrument from here on
+            subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True,
+                           capture_output=True)
+        deque(map(match, map(loads, texts * passes)), maxlen=0)  # the counted loop
+        print(f"rules={n} events={len(texts) * passes} matches/event={matched / len(texts):.2f} "
+              f"native={NATIVE}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.patterns",
                                      description="Event-pattern matching: eventyard vs moto vs ministack, one core.")
@@ -573,8 +617,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify", type=int, default=200,
                         help="events checked against the reference evaluator (fewer at large rule counts)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--count-driver", action="store_true",
+                        help="no table: run the stream --passes times through eventyard in one "
+                        "C-level loop for callgrind (see count_driver)")
+    parser.add_argument("--passes", type=int, default=1, help="with --count-driver")
+    parser.add_argument("--instrument", action="store_true",
+                        help="with --count-driver under valgrind --instr-atstart=no: switch "
+                        "instrumentation on just before the counted loop")
     args = parser.parse_args(argv)
     counts = [int(x.replace("_", "")) for x in args.rules.split(",") if x.strip()]
+    if args.count_driver:
+        return count_driver(counts, args.seed, args.passes, args.instrument)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = [s for s in systems if s not in SYSTEMS]
     if unknown or "eventyard" not in systems:

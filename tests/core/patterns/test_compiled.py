@@ -567,6 +567,76 @@ def test_pure_python_fallback_in_a_fresh_interpreter() -> None:
 
 
 @both
+def test_tree_changes_between_events_with_the_same_key_objects(native: bool) -> None:
+    # The extension remembers which child an event key object leads to; adding and
+    # removing paths must be seen by the next event, even with the very same key objects
+    # (a JSON parser reuses them), and with more keys than that memory holds.
+    m = RuleMatcher(native=native)
+    m.add("z", pat(("zz",), s("z")))  # the root has a child: events are walked from now on
+    for extra in ({}, {f"k{i}": "v" for i in range(300)}):
+        event = {"a": {"b": "x", **extra}, "c": "y", "a.d": "z", **extra}
+        assert m.match_event(event) == set()
+        m.add("r", pat(("a", "b"), s("x")))
+        assert m.match_event(event) == {"r"}
+        m.add("t", pat(("c",), s("y")))
+        assert m.match_event(event) == {"r", "t"}
+        m.add("d", pat(("a", "d"), s("z")))
+        assert m.match_event(event) == {"r", "t", "d"}
+        m.remove("r")
+        assert m.match_event(event) == {"t", "d"}
+        m.remove("t")
+        assert m.match_event(event) == {"d"}
+        m.remove("d")
+        assert m.match_event(event) == set()
+        m.add("r", pat(("a", "b"), s("x")))
+        assert m.match_event(event) == {"r"}
+        other = RuleMatcher(native=native)  # another matcher's changes do not confuse this one
+        other.add("c", pat(("c",), s("y")))
+        assert m.match_event(event) == {"r"} and other.match_event(event) == {"c"}
+        m.remove("r")
+
+
+@both
+def test_thousands_of_affixes_on_one_path_come_and_go(native: bool) -> None:
+    # The C walk skips pieces of a value by a hash filter of the indexed texts; it grows
+    # with the texts and forgets removed ones.
+    rules: dict[Any, Pattern] = {}
+    for i in range(2000):
+        rules[("pre", i)] = pat(("v",), Prefix(f"p{i}-"))
+        rules[("suf", i)] = pat(("v",), Suffix(f"-{i}s"))
+        rules[("ipre", i)] = pat(("v",), Prefix(f"Ü{i}-", True))
+    m = compiled(rules, native)
+    values = ["p7-x-12s", "p1999-", "-0s", "ü42-a", "Ü1999-", "p2000-", "x", "p12-y-1999s"]
+    for value in values:
+        check(m, rules, {"v": [value, value.upper()]})
+    for i in range(0, 2000, 2):
+        for kind in ("pre", "suf", "ipre"):
+            m.remove((kind, i))
+            del rules[(kind, i)]
+    for value in values + ["p8-", "-1998s", "ü2-"]:
+        check(m, rules, {"v": [value, value.upper()]})
+
+
+@both
+def test_numbers_at_indexed_paths(native: bool) -> None:
+    # Numeric ranges, one-sided bounds, exact numbers and any-number anchors probed in C.
+    rules = {
+        "ge5": pat(("v",), Numeric(5.0, True, None, False)),
+        "gt5": pat(("v",), Numeric(5.0, False, None, False)),
+        "le5": pat(("v",), Numeric(None, False, 5.0, True)),
+        "lt5": pat(("v",), Numeric(None, False, 5.0, False)),
+        "r": pat(("v",), Numeric(1.0, False, 9.0, True)),
+        "eq7": pat(("v",), Numeric(7.0, True, 7.0, True)),
+        "any": conj((("v",), (Numeric(None, False, None, False),)), (("w",), (s("x"),))),
+        "seven": pat(("v",), n(7)),
+    }
+    m = compiled(rules, native)
+    for value in [-1e308, 0, 1, 1.0000001, 4.999, 5, 5.0, 5.0000001, 7, 9, 9.5, 10**20, True, None, "7"]:
+        for event in ({"v": value, "w": "x"}, {"v": [value, "a"], "w": ["x"]}, {"v": {"v": value}}):
+            check(m, rules, event)
+
+
+@both
 def test_deep_nesting_raises_instead_of_crashing(native: bool) -> None:
     m = compiled({"r": pat(("a", "b"), s("x")), "t": pat(("a", "c"), Prefix("y"))}, native)
     deep: Any = "x"

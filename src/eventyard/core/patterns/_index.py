@@ -54,16 +54,53 @@ class Posting(*bases("Posting")):  # type: ignore[misc]
         return f"Posting({self.cond!r}, direct={len(self.direct)}, groups={len(self.groups)})"
 
 
+_FNV_OFFSET = 0xCBF29CE484222325
+_FNV_PRIME = 0x100000001B3
+_MASK64 = (1 << 64) - 1
+
+
+def affix_hash(text: str, suffix: bool) -> int:
+    """64-bit FNV-1a over the code points of ``text`` (from its end for a suffix), as
+    ``_native.c`` computes it for every piece of a value, incrementally."""
+    h = _FNV_OFFSET
+    for ch in reversed(text) if suffix else text:
+        h = ((h ^ ord(ch)) * _FNV_PRIME) & _MASK64
+    return h
+
+
 class Affixes(*bases("Affixes")):  # type: ignore[misc]
     """Prefixes (or suffixes) by text, and the distinct lengths present: a value is
-    probed once per length, never once per pattern."""
+    probed once per length, never once per pattern.
 
-    __slots__ = slots(("by_text", "lengths"), ("length_uses",))
+    ``filter`` is a bit per ``affix_hash`` bucket of the texts present (counted in
+    ``bit_uses``): the C walk hashes the pieces of a value as it reads it and makes a
+    piece into a string to look up only when its bit is set. It has at least 8 bits per
+    text, so most pieces that are no indexed text are ruled out."""
 
-    def __init__(self) -> None:
+    __slots__ = slots(("by_text", "lengths", "filter"), ("length_uses", "suffix", "bit_uses"))
+
+    def __init__(self, suffix: bool = False) -> None:
         self.by_text: dict[str, list[Posting]] = {}
         self.lengths: list[int] = []  # ascending
         self.length_uses: dict[int, int] = {}
+        self.suffix = suffix
+        self.filter = bytearray(64)
+        self.bit_uses: dict[int, int] = {}
+
+    def _bit(self, text: str) -> int:
+        h = affix_hash(text, self.suffix)
+        return (h ^ (h >> 32)) & (len(self.filter) * 8 - 1)
+
+    def _refilter(self, size: int) -> None:
+        self.filter = bytearray(size)
+        self.bit_uses = {}
+        for text in self.by_text:
+            self._mark(text)
+
+    def _mark(self, text: str) -> None:
+        bit = self._bit(text)
+        self.bit_uses[bit] = self.bit_uses.get(bit, 0) + 1
+        self.filter[bit >> 3] |= 1 << (bit & 7)
 
     def add(self, text: str, posting: Posting) -> None:
         found = self.by_text.get(text)
@@ -71,6 +108,10 @@ class Affixes(*bases("Affixes")):  # type: ignore[misc]
             found.append(posting)
             return
         self.by_text[text] = [posting]
+        if len(self.by_text) > len(self.filter):  # fewer than 8 bits per text
+            self._refilter(len(self.filter) * 4)
+        else:
+            self._mark(text)
         n = len(text)
         uses = self.length_uses.get(n, 0)
         if not uses:
@@ -83,6 +124,13 @@ class Affixes(*bases("Affixes")):  # type: ignore[misc]
         if found:
             return
         del self.by_text[text]
+        bit = self._bit(text)
+        left = self.bit_uses[bit] - 1
+        if left:
+            self.bit_uses[bit] = left
+        else:
+            del self.bit_uses[bit]
+            self.filter[bit >> 3] &= ~(1 << (bit & 7)) & 0xFF
         n = len(text)
         uses = self.length_uses[n] - 1
         if uses:
@@ -95,14 +143,14 @@ class Affixes(*bases("Affixes")):  # type: ignore[misc]
         return bool(self.by_text)
 
 
-class Bounds:
+class Bounds(*bases("Bounds")):  # type: ignore[misc]
     """One-sided numeric ranges, sorted by their (inclusive) bound.
 
     Lower bounds: a number v satisfies every bound <= v, a prefix of the list.
     Upper bounds: every bound >= v, a suffix. Both are what actually holds, so the cost
     is that of the answer."""
 
-    __slots__ = ("keys", "postings")
+    __slots__ = slots(("keys", "postings"), ())
 
     def __init__(self) -> None:
         self.keys: list[float] = []
@@ -124,7 +172,7 @@ class Bounds:
         return bool(self.keys)
 
 
-class Ranges:
+class Ranges(*bases("Ranges")):  # type: ignore[misc]
     """Two-sided numeric ranges as elementary segments: the sorted distinct boundaries
     cut the number line into pieces, each listing the ranges that cover it, so a number
     finds its ranges with one bisection.
@@ -133,7 +181,7 @@ class Ranges:
     ``segments[k]`` covers [bounds[k], bounds[k + 1]).
     """
 
-    __slots__ = ("bounds", "segments", "bound_uses")
+    __slots__ = slots(("bounds", "segments"), ("bound_uses",))
 
     def __init__(self) -> None:
         self.bounds: list[float] = []
@@ -195,8 +243,8 @@ class Node(*bases("Node")):  # type: ignore[misc]
 
     __slots__ = slots(
         ("children", "exact", "eic", "pre", "suf", "ipre", "isuf", "loose", "on_value",
-         "strings", "others"),
-        ("part", "parent", "path", "entries", "lo", "hi", "ranges", "number", "on_string"),
+         "lo", "hi", "ranges", "number", "strings", "others"),
+        ("part", "parent", "path", "entries", "on_string"),
     )
 
     def __init__(self, part: str, parent: Node | None, path: Path) -> None:
@@ -239,7 +287,7 @@ class Node(*bases("Node")):  # type: ignore[misc]
         elif kind in ("pre", "suf", "ipre", "isuf"):
             affixes = getattr(self, kind)
             if affixes is None:
-                affixes = Affixes()
+                affixes = Affixes(suffix=kind.endswith("suf"))
                 setattr(self, kind, affixes)
             affixes.add(key[1], posting)
         elif kind == "lo" or kind == "hi":

@@ -1,22 +1,29 @@
-/* The hot path of the compiled rule matcher, in C: the event walk and the resolution of
- * the postings it hits. The pure-Python versions in compiled.py define the semantics;
+/* The hot path of the compiled rule matcher, in C: the whole match of one parsed event
+ * in one call (``match``): the walk of the event along the prefix tree of anchored paths,
+ * the index probes, the resolution of the postings hit and the evaluation of the
+ * conditions they need. The pure-Python versions in compiled.py define the semantics;
  * this file restates them step for step, and the property tests hold both to the
  * reference evaluator.
  *
  * The index structures stay Python objects, maintained by Python code (_index.py,
  * compiled.py). This module only provides base types for them whose fields are plain C
- * struct members, so that the walk reads them without attribute lookups:
+ * struct members, so that the match reads them without attribute lookups:
  *
- *   Node       children, exact, eic, pre, suf, ipre, isuf, loose, strings, others, on_value
+ *   Node       children, exact, eic, pre, suf, ipre, isuf, loose, on_value, lo, hi,
+ *              ranges, number, strings, others
  *   Affixes    by_text, lengths
+ *   Bounds     keys, postings
+ *   Ranges     bounds, segments
  *   Posting    cond, confirm, direct, groups
  *   Group      direct, checked
- *   Condition  truth
+ *   Condition  truth, steps, exact, folded, ... (what evaluating it needs)
  *
- * What is rare or intricate stays in Python and is called back: numbers, true, false and
- * null at an indexed path (``Node.on_value``: numeric ranges and the like), keys with a
- * dot or of another type than str, values of subclasses of the JSON types (``_take``),
- * and evaluating a condition on the values of its path (``evaluate``).
+ * Per event, the postings hit and the conditions evaluated live in two small C hash
+ * tables keyed by object address (each entry holds a strong reference), not in Python
+ * sets and dicts. What is rare or intricate stays in Python and is called back: keys
+ * with a dot or of another type than str (``_descend``), values of subclasses of the JSON
+ * types (``_take``), matcher kinds this file does not know and odd values met while
+ * evaluating a condition (``evaluate``).
  *
  * Safety: recursion goes through Py_EnterRecursiveCall (deeply nested arrays raise
  * RecursionError, as the Python walk does); every object looked at while Python code may
@@ -25,11 +32,15 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <stdint.h>
+#include <string.h>
 
 /* Set once by configure(): Python helpers and the three atoms (true, false, null). */
-static PyObject *py_take;     /* _take(node, item, hits): any value of an odd type */
-static PyObject *py_descend;  /* _descend(node, key): the node of a dotted or odd key */
+static PyObject *py_take;      /* _take(node, item, hits): any value of an odd type */
+static PyObject *py_descend;   /* _descend(node, key): the node of a dotted or odd key */
+static PyObject *py_evaluate;  /* _evaluate_event(cond, event): the Python evaluation */
 static PyObject *atom_true, *atom_false, *atom_null;
+static PyObject *str_casefold; /* str.casefold */
 
 /* ------------------------------------------------------------------------------------ */
 /* Base types                                                                            */
@@ -39,7 +50,20 @@ typedef struct {
     PyObject_HEAD
     PyObject *by_text;  /* dict: text -> list of postings */
     PyObject *lengths;  /* list of int, ascending */
+    PyObject *filter;   /* bytearray: a bit per hash bucket of the texts present */
 } AffixesObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *keys;      /* list of float, ascending (inclusive bounds) */
+    PyObject *postings;  /* list of postings, in the order of keys */
+} BoundsObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *bounds;    /* list of float, ascending */
+    PyObject *segments;  /* list of lists of postings: segments[k] covers [bounds[k], bounds[k+1]) */
+} RangesObject;
 
 typedef struct {
     PyObject_HEAD
@@ -48,10 +72,30 @@ typedef struct {
     PyObject *eic;       /* dict: casefolded text -> list of postings, or None */
     PyObject *pre, *suf, *ipre, *isuf;  /* Affixes or None */
     PyObject *loose;     /* list of postings or None */
-    PyObject *on_value;  /* callable(raw, hits): everything a non-string leaf can hit */
+    PyObject *on_value;  /* callable(raw, hits): the Python probe of a non-string leaf */
+    PyObject *lo, *hi;   /* Bounds or None: numbers >= / <= a bound */
+    PyObject *ranges;    /* Ranges or None */
+    PyObject *number;    /* list of postings (any number) or None */
     char strings;        /* anything to probe for a string beyond ``exact`` */
     char others;         /* anything to probe for a number, true, false or null */
+    struct KeyCache *cache;  /* event keys seen here, by identity (not a Python field) */
 } NodeObject;
+
+/* Which child an event key leads to, by the key's identity: JSON parsers hand out the
+ * same str objects for the same keys (orjson keeps a cache of them), so one pointer
+ * comparison replaces a dict lookup with its string comparison. Each entry holds a
+ * strong reference to its key, so an address cannot be reused by another string while
+ * it is cached; children are borrowed from ``children`` and the whole cache is dropped
+ * when the tree changes (``changed()``, called by compiled.py, bumps ``generation``). */
+#define KEY_CACHE_SIZE 64
+typedef struct KeyCache {
+    uint64_t generation;
+    PyObject *children;  /* the dict the entries were read from (borrowed, compared only) */
+    PyObject *keys[KEY_CACHE_SIZE];      /* strong references; NULL: empty */
+    PyObject *children_of[KEY_CACHE_SIZE];  /* borrowed child, or NULL: no child */
+} KeyCache;
+
+static uint64_t generation = 1;
 
 typedef struct {
     PyObject_HEAD
@@ -86,12 +130,18 @@ typedef struct {
 #define FLAG(type, name) {#name, T_BOOL, offsetof(type, name), 0, NULL}
 
 static PyMemberDef affixes_members[] = {
-    FIELD(AffixesObject, by_text), FIELD(AffixesObject, lengths), {NULL}};
+    FIELD(AffixesObject, by_text), FIELD(AffixesObject, lengths), FIELD(AffixesObject, filter),
+    {NULL}};
+static PyMemberDef bounds_members[] = {
+    FIELD(BoundsObject, keys), FIELD(BoundsObject, postings), {NULL}};
+static PyMemberDef ranges_members[] = {
+    FIELD(RangesObject, bounds), FIELD(RangesObject, segments), {NULL}};
 static PyMemberDef node_members[] = {
     FIELD(NodeObject, children), FIELD(NodeObject, exact), FIELD(NodeObject, eic),
     FIELD(NodeObject, pre), FIELD(NodeObject, suf), FIELD(NodeObject, ipre),
     FIELD(NodeObject, isuf), FIELD(NodeObject, loose), FIELD(NodeObject, on_value),
-    FLAG(NodeObject, strings), FLAG(NodeObject, others), {NULL}};
+    FIELD(NodeObject, lo), FIELD(NodeObject, hi), FIELD(NodeObject, ranges),
+    FIELD(NodeObject, number), FLAG(NodeObject, strings), FLAG(NodeObject, others), {NULL}};
 static PyMemberDef posting_members[] = {
     FIELD(PostingObject, cond), FIELD(PostingObject, direct), FIELD(PostingObject, groups),
     FLAG(PostingObject, confirm), {NULL}};
@@ -125,8 +175,29 @@ static PyMemberDef condition_members[] = {
         Py_TYPE(self)->tp_free(self); \
     }
 
-OBJECT_FIELDS(AffixesObject, by_text, 2)
-OBJECT_FIELDS(NodeObject, children, 9)
+OBJECT_FIELDS(AffixesObject, by_text, 3)
+OBJECT_FIELDS(BoundsObject, keys, 2)
+OBJECT_FIELDS(RangesObject, bounds, 2)
+OBJECT_FIELDS(NodeObject, children, 13)
+
+static void key_cache_drop(NodeObject *node) {
+    KeyCache *cache = node->cache;
+    if (cache == NULL) return;
+    node->cache = NULL;
+    for (int i = 0; i < KEY_CACHE_SIZE; i++) Py_XDECREF(cache->keys[i]);
+    PyMem_Free(cache);
+}
+
+static int Node_clear(PyObject *self) {
+    key_cache_drop((NodeObject *)self);
+    return NodeObject_clear(self);
+}
+
+static void Node_dealloc(PyObject *self) {
+    PyObject_GC_UnTrack(self);
+    Node_clear(self);
+    Py_TYPE(self)->tp_free(self);
+}
 OBJECT_FIELDS(PostingObject, cond, 3)
 OBJECT_FIELDS(GroupObject, direct, 2)
 OBJECT_FIELDS(ConditionObject, truth, 11)
@@ -146,7 +217,20 @@ OBJECT_FIELDS(ConditionObject, truth, 11)
     };
 
 BASE_TYPE(AffixesType, "AffixesBase", AffixesObject, affixes_members)
-BASE_TYPE(NodeType, "NodeBase", NodeObject, node_members)
+BASE_TYPE(BoundsType, "BoundsBase", BoundsObject, bounds_members)
+BASE_TYPE(RangesType, "RangesBase", RangesObject, ranges_members)
+static PyTypeObject NodeType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "eventyard.core.patterns._native.NodeBase",
+    .tp_basicsize = sizeof(NodeObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Fields of the index that the native matcher reads directly.",
+    .tp_traverse = NodeObject_traverse,
+    .tp_clear = Node_clear,
+    .tp_dealloc = Node_dealloc,
+    .tp_members = node_members,
+    .tp_new = PyType_GenericNew,
+};
 BASE_TYPE(PostingType, "PostingBase", PostingObject, posting_members)
 BASE_TYPE(GroupType, "GroupBase", GroupObject, group_members)
 BASE_TYPE(ConditionType, "ConditionBase", ConditionObject, condition_members)
@@ -155,38 +239,209 @@ BASE_TYPE(ConditionType, "ConditionBase", ConditionObject, condition_members)
  * as None, which every caller treats as "nothing there". */
 static inline int present(PyObject *field) { return field != NULL && field != Py_None; }
 
+#define FALLBACK (-2)  /* a value this module does not read: let Python evaluate */
+
+/* ------------------------------------------------------------------------------------ */
+/* Per-event tables: object address -> small value, each key held by a strong reference */
+/* ------------------------------------------------------------------------------------ */
+
+#define TABLE_INLINE 64  /* slots on the stack; most events never need more */
+
+typedef struct {
+    PyObject **keys;  /* NULL: empty slot */
+    signed char *vals;
+    size_t mask;      /* capacity - 1, capacity a power of two */
+    size_t used;
+    PyObject *inline_keys[TABLE_INLINE];
+    signed char inline_vals[TABLE_INLINE];
+} Table;
+
+static void table_init(Table *t) {
+    t->keys = t->inline_keys;
+    t->vals = t->inline_vals;
+    t->mask = TABLE_INLINE - 1;
+    t->used = 0;
+    memset(t->inline_keys, 0, sizeof(t->inline_keys));
+}
+
+static inline size_t table_slot(const Table *t, PyObject *key) {
+    uint64_t x = (uint64_t)(uintptr_t)key;
+    x = (x >> 4) * 0x9E3779B97F4A7C15ULL;
+    size_t i = (size_t)(x >> 32) & t->mask;
+    while (t->keys[i] != NULL && t->keys[i] != key) i = (i + 1) & t->mask;
+    return i;
+}
+
+static void table_free(Table *t) {
+    if (t->used) {
+        for (size_t i = 0; i <= t->mask; i++) Py_XDECREF(t->keys[i]);
+    }
+    if (t->keys != t->inline_keys) {
+        PyMem_Free(t->keys);
+        PyMem_Free(t->vals);
+    }
+}
+
+static int table_grow(Table *t) {
+    size_t old_cap = t->mask + 1, cap = old_cap * 2;
+    PyObject **old_keys = t->keys;
+    signed char *old_vals = t->vals;
+    PyObject **keys = PyMem_Calloc(cap, sizeof(PyObject *));
+    signed char *vals = PyMem_Malloc(cap);
+    if (keys == NULL || vals == NULL) {
+        PyMem_Free(keys);
+        PyMem_Free(vals);
+        PyErr_NoMemory();
+        return -1;
+    }
+    t->keys = keys;
+    t->vals = vals;
+    t->mask = cap - 1;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old_keys[i] != NULL) {
+            size_t j = table_slot(t, old_keys[i]);
+            keys[j] = old_keys[i];
+            vals[j] = old_vals[i];
+        }
+    }
+    if (old_keys != t->inline_keys) {
+        PyMem_Free(old_keys);
+        PyMem_Free(old_vals);
+    }
+    return 0;
+}
+
+/* Add ``key`` (new reference taken) unless present: 1 added, 0 present, -1 error. */
+static int table_put(Table *t, PyObject *key, signed char val) {
+    size_t i = table_slot(t, key);
+    if (t->keys[i] != NULL) return 0;
+    if ((t->used + 1) * 2 > t->mask + 1) {
+        if (table_grow(t) < 0) return -1;
+        i = table_slot(t, key);
+    }
+    Py_INCREF(key);
+    t->keys[i] = key;
+    t->vals[i] = val;
+    t->used++;
+    return 1;
+}
+
+static inline int table_has(const Table *t, PyObject *key) {
+    return t->keys[table_slot(t, key)] != NULL;
+}
+
+/* Everything one match works with. */
+typedef struct {
+    Table hits;          /* postings hit */
+    Table memo;          /* Condition -> 1 holds / 0 does not */
+    PyObject *evaluate;  /* evaluate(cond, subject) -> bool */
+    PyObject *subject;   /* the event, as evaluate wants it */
+    int native;          /* subject is a parsed event this module can evaluate on */
+} Match;
+
+/* ------------------------------------------------------------------------------------ */
+/* Text helpers                                                                          */
+/* ------------------------------------------------------------------------------------ */
+
+/* str.casefold(text); ASCII text is lowered here (for ASCII, casefold is lower). */
+static PyObject *casefold(PyObject *text) {
+    if (PyUnicode_READY(text) < 0) return NULL;
+    if (PyUnicode_IS_ASCII(text)) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(text), k = 0;
+        const Py_UCS1 *src = PyUnicode_1BYTE_DATA(text);
+        while (k < n && !(src[k] >= 'A' && src[k] <= 'Z')) k++;
+        if (k == n) return Py_NewRef(text);  /* nothing to fold: equal text is enough */
+        PyObject *out = PyUnicode_New(n, 127);
+        if (out == NULL) return NULL;
+        Py_UCS1 *dst = PyUnicode_1BYTE_DATA(out);
+        memcpy(dst, src, (size_t)k);
+        for (; k < n; k++) dst[k] = (src[k] >= 'A' && src[k] <= 'Z') ? (Py_UCS1)(src[k] + 32) : src[k];
+        return out;
+    }
+    return PyObject_CallOneArg(str_casefold, text);
+}
+
+/* Does a str key contain a dot? (-1 would be an error: then it is taken as dotted, and
+ * _descend decides.) */
+static int has_dot(PyObject *key) {
+    if (PyUnicode_READY(key) < 0) {
+        PyErr_Clear();
+        return 1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    if (PyUnicode_IS_ASCII(key)) return memchr(PyUnicode_1BYTE_DATA(key), '.', (size_t)n) != NULL;
+    Py_ssize_t at = PyUnicode_FindChar(key, '.', 0, n, 1);
+    if (at == -2) PyErr_Clear();
+    return at != -1;
+}
+
+static inline int as_double(PyObject *number, double *out) {
+    if (PyFloat_CheckExact(number)) {
+        *out = PyFloat_AS_DOUBLE(number);
+        return 0;
+    }
+    *out = PyFloat_AsDouble(number);
+    return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* The walk: compiled._walk, _walk_array, _take and Node.probe                          */
 /* ------------------------------------------------------------------------------------ */
 
-static int walk_object(NodeObject *node, PyObject *obj, PyObject *hits);
-static int walk_array(NodeObject *node, PyObject *list, PyObject *hits);
+static int walk_object(Match *m, NodeObject *node, PyObject *obj);
+static int walk_array(Match *m, NodeObject *node, PyObject *list);
 
 /* hits |= postings (a list) */
-static int add_all(PyObject *hits, PyObject *postings) {
+static int add_all(Match *m, PyObject *postings) {
     if (!PyList_Check(postings)) {
         PyErr_SetString(PyExc_TypeError, "index entries must be lists of postings");
         return -1;
     }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(postings); i++) {
-        if (PySet_Add(hits, PyList_GET_ITEM(postings, i)) < 0) return -1;
+        if (table_put(&m->hits, PyList_GET_ITEM(postings, i), 1) < 0) return -1;
+    }
+    return 0;
+}
+
+/* hits |= postings[start:stop] (a list) */
+static int add_slice(Match *m, PyObject *postings, Py_ssize_t start, Py_ssize_t stop) {
+    if (!PyList_Check(postings)) {
+        PyErr_SetString(PyExc_TypeError, "index entries must be lists of postings");
+        return -1;
+    }
+    if (stop > PyList_GET_SIZE(postings)) stop = PyList_GET_SIZE(postings);
+    for (Py_ssize_t i = start; i < stop; i++) {
+        if (table_put(&m->hits, PyList_GET_ITEM(postings, i), 1) < 0) return -1;
+    }
+    return 0;
+}
+
+/* hits |= a Python set of postings (what a Python helper found) */
+static int add_set_of_postings(Match *m, PyObject *set) {
+    Py_ssize_t pos = 0;
+    PyObject *key;
+    Py_hash_t hash;
+    while (_PySet_NextEntry(set, &pos, &key, &hash)) {
+        if (table_put(&m->hits, key, 1) < 0) return -1;
     }
     return 0;
 }
 
 /* hits |= table.get(key, []) */
-static int lookup(PyObject *table, PyObject *key, PyObject *hits) {
+static int lookup(Match *m, PyObject *table, PyObject *key) {
     if (!PyDict_Check(table)) {
         PyErr_SetString(PyExc_TypeError, "index tables must be dicts");
         return -1;
     }
     PyObject *found = PyDict_GetItemWithError(table, key);  /* borrowed */
     if (found == NULL) return PyErr_Occurred() ? -1 : 0;
-    return add_all(hits, found);
+    return add_all(m, found);
 }
 
-/* Each indexed prefix (or suffix) length of ``text``, looked up by text. */
-static int probe_affixes(PyObject *affixes, PyObject *text, int suffix, PyObject *hits) {
+/* Each indexed prefix (or suffix) length of ``text``, looked up by text: only the pieces
+ * whose hash (_index.affix_hash, computed here as the text is read) falls on a bit of the
+ * filter become strings to look up. */
+static int probe_affixes(Match *m, PyObject *affixes, PyObject *text, int suffix) {
     if (!PyObject_TypeCheck(affixes, &AffixesType)) {
         PyErr_SetString(PyExc_TypeError, "affix index of an unexpected type");
         return -1;
@@ -196,15 +451,40 @@ static int probe_affixes(PyObject *affixes, PyObject *text, int suffix, PyObject
         PyErr_SetString(PyExc_TypeError, "affix index without its tables");
         return -1;
     }
+    const unsigned char *bits = NULL;
+    uint64_t nbits = 0;
+    if (present(a->filter) && PyByteArray_CheckExact(a->filter)) {
+        nbits = (uint64_t)PyByteArray_GET_SIZE(a->filter) * 8;
+        if (nbits && (nbits & (nbits - 1)) == 0) bits = (const unsigned char *)PyByteArray_AS_STRING(a->filter);
+    }
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    uint64_t h = 0xCBF29CE484222325ULL;
+    Py_ssize_t hashed = 0;  /* characters hashed so far (from the start, or the end) */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(a->lengths); i++) {
         Py_ssize_t size = PyLong_AsSsize_t(PyList_GET_ITEM(a->lengths, i));
         if (size < 0) return PyErr_Occurred() ? -1 : 0;
         if (size > n) break;  /* ascending: no longer piece fits */
+        if (bits != NULL) {
+            if (kind == PyUnicode_1BYTE_KIND) {
+                const Py_UCS1 *c = (const Py_UCS1 *)data;
+                if (suffix)
+                    for (; hashed < size; hashed++) h = (h ^ c[n - 1 - hashed]) * 0x100000001B3ULL;
+                else
+                    for (; hashed < size; hashed++) h = (h ^ c[hashed]) * 0x100000001B3ULL;
+            }
+            for (; hashed < size; hashed++) {
+                Py_UCS4 ch = PyUnicode_READ(kind, data, suffix ? n - 1 - hashed : hashed);
+                h = (h ^ ch) * 0x100000001B3ULL;
+            }
+            uint64_t bit = (h ^ (h >> 32)) & (nbits - 1);
+            if (!(bits[bit >> 3] & (1u << (bit & 7)))) continue;  /* no text hashes here */
+        }
         PyObject *piece = suffix ? PyUnicode_Substring(text, n - size, n)
                                  : PyUnicode_Substring(text, 0, size);
         if (piece == NULL) return -1;
-        int rc = lookup(a->by_text, piece, hits);
+        int rc = lookup(m, a->by_text, piece);
         Py_DECREF(piece);
         if (rc < 0) return -1;
     }
@@ -212,88 +492,170 @@ static int probe_affixes(PyObject *affixes, PyObject *text, int suffix, PyObject
 }
 
 /* A str leaf at ``node``: Node.probe for one string. */
-static int probe_string(NodeObject *node, PyObject *text, PyObject *hits) {
-    if (present(node->exact) && lookup(node->exact, text, hits) < 0) return -1;
+static int probe_string(Match *m, NodeObject *node, PyObject *text) {
+    if (present(node->exact) && lookup(m, node->exact, text) < 0) return -1;
     if (!node->strings) return 0;
-    if (present(node->loose) && add_all(hits, node->loose) < 0) return -1;
-    if (present(node->pre) && probe_affixes(node->pre, text, 0, hits) < 0) return -1;
-    if (present(node->suf) && probe_affixes(node->suf, text, 1, hits) < 0) return -1;
+    if (present(node->loose) && add_all(m, node->loose) < 0) return -1;
+    if (present(node->pre) && probe_affixes(m, node->pre, text, 0) < 0) return -1;
+    if (present(node->suf) && probe_affixes(m, node->suf, text, 1) < 0) return -1;
     if (present(node->eic) || present(node->ipre) || present(node->isuf)) {
-        PyObject *folded = PyObject_CallMethod(text, "casefold", NULL);
+        PyObject *folded = casefold(text);
         if (folded == NULL) return -1;
         int rc = 0;
-        if (present(node->eic)) rc = lookup(node->eic, folded, hits);
-        if (rc == 0 && present(node->ipre)) rc = probe_affixes(node->ipre, folded, 0, hits);
-        if (rc == 0 && present(node->isuf)) rc = probe_affixes(node->isuf, folded, 1, hits);
+        if (present(node->eic)) rc = lookup(m, node->eic, folded);
+        if (rc == 0 && present(node->ipre)) rc = probe_affixes(m, node->ipre, folded, 0);
+        if (rc == 0 && present(node->isuf)) rc = probe_affixes(m, node->isuf, folded, 1);
         Py_DECREF(folded);
         if (rc < 0) return -1;
     }
     return 0;
 }
 
-/* A number, true, false or null at ``node``: Node.on_value with its raw value. */
-static int probe_other(NodeObject *node, PyObject *item, PyObject *hits) {
-    if (!node->others) return 0;
-    if (!present(node->on_value)) {
-        PyErr_SetString(PyExc_TypeError, "index node without on_value");
-        return -1;
+/* bisect.bisect_right / bisect_left over a list of floats, with their comparisons */
+static Py_ssize_t bisect(PyObject *keys, double x, int right) {
+    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(keys);
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        double key;
+        if (as_double(PyList_GET_ITEM(keys, mid), &key) < 0) return -1;
+        if (right ? (x < key) : !(key < x)) hi = mid;
+        else lo = mid + 1;
     }
+    return lo;
+}
+
+static int bounds_of(PyObject *obj, PyTypeObject *type, PyObject **keys, PyObject **postings) {
+    if (!PyObject_TypeCheck(obj, type)) goto bad;
+    *keys = ((BoundsObject *)obj)->keys;  /* Bounds and Ranges share the layout */
+    *postings = ((BoundsObject *)obj)->postings;
+    if (!present(*keys) || !PyList_Check(*keys) || !present(*postings) || !PyList_Check(*postings))
+        goto bad;
+    return 0;
+bad:
+    PyErr_SetString(PyExc_TypeError, "numeric index of an unexpected shape");
+    return -1;
+}
+
+/* A number, true, false or null at ``node``: Node._compile_value_probe's probe. */
+static int probe_other(Match *m, NodeObject *node, PyObject *item) {
+    if (!node->others) return 0;
     PyObject *raw;
+    int number = 0;
     if (item == Py_True) raw = Py_NewRef(atom_true);
     else if (item == Py_False) raw = Py_NewRef(atom_false);
     else if (item == Py_None) raw = Py_NewRef(atom_null);
-    else if (PyFloat_CheckExact(item)) raw = Py_NewRef(item);
-    else raw = PyNumber_Float(item);  /* exact int: as float(), overflow included */
-    if (raw == NULL) return -1;
-    PyObject *out = PyObject_CallFunctionObjArgs(node->on_value, raw, hits, NULL);
+    else {
+        number = 1;
+        if (PyFloat_CheckExact(item)) raw = Py_NewRef(item);
+        else raw = PyNumber_Float(item);  /* exact int: as float(), overflow included */
+        if (raw == NULL) return -1;
+    }
+    int rc = 0;
+    if (present(node->exact)) rc = lookup(m, node->exact, raw);
+    if (rc == 0 && present(node->loose)) rc = add_all(m, node->loose);
+    if (rc == 0 && number) {
+        double x = PyFloat_AS_DOUBLE(raw);
+        PyObject *keys, *postings;
+        if (present(node->number)) rc = add_all(m, node->number);
+        if (rc == 0 && present(node->lo)) {
+            rc = bounds_of(node->lo, &BoundsType, &keys, &postings);
+            Py_ssize_t k = rc == 0 ? bisect(keys, x, 1) : -1;
+            rc = k < 0 ? -1 : add_slice(m, postings, 0, k);
+        }
+        if (rc == 0 && present(node->hi)) {
+            rc = bounds_of(node->hi, &BoundsType, &keys, &postings);
+            Py_ssize_t k = rc == 0 ? bisect(keys, x, 0) : -1;
+            rc = k < 0 ? -1 : add_slice(m, postings, k, PY_SSIZE_T_MAX);
+        }
+        if (rc == 0 && present(node->ranges)) {
+            rc = bounds_of(node->ranges, &RangesType, &keys, &postings);
+            Py_ssize_t k = rc == 0 ? bisect(keys, x, 1) : -1;
+            if (k < 0) rc = -1;
+            else if (k > 0 && k <= PyList_GET_SIZE(postings))
+                rc = add_all(m, PyList_GET_ITEM(postings, k - 1));
+        }
+    }
     Py_DECREF(raw);
-    if (out == NULL) return -1;
-    Py_DECREF(out);
-    return 0;
+    return rc;
 }
 
-static int call_take(NodeObject *node, PyObject *item, PyObject *hits) {
-    PyObject *out = PyObject_CallFunctionObjArgs(py_take, (PyObject *)node, item, hits, NULL);
-    if (out == NULL) return -1;
-    Py_DECREF(out);
-    return 0;
+static int call_take(Match *m, NodeObject *node, PyObject *item) {
+    PyObject *found = PySet_New(NULL);
+    if (found == NULL) return -1;
+    PyObject *out = PyObject_CallFunctionObjArgs(py_take, (PyObject *)node, item, found, NULL);
+    int rc = out == NULL ? -1 : add_set_of_postings(m, found);
+    Py_XDECREF(out);
+    Py_DECREF(found);
+    return rc;
 }
 
 /* Any value found at ``node`` (compiled._walk's dispatch, _walk_array's and _take's). */
-static int visit(NodeObject *node, PyObject *item, PyObject *hits) {
-    if (PyUnicode_CheckExact(item)) return probe_string(node, item, hits);
+static int visit(Match *m, NodeObject *node, PyObject *item) {
+    if (PyUnicode_CheckExact(item)) return probe_string(m, node, item);
     if (PyDict_CheckExact(item)) {
         if (present(node->children) && PyDict_GET_SIZE(node->children))
-            return walk_object(node, item, hits);
+            return walk_object(m, node, item);
         return 0;
     }
-    if (PyList_CheckExact(item)) return walk_array(node, item, hits);
+    if (PyList_CheckExact(item)) return walk_array(m, node, item);
     if (item == Py_None || item == Py_True || item == Py_False || PyFloat_CheckExact(item) ||
         PyLong_CheckExact(item))
-        return probe_other(node, item, hits);
-    return call_take(node, item, hits);  /* subclasses and non-JSON values */
+        return probe_other(m, node, item);
+    return call_take(m, node, item);  /* subclasses and non-JSON values */
 }
 
-static int walk_object(NodeObject *node, PyObject *obj, PyObject *hits) {
+/* The child ``key`` (an exact str) leads to, as a new reference; NULL without an error
+ * set when there is none. Looked up through the node's key cache. */
+static PyObject *child_of(NodeObject *node, PyObject *key) {
+    KeyCache *cache = node->cache;
+    if (cache == NULL || cache->generation != generation || cache->children != node->children) {
+        if (cache == NULL) {
+            cache = PyMem_Calloc(1, sizeof(KeyCache));
+            if (cache == NULL) {
+                PyErr_NoMemory();
+                return NULL;
+            }
+            node->cache = cache;
+        } else {
+            for (int i = 0; i < KEY_CACHE_SIZE; i++) Py_CLEAR(cache->keys[i]);
+        }
+        cache->generation = generation;
+        cache->children = node->children;
+    }
+    uint64_t x = (uint64_t)(uintptr_t)key;
+    size_t slot = (size_t)(((x >> 4) * 0x9E3779B97F4A7C15ULL) >> 58);  /* 64 slots */
+    if (cache->keys[slot] == key) return Py_XNewRef(cache->children_of[slot]);
+    PyObject *child = PyDict_GetItemWithError(node->children, key);
+    if (child == NULL && PyErr_Occurred()) return NULL;
+    Py_XSETREF(cache->keys[slot], Py_NewRef(key));
+    cache->children_of[slot] = child;
+    return Py_XNewRef(child);
+}
+
+static int walk_object(Match *m, NodeObject *node, PyObject *obj) {
     PyObject *children = node->children;
     if (!PyDict_Check(children)) {
         PyErr_SetString(PyExc_TypeError, "index node children must be a dict");
         return -1;
     }
     if (Py_EnterRecursiveCall(" while matching an event")) return -1;
+    Py_INCREF(children);
     Py_ssize_t pos = 0;
     PyObject *key, *item;
     int rc = 0;
     while (rc == 0 && PyDict_Next(obj, &pos, &key, &item)) {
         Py_INCREF(key);
         Py_INCREF(item);
-        PyObject *child = PyDict_GetItemWithError(children, key);
+        PyObject *child;
+        if (PyUnicode_CheckExact(key)) {
+            child = child_of(node, key);  /* new reference, or NULL */
+        } else {
+            child = Py_XNewRef(PyDict_GetItemWithError(children, key));
+        }
         if (child != NULL) {
-            Py_INCREF(child);
         } else if (PyErr_Occurred()) {
             rc = -1;
-        } else if (!PyUnicode_CheckExact(key) ||
-                   PyUnicode_FindChar(key, '.', 0, PyUnicode_GET_LENGTH(key), 1) != -1) {
+        } else if (!PyUnicode_CheckExact(key) || has_dot(key)) {
             /* "a.b" is the same as {"a": {"b": ...}}; other key types go as str(key) */
             child = PyObject_CallFunctionObjArgs(py_descend, (PyObject *)node, key, NULL);
             if (child == NULL) {
@@ -307,106 +669,44 @@ static int walk_object(NodeObject *node, PyObject *obj, PyObject *hits) {
             }
         }
         if (child != NULL) {
-            rc = visit((NodeObject *)child, item, hits);
+            rc = visit(m, (NodeObject *)child, item);
             Py_DECREF(child);
         }
         Py_DECREF(key);
         Py_DECREF(item);
     }
+    Py_DECREF(children);
     Py_LeaveRecursiveCall();
     return rc;
 }
 
 /* Arrays, arrays of objects included, are crushed into their parent path. */
-static int walk_array(NodeObject *node, PyObject *list, PyObject *hits) {
+static int walk_array(Match *m, NodeObject *node, PyObject *list) {
     if (Py_EnterRecursiveCall(" while matching an event")) return -1;
     int rc = 0;
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_GET_SIZE(list); i++) {
         PyObject *item = Py_NewRef(PyList_GET_ITEM(list, i));
-        rc = visit(node, item, hits);
+        rc = visit(m, node, item);
         Py_DECREF(item);
     }
     Py_LeaveRecursiveCall();
     return rc;
 }
 
-static PyObject *walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3 || !PyObject_TypeCheck(args[0], &NodeType) || !PySet_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "walk(root: Node, event, hits: set)");
-        return NULL;
-    }
-    if (py_take == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "_native.configure() was not called");
-        return NULL;
-    }
-    NodeObject *root = (NodeObject *)args[0];
-    PyObject *event = args[1];
-    int rc;
+/* The walk from the root (compiled.RuleMatcher.match_event's first step). */
+static int walk_event(Match *m, NodeObject *root, PyObject *event) {
     if (PyDict_CheckExact(event)) {
-        rc = walk_object(root, event, args[2]);
-    } else if (present(root->children) && PyDict_GET_SIZE(root->children)) {
-        rc = call_take(root, event, args[2]);  /* a top-level array or odd value */
-    } else {
-        rc = 0;
+        if (!present(root->children) || !PyDict_GET_SIZE(root->children)) return 0;
+        return walk_object(m, root, event);
     }
-    if (rc < 0) return NULL;
-    Py_RETURN_NONE;
+    if (present(root->children) && PyDict_GET_SIZE(root->children))
+        return call_take(m, root, event);  /* a top-level array or odd value */
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------ */
 /* Evaluation: PathSpec.fetch and Condition.holds, for a parsed event                    */
 /* ------------------------------------------------------------------------------------ */
-
-#define FALLBACK (-2)  /* a value this module does not read: let Python evaluate */
-
-/* PathSpec.gather: the raw values under ``value``, found at part ``i`` of the path. */
-static int gather(PyObject *steps, PyObject *value, Py_ssize_t i, PyObject *out) {
-    Py_ssize_t nsteps = PyTuple_GET_SIZE(steps);
-    int rc = 0;
-    if (PyDict_CheckExact(value)) {
-        if (i >= nsteps) return 0;  /* an object at the end of the path is not a value */
-        PyObject *step = PyTuple_GET_ITEM(steps, i);  /* ((key, next part index), ...) */
-        if (Py_EnterRecursiveCall(" while matching an event")) return -1;
-        for (Py_ssize_t k = 0; rc == 0 && k < PyTuple_GET_SIZE(step); k++) {
-            PyObject *pair = PyTuple_GET_ITEM(step, k);
-            PyObject *item = PyDict_GetItemWithError(value, PyTuple_GET_ITEM(pair, 0));
-            if (item == NULL) {
-                if (PyErr_Occurred()) rc = -1;
-                continue;
-            }
-            Py_ssize_t j = PyLong_AsSsize_t(PyTuple_GET_ITEM(pair, 1));
-            if (j < 0) { rc = -1; break; }
-            Py_INCREF(item);
-            rc = gather(steps, item, j, out);
-            Py_DECREF(item);
-        }
-        Py_LeaveRecursiveCall();
-        return rc;
-    }
-    if (PyList_CheckExact(value)) {
-        if (Py_EnterRecursiveCall(" while matching an event")) return -1;
-        for (Py_ssize_t k = 0; rc == 0 && k < PyList_GET_SIZE(value); k++) {
-            PyObject *item = Py_NewRef(PyList_GET_ITEM(value, k));
-            rc = gather(steps, item, i, out);
-            Py_DECREF(item);
-        }
-        Py_LeaveRecursiveCall();
-        return rc;
-    }
-    if (PyDict_Check(value) || PyList_Check(value)) return FALLBACK;  /* subclasses */
-    if (i != nsteps) return 0;  /* a scalar before the end of the path */
-    PyObject *raw;
-    if (PyUnicode_CheckExact(value) || PyFloat_CheckExact(value)) raw = Py_NewRef(value);
-    else if (value == Py_True) raw = Py_NewRef(atom_true);
-    else if (value == Py_False) raw = Py_NewRef(atom_false);
-    else if (value == Py_None) raw = Py_NewRef(atom_null);
-    else if (PyLong_CheckExact(value)) raw = PyNumber_Float(value);
-    else return FALLBACK;
-    if (raw == NULL) return -1;
-    rc = PyList_Append(out, raw);
-    Py_DECREF(raw);
-    return rc;
-}
 
 static int starts_or_ends(PyObject *text, PyObject *affixes, int direction) {
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(affixes); k++) {
@@ -457,7 +757,6 @@ static long long ipv4(PyObject *text) {
     return at == size ? number : -1;
 }
 
-static PyObject *casefold(PyObject *text) { return PyObject_CallMethod(text, "casefold", NULL); }
 
 /* One of the rarer matchers on one raw value, from its spec (kind, argument):
  * 1, 0, -1 on error, FALLBACK for a kind this module does not know. */
@@ -555,6 +854,67 @@ static int well_formed(ConditionObject *c) {
            (c->steps == Py_None || PyTuple_Check(c->steps));
 }
 
+/* Condition.holds(PathSpec.fetch(event)), without building the list of values: each
+ * value under part ``i`` of the path is tested as it is found, and the first that holds
+ * ends the search. 1 (holds), 0 (no value held; ``*found`` says whether there was any),
+ * -1 on error, FALLBACK for a value only Python reads (subclasses, odd types). */
+static int scan(ConditionObject *c, PyObject *value, Py_ssize_t i, int *found) {
+    PyObject *steps = c->steps;
+    Py_ssize_t nsteps = PyTuple_GET_SIZE(steps);
+    int rc = 0;
+    if (PyDict_CheckExact(value)) {
+        if (i >= nsteps) return 0;  /* an object at the end of the path is not a value */
+        PyObject *step = PyTuple_GET_ITEM(steps, i);  /* ((key, next part index), ...) */
+        if (!PyTuple_Check(step)) {
+            PyErr_SetString(PyExc_TypeError, "path steps must be tuples");
+            return -1;
+        }
+        if (Py_EnterRecursiveCall(" while matching an event")) return -1;
+        for (Py_ssize_t k = 0; rc == 0 && k < PyTuple_GET_SIZE(step); k++) {
+            PyObject *pair = PyTuple_GET_ITEM(step, k);
+            PyObject *item = PyDict_GetItemWithError(value, PyTuple_GET_ITEM(pair, 0));
+            if (item == NULL) {
+                if (PyErr_Occurred()) rc = -1;
+                continue;
+            }
+            Py_ssize_t j = PyLong_AsSsize_t(PyTuple_GET_ITEM(pair, 1));
+            if (j < 0) {
+                rc = -1;
+                break;
+            }
+            Py_INCREF(item);
+            rc = scan(c, item, j, found);
+            Py_DECREF(item);
+        }
+        Py_LeaveRecursiveCall();
+        return rc;
+    }
+    if (PyList_CheckExact(value)) {
+        if (Py_EnterRecursiveCall(" while matching an event")) return -1;
+        for (Py_ssize_t k = 0; rc == 0 && k < PyList_GET_SIZE(value); k++) {
+            PyObject *item = Py_NewRef(PyList_GET_ITEM(value, k));
+            rc = scan(c, item, i, found);
+            Py_DECREF(item);
+        }
+        Py_LeaveRecursiveCall();
+        return rc;
+    }
+    if (PyDict_Check(value) || PyList_Check(value)) return FALLBACK;  /* subclasses */
+    if (i != nsteps) return 0;  /* a scalar before the end of the path */
+    PyObject *raw;
+    if (PyUnicode_CheckExact(value) || PyFloat_CheckExact(value)) raw = Py_NewRef(value);
+    else if (value == Py_True) raw = Py_NewRef(atom_true);
+    else if (value == Py_False) raw = Py_NewRef(atom_false);
+    else if (value == Py_None) raw = Py_NewRef(atom_null);
+    else if (PyLong_CheckExact(value)) raw = PyNumber_Float(value);
+    else return FALLBACK;
+    if (raw == NULL) return -1;
+    *found = 1;
+    rc = c->any_leaf ? 1 : holds_for(c, raw);
+    Py_DECREF(raw);
+    return rc;
+}
+
 /* Condition.holds(PathSpec.fetch(event)): 1, 0, -1 on error, FALLBACK. */
 static int evaluate_native(PyObject *cond, PyObject *event) {
     ConditionObject *c = (ConditionObject *)cond;
@@ -563,86 +923,124 @@ static int evaluate_native(PyObject *cond, PyObject *event) {
         return -1;
     }
     if (c->steps == Py_None) return c->negative;  /* no event has a value there */
-    PyObject *values = PyList_New(0);
-    if (values == NULL) return -1;
-    int rc = gather(c->steps, event, 0, values);
-    if (rc == 0) {
-        if (PyList_GET_SIZE(values) == 0) rc = c->negative;
-        else if (c->any_leaf) rc = 1;
-        else
-            for (Py_ssize_t k = 0; rc == 0 && k < PyList_GET_SIZE(values); k++)
-                rc = holds_for(c, PyList_GET_ITEM(values, k));
-    }
-    Py_DECREF(values);
-    return rc;
+    int found = 0;
+    int rc = scan(c, event, 0, &found);
+    if (rc != 0) return rc;
+    return found ? 0 : c->negative;
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Resolution: RuleMatcher._resolve, for the postings the walk hit                      */
+/* Resolution: compiled._resolve_hits, for the postings the walk hit                     */
 /* ------------------------------------------------------------------------------------ */
 
-typedef struct {
-    PyObject *hits;      /* set of postings */
-    PyObject *memo;      /* dict: Condition -> bool */
-    PyObject *evaluate;  /* evaluate(cond, subject) -> bool */
-    PyObject *subject;   /* the event, as evaluate wants it */
-    int native;          /* subject is a parsed event this module can evaluate on */
-} Resolution;
+static int check_condition(PyObject *cond) {
+    if (PyObject_TypeCheck(cond, &ConditionType)) return 0;
+    PyErr_SetString(PyExc_TypeError, "a branch condition is not a Condition");
+    return -1;
+}
 
 /* Does ``cond`` hold? 1, 0, or -1 on error; each condition is evaluated once. */
-static int holds(Resolution *r, PyObject *cond) {
-    PyObject *known = PyDict_GetItemWithError(r->memo, cond);
-    if (known != NULL) return known == Py_True;
-    if (PyErr_Occurred()) return -1;
-    if (!PyObject_TypeCheck(cond, &ConditionType)) {
-        PyErr_SetString(PyExc_TypeError, "a branch condition is not a Condition");
-        return -1;
-    }
-    int ok = r->native ? evaluate_native(cond, r->subject) : FALLBACK;
+static int holds(Match *m, PyObject *cond) {
+    size_t i = table_slot(&m->memo, cond);
+    if (m->memo.keys[i] != NULL) return m->memo.vals[i];
+    if (check_condition(cond) < 0) return -1;
+    Py_INCREF(cond);
+    int ok = m->native ? evaluate_native(cond, m->subject) : FALLBACK;
     if (ok == FALLBACK) {
-        PyObject *out = PyObject_CallFunctionObjArgs(r->evaluate, cond, r->subject, NULL);
-        if (out == NULL) return -1;
-        ok = PyObject_IsTrue(out);
-        Py_DECREF(out);
+        PyObject *out = PyObject_CallFunctionObjArgs(m->evaluate, cond, m->subject, NULL);
+        ok = out == NULL ? -1 : PyObject_IsTrue(out);
+        Py_XDECREF(out);
     }
-    if (ok < 0) return -1;
-    if (PyDict_SetItem(r->memo, cond, ok ? Py_True : Py_False) < 0) return -1;
+    if (ok >= 0 && table_put(&m->memo, cond, (signed char)ok) < 0) ok = -1;
+    Py_DECREF(cond);
     return ok;
 }
 
 /* Does ``cond`` hold? Through its posting's hit when that says it all. */
-static int holds_or_hit(Resolution *r, PyObject *cond) {
-    if (!PyObject_TypeCheck(cond, &ConditionType)) {
-        PyErr_SetString(PyExc_TypeError, "a branch condition is not a Condition");
+static inline int holds_or_hit(Match *m, PyObject *cond) {
+    if (check_condition(cond) < 0) return -1;
+    PyObject *truth = ((ConditionObject *)cond)->truth;
+    if (present(truth)) return table_has(&m->hits, truth);
+    return holds(m, cond);
+}
+
+/* result |= ids (a set of rule ids: hashable by construction) */
+static int add_ids(PyObject *result, PyObject *ids) {
+    if (!PyAnySet_Check(ids)) {
+        PyErr_SetString(PyExc_TypeError, "rule ids must be held in sets");
         return -1;
     }
-    PyObject *truth = ((ConditionObject *)cond)->truth;
-    if (present(truth)) return PySet_Contains(r->hits, truth);
-    return holds(r, cond);
-}
-
-static int add_set(PyObject *result, PyObject *ids) {
-    /* rule ids are hashable by construction; PySet_Add is faster than set.update here
-     * because the sets are small */
-    PyObject *it = PyObject_GetIter(ids);
-    if (it == NULL) return -1;
+    Py_ssize_t pos = 0;
     PyObject *id;
-    while ((id = PyIter_Next(it)) != NULL) {
-        int rc = PySet_Add(result, id);
-        Py_DECREF(id);
-        if (rc < 0) { Py_DECREF(it); return -1; }
+    Py_hash_t hash;
+    while (_PySet_NextEntry(ids, &pos, &id, &hash)) {
+        if (PySet_Add(result, id) < 0) return -1;
     }
-    Py_DECREF(it);
-    return PyErr_Occurred() ? -1 : 0;
+    return 0;
 }
 
-static int nonempty(PyObject *set) { return present(set) && PySet_GET_SIZE(set) > 0; }
+static inline int nonempty(PyObject *set) {
+    return present(set) && PyAnySet_Check(set) && PySet_GET_SIZE(set) > 0;
+}
+
+/* The branches in one group (all of whose first condition holds). 1: go on with the
+ * posting; 0: the posting's own condition failed its check, stop; -1: error. */
+static int resolve_group(Match *m, PostingObject *p, GroupObject *group, int *confirm,
+                         PyObject *result) {
+    int ok;
+    if (nonempty(group->direct)) {
+        if (*confirm) {
+            if ((ok = holds(m, p->cond)) <= 0) return ok;
+            *confirm = 0;
+        }
+        if (add_ids(result, group->direct) < 0) return -1;
+    }
+    if (!present(group->checked)) return 1;
+    if (!PyDict_Check(group->checked)) {
+        PyErr_SetString(PyExc_TypeError, "group.checked must be a dict");
+        return -1;
+    }
+    PyObject *checked = Py_NewRef(group->checked);
+    Py_ssize_t at = 0;
+    PyObject *branch_key, *entry;
+    int rc = 1;
+    while (rc == 1 && PyDict_Next(checked, &at, &branch_key, &entry)) {
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 ||
+            !PyTuple_Check(PyTuple_GET_ITEM(entry, 1))) {
+            PyErr_SetString(PyExc_TypeError, "group entries are (rule id, conditions)");
+            rc = -1;
+            break;
+        }
+        Py_INCREF(entry);
+        PyObject *rule_id = PyTuple_GET_ITEM(entry, 0);
+        PyObject *conds = PyTuple_GET_ITEM(entry, 1);
+        int found = PySet_Contains(result, rule_id);
+        if (found < 0) rc = -1;
+        if (found == 0) {
+            int all = 1;
+            for (Py_ssize_t i = 0; all == 1 && i < PyTuple_GET_SIZE(conds); i++)
+                all = holds_or_hit(m, PyTuple_GET_ITEM(conds, i));
+            if (all < 0) rc = -1;
+            else if (all) {
+                if (*confirm) {
+                    ok = holds(m, p->cond);
+                    if (ok <= 0) rc = ok;  /* the anchor failed: nothing more on it */
+                    else *confirm = 0;
+                }
+                if (rc == 1 && PySet_Add(result, rule_id) < 0) rc = -1;
+            }
+        }
+        Py_DECREF(entry);
+    }
+    Py_DECREF(checked);
+    return rc;
+}
 
 /* The branches on one hit posting. Returns -1 on error. */
-static int resolve_posting(Resolution *r, PostingObject *p, PyObject *result) {
+static int resolve_posting(Match *m, PostingObject *p, PyObject *result) {
     int confirm = p->confirm;
     int ok;
-    if (!present(p->cond) || !PySet_Check(p->direct) || !PyDict_Check(p->groups)) {
+    if (!present(p->cond) || !PyAnySet_Check(p->direct) || !PyDict_Check(p->groups)) {
         PyErr_SetString(PyExc_TypeError, "posting without its fields");
         return -1;
     }
@@ -650,95 +1048,115 @@ static int resolve_posting(Resolution *r, PostingObject *p, PyObject *result) {
         if (confirm) {
             /* a posting reached through a prefilter is checked itself only once some
              * branch on it has passed everything else: that check is the dear one */
-            if ((ok = holds(r, p->cond)) <= 0) return ok;
+            if ((ok = holds(m, p->cond)) <= 0) return ok;
             confirm = 0;
         }
-        if (add_set(result, p->direct) < 0) return -1;
+        if (add_ids(result, p->direct) < 0) return -1;
     }
+    if (!PyDict_GET_SIZE(p->groups)) return 0;
+    PyObject *groups = Py_NewRef(p->groups);
     Py_ssize_t pos = 0;
-    PyObject *first, *group_obj;
-    while (PyDict_Next(p->groups, &pos, &first, &group_obj)) {
-        if (!PyObject_TypeCheck(group_obj, &GroupType)) {
+    PyObject *first, *group;
+    int rc = 0;
+    while (rc == 0 && PyDict_Next(groups, &pos, &first, &group)) {
+        if (!PyObject_TypeCheck(group, &GroupType)) {
             PyErr_SetString(PyExc_TypeError, "posting group of an unexpected type");
-            return -1;
+            rc = -1;
+            break;
         }
-        GroupObject *group = (GroupObject *)group_obj;
-        if ((ok = holds_or_hit(r, first)) <= 0) {
-            if (ok < 0) return -1;
-            continue;
+        Py_INCREF(first);
+        Py_INCREF(group);
+        ok = holds_or_hit(m, first);
+        if (ok < 0) rc = -1;
+        else if (ok) {
+            ok = resolve_group(m, p, (GroupObject *)group, &confirm, result);
+            if (ok < 0) rc = -1;
+            else if (ok == 0) rc = 1;  /* stop: the posting's own condition failed */
         }
-        if (nonempty(group->direct)) {
-            if (confirm) {
-                if ((ok = holds(r, p->cond)) <= 0) return ok;
-                confirm = 0;
-            }
-            if (add_set(result, group->direct) < 0) return -1;
-        }
-        if (!present(group->checked)) continue;
-        if (!PyDict_Check(group->checked)) {
-            PyErr_SetString(PyExc_TypeError, "group.checked must be a dict");
-            return -1;
-        }
-        Py_ssize_t at = 0;
-        PyObject *branch_key, *entry;
-        while (PyDict_Next(group->checked, &at, &branch_key, &entry)) {
-            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 ||
-                !PyTuple_Check(PyTuple_GET_ITEM(entry, 1))) {
-                PyErr_SetString(PyExc_TypeError, "group entries are (rule id, conditions)");
-                return -1;
-            }
-            PyObject *rule_id = PyTuple_GET_ITEM(entry, 0);
-            PyObject *conds = PyTuple_GET_ITEM(entry, 1);
-            int found = PySet_Contains(result, rule_id);
-            if (found) {
-                if (found < 0) return -1;
-                continue;
-            }
-            int all = 1;
-            for (Py_ssize_t i = 0; all && i < PyTuple_GET_SIZE(conds); i++) {
-                if ((ok = holds_or_hit(r, PyTuple_GET_ITEM(conds, i))) < 0) return -1;
-                all = ok;
-            }
-            if (!all) continue;
-            if (confirm) {
-                if ((ok = holds(r, p->cond)) <= 0) return ok;  /* the anchor failed */
-                confirm = 0;
-            }
-            if (PySet_Add(result, rule_id) < 0) return -1;
-        }
+        Py_DECREF(first);
+        Py_DECREF(group);
     }
-    return 0;
+    Py_DECREF(groups);
+    return rc < 0 ? -1 : 0;
 }
 
-static PyObject *resolve(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5 || !PySet_Check(args[0]) || !PyDict_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "resolve(hits: set, memo: dict, evaluate, subject, native: bool)");
-        return NULL;
-    }
-    int native = PyObject_IsTrue(args[4]);
-    if (native < 0) return NULL;
-    Resolution r = {args[0], args[1], args[2], args[3], native};
+/* The rules matched through the postings in m->hits. */
+static PyObject *resolve_hits(Match *m) {
     PyObject *result = PySet_New(NULL);
-    if (result == NULL) return NULL;
-    PyObject *it = PyObject_GetIter(r.hits);
-    if (it == NULL) { Py_DECREF(result); return NULL; }
-    PyObject *posting;
-    int rc = 0;
-    while (rc == 0 && (posting = PyIter_Next(it)) != NULL) {
+    if (result == NULL || m->hits.used == 0) return result;
+    for (size_t i = 0; i <= m->hits.mask; i++) {
+        PyObject *posting = m->hits.keys[i];
+        if (posting == NULL) continue;
+        int rc;
         if (PyObject_TypeCheck(posting, &PostingType)) {
-            rc = resolve_posting(&r, (PostingObject *)posting, result);
+            rc = resolve_posting(m, (PostingObject *)posting, result);
         } else {
             PyErr_SetString(PyExc_TypeError, "a hit is not a Posting");
             rc = -1;
         }
-        Py_DECREF(posting);
+        if (rc < 0) {
+            Py_DECREF(result);
+            return NULL;
+        }
     }
-    Py_DECREF(it);
-    if (rc < 0 || PyErr_Occurred()) {
-        Py_DECREF(result);
+    return result;
+}
+
+static int configured(void) {
+    if (py_take != NULL) return 1;
+    PyErr_SetString(PyExc_RuntimeError, "_native.configure() was not called");
+    return 0;
+}
+
+/* match(root, event) -> set of rule ids: RuleMatcher.match_event but its rules without
+ * an anchor, in one call. */
+static PyObject *match(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyObject_TypeCheck(args[0], &NodeType)) {
+        PyErr_SetString(PyExc_TypeError, "match(root: Node, event)");
         return NULL;
     }
+    if (!configured()) return NULL;
+    Match m;
+    table_init(&m.hits);
+    m.memo.used = 0;  /* initialised only when there is something to resolve */
+    m.evaluate = py_evaluate;
+    m.subject = args[1];
+    m.native = 1;
+    PyObject *result = NULL;
+    if (walk_event(&m, (NodeObject *)args[0], args[1]) == 0) {
+        if (m.hits.used == 0) {
+            result = PySet_New(NULL);
+        } else {
+            table_init(&m.memo);
+            result = resolve_hits(&m);
+            table_free(&m.memo);
+        }
+    }
+    table_free(&m.hits);
+    return result;
+}
+
+/* resolve(hits, evaluate, subject, native) -> set of rule ids matched through the
+ * postings in the set ``hits``; conditions are evaluated here on a parsed event (native)
+ * or by evaluate(cond, subject). */
+static PyObject *resolve(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4 || !PyAnySet_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "resolve(hits: set, evaluate, subject, native: bool)");
+        return NULL;
+    }
+    if (!configured()) return NULL;
+    int native = PyObject_IsTrue(args[3]);
+    if (native < 0) return NULL;
+    Match m;
+    table_init(&m.hits);
+    table_init(&m.memo);
+    m.evaluate = args[1];
+    m.subject = args[2];
+    m.native = native;
+    PyObject *result = NULL;
+    if (add_set_of_postings(&m, args[0]) == 0) result = resolve_hits(&m);
+    table_free(&m.memo);
+    table_free(&m.hits);
     return result;
 }
 
@@ -747,34 +1165,49 @@ static PyObject *resolve(PyObject *module, PyObject *const *args, Py_ssize_t nar
 /* ------------------------------------------------------------------------------------ */
 
 static PyObject *configure(PyObject *module, PyObject *args) {
-    PyObject *take, *descend, *t, *f, *n;
-    if (!PyArg_ParseTuple(args, "OOOOO:configure", &take, &descend, &t, &f, &n)) return NULL;
+    PyObject *take, *descend, *evaluate, *t, *f, *n;
+    if (!PyArg_ParseTuple(args, "OOOOOO:configure", &take, &descend, &evaluate, &t, &f, &n))
+        return NULL;
     Py_XSETREF(py_take, Py_NewRef(take));
     Py_XSETREF(py_descend, Py_NewRef(descend));
+    Py_XSETREF(py_evaluate, Py_NewRef(evaluate));
     Py_XSETREF(atom_true, Py_NewRef(t));
     Py_XSETREF(atom_false, Py_NewRef(f));
     Py_XSETREF(atom_null, Py_NewRef(n));
     Py_RETURN_NONE;
 }
 
+static PyObject *changed(PyObject *module, PyObject *unused) {
+    generation++;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"changed", changed, METH_NOARGS,
+     "changed(): the prefix tree of some matcher changed (a child added or removed)."},
     {"configure", configure, METH_VARARGS,
-     "configure(take, descend, true, false, null): the Python helpers and atoms."},
-    {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL,
-     "walk(root, event, hits): add to hits the postings the event's values hit."},
+     "configure(take, descend, evaluate, true, false, null): the Python helpers and atoms."},
+    {"match", (PyCFunction)(void (*)(void))match, METH_FASTCALL,
+     "match(root, event) -> set of the ids of the rules anchored under root that the\n"
+     "parsed event matches: walk, index probes, resolution and evaluation in one call."},
     {"resolve", (PyCFunction)(void (*)(void))resolve, METH_FASTCALL,
-     "resolve(hits, memo, evaluate, subject, native) -> set of rule ids matched through hits;\n"
+     "resolve(hits, evaluate, subject, native) -> set of rule ids matched through hits;\n"
      "conditions are evaluated here on a parsed event (native) or by evaluate(cond, subject)."},
     {NULL},
 };
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "_native",
-    "The compiled rule matcher's event walk and posting resolution, in C.", -1, methods,
+    "The compiled rule matcher's whole match of one event, in C.", -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
-    PyTypeObject *types[] = {&AffixesType, &NodeType, &PostingType, &GroupType, &ConditionType};
+    PyTypeObject *types[] = {&AffixesType, &BoundsType, &RangesType, &NodeType, &PostingType,
+                             &GroupType, &ConditionType};
+    if (str_casefold == NULL) {
+        str_casefold = PyObject_GetAttrString((PyObject *)&PyUnicode_Type, "casefold");
+        if (str_casefold == NULL) return NULL;
+    }
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {

@@ -37,11 +37,15 @@ and moves those whose anchor has become a clearly worse choice. Changes are incr
 adding or removing a rule touches the entries of its own conditions, plus that bounded
 re-examination.
 
-In C: the walk (step 1), the resolution of the hit postings (step 2) and, on a parsed
-event, the evaluation of the common condition kinds run in the ``_native`` extension
-(``_native.c``) when it is built; numeric ranges and other rare index probes, odd value
-types and unknown matcher kinds are called back in Python. The Python functions below
-(``_walk``, ``_resolve_hits``, ``Condition.holds``) are the same algorithm and the
+In C: with the ``_native`` extension built (``_native.c``), ``match_event`` is ONE call
+into C per parsed event: the walk along the prefix tree (step 1, numeric ranges and bounds
+included), the resolution of the hit postings (step 2) and the evaluation of the
+conditions it needs, with the postings hit and the conditions evaluated kept in two small
+C tables rather than a Python set and dict. Only rare cases call back into Python: keys
+with a dot or not of type str (``_descend``), values of subclasses of the JSON types
+(``_take``), matcher kinds or values the C side does not read (``_evaluate_event``), and
+branches without an anchor (``_match_always``, after the C call). The Python functions
+below (``_walk``, ``_resolve_hits``, ``Condition.holds``) are the same algorithm and the
 fallback (see ``_accel``); the tests run every property against both.
 
 A ``RuleMatcher`` is not safe to change while another thread matches with it; the owner
@@ -51,6 +55,7 @@ serialises changes (or swaps in a new matcher).
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
@@ -70,6 +75,8 @@ from eventyard.core.patterns.ast import FieldCondition, Leaf, Path, Pattern
 __all__ = ["RuleMatcher"]
 
 NATIVE = native is not None  # the C extension is in use (see _accel)
+# The extension caches which child an event key leads to: a change of the tree drops that.
+_tree_changed: Callable[[], None] = native.changed if NATIVE else (lambda: None)
 _REVIEW_EXTRA = 1  # branches re-examined per add, beyond the ones it files
 _MOVE_BELOW = 0.7  # move a branch when the best anchor is this much rarer than its own
 
@@ -108,6 +115,7 @@ class RuleMatcher:
         self._branches: dict[BranchKey, _Branch] = {}
         self._always: dict[BranchKey, _Branch] = {}  # no anchor: evaluated for every event
         self._review: deque[_Branch] = deque()
+        self._bind()
 
     # -- rules ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -162,6 +170,7 @@ class RuleMatcher:
                 self._always[b.key] = b
         self._rules[rule_id] = tuple(branches)
         self._reexamine(len(branches) + _REVIEW_EXTRA)
+        self._bind()
 
     def remove(self, rule_id: Hashable) -> None:
         """Forget ``rule_id``; unknown ids are ignored."""
@@ -180,6 +189,15 @@ class RuleMatcher:
                 cond.uses -= 1
                 if not cond.uses:
                     self._release(cond)
+        self._bind()
+
+    def _bind(self) -> None:
+        """With the extension and no branch without an anchor, ``match_event`` is the C
+        function itself (bound to the tree's root): no Python frame per event."""
+        if self.native and not self._always:
+            self.match_event = partial(native.match, self._root)  # type: ignore[method-assign]
+        else:
+            self.__dict__.pop("match_event", None)  # the method below
 
     def _intern(self, field: FieldCondition) -> Condition:
         key = (field.path, frozenset(field.matchers))  # OR within a field: order is moot
@@ -286,6 +304,7 @@ class RuleMatcher:
         del self._nodes[cond.path]
         while node.parent is not None and node.is_empty():
             del node.parent.children[node.part]
+            _tree_changed()
             node = node.parent
 
     def _node(self, spec: PathSpec) -> Node:
@@ -302,6 +321,7 @@ class RuleMatcher:
                 child = node.children.get(part)
                 if child is None:
                     child = node.children[part] = Node(part, node, spec.path[: i + 1])
+                    _tree_changed()
                 node = child
         self._nodes[spec.path] = node
         return node
@@ -334,10 +354,13 @@ class RuleMatcher:
 
     def match_event(self, event: Any) -> set[Hashable]:
         """The ids of the rules matching a parsed JSON event."""
-        hits: set[Posting] = set()
         if self.native:
-            native.walk(self._root, event, hits)
-        elif event.__class__ is dict:
+            result: set[Hashable] = native.match(self._root, event)  # the whole match, in C
+            if self._always:
+                self._match_always(_evaluate_event, event, result)
+            return result
+        hits: set[Posting] = set()
+        if event.__class__ is dict:
             _walk(self._root, event, hits)
         elif self._root.children:
             _take(self._root, event, hits)
@@ -347,12 +370,18 @@ class RuleMatcher:
 
     def _resolve(self, hits: set[Posting], evaluate: _Evaluate, subject: Any,
                  is_event: bool) -> set[Hashable]:
-        memo: dict[Condition, bool] = {}
         if self.native:
             # on a parsed event, the extension evaluates conditions itself
-            result: set[Hashable] = native.resolve(hits, memo, evaluate, subject, is_event)
+            result: set[Hashable] = native.resolve(hits, evaluate, subject, is_event)
         else:
-            result = _resolve_hits(hits, memo, evaluate, subject)
+            result = _resolve_hits(hits, {}, evaluate, subject)
+        if self._always:
+            self._match_always(evaluate, subject, result)
+        return result
+
+    def _match_always(self, evaluate: _Evaluate, subject: Any, result: set[Hashable]) -> None:
+        """Add to ``result`` the rules matched through branches without an anchor."""
+        memo: dict[Condition, bool] = {}
         for b in self._always.values():
             if b.rule_id in result:
                 continue
@@ -364,7 +393,6 @@ class RuleMatcher:
                     break
             else:
                 result.add(b.rule_id)
-        return result
 
 
 _Evaluate = Callable[[Condition, Any], bool]
@@ -515,4 +543,4 @@ def _descend(node: Node, key: Any) -> Node | None:
 
 
 if native is not None:
-    native.configure(_take, _descend, TRUE, FALSE, NULL)
+    native.configure(_take, _descend, _evaluate_event, TRUE, FALSE, NULL)

@@ -156,21 +156,27 @@ class PutEventsOperations(TargetOperations):
                     missing.add(bus)
                     continue
                 bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
-                matched = rules.matches(event)
-                if only_rules is not None:
-                    matched = [rule for rule in matched if rule.arn in only_rules]
-                if matched:
-                    done.matched_buses.append(bus_arn)
-                for rule in matched:
-                    done.triggered.append(rule.arn)
-                    for target in rules.targets.get(rule.arn, ()):
-                        self._route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
+                self._match_and_route(s, done, rules, bus_arn, event, only_rules, now)
             self._write_queues(s, done, now)
             return done
 
         done = await self.store.write(unit)
         self._after_ingest(done)
         return missing
+
+    def _match_and_route(self, s: Session, done: Ingest, rules: BusRules, bus_arn: str, event: dict[str, Any],
+                         only_rules: set[str] | None, now: int) -> None:
+        """One event through its bus's rules (``only_rules`` of them, when given) to every
+        target of every rule it matches, inside the unit of work."""
+        matched = rules.matches(event)
+        if only_rules is not None:
+            matched = [rule for rule in matched if rule.arn in only_rules]
+        if matched:
+            done.matched_buses.append(bus_arn)
+        for rule in matched:
+            done.triggered.append(rule.arn)
+            for target in rules.targets.get(rule.arn, ()):
+                self._route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
 
     def _after_ingest(self, done: Ingest) -> None:
         """After the commit: wake long polls and the outbox, count what happened."""

@@ -221,15 +221,7 @@ class ReplayOperations(PutEventsOperations):
             bus = str(replay.destination["Arn"])
             for archived in batch:
                 event = {**archived.event, "replay-name": replay.name}
-                matched = rules.matches(event)
-                if only is not None:
-                    matched = [rule for rule in matched if rule.arn in only]
-                if matched:
-                    done.matched_buses.append(bus)
-                for rule in matched:
-                    done.triggered.append(rule.arn)
-                    for target in rules.targets.get(rule.arn, ()):
-                        self._route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now_ms)
+                self._match_and_route(s, done, rules, bus, event, only, now_ms)
                 sent += 1
             if batch:
                 s.event_replays.advance(replay.arn, cursor=batch[-1].id, last_replayed=batch[-1].event_time,

@@ -46,6 +46,15 @@ from eventyard.core.patterns.compiled import NATIVE, RuleMatcher
 from eventyard.core.patterns.event import flatten
 from eventyard.core.patterns.matchers import field_holds
 
+# EVENTYARD_HYPOTHESIS_SCALE scales the number of generated examples (e.g. 0.1 for a run
+# under valgrind memcheck, which is some 50 times slower).
+_SCALE = float(os.environ.get("EVENTYARD_HYPOTHESIS_SCALE", "1"))
+
+
+def examples(n: int) -> int:
+    return max(5, round(n * _SCALE))
+
+
 # Both implementations where the extension is built (test_native.py checks that it is).
 IMPLEMENTATIONS = [True, False] if NATIVE else [False]
 both = pytest.mark.parametrize("native", IMPLEMENTATIONS, ids=lambda n: "c" if n else "python")
@@ -139,7 +148,7 @@ def assert_empty(matcher: RuleMatcher) -> None:
 
 # -- properties ---------------------------------------------------------------------------
 @both
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(patterns, min_size=1, max_size=25), st.lists(events, min_size=1, max_size=6))
 def test_many_rules_agree_with_reference(native: bool, pattern_list: list[Pattern], event_list: list[Any]) -> None:
     rules = dict(enumerate(pattern_list))
@@ -151,7 +160,7 @@ def test_many_rules_agree_with_reference(native: bool, pattern_list: list[Patter
         check(matcher, rules, event)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(st.sampled_from(["add", "add", "remove"]), st.integers(0, 7), patterns),
@@ -181,7 +190,7 @@ def test_add_remove_replace_sequences(native: bool, ops: list[tuple[str, int, Pa
     assert_empty(matcher)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(matchers, min_size=1, max_size=3), st.lists(leaves, max_size=3))
 def test_condition_holds_is_field_holds(ms: list[Matcher], leaf_list: list[Leaf]) -> None:
     cond = Condition(None, tuple(ms), PathSpec(("p",)))
@@ -189,7 +198,7 @@ def test_condition_holds_is_field_holds(ms: list[Matcher], leaf_list: list[Leaf]
 
 
 @both
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(wildcard_text, min_size=1, max_size=2), st.lists(wildcard_text | strings, max_size=3))
 def test_wildcards_like_the_regex(native: bool, patterns_: list[str], texts: list[str]) -> None:
     # wildcards are matched piece by piece, not with matchers' regex: same answers
@@ -208,7 +217,7 @@ def test_wildcards_like_the_regex(native: bool, patterns_: list[str], texts: lis
 
 
 @both
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.sampled_from(NETWORKS), min_size=1, max_size=4),
        st.lists(st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n))) |
                 st.sampled_from(["10.0.0.1", "10.0.0.255", "10.1.0.0", "11.0.0.0", "10.0.0.01",
@@ -442,7 +451,7 @@ def test_anchors_follow_the_statistics(native: bool) -> None:
 
 
 @both
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(patterns, min_size=60, max_size=150), st.lists(events, min_size=3, max_size=6),
        st.randoms(use_true_random=False))
 def test_large_rule_sets_with_churn(native: bool, pattern_list: list[Pattern], event_list: list[Any], rnd: Any) -> None:

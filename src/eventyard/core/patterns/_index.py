@@ -42,13 +42,16 @@ class Posting(*bases("Posting")):  # type: ignore[misc]
     CIDRs reached through a literal prefix, anything-but).
     """
 
-    __slots__ = slots(("cond", "confirm", "direct", "groups"), ())
+    __slots__ = slots(("cond", "confirm", "direct", "groups", "active"), ())
 
     def __init__(self, cond: Condition) -> None:
         self.cond = cond
         self.confirm = cond.confirm
         self.direct: set[Hashable] = set()
         self.groups: dict[Condition, Group] = {}
+        #: ``bool(direct or groups)``, kept by the matcher: the C resolution skips a hit on
+        #: a posting indexed only for its truth without reading its set and dict.
+        self.active = False
 
     def __repr__(self) -> str:
         return f"Posting({self.cond!r}, direct={len(self.direct)}, groups={len(self.groups)})"

@@ -103,6 +103,7 @@ typedef struct {
     PyObject *direct;  /* set of rule ids */
     PyObject *groups;  /* dict: Condition -> Group */
     char confirm;      /* a hit is only a candidate: the condition must be evaluated */
+    char active;       /* direct or groups is not empty (kept so by compiled.py) */
 } PostingObject;
 
 typedef struct {
@@ -144,7 +145,7 @@ static PyMemberDef node_members[] = {
     FIELD(NodeObject, number), FLAG(NodeObject, strings), FLAG(NodeObject, others), {NULL}};
 static PyMemberDef posting_members[] = {
     FIELD(PostingObject, cond), FIELD(PostingObject, direct), FIELD(PostingObject, groups),
-    FLAG(PostingObject, confirm), {NULL}};
+    FLAG(PostingObject, confirm), FLAG(PostingObject, active), {NULL}};
 static PyMemberDef group_members[] = {
     FIELD(GroupObject, direct), FIELD(GroupObject, checked), {NULL}};
 static PyMemberDef condition_members[] = {
@@ -1089,6 +1090,8 @@ static PyObject *resolve_hits(Match *m) {
         if (posting == NULL) continue;
         int rc;
         if (PyObject_TypeCheck(posting, &PostingType)) {
+            /* most hits are postings indexed only for their truth: one flag says so */
+            if (!((PostingObject *)posting)->active) continue;
             rc = resolve_posting(m, (PostingObject *)posting, result);
         } else {
             PyErr_SetString(PyExc_TypeError, "a hit is not a Posting");

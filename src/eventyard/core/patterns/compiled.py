@@ -237,6 +237,7 @@ class RuleMatcher:
                 group.direct.add(b.rule_id)  # one per rule: identical branches are merged
         else:
             posting.direct.add(b.rule_id)
+        posting.active = True
         if fresh:
             spec = anchor.spec
             spec.anchors += 1
@@ -259,7 +260,8 @@ class RuleMatcher:
         else:
             posting.direct.discard(b.rule_id)
         b.anchor = None
-        if posting.direct or posting.groups:
+        posting.active = bool(posting.direct or posting.groups)
+        if posting.active:
             return
         spec = anchor.spec
         spec.anchors -= 1

@@ -29,6 +29,7 @@ _SETTABLE = ("DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageD
              "SubscriptionRoleArn", "ReplayPolicy")
 MAX_FILTER_POLICIES = 200  # per topic
 PENDING = "pending confirmation"
+TOKEN_VALID_MS = 3 * 86_400_000  # a confirmation token works for three days
 PAGE = 100
 _PHONE = re.compile(r"\+?[0-9]{5,15}")
 
@@ -167,12 +168,13 @@ class SubscriptionOperations(SnsBase):
     async def confirm_subscription(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         topic_arn, token = req["TopicArn"], req["Token"]
         check_arn(topic_arn, "TopicArn")
+        now = int(clock.epoch() * 1000)
 
         def unit(s: Session) -> str:
             if s.topics.get(topic_arn) is None:
                 raise topic_not_found()
             sub = s.topics.subscription_by_token(token)
-            if sub is None or sub.topic_arn != topic_arn:
+            if sub is None or sub.topic_arn != topic_arn or now - sub.created_at > TOKEN_VALID_MS:
                 raise invalid("Token")
             s.topics.confirm(sub.arn)
             return sub.arn

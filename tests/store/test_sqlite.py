@@ -33,6 +33,9 @@ def test_wal_mode_and_synchronous_full_by_default(tmp_path: Path) -> None:
         assert store.read_sync(lambda s: s.scalar("PRAGMA journal_mode")) == "wal"
         assert store.write_sync(lambda s: s.scalar("PRAGMA synchronous")) == 2  # FULL
         assert store.read_sync(lambda s: s.scalar("PRAGMA synchronous")) == 2
+        # a 64 MiB page cache on both kinds of connection
+        assert store.write_sync(lambda s: s.scalar("PRAGMA cache_size")) == -65536
+        assert store.read_sync(lambda s: s.scalar("PRAGMA cache_size")) == -65536
 
 
 @pytest.mark.parametrize("value, level", [("NORMAL", 1), ("normal", 1), ("EXTRA", 3), ("OFF", 0)])

@@ -59,6 +59,7 @@ def _settle(fut: "Future[Any]", *, result: Any = None, error: BaseException | No
 
 
 _OPEN_TIMEOUT_S = 30.0
+_CACHE_KIB = 65_536
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -125,6 +126,9 @@ class SQLiteStore(Store):
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
+        # 64 MiB of page cache per connection (SQLite's default is 2 MiB): deep queues and
+        # their indexes stay in memory instead of being read back from the OS on every unit
+        conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         return conn
 
     def _reader(self) -> sqlite3.Connection:

@@ -59,3 +59,21 @@ def test_fifo_duplicates_are_caught_across_nodes(two_nodes):
     two = b_sns.publish(TopicArn=topic, Message="m", MessageGroupId="g", MessageDeduplicationId="d")
     assert one["MessageId"] == two["MessageId"]
     assert len(receive(sqs, url, 1)) == 1 and nothing_in(sqs, url)
+
+
+def test_a_topic_made_again_on_one_node_is_not_served_from_another_node_cache(two_nodes):
+    a_sns, b_sns = (client("sns", n.url, account=ACCOUNT) for n in two_nodes)
+    sqs = client("sqs", two_nodes[0].url, account=ACCOUNT)
+    urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("old", "new")}
+    arn = {name: f"arn:aws:sqs:us-east-1:{ACCOUNT}:{name}" for name in urls}
+    topic = a_sns.create_topic(Name="again")["TopicArn"]
+    a_sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["old"])
+    b_sns.publish(TopicArn=topic, Message="one")  # node B caches the topic and its subscription
+    assert [body(m)["Message"] for m in receive(sqs, urls["old"], 1)] == ["one"]
+
+    a_sns.delete_topic(TopicArn=topic)  # then the same name again, with as many changes
+    assert a_sns.create_topic(Name="again")["TopicArn"] == topic
+    a_sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["new"])
+    b_sns.publish(TopicArn=topic, Message="two")
+    assert [body(m)["Message"] for m in receive(sqs, urls["new"], 1)] == ["two"]
+    assert nothing_in(sqs, urls["old"])

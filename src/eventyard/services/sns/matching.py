@@ -22,7 +22,7 @@ _MAX_TOPICS = 10_000
 
 @dataclass
 class TopicSubscriptions:
-    version: int
+    version: tuple[int, int]  # (topic id, version): a topic made again under its ARN has a new id
     topic: TopicRecord
     subscriptions: list[SubscriptionRecord]  # confirmed ones, by ARN
     unfiltered: set[str] = field(default_factory=set)
@@ -54,7 +54,7 @@ class SubscriptionCache:
         found = s.topics.version(topic_arn)
         if found is None:
             return None
-        _, version = found
+        version = found
         hit = self._topics.get(topic_arn)
         if hit is not None and hit.version == version:
             return hit
@@ -66,7 +66,7 @@ class SubscriptionCache:
             if len(self._topics) >= _MAX_TOPICS:
                 self._topics.clear()
             current = self._topics.get(topic_arn)
-            if current is None or current.version <= topic.version:
+            if current is None or current.version <= compiled.version:
                 self._topics[topic_arn] = compiled
         return compiled
 
@@ -81,7 +81,7 @@ class SubscriptionCache:
 
 def _compile(topic: TopicRecord, subscriptions: list[SubscriptionRecord]) -> TopicSubscriptions:
     confirmed = [sub for sub in subscriptions if sub.confirmed]
-    out = TopicSubscriptions(topic.version, topic, confirmed)
+    out = TopicSubscriptions((topic.id, topic.version), topic, confirmed)
     for sub in confirmed:
         redrive = sub.attributes.get("RedrivePolicy")
         if redrive:

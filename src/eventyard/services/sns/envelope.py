@@ -13,13 +13,13 @@ fields out and add ``SequenceNumber``.
 from __future__ import annotations
 
 import base64
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 
+from eventyard.core import ids
 from eventyard.services.sns.signing import SigningKey
 from eventyard.store.topics import SubscriptionRecord
 
@@ -121,7 +121,7 @@ def confirmation(sub: SubscriptionRecord, base_url: str, key: SigningKey, signat
                  now_ms: int) -> dict[str, Any]:
     assert sub.token is not None
     ts = timestamp(now_ms)
-    message_id = str(uuid.uuid4())
+    message_id = ids.uuid4()
     message = (f"You have chosen to subscribe to the topic {sub.topic_arn}.\n"
                "To confirm the subscription, visit the SubscribeURL included in this message.")
     url = subscribe_url(base_url, sub.topic_arn, sub.token)

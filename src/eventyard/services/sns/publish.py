@@ -13,11 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventyard.core import arns, clock
+from eventyard.core import arns, clock, ids
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.sns import delivery_policy, envelope
@@ -159,7 +158,7 @@ class PublishOperations(SnsBase):
         if req.get("PhoneNumber") is not None and not req.get("TopicArn") and not req.get("TargetArn"):
             check_phone(req["PhoneNumber"])
             check_entry(req)  # a direct SMS: accepted, not delivered (eventyard sends no SMS)
-            return {"MessageId": str(uuid.uuid4())}
+            return {"MessageId": ids.uuid4()}
         topic_arn = req.get("TopicArn") or req.get("TargetArn")
         if not topic_arn:
             raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
@@ -167,7 +166,7 @@ class PublishOperations(SnsBase):
         if parsed.resource.startswith("endpoint/"):
             check_entry(req)
             await self.check_endpoint_publishable(topic_arn)  # type: ignore[attr-defined]
-            return {"MessageId": str(uuid.uuid4())}  # mobile push: accepted, not delivered
+            return {"MessageId": ids.uuid4()}  # mobile push: accepted, not delivered
         entry = check_entry(req)
         if parsed.account != ctx.account:
             await self._topic(topic_arn, caller=ctx.account, action="Publish")
@@ -272,7 +271,7 @@ class PublishOperations(SnsBase):
         plan = Fanout()
         for i, entry in enumerate(entries):
             if isinstance(results[i], dict):
-                message_id = str(uuid.uuid4())
+                message_id = ids.uuid4()
                 results[i] = {"MessageId": message_id}
                 self._fan_out(plan, subs, entry, message_id, None, key, base_url, now)
         return results, plan
@@ -291,7 +290,7 @@ class PublishOperations(SnsBase):
         by_group = topic.attributes.get("FifoThroughputScope") == "MessageGroup"
         for i in accepted:
             entry = entries[i]
-            message_id = str(uuid.uuid4())
+            message_id = ids.uuid4()
             seq_text = None
             if topic.fifo:
                 assert entry.dedup_id is not None

@@ -25,8 +25,12 @@ run: install
 postgres:
 	@scripts/pg-cluster ensure
 
+# One throwaway PostgreSQL cluster for the whole run, shared by 4 pytest workers (most
+# tests wait on servers, timers and sockets, so 4 workers overlap well on 2 cores);
+# a module's tests stay on one worker so its servers start once per backend.
+TEST_WORKERS ?= 4
 test: install-dev postgres
-	$(BIN)/python -m pytest
+	scripts/pg-cluster run -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 # Side by side with moto and ministack: make bench WORKLOAD=eventbus-read BENCH_ARGS="--duration 10"
 bench: install-dev

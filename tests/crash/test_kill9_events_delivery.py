@@ -23,21 +23,10 @@ pytestmark = [pytest.mark.crash, pytest.mark.timeout(420)]
 
 PRODUCERS = 4
 ACCEPTED_BEFORE_KILL = 1500
-LEASE_SECONDS = 10  # --delivery-lease: what the killed server had claimed runs again after this
-DRAIN_SECONDS = LEASE_SECONDS + 60
 
 
-@pytest.fixture
-def server(store_url, tmp_path):
-    from _server import ServerProcess
-
-    proc = ServerProcess(store_url, log_path=tmp_path / "server.log",
-                         extra_args=["--delivery-lease", str(LEASE_SECONDS)]).start()
-    yield proc
-    proc.stop()
-
-
-def test_accepted_events_reach_every_matched_target_after_kill9(server):
+def test_accepted_events_reach_every_matched_target_after_kill9(leased_server):
+    server = leased_server
     account = "123456789014"
     ev = client("events", server.url, account=account)
     sqs = client("sqs", server.url, account=account)
@@ -103,7 +92,7 @@ def test_accepted_events_reach_every_matched_target_after_kill9(server):
     c = client("sqs", server.url, account=account)
     delivered: dict[str, set[str]] = {name: set() for name in urls}
     ids_seen: set[str] = set()
-    give_up = time.monotonic() + DRAIN_SECONDS
+    give_up = time.monotonic() + server.drain_seconds
     while time.monotonic() < give_up and any(expected[q] - delivered[q] for q in urls):
         for name, url in urls.items():
             if not expected[name] - delivered[name]:

@@ -54,3 +54,64 @@ def test_every_model_pattern_compiles():
             pattern = spec.model.shape_for(name).metadata.get("pattern")
             if pattern:
                 assert compile_pattern(pattern) is not None, (spec.name, name, pattern)
+
+
+# -- the compiled check agrees with the tree walk ------------------------------------
+import random  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from eventyard.api import validation  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _shapes_strategies as shapes  # noqa: E402
+
+CHECKED = [("events", "PutEvents"), ("events", "PutTargets"), ("events", "PutRule"), ("events", "CreateConnection"),
+           ("sqs", "SendMessageBatch"), ("sqs", "ReceiveMessage"), ("sqs", "SetQueueAttributes"),
+           ("sns", "PublishBatch"), ("sns", "Subscribe"), ("stepfunctions", "CreateStateMachine")]
+
+
+def _damage(value, rnd: random.Random):
+    """The value with one random member, item or string broken (or left alone)."""
+    if isinstance(value, dict) and value:
+        key = rnd.choice(sorted(value, key=str))
+        roll = rnd.random()
+        if roll < 0.2:
+            return {k: v for k, v in value.items() if k != key}  # a required member may go
+        if roll < 0.3:
+            return {**value, key: None}
+        return {**value, key: _damage(value[key], rnd)}
+    if isinstance(value, list):
+        roll = rnd.random()
+        if roll < 0.2:
+            return []
+        if roll < 0.4:
+            return value * 30  # over a list's maximum
+        if value:
+            i = rnd.randrange(len(value))
+            return value[:i] + [_damage(value[i], rnd)] + value[i + 1:]
+        return value
+    if isinstance(value, str):
+        return rnd.choice(["", value * 300, value + "\u0000", "NOT_AN_ENUM", value[:1]])
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return rnd.choice([value, -(2**40), 2**40, 0])
+    return value
+
+
+@pytest.mark.parametrize(("service", "name"), CHECKED, ids=[f"{s}.{n}" for s, n in CHECKED])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), seed=st.integers(0, 2**32), enums=st.booleans())
+def test_compiled_check_finds_a_violation_exactly_when_the_walk_does(service, name, data, seed, enums):
+    shape = catalog.service(service).operations[name].input_shape
+    value = _damage(data.draw(shapes.values(shape)), random.Random(seed))
+    walked: list = []
+    validation._check(value, shape, "", walked)
+    if not enums:
+        walked = [v for v in walked if v.kind != "enum"]
+    assert [(v.kind, v.path) for v in validate(value, shape, check_enums=enums)] == \
+        [(v.kind, v.path) for v in walked][:10]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 from botocore.model import OperationModel, Shape
 
 from eventyard.api import _values
+from eventyard.api._compiled import compile_shape
 from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest, HttpResponse
 
@@ -111,7 +112,19 @@ def parse(request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise WireError("SerializationException", "Request body must be a JSON object.")
-    return decode(data, shape)
+    fast = compile_shape("json-decode", shape, _build_decoder, _same)
+    try:
+        return fast(data) if fast is not None else data
+    except _Unusual:
+        return decode(data, shape)  # words the error with its path
+
+
+def encoded(value: Any, shape: Shape | None) -> Any:
+    """``encode`` through a function built once per shape."""
+    if value is None or shape is None:
+        return value
+    fast = compile_shape("json-encode", shape, _build_encoder, _same)
+    return value if fast is None else fast(value)
 
 
 def content_type(operation: OperationModel) -> str:
@@ -120,7 +133,96 @@ def content_type(operation: OperationModel) -> str:
 
 
 def serialize(result: dict[str, Any] | None, operation: OperationModel, request_id: str) -> HttpResponse:
-    body = orjson.dumps(encode(result or {}, operation.output_shape) or {})
+    body = orjson.dumps(encoded(result or {}, operation.output_shape) or {})
     return HttpResponse(
         200, body, [("Content-Type", content_type(operation)), ("x-amzn-RequestId", request_id)]
     )
+
+
+# -- built once per shape (see ``api._compiled``) ----------------------------------
+class _Unusual(Exception):
+    """A value the built decoder does not take as it is: ``decode`` words the error."""
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _build_decoder(shape: Shape, sub: Callable[[Shape], Any]) -> Callable[[Any], Any] | None:
+    """``decode`` for this shape, raising ``_Unusual`` where ``decode`` would raise;
+    ``None`` where ``decode`` returns the value as it is."""
+    kind = shape.type_name
+    if kind == "structure":
+        members = {name: sub(member) or _same for name, member in shape.members.items()}
+
+        def structure(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise _Unusual
+            out = {}
+            for key, item in value.items():
+                member = members.get(key)
+                if member is not None and item is not None:
+                    out[key] = member(item)
+            return out
+        return structure
+    if kind in ("list", "map"):
+        inner = sub(shape.member if kind == "list" else shape.value) or _same
+        if kind == "list":
+            def items(value: Any) -> Any:
+                if not isinstance(value, list):
+                    raise _Unusual
+                return [None if item is None else inner(item) for item in value]
+            return items
+
+        def mapping(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise _Unusual
+            return {key: None if item is None else inner(item) for key, item in value.items()}
+        return mapping
+    if kind == "string":
+        def string(value: Any) -> Any:
+            if value.__class__ is not str and not isinstance(value, str):
+                raise _Unusual
+            return value
+        return string
+    if kind in ("integer", "long"):
+        def integer(value: Any) -> Any:
+            if value.__class__ is not int and (isinstance(value, bool) or not isinstance(value, int)):
+                raise _Unusual
+            return value
+        return integer
+    if kind == "boolean":
+        def boolean(value: Any) -> Any:
+            if value is not True and value is not False:
+                raise _Unusual
+            return value
+        return boolean
+    if kind in ("float", "double", "timestamp", "blob"):
+        def converted(value: Any) -> Any:
+            try:
+                return decode(value, shape)
+            except WireError:
+                raise _Unusual from None
+        return converted
+    return None
+
+
+def _build_encoder(shape: Shape, sub: Callable[[Shape], Any]) -> Callable[[Any], Any] | None:
+    """``encode`` for this shape; ``None`` where ``encode`` gives the value back as it is."""
+    kind = shape.type_name
+    if kind == "structure":
+        members = {name: sub(member) or _same for name, member in shape.members.items()}
+
+        def structure(value: Any) -> Any:
+            return {key: members[key](item) for key, item in value.items() if item is not None and key in members}
+        return structure
+    if kind in ("list", "map"):
+        inner = sub(shape.member if kind == "list" else shape.value)
+        if inner is None:
+            return list if kind == "list" else dict  # a copy, as ``encode`` makes
+        if kind == "list":
+            return lambda value: [None if item is None else inner(item) for item in value]
+        return lambda value: {key: None if item is None else inner(item) for key, item in value.items()}
+    if kind in ("timestamp", "blob", "float", "double"):
+        return lambda value: encode(value, shape)
+    return None

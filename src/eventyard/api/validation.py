@@ -10,10 +10,11 @@ import re
 import sys
 import unicodedata
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from botocore.model import Shape
 
+from eventyard.api._compiled import compile_shape
 from eventyard.core.errors import Violation
 
 _MAX_VIOLATIONS = 10
@@ -87,9 +88,15 @@ def _fmt_number(n: float) -> str:
 
 
 def validate(value: Any, shape: Shape | None, *, check_enums: bool = True) -> list[Violation]:
+    if shape is None:
+        return []
+    value = value if value is not None else {}
+    ok = compile_shape("valid+enums" if check_enums else "valid", shape,
+                       _build_enums if check_enums else _build_plain, _always)
+    if ok is None or ok(value):
+        return []  # the common case: nothing to report, no paths built
     found: list[Violation] = []
-    if shape is not None:
-        _check(value if value is not None else {}, shape, "", found)
+    _check(value, shape, "", found)
     if not check_enums:
         found = [v for v in found if v.kind != "enum"]
     return found[:_MAX_VIOLATIONS]
@@ -140,3 +147,99 @@ def _check(value: Any, shape: Shape, path: str, found: list[Violation]) -> None:
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{_camel(name)}" if path else _camel(name)
+
+
+# -- the compiled check: True when ``_check`` would find nothing ----------------------
+Check = Callable[[Any], bool]
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+def _build_enums(shape: Shape, sub: Callable[[Shape], Check | None]) -> Check | None:
+    return _build(shape, sub, True)
+
+
+def _build_plain(shape: Shape, sub: Callable[[Shape], Check | None]) -> Check | None:
+    return _build(shape, sub, False)
+
+
+def _build(shape: Shape, sub: Callable[[Shape], Check | None], enums: bool) -> Check | None:
+    """What ``_check`` checks at this shape, as one function; ``None`` if nothing."""
+    meta = shape.metadata
+    kind = shape.type_name
+    if kind == "structure":
+        required = tuple(getattr(shape, "required_members", []))
+        members = tuple((name, check) for name, member in shape.members.items()
+                        if (check := sub(member)) is not None)
+        if not required and not members:
+            return None
+
+        def structure(value: Any) -> bool:
+            get = value.get
+            for name in required:
+                if get(name) is None:
+                    return False
+            for name, check in members:
+                item = get(name)
+                if item is not None and not check(item):
+                    return False
+            return True
+        return structure
+    low = meta.get("min") if "min" in meta else None
+    high = meta.get("max") if "max" in meta else None
+    if kind in ("integer", "long", "float", "double"):
+        if low is None and high is None:
+            return None
+        lo = float("-inf") if low is None else low
+        hi = float("inf") if high is None else high
+        return lambda value: lo <= value <= hi
+    if kind not in ("string", "blob", "list", "map"):
+        return None
+    lo = 0 if low is None else low
+    hi = float("inf") if high is None else high
+    sized = low is not None or high is not None
+    if kind == "string":
+        enum = frozenset(shape.enum) if enums and shape.enum else None
+        pattern = compile_pattern(meta["pattern"]) if meta.get("pattern") else None
+        fullmatch = pattern.fullmatch if pattern is not None else None
+        if not sized and enum is None and fullmatch is None:
+            return None
+
+        def string(value: Any) -> bool:
+            if not lo <= len(value) <= hi:
+                return False
+            if enum is not None and value not in enum:
+                return False
+            return fullmatch is None or fullmatch(value) is not None
+        return string
+    if kind == "blob":
+        return (lambda value: lo <= len(value) <= hi) if sized else None
+    if kind == "list":
+        item_check = sub(shape.member)
+        if item_check is None:
+            return (lambda value: lo <= len(value) <= hi) if sized else None
+
+        def items(value: Any) -> bool:
+            if not lo <= len(value) <= hi:
+                return False
+            for item in value:
+                if item is not None and not item_check(item):
+                    return False
+            return True
+        return items
+    key_check, value_check = sub(shape.key), sub(shape.value)
+    if key_check is None and value_check is None:
+        return (lambda value: lo <= len(value) <= hi) if sized else None
+
+    def mapping(value: Any) -> bool:
+        if not lo <= len(value) <= hi:
+            return False
+        for key, item in value.items():
+            if key_check is not None and not key_check(key):
+                return False
+            if item is not None and value_check is not None and not value_check(item):
+                return False
+        return True
+    return mapping

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -26,7 +26,26 @@ from eventyard.services import ServiceRegistry
 from eventyard.store import Store, open_store
 
 
-def build_app(settings: Settings, store: Store | None = None) -> Starlette:
+class Front:
+    """The ASGI entry: AWS API requests go straight to the API app; eventyard's own
+    paths and the lifespan go through Starlette (whose routing and middleware cost
+    showed in profiles of small API calls)."""
+
+    OWN_PREFIXES = ("/_eventyard/", "/metrics", "/SimpleNotificationService-")
+
+    def __init__(self, site: Starlette, api: ApiApp) -> None:
+        self.site = site
+        self.api = api
+        self.state = site.state
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(self.OWN_PREFIXES):
+            await self.api(scope, receive, send)
+        else:
+            await self.site(scope, receive, send)
+
+
+def build_app(settings: Settings, store: Store | None = None) -> Front:
     """The whole server. ``store`` may be given (tests); else it is opened from settings."""
     opened = store or open_store(settings.store_url)
     disable_created_metrics()  # CloudWatch has no such series; they only add noise
@@ -67,4 +86,4 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     app.state.store = opened
     app.state.registry = registry
     app.state.runtime = runtime
-    return app
+    return Front(app, api)

@@ -4,7 +4,9 @@ Setup: a custom bus, ``queues`` standard queues and ``rules`` rules whose patter
 the usual kinds (source; source + detail-type; two detail fields; a narrow numeric range
 or prefix on top of a source). Each rule targets one queue, round robin. Every event
 matches ``source``, ``source + detail-type`` and ``region + tier`` rules, plus a narrow
-one now and then: about 3.1 rules, so about 3.1 deliveries per event. The expected
+one now and then: about 3.1 rules, so about 3.1 deliveries per event. With
+``-p match=one`` the rules split the events between them instead (a source and an amount
+range each): one delivery per event. The expected
 deliveries of each event are computed client side from the same rule set.
 
 Two phases per system, each with ``procs`` producer processes (default 4, "4
@@ -48,9 +50,22 @@ TIERS = ["free", "pro", "enterprise"]
 SKU_PREFIXES = ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K"]
 
 
-def rule_set(n_rules: int) -> list[tuple[str, dict[str, Any]]]:
-    """(name, pattern) for ``n_rules`` rules: 10 by source, 30 by source and detail-type,
-    15 by region and tier, the rest narrow (numeric range or sku prefix on a source)."""
+def rule_set(n_rules: int, match: str = "mixed") -> list[tuple[str, dict[str, Any]]]:
+    """(name, pattern) for ``n_rules`` rules.
+
+    ``mixed``: 10 by source, 30 by source and detail-type, 15 by region and tier, the rest
+    narrow (numeric range or sku prefix on a source); about 3.1 match each event.
+    ``one``: the rules split the events between them (a source and an amount range each),
+    so each event matches exactly one rule (with 100 rules or more; fewer leave some events
+    unmatched).
+    """
+    if match == "one":
+        per_source = max(1, n_rules // len(SOURCES))
+        width = -(-1000 // per_source)
+        return [(f"part-{s}-{k}", {"source": [s], "detail": {"amount": [{"numeric": [">=", k * width, "<", (k + 1) * width]}]}})
+                for s in SOURCES for k in range(per_source)][:n_rules]
+    if match != "mixed":
+        raise ValueError(f"match must be mixed or one, not {match!r}")
     rules: list[tuple[str, dict[str, Any]]] = []
     for s in SOURCES:
         rules.append((f"src-{s}", {"source": [s]}))
@@ -232,7 +247,7 @@ class EventBridge(FanoutWorkload):
     name = "eventbridge"
     description = "PutEvents batches into a bus with 100 rules -> SQS queues; accepted/delivered/s, latency, lost"
     service = "events"
-    defaults = {"rules": 100, "queues": 4, "batch": 10, "consumers": 2, "pollers": 3, "rate": 1000, "drain_idle": 10.0,
+    defaults = {"rules": 100, "match": "mixed", "queues": 4, "batch": 10, "consumers": 2, "pollers": 3, "rate": 1000, "drain_idle": 10.0,
                 "phases": "latency,throughput"}
     extra_columns = ("accepted ev/s", "delivered ev/s", "e2e p50 ms", "e2e p99 ms", "lost", "dup")
 
@@ -249,7 +264,7 @@ class EventBridge(FanoutWorkload):
             queue_urls.append(url)
             queue_arns.append(arn)
         rules = []
-        for i, (name, pattern) in enumerate(rule_set(params["rules"])):
+        for i, (name, pattern) in enumerate(rule_set(params["rules"], params["match"])):
             events.put_rule(Name=name, EventBusName=BUS, EventPattern=json.dumps(pattern))
             q = i % params["queues"]
             events.put_targets(Rule=name, EventBusName=BUS, Targets=[{"Id": "q", "Arn": queue_arns[q]}])

@@ -78,9 +78,17 @@ def _decode(node: dict[str, Any], views: tuple[Shape, ...], path: str, bad_code:
     kind = shape.type_name
     if kind == "structure":
         out: dict[str, Any] = {}
-        for name in shape.members:
-            members = tuple(view.members[name] for view in views)
-            child = _child(node, name, members)
+        for name, members, keys, list_keys in _structure_plan(views):
+            child = None
+            for key in keys:
+                child = node.get(key)
+                if child is not None:
+                    break
+            else:
+                for key in list_keys:
+                    child = node.get(key)
+                    if child is not None:
+                        break
             if child is not None:
                 out[name] = _decode(child, members, f"{path}.{name}" if path else name, bad_code)
         return out
@@ -123,18 +131,26 @@ def _decode(node: dict[str, Any], views: tuple[Shape, ...], path: str, bad_code:
     return text
 
 
-def _child(node: dict[str, Any], name: str, members: tuple[Shape, ...]) -> dict[str, Any] | None:
-    for member in members:
-        child = node.get(_member_key(name, member))
-        if child is not None:
-            return child
-    # An empty list goes as ``Name=`` under the member's own name, even when a flattened
-    # list's entries are named after its member (``AttributeNames=`` vs ``AttributeName.1``).
-    for member in members:
-        child = node.get(member.serialization.get("name", name))
-        if child is not None and member.type_name == "list":
-            return child
-    return None
+_MemberPlan = tuple[str, tuple[Shape, ...], tuple[str, ...], tuple[str, ...]]
+_plans: dict[tuple[Shape, ...], list[_MemberPlan]] = {}
+
+
+def _structure_plan(views: tuple[Shape, ...]) -> list[_MemberPlan]:
+    """Per member of a structure seen through ``views``: (name, the member in each view,
+    the wire keys to look for in order, then the keys an empty list may use), built once
+    (looking the wire names up in botocore's shapes on every request showed in profiles)."""
+    plan = _plans.get(views)
+    if plan is None:
+        plan = []
+        for name in views[0].members:
+            members = tuple(view.members[name] for view in views)
+            keys = tuple(_member_key(name, member) for member in members)
+            # An empty list goes as ``Name=`` under the member's own name, even when a flattened
+            # list's entries are named after its member (``AttributeNames=`` vs ``AttributeName.1``).
+            list_keys = tuple(member.serialization.get("name", name) for member in members if member.type_name == "list")
+            plan.append((name, members, keys, list_keys))
+        _plans[views] = plan  # the key keeps the shapes alive
+    return plan
 
 
 def _list_container(node: dict[str, Any], shape: Shape) -> dict[str, Any] | None:

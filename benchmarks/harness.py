@@ -26,6 +26,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -725,6 +726,45 @@ class Result:
             f"{stats.warmup_ops} warm-up calls, {stats.threads} threads"
         )
         return result
+
+
+def combine_runs(runs: list[list[Result]], extra_columns: Sequence[str]) -> list[Result]:
+    """One row per row name over repeated runs of one system: the median of every rate
+    and time (floats), the sum of every count (ints: errors, lost, duplicates...), each
+    run's row as a line below the table. A row missing from a run (a failed start) is
+    combined from the runs that have it, and the missing runs are said."""
+    names: list[str] = []
+    for rows in runs:
+        names += [r.system for r in rows if r.system not in names]
+    combined = []
+    for name in names:
+        rows = [next((r for r in run if r.system == name), None) for run in runs]
+        present = [r for r in rows if r is not None]
+        merged = Result(f"{name} (x{len(present)})" if len(present) > 1 else name,
+                        note="; ".join(sorted({r.note for r in present if r.note})))
+        for attr in ("ops_per_s", "p50_ms", "p99_ms", "errors"):
+            setattr(merged, attr, _combine([getattr(r, attr) for r in present]))
+        for column in extra_columns:
+            merged.extra[column] = _combine([r.extra.get(column) for r in present])
+        for i, row in enumerate(rows, 1):
+            if row is None:
+                merged.details.append(f"run {i}: no such row")
+                continue
+            cells = [f"ops/s {_cell(row.ops_per_s)}", f"p50 {_cell(row.p50_ms)}", f"p99 {_cell(row.p99_ms)}",
+                     *(f"{c} {_cell(row.extra.get(c))}" for c in extra_columns)]
+            merged.details.append(f"run {i}: " + ", ".join(cells) + (f" [{row.note}]" if row.note else ""))
+        merged.details += present[-1].details  # the last run's own notes (CPU, counts)
+        combined.append(merged)
+    return combined
+
+
+def _combine(values: list[Any]) -> Any:
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if not numbers:
+        return next((v for v in values if v is not None), None)
+    if all(isinstance(v, int) for v in numbers):
+        return sum(numbers)
+    return statistics.median(float(v) for v in numbers)
 
 
 STANDARD_COLUMNS = ("system", "ops/s", "p50 ms", "p99 ms", "errors")

@@ -48,6 +48,10 @@ def _parse_args(argv: list[str] | None, workloads: dict[str, type[Workload]]) ->
                         help="measure this many calls in total instead of --duration")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                         help="workload parameter, e.g. -p buses=50 (see --list)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each system this many times (a fresh server each time) and show the "
+                             "median of each rate and time, the sum of each count, every run below "
+                             "(default %(default)s)")
     parser.add_argument("--keep-workdir", action="store_true",
                         help="keep server logs and data (kept anyway when a system fails)")
     parser.add_argument("--list", action="store_true", help="list workloads and exit")
@@ -58,8 +62,8 @@ def _parse_args(argv: list[str] | None, workloads: dict[str, type[Workload]]) ->
     unknown = [s for s in args.systems if s not in SERVERS]
     if unknown or not args.systems:
         parser.error(f"--systems: unknown {unknown}; choose from {','.join(SERVERS)}")
-    if args.threads < 1 or args.procs < 1 or args.duration <= 0 or args.warmup < 0:
-        parser.error("--threads >= 1, --procs >= 1, --duration > 0, --warmup >= 0")
+    if args.threads < 1 or args.procs < 1 or args.duration <= 0 or args.warmup < 0 or args.repeat < 1:
+        parser.error("--threads >= 1, --procs >= 1, --duration > 0, --warmup >= 0, --repeat >= 1")
     if args.workload:
         try:
             args.params = parse_params(workloads[args.workload], args.param)
@@ -152,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         except harness.PeersInstallError as exc:
             peers_error = str(exc)
 
-    config = {**({"procs": args.procs} if args.procs > 1 else {}), "threads": args.threads,
+    config = {**({"repeat": args.repeat} if args.repeat > 1 else {}),
+              **({"procs": args.procs} if args.procs > 1 else {}), "threads": args.threads,
               **({"ops": args.ops} if args.ops else {"duration": f"{args.duration:g}s"}),
               "warmup": f"{args.warmup:g}s", **workload.params}
     versions = _versions(args.systems, peers_error)
@@ -166,10 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     interrupted = False
     try:
         for name in args.systems:
-            started = time.perf_counter()
-            outcome = run_system(name, workload, args, workdir, peers_error)
-            results += outcome if isinstance(outcome, list) else [outcome]
-            log(f"[{name}] done in {time.perf_counter() - started:.1f}s")
+            runs: list[list[Result]] = []
+            for attempt in range(args.repeat):
+                started = time.perf_counter()
+                outcome = run_system(name, workload, args, workdir / f"run{attempt + 1}", peers_error)
+                runs.append(outcome if isinstance(outcome, list) else [outcome])
+                log(f"[{name}] done in {time.perf_counter() - started:.1f}s"
+                    + (f" (run {attempt + 1} of {args.repeat})" if args.repeat > 1 else ""))
+            results += runs[0] if len(runs) == 1 else harness.combine_runs(runs, workload.extra_columns)
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: servers stopped")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -51,7 +52,9 @@ def cert_url(base_url: str, key: SigningKey) -> str:
     return f"{base_url}/{key.cert_name}"
 
 
+@lru_cache(maxsize=4096)
 def unsubscribe_url(base_url: str, subscription_arn: str) -> str:
+    """Made once per subscription and host (every notification of a topic names it)."""
     return f"{base_url}/?Action=Unsubscribe&SubscriptionArn={quote(subscription_arn, safe=':')}"
 
 

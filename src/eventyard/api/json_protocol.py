@@ -181,13 +181,13 @@ def _build_decoder(shape: Shape, sub: Callable[[Shape], Any]) -> Callable[[Any],
         return mapping
     if kind == "string":
         def string(value: Any) -> Any:
-            if value.__class__ is not str and not isinstance(value, str):
+            if not isinstance(value, str):
                 raise _Unusual
             return value
         return string
     if kind in ("integer", "long"):
         def integer(value: Any) -> Any:
-            if value.__class__ is not int and (isinstance(value, bool) or not isinstance(value, int)):
+            if isinstance(value, bool) or not isinstance(value, int):
                 raise _Unusual
             return value
         return integer

@@ -187,8 +187,7 @@ def _build(shape: Shape, sub: Callable[[Shape], Check | None], enums: bool) -> C
                     return False
             return True
         return structure
-    low = meta.get("min") if "min" in meta else None
-    high = meta.get("max") if "max" in meta else None
+    low, high = meta.get("min"), meta.get("max")
     if kind in ("integer", "long", "float", "double"):
         if low is None and high is None:
             return None

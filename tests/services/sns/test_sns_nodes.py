@@ -26,11 +26,17 @@ def two_nodes(store_url, tmp_path):
         node.stop()
 
 
-def test_subscription_changes_on_one_node_apply_at_once_on_another(two_nodes):
-    a_sns, b_sns = (client("sns", n.url, account=ACCOUNT) for n in two_nodes)
-    sqs = client("sqs", two_nodes[0].url, account=ACCOUNT)
-    urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("first", "second")}
+def _clients_and_queues(nodes, *names):
+    """SNS clients on each node, an SQS client, and the named queues' URLs and ARNs."""
+    a_sns, b_sns = (client("sns", n.url, account=ACCOUNT) for n in nodes)
+    sqs = client("sqs", nodes[0].url, account=ACCOUNT)
+    urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in names}
     arn = {name: f"arn:aws:sqs:us-east-1:{ACCOUNT}:{name}" for name in urls}
+    return a_sns, b_sns, sqs, urls, arn
+
+
+def test_subscription_changes_on_one_node_apply_at_once_on_another(two_nodes):
+    a_sns, b_sns, sqs, urls, arn = _clients_and_queues(two_nodes, "first", "second")
     topic = a_sns.create_topic(Name="shared")["TopicArn"]
     first = a_sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["first"])["SubscriptionArn"]
     b_sns.publish(TopicArn=topic, Message="one")  # node B now has the topic cached
@@ -62,10 +68,7 @@ def test_fifo_duplicates_are_caught_across_nodes(two_nodes):
 
 
 def test_a_topic_made_again_on_one_node_is_not_served_from_another_node_cache(two_nodes):
-    a_sns, b_sns = (client("sns", n.url, account=ACCOUNT) for n in two_nodes)
-    sqs = client("sqs", two_nodes[0].url, account=ACCOUNT)
-    urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("old", "new")}
-    arn = {name: f"arn:aws:sqs:us-east-1:{ACCOUNT}:{name}" for name in urls}
+    a_sns, b_sns, sqs, urls, arn = _clients_and_queues(two_nodes, "old", "new")
     topic = a_sns.create_topic(Name="again")["TopicArn"]
     a_sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["old"])
     b_sns.publish(TopicArn=topic, Message="one")  # node B caches the topic and its subscription

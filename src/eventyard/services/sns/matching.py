@@ -51,10 +51,9 @@ class SubscriptionCache:
 
     def get(self, s: Session, topic_arn: str) -> TopicSubscriptions | None:
         """Inside a unit of work: the topic and its compiled subscriptions, or None."""
-        found = s.topics.version(topic_arn)
-        if found is None:
+        version = s.topics.version(topic_arn)
+        if version is None:
             return None
-        version = found
         hit = self._topics.get(topic_arn)
         if hit is not None and hit.version == version:
             return hit

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from typing import Any, Callable
 
-from ..harness import LoadStats, Result, percentile
+from ..harness import LoadStats, Result, percentile, start_forked
 from . import RunContext, Workload
 
 
@@ -81,8 +81,7 @@ class FanoutWorkload(Workload):
         per_proc = rate / procs if rate else None
         producers = [ctx.Process(target=self.producer, args=(p, endpoint, params, per_proc, start_at, seconds, out),
                                  daemon=True) for p in range(procs)]
-        for proc in consumers + producers:
-            proc.start()
+        start_forked(consumers + producers)
         reports: dict[str, list[dict[str, Any]]] = {"producer": [], "consumer": []}
         try:
             while len(reports["producer"]) < procs:

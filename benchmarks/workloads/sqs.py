@@ -41,7 +41,7 @@ import uuid
 from collections import Counter, defaultdict
 from typing import Any
 
-from ..harness import LoadStats, Result, error_kind, log, make_client, percentile
+from ..harness import LoadStats, Result, error_kind, log, make_client, percentile, start_forked
 from . import RunContext, Workload, register
 
 PRELOAD_CHUNK = 20_000
@@ -360,8 +360,7 @@ class Sqs(Workload):
         deadline = start_at + params["phase_timeout"]
         procs = [ctx.Process(target=_producer, args=(i, endpoint, url, total // n + (i < total % n), fifo, params,
                                                      start_at, deadline, out), daemon=True) for i in range(n)]
-        for p in procs:
-            p.start()
+        start_forked(procs)
         reports = _gather(out, procs, {"producer": n}, params["phase_timeout"] + 60)["producer"]
         start = min(r["window"][0] for r in reports)
         end = max(r["window"][1] for r in reports)
@@ -389,8 +388,7 @@ class Sqs(Workload):
         n = params["consumers"]
         procs = [ctx.Process(target=_consumer, args=(i, endpoint, url, expected, received, deadline, 1, out),
                              daemon=True) for i in range(n)]
-        for p in procs:
-            p.start()
+        start_forked(procs)
         reports = _gather(out, procs, {"consumer": n}, params["phase_timeout"] + 60)["consumer"]
         starts = [r["window"][0] for r in reports if r["window"][0] is not None]
         ends = [r["window"][1] for r in reports if r["window"][1] is not None]
@@ -414,8 +412,7 @@ class Sqs(Workload):
         procs = [ctx.Process(target=_latency_receiver, args=(endpoint, url, count, deadline, out), daemon=True),
                  ctx.Process(target=_latency_sender, args=(endpoint, url, count, rate, fifo, params, start_at, out),
                              daemon=True)]
-        for p in procs:
-            p.start()
+        start_forked(procs)
         reports = _gather(out, procs, {"receiver": 1, "sender": 1}, count / rate + 90)
         errors: Counter[str] = Counter()
         for r in reports["receiver"] + reports["sender"]:

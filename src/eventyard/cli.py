@@ -57,8 +57,24 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
     except StoreError as exc:
         click.echo(f"eventyard: {exc}", err=True)
         sys.exit(2)
+    _freeze_startup_heap()
     click.echo(f"eventyard {__version__} listening on http://{host}:{port} (store: {app.state.store.dialect})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+
+
+def _freeze_startup_heap() -> None:
+    """Load every service model now and keep what start-up made out of the garbage
+    collector's sight: it lives as long as the process, and without this each full
+    collection walks it again (14-28 ms pauses of every request in flight)."""
+    import gc
+
+    from eventyard.api import catalog
+
+    for spec in catalog.all_services():
+        for operation in spec.operations.values():
+            operation.input_shape, operation.output_shape
+    gc.collect()
+    gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -198,3 +198,23 @@ def test_opening_waits_while_another_process_holds_the_file(tmp_path: Path) -> N
     finally:
         store.close()
         holder.close()
+
+
+def test_new_stores_use_2k_pages_and_existing_stores_keep_theirs(tmp_path: Path) -> None:
+    with open_sqlite(url(tmp_path)) as store:
+        assert store.read_sync(lambda s: s.scalar("PRAGMA page_size")) == 2048
+    # a store created with SQLite's default page size (as eventyard did before) opens,
+    # keeps its page size, and works
+    import sqlite3
+
+    older = tmp_path / "older"
+    older.mkdir()
+    conn = sqlite3.connect(older / "yard.db")
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE keep_me (x)")
+    conn.close()
+    with open_sqlite(url(older)) as store:
+        assert store.read_sync(lambda s: s.scalar("PRAGMA page_size")) == 4096
+        store.write_sync(put_tag("arn:x", "k"))
+        assert store.read_sync(lambda s: s.tags.count("arn:x")) == 1

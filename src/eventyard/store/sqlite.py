@@ -60,6 +60,11 @@ def _settle(fut: "Future[Any]", *, result: Any = None, error: BaseException | No
 
 _OPEN_TIMEOUT_S = 30.0
 _CACHE_KIB = 65_536
+# 2 KiB pages, not SQLite's 4 KiB: FIFO receives touch one table page per message (the
+# groups interleave) and every touched page is written whole to the WAL and again at
+# the checkpoint. With 1,000,000 FIFO messages queued, receive+delete wrote 33 KB per
+# message with 4 KiB pages and 12 KB with 2 KiB; a 64 KiB message costs ~8% more.
+_PAGE_SIZE = 2048
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -117,6 +122,8 @@ class SQLiteStore(Store):
     def _open_writer(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer_conn = self._connect()
+        # Only takes effect when this creates the file (an existing store keeps its size).
+        self._writer_conn.execute(f"PRAGMA page_size={_PAGE_SIZE}")
         mode = self._writer_conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise StoreError(f"SQLite refused WAL mode for {self.path} (got {mode!r})")

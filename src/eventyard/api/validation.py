@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable
 
 from botocore.model import Shape
@@ -91,8 +91,7 @@ def validate(value: Any, shape: Shape | None, *, check_enums: bool = True) -> li
     if shape is None:
         return []
     value = value if value is not None else {}
-    ok = compile_shape("valid+enums" if check_enums else "valid", shape,
-                       _build_enums if check_enums else _build_plain, _always)
+    ok = compile_shape("valid+enums" if check_enums else "valid", shape, _BUILDERS[check_enums], _always)
     if ok is None or ok(value):
         return []  # the common case: nothing to report, no paths built
     found: list[Violation] = []
@@ -155,14 +154,6 @@ Check = Callable[[Any], bool]
 
 def _always(value: Any) -> bool:
     return True
-
-
-def _build_enums(shape: Shape, sub: Callable[[Shape], Check | None]) -> Check | None:
-    return _build(shape, sub, True)
-
-
-def _build_plain(shape: Shape, sub: Callable[[Shape], Check | None]) -> Check | None:
-    return _build(shape, sub, False)
 
 
 def _build(shape: Shape, sub: Callable[[Shape], Check | None], enums: bool) -> Check | None:
@@ -242,3 +233,6 @@ def _build(shape: Shape, sub: Callable[[Shape], Check | None], enums: bool) -> C
                 return False
         return True
     return mapping
+
+
+_BUILDERS = {enums: partial(_build, enums=enums) for enums in (True, False)}

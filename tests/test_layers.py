@@ -36,6 +36,7 @@ CORE_DENIED = frozenset({
 # environment, thread-local state and locks, and reading the clock are not I/O;
 # files, processes, threads and sleeping are.
 CORE_RESTRICTED = {
+    "io": frozenset({"BytesIO", "StringIO"}),
     "os": frozenset({"environ", "getenv", "getpid", "register_at_fork", "urandom"}),
     "threading": frozenset({"Lock", "RLock", "local"}),
     "time": frozenset({"gmtime", "localtime", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns",
@@ -114,11 +115,8 @@ def imports(tree: ast.Module, path: Path, known: dict[str, Path]) -> Iterator[Im
                 yield Import(target, names, None, node.lineno, id(node) in type_checking)
 
 
-def _within(module: str, prefixes: frozenset[str]) -> str | None:
-    for prefix in prefixes:
-        if module == prefix or module.startswith(prefix + "."):
-            return prefix
-    return None
+def _within(module: str, prefixes: frozenset[str]) -> bool:
+    return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
 
 
 # -- core/ is pure -------------------------------------------------------------------
@@ -126,9 +124,13 @@ def core_violations(tree: ast.Module, path: Path, known: dict[str, Path]) -> lis
     found: list[str] = []
     restricted_aliases: dict[str, str] = {}
     for imp in imports(tree, path, known):
-        denied = _within(imp.module, CORE_DENIED)
-        if denied:
+        if _within(imp.module, CORE_DENIED):
             found.append(f"line {imp.line}: imports {imp.module}")
+            continue
+        denied_names = [name for name in imp.names if _within(f"{imp.module}.{name}", CORE_DENIED)]
+        for name in denied_names:  # ``from urllib import request``
+            found.append(f"line {imp.line}: imports {imp.module}.{name}")
+        if denied_names:
             continue
         allowed = CORE_RESTRICTED.get(imp.module)
         if allowed is None:
@@ -161,6 +163,9 @@ def test_core_imports_no_io() -> None:
     ("def f():\n    import sqlite3\n", "imports sqlite3"),
     ("from concurrent.futures import ThreadPoolExecutor\n", "imports concurrent.futures"),
     ("import urllib.request\n", "imports urllib.request"),
+    ("from urllib import request\n", "imports urllib.request"),
+    ("from eventyard import services\n", "imports eventyard.services"),
+    ("import io\nio.open('x')\n", "uses io.open"),
     ("from eventyard.store import Session\n", "imports eventyard.store"),
     ("from os import listdir\n", "imports listdir from os"),
     ("import os\nos.system('true')\n", "uses os.system"),

@@ -5,7 +5,8 @@ boto3 caller would pass them (aware datetimes, bytes for blobs). The botocore he
 turn such values into eventyard ``HttpRequest``s with botocore's own serializers, and
 eventyard ``HttpResponse``s back into values with botocore's own parsers.
 
-Imported by the ``test_roundtrip_*`` modules through ``sys.path`` (no packages in tests/).
+Imported by the ``test_roundtrip_*`` modules as ``_shapes_strategies``: pytest puts each
+test module's directory on the import path (no packages in tests/).
 """
 
 from __future__ import annotations

@@ -7,8 +7,6 @@ must give the input back. Response: random valid output -> eventyard
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -18,12 +16,11 @@ from botocore.parsers import create_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _shapes_strategies as shapes  # noqa: E402
+import _shapes_strategies as shapes
 
-from eventyard.api import catalog, json_protocol  # noqa: E402
-from eventyard.api.errors import WireError, render_json  # noqa: E402
-from eventyard.api.http import HttpResponse  # noqa: E402
+from eventyard.api import catalog, json_protocol
+from eventyard.api.errors import WireError, render_json
+from eventyard.api.http import HttpResponse
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

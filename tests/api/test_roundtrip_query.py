@@ -8,8 +8,6 @@ last query-protocol SQS model), and eventyard must read both spellings.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,11 +17,10 @@ from botocore.parsers import create_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _shapes_strategies as shapes  # noqa: E402
+import _shapes_strategies as shapes
 
-from eventyard.api import catalog, query_protocol  # noqa: E402
-from eventyard.api.errors import WireError, render_query  # noqa: E402
+from eventyard.api import catalog, query_protocol
+from eventyard.api.errors import WireError, render_query
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

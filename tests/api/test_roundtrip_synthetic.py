@@ -9,8 +9,6 @@ on one synthetic service per protocol, so those code paths are held to botocore 
 from __future__ import annotations
 
 import copy
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +16,9 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _shapes_strategies as shapes  # noqa: E402
+import _shapes_strategies as shapes
 
-from eventyard.api import json_protocol, query_protocol, rest_json_protocol  # noqa: E402
+from eventyard.api import json_protocol, query_protocol, rest_json_protocol
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

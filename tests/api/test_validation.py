@@ -58,15 +58,12 @@ def test_every_model_pattern_compiles():
 
 # -- the compiled check agrees with the tree walk ------------------------------------
 import random  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from eventyard.api import validation  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parent))
 import _shapes_strategies as shapes  # noqa: E402
 
 CHECKED = [("events", "PutEvents"), ("events", "PutTargets"), ("events", "PutRule"), ("events", "CreateConnection"),

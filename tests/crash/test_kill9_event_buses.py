@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
+from functools import partial
 
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 
 from _clients import client
+from _scaffold import SERVER_GONE, Load
 
 pytestmark = pytest.mark.crash
 
@@ -19,36 +18,25 @@ def test_acknowledged_buses_survive_kill9(restartable_server):
     server = restartable_server
     account = "123456789012"
     acknowledged: list[str] = []
-    lock = threading.Lock()
-    stop = threading.Event()
+    load = Load()
 
     def writer(n: int) -> None:
         ev = client("events", server.url, account=account)
         i = 0
-        while not stop.is_set() and i < 24:  # 4 x 24 + default stays under the 100-bus quota
+        while not load.stop.is_set() and i < 24:  # 4 x 24 + default stays under the 100-bus quota
             name = f"w{n}-{i}"
             try:
                 ev.create_event_bus(Name=name, Tags=[{"Key": "writer", "Value": str(n)}])
-            except (ClientError, BotoCoreError, OSError):
+            except SERVER_GONE:
                 return  # the server died under us: this one was never acknowledged
-            with lock:
+            with load.lock:
                 acknowledged.append(name)
             i += 1
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-    for t in threads:
-        t.start()
+    for n in range(WRITERS):
+        load.start(partial(writer, n))
     # let some writes land, then crash mid-load
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with lock:
-            if len(acknowledged) >= 30:
-                break
-        time.sleep(0.01)
-    server.kill()
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
+    load.kill9_when(server, lambda: len(acknowledged) >= 30, within=20)
     assert len(acknowledged) >= 30, server.log()
 
     server.start()

@@ -11,13 +11,13 @@ again when their lease runs out, so the drain waits past the lease.
 from __future__ import annotations
 
 import json
-import threading
-import time
+from functools import partial
+from typing import Any
 
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 
 from _clients import client
+from _scaffold import SERVER_GONE, Load, drain
 
 pytestmark = [pytest.mark.crash, pytest.mark.timeout(420)]
 
@@ -48,22 +48,21 @@ def test_accepted_events_reach_every_matched_target_after_kill9(leased_server):
 
     expected: dict[str, set[str]] = {name: set() for name in urls}  # queue -> event keys it must get
     accepted_ids: set[str] = set()
-    lock = threading.Lock()
-    stop = threading.Event()
+    load = Load()
 
     def producer(n: int) -> None:
         c = client("events", server.url, account=account)
         i = 0
-        while not stop.is_set():
+        while not load.stop.is_set():
             keys = [f"{n}-{i}-{k}" for k in range(10)]
             entries = [{"Source": "crash", "DetailType": "load", "EventBusName": "orders",
                         "Detail": json.dumps({"key": key, "parity": "even" if k % 2 == 0 else "odd"})}
                        for k, key in enumerate(keys)]
             try:
                 out = c.put_events(Entries=entries)
-            except (ClientError, BotoCoreError, OSError):
+            except SERVER_GONE:
                 return  # the server died under us: this batch was never acknowledged
-            with lock:
+            with load.lock:
                 for k, (key, result) in enumerate(zip(keys, out["Entries"])):
                     if "EventId" not in result:
                         continue  # refused entries are not accepted events
@@ -72,39 +71,20 @@ def test_accepted_events_reach_every_matched_target_after_kill9(leased_server):
                     expected["even" if k % 2 == 0 else "routed"].add(key)
             i += 1
 
-    threads = [threading.Thread(target=producer, args=(n,)) for n in range(PRODUCERS)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with lock:
-            if len(accepted_ids) >= ACCEPTED_BEFORE_KILL:
-                break
-        time.sleep(0.01)
-    server.kill()
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
+    for n in range(PRODUCERS):
+        load.start(partial(producer, n))
+    load.kill9_when(server, lambda: len(accepted_ids) >= ACCEPTED_BEFORE_KILL, within=60)
     assert len(accepted_ids) >= ACCEPTED_BEFORE_KILL, server.log()
     assert len(expected["routed"]) > 0 and len(expected["even"]) > 0
 
     server.start()
     c = client("sqs", server.url, account=account)
-    delivered: dict[str, set[str]] = {name: set() for name in urls}
-    ids_seen: set[str] = set()
-    give_up = time.monotonic() + server.drain_seconds
-    while time.monotonic() < give_up and any(expected[q] - delivered[q] for q in urls):
-        for name, url in urls.items():
-            if not expected[name] - delivered[name]:
-                continue
-            got = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-            for m in got:
-                event = json.loads(m["Body"])
-                delivered[name].add(event["detail"]["key"])
-                ids_seen.add(event["id"])
-            if got:
-                c.delete_message_batch(QueueUrl=url, Entries=[
-                    {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(got)])
+
+    def read(name: str, m: dict[str, Any]) -> tuple[str, str]:
+        event = json.loads(m["Body"])
+        return event["detail"]["key"], event["id"]
+
+    delivered, ids_seen = drain(c, urls, expected, read, seconds=server.drain_seconds)
     for name in urls:
         lost = expected[name] - delivered[name]
         assert not lost, f"{len(lost)} of {len(expected[name])} accepted events never reached {name}: {sorted(lost)[:10]}"

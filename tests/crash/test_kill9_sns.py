@@ -11,13 +11,13 @@ the lease.
 from __future__ import annotations
 
 import json
-import threading
-import time
+from functools import partial
+from typing import Any
 
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 
 from _clients import client
+from _scaffold import SERVER_GONE, Load, drain
 
 pytestmark = [pytest.mark.crash, pytest.mark.timeout(420)]
 
@@ -47,22 +47,21 @@ def test_accepted_messages_reach_every_matching_subscription_after_kill9(leased_
 
     expected: dict[str, set[str]] = {name: set() for name in names}
     accepted_ids: set[str] = set()
-    lock = threading.Lock()
-    stop = threading.Event()
+    load = Load()
 
     def publisher(n: int) -> None:
         c = client("sns", server.url, account=account)
         i = 0
-        while not stop.is_set():
+        while not load.stop.is_set():
             keys = [f"{n}-{i}-{k}" for k in range(10)]
             entries = [{"Id": str(k), "Message": json.dumps({"key": key, "pad": "x" * 700}),
                         "MessageAttributes": {"parity": {"DataType": "String", "StringValue": "even" if k % 2 == 0 else "odd"}}}
                        for k, key in enumerate(keys)]
             try:
                 out = c.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
-            except (ClientError, BotoCoreError, OSError):
+            except SERVER_GONE:
                 return  # the server died under us: this batch was never acknowledged
-            with lock:
+            with load.lock:
                 for ok in out["Successful"]:
                     k = int(ok["Id"])
                     key = keys[k]
@@ -73,42 +72,22 @@ def test_accepted_messages_reach_every_matching_subscription_after_kill9(leased_
                         expected["raw"].add(key)
             i += 1
 
-    threads = [threading.Thread(target=publisher, args=(n,)) for n in range(PUBLISHERS)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with lock:
-            if len(accepted_ids) >= ACCEPTED_BEFORE_KILL:
-                break
-        time.sleep(0.01)
-    server.kill()
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
+    for n in range(PUBLISHERS):
+        load.start(partial(publisher, n))
+    load.kill9_when(server, lambda: len(accepted_ids) >= ACCEPTED_BEFORE_KILL, within=60)
     assert len(accepted_ids) >= ACCEPTED_BEFORE_KILL, server.log()
     assert all(expected[name] for name in names)
 
     server.start()
     c = client("sqs", server.url, account=account)
-    delivered: dict[str, set[str]] = {name: set() for name in names}
-    ids_seen: set[str] = set()
-    give_up = time.monotonic() + server.drain_seconds
-    while time.monotonic() < give_up and any(expected[q] - delivered[q] for q in names):
-        for name, url in urls.items():
-            if not expected[name] - delivered[name]:
-                continue
-            got = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-            for m in got:
-                if name == "raw":
-                    delivered[name].add(json.loads(m["Body"])["key"])
-                    continue
-                envelope = json.loads(m["Body"])
-                delivered[name].add(json.loads(envelope["Message"])["key"])
-                ids_seen.add(envelope["MessageId"])
-            if got:
-                c.delete_message_batch(QueueUrl=url, Entries=[
-                    {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(got)])
+
+    def read(name: str, m: dict[str, Any]) -> tuple[str, str | None]:
+        if name == "raw":
+            return json.loads(m["Body"])["key"], None
+        envelope = json.loads(m["Body"])
+        return json.loads(envelope["Message"])["key"], envelope["MessageId"]
+
+    delivered, ids_seen = drain(c, urls, expected, read, seconds=server.drain_seconds)
     for name in names:
         lost = expected[name] - delivered[name]
         assert not lost, f"{len(lost)} of {len(expected[name])} accepted messages never reached {name}: {sorted(lost)[:10]}"

@@ -4,13 +4,13 @@ acknowledged delete comes back, and receive counts survived."""
 
 from __future__ import annotations
 
-import threading
 import time
+from functools import partial
 
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 
 from _clients import client
+from _scaffold import SERVER_GONE, Load, delete_batch
 
 pytestmark = pytest.mark.crash
 
@@ -28,20 +28,20 @@ def test_unacknowledged_messages_survive_kill9(restartable_server):
     deleted: set[str] = set()
     maybe_deleted: set[str] = set()  # a delete the crash cut off: it may have committed
     received_once: dict[str, str] = {}  # body -> queue, received before the crash and never deleted
-    lock = threading.Lock()
-    stop = threading.Event()
+    load = Load()
+    lock = load.lock
 
     def producer(n: int) -> None:
         c = client("sqs", server.url, account=account)
         i = 0
-        while not stop.is_set():
+        while not load.stop.is_set():
             for url in (standard, fifo):
                 entries = [{"Id": str(k), "MessageBody": f"{url[-4:]}-{n}-{i}-{k}", "MessageGroupId": f"g{n}",
                             **({"MessageDeduplicationId": f"{n}-{i}-{k}"} if url == fifo else {})}
                            for k in range(10)]
                 try:
                     out = c.send_message_batch(QueueUrl=url, Entries=entries)
-                except (ClientError, BotoCoreError, OSError):
+                except SERVER_GONE:
                     return  # the server died under us: not acknowledged
                 with lock:
                     sent[url] |= {e["MessageBody"] for e in entries if e["Id"] in {s["Id"] for s in out["Successful"]}}
@@ -50,7 +50,7 @@ def test_unacknowledged_messages_survive_kill9(restartable_server):
     def consumer() -> None:
         c = client("sqs", server.url, account=account)
         turn = 0
-        while not stop.is_set():
+        while not load.stop.is_set():
             url = (standard, fifo)[turn % 2]
             turn += 1
             try:
@@ -64,27 +64,16 @@ def test_unacknowledged_messages_survive_kill9(restartable_server):
                 if drop:
                     with lock:
                         maybe_deleted.update(m["Body"] for m in drop)
-                    c.delete_message_batch(QueueUrl=url, Entries=[
-                        {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(drop)])
+                    delete_batch(c, url, drop)
                     with lock:  # acknowledged deletes
                         deleted.update(m["Body"] for m in drop)
-            except (ClientError, BotoCoreError, OSError):
+            except SERVER_GONE:
                 return
 
-    threads = [threading.Thread(target=producer, args=(n,)) for n in range(PRODUCERS)]
-    threads.append(threading.Thread(target=consumer))
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with lock:
-            if len(sent[standard]) + len(sent[fifo]) >= 600 and len(deleted) >= 40:
-                break
-        time.sleep(0.01)
-    server.kill()
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
+    for n in range(PRODUCERS):
+        load.start(partial(producer, n))
+    load.start(consumer)
+    load.kill9_when(server, lambda: len(sent[standard]) + len(sent[fifo]) >= 600 and len(deleted) >= 40, within=20)
     assert len(deleted) >= 40, server.log()
 
     server.start()
@@ -103,8 +92,7 @@ def test_unacknowledged_messages_survive_kill9(restartable_server):
             for m in got:
                 delivered[url].add(m["Body"])
                 counts[m["Body"]] = int(m["Attributes"]["ApproximateReceiveCount"])
-            c.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(got)])
+            delete_batch(c, url, got)
     for url in (standard, fifo):
         missing = sent[url] - maybe_deleted - delivered[url]
         assert not missing, f"lost {len(missing)} acknowledged messages: {sorted(missing)[:10]}"

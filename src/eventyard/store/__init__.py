@@ -6,7 +6,8 @@ concurrent writes share one commit (group commit). ``Store.read`` sees every wri
 that has returned. Only this package knows SQL.
 """
 
-from eventyard.store.base import ConflictError, Store, StoreError, open_store
+from eventyard.store.base import ConflictError, Store, StoreError
+from eventyard.store.factory import open_store
 from eventyard.store.session import Session
 
 __all__ = ["ConflictError", "Session", "Store", "StoreError", "open_store"]

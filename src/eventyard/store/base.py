@@ -1,10 +1,8 @@
-"""The store interface and the URL-based factory."""
+"""The store interface; ``factory.open_store`` opens one by URL."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from abc import ABC, abstractmethod
 from concurrent.futures import Future
 from typing import Callable, TypeVar
@@ -12,25 +10,13 @@ from typing import Callable, TypeVar
 from eventyard.store._errors import ConflictError, StoreError
 from eventyard.store.session import Session
 
-__all__ = ["ConflictError", "NODE_ID", "Store", "StoreError", "notify", "open_store"]
+__all__ = ["ConflictError", "DEFAULT_URL", "ENV_VAR", "Store", "StoreError"]
 
 T = TypeVar("T")
 S = TypeVar("S", bound="Store")
 
 DEFAULT_URL = "sqlite:///./.eventyard/yard.db"
 ENV_VAR = "EVENTYARD_STORE"
-
-# This process as the sender of notifications: a node's listeners skip its own.
-NODE_ID = uuid.uuid4().hex
-
-
-def notify(s: Session, channel: str, payload: str) -> None:
-    """Inside a unit of work: tell the other nodes listening on ``channel`` (see
-    ``Store.listen``), when and only if the unit commits. PostgreSQL sends it with
-    ``pg_notify`` (identical notifications of one transaction are sent once); on SQLite
-    every writer is in this process, which signals itself, so nothing is sent."""
-    if s.dialect == "postgres":
-        s.execute("SELECT pg_notify(?, ?)", (channel, f"{NODE_ID}:{payload}"))
 
 
 class Store(ABC):
@@ -74,17 +60,3 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_store(url: str | None = None) -> Store:
-    """Open (and migrate) the store named by ``url``, ``$EVENTYARD_STORE`` or the default."""
-    url = url or os.environ.get(ENV_VAR) or DEFAULT_URL
-    if url.startswith("sqlite:"):
-        from eventyard.store.sqlite import SQLiteStore
-
-        return SQLiteStore(url)
-    if url.startswith(("postgresql:", "postgres:")):
-        from eventyard.store.postgres import PostgresStore
-
-        return PostgresStore(url)
-    raise StoreError(f"Unsupported store URL {url!r}: use sqlite:///path or postgresql://...")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import orjson
 
-from eventyard.store.base import notify
+from eventyard.store.notifications import notify
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session

@@ -21,7 +21,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from eventyard.store import _migrations
 from eventyard.store._errors import StoreError
-from eventyard.store.base import NODE_ID, Store
+from eventyard.store.base import Store
+from eventyard.store.notifications import NODE_ID
 from eventyard.store.session import Session
 
 T = TypeVar("T")

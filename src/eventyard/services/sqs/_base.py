@@ -8,6 +8,7 @@ from typing import Any
 from eventyard.core import clock
 from eventyard.core.identity import RequestContext
 from eventyard.services.sqs import attributes, errors, urls
+from eventyard.services.sqs.in_flight_limit import max_in_flight
 from eventyard.services.sqs.longpoll import Wakeups
 from eventyard.services.sqs.upkeep import Upkeep
 from eventyard.store import Session, Store
@@ -30,8 +31,6 @@ class SqsBase:
         self.upkeep = Upkeep(store, self.wakeups)
         self._queues: dict[tuple[str, str, str], tuple[float, QueueRecord]] = {}
         self._settings: dict[tuple[int, int], attributes.QueueSettings] = {}
-        from eventyard.services.sqs.messages import max_in_flight
-
         self.max_in_flight = max_in_flight()
         self._in_flight_seen: dict[int, tuple[float, int]] = {}  # queue id -> (counted at, count + received since)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -17,23 +16,10 @@ from eventyard.store import Session
 from eventyard.store.queues import QueueRecord
 
 
-# In-flight messages per standard queue before ReceiveMessage fails with OverLimit (AWS:
-# about 120,000). FIFO queues have the same quota but AWS returns no error there, so it is
-# not enforced on them. EVENTYARD_SQS_MAX_IN_FLIGHT changes it (tests use a small one).
-MAX_IN_FLIGHT = 120_000
-MAX_IN_FLIGHT_ENV = "EVENTYARD_SQS_MAX_IN_FLIGHT"
 # The count reads the in-flight range of the receive index, so it is made at most once
 # per this many seconds per queue while the queue is far from the cap (AWS's quota is
 # approximate too); near the cap, on every receive.
 IN_FLIGHT_RECOUNT_SECONDS = 1.0
-
-
-def max_in_flight() -> int:
-    try:
-        value = int(os.environ.get(MAX_IN_FLIGHT_ENV) or MAX_IN_FLIGHT)
-    except ValueError:
-        return MAX_IN_FLIGHT
-    return value if value > 0 else MAX_IN_FLIGHT
 
 
 class MessageOperations(SqsBase):

@@ -20,6 +20,7 @@ from eventyard import __version__
 from eventyard.api.asgi import ApiApp
 from eventyard.api.auth import Authenticator
 from eventyard.api.dispatch import Dispatcher
+from eventyard.api.metrics import RequestMetrics
 from eventyard.config import Settings
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
@@ -54,7 +55,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     registry = ServiceRegistry(opened, runtime, metrics)
     registry.events.rules_per_bus = settings.rules_per_bus
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys})
-    api = ApiApp(Dispatcher(registry.resolve, auth))
+    api = ApiApp(Dispatcher(registry.resolve, auth, RequestMetrics(metrics)))
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__, "store": opened.dialect})
@@ -66,6 +67,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
         return Response(pem, media_type="application/x-pem-file")
 
     async def prometheus(request: Request) -> Response:
+        await registry.queue_depths.refresh()
         return Response(generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
 
     @contextlib.asynccontextmanager

@@ -76,13 +76,16 @@ class Store(ABC):
         self.close()
 
 
-def open_store(url: str | None = None) -> Store:
-    """Open (and migrate) the store named by ``url``, ``$EVENTYARD_STORE`` or the default."""
+def open_store(url: str | None = None, *, exclusive: bool = False) -> Store:
+    """Open (and migrate) the store named by ``url``, ``$EVENTYARD_STORE`` or the default.
+
+    ``exclusive``: this process serves the store, and no other server may serve the same
+    SQLite file while it runs (PostgreSQL is shared by design: the flag changes nothing)."""
     url = url or os.environ.get(ENV_VAR) or DEFAULT_URL
     if url.startswith("sqlite:"):
         from eventyard.store.sqlite import SQLiteStore
 
-        return SQLiteStore(url)
+        return SQLiteStore(url, exclusive=exclusive)
     if url.startswith(("postgresql:", "postgres:")):
         from eventyard.store.postgres import PostgresStore
 

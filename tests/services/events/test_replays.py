@@ -298,10 +298,20 @@ def test_replay_resumes_after_kill(store_url: str, tmp_path: Path):
         proc.stop()
 
 
-def test_two_nodes_replay_each_event_once(replay_server, make_server):
-    """Both nodes run the replayer on one store; each step is one transaction over a
-    locked replay, so no event goes out twice."""
-    second = make_server(env=REPLAY_ENV)
+def test_two_nodes_replay_each_event_once(fresh_postgres_url: str, tmp_path: Path):
+    """Both nodes run the replayer on one store (PostgreSQL: a SQLite file serves one
+    node); each step is one transaction over a locked replay, so no event goes out twice."""
+    nodes = [ServerProcess(fresh_postgres_url, log_path=tmp_path / f"node{i}.log", env=REPLAY_ENV) for i in range(2)]
+    try:
+        for node in nodes:
+            node.start()
+        _replay_once_across(*nodes)
+    finally:
+        for node in nodes:
+            node.stop()
+
+
+def _replay_once_across(replay_server: ServerProcess, second: ServerProcess) -> None:
     st = Setup(replay_server.url)
     st.rule_to_queue("r", {"source": ["shop"]})
     ids = st.put(30)

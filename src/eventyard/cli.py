@@ -15,10 +15,11 @@ from eventyard.store.base import DEFAULT_URL, ENV_VAR
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="eventyard")
 def main() -> None:
-    """eventyard: event bus, queues, topics and state machines, AWS wire-compatible."""
+    """eventyard: a self-hosted server that speaks the AWS wire APIs of EventBridge,
+    SQS and SNS (boto3, the AWS CLI and AWS SDKs work against it with an endpoint URL)."""
 
 
-@main.command()
+@main.command(short_help="Serve EventBridge, SQS and SNS over the AWS wire APIs.")
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="EVENTYARD_HOST", help="Address to listen on.")
 @click.option("--port", default=4566, show_default=True, type=int, envvar="EVENTYARD_PORT")
 @click.option("--store", "store_url", default=DEFAULT_URL, show_default=True, envvar=ENV_VAR,
@@ -36,7 +37,11 @@ def main() -> None:
               show_default=True, envvar="EVENTYARD_LOG_LEVEL")
 def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rules_per_bus: int,
           delivery_lease_s: int, log_level: str) -> None:
-    """Run the server: API, delivery and timers in one process."""
+    """Serve EventBridge, SQS and SNS on one port, with their deliveries and timers, in
+    one process. Lambda, Step Functions, Scheduler and Pipes requests are recognised and
+    answered 501 NotImplemented. Every flag can be set by its EVENTYARD_* variable.
+
+    Stop it with Ctrl-C or SIGTERM; GET /_eventyard/health tells whether it is up."""
     import uvicorn
 
     from eventyard import logs

@@ -5,7 +5,10 @@ and SNS publishes and deliveries."""
 from __future__ import annotations
 
 import json
-from typing import Any
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
 
 import httpx
 import pytest
@@ -86,3 +89,70 @@ def test_sns_publishes_and_deliveries_per_topic(server):
     assert sample(metrics, "eventyard_sns_notifications_delivered_total", topic=topic, protocol="sqs") == 6
     assert sample(metrics, "eventyard_sqs_messages_visible", queue=f"arn:aws:sqs:us-east-1:{ACCOUNT}:fanned") == 3
 
+
+
+class _Subscriber:
+    """An HTTP subscriber that confirms its subscription, then answers every notification
+    with ``status``; remembers the notifications' statuses."""
+
+    def __init__(self, status: int) -> None:
+        self.answered: list[int] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                message = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                answer = 200
+                if message.get("Type") == "SubscriptionConfirmation":
+                    httpx.get(message["SubscribeURL"], timeout=10)
+                else:
+                    answer = status
+                    outer.answered.append(status)
+                self.send_response(answer)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _until(predicate: Callable[[], bool], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_sns_http_deliveries_and_failures_per_topic(server):
+    sns = client("sns", server.url, account=ACCOUNT)
+    topic = sns.create_topic(Name="web")["TopicArn"]
+    no_retries = json.dumps({"healthyRetryPolicy": {"minDelayTarget": 1, "maxDelayTarget": 1, "numRetries": 0}})
+    healthy, broken = _Subscriber(200), _Subscriber(500)
+    try:
+        for subscriber in (healthy, broken):
+            arn = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=subscriber.url, ReturnSubscriptionArn=True,
+                                Attributes={"DeliveryPolicy": no_retries})["SubscriptionArn"]
+            assert _until(lambda: sns.get_subscription_attributes(SubscriptionArn=arn)
+                          ["Attributes"]["PendingConfirmation"] == "false")
+        sns.publish(TopicArn=topic, Message="hello")
+
+        def counted() -> bool:
+            metrics = scrape(server)
+            return (sample(metrics, "eventyard_sns_notifications_delivered_total", topic=topic, protocol="http") == 1
+                    and sample(metrics, "eventyard_sns_notifications_failed_total", topic=topic, protocol="http") == 1)
+
+        assert _until(counted)
+        assert healthy.answered == [200] and broken.answered == [500]
+    finally:
+        healthy.close()
+        broken.close()

@@ -75,7 +75,6 @@ def _is_busy(exc: BaseException) -> bool:
     )
 
 
-
 class ServerLock:
     """One server per SQLite file: an exclusive ``flock`` on ``<store>.lock``, held for
     the life of the process that serves the store.

@@ -2,9 +2,6 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-HOST   ?= 127.0.0.1
-PORT   ?= 4566
-STORE  ?= sqlite:///./.eventyard/yard.db
 
 .PHONY: run test install install-dev postgres bench clean
 
@@ -12,14 +9,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# eventyard, and boto3 and the AWS CLI to talk to it (the README's examples use them)
 install: $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[clients]'
 
 install-dev: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 
+# No flags here: every setting comes from its EVENTYARD_* environment variable
+# (README, `eventyard serve`), e.g. `EVENTYARD_PORT=4567 make run`.
 run: install
-	$(BIN)/eventyard serve --host $(HOST) --port $(PORT) --store $(STORE)
+	$(BIN)/eventyard serve
 
 # PostgreSQL server binaries (Debian's `postgresql`); the suite starts a throwaway cluster itself.
 postgres:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 
 import click
@@ -13,10 +15,11 @@ from eventyard.store.base import DEFAULT_URL, ENV_VAR
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="eventyard")
 def main() -> None:
-    """eventyard: event bus, queues, topics and state machines, AWS wire-compatible."""
+    """eventyard: a self-hosted server that speaks the AWS wire APIs of EventBridge,
+    SQS and SNS (boto3, the AWS CLI and AWS SDKs work against it with an endpoint URL)."""
 
 
-@main.command()
+@main.command(short_help="Serve EventBridge, SQS and SNS over the AWS wire APIs.")
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="EVENTYARD_HOST", help="Address to listen on.")
 @click.option("--port", default=4566, show_default=True, type=int, envvar="EVENTYARD_PORT")
 @click.option("--store", "store_url", default=DEFAULT_URL, show_default=True, envvar=ENV_VAR,
@@ -34,7 +37,11 @@ def main() -> None:
               show_default=True, envvar="EVENTYARD_LOG_LEVEL")
 def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rules_per_bus: int,
           delivery_lease_s: int, log_level: str) -> None:
-    """Run the server: API, delivery and timers in one process."""
+    """Serve EventBridge, SQS and SNS on one port, with their deliveries and timers, in
+    one process. Lambda, Step Functions, Scheduler and Pipes requests are recognised and
+    answered 501 NotImplemented. Every flag can be set by its EVENTYARD_* variable.
+
+    Stop it with Ctrl-C or SIGTERM; GET /_eventyard/health tells whether it is up."""
     import uvicorn
 
     from eventyard import logs
@@ -52,14 +59,37 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
         raise click.BadParameter("--auth sigv4 needs at least one access key", param_hint="--access-keys")
     settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys,
                         rules_per_bus=rules_per_bus, delivery_lease_s=delivery_lease_s, log_level=log_level)
+    listener = _listen(host, port)  # before the store: a busy port changes nothing
     try:
         app = build_app(settings)
     except StoreError as exc:
+        listener.close()
         click.echo(f"eventyard: {exc}", err=True)
         sys.exit(2)
     _freeze_startup_heap()
     click.echo(f"eventyard {__version__} listening on http://{host}:{port} (store: {app.state.store.dialect})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                                           lifespan="on"))
+    server.run(sockets=[listener])
+    if not server.started:  # start-up failed (uvicorn logged why)
+        sys.exit(3)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so that "listening on" is only printed once it
+    is true; a port in use ends the command with a clear message."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restarts need no wait
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+        click.echo(f"eventyard: cannot listen on {host}:{port}: {reason}", err=True)
+        sys.exit(2)
+    listener.set_inheritable(True)
+    return listener
 
 
 def _freeze_startup_heap() -> None:

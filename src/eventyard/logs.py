@@ -12,7 +12,9 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 
 def configure(level: str) -> None:
     numeric = _LEVELS[level]
-    logging.basicConfig(stream=sys.stderr, level=numeric, format="%(message)s")
+    # Only third-party libraries log through stdlib logging (eventyard's own lines go
+    # through structlog below); at debug, botocore alone prints pages per request.
+    logging.basicConfig(stream=sys.stderr, level=max(numeric, logging.WARNING), format="%(message)s")
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 from typing import Any, AsyncIterator
 
 from prometheus_client import (
@@ -13,13 +14,14 @@ from prometheus_client import (
 )
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from eventyard import __version__
 from eventyard.api.asgi import ApiApp
 from eventyard.api.auth import Authenticator
 from eventyard.api.dispatch import Dispatcher
+from eventyard.api.metrics import RequestMetrics
 from eventyard.config import Settings
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
@@ -39,22 +41,45 @@ class Front:
         self.state = site.state
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(self.OWN_PREFIXES):
+        if scope["type"] == "http" and not scope["path"].startswith(self.OWN_PREFIXES) and not _is_home(scope):
             await self.api(scope, receive, send)
         else:
             await self.site(scope, receive, send)
 
 
+def _is_home(scope: dict[str, Any]) -> bool:
+    """A plain ``GET /`` (a browser): no AWS request looks like that, as every one names
+    its operation in the query, a header or the body, and is signed."""
+    if scope["path"] != "/" or scope["method"] != "GET" or scope.get("query_string"):
+        return False
+    return not any(name in (b"authorization", b"x-amz-target") for name, _ in scope["headers"])
+
+
+_HOME = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>eventyard {version}</title></head>
+<body style="font-family: sans-serif; max-width: 42em; margin: 2em auto">
+<h1>eventyard {version}</h1>
+<p>This is an AWS-compatible endpoint for EventBridge (<code>events</code>), SQS (<code>sqs</code>) and
+SNS (<code>sns</code>), stored on {store}. Point an AWS SDK or the AWS CLI at it:
+<code>endpoint_url="{base}"</code>.</p>
+<ul>
+<li><a href="/_eventyard/health">/_eventyard/health</a>: whether the server is up, its version and store</li>
+<li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
+</ul>
+</body></html>
+"""
+
+
 def build_app(settings: Settings, store: Store | None = None) -> Front:
     """The whole server. ``store`` may be given (tests); else it is opened from settings."""
-    opened = store or open_store(settings.store_url)
+    opened = store or open_store(settings.store_url, exclusive=True)
     disable_created_metrics()  # CloudWatch has no such series; they only add noise
     runtime = DeliveryRuntime(opened, lease_ms=settings.delivery_lease_s * 1000)
     metrics = CollectorRegistry()
     registry = ServiceRegistry(opened, runtime, metrics)
     registry.events.rules_per_bus = settings.rules_per_bus
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys})
-    api = ApiApp(Dispatcher(registry.resolve, auth))
+    api = ApiApp(Dispatcher(registry.resolve, auth, RequestMetrics(metrics)))
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__, "store": opened.dialect})
@@ -65,7 +90,12 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
             return Response(b"Not Found", status_code=404)
         return Response(pem, media_type="application/x-pem-file")
 
+    async def home(request: Request) -> HTMLResponse:
+        base = html.escape(str(request.base_url).rstrip("/"), quote=True)
+        return HTMLResponse(_HOME.format(version=__version__, store=opened.dialect, base=base))
+
     async def prometheus(request: Request) -> Response:
+        await registry.queue_depths.refresh()
         return Response(generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
 
     @contextlib.asynccontextmanager
@@ -79,7 +109,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
                 opened.close()
 
     app = Starlette(
-        routes=[Route("/_eventyard/health", health), Route("/metrics", prometheus),
+        routes=[Route("/", home, methods=["GET"]), Route("/_eventyard/health", health), Route("/metrics", prometheus),
                 Route("/SimpleNotificationService-{key}.pem", sns_certificate), Mount("/", app=api)],
         lifespan=lifespan,
     )

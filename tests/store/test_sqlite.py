@@ -218,3 +218,20 @@ def test_new_stores_use_2k_pages_and_existing_stores_keep_theirs(tmp_path: Path)
         assert store.read_sync(lambda s: s.scalar("PRAGMA page_size")) == 4096
         store.write_sync(put_tag("arn:x", "k"))
         assert store.read_sync(lambda s: s.tags.count("arn:x")) == 1
+
+
+def test_one_server_per_file_others_may_still_open_it(tmp_path: Path) -> None:
+    """``exclusive`` (what ``serve`` asks for) refuses a second server on the file while
+    the first holds it; plain opens (scripts, tests reading the store) are not refused."""
+    with open_store(url(tmp_path), exclusive=True) as serving:
+        with pytest.raises(StoreError, match="another eventyard server .* is already serving"):
+            open_store(url(tmp_path), exclusive=True)
+        with open_store(url(tmp_path)) as reader:
+            serving.write_sync(put_tag("arn:x", "k"))
+            assert reader.read_sync(lambda s: s.tags.get("arn:x")) == {"k": "v"}
+    with open_store(url(tmp_path), exclusive=True):  # released on close
+        pass
+    with pytest.raises(StoreError, match="synchronous must be one of"):
+        open_store(url(tmp_path, "?synchronous=bogus"), exclusive=True)
+    with open_store(url(tmp_path), exclusive=True):  # a failed open holds nothing
+        pass

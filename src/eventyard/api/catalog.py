@@ -113,6 +113,7 @@ _SERVICES = {
     "stepfunctions": "coral",
     "scheduler": "coral",
     "pipes": "coral",
+    "lambda": "coral",  # recognised and validated, answered NotImplemented (501) for now
 }
 
 

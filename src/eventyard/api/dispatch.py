@@ -26,6 +26,7 @@ from eventyard.api.errors import (
     render_rest_json,
 )
 from eventyard.api.http import HttpRequest, HttpResponse
+from eventyard.api.metrics import RequestMetrics
 from eventyard.api.validation import validate
 from eventyard.core.errors import ServiceError, Violation, format_violations
 from eventyard.core.identity import RequestContext
@@ -49,31 +50,42 @@ class Call:
 
 
 class Dispatcher:
-    def __init__(self, resolve: Resolver, auth: Authenticator) -> None:
+    def __init__(self, resolve: Resolver, auth: Authenticator, metrics: RequestMetrics | None = None) -> None:
         self.resolve = resolve
         self.auth = auth
+        self.metrics = metrics
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         rid = new_request_id()
         started = time.perf_counter()
         call = Call("json", None)
+        error: str | None = None
         try:
             call = self._identify(request)
             response = await self._call(request, call, rid)
         except WireError as err:
+            error = err.code
             response = self._render(err, call, rid)
         except ServiceError as err:
+            error = err.code
             response = self._render(from_service_error(err, call.spec), call, rid)
         except Exception:  # a bug: log it, answer like AWS does, never leak a traceback
             log.exception("request failed", request_id=rid)
             err = WireError("InternalFailure", "The request processing has failed because of an unknown error, exception or failure.", 500, sender_fault=False)
+            error = err.code
             response = self._render(err, call, rid)
+        seconds = time.perf_counter() - started
+        service = call.spec.name if call.spec else None
+        operation = call.operation.name if call.operation else None
+        if self.metrics is not None:
+            self.metrics.observe(service, operation, response.status, seconds)
         log.debug(
             "request",
-            service=call.spec.name if call.spec else None,
-            operation=call.operation.name if call.operation else None,
+            service=service,
+            operation=operation,
             status=response.status,
-            ms=round((time.perf_counter() - started) * 1000, 2),
+            error=error,
+            ms=round(seconds * 1000, 2),
             request_id=rid,
         )
         return response

@@ -15,6 +15,7 @@ from eventyard.services.events import EventsService
 from eventyard.services.sns import SnsService
 from eventyard.services.sqs import SqsService
 from eventyard.services.sqs.inbound import QueueDeliverer
+from eventyard.services.sqs.metrics import QueueDepths
 from eventyard.store import Store
 
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -34,7 +35,8 @@ class ServiceRegistry:
         self.timers = Timers()
         self.events = EventsService(store, runtime, sqs, self.timers, metrics)
         self.sqs = sqs
-        self.sns = SnsService(store, runtime, sqs, self.timers)
+        self.sns = SnsService(store, runtime, sqs, self.timers, metrics)
+        self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
         self.services: dict[str, object] = {"events": self.events, "sqs": sqs, "sns": self.sns}
 
     def start(self) -> None:

@@ -49,6 +49,15 @@ class QueueRecord:
 
 
 @dataclass(frozen=True)
+class QueueDepth:
+    arn: str
+    dead_letter: bool  # some queue's RedrivePolicy names this one
+    visible: int
+    in_flight: int
+    delayed: int
+
+
+@dataclass(frozen=True)
 class Cleanup:
     id: int
     queue_id: int
@@ -216,6 +225,21 @@ class Queues:
             (status, moved_more, failure_reason, task_handle),
         )
 
+    def depths(self, now: int) -> builtins.list[QueueDepth]:
+        """Every queue's visible, in-flight and delayed messages, in one scan (for
+        ``/metrics``: its cost grows with the messages stored, so it runs per scrape)."""
+        rows = self._s.all(
+            "SELECT q.arn, CASE WHEN EXISTS (SELECT 1 FROM sqs_queues s WHERE s.dead_letter_target_arn = q.arn)"
+            " THEN 1 ELSE 0 END,"
+            " COALESCE(SUM(CASE WHEN m.visible_at <= ? THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN m.visible_at > ? AND m.receive_count > 0 THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN m.visible_at > ? AND m.receive_count = 0 THEN 1 ELSE 0 END), 0)"
+            " FROM sqs_queues q LEFT JOIN sqs_messages m ON m.queue_id = q.id AND m.id > q.purged_upto"
+            " GROUP BY q.id, q.arn ORDER BY q.arn",
+            (now, now, now),
+        )
+        return [QueueDepth(str(arn), bool(dlq), int(visible), int(in_flight), int(delayed))
+                for arn, dlq, visible, in_flight, delayed in rows]
 
 def _dumps(value: object) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()

@@ -9,6 +9,8 @@ fsync, and nothing is acknowledged before it is on disk.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import queue
 import sqlite3
 import threading
@@ -73,10 +75,55 @@ def _is_busy(exc: BaseException) -> bool:
     )
 
 
+class ServerLock:
+    """One server per SQLite file: an exclusive ``flock`` on ``<store>.lock``, held for
+    the life of the process that serves the store.
+
+    The server's background work assumes it is the only one on its file: long polls are
+    woken in-process, and SQLite has no way to tell another process. The operating system
+    drops the lock when the process ends, however it ends (kill -9 too), so a restart
+    never finds a stale lock. Several nodes share a store on PostgreSQL instead.
+    """
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    @classmethod
+    def claim(cls, store_path: Path) -> "ServerLock":
+        path = store_path.with_name(store_path.name + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip()
+            os.close(fd)
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise StoreError(
+                f"another eventyard server{who} is already serving {store_path} (it holds {path}); "
+                "stop it first, or give this one another --store. Several nodes can share one "
+                "PostgreSQL store, not one SQLite file."
+            ) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)  # the holder's pid, for the refusal message above
+        os.write(fd, f"{os.getpid()}\n".encode())
+        return cls(path, fd)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            # the file stays: removing it would let a third process lock a new file while
+            # a second still waits on the old one
+            os.close(self._fd)
+            self._fd = None
+
+
 class SQLiteStore(Store):
     dialect = "sqlite"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, exclusive: bool = False) -> None:
         self.url = url
         path, options = _parse_url(url)
         self.path = Path(path)
@@ -87,7 +134,27 @@ class SQLiteStore(Store):
         self._lock = threading.Lock()  # orders submit_* against close()
         self._reader_conns: list[sqlite3.Connection] = []
         self._writer_conn: sqlite3.Connection | None = None
-        deadline = time.monotonic() + _OPEN_TIMEOUT_S
+        self._server_lock = ServerLock.claim(self.path) if exclusive else None
+        try:
+            self._open(time.monotonic() + _OPEN_TIMEOUT_S)
+        except BaseException:
+            if self._server_lock is not None:
+                self._server_lock.release()
+            raise
+        self._session = Session(self._writer_conn, self.dialect)
+        self._jobs: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        self._local = threading.local()
+        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="eventyard-sqlite-read")
+        self._closed = False
+        self._writer = threading.Thread(target=self._write_loop, name="eventyard-sqlite-write", daemon=True)
+        self._writer.start()
+
+    @property
+    def commit_count(self) -> int:
+        """Write transactions committed so far; less than the writes when they were grouped."""
+        return self._commits
+
+    def _open(self, deadline: float) -> None:
         while True:
             try:
                 self._open_writer()
@@ -105,18 +172,6 @@ class SQLiteStore(Store):
                     time.sleep(0.05)
                     continue
                 raise StoreError(f"cannot open SQLite store at {self.path}: {exc}") from exc
-        self._session = Session(self._writer_conn, self.dialect)
-        self._jobs: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
-        self._local = threading.local()
-        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="eventyard-sqlite-read")
-        self._closed = False
-        self._writer = threading.Thread(target=self._write_loop, name="eventyard-sqlite-write", daemon=True)
-        self._writer.start()
-
-    @property
-    def commit_count(self) -> int:
-        """Write transactions committed so far; less than the writes when they were grouped."""
-        return self._commits
 
     # -- connections -------------------------------------------------------
     def _open_writer(self) -> None:
@@ -288,3 +343,5 @@ class SQLiteStore(Store):
             conn.close()
         if self._writer_conn is not None:
             self._writer_conn.close()
+        if self._server_lock is not None:
+            self._server_lock.release()

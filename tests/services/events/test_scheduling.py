@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from eventyard.core import clock
 from eventyard.core.identity import RequestContext
@@ -24,9 +25,9 @@ START = datetime(2026, 3, 1, 10, 2, 30, tzinfo=timezone.utc).timestamp()
 
 
 class Node:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, metrics: CollectorRegistry | None = None) -> None:
         self.sqs = SqsService(store)
-        self.events = EventsService(store, DeliveryRuntime(store), self.sqs, Timers())
+        self.events = EventsService(store, DeliveryRuntime(store), self.sqs, Timers(), metrics)
 
 
 @pytest.fixture
@@ -128,3 +129,17 @@ def test_a_pattern_rule_has_no_schedule(store: Store, now: list[float]) -> None:
     node = Node(store)
     rule = run(node.events.put_rule(CTX, {"Name": "p", "EventPattern": '{"source": ["x"]}'}))
     assert next_fire_at(store, rule["RuleArn"]) is None
+
+
+def test_a_scheduled_invocation_counts_its_latency_from_the_tick(store: Store, now: list[float]) -> None:
+    """IngestionToInvocation of a scheduled event is measured from when it fired, not
+    from the epoch."""
+    metrics = CollectorRegistry()
+    node = Node(store, metrics)
+    arn = run(setup(node, "cron(* * * * ? *)"))
+    now[0] = START + 60
+    assert run(node.events.fire_due()) == 1
+    bus = arn.rsplit(":", 1)[0] + ":event-bus/default"
+    assert metrics.get_sample_value("eventyard_events_ingestion_to_invocation_seconds_count", {"bus": bus}) == 1
+    # the clock stands still, so the event was invoked the instant it was ingested
+    assert metrics.get_sample_value("eventyard_events_ingestion_to_invocation_seconds_sum", {"bus": bus}) == 0

@@ -17,8 +17,9 @@ ACCOUNT = "123412341299"
 
 
 @pytest.fixture
-def two_nodes(store_url, tmp_path):
-    nodes = [ServerProcess(store_url, log_path=tmp_path / f"node{i}.log") for i in range(2)]
+def two_nodes(fresh_postgres_url, tmp_path):
+    # several nodes share a store on PostgreSQL; a SQLite file serves one (tests/test_serve.py)
+    nodes = [ServerProcess(fresh_postgres_url, log_path=tmp_path / f"node{i}.log") for i in range(2)]
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda n: n.start(), nodes))
     yield nodes

@@ -128,7 +128,7 @@ class EventsOrigin:
                 dead_lettered = True
             except QueueUnavailable as err:
                 log.warning("events.dead_letter_failed", queue=dead_letter, reason=err.message, rule=ctx["rule_arn"])
-        log.info("events.delivery_failed", rule=ctx["rule_arn"], target=ctx["target_arn"], code=failure.code,
+        log.warning("events.delivery_failed", rule=ctx["rule_arn"], target=ctx["target_arn"], code=failure.code,
                  attempts=record.attempts, dead_lettered=dead_lettered)
         self.service.metrics.failed(ctx["rule_arn"], dead_lettered=dead_lettered)
 

@@ -203,7 +203,7 @@ class ReplayOperations(PutEventsOperations):
         """One batch of each active replay, in one unit of work: (what it routed, events
         sent, whether any replay has more to do)."""
         now_ms = int(clock.epoch() * 1000)
-        done, sent, more = Ingest(), 0, False
+        done, sent, more = Ingest(ingested_at=now_ms), 0, False
         for replay in s.event_replays.active(_REPLAYS_PER_STEP):
             if replay.state == "CANCELLING":
                 s.event_replays.set_state(replay.arn, "CANCELLED", ended_at=clock.epoch())

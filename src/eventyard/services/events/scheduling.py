@@ -26,7 +26,7 @@ class SchedulingOperations(PutEventsOperations):
         now = int(clock.epoch() * 1000)
 
         def unit(s: Session) -> tuple[Ingest, int]:
-            done, fired = Ingest(), 0
+            done, fired = Ingest(ingested_at=now), 0
             for rule, tick in s.event_rules.due_schedules(now, _BATCH):
                 s.event_rules.set_next_fire(rule.arn, next_fire_ms(rule, max(tick, now)))
                 if not rule.enabled:

@@ -74,11 +74,15 @@ class SnsOrigin:
             except QueueUnavailable as err:
                 log.warning("sns.dead_letter_failed", queue=dead_letter, reason=err.message,
                             subscription=ctx.get("subscription_arn"))
-        log.info("sns.delivery_failed", subscription=ctx.get("subscription_arn"), code=failure.code,
-                 attempts=record.attempts, dead_lettered=dead_lettered)
+        log.warning("sns.delivery_failed", subscription=ctx.get("subscription_arn"), code=failure.code,
+                    attempts=record.attempts, dead_lettered=dead_lettered)
+        if not ctx.get("confirmation") and ctx.get("topic_arn"):
+            self.service.metrics.count_failed(ctx["topic_arn"], record.target_kind)
 
     def delivered(self, record: DeliveryRecord, now: int) -> None:
-        return None
+        ctx = record.payload.get("context") or {}
+        if not ctx.get("confirmation") and ctx.get("topic_arn"):
+            self.service.metrics.count_delivered(ctx["topic_arn"], record.target_kind)
 
     def committed(self) -> None:
         written, self._written = self._written, []

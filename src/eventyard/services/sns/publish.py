@@ -250,6 +250,10 @@ class PublishOperations(SnsBase):
             self.sqs.queues_written(fanout.queues)
         if fanout.deliveries or fanout.refused:
             self.runtime.kick()
+        self.metrics.count_published(topic_arn, sum(1 for r in results if isinstance(r, dict)))
+        # queue subscriptions were delivered in the unit of work; what a queue refused
+        # goes on through the outbox and is counted there
+        self.metrics.count_delivered(topic_arn, "sqs", sum(map(len, fanout.for_queues.values())) - len(fanout.refused))
         return results
 
     @staticmethod

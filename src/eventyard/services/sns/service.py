@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+from prometheus_client import CollectorRegistry
+
 from eventyard.core import clock
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.services.sns import delivery
 from eventyard.services.sns.matching import SubscriptionCache
+from eventyard.services.sns.metrics import TopicMetrics
 from eventyard.services.sns.platform import PlatformOperations
 from eventyard.services.sns.publish import PublishOperations
 from eventyard.services.sns.subscriptions import SubscriptionOperations
@@ -22,8 +25,10 @@ class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, Pla
     concern, sharing ``SnsBase``. Registers the ``sns`` delivery origin and the HTTP/S
     deliverer with the node's delivery runtime."""
 
-    def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService, timers: Timers | None = None) -> None:
+    def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService, timers: Timers | None = None,
+                 metrics: CollectorRegistry | None = None) -> None:
         super().__init__(store, runtime, sqs)
+        self.metrics = TopicMetrics(metrics or CollectorRegistry())
         self.subscriptions = SubscriptionCache()
         self.http = delivery.HttpDeliverer()
         runtime.register_origin(delivery.ORIGIN, delivery.SnsOrigin(self))

@@ -101,6 +101,25 @@ def test_at_most_ten_entries(server):
         assert "'entries'" in err["Message"] and "less than or equal to 10" in err["Message"]
 
 
+def test_too_many_entries_are_printed_as_aws_prints_them(server):
+    """AWS's recorded answer (localstack test_put_events_exceed_limit_ten_entries): Java's
+    toString of each PutEventsRequestEntry, every member in order, unset ones null."""
+    ev = client("events", server.url)
+    one = {"Source": "core.update-account-command", "DetailType": "core.update-account-command",
+           "Detail": '{"command": "update-account"}', "EventBusName": "default"}
+    with pytest.raises(ClientError) as exc:
+        ev.put_events(Entries=[one] * 11)
+    shown = ("PutEventsRequestEntry(time=null, source=core.update-account-command, resources=null, "
+             'detailType=core.update-account-command, detail={"command": "update-account"}, eventBusName=default, '
+             "traceHeader=null, kmsKeyIdentifier=null, internalMetadata=null)")
+    assert exc.value.response["Error"]["Message"] == (
+        f"1 validation error detected: Value '[{', '.join([shown] * 11)}]' at 'entries' failed to satisfy "
+        "constraint: Member must have length less than or equal to 10")
+    with pytest.raises(ClientError) as exc:
+        ev.put_events(Entries=[{**one, "Resources": ["a", "b"]}] * 11)
+    assert "resources=[a, b]" in exc.value.response["Error"]["Message"]
+
+
 def test_per_entry_errors_and_failed_entry_count(server):
     yard = Yard(server)
     url, arn = yard.queue("all")

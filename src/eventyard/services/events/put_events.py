@@ -228,8 +228,7 @@ class PutEventsOperations(TargetOperations):
                 batch = batches.pop()
                 assert queue is not None
                 messages = [
-                    Inbound(body, group_id=(target.spec.get("SqsParameters") or {}).get("MessageGroupId"),
-                            dedup_id=event["id"] if queue.fifo else None)
+                    Inbound(body, group_id=(target.spec.get("SqsParameters") or {}).get("MessageGroupId"))
                     for _, target, event, body in batch
                 ]
                 try:

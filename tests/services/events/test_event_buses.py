@@ -69,6 +69,17 @@ def test_create_existing_bus_fails(server):
         assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+def test_partner_bus_needs_its_event_source(server):
+    """A partner bus is created for an existing partner event source; none exists here."""
+    ev = _events(server, account=_account())
+    name = "aws.partner/example.com/123/orders"
+    with pytest.raises(ClientError) as exc:
+        ev.create_event_bus(Name=name, EventSourceName=name)
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert exc.value.response["Error"]["Message"] == f"Event source {name} does not exist."
+    assert [b["Name"] for b in ev.list_event_buses()["EventBuses"]] == ["default"]
+
+
 def test_concurrent_creates_of_one_name_yield_one_bus(server):
     from concurrent.futures import ThreadPoolExecutor
 

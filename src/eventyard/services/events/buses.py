@@ -36,6 +36,8 @@ class BusOperations(EventsBase):
             raise ServiceError("ValidationException", "Event bus name must match the event source name for a partner event bus.")
         if source is None and "/" in name:
             raise ServiceError("ValidationException", "Event bus name must not contain '/'.")
+        if source is not None:  # partner event sources are never created here, so none exists
+            raise ServiceError("ResourceNotFoundException", f"Event source {source} does not exist.")
         tags = {t["Key"]: t["Value"] for t in req.get("Tags", [])}
         if len(tags) > MAX_TAGS:
             raise ServiceError("ValidationException", f"Tags must contain at most {MAX_TAGS} entries.")

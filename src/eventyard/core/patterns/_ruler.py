@@ -6,6 +6,9 @@ branch built so far (one branch per alternative, any depth), and a field written
 again replaces the earlier value *in each branch*: duplicate keys and a key repeated
 after a ``$or`` both end with the last one winning, exactly as event-ruler does.
 
+Every refusal says where event-ruler's streaming parser stood (``RuleError.at``), so
+that ``parse`` can end EventBridge's message with Jackson's location as AWS does.
+
 SNS runs an older event-ruler: fewer match types, anything-but takes only a single
 ``prefix`` object, and numbers must lie within +-5e9. ``Dialect`` holds the difference.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel
@@ -122,9 +123,27 @@ def _session() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
+# Where AWS's recorded answers differ from botocore's model, AWS wins: shape -> replaced keys.
+_MODEL_CORRECTIONS: dict[str, dict[str, dict[str, Any]]] = {
+    "events": {
+        # AWS lists the methods in this order in its enum violation message
+        "ApiDestinationHttpMethod": {"enum": ["HEAD", "POST", "PATCH", "DELETE", "PUT", "GET", "OPTIONS"]},
+        # AWS accepts lower-case methods here ("put"); the connections service checks them
+        "ConnectionOAuthHttpMethod": {"enum": []},
+    },
+}
+
+
 @lru_cache(maxsize=None)
 def service(name: str) -> ServiceSpec:
-    return ServiceSpec(name=name, model=_session().get_service_model(name), validation=_SERVICES[name])
+    corrections = _MODEL_CORRECTIONS.get(name)
+    if not corrections:
+        return ServiceSpec(name=name, model=_session().get_service_model(name), validation=_SERVICES[name])
+    data = dict(_session().get_service_data(name))
+    shapes = data["shapes"] = dict(data["shapes"])  # copies: botocore's cached model stays as it is
+    for shape, replaced in corrections.items():
+        shapes[shape] = {k: v for k, v in {**shapes[shape], **replaced}.items() if v != []}
+    return ServiceSpec(name=name, model=ServiceModel(data, service_name=name), validation=_SERVICES[name])
 
 
 def all_services() -> list[ServiceSpec]:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from botocore.model import Shape
 
 from eventyard.api._compiled import compile_shape
-from eventyard.core.errors import Violation
+from eventyard.core.errors import Structure, Violation
 
 _MAX_VIOLATIONS = 10
 
@@ -83,6 +83,25 @@ def _inside_class(text: str, pos: int) -> bool:
     return depth > 0
 
 
+# Members AWS's own request classes have beyond botocore's model; they show in messages.
+_HIDDEN_MEMBERS: dict[str, tuple[str, ...]] = {
+    "PutEventsRequestEntry": ("kmsKeyIdentifier", "internalMetadata"),
+}
+
+
+def _as_aws_shows(value: Any, shape: Shape) -> Any:
+    """A value with its structures as ``Structure``s, for messages that print it."""
+    if value is None:
+        return None
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_as_aws_shows(item, shape.member) for item in value]  # type: ignore[attr-defined]
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = [(_camel(name), _as_aws_shows(value.get(name), member)) for name, member in shape.members.items()]
+        members.extend((name, None) for name in _HIDDEN_MEMBERS.get(shape.name, ()))
+        return Structure(shape.name, tuple(members))
+    return value
+
+
 def _fmt_number(n: float) -> str:
     return str(int(n)) if float(n).is_integer() else str(n)
 
@@ -115,10 +134,11 @@ def _check(value: Any, shape: Shape, path: str, found: list[Violation]) -> None:
         return
     if kind in ("string", "blob", "list", "map"):
         size = len(value)
+        shown = _as_aws_shows(value, shape) if kind == "list" else value
         if "min" in meta and size < meta["min"]:
-            found.append(Violation(path, value, f"Member must have length greater than or equal to {meta['min']}", "length"))
+            found.append(Violation(path, shown, f"Member must have length greater than or equal to {meta['min']}", "length"))
         elif "max" in meta and size > meta["max"]:
-            found.append(Violation(path, value, f"Member must have length less than or equal to {meta['max']}", "length"))
+            found.append(Violation(path, shown, f"Member must have length less than or equal to {meta['max']}", "length"))
     if kind in ("integer", "long", "float", "double"):
         if "min" in meta and value < meta["min"]:
             found.append(Violation(path, value, f"Member must have value greater than or equal to {_fmt_number(meta['min'])}", "range"))

@@ -12,6 +12,7 @@ so services never know about HTTP.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 
 class ServiceError(Exception):
@@ -45,9 +46,22 @@ class ValidationError(ServiceError):
         super().__init__("ValidationException", format_violations(violations))
 
 
+@dataclass(frozen=True)
+class Structure:
+    """A structure shown as AWS's Java services show one: ``PutEventsRequestEntry(time=null,
+    source=s, ...)``, every member in model order, unset ones as ``null``."""
+
+    name: str
+    members: tuple[tuple[str, object], ...]
+
+
 def _show(value: object) -> str:
     if value is None:
         return "null"
+    if isinstance(value, Structure):
+        return value.name + "(" + ", ".join(f"{k}={_show(v)}" for k, v in value.members) + ")"
+    if isinstance(value, datetime):  # java.util.Date#toString
+        return value.astimezone(timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_show(v) for v in value) + "]"
     if isinstance(value, dict):

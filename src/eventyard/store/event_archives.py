@@ -92,13 +92,16 @@ class EventArchives:
         return [(r[0], int(r[1])) for r in rows]
 
     # -- archived events ---------------------------------------------------------
-    def add_events(self, rows: Sequence[tuple[str, int, int, dict[str, Any]]]) -> None:
-        """Keep events: (archive ARN, archived at ms, the event's time ms, event)."""
+    def add_events(self, rows: Sequence[tuple[str, int, int, dict[str, Any]]],
+                   sizes: Sequence[int] | None = None) -> None:
+        """Keep events: (archive ARN, archived at ms, the event's time ms, event), each
+        counting ``sizes[i]`` bytes toward the archive's size (default: its JSON's length)."""
         encoded = [(arn, at, event_time, orjson.dumps(event)) for arn, at, event_time, event in rows]
         self._s.executemany(
             "INSERT INTO archived_events (archive_arn, archived_at, event_time, size_bytes, event)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(arn, at, event_time, len(data), data.decode()) for arn, at, event_time, data in encoded],
+            [(arn, at, event_time, len(data) if sizes is None else sizes[i], data.decode())
+             for i, (arn, at, event_time, data) in enumerate(encoded)],
         )
 
     def stats(self, arns: Sequence[str]) -> dict[str, tuple[int, int]]:

@@ -67,6 +67,15 @@ class EventBuses:
         )
         return [EventBusRecord(*row) for row in self._s.all(sql, params)]
 
+    def update_settings(self, bus: EventBusRecord) -> None:
+        """Store ``bus``'s description, KMS key, dead-letter queue, log config and modified time."""
+        self._s.execute(
+            "UPDATE event_buses SET description = ?, kms_key_identifier = ?, dead_letter_arn = ?, log_config = ?,"
+            " modified_at = ? WHERE account_id = ? AND region = ? AND name = ?",
+            (bus.description, bus.kms_key_identifier, bus.dead_letter_arn, bus.log_config, bus.modified_at,
+             bus.account_id, bus.region, bus.name),
+        )
+
     def delete(self, account_id: str, region: str, name: str) -> bool:
         cur = self._s.execute(
             "DELETE FROM event_buses WHERE account_id = ? AND region = ? AND name = ?",

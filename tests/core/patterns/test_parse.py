@@ -56,7 +56,8 @@ def test_error_is_a_service_error_with_aws_wording() -> None:
     assert isinstance(err, ServiceError)
     assert err.code == "InvalidEventPatternException"
     assert err.reason == "Empty arrays are not allowed"
-    assert err.message == "Event pattern is not valid. Reason: Empty arrays are not allowed"
+    assert err.message == ('Event pattern is not valid. Reason: Empty arrays are not allowed'
+                           '\n at [Source: (String)"{"a": []}"; line: 1, column: 9]')
 
 
 def test_length_limit_is_4096_characters() -> None:

@@ -117,6 +117,20 @@ def test_plain_http_endpoints_are_accepted_other_schemes_are_not(server):
     assert [d["Name"] for d in ev.list_api_destinations()["ApiDestinations"]] == ["plain"]
 
 
+def test_invalid_parameters_read_as_aws_words_them(server):
+    """AWS's recorded answer (localstack test_create_api_destination_invalid_parameters):
+    its enum lists the methods in its own order, not botocore's."""
+    raw = client("events", server.url, account=_account(), raw=True)
+    err = _error(raw.create_api_destination, Name="d", ConnectionArn="invalid-connection-arn",
+                 HttpMethod="INVALID_METHOD", InvocationEndpoint="invalid-endpoint")
+    assert err == {"Code": "ValidationException", "Message": (
+        "2 validation errors detected: Value 'invalid-connection-arn' at 'connectionArn' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: "
+        "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$; "
+        "Value 'INVALID_METHOD' at 'httpMethod' failed to satisfy constraint: Member must satisfy enum value set: "
+        "[HEAD, POST, PATCH, DELETE, PUT, GET, OPTIONS]")}
+
+
 def test_rate_limit_is_1_to_300(server):
     ev, conn = _setup(server)
     err = _error(ev.create_api_destination, Name="fast", ConnectionArn=conn, InvocationEndpoint="https://e.com/x",

@@ -83,6 +83,19 @@ def test_create_describe_list_update_delete(ev):
     assert [r["Name"] for r in ev.list_rules(EventBusName="orders")["Rules"]] == []
 
 
+def test_size_bytes_counts_as_aws_counts(ev):
+    """AWS's recorded answer (localstack test_list_archive_with_events): ten events of this
+    source, detail-type and detail (sent as json.dumps writes it) make 1590 bytes."""
+    ev.create_event_bus(Name="sized")
+    ev.create_archive(ArchiveName="sized", EventSourceArn=_bus_arn(ev, "sized"), RetentionDays=1)
+    detail = json.dumps({"command": "update-account", "payload": {"acc_id": "0a787ecb-4015", "sf_id": "baz"}})
+    entries = [{"Source": "core.update-account-command", "DetailType": "core.update-account-command",
+                "Detail": detail, "EventBusName": "sized"}] * 10
+    assert ev.put_events(Entries=entries)["FailedEntryCount"] == 0
+    described = ev.describe_archive(ArchiveName="sized")
+    assert (described["EventCount"], described["SizeBytes"]) == (10, 1590)
+
+
 def test_accepted_events_matching_the_pattern_are_archived(ev):
     bus = _bus_arn(ev)
     ev.create_archive(ArchiveName="shop", EventSourceArn=bus, EventPattern='{"source": ["shop"]}')

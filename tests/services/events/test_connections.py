@@ -121,6 +121,23 @@ def test_oauth_connection_authorizes_in_the_background(server, endpoint):
     assert fetch.body == b"grant_type=client_credentials"
 
 
+def test_oauth_http_method_is_taken_in_lower_case_as_on_aws(server, endpoint):
+    """AWS accepts "put" (localstack's AWS-validated API_DESTINATION_AUTHS used it)."""
+    endpoint.script("/token-put", Answer(200, json.dumps({"access_token": "tok-2", "expires_in": 3600}).encode()))
+    ev = _events(server)
+    params = _oauth(endpoint, "/token-put")
+    params["OAuthParameters"]["HttpMethod"] = "put"
+    ev.create_connection(Name="lower", AuthorizationType="OAUTH_CLIENT_CREDENTIALS", AuthParameters=params)
+    assert _wait_state(ev, "lower", "AUTHORIZED")["ConnectionState"] == "AUTHORIZED"
+    assert endpoint.seen("/token-put")[0].method == "PUT"
+    params["OAuthParameters"]["HttpMethod"] = "patch"
+    err = _error(ev.create_connection, Name="patch", AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+                 AuthParameters=params)
+    assert err == {"Code": "ValidationException", "Message": (
+        "1 validation error detected: Value 'patch' at 'authParameters.oAuthParameters.httpMethod' failed to "
+        "satisfy constraint: Member must satisfy enum value set: [GET, POST, PUT]")}
+
+
 def test_oauth_connection_refused_by_its_endpoint_is_deauthorized(server, endpoint):
     endpoint.script("/token-refused", 400)
     ev = _events(server)

@@ -69,6 +69,39 @@ def test_create_existing_bus_fails(server):
         assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+def test_update_event_bus(server):
+    """UpdateEventBus (botocore's model has it; it answered 501): what is given replaces,
+    the answer shows the bus's settings, DescribeEventBus shows them too."""
+    account = _account()
+    ev = _events(server, account=account)
+    ev.create_event_bus(Name="orders", Description="first")
+    dlq = f"arn:aws:sqs:us-east-1:{account}:orders-dlq"
+    out = ev.update_event_bus(Name="orders", Description="second", DeadLetterConfig={"Arn": dlq})
+    out.pop("ResponseMetadata")
+    assert out == {"Arn": f"arn:aws:events:us-east-1:{account}:event-bus/orders", "Name": "orders",
+                   "Description": "second", "DeadLetterConfig": {"Arn": dlq}}
+    described = ev.describe_event_bus(Name="orders")
+    assert described["Description"] == "second" and described["DeadLetterConfig"] == {"Arn": dlq}
+    assert described["LastModifiedTime"] >= described["CreationTime"]
+    assert ev.update_event_bus(Name="orders")["Description"] == "second"  # left out: kept
+    assert ev.update_event_bus(Description="the default bus")["Name"] == "default"
+    with pytest.raises(ClientError) as exc:
+        ev.update_event_bus(Name="missing", Description="x")
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert exc.value.response["Error"]["Message"] == "Event bus missing does not exist."
+
+
+def test_partner_bus_needs_its_event_source(server):
+    """A partner bus is created for an existing partner event source; none exists here."""
+    ev = _events(server, account=_account())
+    name = "aws.partner/example.com/123/orders"
+    with pytest.raises(ClientError) as exc:
+        ev.create_event_bus(Name=name, EventSourceName=name)
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert exc.value.response["Error"]["Message"] == f"Event source {name} does not exist."
+    assert [b["Name"] for b in ev.list_event_buses()["EventBuses"]] == ["default"]
+
+
 def test_concurrent_creates_of_one_name_yield_one_bus(server):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -101,6 +101,25 @@ def test_at_most_ten_entries(server):
         assert "'entries'" in err["Message"] and "less than or equal to 10" in err["Message"]
 
 
+def test_too_many_entries_are_printed_as_aws_prints_them(server):
+    """AWS's recorded answer (localstack test_put_events_exceed_limit_ten_entries): Java's
+    toString of each PutEventsRequestEntry, every member in order, unset ones null."""
+    ev = client("events", server.url)
+    one = {"Source": "core.update-account-command", "DetailType": "core.update-account-command",
+           "Detail": '{"command": "update-account"}', "EventBusName": "default"}
+    with pytest.raises(ClientError) as exc:
+        ev.put_events(Entries=[one] * 11)
+    shown = ("PutEventsRequestEntry(time=null, source=core.update-account-command, resources=null, "
+             'detailType=core.update-account-command, detail={"command": "update-account"}, eventBusName=default, '
+             "traceHeader=null, kmsKeyIdentifier=null, internalMetadata=null)")
+    assert exc.value.response["Error"]["Message"] == (
+        f"1 validation error detected: Value '[{', '.join([shown] * 11)}]' at 'entries' failed to satisfy "
+        "constraint: Member must have length less than or equal to 10")
+    with pytest.raises(ClientError) as exc:
+        ev.put_events(Entries=[{**one, "Resources": ["a", "b"]}] * 11)
+    assert "resources=[a, b]" in exc.value.response["Error"]["Message"]
+
+
 def test_per_entry_errors_and_failed_entry_count(server):
     yard = Yard(server)
     url, arn = yard.queue("all")
@@ -255,7 +274,7 @@ def test_a_bus_made_again_under_its_old_name_routes_by_its_own_rules(server):
 
 def test_fifo_queue_target_keeps_order(server):
     yard = Yard(server)
-    url, arn = yard.queue("ordered.fifo")
+    url, arn = yard.queue("ordered.fifo", ContentBasedDeduplication="true")
     yard.rule("r", {"source": ["shop.orders"]},
               [{"Id": "f", "Arn": arn, "SqsParameters": {"MessageGroupId": "orders"}}])
     sent = []
@@ -266,6 +285,24 @@ def test_fifo_queue_target_keeps_order(server):
     assert [e["detail"]["seq"] for e in events] == list(range(40))
     assert [e["id"] for e in events] == sent
     assert {m["Attributes"]["MessageGroupId"] for m in messages} == {"orders"}
+
+
+def test_fifo_queue_target_without_content_based_deduplication_fails_the_delivery(server):
+    """EventBridge sends no MessageDeduplicationId, so on AWS such a queue refuses the event:
+    the delivery fails and goes to the target's dead-letter queue."""
+    yard = Yard(server)
+    url, arn = yard.queue("no-dedup.fifo")
+    dlq_url, dlq_arn = yard.queue("no-dedup-dlq")
+    rule_arn = yard.rule("r", {"source": ["shop.orders"]}, [{
+        "Id": "f", "Arn": arn, "SqsParameters": {"MessageGroupId": "orders"}, "DeadLetterConfig": {"Arn": dlq_arn},
+        "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60}}])
+    [event_id] = yard.put(entry(detail={"orderId": "o-1"}))
+    [message] = yard.drain(dlq_url, expect=1, wait=20, MessageAttributeNames=["All"])
+    assert json.loads(message["Body"])["id"] == event_id
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes["RULE_ARN"] == rule_arn and attributes["TARGET_ARN"] == arn
+    assert "ContentBasedDeduplication" in attributes["ERROR_MESSAGE"]
+    assert yard.drain(url) == []
 
 
 def test_bus_target_routes_through_that_bus_rules(server):

@@ -255,6 +255,11 @@ def test_dead_letter_queue_must_be_sqs(server):
     assert (err["Code"], err["Status"]) == ("ValidationException", 400)
     assert "DeadLetterConfig" in err["Message"]
     assert ev.list_targets_by_rule(Rule="r")["Targets"] == []
+    # a FIFO queue is refused at once, as AWS refuses it (recorded in CloudTrail)
+    err = _error(ev.put_targets, Rule="r", Targets=[{
+        "Id": "t", "Arn": _queue_arn(account, "q"), "DeadLetterConfig": {"Arn": _queue_arn(account, "dlq.fifo")}}])
+    assert (err["Code"], err["Message"]) == ("ValidationException", "SQS FIFO is not supported by Dead Letter Queues.")
+    assert ev.list_targets_by_rule(Rule="r")["Targets"] == []
 
 
 def test_retry_policy_limits(server):

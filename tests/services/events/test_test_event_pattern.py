@@ -45,6 +45,24 @@ def test_matching(server, pattern, result):
     assert out["Result"] is result
 
 
+def test_pattern_errors_carry_jacksons_location_as_on_aws(server):
+    """AWS's recorded answers (localstack test_events_patterns.snapshot.json) end with the
+    parser's position; CIDR errors carry none."""
+    ev = client("events", server.url)
+    recorded = [
+        ('{"int": 42}', '"int" must be an object or an array\n at [Source: (String)"{"int": 42}"; line: 1, column: 11]'),
+        ("{'bad': 'quotation'}", "Unexpected character (''' (code 39)): was expecting double-quote to start field "
+                                 "name\n at [Source: (String)\"{'bad': 'quotation'}\"; line: 1, column: 2]"),
+        ('{"a": [{"cidr": "10.0.0.0"}]}', "Malformed CIDR, one '/' required"),
+    ]
+    for pattern, reason in recorded:
+        for call in (lambda: ev.test_event_pattern(EventPattern=pattern, Event=json.dumps(EVENT)),
+                     lambda: ev.put_rule(Name="located", EventPattern=pattern)):
+            with pytest.raises(ClientError) as exc:
+                call()
+            assert exc.value.response["Error"]["Message"] == "Event pattern is not valid. Reason: " + reason
+
+
 @pytest.mark.parametrize(
     "pattern,reason",
     [

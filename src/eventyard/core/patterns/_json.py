@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from eventyard.core.json_errors import jackson_location
+
 
 class Obj(list):  # type: ignore[type-arg]
     """A JSON object as its ``(key, value)`` pairs, duplicates included, in order."""
@@ -29,9 +31,12 @@ class Num:
 
 
 class JsonSyntaxError(ValueError):
-    def __init__(self, reason: str) -> None:
+    """``reason`` in Jackson's words; ``offset``: characters Jackson had read (``None``: unknown)."""
+
+    def __init__(self, reason: str, offset: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.offset = offset
 
 
 class _NonStandard(ValueError):
@@ -60,15 +65,87 @@ def load(text: str) -> Any:
         return NOTHING
     try:
         value, _end = _DECODER.raw_decode(text, start)
-    except _NonStandard as exc:
-        raise JsonSyntaxError(
-            f"Non-standard token '{exc}': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow"
-        ) from None
     except RecursionError:
         raise JsonSyntaxError(TOO_DEEP) from None
-    except ValueError as exc:
-        raise JsonSyntaxError(_Scanner(text).error(start) or str(exc)) from None
+    except ValueError as exc:  # _NonStandard included: the scanner words it and finds where
+        found = _Scanner(text).error(start)
+        raise (found or JsonSyntaxError(str(exc))) from None
     return value
+
+
+def first_token_end(text: str) -> int:
+    """How far Jackson has read after its first ``nextToken()``: past a bracket or an
+    opening quote (strings are read lazily), or past a whole number or literal."""
+    i = _skip(text, 0)
+    if i >= len(text):
+        return i
+    ch = text[i]
+    if ch in '{["':
+        return i + 1
+    if ch == "-" or ch in _DIGITS:
+        j = i + 1
+        while j < len(text) and (text[j] in _DIGITS or text[j] in ".eE+-"):
+            j += 1
+        return j
+    return i + max(1, len(_word(text, i)))
+
+
+class Where:
+    """Where Jackson stands around one value: ``first`` after the ``nextToken()`` that
+    returned it, ``last`` after its text was read (strings: past the closing quote), and
+    for arrays and objects ``end`` past the closing bracket and ``children`` (object
+    values in order)."""
+
+    __slots__ = ("children", "end", "first", "last")
+
+    def __init__(self, first: int, last: int, end: int = -1, children: list[Where] | None = None) -> None:
+        self.first, self.last, self.end, self.children = first, last, end, children or []
+
+
+def where_of_values(text: str) -> Where | None:
+    """The ``Where`` tree of the first value of a document the decoder accepted."""
+    try:
+        return _Positions(text).value(_skip(text, 0))[0]
+    except (RecursionError, IndexError, ValueError):
+        return None
+
+
+class _Positions:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def value(self, i: int) -> tuple[Where, int]:
+        """(the value at ``i`` (no white space before it), the index after it)."""
+        text = self.text
+        ch = text[i]
+        if ch == "{" or ch == "[":
+            node = Where(i + 1, i + 1)
+            close = "}" if ch == "{" else "]"
+            j = _skip(text, i + 1)
+            while text[j] != close:
+                if ch == "{":
+                    j = _skip(text, self._string_end(j))
+                    j = _skip(text, j + 1)  # the colon
+                child, j = self.value(j)
+                node.children.append(child)
+                j = _skip(text, j)
+                if text[j] == ",":
+                    j = _skip(text, j + 1)
+            node.end = j + 1
+            return node, j + 1
+        if ch == '"':
+            end = self._string_end(i)
+            return Where(i + 1, end), end
+        j = i + 1
+        while j < len(text) and text[j] not in _WS and text[j] not in ",]}":
+            j += 1
+        return Where(j, j), j
+
+    def _string_end(self, i: int) -> int:
+        j = i + 1
+        while self.text[j] != '"':
+            j += 2 if self.text[j] == "\\" else 1
+        return j + 1
 
 
 def first_token_is_value(text: str) -> bool:
@@ -113,40 +190,38 @@ class _Scanner:
         self.text = text
         self.n = len(text)
 
-    def error(self, start: int) -> str | None:
+    def error(self, start: int) -> JsonSyntaxError | None:
         try:
             self._value(start, None)
         except JsonSyntaxError as exc:
-            return exc.reason
+            return exc
         except RecursionError:
-            return TOO_DEEP
+            return JsonSyntaxError(TOO_DEEP)
         return None
 
     # -- helpers ---------------------------------------------------------------------
-    def _fail(self, reason: str) -> NoReturn:
-        raise JsonSyntaxError(reason)
+    def _fail(self, reason: str, offset: int | None = None) -> NoReturn:
+        raise JsonSyntaxError(reason, offset)
 
     def _location(self, i: int) -> str:
-        shown = self.text if len(self.text) <= 500 else self.text[:500]
-        extra = "" if len(self.text) <= 500 else f"[truncated {len(self.text) - 500} chars]"
-        line = self.text.count("\n", 0, i) + 1
-        column = i - (self.text.rfind("\n", 0, i) + 1) + 1
-        return f'[Source: (String)"{shown}"{extra}; line: {line}, column: {column}]'
+        return jackson_location(self.text, i)
 
     def _eof(self, container: tuple[str, int] | None) -> NoReturn:
         if container is None:
-            self._fail("Unexpected end-of-input")
+            self._fail("Unexpected end-of-input", self.n)
         kind, at = container
-        self._fail(f"Unexpected end-of-input: expected close marker for {kind} (start marker at {self._location(at)})")
+        self._fail(f"Unexpected end-of-input: expected close marker for {kind} (start marker at {self._location(at)})",
+                   self.n)
 
     def _unexpected(self, i: int, what: str) -> NoReturn:
+        # AWS's recorded answers place these at the character itself (column i + 1)
         ch = self.text[i]
         if ch == "/":
             self._fail(
                 "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? "
-                "(not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)"
+                "(not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)", i
             )
-        self._fail(f"Unexpected character ({_char(ch)}): {what}")
+        self._fail(f"Unexpected character ({_char(ch)}): {what}", i)
 
     # -- grammar ---------------------------------------------------------------------
     def _value(self, i: int, container: tuple[str, int] | None) -> int:
@@ -166,9 +241,10 @@ class _Scanner:
         if word in ("true", "false", "null"):
             return i + len(word)
         if word in ("NaN", "Infinity"):
-            self._fail(f"Non-standard token '{word}': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow")
+            self._fail(f"Non-standard token '{word}': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow",
+                       i + len(word))
         if word:
-            self._fail(f"Unrecognized token '{word}': {_EXPECTED_VALUE}")
+            self._fail(f"Unrecognized token '{word}': {_EXPECTED_VALUE}", i + len(word))
         if ch in "]},":
             self._unexpected(i, "expected a value")
         self._unexpected(i, "expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')")
@@ -229,27 +305,27 @@ class _Scanner:
                 if esc == "u":
                     for k in range(i + 2, i + 6):
                         if k >= self.n:
-                            self._fail("Unexpected end-of-input within/between String entries")
+                            self._fail("Unexpected end-of-input within/between String entries", self.n)
                         if self.text[k] not in "0123456789abcdefABCDEF":
                             self._fail(
                                 f"Unexpected character ({_char(self.text[k])}): "
-                                "expected a hex-digit for character escape sequence"
+                                "expected a hex-digit for character escape sequence", k + 1
                             )
                     i += 6
                     continue
                 if esc not in '"\\/bfnrt':
-                    self._fail(f"Unrecognized character escape {_char(esc)}")
+                    self._fail(f"Unrecognized character escape {_char(esc)}", i + 2)
                 i += 2
                 continue
             if ord(ch) < 32:
                 self._fail(
                     f"Illegal unquoted character ({_char(ch)}): "
                     "has to be escaped using backslash to be included in "
-                    + ("name" if field else "string value")
+                    + ("name" if field else "string value"), i + 1
                 )
             i += 1
         self._fail("Unexpected end-of-input in field name" if field else
-                   "Unexpected end-of-input: was expecting closing quote for a string value")
+                   "Unexpected end-of-input: was expecting closing quote for a string value", self.n)
 
     def _number(self, start: int) -> int:
         i = start
@@ -258,19 +334,20 @@ class _Scanner:
             if i >= self.n or self.text[i] not in _DIGITS:
                 if self.text.startswith("Infinity", i):
                     self._fail("Non-standard token '-Infinity': enable "
-                               "`JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow")
+                               "`JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow", i + 8)
                 got = _char(self.text[i]) if i < self.n else "end-of-input"
                 self._fail(f"Unexpected character ({got}) in numeric value: expected digit (0-9) to follow minus sign, "
-                           "for valid numeric value")
+                           "for valid numeric value", min(i + 1, self.n))
         if self.text[i] == "0" and i + 1 < self.n and self.text[i + 1] in _DIGITS:
-            self._fail("Invalid numeric value: Leading zeroes not allowed")
+            self._fail("Invalid numeric value: Leading zeroes not allowed", i + 1)
         while i < self.n and self.text[i] in _DIGITS:
             i += 1
         if i < self.n and self.text[i] == ".":
             i += 1
             if i >= self.n or self.text[i] not in _DIGITS:
                 got = _char(self.text[i]) if i < self.n else "end-of-input"
-                self._fail(f"Unexpected character ({got}) in numeric value: Decimal point not followed by a digit")
+                self._fail(f"Unexpected character ({got}) in numeric value: Decimal point not followed by a digit",
+                           min(i + 1, self.n))
             while i < self.n and self.text[i] in _DIGITS:
                 i += 1
         if i < self.n and self.text[i] in "eE":
@@ -279,7 +356,8 @@ class _Scanner:
                 i += 1
             if i >= self.n or self.text[i] not in _DIGITS:
                 got = _char(self.text[i]) if i < self.n else "end-of-input"
-                self._fail(f"Unexpected character ({got}) in numeric value: Exponent indicator not followed by a digit")
+                self._fail(f"Unexpected character ({got}) in numeric value: Exponent indicator not followed by a digit",
+                           min(i + 1, self.n))
             while i < self.n and self.text[i] in _DIGITS:
                 i += 1
         return i

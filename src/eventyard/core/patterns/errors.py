@@ -19,10 +19,11 @@ EVENT_PATTERN_MAX_LENGTH = 4096
 
 
 class InvalidEventPattern(ServiceError):
-    """``Event pattern is not valid. Reason: <reason>`` (AWS adds Jackson's location; we do not)."""
+    """``Event pattern is not valid. Reason: <reason><location>``; ``location`` is Jackson's
+    ``\n at [Source: ...]`` suffix where AWS adds one (``core.json_errors``)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__("InvalidEventPatternException", "Event pattern is not valid. Reason: " + reason)
+    def __init__(self, reason: str, location: str = "") -> None:
+        super().__init__("InvalidEventPatternException", "Event pattern is not valid. Reason: " + reason + location)
         self.reason = reason
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import structlog
 
 from eventyard.core import arns, clock
-from eventyard.core.errors import ServiceError
+from eventyard.core.errors import ServiceError, ValidationError, Violation
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.events._base import EventsBase
@@ -56,6 +56,7 @@ _REQUIRED = {
     "OAuthParameters": (("ClientParameters", "ClientID"), ("ClientParameters", "ClientSecret"),
                         ("AuthorizationEndpoint",), ("HttpMethod",)),
 }
+OAUTH_HTTP_METHODS = ("GET", "POST", "PUT")
 _SECRETS = (("ApiKeyAuthParameters", "ApiKeyValue"), ("BasicAuthParameters", "Password"))
 _PARAMETER_LISTS = ("HeaderParameters", "QueryStringParameters", "BodyParameters")
 
@@ -116,6 +117,11 @@ def _validate_auth(auth_type: str, auth: dict[str, Any]) -> None:
         if not _dig(params, path):
             field = ".".join(("AuthParameters", member, *path))
             raise ServiceError("ValidationException", f"Parameter {field} must be specified for authorization type {auth_type}.")
+    if member == "OAuthParameters" and str(params["HttpMethod"]).upper() not in OAUTH_HTTP_METHODS:
+        # AWS takes the method in any case ("put"); botocore's enum would refuse it
+        raise ValidationError([Violation("authParameters.oAuthParameters.httpMethod", params["HttpMethod"],
+                                         f"Member must satisfy enum value set: [{', '.join(OAUTH_HTTP_METHODS)}]",
+                                         "enum")])
     if member == "OAuthParameters" and not is_http_url(params["AuthorizationEndpoint"]):
         raise ServiceError("ValidationException",
                            "Parameter AuthParameters.OAuthParameters.AuthorizationEndpoint is not valid. "

@@ -59,10 +59,9 @@ def payload_of(rule: RuleRecord, target: TargetRecord, event: dict[str, Any], bo
         "max_age_seconds": policy.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_SECONDS),
         "dead_letter_arn": (target.spec.get("DeadLetterConfig") or {}).get("Arn"),
     }
-    out: dict[str, Any] = {"body": body, "context": context}
-    if event.get("id") is not None:
-        out["dedup_id"] = event["id"]  # a FIFO queue target deduplicates on the event id
-    return out
+    # No deduplication id: EventBridge sends none, so a FIFO queue target without
+    # content-based deduplication refuses the event and the delivery fails, as on AWS.
+    return {"body": body, "context": context}
 
 
 def backoff_ms(attempts: int) -> int:

@@ -107,9 +107,7 @@ class PermissionOperations(EventsBase):
             if req.get("RemoveAllPermissions"):
                 s.event_bus_policies.set(ctx.account, ctx.region, bus, None, clock.epoch())
                 return
-            if not record.policy:
-                raise ServiceError("ResourceNotFoundException", "EventBus does not have a policy.")
-            policy = orjson.loads(record.policy)
+            policy = orjson.loads(record.policy) if record.policy else {"Statement": []}
             statements = _statements(policy)
             kept = [st for st in statements if st.get("Sid") != sid]
             if sid is None or len(kept) == len(statements):

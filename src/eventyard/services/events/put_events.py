@@ -51,6 +51,7 @@ class Ingest:
     """What one unit of work accepted: the events by bus, and what to do after commit."""
 
     ingested_at: int = 0  # epoch ms
+    detail_bytes: dict[str, int] = field(default_factory=dict)  # event id -> its Detail's bytes as sent
     queues: list[int] = field(default_factory=list)
     outbox: int = 0
     matched_buses: list[str] = field(default_factory=list)  # a bus ARN per event that matched a rule
@@ -74,6 +75,7 @@ class PutEventsOperations(TargetOperations):
         now = int(clock.epoch() * 1000)
         results: list[dict[str, Any] | None] = [None] * len(entries)
         events: list[tuple[int, str, str, dict[str, Any]]] = []  # (entry index, bus account, bus, event)
+        detail_bytes: dict[str, int] = {}  # archives count the detail as it was sent
         for i, entry in enumerate(entries):
             try:
                 owner, bus, event = self._event_of(ctx, entry, now)
@@ -81,6 +83,7 @@ class PutEventsOperations(TargetOperations):
                 results[i] = {"ErrorCode": err.code, "ErrorMessage": err.message}
                 continue
             events.append((i, owner, bus, event))
+            detail_bytes[event["id"]] = len(entry["Detail"].encode("utf-8"))
         for owner, bus in {(o, b) for _, o, b, _ in events if o != ctx.account}:
             if not await self.bus_allows(owner, ctx.region, bus, ctx.account):
                 target = arns.build("events", ctx.region, owner, f"event-bus/{bus}")
@@ -94,7 +97,8 @@ class PutEventsOperations(TargetOperations):
             if owner == ctx.account:
                 await self._ensure_default_bus(ctx)
             # an event for a bus that does not exist is accepted and dropped, as on AWS
-            await self.ingest(owner, ctx.region, [(bus, event) for _, bus, event in mine], now)
+            await self.ingest(owner, ctx.region, [(bus, event) for _, bus, event in mine], now,
+                              detail_bytes=detail_bytes)
             for i, _, event in mine:
                 results[i] = {"EventId": event["id"]}
         failed = sum(1 for r in results if r is not None and "ErrorCode" in r)
@@ -137,15 +141,16 @@ class PutEventsOperations(TargetOperations):
 
     # -- ingestion (PutEvents, bus targets, replays, schedules) ----------------------
     async def ingest(self, account: str, region: str, events: list[tuple[str, dict[str, Any]]], now: int,
-                     *, only_rules: set[str] | None = None) -> set[str]:
+                     *, only_rules: set[str] | None = None, detail_bytes: dict[str, int] | None = None) -> set[str]:
         """Route ``events`` (bus name, event) through their buses' rules in one unit of
-        work; the names of buses that do not exist (their events are not accepted)."""
+        work; the names of buses that do not exist (their events are not accepted).
+        ``detail_bytes``: event id -> the size of its Detail as sent (for archives)."""
         missing: set[str] = set()
         if any(bus == DEFAULT_BUS for bus, _ in events):
             await self.ensure_default_bus(account, region)
 
         def unit(s: Session) -> Ingest:
-            done = Ingest(ingested_at=now)
+            done = Ingest(ingested_at=now, detail_bytes=detail_bytes or {})
             missing.clear()
             buses: dict[str, BusRules | None] = {}
             for bus, event in events:
@@ -192,7 +197,8 @@ class PutEventsOperations(TargetOperations):
                compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
         archive = _archive_rules.archive_of(rule, target) if rule.managed_by is not None else None
         if archive is not None:  # an archive keeps the event in this unit of work
-            s.event_archives.add_events([(archive, now, _archive_rules.event_time_ms(event, now), event)])
+            size = _archive_rules.archived_size(event, done.detail_bytes.get(event.get("id", "")))
+            s.event_archives.add_events([(archive, now, _archive_rules.event_time_ms(event, now), event)], [size])
             return
         try:
             body = transforms.render(compiled, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_ms=now)
@@ -228,8 +234,7 @@ class PutEventsOperations(TargetOperations):
                 batch = batches.pop()
                 assert queue is not None
                 messages = [
-                    Inbound(body, group_id=(target.spec.get("SqsParameters") or {}).get("MessageGroupId"),
-                            dedup_id=event["id"] if queue.fifo else None)
+                    Inbound(body, group_id=(target.spec.get("SqsParameters") or {}).get("MessageGroupId"))
                     for _, target, event, body in batch
                 ]
                 try:

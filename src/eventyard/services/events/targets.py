@@ -40,6 +40,8 @@ def _validate_target(target: dict[str, Any], index: int) -> None:
         if dl is None or dl.service != "sqs":
             raise ServiceError("ValidationException",
                                f"Parameter DeadLetterConfig.Arn is not valid for target {target_id}. Reason: The ARN must be an SQS queue ARN.")
+        if dl.resource.endswith(".fifo"):  # AWS's answer at PutTargets (CloudTrail), not at delivery
+            raise ServiceError("ValidationException", "SQS FIFO is not supported by Dead Letter Queues.")
     if target.get("SqsParameters") is not None and arn.service != "sqs":
         raise ServiceError("ValidationException", f"Parameter(s) SqsParameters not valid for target {target_id}.")
     if arn.service == "sqs" and arn.resource.endswith(".fifo"):

@@ -68,6 +68,8 @@ class MessageOperations(SqsBase):
                 f"Batch requests cannot be longer than {outgoing.BATCH_LIMIT} bytes. You have sent {total} bytes.",
             )
         settings, now, sender = self.settings(record), now_ms(), self._sender(ctx)
+        if settings.fifo:
+            outgoing.check_fifo_batch(entries, settings)
         ready: list[tuple[str, Outgoing]] = []
         failed: list[dict[str, Any]] = []
         for entry in entries:

@@ -16,6 +16,9 @@ from eventyard.services.sqs.attributes import QueueSettings
 from eventyard.store.messages import NewMessage, StoredMessage
 
 BATCH_LIMIT = 1_048_576  # a whole SendMessageBatch, whatever the queue's MaximumMessageSize
+_NO_DEDUPLICATION = (
+    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+)
 
 
 @dataclass(frozen=True)
@@ -42,16 +45,14 @@ def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now:
             raise errors.missing("MessageGroupId")
         if dedup is None:
             if not settings.content_based_deduplication:
-                raise errors.invalid(
-                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
-                    "provided explicitly"
-                )
+                raise errors.invalid(_NO_DEDUPLICATION)
             dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
     elif dedup is not None:
         raise errors.invalid_value(
             "MessageDeduplicationId", dedup, "The request includes a parameter that is not valid for this queue type."
         )
-    delay_seconds = settings.delay if delay is None else delay
+    # On a FIFO queue only 0 may be given per message, and it means the queue's delay (AWS).
+    delay_seconds = settings.delay if delay is None or settings.fifo else delay
     return Outgoing(
         NewMessage(
             message_id=ids.uuid4(),
@@ -69,6 +70,16 @@ def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now:
         ),
         md5.of_body(body),
     )
+
+
+def check_fifo_batch(entries: list[dict[str, Any]], settings: QueueSettings) -> None:
+    """A FIFO SendMessageBatch entry without a group, or without a deduplication id where
+    the queue does not derive one, fails the whole request, not the entry (AWS, recorded)."""
+    for entry in entries:
+        if entry.get("MessageGroupId") is None:
+            raise errors.invalid("The request must contain the parameter MessageGroupId.")
+        if entry.get("MessageDeduplicationId") is None and not settings.content_based_deduplication:
+            raise errors.invalid(_NO_DEDUPLICATION)
 
 
 def raw_size(entry: dict[str, Any]) -> int:

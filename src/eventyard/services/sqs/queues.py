@@ -173,6 +173,7 @@ class QueueOperations(SqsBase):
             s.queues.purge(current.id, now=now, upto=s.messages.last_id())
             if current.fifo:
                 s.messages.drop_groups(current.id)
+                s.messages.forget_dedups(current.id)
 
         await self.store.write(purge)
         self._forget(record)

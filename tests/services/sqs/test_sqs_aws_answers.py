@@ -79,3 +79,161 @@ def test_fifo_batch_without_group_or_deduplication_id_fails_whole(server):
     assert err["Message"] == ("The queue should either have ContentBasedDeduplication enabled or "
                               "MessageDeduplicationId provided explicitly")
     assert receive(c, url, MaxNumberOfMessages=10) == []
+
+
+# -- validation ----------------------------------------------------------------------------
+def test_fifo_queue_attribute_is_unknown_on_a_standard_queue(server):
+    c = sqs(server)
+    for name in ("plain", "named.fifo"):
+        err = error(c.create_queue, QueueName=name, Attributes={"FifoQueue": "false"})
+        assert (err["Code"], err["Message"]) == ("InvalidAttributeName", "Unknown Attribute FifoQueue.")
+    assert c.list_queues().get("QueueUrls") is None
+
+
+def test_accented_attribute_names_are_accepted_and_control_characters_refused(server):
+    c = sqs(server)
+    url = c.create_queue(QueueName="q")["QueueUrl"]
+    attributes = {"Ñandú.größe": {"DataType": "String", "StringValue": "ok"}}
+    c.send_message(QueueUrl=url, MessageBody="m", MessageAttributes=attributes)
+    [m] = receive(c, url, MessageAttributeNames=["All"])
+    assert m["MessageAttributes"] == attributes
+    err = error(c.send_message, QueueUrl=url, MessageBody="m",
+                MessageAttributes={"a": {"DataType": "String", "StringValue": "bell \x07"}})
+    assert (err["Code"], err["Status"]) == ("InvalidParameterValue", 400)
+    err = error(c.send_message, QueueUrl=url, MessageBody="m", MessageSystemAttributes={
+        "AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-\x01"}})
+    assert err["Code"] == "InvalidParameterValue"
+    for bad in ("日本", "a b"):
+        err = error(c.send_message, QueueUrl=url, MessageBody="m",
+                    MessageAttributes={bad: {"DataType": "String", "StringValue": "x"}})
+        assert err["Code"] == "InvalidParameterValue"
+
+
+def test_empty_tag_lists_are_refused(server):
+    c = sqs(server)
+    url = c.create_queue(QueueName="q", tags={"kept": "1"})["QueueUrl"]
+    err = error(c.tag_queue, QueueUrl=url, Tags={})
+    assert (err["Code"], err["Message"]) == ("MissingParameter", "The request must contain the parameter Tags.")
+    err = error(c.untag_queue, QueueUrl=url, TagKeys=[])
+    assert err["Code"] == "InvalidParameterValue"
+    assert err["Message"] == "Tag keys must be between 1 and 128 characters in length."
+    assert c.list_queue_tags(QueueUrl=url)["Tags"] == {"kept": "1"}
+
+
+def test_add_permission_writes_awss_policy_document(server):
+    c = sqs(server)
+    url = c.create_queue(QueueName="shared")["QueueUrl"]
+    arn = c.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    c.add_permission(QueueUrl=url, Label="one", AWSAccountIds=["111122223333"], Actions=["ReceiveMessage"])
+    c.add_permission(QueueUrl=url, Label="two", AWSAccountIds=["111122223333", "444455556666"],
+                     Actions=["SendMessage", "DeleteMessage"])
+    policy = json.loads(c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert policy == {"Version": "2008-10-17", "Id": f"{arn}/SQSDefaultPolicy", "Statement": [
+        {"Sid": "one", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+         "Action": "SQS:ReceiveMessage", "Resource": arn},
+        {"Sid": "two", "Effect": "Allow",
+         "Principal": {"AWS": ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"]},
+         "Action": ["SQS:SendMessage", "SQS:DeleteMessage"], "Resource": arn},
+    ]}
+    err = error(c.add_permission, QueueUrl=url, Label="three", AWSAccountIds=["111122223333"],
+                Actions=["SendMessage", "RemovePermission"])
+    assert err["Code"] == "InvalidParameterValue"
+    assert err["Message"] == ("Value SQS:RemovePermission for parameter ActionName is invalid. "
+                              "Reason: Only the queue owner is allowed to invoke this action.")
+    err = error(c.add_permission, QueueUrl=url, Label="three", AWSAccountIds=["111122223333"],
+                Actions=["SendMessage"] * 8)
+    assert (err["Code"], err["Status"]) == ("OverLimit", 403)
+    assert err["Message"] == "8 Actions were found, maximum allowed is 7."
+    err = error(c.remove_permission, QueueUrl=url, Label="three")
+    assert err["Message"] == "Value three for parameter Label is invalid. Reason: can't find label."
+    c.remove_permission(QueueUrl=url, Label="one")
+    c.remove_permission(QueueUrl=url, Label="two")
+    assert c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"] == {}
+
+
+def test_batch_results_leave_failed_out_when_nothing_failed(server):
+    c = sqs(server)
+    url = c.create_queue(QueueName="q")["QueueUrl"]
+    out = c.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "x"}])
+    assert "Failed" not in out and [e["Id"] for e in out["Successful"]] == ["a"]
+    [m] = receive(c, url)
+    entry = [{"Id": "a", "ReceiptHandle": m["ReceiptHandle"]}]
+    assert "Failed" not in c.change_message_visibility_batch(
+        QueueUrl=url, Entries=[{**entry[0], "VisibilityTimeout": 0}])
+    assert "Failed" not in c.delete_message_batch(QueueUrl=url, Entries=entry)
+    out = c.delete_message_batch(QueueUrl=url, Entries=[{"Id": "b", "ReceiptHandle": "garbage"}])
+    assert [e["Id"] for e in out["Failed"]] == ["b"]
+
+
+def test_a_kms_key_turns_sqs_managed_encryption_off(server):
+    c = sqs(server)
+    names = ["SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds"]
+    url = c.create_queue(QueueName="q", Attributes={"KmsMasterKeyId": "alias/mine"})["QueueUrl"]
+    assert c.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == {
+        "SqsManagedSseEnabled": "false", "KmsMasterKeyId": "alias/mine", "KmsDataKeyReusePeriodSeconds": "300"}
+    c.set_queue_attributes(QueueUrl=url, Attributes={"SqsManagedSseEnabled": "true"})
+    assert c.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == {"SqsManagedSseEnabled": "true"}
+    err = error(c.set_queue_attributes, QueueUrl=url,
+                Attributes={"SqsManagedSseEnabled": "true", "KmsMasterKeyId": "alias/mine"})
+    assert err["Code"] == "InvalidAttributeName"
+    assert err["Message"] == ("You can use one type of server-side encryption (SSE) at one time. "
+                              "You can either enable KMS SSE or SQS SSE.")
+
+
+def test_aws_trace_header_is_carried(server):
+    c = sqs(server)
+    url = c.create_queue(QueueName="q")["QueueUrl"]
+    trace = {"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-5759e988-bd862e3fe1be46a994272793"}}
+    sent = c.send_message(QueueUrl=url, MessageBody="m", MessageSystemAttributes=trace)
+    assert sent["MD5OfMessageSystemAttributes"]
+    out = c.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "n", "MessageSystemAttributes": trace}])
+    assert out["Successful"][0]["MD5OfMessageSystemAttributes"] == sent["MD5OfMessageSystemAttributes"]
+    for kw in ({"MessageSystemAttributeNames": ["AWSTraceHeader"]}, {"AttributeNames": ["AWSTraceHeader"]},
+               {"MessageSystemAttributeNames": ["All"]}):
+        [m] = receive(c, url, VisibilityTimeout=0, **kw)
+        assert m["Attributes"]["AWSTraceHeader"] == trace["AWSTraceHeader"]["StringValue"]
+
+
+# -- ReceiveMessage: MessageAttributeNames ---------------------------------------------------
+def test_message_attribute_names_select_as_aws_does(server):
+    from test_sqs_messages import _md5_of_attributes
+
+    c = sqs(server)
+    url = c.create_queue(QueueName="q")["QueueUrl"]
+    attributes = {name: {"DataType": "String", "StringValue": value}
+                  for name, value in (("Help.Me", "Me"), ("Hello", "There"), ("General", "Kenobi"))}
+    c.send_message(QueueUrl=url, MessageBody="msg", MessageAttributes=attributes)
+
+    def selected(names):
+        [m] = receive(c, url, VisibilityTimeout=0, MessageAttributeNames=names)
+        got = m.get("MessageAttributes")
+        if got:
+            assert m["MD5OfMessageAttributes"] == _md5_of_attributes(got)
+        else:
+            assert "MD5OfMessageAttributes" not in m
+        return None if got is None else sorted(got)
+
+    assert selected([]) is None
+    for every in (["All"], ["*"], [".*"]):
+        assert selected(every) == ["General", "Hello", "Help.Me"]
+    assert selected(["Foo", "Help"]) == []
+    assert selected(["Hello", "General"]) == ["General", "Hello"]
+    assert selected(["Foo", "Hello"]) == ["Hello"]
+    assert selected(["Hel.*"]) == ["Hello", "Help.Me"]
+    assert selected(["AWS."]) is None and selected(["..foo"]) is None
+
+
+def test_the_x_ray_header_of_a_send_becomes_its_aws_trace_header(server):
+    c = sqs(server)
+    url = c.create_queue(QueueName="q")["QueueUrl"]
+    header = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+
+    def with_trace_id(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = header
+
+    c.meta.events.register("before-sign.sqs.SendMessage", with_trace_id)
+    c.meta.events.register("before-sign.sqs.SendMessageBatch", with_trace_id)
+    c.send_message(QueueUrl=url, MessageBody="m")
+    c.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "n"}])
+    messages = receive(c, url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["AWSTraceHeader"])
+    assert [m["Attributes"]["AWSTraceHeader"] for m in messages] == [header, header]

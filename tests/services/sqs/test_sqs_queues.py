@@ -239,8 +239,8 @@ def test_permissions_edit_the_policy(server):
     c.add_permission(QueueUrl=url, Label="senders", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
     policy = json.loads(c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
     assert policy["Statement"] == [{
-        "Sid": "senders", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root"]},
-        "Action": ["SQS:SendMessage"], "Resource": f"arn:aws:sqs:us-east-1:{acct}:shared",
+        "Sid": "senders", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Action": "SQS:SendMessage", "Resource": f"arn:aws:sqs:us-east-1:{acct}:shared",
     }]
     assert error(c.add_permission, QueueUrl=url, Label="senders", AWSAccountIds=["1"], Actions=["*"])["Code"] == "InvalidParameterValue"
     c.remove_permission(QueueUrl=url, Label="senders")

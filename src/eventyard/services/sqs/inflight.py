@@ -163,7 +163,5 @@ class InFlightOperations(SqsBase):
             failed.update(more)
             if ready:
                 self.wakeups.signal(record.id)
-        return {
-            "Successful": [{"Id": e["Id"]} for e in entries if e["Id"] not in failed],
-            "Failed": [failed[e["Id"]] for e in entries if e["Id"] in failed],
-        }
+        return errors.batch_result([{"Id": e["Id"]} for e in entries if e["Id"] not in failed],
+                                   [failed[e["Id"]] for e in entries if e["Id"] in failed])

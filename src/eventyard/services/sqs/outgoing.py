@@ -27,12 +27,18 @@ class Outgoing:
     md5_of_body: str
 
 
-def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now: int) -> Outgoing:
-    """Check one SendMessage request or batch entry against the queue's rules."""
+def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now: int,
+            trace_header: str | None = None) -> Outgoing:
+    """Check one SendMessage request or batch entry against the queue's rules.
+
+    ``trace_header``: the request's X-Amzn-Trace-Id, carried as the AWSTraceHeader system
+    attribute unless the entry gives one itself (AWS's X-Ray propagation)."""
     body = validation.body(entry.get("MessageBody"))
     delay = validation.delay(entry.get("DelaySeconds"), fifo=settings.fifo)
     attributes, attribute_size = validation.message_attributes(entry.get("MessageAttributes"))
     system = validation.system_attributes(entry.get("MessageSystemAttributes"))
+    if trace_header and not system:
+        system = validation.system_attributes({"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}})
     validation.message_size(body, attribute_size, settings.maximum_message_size)
     group = entry.get("MessageGroupId")
     dedup = entry.get("MessageDeduplicationId")
@@ -149,12 +155,13 @@ def received(row: StoredMessage, queue_id: int, *, system_names: set[str], attri
         out["Attributes"] = system
     stored = _load(row.attributes)
     selected = _select(stored, attribute_names)
-    if selected:
+    if selected is not None:
         out["MessageAttributes"] = selected
-        # SDKs check the digest against the attributes they got: a subset gets its own.
-        out["MD5OfMessageAttributes"] = row.attributes_md5 if len(selected) == len(stored) else md5.of_attributes(selected)
-    elif row.attributes_md5:
-        out["MD5OfMessageAttributes"] = row.attributes_md5
+        # SDKs check the digest against the attributes they got: it covers exactly those,
+        # and there is none when none are returned (AWS, recorded).
+        if selected:
+            out["MD5OfMessageAttributes"] = (
+                row.attributes_md5 if len(selected) == len(stored) else md5.of_attributes(selected))
     return out
 
 
@@ -177,11 +184,22 @@ def _system_attributes(row: StoredMessage, names: set[str], fifo: bool) -> dict[
     return {k: v for k, v in values.items() if k in wanted and v is not None}
 
 
-def _select(stored: dict[str, dict[str, Any]], names: list[str]) -> dict[str, dict[str, Any]]:
-    if not stored or not names:
-        return {}
-    if "All" in names or ".*" in names:
+def _select(stored: dict[str, dict[str, Any]], names: list[str]) -> dict[str, dict[str, Any]] | None:
+    """The attributes ``MessageAttributeNames`` selects, as AWS answers: ``All``, ``*`` and
+    ``.*`` take every one, ``prefix.*`` those whose name starts with ``prefix`` (``Hel.*``
+    takes ``Hello``), others by name. None when nothing is to be returned at all: no
+    attributes, no names, or only names an attribute cannot have (``AWS.``, ``..x``),
+    which AWS ignores; ``{}`` when valid names matched none."""
+    if not stored:
+        return None
+    wanted = [n for n in names if n in _EVERY or validation.attribute_name_selector(n)]
+    if not wanted:
+        return None
+    if any(n in _EVERY for n in wanted):
         return stored
-    prefixes = tuple(n[:-1] for n in names if n.endswith(".*"))
-    exact = set(names)
+    prefixes = tuple(n[:-2] for n in wanted if n.endswith(".*"))
+    exact = set(wanted)
     return {k: v for k, v in stored.items() if k in exact or (prefixes and k.startswith(prefixes))}
+
+
+_EVERY = frozenset({"All", "*", ".*"})

@@ -237,3 +237,93 @@ def test_the_x_ray_header_of_a_send_becomes_its_aws_trace_header(server):
     c.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "n"}])
     messages = receive(c, url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["AWSTraceHeader"])
     assert [m["Attributes"]["AWSTraceHeader"] for m in messages] == [header, header]
+
+
+# -- queue URLs ----------------------------------------------------------------------------
+def test_the_same_name_in_two_regions_is_two_queues_with_two_urls(server):
+    from _sqs import account
+
+    acct = account()
+    west, north = sqs(server, account=acct, region="us-west-1"), sqs(server, account=acct, region="eu-north-1")
+    west_url = west.create_queue(QueueName="orders")["QueueUrl"]
+    north_url = north.create_queue(QueueName="orders")["QueueUrl"]
+    assert west_url != north_url and "eu-north-1" in north_url and "us-west-1" in west_url
+    assert north.get_queue_url(QueueName="orders")["QueueUrl"] == north_url
+    assert north.list_queues()["QueueUrls"] == [north_url]
+    west.send_message(QueueUrl=west_url, MessageBody="west")
+    assert receive(north, north_url) == []
+    assert bodies(receive(west, west_url)) == ["west"]
+    # a URL names its queue whichever region the client signs for, as AWS's hosts do
+    north.send_message(QueueUrl=west_url, MessageBody="to the west")
+    assert receive(north, north_url) == []
+    assert bodies(receive(west, west_url, VisibilityTimeout=0, MaxNumberOfMessages=10)) == ["to the west"]
+    # so do AWS's own URLs, and eventyard's earlier ones name a queue of the caller's region
+    west.send_message(QueueUrl=f"https://sqs.eu-north-1.amazonaws.com/{acct}/orders", MessageBody="n")
+    north.send_message(QueueUrl=f"{server.url}/{acct}/orders", MessageBody="n2")
+    assert sorted(bodies(receive(north, north_url, MaxNumberOfMessages=10))) == ["n", "n2"]
+
+
+def test_a_bare_queue_name_is_a_queue_url(server):
+    c = sqs(server)
+    url = c.create_queue(QueueName="plain")["QueueUrl"]
+    c.send_message(QueueUrl="plain", MessageBody="by name")
+    assert c.get_queue_attributes(QueueUrl="plain", AttributeNames=["QueueArn"])["Attributes"]["QueueArn"].endswith(":plain")
+    assert bodies(receive(c, url)) == ["by name"]
+    assert error(c.send_message, QueueUrl="missing", MessageBody="x")["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+# -- the query API on a queue's URL --------------------------------------------------------
+def _get(url: str, params: dict[str, str] | None = None, region: str = "us-east-1"):
+    """A signed GET, as the query API allows on a queue's URL."""
+    from urllib.parse import urlencode
+
+    import httpx
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    full = f"{url}?{urlencode(params)}" if params else url
+    request = AWSRequest(method="GET", url=full)
+    SigV4Auth(Credentials(url.split("/")[-2], "secret"), "sqs", region).add_auth(request)
+    return httpx.get(full, headers=dict(request.headers.items()), timeout=30)
+
+
+def _parsed(response, operation: str):
+    """The response as botocore's query parser reads it."""
+    from botocore.parsers import QueryParser
+
+    from eventyard.api.query_protocol import wire_operation
+    from eventyard.api import catalog
+
+    model = wire_operation(catalog.service("sqs").operations[operation])
+    return QueryParser().parse({"status_code": response.status_code, "headers": dict(response.headers),
+                                "body": response.content}, model.output_shape)
+
+
+def test_query_api_on_a_queue_url(server):
+    c = sqs(server)
+    url = c.create_queue(QueueName="q")["QueueUrl"]
+    # no action: 404 and AWS's bare XML element, whatever the client accepts
+    r = _get(url)
+    assert (r.status_code, r.text) == (404, "<UnknownOperationException/>")
+    assert r.headers["content-type"].startswith("text/xml")
+    # actions that do not act on a queue are refused there
+    for action in ("CreateQueue", "ListQueues"):
+        r = _get(url, {"Action": action, "QueueName": "other"})
+        assert r.status_code == 400 and "<Code>InvalidAction</Code>" in r.text
+        assert f"<Message>The action {action} is not valid for this endpoint.</Message>" in r.text
+    assert "QueueUrls" not in c.list_queues() or c.list_queues()["QueueUrls"] == [url]
+    r = _get(url, {"Action": "FooBar", "Version": "2012-11-05"})
+    assert r.status_code == 400 and "<Message>The action FooBar is not valid for this endpoint.</Message>" in r.text
+    # GetQueueUrl is fine there, and an empty receive is an empty element
+    r = _get(url, {"Action": "GetQueueUrl", "QueueName": "q"})
+    assert r.status_code == 200 and _parsed(r, "GetQueueUrl")["QueueUrl"] == url
+    r = _get(url, {"Action": "ReceiveMessage"})
+    assert r.status_code == 200 and "<ReceiveMessageResult/>" in r.text
+    assert "Messages" not in _parsed(r, "ReceiveMessage")
+    r = _get(url, {"Action": "SendMessage", "MessageBody": "hi"})
+    assert r.status_code == 200 and _parsed(r, "SendMessage")["MessageId"]
+    c.delete_queue(QueueUrl=url)
+    r = _get(url, {"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn"})
+    assert r.status_code == 400 and "<Code>AWS.SimpleQueueService.NonExistentQueue</Code>" in r.text
+    assert "<Message>The specified queue does not exist for this wsdl version.</Message>" in r.text

@@ -155,13 +155,11 @@ def received(row: StoredMessage, queue_id: int, *, system_names: set[str], attri
         out["Attributes"] = system
     stored = _load(row.attributes)
     selected = _select(stored, attribute_names)
-    if selected is not None:
-        out["MessageAttributes"] = selected
+    if selected:
         # SDKs check the digest against the attributes they got: it covers exactly those,
         # and there is none when none are returned (AWS, recorded).
-        if selected:
-            out["MD5OfMessageAttributes"] = (
-                row.attributes_md5 if len(selected) == len(stored) else md5.of_attributes(selected))
+        out["MessageAttributes"] = selected
+        out["MD5OfMessageAttributes"] = row.attributes_md5 if len(selected) == len(stored) else md5.of_attributes(selected)
     return out
 
 
@@ -184,17 +182,14 @@ def _system_attributes(row: StoredMessage, names: set[str], fifo: bool) -> dict[
     return {k: v for k, v in values.items() if k in wanted and v is not None}
 
 
-def _select(stored: dict[str, dict[str, Any]], names: list[str]) -> dict[str, dict[str, Any]] | None:
+def _select(stored: dict[str, dict[str, Any]], names: list[str]) -> dict[str, dict[str, Any]]:
     """The attributes ``MessageAttributeNames`` selects, as AWS answers: ``All``, ``*`` and
     ``.*`` take every one, ``prefix.*`` those whose name starts with ``prefix`` (``Hel.*``
-    takes ``Hello``), others by name. None when nothing is to be returned at all: no
-    attributes, no names, or only names an attribute cannot have (``AWS.``, ``..x``),
-    which AWS ignores; ``{}`` when valid names matched none."""
-    if not stored:
-        return None
+    takes ``Hello``), others by name; names no attribute can have (``AWS.``, ``..x``) are
+    ignored, not refused."""
     wanted = [n for n in names if n in _EVERY or validation.attribute_name_selector(n)]
-    if not wanted:
-        return None
+    if not stored or not wanted:
+        return {}
     if any(n in _EVERY for n in wanted):
         return stored
     prefixes = tuple(n[:-2] for n in wanted if n.endswith(".*"))

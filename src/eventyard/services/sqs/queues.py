@@ -146,8 +146,7 @@ class QueueOperations(SqsBase):
             values["LastModifiedTimestamp"] = str(current.modified_at // 1000)
         if "QueueArn" in wanted:
             values["QueueArn"] = current.arn
-        # names asked for but none set (a Policy removed ...): an empty map, as AWS answers
-        return {"Attributes": values} if wanted else {}
+        return {"Attributes": values} if values else {}
 
     async def set_queue_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         record = await self._queue(ctx, req["QueueUrl"])

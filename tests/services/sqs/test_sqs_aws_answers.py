@@ -327,3 +327,23 @@ def test_query_api_on_a_queue_url(server):
     r = _get(url, {"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn"})
     assert r.status_code == 400 and "<Code>AWS.SimpleQueueService.NonExistentQueue</Code>" in r.text
     assert "<Message>The specified queue does not exist for this wsdl version.</Message>" in r.text
+
+
+# -- message move tasks --------------------------------------------------------------------
+def test_cancelling_unknown_move_tasks_answers_as_aws(server):
+    import base64
+
+    c = sqs(server)
+    dlq = c.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq_arn = c.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def handle(data):
+        return base64.b64encode(json.dumps(data).encode()).decode()
+
+    err = error(c.cancel_message_move_task, TaskHandle="not-a-handle")
+    assert (err["Code"], err["Message"]) == ("InvalidParameterValue", "Value for parameter TaskHandle is invalid.")
+    err = error(c.cancel_message_move_task, TaskHandle=handle({"taskId": "t", "sourceArn": dlq_arn + "-gone"}))
+    assert (err["Code"], err["Status"]) == ("ResourceNotFoundException", 404)
+    assert err["Message"] == "The resource that you specified for the SourceArn parameter doesn't exist."
+    err = error(c.cancel_message_move_task, TaskHandle=handle({"taskId": "t", "sourceArn": dlq_arn}))
+    assert (err["Code"], err["Message"], err["Status"]) == ("ResourceNotFoundException", "Task does not exist.", 404)

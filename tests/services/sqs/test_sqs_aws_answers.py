@@ -323,6 +323,14 @@ def test_query_api_on_a_queue_url(server):
     assert "Messages" not in _parsed(r, "ReceiveMessage")
     r = _get(url, {"Action": "SendMessage", "MessageBody": "hi"})
     assert r.status_code == 200 and _parsed(r, "SendMessage")["MessageId"]
+    r = _get(url, {"Action": "SendMessage"})
+    assert r.status_code == 400 and "<Code>MissingParameter</Code>" in r.text
+    assert "<Message>The request must contain the parameter MessageBody.</Message>" in r.text
+    other = c.create_queue(QueueName="other")["QueueUrl"]
+    r = _get(url, {"Action": "GetQueueAttributes", "QueueUrl": other, "AttributeName.1": "QueueArn"})
+    assert _parsed(r, "GetQueueAttributes")["Attributes"]["QueueArn"].endswith(":other")
+    r = _get(url, {"Action": "GetQueueAttributes", "AttributeName.1": "Foobar"})
+    assert "<Code>InvalidAttributeName</Code>" in r.text and "<Message>Unknown Attribute Foobar.</Message>" in r.text
     c.delete_queue(QueueUrl=url)
     r = _get(url, {"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn"})
     assert r.status_code == 400 and "<Code>AWS.SimpleQueueService.NonExistentQueue</Code>" in r.text

@@ -8,6 +8,7 @@ escapes as a 500 except a real bug, and that one carries no traceback.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -33,6 +34,12 @@ from eventyard.core.identity import RequestContext
 from eventyard.core.ids import request_id as new_request_id
 
 log = structlog.get_logger("eventyard.api")
+
+# A queue URL's path (``/queue/<region>/<account>/<name>``, or the older ``/<account>/<name>``):
+# the query API may be called on it, also with GET (AWS's "query requests on the queue URL").
+_SQS_QUEUE_PATH = re.compile(r"^/(queue/[a-z0-9-]+/)?\d{12}/[^/]+/?$")
+# Actions AWS refuses on a queue's URL: they do not act on a queue.
+_SQS_NOT_ON_A_QUEUE_URL = frozenset({"CreateQueue", "ListQueues"})
 
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 Resolver = Callable[[str, str], Handler | None]  # (service name, operation name) -> handler
@@ -61,7 +68,7 @@ class Dispatcher:
         call = Call("json", None)
         error: str | None = None
         try:
-            call = self._identify(request)
+            call = self._identify(request, call)
             response = await self._call(request, call, rid)
         except WireError as err:
             error = err.code
@@ -91,14 +98,14 @@ class Dispatcher:
         return response
 
     # -- identification ----------------------------------------------------
-    def _identify(self, request: HttpRequest) -> Call:
+    def _identify(self, request: HttpRequest, call: Call) -> Call:
         target = request.header("x-amz-target")
         if target:
             return self._identify_json(target)
         if request.content_type == "application/x-www-form-urlencoded" or any(
             k == "Action" for k, _ in request.query_params
-        ):
-            return self._identify_query(request)
+        ) or (request.method == "GET" and _SQS_QUEUE_PATH.match(request.path)):
+            return self._identify_query(request, call)
         return self._identify_rest(request)
 
     def _identify_json(self, target: str) -> Call:
@@ -112,8 +119,9 @@ class Dispatcher:
             raise WireError("UnknownOperationException", f"Operation {name} is not supported by {spec.name}.")
         return call
 
-    def _identify_query(self, request: HttpRequest) -> Call:
-        call = Call("query", None)
+    def _identify_query(self, request: HttpRequest, call: Call) -> Call:
+        """Fills in ``call`` as it goes, so that an error on the way is answered in XML."""
+        call.protocol = "query"
         form = query_protocol.form_params(request)
         call.form = form
         fields = dict(form)
@@ -122,16 +130,24 @@ class Dispatcher:
         spec = catalog.by_query_version().get(version or "")
         if spec is None and signing_service:
             spec = catalog.by_signing_name().get(signing_service)
+        on_queue_url = bool(_SQS_QUEUE_PATH.match(request.path))
         if spec is None and action:
             spec = next((s for s in (catalog.service("sns"), catalog.service("sqs")) if action in s.operations), None)
+        if spec is None and on_queue_url:
+            spec = catalog.service("sqs")
         call.spec = spec
+        sqs = spec is not None and spec.name == "sqs"
         if not action:
+            if sqs and on_queue_url:  # AWS: 404 and a bare <UnknownOperationException/>
+                raise WireError("UnknownOperationException", "The request names no action.", 404)
             raise WireError("MissingAction", "The request must contain the parameter Action.")
         if spec is None:
             raise WireError("InvalidAction", f"The action {action} is not valid for this web service.")
         call.operation = spec.operations.get(action)
-        if call.operation is None:
-            raise WireError("InvalidAction", f"The action {action} is not valid for this web service.")
+        if call.operation is None or (sqs and on_queue_url and request.method == "GET"
+                                      and action in _SQS_NOT_ON_A_QUEUE_URL):
+            where = "endpoint" if sqs else "web service"
+            raise WireError("InvalidAction", f"The action {action} is not valid for this {where}.")
         return call
 
     def _identify_rest(self, request: HttpRequest) -> Call:
@@ -173,6 +189,7 @@ class Dispatcher:
             request_id=rid,
             access_key=caller.access_key,
             base_url=request.base_url,
+            trace_header=request.header("x-amzn-trace-id"),
         )
         result = await handler(ctx, params)
         if call.protocol == "json":
@@ -198,6 +215,13 @@ class Dispatcher:
 
     def _render(self, err: WireError, call: Call, rid: str) -> HttpResponse:
         if call.protocol == "query":
+            if err.code == "UnknownOperationException":  # SQS's answer on a queue URL, as AWS writes it
+                return HttpResponse(err.status, b"<UnknownOperationException/>",
+                                    [("Content-Type", "text/xml"), ("x-amzn-RequestId", rid)])
+            if call.spec is not None and call.spec.name == "sqs" and err.code == "QueueDoesNotExist":
+                # SQS's query API words it so (AWS, recorded); its JSON API without the suffix
+                err = WireError(err.code, "The specified queue does not exist for this wsdl version.",
+                                err.status, err.sender_fault, err.query_code)
             return render_query(err, call.spec, rid)
         if call.protocol == "rest-json":
             return render_rest_json(err, rid)

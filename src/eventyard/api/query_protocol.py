@@ -289,12 +289,16 @@ def _scalar_text(value: Any, shape: Shape) -> str:
 def _xml(value: Any, shape: Shape, name: str, out: list[str]) -> None:
     kind = shape.type_name
     if kind == "structure":
+        start = len(out)
         out.append(f"<{name}>")
         for member_name, member in shape.members.items():
             item = value.get(member_name)
             if item is not None:
                 _xml_member(item, member, member.serialization.get("name", member_name), out)
-        out.append(f"</{name}>")
+        if len(out) == start + 1:
+            out[start] = f"<{name}/>"  # an empty result, written as AWS writes it
+        else:
+            out.append(f"</{name}>")
     elif kind == "list":
         if _flattened(shape):
             for item in value:

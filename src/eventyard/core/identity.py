@@ -27,3 +27,5 @@ class RequestContext:
     access_key: str | None = None
     # scheme://host[:port] the client used; queue and subscription URLs are built from it
     base_url: str = "http://localhost:4566"
+    # the X-Ray header the client sent (X-Amzn-Trace-Id); SQS keeps it as AWSTraceHeader
+    trace_header: str | None = None

@@ -38,9 +38,6 @@ _INSERT_COLUMNS = (
 # Sends (and anything else that makes messages ready) are announced to the other nodes
 # on this channel, the queue id as payload, so that their long polls wake at once.
 READY_CHANNEL = "eventyard_sqs_ready"
-# A FIFO group never has more than one receive's worth (10) of messages in flight, and
-# those are always the first of the group: reading this many decides its availability.
-_GROUP_WINDOW = 10
 
 
 @dataclass(frozen=True)
@@ -209,6 +206,18 @@ class Messages:
         )
         return {(row[0], row[1]) for row in rows}
 
+    def live_dedups(self, queue_id: int, scope: str, dedup_ids: Sequence[str], now: int) -> dict[str, tuple[str, int]]:
+        """Of ``dedup_ids``, those remembered in ``scope`` and not expired: (message id, seq) of each."""
+        if not dedup_ids:
+            return {}
+        marks = ", ".join("?" * len(dedup_ids))
+        rows = self._s.all(
+            "SELECT dedup_id, message_id, seq FROM sqs_fifo_dedup WHERE queue_id = ? AND scope = ?"
+            f" AND dedup_id IN ({marks}) AND expires_at > ?",
+            (queue_id, scope, *dedup_ids, now),
+        )
+        return {row[0]: (row[1], int(row[2])) for row in rows}
+
     def dedup_original(self, queue_id: int, scope: str, dedup_id: str) -> tuple[str, int] | None:
         row = self._s.one(
             "SELECT message_id, seq FROM sqs_fifo_dedup WHERE queue_id = ? AND scope = ? AND dedup_id = ?",
@@ -279,22 +288,24 @@ class Messages:
     def refresh_group(self, queue_id: int, group_id: str, *, after_id: int = 0) -> None:
         """Recompute when a group is next available, or drop it once it is empty.
 
-        A group is blocked while any of its messages is in flight; otherwise it is
-        available when its first message is visible.
+        A group is available when its first message is visible. Its in-flight messages
+        are always its first ones, so this blocks it while the head is in flight; one
+        in-flight message made visible again (visibility 0) frees the group, as on AWS,
+        and a receive then stops at the first message still in flight.
         """
         if self._s.dialect == "postgres":  # see the latest committed messages of the group
             self._s.execute(
                 "SELECT 1 FROM sqs_fifo_groups WHERE queue_id = ? AND group_id = ? FOR UPDATE", (queue_id, group_id)
             )
-        rows = self._s.all(
-            "SELECT visible_at, receive_count FROM sqs_messages WHERE queue_id = ? AND group_id = ?"
-            " AND seq IS NOT NULL AND id > ? ORDER BY seq LIMIT ?",
-            (queue_id, group_id, after_id, _GROUP_WINDOW),
+        head = self._s.one(
+            "SELECT visible_at FROM sqs_messages WHERE queue_id = ? AND group_id = ?"
+            " AND seq IS NOT NULL AND id > ? ORDER BY seq LIMIT 1",
+            (queue_id, group_id, after_id),
         )
-        if not rows:
+        if head is None:
             self._s.execute("DELETE FROM sqs_fifo_groups WHERE queue_id = ? AND group_id = ?", (queue_id, group_id))
             return
-        available = max([int(rows[0][0])] + [int(at) for at, count in rows if count > 0])
+        available = int(head[0])
         self._s.execute(
             "INSERT INTO sqs_fifo_groups (queue_id, group_id, available_at) VALUES (?, ?, ?)"
             " ON CONFLICT (queue_id, group_id) DO UPDATE SET available_at = excluded.available_at",
@@ -427,6 +438,10 @@ class Messages:
 
     def drop_groups(self, queue_id: int) -> None:
         self._s.execute("DELETE FROM sqs_fifo_groups WHERE queue_id = ?", (queue_id,))
+
+    def forget_dedups(self, queue_id: int) -> None:
+        """PurgeQueue empties the deduplication cache too (AWS); at most 5 minutes of ids."""
+        self._s.execute("DELETE FROM sqs_fifo_dedup WHERE queue_id = ?", (queue_id,))
 
     def drop_fifo_state(self, queue_id: int, limit: int) -> int:
         """Delete up to ``limit`` FIFO rows (groups, dedup ids, attempts) of a deleted queue."""

@@ -62,7 +62,7 @@ def test_queue_and_message_operations(server):
     root = c.ok("CreateQueue", {"QueueName": "legacy", "Attribute.1.Name": "VisibilityTimeout",
                                 "Attribute.1.Value": "40", "Tag.1.Key": "team", "Tag.1.Value": "core"})
     url = text(root, "q:CreateQueueResult/q:QueueUrl")
-    assert url == f"{server.url}/{acct}/legacy"
+    assert url == f"{server.url}/queue/us-east-1/{acct}/legacy"
     assert text(c.ok("GetQueueUrl", {"QueueName": "legacy"}), "q:GetQueueUrlResult/q:QueueUrl") == url
     assert [q.text for q in c.ok("ListQueues").findall("q:ListQueuesResult/q:QueueUrl", NS)] == [url]
 
@@ -143,7 +143,7 @@ def test_errors_in_xml(server):
     assert status == 400 and root.tag == f"{{{NS['q']}}}ErrorResponse"
     assert text(root, "q:Error/q:Code") == "AWS.SimpleQueueService.NonExistentQueue"
     assert text(root, "q:Error/q:Type") == "Sender"
-    assert text(root, "q:Error/q:Message") == "The specified queue does not exist."
+    assert text(root, "q:Error/q:Message") == "The specified queue does not exist for this wsdl version."
     assert text(root, "q:RequestId")
     url = text(c.ok("CreateQueue", {"QueueName": "p"}), "q:CreateQueueResult/q:QueueUrl")
     c.ok("PurgeQueue", {"QueueUrl": url})

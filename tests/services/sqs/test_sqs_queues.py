@@ -15,10 +15,10 @@ def test_create_get_url_and_the_host_the_client_used(server):
     acct = account()
     c = sqs(server, account=acct)
     url = c.create_queue(QueueName="orders")["QueueUrl"]
-    assert url == f"{server.url}/{acct}/orders"
+    assert url == f"{server.url}/queue/us-east-1/{acct}/orders"
     assert c.get_queue_url(QueueName="orders")["QueueUrl"] == url
     assert c.get_queue_url(QueueName="orders", QueueOwnerAWSAccountId=acct)["QueueUrl"] == url
-    # any host in an incoming QueueUrl: only the path names the queue
+    # any host in an incoming QueueUrl; URLs without a region (AWS's carry it in the host)
     for other in (f"https://sqs.us-east-1.amazonaws.com/{acct}/orders", f"http://localhost:4566/{acct}/orders"):
         c.send_message(QueueUrl=other, MessageBody="x")
     localhost = client("sqs", server.url.replace("127.0.0.1", "localhost"), account=acct)
@@ -171,7 +171,7 @@ def test_list_queues_with_prefix_and_pagination(server):
         c.create_queue(QueueName=name)
     sqs(server).create_queue(QueueName="app-other-account")
     urls = c.list_queues()["QueueUrls"]
-    assert urls == [f"{server.url}/{acct}/{n}" for n in names]
+    assert urls == [f"{server.url}/queue/us-east-1/{acct}/{n}" for n in names]
     assert "NextToken" not in c.list_queues()
     assert [u.rsplit("/", 1)[1] for u in c.list_queues(QueueNamePrefix="app-")["QueueUrls"]] == names[:7]
     assert "QueueUrls" not in c.list_queues(QueueNamePrefix="zzz")
@@ -239,8 +239,8 @@ def test_permissions_edit_the_policy(server):
     c.add_permission(QueueUrl=url, Label="senders", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
     policy = json.loads(c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
     assert policy["Statement"] == [{
-        "Sid": "senders", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root"]},
-        "Action": ["SQS:SendMessage"], "Resource": f"arn:aws:sqs:us-east-1:{acct}:shared",
+        "Sid": "senders", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Action": "SQS:SendMessage", "Resource": f"arn:aws:sqs:us-east-1:{acct}:shared",
     }]
     assert error(c.add_permission, QueueUrl=url, Label="senders", AWSAccountIds=["1"], Actions=["*"])["Code"] == "InvalidParameterValue"
     c.remove_permission(QueueUrl=url, Label="senders")

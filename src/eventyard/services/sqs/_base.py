@@ -36,10 +36,10 @@ class SqsBase:
 
     # -- queues --------------------------------------------------------------------
     async def _queue(self, ctx: RequestContext, queue_url: str) -> QueueRecord:
-        """The queue a QueueUrl names (any host; account and name from the path)."""
+        """The queue a QueueUrl names (any host; see ``urls``)."""
         self.upkeep.ensure_running()
         ref = urls.parse_url(queue_url)
-        key = (ref.account, ctx.region, ref.name)
+        key = (ref.account or ctx.account, ref.region or ctx.region, ref.name)
         hit = self._queues.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
@@ -74,7 +74,7 @@ class SqsBase:
 
     @staticmethod
     def _url(ctx: RequestContext, record: QueueRecord) -> str:
-        return urls.queue_url(ctx, record.account_id, record.name)
+        return urls.queue_url(ctx, record.region, record.account_id, record.name)
 
     @staticmethod
     def _sender(ctx: RequestContext) -> str:

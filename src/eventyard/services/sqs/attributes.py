@@ -114,8 +114,6 @@ def check(given: Mapping[str, str], *, fifo: bool, creating: bool) -> dict[str, 
                 "must end with .fifo suffix and be 1 to 80 in length."
             )
         raise errors.unknown_attribute("FifoQueue")
-    if not fifo:
-        out.pop("FifoQueue", None)  # FifoQueue=false on a standard queue says nothing
     return out
 
 
@@ -224,6 +222,18 @@ def merged(current: Mapping[str, str], changes: Mapping[str, str]) -> dict[str, 
             out.pop(name, None)
         else:
             out[name] = value
+    # One kind of server-side encryption at a time (AWS): a KMS key turns SQS-managed
+    # encryption off, and SQS-managed encryption turned on drops the key.
+    if changes.get("KmsMasterKeyId"):
+        if changes.get("SqsManagedSseEnabled") == "true":
+            raise errors.unknown_attribute_text(
+                "You can use one type of server-side encryption (SSE) at one time. "
+                "You can either enable KMS SSE or SQS SSE."
+            )
+        out["SqsManagedSseEnabled"] = "false"
+    elif changes.get("SqsManagedSseEnabled") == "true":
+        out.pop("KmsMasterKeyId", None)
+        out.pop("KmsDataKeyReusePeriodSeconds", None)
     if out.get("FifoThroughputLimit") == "perMessageGroupId" and out.get("DeduplicationScope") == "queue":
         raise errors.bad_attribute_value(
             "FifoThroughputLimit", "perMessageGroupId is only valid when DeduplicationScope is messageGroup."

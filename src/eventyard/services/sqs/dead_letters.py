@@ -27,12 +27,16 @@ def _task_handle(source_arn: str) -> str:
     return base64.b64encode(orjson.dumps({"taskId": str(uuid.uuid4()), "sourceArn": source_arn})).decode()
 
 
-def _valid_handle(handle: str) -> bool:
+def _handle_source(handle: str) -> str | None:
+    """The source ARN a task handle names, or None when it is no task handle at all."""
     try:
         data = orjson.loads(base64.b64decode(handle, validate=True))
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and "taskId" in data
+        return None
+    if not isinstance(data, dict) or "taskId" not in data:
+        return None
+    source = data.get("sourceArn")
+    return source if isinstance(source, str) else ""
 
 
 class DeadLetterOperations(SqsBase):
@@ -85,13 +89,15 @@ class DeadLetterOperations(SqsBase):
 
     async def cancel_message_move_task(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         handle: str = req["TaskHandle"]
-        if not _valid_handle(handle):
-            raise errors.invalid_value("TaskHandle", handle, "The task handle is not valid.")
+        source_arn = _handle_source(handle)
+        if source_arn is None:  # AWS's wording, without the value
+            raise errors.invalid("Value for parameter TaskHandle is invalid.")
 
         def cancel(s: Session) -> int:
+            self._by_arn(s, ctx, source_arn, "SourceArn")
             task = s.queues.move_task(handle)
-            if task is None:
-                raise errors.resource_not_found("The resource that you specified for the TaskHandle parameter doesn't exist.")
+            if task is None or task.source_arn != source_arn:
+                raise errors.resource_not_found("Task does not exist.")
             if task.status != "RUNNING":
                 raise errors.invalid("Only active tasks can be cancelled.")
             s.queues.update_move_task(handle, status="CANCELLED")

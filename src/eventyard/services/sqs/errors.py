@@ -7,6 +7,8 @@ Shapes SQS sends but does not model keep AWS's wire names:
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventyard.core.errors import ServiceError
 
 INVALID_PARAMETER = "InvalidParameterValueException"
@@ -23,6 +25,11 @@ def entry_code(err: ServiceError) -> str:
 def entry_failure(entry_id: str, err: ServiceError) -> dict[str, object]:
     """A batch entry's ``Failed`` element."""
     return {"Id": entry_id, "SenderFault": err.sender_fault, "Code": entry_code(err), "Message": err.message}
+
+
+def batch_result(successful: list[dict[str, Any]], failed: list[dict[str, Any]]) -> dict[str, Any]:
+    """A batch operation's answer: AWS leaves ``Failed`` out when no entry failed."""
+    return {"Successful": successful, "Failed": failed} if failed else {"Successful": successful}
 
 
 def queue_not_found() -> ServiceError:
@@ -43,6 +50,11 @@ def missing(parameter: str) -> ServiceError:
 
 def unknown_attribute(name: str) -> ServiceError:
     return ServiceError("InvalidAttributeName", f"Unknown Attribute {name}.")
+
+
+def unknown_attribute_text(message: str) -> ServiceError:
+    """InvalidAttributeName with a message of its own."""
+    return ServiceError("InvalidAttributeName", message)
 
 
 def bad_attribute_value(name: str, reason: str | None = None) -> ServiceError:

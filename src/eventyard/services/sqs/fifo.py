@@ -31,15 +31,19 @@ def send(s: Session, queue: QueueRecord, settings: QueueSettings, outgoing: Sequ
     by_group = settings.deduplication_scope == "messageGroup"
     keys: list[tuple[str, str]] = []
     first: dict[tuple[str, str], int] = {}  # a dedup id seen earlier in this batch: its index
-    claims = []
-    for i, (out, seq) in enumerate(zip(outgoing, seqs)):
+    for i, out in enumerate(outgoing):
         m = out.message
         assert m.dedup_id is not None and m.group_id is not None
         key = (m.group_id if by_group else "", m.dedup_id)
         keys.append(key)
-        if key not in first:
-            first[key] = i
-            claims.append((key[0], key[1], m.message_id, seq))
+        first.setdefault(key, i)
+    # A queue switched to per-group deduplication (high throughput) within the window still
+    # knows the ids it remembered queue-wide: AWS keeps deduplicating across the switch.
+    carried: dict[str, tuple[str, int]] = {}
+    if by_group and now - queue.modified_at < DEDUP_WINDOW_MS:
+        carried = s.messages.live_dedups(queue.id, "", sorted({key[1] for key in first}), now)
+    claims = [(key[0], key[1], outgoing[i].message.message_id, seqs[i])
+              for key, i in first.items() if key[1] not in carried]
     claimed = s.messages.remember_dedups(queue.id, claims, now=now, expires_at=now + DEDUP_WINDOW_MS)
     kept, kept_seqs, results = [], [], []
     for i, (out, seq, key) in enumerate(zip(outgoing, seqs, keys)):
@@ -50,6 +54,8 @@ def send(s: Session, queue: QueueRecord, settings: QueueSettings, outgoing: Sequ
             results.append((m.message_id, seq))
         elif key in claimed:
             results.append(results[first[key]])  # a duplicate of an earlier entry of this batch
+        elif key[1] in carried:
+            results.append(carried[key[1]])
         else:
             original = s.messages.dedup_original(queue.id, key[0], key[1])
             assert original is not None

@@ -1,11 +1,12 @@
 """Acting on received messages by receipt handle: DeleteMessage and
 ChangeMessageVisibility, single and batched.
 
-Rules (AWS): a handle for another queue or a garbage handle is invalid. A handle from
-an earlier receive of a message received again since is stale: on a standard queue a
-delete "succeeds but might not delete" (here: does not), on a FIFO queue it has
-expired. Deleting a message that is gone succeeds. Changing the visibility of a
-message that is gone fails; the total visibility is at most 12 h from the receive.
+Rules (AWS, as recorded against it): a handle for another queue or a garbage handle is
+invalid. Every handle a message was received with stays good until the message is
+deleted, also after it was received again (the documentation's "succeeds but might not
+delete" does not happen). On a FIFO queue a handle of a message that is not in flight
+has expired. Deleting a message that is gone succeeds. Changing the visibility of a
+message that is gone fails; the total visibility is at most 12 h from the latest receive.
 """
 
 from __future__ import annotations
@@ -32,13 +33,10 @@ def _receipt(record: QueueRecord, handle: str) -> receipts.Receipt:
 def _delete(s: Session, queue: QueueRecord, handle: str, receipt: receipts.Receipt, now: int) -> bool:
     """True when a FIFO group may have become ready."""
     row = s.messages.receipt_state(receipt.message_row_id)
-    if row is None or row.queue_id != queue.id:
-        return False  # already gone
-    stale = row.receipt_token != receipt.token
-    if queue.fifo and (stale or row.visible_at <= now):
+    if row is None or row.queue_id != queue.id or row.receipt_token is None:
+        return False  # already gone (or never received: no handle of it exists)
+    if queue.fifo and row.visible_at <= now:
         raise errors.receipt_handle_expired(handle)
-    if stale:
-        return False
     s.messages.delete([row.id])
     if queue.fifo and row.group_id is not None:
         s.messages.refresh_group(queue.id, row.group_id, after_id=queue.purged_upto)
@@ -57,14 +55,11 @@ def _delete_many(s: Session, queue: QueueRecord, todo: list[tuple[dict[str, Any]
     groups: set[str] = set()
     for entry, receipt in todo:
         row = states.get(receipt.message_row_id)
-        if row is None or row.queue_id != queue.id:
+        if row is None or row.queue_id != queue.id or row.receipt_token is None:
             continue  # already gone
-        stale = row.receipt_token != receipt.token
-        if queue.fifo and (stale or row.visible_at <= now):
+        if queue.fifo and row.visible_at <= now:
             failed[entry["Id"]] = errors.entry_failure(
                 entry["Id"], errors.receipt_handle_expired(entry["ReceiptHandle"]))
-            continue
-        if stale:
             continue
         doomed.add(row.id)
         if queue.fifo and row.group_id is not None:
@@ -81,9 +76,9 @@ def _change_visibility(s: Session, queue: QueueRecord, handle: str, receipt: rec
                        now: int) -> bool:
     """True when the message (or its FIFO group) may be ready now."""
     row = s.messages.receipt_state(receipt.message_row_id)
-    if row is None or row.queue_id != queue.id:
+    if row is None or row.queue_id != queue.id or row.receipt_token is None:
         raise errors.not_available_for_visibility(handle)
-    if row.receipt_token != receipt.token or (queue.fifo and row.visible_at <= now):
+    if queue.fifo and row.visible_at <= now:
         raise errors.receipt_handle_expired(handle)
     visible_at = now + timeout * 1000
     if row.received_at is not None and visible_at - row.received_at > _MAX_TOTAL_VISIBILITY_MS:
@@ -168,7 +163,5 @@ class InFlightOperations(SqsBase):
             failed.update(more)
             if ready:
                 self.wakeups.signal(record.id)
-        return {
-            "Successful": [{"Id": e["Id"]} for e in entries if e["Id"] not in failed],
-            "Failed": [failed[e["Id"]] for e in entries if e["Id"] in failed],
-        }
+        return errors.batch_result([{"Id": e["Id"]} for e in entries if e["Id"] not in failed],
+                                   [failed[e["Id"]] for e in entries if e["Id"] in failed])

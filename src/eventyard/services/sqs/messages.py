@@ -40,7 +40,8 @@ class MessageOperations(SqsBase):
     async def send_message(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         record = await self._queue(ctx, req["QueueUrl"])
         now = now_ms()
-        out = outgoing.prepare(req, self.settings(record), sender=self._sender(ctx), now=now)
+        out = outgoing.prepare(req, self.settings(record), sender=self._sender(ctx), now=now,
+                               trace_header=ctx.trace_header)
         [(message_id, seq)] = await self._store_messages(record, [out], now)
         return outgoing.sent(out, message_id, seq)
 
@@ -54,11 +55,14 @@ class MessageOperations(SqsBase):
                 f"Batch requests cannot be longer than {outgoing.BATCH_LIMIT} bytes. You have sent {total} bytes.",
             )
         settings, now, sender = self.settings(record), now_ms(), self._sender(ctx)
+        if settings.fifo:
+            outgoing.check_fifo_batch(entries, settings)
         ready: list[tuple[str, Outgoing]] = []
         failed: list[dict[str, Any]] = []
         for entry in entries:
             try:
-                ready.append((entry["Id"], outgoing.prepare(entry, settings, sender=sender, now=now)))
+                ready.append((entry["Id"], outgoing.prepare(entry, settings, sender=sender, now=now,
+                                                            trace_header=ctx.trace_header)))
             except ServiceError as err:
                 failed.append(errors.entry_failure(entry["Id"], err))
         successful = []
@@ -68,7 +72,7 @@ class MessageOperations(SqsBase):
                 {"Id": entry_id, **outgoing.sent(out, message_id, seq)}
                 for (entry_id, out), (message_id, seq) in zip(ready, stored)
             ]
-        return {"Successful": successful, "Failed": failed}
+        return errors.batch_result(successful, failed)
 
     async def _store_messages(self, record: QueueRecord, batch: list[Outgoing], now: int) -> list[tuple[str, int | None]]:
         settings = self.settings(record)

@@ -16,6 +16,9 @@ from eventyard.services.sqs.attributes import QueueSettings
 from eventyard.store.messages import NewMessage, StoredMessage
 
 BATCH_LIMIT = 1_048_576  # a whole SendMessageBatch, whatever the queue's MaximumMessageSize
+_NO_DEDUPLICATION = (
+    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+)
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,18 @@ class Outgoing:
     md5_of_body: str
 
 
-def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now: int) -> Outgoing:
-    """Check one SendMessage request or batch entry against the queue's rules."""
+def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now: int,
+            trace_header: str | None = None) -> Outgoing:
+    """Check one SendMessage request or batch entry against the queue's rules.
+
+    ``trace_header``: the request's X-Amzn-Trace-Id, carried as the AWSTraceHeader system
+    attribute unless the entry gives one itself (AWS's X-Ray propagation)."""
     body = validation.body(entry.get("MessageBody"))
     delay = validation.delay(entry.get("DelaySeconds"), fifo=settings.fifo)
     attributes, attribute_size = validation.message_attributes(entry.get("MessageAttributes"))
     system = validation.system_attributes(entry.get("MessageSystemAttributes"))
+    if trace_header and not system:
+        system = validation.system_attributes({"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}})
     validation.message_size(body, attribute_size, settings.maximum_message_size)
     group = entry.get("MessageGroupId")
     dedup = entry.get("MessageDeduplicationId")
@@ -42,16 +51,14 @@ def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now:
             raise errors.missing("MessageGroupId")
         if dedup is None:
             if not settings.content_based_deduplication:
-                raise errors.invalid(
-                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
-                    "provided explicitly"
-                )
+                raise errors.invalid(_NO_DEDUPLICATION)
             dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
     elif dedup is not None:
         raise errors.invalid_value(
             "MessageDeduplicationId", dedup, "The request includes a parameter that is not valid for this queue type."
         )
-    delay_seconds = settings.delay if delay is None else delay
+    # On a FIFO queue only 0 may be given per message, and it means the queue's delay (AWS).
+    delay_seconds = settings.delay if delay is None or settings.fifo else delay
     return Outgoing(
         NewMessage(
             message_id=ids.uuid4(),
@@ -69,6 +76,16 @@ def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now:
         ),
         md5.of_body(body),
     )
+
+
+def check_fifo_batch(entries: list[dict[str, Any]], settings: QueueSettings) -> None:
+    """A FIFO SendMessageBatch entry without a group, or without a deduplication id where
+    the queue does not derive one, fails the whole request, not the entry (AWS, recorded)."""
+    for entry in entries:
+        if entry.get("MessageGroupId") is None:
+            raise errors.invalid("The request must contain the parameter MessageGroupId.")
+        if entry.get("MessageDeduplicationId") is None and not settings.content_based_deduplication:
+            raise errors.invalid(_NO_DEDUPLICATION)
 
 
 def raw_size(entry: dict[str, Any]) -> int:
@@ -139,11 +156,10 @@ def received(row: StoredMessage, queue_id: int, *, system_names: set[str], attri
     stored = _load(row.attributes)
     selected = _select(stored, attribute_names)
     if selected:
+        # SDKs check the digest against the attributes they got: it covers exactly those,
+        # and there is none when none are returned (AWS, recorded).
         out["MessageAttributes"] = selected
-        # SDKs check the digest against the attributes they got: a subset gets its own.
         out["MD5OfMessageAttributes"] = row.attributes_md5 if len(selected) == len(stored) else md5.of_attributes(selected)
-    elif row.attributes_md5:
-        out["MD5OfMessageAttributes"] = row.attributes_md5
     return out
 
 
@@ -167,10 +183,18 @@ def _system_attributes(row: StoredMessage, names: set[str], fifo: bool) -> dict[
 
 
 def _select(stored: dict[str, dict[str, Any]], names: list[str]) -> dict[str, dict[str, Any]]:
-    if not stored or not names:
+    """The attributes ``MessageAttributeNames`` selects, as AWS answers: ``All``, ``*`` and
+    ``.*`` take every one, ``prefix.*`` those whose name starts with ``prefix`` (``Hel.*``
+    takes ``Hello``), others by name; names no attribute can have (``AWS.``, ``..x``) are
+    ignored, not refused."""
+    wanted = [n for n in names if n in _EVERY or validation.attribute_name_selector(n)]
+    if not stored or not wanted:
         return {}
-    if "All" in names or ".*" in names:
+    if any(n in _EVERY for n in wanted):
         return stored
-    prefixes = tuple(n[:-1] for n in names if n.endswith(".*"))
-    exact = set(names)
+    prefixes = tuple(n[:-2] for n in wanted if n.endswith(".*"))
+    exact = set(wanted)
     return {k: v for k, v in stored.items() if k in exact or (prefixes and k.startswith(prefixes))}
+
+
+_EVERY = frozenset({"All", "*", ".*"})

@@ -17,6 +17,12 @@ from eventyard.store.queues import QueueRecord
 QUEUE_DELETED_WAIT_MS = 60_000
 PURGE_INTERVAL_MS = 60_000
 MAX_LIST = 1000
+MAX_PERMISSION_ACTIONS = 7
+# Actions AddPermission cannot grant: AWS lets only the queue's owner call them.
+OWNER_ONLY_ACTIONS = frozenset({
+    "AddPermission", "CreateQueue", "DeleteQueue", "ListQueues", "ListQueueTags", "RemovePermission",
+    "SetQueueAttributes", "TagQueue", "UntagQueue",
+})
 
 
 def _redrive_target(attrs: dict[str, str]) -> str | None:
@@ -31,6 +37,8 @@ class QueueOperations(SqsBase):
         given = req.get("Attributes") or {}
         # A .fifo name without FifoQueue=true is refused as a standard queue name, as on AWS.
         fifo = given.get("FifoQueue", "").lower() == "true"
+        if not fifo and "FifoQueue" in given:
+            raise errors.unknown_attribute("FifoQueue")  # FifoQueue=false too (AWS)
         validation.queue_name(name, fifo=fifo)
         changes = attributes.check(given, fifo=fifo, creating=True)
         wanted = attributes.merged(attributes.initial(fifo), changes)
@@ -173,6 +181,7 @@ class QueueOperations(SqsBase):
             s.queues.purge(current.id, now=now, upto=s.messages.last_id())
             if current.fifo:
                 s.messages.drop_groups(current.id)
+                s.messages.forget_dedups(current.id)
 
         await self.store.write(purge)
         self._forget(record)
@@ -180,6 +189,8 @@ class QueueOperations(SqsBase):
     # -- tags ----------------------------------------------------------------------
     async def tag_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         record = await self._queue(ctx, req["QueueUrl"])
+        if not req["Tags"]:
+            raise errors.missing("Tags")
         tags = validation.tags(req["Tags"])
 
         def tag(s: Session) -> None:
@@ -193,6 +204,8 @@ class QueueOperations(SqsBase):
     async def untag_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         record = await self._queue(ctx, req["QueueUrl"])
         keys = list(req["TagKeys"])
+        if not keys:
+            raise errors.invalid("Tag keys must be between 1 and 128 characters in length.")
         await self.store.write(lambda s: s.tags.remove(self._current(s, record.id).arn, keys))
 
     async def list_queue_tags(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -207,11 +220,19 @@ class QueueOperations(SqsBase):
         accounts, actions = list(req["AWSAccountIds"]), list(req["Actions"])
         if not accounts or not actions:
             raise errors.missing("AWSAccountIds" if not accounts else "Actions")
+        if len(actions) > MAX_PERMISSION_ACTIONS:
+            raise ServiceError("OverLimit", f"{len(actions)} Actions were found, maximum allowed is {MAX_PERMISSION_ACTIONS}.")
+        for action in actions:
+            if action in OWNER_ONLY_ACTIONS:
+                raise errors.invalid_value(
+                    "ActionName", f"SQS:{action}", "Only the queue owner is allowed to invoke this action."
+                )
+        # AWS's own spelling: a single principal or action is a string, several a list.
         statement = {
             "Sid": label,
             "Effect": "Allow",
-            "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
-            "Action": [a if a == "*" else f"SQS:{a}" for a in actions],
+            "Principal": {"AWS": _one_or_many([f"arn:aws:iam::{a}:root" for a in accounts])},
+            "Action": _one_or_many([f"SQS:{a}" for a in actions]),
             "Resource": record.arn,
         }
 
@@ -236,7 +257,7 @@ class QueueOperations(SqsBase):
             policy = _policy(current)
             kept = [st for st in policy["Statement"] if st.get("Sid") != label]
             if len(kept) == len(policy["Statement"]):
-                raise errors.invalid_value("Label", label, "can't find label on existing policy.")
+                raise errors.invalid_value("Label", label, "can't find label.")
             new = dict(current.attributes)
             if kept:
                 new["Policy"] = orjson.dumps({**policy, "Statement": kept}).decode()
@@ -248,10 +269,14 @@ class QueueOperations(SqsBase):
         self._forget(record)
 
 
+def _one_or_many(values: list[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else values
+
+
 def _policy(record: QueueRecord) -> dict[str, Any]:
     if record.attributes.get("Policy"):
         policy = orjson.loads(record.attributes["Policy"])
         statements = policy.get("Statement", [])
         policy["Statement"] = statements if isinstance(statements, list) else [statements]
         return policy  # type: ignore[no-any-return]
-    return {"Version": "2012-10-17", "Id": f"{record.arn}/SQSDefaultPolicy", "Statement": []}
+    return {"Version": "2008-10-17", "Id": f"{record.arn}/SQSDefaultPolicy", "Statement": []}  # AWS's, for AddPermission

@@ -1,7 +1,8 @@
 """Receipt handles: which queue, which stored message, which receive.
 
-A handle names the message row and carries the token written on that receive, so a
-handle from an earlier receive no longer matches once the message is received again.
+A handle names the message row and carries the token written on that receive. AWS keeps
+every handle of a message good until the message is deleted, so the token is not
+compared when a handle is used; it keeps handles of different receives distinct.
 """
 
 from __future__ import annotations

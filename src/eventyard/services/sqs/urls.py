@@ -1,7 +1,14 @@
 """Queue URLs and ARNs.
 
-A queue URL is ``{scheme://host the client used}/{account}/{name}``; any host is
-accepted in a request, only the path names the queue.
+A queue URL is ``{scheme://host the client used}/queue/{region}/{account}/{name}``.
+On AWS the region is in the host (``https://sqs.{region}.amazonaws.com/{account}/{name}``);
+eventyard answers every region on one host, so the region goes in the path (localstack's
+"path" form), where the same name in two regions still gets two URLs. Every SDK takes
+the URL as an opaque string, and older ones post to it: any path works.
+
+A request may name a queue by any of: that form; AWS's own URLs (the region from the
+host); eventyard's earlier ``/{account}/{name}`` (the caller's region); or the bare
+queue name, as AWS accepts (the caller's account and region).
 """
 
 from __future__ import annotations
@@ -11,21 +18,23 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from eventyard.core import arns
-from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.sqs import errors
 
 _ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_AWS_HOST = re.compile(r"^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$|^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$")
 
 
 @dataclass(frozen=True)
 class QueueRef:
-    account: str
+    account: str | None  # None: the caller's
     name: str
+    region: str | None = None  # None: the caller's
 
 
-def queue_url(ctx: RequestContext, account: str, name: str) -> str:
-    return f"{ctx.base_url}/{account}/{name}"
+def queue_url(ctx: RequestContext, region: str, account: str, name: str) -> str:
+    return f"{ctx.base_url}/queue/{region}/{account}/{name}"
 
 
 def queue_arn(region: str, account: str, name: str) -> str:
@@ -33,14 +42,21 @@ def queue_arn(region: str, account: str, name: str) -> str:
 
 
 def parse_url(url: str) -> QueueRef:
-    """The account and name a queue URL points at (any host)."""
-    path = urlsplit(url).path if "://" in url else url
-    parts = [unquote(p) for p in path.split("/") if p]
+    """The queue a QueueUrl names (any host)."""
+    if "://" not in url and "/" not in url:
+        return QueueRef(None, url)
+    split = urlsplit(url) if "://" in url else None
+    parts = [unquote(p) for p in (split.path if split else url).split("/") if p]
     if len(parts) < 2 or not _ACCOUNT.match(parts[-2]):
-        if "://" not in url and "/" not in url:
-            raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.")
         raise errors.queue_not_found()
-    return QueueRef(parts[-2], parts[-1])
+    region = None
+    if len(parts) >= 3 and _REGION.match(parts[-3]):
+        region = parts[-3]
+    elif split is not None:
+        aws = _AWS_HOST.match(split.hostname or "")
+        if aws is not None:
+            region = aws.group(1) or aws.group(3)
+    return QueueRef(parts[-2], parts[-1], region)
 
 
 def parse_arn(text: str) -> tuple[str, str, str] | None:

@@ -20,7 +20,8 @@ _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")  # group, dedup and attempt ids
-_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+# AWS documents ASCII letters and digits; it accepts the Latin letters with accents too.
+_ATTRIBUTE_NAME = re.compile("^[A-Za-z0-9_.\\-\u00c0-\u017f]+$")
 # XML 1.0's characters: what SQS accepts in bodies and string values.
 _INVALID_CHARACTER = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DATA_TYPES = ("String", "Number", "Binary")
@@ -37,13 +38,21 @@ def queue_name(name: str, *, fifo: bool) -> None:
         raise errors.invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 
 
+_VALID_CHARACTERS = (
+    "Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
+)
+
+
 def text_characters(text: str) -> None:
     if _INVALID_CHARACTER.search(text):
-        raise ServiceError(
-            "InvalidMessageContents",
-            "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
-            "#xE000 to #xFFFD | #x10000 to #x10FFFF",
-        )
+        raise ServiceError("InvalidMessageContents", f"Invalid characters found. {_VALID_CHARACTERS}")
+
+
+def _attribute_characters(name: str, text: str) -> None:
+    """An attribute value with characters a body may not hold: InvalidParameterValue (AWS),
+    not the body's InvalidMessageContents."""
+    if _INVALID_CHARACTER.search(text):
+        raise errors.invalid(f"Message (user) attribute '{name}' contains invalid characters. {_VALID_CHARACTERS}")
 
 
 def body(text: str | None) -> str:
@@ -106,7 +115,7 @@ def message_attributes(attributes: Mapping[str, Mapping[str, Any]] | None) -> tu
             text = value.get("StringValue")
             if not text:
                 raise errors.invalid(f"Message (user) attribute '{name}' must contain a non-empty value of type 'String'.")
-            text_characters(text)
+            _attribute_characters(name, text)
             if base == "Number":
                 _number(name, text)
             checked[name] = {"DataType": data_type, "StringValue": text}
@@ -128,6 +137,17 @@ def _attribute_name(name: str) -> None:
         )
 
 
+def attribute_name_selector(name: str) -> bool:
+    """Whether a ReceiveMessage ``MessageAttributeNames`` entry can select anything: a
+    valid attribute name, or one followed by ``.*``."""
+    base = name[:-2] if name.endswith(".*") else name
+    try:
+        _attribute_name(base)
+    except ServiceError:
+        return False
+    return True
+
+
 def _number(name: str, text: str) -> None:
     try:
         number = Decimal(text)
@@ -146,7 +166,7 @@ def system_attributes(attributes: Mapping[str, Mapping[str, Any]] | None) -> dic
             raise errors.invalid(f"Message system attribute name '{name}' is invalid.")
         if value.get("DataType") != "String" or not value.get("StringValue"):
             raise errors.invalid("Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'.")
-        text_characters(value["StringValue"])
+        _attribute_characters(name, value["StringValue"])
     return {"AWSTraceHeader": {"DataType": "String", "StringValue": attributes["AWSTraceHeader"]["StringValue"]}}
 
 

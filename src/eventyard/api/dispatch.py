@@ -28,7 +28,7 @@ from eventyard.api.errors import (
 from eventyard.api.http import HttpRequest, HttpResponse
 from eventyard.api.validation import validate
 from eventyard.core.errors import ServiceError, Violation, format_violations
-from eventyard.core.identity import RequestContext
+from eventyard.core.identity import DEFAULT_REGION, RequestContext
 from eventyard.core.ids import request_id as new_request_id
 
 log = structlog.get_logger("eventyard.api")
@@ -147,7 +147,8 @@ class Dispatcher:
     async def _call(self, request: HttpRequest, call: Call, rid: str) -> HttpResponse:
         assert call.spec is not None and call.operation is not None
         spec, operation = call.spec, call.operation
-        caller = self.auth.identify(request, call.protocol)
+        caller = self.auth.identify(request, call.protocol, service=spec.signing_name,
+                                    anonymous_region=_anonymous_region(call))
         params = self._parse(request, call)
         violations = validate(params, operation.input_shape, check_enums=spec.enforces_enums)
         if violations:
@@ -161,6 +162,7 @@ class Dispatcher:
             request_id=rid,
             access_key=caller.access_key,
             base_url=request.base_url,
+            operation=operation.name,
         )
         result = await handler(ctx, params)
         if call.protocol == "json":
@@ -191,6 +193,21 @@ class Dispatcher:
             return render_rest_json(err, rid)
         content_type = json_protocol.content_type(call.operation) if call.operation else "application/x-amz-json-1.1"
         return render_json(err, call.spec, rid, content_type)
+
+
+# Calls AWS takes unsigned: the URLs SNS puts in its messages (the ARN and token they
+# carry are the credential), sent by whoever holds the message.
+_ANONYMOUS = {("sns", "Unsubscribe"): "SubscriptionArn", ("sns", "ConfirmSubscription"): "TopicArn"}
+
+
+def _anonymous_region(call: Call) -> str | None:
+    """For a call AWS takes unsigned: the region of the resource it names, else None."""
+    assert call.spec is not None and call.operation is not None
+    field = _ANONYMOUS.get((call.spec.name, call.operation.name))
+    if field is None or call.protocol != "query":
+        return None
+    arn = dict(call.form or []).get(field, "").split(":")
+    return arn[3] if len(arn) > 4 and arn[3] else DEFAULT_REGION
 
 
 def _validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireError:

@@ -27,3 +27,5 @@ class RequestContext:
     access_key: str | None = None
     # scheme://host[:port] the client used; queue and subscription URLs are built from it
     base_url: str = "http://localhost:4566"
+    # the AWS operation being served (None for in-process work); access checks need it
+    operation: str | None = None

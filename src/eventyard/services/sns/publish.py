@@ -165,7 +165,7 @@ class PublishOperations(SnsBase):
         parsed = check_arn(topic_arn, "TopicArn" if req.get("TopicArn") else "TargetArn")
         if parsed.resource.startswith("endpoint/"):
             check_entry(req)
-            await self.check_endpoint_publishable(topic_arn)  # type: ignore[attr-defined]
+            await self.check_endpoint_publishable(topic_arn, ctx)  # type: ignore[attr-defined]
             return {"MessageId": ids.uuid4()}  # mobile push: accepted, not delivered
         entry = check_entry(req)
         if parsed.account != ctx.account:

@@ -13,7 +13,7 @@ import orjson
 
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import decode_token, encode_token
-from eventyard.services.sqs import errors, urls
+from eventyard.services.sqs import access, errors, urls
 from eventyard.services.sqs._base import SqsBase, now_ms
 from eventyard.store import Session
 from eventyard.store.queues import MoveTaskRecord, QueueRecord
@@ -92,6 +92,9 @@ class DeadLetterOperations(SqsBase):
             task = s.queues.move_task(handle)
             if task is None:
                 raise errors.resource_not_found("The resource that you specified for the TaskHandle parameter doesn't exist.")
+            source = s.queues.get_by_id(task.source_queue_id)
+            if source is not None:
+                access.check(ctx, source)
             if task.status != "RUNNING":
                 raise errors.invalid("Only active tasks can be cancelled.")
             s.queues.update_move_task(handle, status="CANCELLED")
@@ -134,4 +137,5 @@ class DeadLetterOperations(SqsBase):
         record = s.queues.get_by_arn(arn) if urls.parse_arn(arn) else None
         if record is None:
             raise errors.resource_not_found(f"The resource that you specified for the {parameter} parameter doesn't exist.")
+        access.check(ctx, record)
         return record

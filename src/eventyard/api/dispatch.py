@@ -49,9 +49,19 @@ class Call:
 
 
 class Dispatcher:
-    def __init__(self, resolve: Resolver, auth: Authenticator) -> None:
+    def __init__(self, resolve: Resolver, auth: Authenticator, public_url: str | None = None) -> None:
         self.resolve = resolve
         self.auth = auth
+        self.public_url = public_url  # scheme://host[:port]; else each request's Host
+
+    def base_url(self, request: HttpRequest) -> str:
+        """Where the client reaches this server, for the URLs handed out in answers."""
+        if self.public_url is not None:
+            return self.public_url
+        try:
+            return request.base_url
+        except ValueError:
+            raise WireError("InvalidHostHeader", "The Host header is not a valid host[:port].", 400) from None
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         rid = new_request_id()
@@ -147,9 +157,10 @@ class Dispatcher:
     async def _call(self, request: HttpRequest, call: Call, rid: str) -> HttpResponse:
         assert call.spec is not None and call.operation is not None
         spec, operation = call.spec, call.operation
+        base_url = self.base_url(request)
         caller = self.auth.identify(request, call.protocol, service=spec.signing_name,
                                     anonymous_region=_anonymous_region(call))
-        params = self._parse(request, call)
+        params = self._parse(request, call, base_url)
         violations = validate(params, operation.input_shape, check_enums=spec.enforces_enums)
         if violations:
             raise _validation_error(spec, violations)
@@ -161,7 +172,7 @@ class Dispatcher:
             region=caller.region,
             request_id=rid,
             access_key=caller.access_key,
-            base_url=request.base_url,
+            base_url=base_url,
             operation=operation.name,
         )
         result = await handler(ctx, params)
@@ -171,7 +182,7 @@ class Dispatcher:
             return query_protocol.serialize(result, operation, rid)
         return rest_json_protocol.serialize(result, operation, rid)
 
-    def _parse(self, request: HttpRequest, call: Call) -> dict[str, Any]:
+    def _parse(self, request: HttpRequest, call: Call, base_url: str) -> dict[str, Any]:
         assert call.spec is not None and call.operation is not None
         if call.protocol == "json":
             return json_protocol.parse(request, call.operation)
@@ -182,7 +193,7 @@ class Dispatcher:
             if (call.spec.name == "sqs" and request.path.strip("/") and shape is not None
                     and "QueueUrl" in shape.members and not any(k == "QueueUrl" for k, _ in form)):
                 # Older SDKs (Java v1 among them) post to the queue URL and leave QueueUrl out.
-                form = [*form, ("QueueUrl", request.base_url + request.path)]
+                form = [*form, ("QueueUrl", base_url + request.path)]
             return query_protocol.parse(form, call.operation, bad)
         return rest_json_protocol.parse(request, call.operation, call.labels or {})
 

@@ -351,6 +351,22 @@ def test_every_operation_is_classified():
         assert not tabled & OWN_ACCOUNT_ONLY[service]
 
 
+def test_every_served_service_is_in_the_table(tmp_path):
+    """A service that starts answering operations must join the table above."""
+    from eventyard.runtime.delivery import DeliveryRuntime
+    from eventyard.services import ServiceRegistry
+    from eventyard.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path}/yard.db")
+    try:
+        registry = ServiceRegistry(store, DeliveryRuntime(store))
+        served = {spec.name for spec in catalog.all_services()
+                  if any(registry.resolve(spec.name, op) for op in spec.operations)}
+    finally:
+        store.close()
+    assert served == set(OWN_ACCOUNT_ONLY)
+
+
 def _code(exc: ClientError) -> str:
     return str(exc.response["Error"]["Code"])
 
@@ -440,3 +456,67 @@ def _eventually(call: Callable[[], Any], timeout: float = 10.0) -> Any:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+# -- services delivering into another account's queue ----------------------------------
+def _queue_policy(world: World, principal_service: str, source_arn: str) -> None:
+    statement = {"Effect": "Allow", "Principal": {"Service": principal_service}, "Action": "sqs:SendMessage",
+                 "Resource": world.queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}}}
+    world.a("sqs").set_queue_attributes(QueueUrl=world.queue_url, Attributes={"Policy": json.dumps(
+        {"Version": "2012-10-17", "Statement": [statement]})})
+
+
+def _bodies(sqs: Any, url: str, wait: int) -> list[str]:
+    return [m["Body"] for m in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=wait,
+                                                   MaxNumberOfMessages=10).get("Messages", [])]
+
+
+def test_another_accounts_topic_delivers_only_where_the_queue_policy_allows(signed_server):
+    world = World(signed_server)
+    sns_b, sqs_b = world.client("sns", B), world.client("sqs", B)
+    topic = sns_b.create_topic(Name=f"bt-{world.tag}")["TopicArn"]
+    own = sqs_b.create_queue(QueueName=f"own-{world.tag}")["QueueUrl"]
+    own_arn = sqs_b.get_queue_attributes(QueueUrl=own, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for endpoint in (world.queue_arn, own_arn):
+        _ = world.queue_url
+        sns_b.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=endpoint,
+                        Attributes={"RawMessageDelivery": "true"})
+
+    _queue_policy(world, "sns.amazonaws.com", topic + "-other")  # names another topic
+    sns_b.publish(TopicArn=topic, Message="first")
+    assert _bodies(sqs_b, own, 10) == ["first"]  # the fan-out has happened
+    assert _bodies(world.a("sqs"), world.queue_url, 1) == []
+
+    _queue_policy(world, "sns.amazonaws.com", topic)
+    deadline_bodies: list[str] = []
+    for _ in range(40):  # the queue's attributes are cached up to a second
+        sns_b.publish(TopicArn=topic, Message="granted")
+        deadline_bodies = _bodies(world.a("sqs"), world.queue_url, 1)
+        if deadline_bodies:
+            break
+    assert deadline_bodies and set(deadline_bodies) == {"granted"}
+
+
+def test_another_accounts_rule_delivers_only_where_the_queue_policy_allows(signed_server):
+    world = World(signed_server)
+    events_b, sqs_b = world.client("events", B), world.client("sqs", B)
+    own = sqs_b.create_queue(QueueName=f"own-{world.tag}")["QueueUrl"]
+    own_arn = sqs_b.get_queue_attributes(QueueUrl=own, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = events_b.put_rule(Name=f"r-{world.tag}", EventPattern=json.dumps({"source": [world.tag]}))["RuleArn"]
+    _ = world.queue_url
+    events_b.put_targets(Rule=f"r-{world.tag}", Targets=[{"Id": "a", "Arn": world.queue_arn},
+                                                          {"Id": "own", "Arn": own_arn}])
+    entry = {"Source": world.tag, "DetailType": "d", "Detail": "{}"}
+
+    events_b.put_events(Entries=[entry])
+    assert len(_bodies(sqs_b, own, 10)) == 1
+    assert _bodies(world.a("sqs"), world.queue_url, 1) == []
+
+    _queue_policy(world, "events.amazonaws.com", rule)
+    received: list[str] = []
+    for _ in range(40):
+        events_b.put_events(Entries=[entry])
+        received = _bodies(world.a("sqs"), world.queue_url, 1)
+        if received:
+            break
+    assert received and json.loads(received[0])["source"] == world.tag

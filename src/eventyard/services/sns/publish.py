@@ -363,7 +363,8 @@ class PublishOperations(SnsBase):
                 messages = [m if queue.fifo else Inbound(m.body, m.message_attributes, m.group_id, None)
                             for _, m, _ in batch]
                 try:
-                    self.sqs.enqueue(s, queue, messages, sender=topic.account_id, now=now)
+                    self.sqs.enqueue(s, queue, messages, sender=topic.account_id, now=now,
+                                     via=("sns.amazonaws.com", topic.arn))
                 except QueueUnavailable:
                     if len(batch) == 1:
                         refused.extend(batch)

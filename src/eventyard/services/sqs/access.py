@@ -57,3 +57,20 @@ def check(ctx: RequestContext, queue: QueueRecord) -> None:
     """Raise AWS's refusal unless the caller may do ``ctx.operation`` on ``queue``."""
     if not allows(ctx, queue, ctx.operation):
         raise denied(ctx, ctx.operation)
+
+
+def delivery_allowed(queue: QueueRecord, sender_account: str, via: tuple[str, str] | None) -> bool:
+    """Whether a service may put a message of ``sender_account``'s resource on a queue of
+    another account: the queue policy must allow the service principal (``via``: e.g.
+    ``("sns.amazonaws.com", topic ARN)``) ``sqs:SendMessage``, with ``aws:SourceArn`` and
+    ``aws:SourceAccount`` set for its conditions. (Deliveries within one account are
+    let through without a policy, unlike AWS, which wants one there too.)"""
+    if sender_account == queue.account_id:
+        return True
+    text = queue.attributes.get("Policy")
+    if via is None or not text:
+        return False
+    service, source_arn = via
+    request = policies.AccessRequest(policies.Principal.of_service(service), "sqs:SendMessage", queue.arn,
+                                     {"aws:SourceArn": source_arn, "aws:SourceAccount": sender_account})
+    return policies.evaluate(_parsed(text), request) is policies.Decision.ALLOW

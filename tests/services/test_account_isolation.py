@@ -520,3 +520,25 @@ def test_another_accounts_rule_delivers_only_where_the_queue_policy_allows(signe
         if received:
             break
     assert received and json.loads(received[0])["source"] == world.tag
+
+
+def test_add_permission_grants_exactly_what_it_names(signed_server):
+    world = World(signed_server)
+    world.a("sqs").add_permission(QueueUrl=world.queue_url, Label="b-sends", AWSAccountIds=[B],
+                                  Actions=["SendMessage"])
+    b = world.client("sqs", B)
+    assert _eventually(lambda: b.send_message(QueueUrl=world.queue_url, MessageBody="x"))["MessageId"]
+    with pytest.raises(ClientError) as exc:
+        b.receive_message(QueueUrl=world.queue_url)
+    assert _code(exc.value) == "AccessDenied"
+    world.a("sqs").remove_permission(QueueUrl=world.queue_url, Label="b-sends")
+    _eventually(lambda: _refused(lambda: b.send_message(QueueUrl=world.queue_url, MessageBody="x")))
+
+
+def _refused(call: Callable[[], Any]) -> None:
+    try:
+        call()
+    except ClientError as exc:
+        assert _code(exc) == "AccessDenied"
+        return
+    raise ClientError({"Error": {"Code": "StillAllowed", "Message": ""}}, "poll")

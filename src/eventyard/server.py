@@ -53,7 +53,8 @@ async def metrics_allowed(request: Request, auth: Authenticator, token: str | No
     given = request.headers.get("authorization", "")
     if token and given.startswith("Bearer "):
         return hmac.compare_digest(given[len("Bearer "):].strip().encode(), token.encode())
-    signed = HttpRequest(method=request.method, path=(request.scope.get("raw_path") or b"/metrics").decode("latin-1").split("?", 1)[0],
+    raw_path = (request.scope.get("raw_path") or b"/metrics").decode("latin-1")
+    signed = HttpRequest(method=request.method, path=raw_path.split("?", 1)[0],
                          query=request.scope.get("query_string", b"").decode("latin-1"),
                          headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]],
                          body=await request.body())

@@ -302,10 +302,24 @@ EVENTS_CASES = [
     Case("events", "StartReplay", lambda c, w: c.start_replay(
         ReplayName=f"rp-{uuid.uuid4().hex[:6]}", EventSourceArn=w.archive_arn, EventStartTime=0, EventEndTime=1,
         Destination={"Arn": w.bus_arn}), False, ("ValidationException",)),
+    Case("events", "ListRuleNamesByTarget", lambda c, w: c.list_rule_names_by_target(
+        TargetArn=f"arn:aws:sqs:{REGION}:{A}:nowhere", EventBusName=w.bus_arn), False, EVENTS_NOT_FOUND),
+    Case("events", "ListArchives", lambda c, w: _shows(
+        w.archive_arn.rsplit("/", 1)[1], lambda: c.list_archives(EventSourceArn=w.bus_arn)["Archives"], "ArchiveName"),
+        False, ("Hidden", "ResourceNotFoundException")),
     Case("events", "CreateApiDestination", lambda c, w: c.create_api_destination(
         Name=f"d-{uuid.uuid4().hex[:6]}", ConnectionArn=w.connection_arn, InvocationEndpoint="https://example.com",
         HttpMethod="POST"), False, EVENTS_NOT_FOUND),
 ]
+
+
+def _shows(wanted: str, listing: Callable[[], list[dict[str, Any]]], key: str) -> list[dict[str, Any]]:
+    """A listing filtered by another account's resource: the owner sees it, others see
+    nothing (reported as the code ``Hidden``)."""
+    found = listing()
+    if not any(item.get(key) == wanted for item in found):
+        raise ClientError({"Error": {"Code": "Hidden", "Message": ""}}, "list")
+    return found
 
 
 def _put_events_ok(result: dict[str, Any]) -> dict[str, Any]:
@@ -331,10 +345,10 @@ OWN_ACCOUNT_ONLY = {
         "CreatePartnerEventSource", "DeactivateEventSource", "DeauthorizeConnection", "DeleteApiDestination",
         "DeleteArchive", "DeleteConnection", "DeleteEndpoint", "DeleteEventBus", "DeletePartnerEventSource",
         "DescribeApiDestination", "DescribeArchive", "DescribeConnection", "DescribeEndpoint",
-        "DescribeEventSource", "DescribePartnerEventSource", "DescribeReplay", "ListApiDestinations", "ListArchives",
+        "DescribeEventSource", "DescribePartnerEventSource", "DescribeReplay", "ListApiDestinations",
         "ListConnections", "ListEndpoints", "ListEventBuses", "ListEventSources", "ListPartnerEventSourceAccounts",
-        "ListPartnerEventSources", "ListReplays", "ListRuleNamesByTarget", "PutPartnerEvents", "PutPermission",
-        "RemovePermission", "TestEventPattern", "UpdateApiDestination", "UpdateArchive", "UpdateConnection",
+        "ListPartnerEventSources", "ListReplays", "PutPartnerEvents", "PutPermission", "RemovePermission",
+        "TestEventPattern", "UpdateApiDestination", "UpdateArchive", "UpdateConnection",
         "UpdateEndpoint", "UpdateEventBus",
     },
 }

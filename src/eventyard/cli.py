@@ -35,8 +35,17 @@ def main() -> None:
               "(after a crash, its deliveries run again when the lease ends).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, envvar="EVENTYARD_LOG_LEVEL")
+@click.option("--public-url", default=None, envvar="EVENTYARD_PUBLIC_URL",
+              help="scheme://host[:port] clients reach the server at, used in queue URLs and SNS's URLs "
+              "(default: the request's Host header, which must then be a plain host[:port]).")
+@click.option("--request-timeout", "request_timeout_s", default=60.0, show_default=True,
+              type=click.FloatRange(0.1, 3600), envvar="EVENTYARD_REQUEST_TIMEOUT",
+              help="Seconds a request may take to arrive whole (headers and body); slower connections are closed.")
+@click.option("--metrics-token", default=None, envvar="EVENTYARD_METRICS_TOKEN",
+              help="With --auth sigv4: a bearer token that opens /metrics (a SigV4-signed request does too).")
 def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rules_per_bus: int,
-          delivery_lease_s: int, log_level: str) -> None:
+          delivery_lease_s: int, log_level: str, public_url: str | None, request_timeout_s: float,
+          metrics_token: str | None) -> None:
     """Serve EventBridge, SQS and SNS on one port, with their deliveries and timers, in
     one process. Lambda, Step Functions, Scheduler and Pipes requests are recognised and
     answered 501 NotImplemented. Every flag can be set by its EVENTYARD_* variable.
@@ -57,8 +66,15 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
         raise click.BadParameter(str(exc), param_hint="--access-keys") from None
     if auth == "sigv4" and not keys:
         raise click.BadParameter("--auth sigv4 needs at least one access key", param_hint="--access-keys")
+    from eventyard.api.http import normalized_public_url
+
+    try:
+        public = normalized_public_url(public_url) if public_url else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-url") from None
     settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys,
-                        rules_per_bus=rules_per_bus, delivery_lease_s=delivery_lease_s, log_level=log_level)
+                        rules_per_bus=rules_per_bus, delivery_lease_s=delivery_lease_s, log_level=log_level,
+                        public_url=public, request_timeout_s=request_timeout_s, metrics_token=metrics_token or None)
     listener = _listen(host, port)  # before the store: a busy port changes nothing
     try:
         app = build_app(settings)
@@ -68,8 +84,10 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
         sys.exit(2)
     _freeze_startup_heap()
     click.echo(f"eventyard {__version__} listening on http://{host}:{port} (store: {app.state.store.dialect})", err=True)
+    from eventyard.serving import protocol_with_read_timeout
+
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                                           lifespan="on"))
+                                           lifespan="on", http=protocol_with_read_timeout(request_timeout_s)))
     server.run(sockets=[listener])
     if not server.started:  # start-up failed (uvicorn logged why)
         sys.exit(3)

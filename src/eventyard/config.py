@@ -20,3 +20,11 @@ class Settings:
     # dead node had claimed is delivered again once this runs out.
     delivery_lease_s: int = 120
     log_level: str = "info"
+    # scheme://host[:port] clients reach this server at (queue URLs, SNS's URLs); None:
+    # the request's validated Host header
+    public_url: str | None = None
+    # seconds a request may take to arrive whole (headers and body) before its
+    # connection is closed
+    request_timeout_s: float = 60.0
+    # with auth sigv4: a bearer token that also opens /metrics (a signed request does too)
+    metrics_token: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import html
 from typing import Any, AsyncIterator
 
@@ -21,6 +22,8 @@ from eventyard import __version__
 from eventyard.api.asgi import ApiApp
 from eventyard.api.auth import Authenticator
 from eventyard.api.dispatch import Dispatcher
+from eventyard.api.errors import WireError
+from eventyard.api.http import HttpRequest
 from eventyard.api.metrics import RequestMetrics
 from eventyard.config import Settings
 from eventyard.runtime.delivery import DeliveryRuntime
@@ -70,6 +73,23 @@ SNS (<code>sns</code>), stored on {store}. Point an AWS SDK or the AWS CLI at it
 """
 
 
+async def metrics_allowed(request: Request, auth: Authenticator, token: str | None) -> bool:
+    """A bearer token equal to ``token``, or a request signed with any configured key."""
+    given = request.headers.get("authorization", "")
+    if token and given.startswith("Bearer "):
+        return hmac.compare_digest(given[len("Bearer "):].strip().encode(), token.encode())
+    raw_path = (request.scope.get("raw_path") or b"/metrics").decode("latin-1")
+    signed = HttpRequest(method=request.method, path=raw_path.split("?", 1)[0],
+                         query=request.scope.get("query_string", b"").decode("latin-1"),
+                         headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]],
+                         body=await request.body())
+    try:
+        auth.identify(signed, "rest-json")
+    except WireError:
+        return False
+    return True
+
+
 def build_app(settings: Settings, store: Store | None = None) -> Front:
     """The whole server. ``store`` may be given (tests); else it is opened from settings."""
     opened = store or open_store(settings.store_url, exclusive=True)
@@ -79,7 +99,9 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     registry = ServiceRegistry(opened, runtime, metrics)
     registry.events.rules_per_bus = settings.rules_per_bus
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys})
-    api = ApiApp(Dispatcher(registry.resolve, auth, RequestMetrics(metrics)))
+    api = ApiApp(Dispatcher(registry.resolve, auth, RequestMetrics(metrics), public_url=settings.public_url))
+    if settings.public_url:
+        registry.sns.public_url = settings.public_url
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__, "store": opened.dialect})
@@ -95,6 +117,11 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
         return HTMLResponse(_HOME.format(version=__version__, store=opened.dialect, base=base))
 
     async def prometheus(request: Request) -> Response:
+        # the series name every account's buses and rules: with real credentials, only
+        # a signed request or the metrics token may read them
+        if settings.auth != "none" and not await metrics_allowed(request, auth, settings.metrics_token):
+            return Response(b"Forbidden: /metrics needs a SigV4-signed request or the metrics token.\n",
+                            status_code=403, media_type="text/plain")
         await registry.queue_depths.refresh()
         return Response(generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
 

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from eventyard.api import sigv4
 from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest
-from eventyard.core.identity import DEFAULT_REGION, account_for_access_key
+from eventyard.core.identity import DEFAULT_ACCOUNT, DEFAULT_REGION, account_for_access_key
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,24 @@ class Authenticator:
     def signed_request(self, request: HttpRequest) -> sigv4.SignedRequest:
         return sigv4.SignedRequest(request.method, request.path, request.query, request.headers, request.body)
 
-    def identify(self, request: HttpRequest, protocol: str) -> Caller:
+    def identify(self, request: HttpRequest, protocol: str, *, service: str | None = None,
+                 anonymous_region: str | None = None) -> Caller:
+        """The caller, once its signature holds. ``service``: the signing name the request
+        must be scoped to (a request signed for ``sns`` is refused by ``sqs``).
+        ``anonymous_region``: set for the few calls AWS takes unsigned (SNS's
+        UnsubscribeURL and SubscribeURL); an unsigned one gets a caller without a key."""
         if self.mode == "none":
-            access_key, region, service = _credential_scope(request)
-            return Caller(account_for_access_key(access_key), region or DEFAULT_REGION, access_key, service)
+            access_key, region, scoped = _credential_scope(request)
+            return Caller(account_for_access_key(access_key), region or DEFAULT_REGION, access_key, scoped)
         signed = self.signed_request(request)
         try:
             sig = sigv4.parse_signature(signed)
+            if sig is None and anonymous_region is not None:
+                return Caller(DEFAULT_ACCOUNT, anonymous_region, None, None)
             if sig is None:
                 raise sigv4.SigV4Error("missing", "Missing Authentication Token")
+            if service is not None and sig.service != service:
+                raise sigv4.SigV4Error("mismatch", f"Credential should be scoped to correct service: '{service}'. ")
             sigv4.verify(signed, sig, self._secret_for, self.clock())
         except sigv4.SigV4Error as exc:
             code, status, message = exc.wire(protocol)

@@ -91,6 +91,7 @@ _QUERY_ERROR_TRAITS: dict[str, dict[str, dict]] = {
         "ResourceNotFoundException": _sqs_trait("ResourceNotFoundException", 404),
         "InvalidAddress": _sqs_trait("InvalidAddress", 404),
         "InvalidSecurity": _sqs_trait("InvalidSecurity", 403),
+        "AccessDeniedException": _sqs_trait("AccessDenied", 403),
         "OverLimit": _sqs_trait("OverLimit", 403),
         "RequestThrottled": _sqs_trait("RequestThrottled", 403),
         "KmsAccessDenied": _sqs_trait("KMS.AccessDeniedException"),
@@ -103,6 +104,8 @@ _QUERY_ERROR_TRAITS: dict[str, dict[str, dict]] = {
         "InvalidParameterValueException": _sqs_trait("InvalidParameterValue"),
         "MissingRequiredParameterException": _sqs_trait("MissingParameter"),
     },
+    # unmodelled: a call another account's resource policy does not allow
+    "events": {"AccessDeniedException": {"httpStatusCode": 400, "senderFault": True}},
 }
 
 

@@ -30,7 +30,7 @@ from eventyard.api.http import HttpRequest, HttpResponse
 from eventyard.api.metrics import RequestMetrics
 from eventyard.api.validation import validate
 from eventyard.core.errors import ServiceError, Violation, format_violations
-from eventyard.core.identity import RequestContext
+from eventyard.core.identity import DEFAULT_REGION, RequestContext
 from eventyard.core.ids import request_id as new_request_id
 
 log = structlog.get_logger("eventyard.api")
@@ -57,10 +57,21 @@ class Call:
 
 
 class Dispatcher:
-    def __init__(self, resolve: Resolver, auth: Authenticator, metrics: RequestMetrics | None = None) -> None:
+    def __init__(self, resolve: Resolver, auth: Authenticator, metrics: RequestMetrics | None = None,
+                 public_url: str | None = None) -> None:
         self.resolve = resolve
         self.auth = auth
         self.metrics = metrics
+        self.public_url = public_url  # scheme://host[:port]; else each request's Host
+
+    def base_url(self, request: HttpRequest) -> str:
+        """Where the client reaches this server, for the URLs handed out in answers."""
+        if self.public_url is not None:
+            return self.public_url
+        try:
+            return request.base_url
+        except ValueError:
+            raise WireError("InvalidHostHeader", "The Host header is not a valid host[:port].", 400) from None
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         rid = new_request_id()
@@ -175,8 +186,10 @@ class Dispatcher:
     async def _call(self, request: HttpRequest, call: Call, rid: str) -> HttpResponse:
         assert call.spec is not None and call.operation is not None
         spec, operation = call.spec, call.operation
-        caller = self.auth.identify(request, call.protocol)
-        params = self._parse(request, call)
+        base_url = self.base_url(request)
+        caller = self.auth.identify(request, call.protocol, service=spec.signing_name,
+                                    anonymous_region=_anonymous_region(call))
+        params = self._parse(request, call, base_url)
         violations = validate(params, operation.input_shape, check_enums=spec.enforces_enums)
         if violations:
             raise _validation_error(spec, violations)
@@ -188,8 +201,9 @@ class Dispatcher:
             region=caller.region,
             request_id=rid,
             access_key=caller.access_key,
-            base_url=request.base_url,
+            base_url=base_url,
             trace_header=request.header("x-amzn-trace-id"),
+            operation=operation.name,
         )
         result = await handler(ctx, params)
         if call.protocol == "json":
@@ -198,7 +212,7 @@ class Dispatcher:
             return query_protocol.serialize(result, operation, rid)
         return rest_json_protocol.serialize(result, operation, rid)
 
-    def _parse(self, request: HttpRequest, call: Call) -> dict[str, Any]:
+    def _parse(self, request: HttpRequest, call: Call, base_url: str) -> dict[str, Any]:
         assert call.spec is not None and call.operation is not None
         if call.protocol == "json":
             return json_protocol.parse(request, call.operation)
@@ -209,7 +223,7 @@ class Dispatcher:
             if (call.spec.name == "sqs" and request.path.strip("/") and shape is not None
                     and "QueueUrl" in shape.members and not any(k == "QueueUrl" for k, _ in form)):
                 # Older SDKs (Java v1 among them) post to the queue URL and leave QueueUrl out.
-                form = [*form, ("QueueUrl", request.base_url + request.path)]
+                form = [*form, ("QueueUrl", base_url + request.path)]
             return query_protocol.parse(form, call.operation, bad)
         return rest_json_protocol.parse(request, call.operation, call.labels or {})
 
@@ -227,6 +241,21 @@ class Dispatcher:
             return render_rest_json(err, rid)
         content_type = json_protocol.content_type(call.operation) if call.operation else "application/x-amz-json-1.1"
         return render_json(err, call.spec, rid, content_type)
+
+
+# Calls AWS takes unsigned: the URLs SNS puts in its messages (the ARN and token they
+# carry are the credential), sent by whoever holds the message.
+_ANONYMOUS = {("sns", "Unsubscribe"): "SubscriptionArn", ("sns", "ConfirmSubscription"): "TopicArn"}
+
+
+def _anonymous_region(call: Call) -> str | None:
+    """For a call AWS takes unsigned: the region of the resource it names, else None."""
+    assert call.spec is not None and call.operation is not None
+    field = _ANONYMOUS.get((call.spec.name, call.operation.name))
+    if field is None or call.protocol != "query":
+        return None
+    arn = dict(call.form or []).get(field, "").split(":")
+    return arn[3] if len(arn) > 4 and arn[3] else DEFAULT_REGION
 
 
 def _validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireError:

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
+
+# host[:port]: a DNS name or IPv4 address, or a bracketed IPv6 address; nothing else may
+# reach the URLs the server hands out (queue URLs, SNS's SigningCertURL/UnsubscribeURL)
+_HOST = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+
+
+def valid_host(host: str) -> bool:
+    return len(host) <= 260 and _HOST.match(host) is not None
+
+
+def normalized_public_url(text: str) -> str:
+    """``scheme://host[:port]`` without a trailing slash, or ValueError."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not valid_host(parts.netloc) or parts.path.strip("/") \
+            or parts.query or parts.fragment:
+        raise ValueError(f"{text!r} is not scheme://host[:port] (http or https, no path)")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass
@@ -38,7 +56,10 @@ class HttpRequest:
 
     @property
     def base_url(self) -> str:
+        """scheme://host the client used; ValueError when the Host header is not a host."""
         host = self.header("host") or "localhost"
+        if not valid_host(host):
+            raise ValueError("Host")
         return f"{self.scheme}://{host}"
 
 

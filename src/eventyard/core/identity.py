@@ -29,3 +29,5 @@ class RequestContext:
     base_url: str = "http://localhost:4566"
     # the X-Ray header the client sent (X-Amzn-Trace-Id); SQS keeps it as AWSTraceHeader
     trace_header: str | None = None
+    # the AWS operation being served (None for in-process work); access checks need it
+    operation: str | None = None

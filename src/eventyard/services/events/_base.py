@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from eventyard.core import arns, clock
+from eventyard.core import arns, clock, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
@@ -47,79 +46,22 @@ def bus_not_found(name: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", f"Event bus {name} does not exist.")
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, (str, dict)) else list(value)
-
-
-def _arn_like(pattern: str, value: str) -> bool:
-    return fnmatch.fnmatchcase(value, pattern)
-
-
-def _conditions_hold(conditions: Any, facts: dict[str, str | None]) -> bool:
-    """Whether every condition holds. Only what the server knows can hold: a key it has no
-    value for (an unknown organization) or an operator it does not evaluate fails."""
-    if conditions is None:
-        return True
-    if not isinstance(conditions, dict):
-        return False
-    for operator, tests in conditions.items():
-        if not isinstance(tests, dict):
-            return False
-        for key, expected in tests.items():
-            actual = facts.get(key.lower())
-            wanted = [str(v) for v in _as_list(expected)]
-            if actual is None:
-                return False
-            if operator == "StringEquals":
-                ok = actual in wanted
-            elif operator == "StringEqualsIgnoreCase":
-                ok = actual.lower() in [w.lower() for w in wanted]
-            elif operator == "StringLike":
-                ok = any(fnmatch.fnmatchcase(actual, w) for w in wanted)
-            else:
-                return False
-            if not ok:
-                return False
-    return True
-
-
-def _statement_applies(st: dict[str, Any], sender_account: str, resource: str | None,
-                       facts: dict[str, str | None]) -> bool:
-    actions = _as_list(st.get("Action"))
-    if not any(isinstance(a, str) and fnmatch.fnmatchcase("events:PutEvents", a) for a in actions):
-        return False
-    principal = st.get("Principal")
-    if principal != "*":
-        aws = _as_list(principal.get("AWS")) if isinstance(principal, dict) else []
-        if not any(p in ("*", sender_account, f"arn:aws:iam::{sender_account}:root") for p in aws):
-            return False
-    if resource is not None and "Resource" in st:
-        if not any(isinstance(r, str) and _arn_like(r, resource) for r in _as_list(st["Resource"])):
-            return False
-    return _conditions_hold(st.get("Condition"), facts)
-
-
-def policy_allows(policy: dict[str, Any], sender_account: str, resource: str | None = None,
+def policy_allows(policy: dict[str, Any], sender_account: str, resource: str,
                   org_id: str | None = None) -> bool:
-    """Whether the resource policy lets ``sender_account`` call ``events:PutEvents`` on
-    ``resource``: an ``Allow`` statement whose action, principal (the account, its root,
-    or everyone), resource and conditions all hold, and no ``Deny`` that does.
+    """Whether the bus's resource policy lets ``sender_account`` call ``events:PutEvents``
+    on ``resource`` (the shared evaluator in ``core.policies``: an ``Allow`` whose
+    principal, action, resource and conditions hold, and no such ``Deny``).
     Conditions on what the server does not know (``aws:PrincipalOrgID`` when the caller's
     organization is unknown) do not hold: ``"Principal": "*"`` limited to an organization
     never lets in a caller that cannot be shown to belong to it."""
-    facts: dict[str, str | None] = {"aws:principalaccount": sender_account, "aws:principalorgid": org_id}
-    statements = [st for st in _as_list(policy.get("Statement")) if isinstance(st, dict)]
-    allowed = False
-    for st in statements:
-        if not _statement_applies(st, sender_account, resource, facts):
-            continue
-        if st.get("Effect") == "Deny":
-            return False
-        if st.get("Effect") == "Allow":
-            allowed = True
-    return allowed
+    try:
+        parsed = policies.parse_policy(policy)
+    except policies.PolicyError:
+        return False
+    context = {"aws:PrincipalOrgID": org_id} if org_id is not None else {}
+    request = policies.AccessRequest(policies.Principal.of_account(sender_account), "events:PutEvents", resource,
+                                     context)
+    return policies.evaluate(parsed, request) is policies.Decision.ALLOW
 
 
 class EventsBase:

@@ -237,8 +237,12 @@ class PutEventsOperations(TargetOperations):
                     Inbound(body, group_id=(target.spec.get("SqsParameters") or {}).get("MessageGroupId"))
                     for _, target, event, body in batch
                 ]
+                # the rule is the source another account's queue policy may name; a batch of
+                # several rules that the queue refuses is retried one message at a time
+                rules = {rule.arn for rule, _, _, _ in batch}
+                via = ("events.amazonaws.com", next(iter(rules))) if len(rules) == 1 else None
                 try:
-                    self.sqs.enqueue(s, queue, messages, sender=batch[0][0].account_id, now=now)
+                    self.sqs.enqueue(s, queue, messages, sender=batch[0][0].account_id, now=now, via=via)
                 except QueueUnavailable:
                     if len(batch) == 1:
                         refused.extend(batch)

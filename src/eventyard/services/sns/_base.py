@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from eventyard.core import arns
+from eventyard.core import arns, policies
 from eventyard.core.errors import ServiceError
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services.sns.signing import Signer
@@ -57,41 +57,44 @@ def default_policy(topic_arn: str, account: str) -> str:
     )
 
 
-def policy_allows(policy_text: str | None, caller: str, action: str) -> bool:
-    """An ``Allow`` statement without conditions for ``SNS:<action>`` whose principal is the
-    caller's account, its root, or everyone. Conditions are not evaluated, so a statement
-    with one (the default policy's ``AWS:SourceOwner``) lets no other account in."""
-    if not policy_text:
-        return False
+# editing the topic policy stays open to the owner whatever it says (no lock-out)
+_POLICY_ADMIN = frozenset({"SetTopicAttributes", "AddPermission", "RemovePermission"})
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> policies.Policy | None:
     try:
-        policy = json.loads(policy_text)
-    except ValueError:
-        return False
-    statements = policy.get("Statement") or []
-    if isinstance(statements, dict):
-        statements = [statements]
-    for st in statements:
-        if not isinstance(st, dict) or st.get("Effect") != "Allow" or st.get("Condition"):
-            continue
-        actions = st.get("Action") or []
-        actions = [actions] if isinstance(actions, str) else actions
-        if not any(a.lower() in (f"sns:{action.lower()}", "sns:*", "*") for a in actions if isinstance(a, str)):
-            continue
-        principal = st.get("Principal")
-        if principal == "*":
-            return True
-        if isinstance(principal, dict):
-            aws = principal.get("AWS") or []
-            aws = [aws] if isinstance(aws, str) else aws
-            if any(p in ("*", caller, f"arn:aws:iam::{caller}:root") for p in aws):
-                return True
-    return False
+        return policies.parse_policy(text)
+    except policies.PolicyError:
+        return None
+
+
+def topic_allows(topic: TopicRecord, caller: str, action: str) -> bool:
+    """Whether ``caller``'s account may do ``SNS:<action>`` on ``topic``: the owner unless
+    the topic policy denies it, another account where the policy allows it. The default
+    policy's ``AWS:SourceOwner`` condition holds for no direct call of another account."""
+    text = topic.attributes.get("Policy") or default_policy(topic.arn, topic.account_id)
+    request = policies.AccessRequest(policies.Principal.of_account(caller), f"SNS:{action}", topic.arn)
+    return policies.authorize(_parsed(text), request, owner=topic.account_id, policy_admin=action in _POLICY_ADMIN)
+
+
+def check_owner(caller: str, action: str, arn: str) -> None:
+    """Resources without a resource policy (platform applications and endpoints): only
+    the account in their ARN may touch them."""
+    parsed = arns.parse(arn)
+    if parsed is not None and parsed.service == "sns" and parsed.account != caller:
+        raise not_authorized(caller, action, arn)
 
 
 def not_authorized(caller: str, action: str, arn: str) -> ServiceError:
     return ServiceError("AuthorizationErrorException",
                         f"User: arn:aws:iam::{caller}:root is not authorized to perform: SNS:{action} on resource: "
                         f"{arn} because no resource-based policy allows the SNS:{action} action")
+
+
+def subscription_allows(sub: SubscriptionRecord, caller: str) -> bool:
+    topic = arns.parse(sub.topic_arn)
+    return caller == sub.account_id or (topic is not None and caller == topic.account)
 
 
 class SnsBase:
@@ -116,8 +119,7 @@ class SnsBase:
         record = await self.store.read(lambda s: s.topics.get(topic_arn))
         if record is None:
             raise topic_not_found()
-        if caller is not None and caller != record.account_id and not policy_allows(
-                record.attributes.get("Policy"), caller, action):
+        if caller is not None and not topic_allows(record, caller, action):
             raise not_authorized(caller, action, record.arn)
         return record
 
@@ -128,13 +130,18 @@ class SnsBase:
             raise topic_not_found()
         return record
 
-    async def _subscription(self, arn: str | None) -> SubscriptionRecord:
+    async def _subscription(self, arn: str | None, *, caller: str | None = None,
+                            action: str = "") -> SubscriptionRecord:
+        """The subscription an ARN names; with ``caller``, only for the subscription's
+        owner or the topic's owner (subscriptions have no policy of their own)."""
         if not arn:
             raise invalid("SubscriptionArn Reason: no value for required parameter")
         check_arn(arn, "SubscriptionArn")
         record = await self.store.read(lambda s: s.topics.subscription(arn))
         if record is None:
             raise not_found("Subscription does not exist")
+        if caller is not None and not subscription_allows(record, caller):
+            raise not_authorized(caller, action, arn)
         return record
 
     @staticmethod

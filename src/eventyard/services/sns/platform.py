@@ -13,7 +13,7 @@ from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import decode_token, encode_token
-from eventyard.services.sns._base import SnsBase, invalid, not_found
+from eventyard.services.sns._base import SnsBase, check_owner, invalid, not_found
 from eventyard.store import Session
 from eventyard.store.sns_platform import PlatformApplication, PlatformEndpoint
 
@@ -52,18 +52,20 @@ class PlatformOperations(SnsBase):
         await self.store.write(lambda s: s.sns_platform.add_application(app, now))
         return {"PlatformApplicationArn": arn}
 
-    async def _application(self, arn: str) -> PlatformApplication:
+    async def _application(self, arn: str, ctx: RequestContext | None = None) -> PlatformApplication:
+        if ctx is not None:
+            check_owner(ctx.account, ctx.operation or "", arn)
         app = await self.store.read(lambda s: s.sns_platform.application(arn))
         if app is None:
             raise not_found("PlatformApplication does not exist")
         return app
 
     async def get_platform_application_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        app = await self._application(req["PlatformApplicationArn"])
+        app = await self._application(req["PlatformApplicationArn"], ctx)
         return {"Attributes": {k: v for k, v in app.attributes.items() if k not in _SECRET}}
 
     async def set_platform_application_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        app = await self._application(req["PlatformApplicationArn"])
+        app = await self._application(req["PlatformApplicationArn"], ctx)
         attributes = {**app.attributes, **(req.get("Attributes") or {})}
         await self.store.write(lambda s: s.sns_platform.set_application_attributes(app.arn, attributes))
 
@@ -79,11 +81,12 @@ class PlatformOperations(SnsBase):
 
     async def delete_platform_application(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         arn = req["PlatformApplicationArn"]
+        check_owner(ctx.account, "DeletePlatformApplication", arn)
         await self.store.write(lambda s: s.sns_platform.delete_application(arn))
 
     # -- endpoints -------------------------------------------------------------------
     async def create_platform_endpoint(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        app = await self._application(req["PlatformApplicationArn"])
+        app = await self._application(req["PlatformApplicationArn"], ctx)
         token = req["Token"]
         if not token:
             raise invalid("Token Reason: cannot be empty")
@@ -105,17 +108,19 @@ class PlatformOperations(SnsBase):
 
         return {"EndpointArn": await self.store.write(unit)}
 
-    async def _endpoint(self, arn: str) -> PlatformEndpoint:
+    async def _endpoint(self, arn: str, ctx: RequestContext | None = None) -> PlatformEndpoint:
+        if ctx is not None:
+            check_owner(ctx.account, ctx.operation or "", arn)
         endpoint = await self.store.read(lambda s: s.sns_platform.endpoint(arn))
         if endpoint is None:
             raise not_found("Endpoint does not exist")
         return endpoint
 
     async def get_endpoint_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        return {"Attributes": dict((await self._endpoint(req["EndpointArn"])).attributes)}
+        return {"Attributes": dict((await self._endpoint(req["EndpointArn"], ctx)).attributes)}
 
     async def set_endpoint_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        endpoint = await self._endpoint(req["EndpointArn"])
+        endpoint = await self._endpoint(req["EndpointArn"], ctx)
         attributes = {**endpoint.attributes, **(req.get("Attributes") or {})}
         if "Enabled" in attributes and attributes["Enabled"].lower() not in ("true", "false"):
             raise invalid("Attributes Reason: Enabled must be true or false")
@@ -123,10 +128,11 @@ class PlatformOperations(SnsBase):
 
     async def delete_endpoint(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         arn = req["EndpointArn"]
+        check_owner(ctx.account, "DeleteEndpoint", arn)
         await self.store.write(lambda s: s.sns_platform.delete_endpoint(arn))  # idempotent, as on AWS
 
     async def list_endpoints_by_platform_application(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        app = await self._application(req["PlatformApplicationArn"])
+        app = await self._application(req["PlatformApplicationArn"], ctx)
         found = await self.store.read(lambda s: s.sns_platform.endpoints(
             app.arn, after=_after(req.get("NextToken")), limit=PAGE + 1))
         out: dict[str, Any] = {"Endpoints": [{"EndpointArn": e.arn, "Attributes": e.attributes} for e in found[:PAGE]]}
@@ -134,10 +140,10 @@ class PlatformOperations(SnsBase):
             out["NextToken"] = encode_token(found[PAGE - 1].arn)
         return out
 
-    async def check_endpoint_publishable(self, arn: str) -> None:
+    async def check_endpoint_publishable(self, arn: str, ctx: RequestContext | None = None) -> None:
         """Publish with a TargetArn that names an endpoint: accepted (not delivered) while
-        the endpoint exists and is enabled."""
-        endpoint = await self._endpoint(arn)
+        the endpoint exists and is enabled (and is the caller's)."""
+        endpoint = await self._endpoint(arn, ctx)
         if endpoint.attributes.get("Enabled", "true").lower() != "true":
             raise ServiceError("EndpointDisabledException", "Endpoint is disabled")
 

@@ -165,7 +165,7 @@ class PublishOperations(SnsBase):
         parsed = check_arn(topic_arn, "TopicArn" if req.get("TopicArn") else "TargetArn")
         if parsed.resource.startswith("endpoint/"):
             check_entry(req)
-            await self.check_endpoint_publishable(topic_arn)  # type: ignore[attr-defined]
+            await self.check_endpoint_publishable(topic_arn, ctx)  # type: ignore[attr-defined]
             return {"MessageId": ids.uuid4()}  # mobile push: accepted, not delivered
         entry = check_entry(req)
         if parsed.account != ctx.account:
@@ -367,7 +367,8 @@ class PublishOperations(SnsBase):
                 messages = [m if queue.fifo else Inbound(m.body, m.message_attributes, m.group_id, None)
                             for _, m, _ in batch]
                 try:
-                    self.sqs.enqueue(s, queue, messages, sender=topic.account_id, now=now)
+                    self.sqs.enqueue(s, queue, messages, sender=topic.account_id, now=now,
+                                     via=("sns.amazonaws.com", topic.arn))
                 except QueueUnavailable:
                     if len(batch) == 1:
                         refused.extend(batch)

@@ -17,7 +17,15 @@ from eventyard.core.identity import RequestContext
 from eventyard.core.patterns.sns import parse_filter_policy
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.sns import delivery_policy, envelope
-from eventyard.services.sns._base import SnsBase, check_arn, invalid, not_found, topic_not_found
+from eventyard.services.sns._base import (
+    SnsBase,
+    check_arn,
+    invalid,
+    not_authorized,
+    not_found,
+    subscription_allows,
+    topic_not_found,
+)
 from eventyard.store import Session
 from eventyard.store.deliveries import NewDelivery
 from eventyard.store.topics import SubscriptionRecord
@@ -185,13 +193,17 @@ class SubscriptionOperations(SnsBase):
     async def unsubscribe(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         arn = req["SubscriptionArn"]
         check_arn(arn, "SubscriptionArn")
+        found = await self.store.read(lambda s: s.topics.subscription(arn))
+        # unsigned (the UnsubscribeURL of a message): the ARN itself is the credential
+        if found is not None and ctx.access_key is not None and not subscription_allows(found, ctx.account):
+            raise not_authorized(ctx.account, "Unsubscribe", arn)
         removed = await self.store.write(lambda s: s.topics.unsubscribe(arn))
         if not removed:
             raise not_found("Subscription does not exist")
 
     # -- attributes ------------------------------------------------------------------
     async def get_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        sub = await self._subscription(req["SubscriptionArn"])
+        sub = await self._subscription(req["SubscriptionArn"], caller=ctx.account, action="GetSubscriptionAttributes")
         topic = await self.store.read(lambda s: s.topics.get(sub.topic_arn))
         out: dict[str, str] = {
             "ConfirmationWasAuthenticated": "true" if sub.confirmed else "false",
@@ -213,7 +225,7 @@ class SubscriptionOperations(SnsBase):
         return {"Attributes": out}
 
     async def set_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        sub = await self._subscription(req["SubscriptionArn"])
+        sub = await self._subscription(req["SubscriptionArn"], caller=ctx.account, action="SetSubscriptionAttributes")
         name, value = req["AttributeName"], req.get("AttributeValue") or ""
         topic = await self.store.read(lambda s: s.topics.get(sub.topic_arn))
         fifo = bool(topic and topic.fifo)

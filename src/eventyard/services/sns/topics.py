@@ -22,7 +22,7 @@ from eventyard.services.sns._base import (
     default_policy,
     invalid,
     not_authorized,
-    policy_allows,
+    topic_allows,
     topic_not_found,
 )
 from eventyard.store import ConflictError, Session
@@ -131,8 +131,7 @@ class TopicOperations(SnsBase):
 
         def unit(s: Session) -> None:
             topic = s.topics.get(arn)
-            if topic is not None and topic.account_id != ctx.account and not policy_allows(
-                    topic.attributes.get("Policy"), ctx.account, "DeleteTopic"):
+            if topic is not None and not topic_allows(topic, ctx.account, "DeleteTopic"):
                 raise not_authorized(ctx.account, "DeleteTopic", arn)
             if s.topics.delete(arn):  # deleting a topic that does not exist succeeds, as on AWS
                 s.tags.remove_all(arn)
@@ -202,7 +201,7 @@ class TopicOperations(SnsBase):
         tags = {t["Key"]: t["Value"] for t in req["Tags"]}
 
         def unit(s: Session) -> None:
-            _resource(s, arn)
+            _resource(s, arn, ctx)
             current = s.tags.get(arn)
             if len(set(current) | set(tags)) > MAX_TAGS:
                 raise ServiceError("TagLimitExceededException",
@@ -216,7 +215,7 @@ class TopicOperations(SnsBase):
         arn = req["ResourceArn"]
 
         def unit(s: Session) -> None:
-            _resource(s, arn)
+            _resource(s, arn, ctx)
             s.tags.remove(arn, list(req["TagKeys"]))
 
         await self.store.write(unit)
@@ -226,7 +225,7 @@ class TopicOperations(SnsBase):
         arn = req["ResourceArn"]
 
         def unit(s: Session) -> dict[str, str]:
-            _resource(s, arn)
+            _resource(s, arn, ctx)
             return s.tags.get(arn)
 
         tags = await self.store.read(unit)
@@ -238,14 +237,14 @@ class TopicOperations(SnsBase):
         _check_protection_policy(req["DataProtectionPolicy"])
 
         def unit(s: Session) -> None:
-            _resource(s, arn)
+            _resource(s, arn, ctx)
             s.topics.set_data_protection_policy(arn, req["DataProtectionPolicy"] or None)
 
         await self.store.write(unit)
 
     async def get_data_protection_policy(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         arn = req["ResourceArn"]
-        topic = await self.store.read(lambda s: _resource(s, arn))
+        topic = await self.store.read(lambda s: _resource(s, arn, ctx))
         return self._drop_none({"DataProtectionPolicy": topic.data_protection_policy})
 
     # -- permissions -----------------------------------------------------------------
@@ -285,13 +284,16 @@ class TopicOperations(SnsBase):
         await self.store.write(unit)
 
 
-def _resource(s: Session, arn: str) -> Any:
+def _resource(s: Session, arn: str, ctx: RequestContext) -> Any:
+    """The topic a ResourceArn names, if the caller may do ``ctx.operation`` on it."""
     parsed = arns.parse(arn)
     if parsed is None or parsed.service != "sns":
         raise invalid("ResourceArn Reason: An ARN must have at least 6 elements")
     topic = s.topics.get(arn)
     if topic is None:
         raise ServiceError("ResourceNotFoundException", "Resource does not exist")
+    if not topic_allows(topic, ctx.account, ctx.operation or ""):
+        raise not_authorized(ctx.account, ctx.operation or "", arn)
     return topic
 
 

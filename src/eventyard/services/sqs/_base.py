@@ -7,7 +7,7 @@ from typing import Any
 
 from eventyard.core import clock
 from eventyard.core.identity import RequestContext
-from eventyard.services.sqs import attributes, errors, urls
+from eventyard.services.sqs import access, attributes, errors, urls
 from eventyard.services.sqs.in_flight_limit import max_in_flight
 from eventyard.services.sqs.longpoll import Wakeups
 from eventyard.services.sqs.upkeep import Upkeep
@@ -36,12 +36,14 @@ class SqsBase:
 
     # -- queues --------------------------------------------------------------------
     async def _queue(self, ctx: RequestContext, queue_url: str) -> QueueRecord:
-        """The queue a QueueUrl names (any host; see ``urls``)."""
+        """The queue a QueueUrl names (any host; see ``urls``), once the caller is shown
+        to be allowed ``ctx.operation`` on it."""
         self.upkeep.ensure_running()
         ref = urls.parse_url(queue_url)
         key = (ref.account or ctx.account, ref.region or ctx.region, ref.name)
         hit = self._queues.get(key)
         if hit is not None and hit[0] > time.monotonic():
+            access.check(ctx, hit[1])
             return hit[1]
         record = await self.store.read(lambda s: s.queues.get(*key))
         if record is None:
@@ -50,6 +52,7 @@ class SqsBase:
         if len(self._queues) >= _CACHE_MAX:
             self._queues.clear()
         self._queues[key] = (time.monotonic() + _CACHE_SECONDS, record)
+        access.check(ctx, record)
         return record
 
     def _forget(self, record: QueueRecord) -> None:

@@ -13,7 +13,7 @@ import orjson
 
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import decode_token, encode_token
-from eventyard.services.sqs import errors, urls
+from eventyard.services.sqs import access, errors, urls
 from eventyard.services.sqs._base import SqsBase, now_ms
 from eventyard.store import Session
 from eventyard.store.queues import MoveTaskRecord, QueueRecord
@@ -140,4 +140,5 @@ class DeadLetterOperations(SqsBase):
         record = s.queues.get_by_arn(arn) if urls.parse_arn(arn) else None
         if record is None:
             raise errors.resource_not_found(f"The resource that you specified for the {parameter} parameter doesn't exist.")
+        access.check(ctx, record)
         return record

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from eventyard.core import arns
 from eventyard.core.errors import ServiceError
 from eventyard.runtime.delivery import Failure
-from eventyard.services.sqs import fifo, outgoing
+from eventyard.services.sqs import access, fifo, outgoing
 from eventyard.services.sqs._base import SqsBase, now_ms
 from eventyard.store import Session
 from eventyard.store.deliveries import DeliveryRecord
@@ -69,10 +69,14 @@ class InboundOperations(SqsBase):
         return record
 
     def enqueue(self, s: Session, queue: QueueRecord, messages: Sequence[Inbound], *, sender: str,
-                now: int) -> list[str]:
+                now: int, via: tuple[str, str] | None = None) -> list[str]:
         """Inside a unit of work: put messages on ``queue``; their message ids (a FIFO
         duplicate gets its original's). A message the queue refuses (too large, no group
-        on a FIFO queue ...) raises ``QueueUnavailable`` and nothing of the batch is kept."""
+        on a FIFO queue ...) raises ``QueueUnavailable`` and nothing of the batch is kept.
+        ``via``: (service principal, source ARN) of the sending service, which another
+        account's queue policy must allow; AWS reports a refusal as a missing queue."""
+        if not access.delivery_allowed(queue, sender, via):
+            raise QueueUnavailable(NO_QUEUE, "The specified queue does not exist or you do not have access to it.")
         settings = self.settings(queue)
         try:
             prepared = [outgoing.prepare(m.entry(), settings, sender=sender, now=now) for m in messages]
@@ -111,7 +115,10 @@ class QueueDeliverer:
                 group_id=target.get("group_id"), dedup_id=payload.get("dedup_id") if queue.fifo else None,
                 trace_header=payload.get("trace_header"),
             )
-            self.sqs.enqueue(s, queue, [message], sender=record.account_id, now=now_ms())
+            context = payload.get("context") or {}
+            source = context.get("topic_arn") or context.get("rule_arn")
+            via = (f"{record.origin}.amazonaws.com", source) if source else None
+            self.sqs.enqueue(s, queue, [message], sender=record.account_id, now=now_ms(), via=via)
             written.append(queue.id)
 
         try:

@@ -1,0 +1,49 @@
+"""Resource policies: one document model and one evaluator for every service's
+resource policies (SQS queue policies, SNS topic policies, EventBridge bus policies).
+
+    parse_policy(text) -> Policy           lenient; Policy.problems lists what is wrong
+    evaluate(policy, AccessRequest)        -> Decision (EXPLICIT_DENY | ALLOW | IMPLICIT_DENY)
+    authorize(policy, request, owner=...)  the owner needs no Allow; others do; Deny wins
+
+Pure: no I/O, no clock. Callers put what they know of the request (``aws:SourceArn``,
+``aws:SourceAccount``, ``aws:CurrentTime`` ...) into ``AccessRequest.context``.
+"""
+
+from eventyard.core.policies.conditions import ConditionContext, clause_holds, conditions_hold, known_operator
+from eventyard.core.policies.document import (
+    ConditionClause,
+    Policy,
+    PolicyError,
+    PrincipalSet,
+    Statement,
+    parse_policy,
+)
+from eventyard.core.policies.evaluate import (
+    AccessRequest,
+    Decision,
+    Principal,
+    authorize,
+    evaluate,
+    root_arn,
+    statement_matches,
+)
+
+__all__ = [
+    "AccessRequest",
+    "ConditionClause",
+    "ConditionContext",
+    "Decision",
+    "Policy",
+    "PolicyError",
+    "Principal",
+    "PrincipalSet",
+    "Statement",
+    "authorize",
+    "clause_holds",
+    "conditions_hold",
+    "evaluate",
+    "known_operator",
+    "parse_policy",
+    "root_arn",
+    "statement_matches",
+]

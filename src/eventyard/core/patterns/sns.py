@@ -27,6 +27,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from eventyard.core import json_errors
 from eventyard.core.patterns import _json
 from eventyard.core.patterns._ruler import Dialect, RawBranch, RuleError, compile_rule
 from eventyard.core.patterns.ast import Branch, Pattern
@@ -87,7 +88,8 @@ def parse_filter_policy(
         try:
             root = _json.load(text)
         except _json.JsonSyntaxError as exc:
-            raise refuse("failed to parse JSON. " + exc.reason) from None
+            located = json_errors.syntax_error(text)  # SNS ends the reason with Jackson's location
+            raise refuse("failed to parse JSON. " + (str(located) if located else exc.reason)) from None
         if not isinstance(root, _json.Obj):
             raise RuleError("Filter is not an object")
         if not root:

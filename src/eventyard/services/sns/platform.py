@@ -137,7 +137,9 @@ class PlatformOperations(SnsBase):
     async def check_endpoint_publishable(self, arn: str) -> None:
         """Publish with a TargetArn that names an endpoint: accepted (not delivered) while
         the endpoint exists and is enabled."""
-        endpoint = await self._endpoint(arn)
+        endpoint = await self.store.read(lambda s: s.sns_platform.endpoint(arn))
+        if endpoint is None:
+            raise invalid("TargetArn Reason: No endpoint found for the target arn specified")
         if endpoint.attributes.get("Enabled", "true").lower() != "true":
             raise ServiceError("EndpointDisabledException", "Endpoint is disabled")
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import orjson
 
-from eventyard.core import arns, clock
+from eventyard.core import arns, clock, json_errors
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.core.patterns.sns import parse_filter_policy
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.sns import delivery_policy, envelope
-from eventyard.services.sns._base import SnsBase, check_arn, invalid, not_found, topic_not_found
+from eventyard.services.sns._base import SnsBase, check_subscription_arn, invalid, not_found
 from eventyard.store import Session
 from eventyard.store.deliveries import NewDelivery
 from eventyard.store.topics import SubscriptionRecord
@@ -31,7 +31,9 @@ MAX_FILTER_POLICIES = 200  # per topic
 PENDING = "pending confirmation"
 TOKEN_VALID_MS = 3 * 86_400_000  # a confirmation token works for three days
 PAGE = 100
-_PHONE = re.compile(r"\+?[0-9]{5,15}")
+_PHONE = re.compile(r"\+?[1-9][0-9]{1,14}")  # E.164
+_TOKEN_SHAPE = re.compile(r"[0-9a-f]{32,2048}")  # SNS tokens are long lower-case hex strings
+_SMS_SEPARATORS_MISPLACED = re.compile(r"[./-]{2,}|^[./-]|[./-]$")
 
 
 def _check_endpoint(protocol: str, endpoint: str | None, *, fifo_topic: bool) -> str:
@@ -66,8 +68,11 @@ def _check_endpoint(protocol: str, endpoint: str | None, *, fifo_topic: bool) ->
         if "@" not in endpoint or endpoint.startswith("@") or endpoint.endswith("@"):
             raise invalid("Email address")
     elif protocol == "sms":
-        if not _PHONE.fullmatch(endpoint.replace("-", "").replace(" ", "")):
-            raise invalid(f"Invalid SMS endpoint: {endpoint}")
+        # AWS takes '.', '-' and '/' between digits (never two in a row, nor at either
+        # end) and checks what remains as E.164; its message has no "Invalid parameter:"
+        if (_SMS_SEPARATORS_MISPLACED.search(endpoint)
+                or not _PHONE.fullmatch(re.sub(r"[./-]", "", endpoint))):
+            raise ServiceError("InvalidParameterException", f"Invalid SMS endpoint: {endpoint}")
     return endpoint
 
 
@@ -95,7 +100,8 @@ def check_subscription_attribute(name: str, value: str, protocol: str, *, fifo_t
         try:
             policy = orjson.loads(value)
         except orjson.JSONDecodeError:
-            policy = None
+            located = json_errors.syntax_error(value)
+            raise invalid(f"{where}RedrivePolicy: failed to parse JSON." + (f" {located}" if located else "")) from None
         if not isinstance(policy, dict):
             raise invalid(f"{where}RedrivePolicy: failed to parse JSON.")
         target = policy.get("deadLetterTargetArn")
@@ -110,9 +116,12 @@ def check_subscription_attribute(name: str, value: str, protocol: str, *, fifo_t
 class SubscriptionOperations(SnsBase):
     # -- Subscribe -------------------------------------------------------------------
     async def subscribe(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="Subscribe")
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="Subscribe", region=ctx.region)
         protocol = req["Protocol"].lower() if req["Protocol"].lower() in PROTOCOLS else req["Protocol"]
         endpoint = _check_endpoint(protocol, req.get("Endpoint"), fifo_topic=topic.fifo)
+        if protocol == "application" and await self.store.read(lambda s: s.sns_platform.endpoint(endpoint)) is None:
+            # AWS's words, without a space before the ARN
+            raise invalid(f"Endpoint Reason: Endpoint does not exist for endpoint arn{endpoint}")
         given = dict(req.get("Attributes") or {})
         scope = given.get("FilterPolicyScope", "MessageAttributes")
         attributes = {k: check_subscription_attribute(k, v, protocol, fifo_topic=topic.fifo, subscribe=True, scope=scope)
@@ -167,12 +176,19 @@ class SubscriptionOperations(SnsBase):
 
     async def confirm_subscription(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         topic_arn, token = req["TopicArn"], req["Token"]
-        check_arn(topic_arn, "TopicArn")
+        parsed = arns.parse(topic_arn)
+        # AWS's words for a malformed ARN or one of another region; the SubscribeURL is
+        # opened unsigned, and then no region was asked for
+        other_region = ctx.access_key is not None and parsed is not None and parsed.region != ctx.region
+        if parsed is None or parsed.service != "sns" or other_region:
+            raise invalid("Topic")
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise ServiceError("InvalidParameterException", "Invalid token")
         now = int(clock.epoch() * 1000)
 
         def unit(s: Session) -> str:
             if s.topics.get(topic_arn) is None:
-                raise topic_not_found()
+                raise invalid("Token")  # AWS does not say that the topic is missing
             sub = s.topics.subscription_by_token(token)
             if sub is None or sub.topic_arn != topic_arn or now - sub.created_at > TOKEN_VALID_MS:
                 raise invalid("Token")
@@ -184,10 +200,8 @@ class SubscriptionOperations(SnsBase):
 
     async def unsubscribe(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         arn = req["SubscriptionArn"]
-        check_arn(arn, "SubscriptionArn")
-        removed = await self.store.write(lambda s: s.topics.unsubscribe(arn))
-        if not removed:
-            raise not_found("Subscription does not exist")
+        check_subscription_arn(arn)
+        await self.store.write(lambda s: s.topics.unsubscribe(arn))  # one that is gone: success, as on AWS
 
     # -- attributes ------------------------------------------------------------------
     async def get_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -254,7 +268,7 @@ class SubscriptionOperations(SnsBase):
         return _page(found)
 
     async def list_subscriptions_by_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic")
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic", region=ctx.region)
         token = req.get("NextToken")
         after = decode_token(token, error_code="InvalidParameterException") if token else None
         found = await self.store.read(lambda s: s.topics.subscriptions_of(topic.arn, after=after, limit=PAGE + 1))

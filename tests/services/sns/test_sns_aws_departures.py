@@ -316,3 +316,20 @@ def test_json_parse_errors_end_with_jacksons_location(server):
     assert error(exc) == (400, "InvalidParameter", "Invalid parameter: Attributes Reason: FilterPolicy: failed to "
                           "parse JSON. Unrecognized token 'invalid': was expecting (JSON String, Number, Array, "
                           f"Object or token 'null', 'true' or 'false')\n at [Source: {REDACTED}; line: 1, column: 8]")
+
+
+def test_filter_policy_numbers_compare_at_five_decimal_digits(server):
+    sns, sqs, _ = clients(server)
+    topic = sns.create_topic(Name="precision")["TopicArn"]
+    attrs_url, attrs_arn = queue(sqs, "attrs")
+    body_url, body_arn = queue(sqs, "body")
+    policy = json.dumps({"price": [{"numeric": ["=", 1.000001]}]})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=attrs_arn, Attributes={"FilterPolicy": policy})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=body_arn,
+                  Attributes={"FilterPolicy": policy, "FilterPolicyScope": "MessageBody"})
+    for value in ("1.000004", "1.00002"):
+        sns.publish(TopicArn=topic, Message=json.dumps({"price": float(value), "v": value}),
+                    MessageAttributes={"price": {"DataType": "Number", "StringValue": value}})
+    assert [json.loads(body(m)["Message"])["v"] for m in receive(sqs, attrs_url, 1)] == ["1.000004"]
+    assert [json.loads(body(m)["Message"])["v"] for m in receive(sqs, body_url, 1)] == ["1.000004"]
+    assert nothing_in(sqs, attrs_url) and nothing_in(sqs, body_url)

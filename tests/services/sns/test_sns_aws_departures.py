@@ -333,3 +333,19 @@ def test_filter_policy_numbers_compare_at_five_decimal_digits(server):
     assert [json.loads(body(m)["Message"])["v"] for m in receive(sqs, attrs_url, 1)] == ["1.000004"]
     assert [json.loads(body(m)["Message"])["v"] for m in receive(sqs, body_url, 1)] == ["1.000004"]
     assert nothing_in(sqs, attrs_url) and nothing_in(sqs, body_url)
+
+
+def test_message_attribute_without_a_data_type_is_a_coral_validation_error(server):
+    _, _, account = clients(server)
+    sns = client("sns", server.url, account=account, raw=True)  # boto3 itself would refuse to send it
+    topic = sns.create_topic(Name="nodatatype")["TopicArn"]
+    with pytest.raises(ClientError) as exc:
+        sns.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"StringValue": "v"}})
+    assert error(exc) == (400, "ValidationError", "1 validation error detected: Value null at "
+                          "'messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null")
+    with pytest.raises(ClientError) as exc:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+            {"Id": "1", "Message": "m", "MessageAttributes": {"attr1": {"StringValue": "v"}}}])
+    assert error(exc) == (400, "ValidationError", "1 validation error detected: Value null at "
+                          "'publishBatchRequestEntries.1.member.messageAttributes.attr1.member.dataType' failed to "
+                          "satisfy constraint: Member must not be null")

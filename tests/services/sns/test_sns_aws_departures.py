@@ -349,3 +349,22 @@ def test_message_attribute_without_a_data_type_is_a_coral_validation_error(serve
     assert error(exc) == (400, "ValidationError", "1 validation error detected: Value null at "
                           "'publishBatchRequestEntries.1.member.messageAttributes.attr1.member.dataType' failed to "
                           "satisfy constraint: Member must not be null")
+
+
+def test_filter_policy_scope_shows_only_with_a_policy(server):
+    sns, sqs, _ = clients(server)
+    topic = sns.create_topic(Name="scope")["TopicArn"]
+    _, qarn = queue(sqs, "q")
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"]
+
+    def attributes() -> dict[str, str]:
+        return sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+
+    assert "FilterPolicyScope" not in attributes() and "FilterPolicy" not in attributes()
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicyScope", AttributeValue="MessageBody")
+    assert "FilterPolicyScope" not in attributes()  # kept, not shown
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy",
+                                    AttributeValue=json.dumps({"object": {"key": [{"prefix": "auto-"}]}}))
+    assert attributes()["FilterPolicyScope"] == "MessageBody"
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue="")
+    assert "FilterPolicyScope" not in attributes() and "FilterPolicy" not in attributes()

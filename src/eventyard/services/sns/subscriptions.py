@@ -219,8 +219,11 @@ class SubscriptionOperations(SnsBase):
             "SubscriptionPrincipal": f"arn:aws:iam::{sub.account_id}:root",
         }
         out.update(sub.attributes)
+        # the scope shows only with a policy (it is kept meanwhile), as on AWS
         if "FilterPolicy" in sub.attributes:
             out.setdefault("FilterPolicyScope", "MessageAttributes")
+        else:
+            out.pop("FilterPolicyScope", None)
         if sub.protocol in ("http", "https"):
             out["EffectiveDeliveryPolicy"] = delivery_policy.effective_subscription_policy(
                 topic.attributes.get("DeliveryPolicy") if topic else None, sub.attributes.get("DeliveryPolicy"))
@@ -251,8 +254,6 @@ class SubscriptionOperations(SnsBase):
                     raise ServiceError("FilterPolicyLimitExceededException", "Filter policy limit exceeded")
             if value == "" and name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy"):
                 attributes.pop(name, None)
-                if name == "FilterPolicy":
-                    attributes.pop("FilterPolicyScope", None)
             else:
                 attributes[name] = value.lower() if name == "RawMessageDelivery" else value
             s.topics.set_subscription_attributes(sub.arn, attributes)

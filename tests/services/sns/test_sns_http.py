@@ -148,6 +148,10 @@ def test_confirm_subscription_with_the_token(server, endpoint_factory):
     with pytest.raises(ClientError) as exc:
         sns.confirm_subscription(TopicArn=topic, Token="0" * 64)
     assert exc.value.response["Error"]["Code"] == "InvalidParameter"
+    # the token knows its topic's region: the same topic named in another region is "Topic"
+    with pytest.raises(ClientError) as exc:
+        sns.confirm_subscription(TopicArn=topic.replace(":us-east-1:", ":eu-west-1:"), Token=token)
+    assert exc.value.response["Error"]["Message"] == "Invalid parameter: Topic"
     assert sns.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"] == arn
     assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false"
     # a pending subscription gets no notifications; a confirmed one does

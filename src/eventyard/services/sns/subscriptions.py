@@ -177,19 +177,20 @@ class SubscriptionOperations(SnsBase):
     async def confirm_subscription(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         topic_arn, token = req["TopicArn"], req["Token"]
         parsed = arns.parse(topic_arn)
-        # AWS's words for a malformed ARN or one of another region; the SubscribeURL is
-        # opened unsigned, and then no region was asked for
-        other_region = ctx.access_key is not None and parsed is not None and parsed.region != ctx.region
-        if parsed is None or parsed.service != "sns" or other_region:
+        if parsed is None or parsed.service != "sns":
             raise invalid("Topic")
         if not _TOKEN_SHAPE.fullmatch(token):
             raise ServiceError("InvalidParameterException", "Invalid token")
         now = int(clock.epoch() * 1000)
 
         def unit(s: Session) -> str:
-            if s.topics.get(topic_arn) is None:
-                raise invalid("Token")  # AWS does not say that the topic is missing
+            # AWS never says that the topic is missing; a token of another region's topic is
+            # "Topic" (the SubscribeURL is opened unsigned, so the request names no region)
             sub = s.topics.subscription_by_token(token)
+            if sub is not None and sub.region != parsed.region:
+                raise invalid("Topic")
+            if s.topics.get(topic_arn) is None:
+                raise invalid("Token")
             if sub is None or sub.topic_arn != topic_arn or now - sub.created_at > TOKEN_VALID_MS:
                 raise invalid("Token")
             s.topics.confirm(sub.arn)

@@ -172,6 +172,10 @@ def test_duplicate_tag_keys_and_unknown_permission_actions_are_refused(server):
      "alphanumeric characters, hyphens, underscores, or dots."),
     ({".abc": {"DataType": "String", "StringValue": "123"}},
      "Invalid message attribute name starting with character '.' was found."),
+    ({".a^": {"DataType": "String", "StringValue": "123"}},
+     "Invalid message attribute name starting with character '.' was found."),
+    ({"a..^": {"DataType": "String", "StringValue": "123"}},
+     "Message attribute name can not have successive '.' character."),
     ({"abc.": {"DataType": "String", "StringValue": "123"}},
      "Invalid message attribute name ending with character '.' was found."),
     ({"a..bc": {"DataType": "String", "StringValue": "123"}},
@@ -244,6 +248,9 @@ def test_platform_endpoints_disabled_deleted_and_missing(server):
     with pytest.raises(ClientError) as exc:
         sns.publish(TargetArn=endpoint, Message="not json", MessageStructure="json")
     assert error(exc)[1] == "EndpointDisabled"
+    # to an endpoint, a JSON structure needs only the platform's key
+    enabled = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="tok2")["EndpointArn"]
+    sns.publish(TargetArn=enabled, MessageStructure="json", Message=json.dumps({"GCM": json.dumps({"data": {}})}))
     topic = sns.create_topic(Name="push")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=endpoint)
     sns.delete_endpoint(EndpointArn=endpoint)
@@ -368,3 +375,7 @@ def test_filter_policy_scope_shows_only_with_a_policy(server):
     assert attributes()["FilterPolicyScope"] == "MessageBody"
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue="")
     assert "FilterPolicyScope" not in attributes() and "FilterPolicy" not in attributes()
+    _, other = queue(sqs, "other")
+    empty = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=other, Attributes={"FilterPolicy": ""})
+    shown = sns.get_subscription_attributes(SubscriptionArn=empty["SubscriptionArn"])["Attributes"]
+    assert "FilterPolicy" not in shown and "FilterPolicyScope" not in shown

@@ -57,17 +57,17 @@ def _check_attribute_name(name: str) -> None:
     """SNS's own checks and words, in its order."""
     if len(name.encode("utf-8")) > 256:
         raise _attr_invalid("Length of message attribute name must be less than 256 bytes.")
-    for ch in name:
-        if not (ch.isascii() and (ch.isalnum() or ch in "-_.")):
-            raise _attr_invalid(f"Invalid non-alphanumeric character '#x{ord(ch):X}' was found in the message "
-                                "attribute name. Can only include alphanumeric characters, hyphens, underscores, "
-                                "or dots.")
     if name.startswith("."):
         raise _attr_invalid("Invalid message attribute name starting with character '.' was found.")
     if name.endswith("."):
         raise _attr_invalid("Invalid message attribute name ending with character '.' was found.")
-    if ".." in name:
-        raise _attr_invalid("Message attribute name can not have successive '.' character.")
+    for i, ch in enumerate(name):  # the first offending character decides the message
+        if not (ch.isascii() and (ch.isalnum() or ch in "-_.")):
+            raise _attr_invalid(f"Invalid non-alphanumeric character '#x{ord(ch):X}' was found in the message "
+                                "attribute name. Can only include alphanumeric characters, hyphens, underscores, "
+                                "or dots.")
+        if ch == "." and name[i - 1] == ".":
+            raise _attr_invalid("Message attribute name can not have successive '.' character.")
     if not name or (name.startswith(("AWS.", "Amazon.")) and not name.startswith("AWS.SNS.")):
         raise _attr_invalid(f"Message attribute name '{name}' is invalid.")
 
@@ -100,7 +100,9 @@ class Fanout:
     refused: list[NewDelivery] = field(default_factory=list)  # what a queue refused, to the outbox
 
 
-def check_entry(req: dict[str, Any]) -> Entry:
+def check_entry(req: dict[str, Any], *, to_endpoint: bool = False) -> Entry:
+    """One message as Publish checks it; ``to_endpoint``: published to a platform endpoint,
+    where a JSON message structure needs no ``default`` (the platform's key suffices)."""
     message = req.get("Message")
     if message is None or message == "":
         raise invalid("Empty message")
@@ -119,7 +121,7 @@ def check_entry(req: dict[str, Any]) -> Entry:
             raise invalid("Message Structure - JSON message body failed to parse") from None
         if not isinstance(parsed, dict):
             raise invalid("Message Structure - JSON message body failed to parse")
-        if not isinstance(parsed.get("default"), str):
+        if not isinstance(parsed.get("default"), str) and not to_endpoint:
             raise invalid("Message Structure - No default entry in JSON message body")
         # a protocol whose value is not a string is ignored: its subscribers get the default
         structure = {k: v for k, v in parsed.items() if isinstance(v, str)}
@@ -196,7 +198,7 @@ class PublishOperations(SnsBase):
         if parsed.resource.startswith("endpoint/"):
             # the endpoint is looked at before the message: a disabled one is reported first
             await self.check_endpoint_publishable(topic_arn)  # type: ignore[attr-defined]
-            check_entry(req)
+            check_entry(req, to_endpoint=True)
             return {"MessageId": ids.uuid4()}  # mobile push: accepted, not delivered
         entry = check_entry(req)
         if parsed.account != ctx.account:

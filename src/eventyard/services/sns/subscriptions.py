@@ -221,10 +221,11 @@ class SubscriptionOperations(SnsBase):
         }
         out.update(sub.attributes)
         # the scope shows only with a policy (it is kept meanwhile), as on AWS
-        if "FilterPolicy" in sub.attributes:
+        if sub.attributes.get("FilterPolicy"):
             out.setdefault("FilterPolicyScope", "MessageAttributes")
         else:
             out.pop("FilterPolicyScope", None)
+            out.pop("FilterPolicy", None)  # an empty one is no policy
         if sub.protocol in ("http", "https"):
             out["EffectiveDeliveryPolicy"] = delivery_policy.effective_subscription_policy(
                 topic.attributes.get("DeliveryPolicy") if topic else None, sub.attributes.get("DeliveryPolicy"))

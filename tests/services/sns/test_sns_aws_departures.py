@@ -379,3 +379,12 @@ def test_filter_policy_scope_shows_only_with_a_policy(server):
     empty = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=other, Attributes={"FilterPolicy": ""})
     shown = sns.get_subscription_attributes(SubscriptionArn=empty["SubscriptionArn"])["Attributes"]
     assert "FilterPolicy" not in shown and "FilterPolicyScope" not in shown
+
+
+def test_publish_to_an_empty_topic_arn_is_a_malformed_arn(server):
+    sns, _, _ = clients(server)
+    for arn, count in (("", 1), ("randomstring", 1), ("randomstring:1", 2)):
+        with pytest.raises(ClientError) as exc:
+            sns.publish(TopicArn=arn, Message="Good news everyone!")
+        assert error(exc) == (400, "InvalidParameter", "Invalid parameter: TopicArn Reason: An ARN must have at "
+                                                       f"least 6 elements, not {count}")

@@ -191,9 +191,11 @@ class PublishOperations(SnsBase):
             check_entry(req)  # a direct SMS: accepted, not delivered (eventyard sends no SMS)
             return {"MessageId": ids.uuid4()}
         topic_arn = req.get("TopicArn") or req.get("TargetArn")
-        if not topic_arn:
-            raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
-        field_name = "TopicArn" if req.get("TopicArn") else "TargetArn"
+        if topic_arn is None:
+            if req.get("TopicArn") is None and req.get("TargetArn") is None:
+                raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
+            topic_arn = ""  # an empty ARN is a malformed one: "not 1" element, as AWS says
+        field_name = "TopicArn" if req.get("TopicArn") is not None else "TargetArn"
         parsed = check_arn(topic_arn, field_name, region=ctx.region)
         if parsed.resource.startswith("endpoint/"):
             # the endpoint is looked at before the message: a disabled one is reported first

@@ -388,3 +388,16 @@ def test_publish_to_an_empty_topic_arn_is_a_malformed_arn(server):
             sns.publish(TopicArn=arn, Message="Good news everyone!")
         assert error(exc) == (400, "InvalidParameter", "Invalid parameter: TopicArn Reason: An ARN must have at "
                                                        f"least 6 elements, not {count}")
+
+
+def test_redrive_policy_with_an_unknown_attribute_is_refused(server):
+    sns, sqs, _ = clients(server)
+    topic = sns.create_topic(Name="redrive-keys")["TopicArn"]
+    _, qarn = queue(sqs, "q")
+    _, dlq_arn = queue(sqs, "dlq")
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})
+    with pytest.raises(ClientError) as exc:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RedrivePolicy": policy})
+    assert error(exc) == (400, "InvalidParameter", "Invalid parameter: Attributes Reason: RedrivePolicy: invalid "
+                                                   "JSON. Attribute maxReceiveCount is unknown.")
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []

@@ -104,6 +104,9 @@ def check_subscription_attribute(name: str, value: str, protocol: str, *, fifo_t
             raise invalid(f"{where}RedrivePolicy: failed to parse JSON." + (f" {located}" if located else "")) from None
         if not isinstance(policy, dict):
             raise invalid(f"{where}RedrivePolicy: failed to parse JSON.")
+        unknown = [key for key in policy if key != "deadLetterTargetArn"]
+        if unknown:  # AWS's words (an SQS-style maxReceiveCount is the usual one)
+            raise invalid(f"{where}RedrivePolicy: invalid JSON. Attribute {unknown[0]} is unknown.")
         target = policy.get("deadLetterTargetArn")
         parsed = arns.parse(target) if isinstance(target, str) else None
         if parsed is None or parsed.service != "sqs":

@@ -4,8 +4,9 @@ the deliverer for HTTP/S subscriptions.
 Outbox rows of origin ``sns`` carry ``payload["context"]``: ``subscription_arn``,
 ``topic_arn``, ``protocol``, ``message_id``, ``dead_letter_arn`` (the subscription's
 RedrivePolicy), ``raw_attributes`` (raw delivery to a queue that refused the message:
-the attributes its dead-letter copy carries), and for HTTP/S ``policy`` (``HttpPolicy.as_dict``) and ``confirmation``
-(a SubscriptionConfirmation, never dead-lettered).
+the attributes its dead-letter copy carries), and for HTTP/S ``policy``
+(``HttpPolicy.as_dict``) and ``confirmation`` (a SubscriptionConfirmation, never
+dead-lettered).
 
 HTTP/S: a 2xx answer within 15 s is a delivery; any other answer, a timeout or a
 connection error is a failure, retried along the subscription's effective
@@ -63,7 +64,8 @@ class SnsOrigin:
             # recorded behaviour); raw delivery keeps the published attributes
             raw_attributes = ctx.get("raw_attributes")
             message = Inbound(record.payload["body"],
-                              message_attributes=sqs_attributes_from_json(raw_attributes) if raw_attributes else None,
+                              message_attributes=sqs_attributes_from_json(raw_attributes)
+                              if raw_attributes else None,
                               group_id=record.target.get("group_id"), dedup_id=record.payload.get("dedup_id"))
             sqs = self.service.sqs
             try:

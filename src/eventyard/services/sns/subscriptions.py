@@ -274,7 +274,8 @@ class SubscriptionOperations(SnsBase):
         return _page(found)
 
     async def list_subscriptions_by_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic", region=ctx.region)
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic",
+                                  region=ctx.region)
         token = req.get("NextToken")
         after = decode_token(token, error_code="InvalidParameterException") if token else None
         found = await self.store.read(lambda s: s.topics.subscriptions_of(topic.arn, after=after, limit=PAGE + 1))

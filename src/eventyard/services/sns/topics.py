@@ -145,7 +145,8 @@ class TopicOperations(SnsBase):
 
     # -- attributes ------------------------------------------------------------------
     async def get_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="GetTopicAttributes", region=ctx.region)
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="GetTopicAttributes",
+                                  region=ctx.region)
         confirmed, pending = await self.store.read(lambda s: s.topics.count_subscriptions(topic.arn))
         out: dict[str, str] = {
             "Policy": topic.attributes.get("Policy") or default_policy(topic.arn, topic.account_id),
@@ -166,7 +167,8 @@ class TopicOperations(SnsBase):
         return {"Attributes": out}
 
     async def set_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="SetTopicAttributes", region=ctx.region)
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="SetTopicAttributes",
+                                  region=ctx.region)
         name, value = req["AttributeName"], req.get("AttributeValue") or ""
         if name == "FifoTopic":
             raise invalid("AttributeName")  # it cannot be changed; AWS names only the field
@@ -274,7 +276,8 @@ class TopicOperations(SnsBase):
         await self.store.write(unit)
 
     async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="RemovePermission", region=ctx.region)
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="RemovePermission",
+                                  region=ctx.region)
         label = req["Label"]
 
         def unit(s: Session) -> None:

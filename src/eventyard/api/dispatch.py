@@ -161,6 +161,7 @@ class Dispatcher:
             request_id=rid,
             access_key=caller.access_key,
             base_url=request.base_url,
+            trace_header=request.header("x-amzn-trace-id"),
         )
         result = await handler(ctx, params)
         if call.protocol == "json":

@@ -27,3 +27,5 @@ class RequestContext:
     access_key: str | None = None
     # scheme://host[:port] the client used; queue and subscription URLs are built from it
     base_url: str = "http://localhost:4566"
+    # the caller's X-Ray header (X-Amzn-Trace-Id): SNS passes it on to SQS as AWSTraceHeader
+    trace_header: str | None = None

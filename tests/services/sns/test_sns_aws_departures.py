@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -401,3 +402,19 @@ def test_redrive_policy_with_an_unknown_attribute_is_refused(server):
     assert error(exc) == (400, "InvalidParameter", "Invalid parameter: Attributes Reason: RedrivePolicy: invalid "
                                                    "JSON. Attribute maxReceiveCount is unknown.")
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+
+
+def test_the_publishers_xray_header_reaches_sqs_as_aws_trace_header(server):
+    sns, sqs, _ = clients(server)
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+
+    def add_xray_header(request: Any, **_: Any) -> None:
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    sns.meta.events.register("before-send.sns.Publish", add_xray_header)
+    topic = sns.create_topic(Name="xray")["TopicArn"]
+    url, qarn = queue(sqs, "q")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+    sns.publish(TargetArn=topic, Message="X-Ray propagation test msg")
+    [m] = receive(sqs, url, 1, AttributeNames=["SentTimestamp", "AWSTraceHeader"])
+    assert m["Attributes"]["AWSTraceHeader"] == trace

@@ -83,6 +83,7 @@ class Entry:
     group_id: str | None
     dedup_id: str | None
     size: int
+    trace_header: str | None = None  # the publisher's X-Ray header, for queues' AWSTraceHeader
 
     def text_for(self, protocol: str) -> str:
         if self.structure is None:
@@ -259,6 +260,10 @@ class PublishOperations(SnsBase):
         key = await self.signer.key()
         now = int(clock.epoch() * 1000)
         base_url = ctx.base_url
+        trace = ctx.trace_header
+        if trace and trace.isascii() and trace.isprintable() and len(trace) <= 1024:
+            for entry in entries:  # AWS passes the publisher's X-Ray header on to SQS subscribers
+                entry.trace_header = trace
         self.public_url = base_url
         # Standard topics: ids, signatures and envelopes are made here, outside the store's
         # writer, from this node's cached subscriptions; the unit of work only checks that
@@ -367,7 +372,7 @@ class PublishOperations(SnsBase):
                        "dead_letter_arn": subs.dead_letters.get(sub.arn)}
             if sub.protocol == "sqs":
                 inbound = Inbound(body, message_attributes=_sqs_attributes(entry.attributes) if raw else None,
-                                  group_id=entry.group_id, dedup_id=entry.dedup_id)
+                                  group_id=entry.group_id, dedup_id=entry.dedup_id, trace_header=entry.trace_header)
                 fanout.for_queues.setdefault(sub.endpoint, []).append((sub, inbound, context))
                 continue
             payload: dict[str, Any] = {"body": body, "context": context}
@@ -397,7 +402,7 @@ class PublishOperations(SnsBase):
                 assert queue is not None
                 # a standard queue gets no deduplication id, and from a FIFO topic no group either
                 messages = [m if queue.fifo else Inbound(m.body, m.message_attributes,
-                                                         None if topic.fifo else m.group_id, None)
+                                                         None if topic.fifo else m.group_id, None, m.trace_header)
                             for _, m, _ in batch]
                 try:
                     self.sqs.enqueue(s, queue, messages, sender=topic.account_id, now=now)
@@ -416,6 +421,8 @@ class PublishOperations(SnsBase):
                     context["raw_attributes"] = _json_safe(message.message_attributes)
                 if message.dedup_id is not None:
                     payload["dedup_id"] = message.dedup_id
+                if message.trace_header is not None:
+                    payload["trace_header"] = message.trace_header
                 target: dict[str, Any] = {"arn": queue_arn}
                 if message.group_id is not None:
                     target["group_id"] = message.group_id

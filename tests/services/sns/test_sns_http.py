@@ -198,3 +198,23 @@ def test_exhausted_http_retries_go_to_the_dead_letter_queue(server, endpoint_fac
     # the copy carries nothing added (AWS's recorded redrive tests: no RequestID/ErrorCode)
     assert "MessageAttributes" not in m
     assert len(endpoint.of_type("Notification")) == 3  # the first attempt and two retries
+
+
+def test_unsubscribe_sends_the_endpoint_an_unsubscribe_confirmation(server, endpoint_factory):
+    # AWS's recorded http tests: after Unsubscribe the endpoint gets a signed
+    # UnsubscribeConfirmation naming the subscription, with a SubscribeURL and a token
+    sns, _, _ = clients(server)
+    endpoint = endpoint_factory()
+    topic = sns.create_topic(Name="bye")["TopicArn"]
+    arn = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url, ReturnSubscriptionArn=True)["SubscriptionArn"]
+    assert endpoint.wait_for(lambda: sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false", 15)
+    sns.unsubscribe(SubscriptionArn=arn)
+    assert endpoint.wait_for(lambda: endpoint.of_type("UnsubscribeConfirmation"), 15)
+    [(headers, text, _)] = endpoint.of_type("UnsubscribeConfirmation")
+    assert headers["x-amz-sns-subscription-arn"] == arn and headers["x-amz-sns-topic-arn"] == topic
+    message = json.loads(text)
+    assert message["Type"] == "UnsubscribeConfirmation" and message["TopicArn"] == topic
+    assert message["Message"] == (f"You have chosen to deactivate subscription {arn}.\nTo cancel this operation and "
+                                  "restore the subscription, visit the SubscribeURL included in this message.")
+    assert message["Token"] and message["SubscribeURL"].endswith("&Token=" + message["Token"])
+    verify_signature(message)

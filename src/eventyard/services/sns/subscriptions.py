@@ -163,12 +163,14 @@ class SubscriptionOperations(SnsBase):
         return {"SubscriptionArn": PENDING}
 
     def _confirmation_delivery(self, s: Session, topic_attributes: dict[str, str], sub: SubscriptionRecord,
-                               base_url: str, key: Any, now: int) -> None:
-        body = envelope.confirmation(sub, base_url, key, topic_attributes.get("SignatureVersion", "1"), now)
+                               base_url: str, key: Any, now: int, *, unsubscribed: bool = False) -> None:
+        body = envelope.confirmation(sub, base_url, key, topic_attributes.get("SignatureVersion", "1"), now,
+                                     unsubscribed=unsubscribed,
+                                     token=secrets.token_hex(64) if unsubscribed else None)
         policy = delivery_policy.effective_http_policy(topic_attributes.get("DeliveryPolicy"),
                                                        sub.attributes.get("DeliveryPolicy"))
-        headers = envelope.http_headers("SubscriptionConfirmation", body["MessageId"], sub.topic_arn, None,
-                                        raw=False, content_type=policy.content_type)
+        headers = envelope.http_headers(body["Type"], body["MessageId"], sub.topic_arn,
+                                        sub.arn if unsubscribed else None, raw=False, content_type=policy.content_type)
         s.deliveries.add([NewDelivery(
             origin="sns", account_id=sub.account_id, region=sub.region, target_kind=sub.protocol,
             target={"url": sub.endpoint, "subscription_arn": sub.arn},
@@ -205,7 +207,22 @@ class SubscriptionOperations(SnsBase):
     async def unsubscribe(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         arn = req["SubscriptionArn"]
         check_subscription_arn(arn)
-        await self.store.write(lambda s: s.topics.unsubscribe(arn))  # one that is gone: success, as on AWS
+        key = await self.signer.key()
+        now = int(clock.epoch() * 1000)
+
+        def unit(s: Session) -> bool:
+            sub = s.topics.subscription(arn)
+            if sub is None or not s.topics.unsubscribe(arn):
+                return False  # one that is gone: success, as on AWS
+            topic = s.topics.get(sub.topic_arn)
+            if sub.protocol in ("http", "https") and sub.confirmed and topic is not None:
+                # AWS tells the endpoint (an UnsubscribeConfirmation, signed like a confirmation)
+                self._confirmation_delivery(s, topic.attributes, sub, ctx.base_url, key, now, unsubscribed=True)
+                return True
+            return False
+
+        if await self.store.write(unit):
+            self.runtime.kick()
 
     # -- attributes ------------------------------------------------------------------
     async def get_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:

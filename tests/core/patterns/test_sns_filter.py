@@ -306,3 +306,9 @@ def test_body_that_is_not_json_matches_nothing() -> None:
     assert message_body_event("plain text") is None
     assert message_body_event("[1, 2]") is None
     assert not body_match({"a": [{"exists": False}]}, "plain text")
+
+
+def test_numbers_beyond_a_double_do_not_break_body_matching() -> None:
+    body = '{"price": ' + "9" * 400 + ', "other": [1e400, 2]}'
+    assert not body_match({"price": [2]}, body)
+    assert body_match({"other": [2]}, body)

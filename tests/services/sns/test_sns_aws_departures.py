@@ -418,3 +418,15 @@ def test_the_publishers_xray_header_reaches_sqs_as_aws_trace_header(server):
     sns.publish(TargetArn=topic, Message="X-Ray propagation test msg")
     [m] = receive(sqs, url, 1, AttributeNames=["SentTimestamp", "AWSTraceHeader"])
     assert m["Attributes"]["AWSTraceHeader"] == trace
+
+
+def test_a_body_number_beyond_a_double_is_matched_not_a_500(server):
+    sns, sqs, _ = clients(server)
+    topic = sns.create_topic(Name="huge")["TopicArn"]
+    url, qarn = queue(sqs, "q")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={
+        "FilterPolicyScope": "MessageBody", "FilterPolicy": json.dumps({"price": [{"numeric": ["=", 2]}]})})
+    sns.publish(TopicArn=topic, Message='{"price": ' + "9" * 400 + "}")
+    sns.publish(TopicArn=topic, Message='{"price": 2}')
+    assert [json.loads(body(m)["Message"]) for m in receive(sqs, url, 1)] == [{"price": 2}]
+    assert nothing_in(sqs, url)

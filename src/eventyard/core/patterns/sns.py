@@ -145,10 +145,19 @@ def _with_comparable_numbers(pattern: Pattern) -> Pattern:
         for branch in pattern.branches))
 
 
+def _number_at_precision(value: Any) -> Any:
+    if not _is_number(value):
+        return value
+    try:
+        return comparable(float(value))
+    except OverflowError:  # an integer beyond any double: as far as a double goes (no policy reaches it)
+        return math.inf if value > 0 else -math.inf
+
+
 def _body_at_precision(value: Any) -> Any:
     """A parsed message body with its numbers on SNS's grid (iteratively: bodies may nest deep)."""
     if not isinstance(value, (dict, list)):
-        return comparable(float(value)) if _is_number(value) else value
+        return _number_at_precision(value)
     root: Any = {} if isinstance(value, dict) else []
     stack: list[tuple[Any, Any]] = [(value, root)]
     while stack:
@@ -159,7 +168,7 @@ def _body_at_precision(value: Any) -> Any:
                 child: Any = {} if isinstance(item, dict) else []
                 stack.append((item, child))
             else:
-                child = comparable(float(item)) if _is_number(item) else item
+                child = _number_at_precision(item)
             if isinstance(target, dict):
                 target[key] = child
             else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable
 
 import structlog
@@ -276,6 +276,12 @@ def _validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireErr
         )
     if spec.validation == "sns":
         first = violations[0]
+        parts = first.path.split(".")
+        if "messageAttributes" in parts[:-1]:
+            # inside a message attribute SNS answers in Coral's words, the map value as 'member'
+            at = parts.index("messageAttributes") + 2
+            path = ".".join(parts[:at] + ["member"] + parts[at:])
+            return WireError("ValidationError", format_violations([replace(first, path=path)]), query_code="ValidationError")
         name = _pascal(first.path)
         reason = "no value for required parameter" if first.kind == "required" else first.constraint
         return WireError("InvalidParameterException", f"Invalid parameter: {name} Reason: {reason}", query_code="InvalidParameter")

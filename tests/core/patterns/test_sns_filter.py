@@ -13,6 +13,7 @@ from eventyard.core.patterns.errors import InvalidFilterPolicy
 from eventyard.core.patterns.event import flatten
 from eventyard.core.patterns.sns import (
     MATCH_ALL,
+    comparable,
     message_attributes_event,
     message_body_event,
     parse_filter_policy,
@@ -221,7 +222,19 @@ def test_message_attributes_event_shapes() -> None:
         "envelope": {"Type": "Number", "Value": "7"},
         "bad_number": num("12abc"),
     })
-    assert event == {"s": "x", "n": 99.5, "arr": ["a", 1, True, None], "custom": 1000.0, "label": "y", "envelope": 7.0}
+    # numbers come on SNS's comparison grid (five decimal digits)
+    assert event == {"s": "x", "n": comparable(99.5), "arr": ["a", comparable(1), True, None],
+                     "custom": comparable(1000.0), "label": "y", "envelope": comparable(7.0)}
+
+
+def test_numbers_compare_at_five_decimal_digits() -> None:
+    assert attrs_match({"price": [{"numeric": ["=", 1.000001]}]}, {"price": num("1.000004")})
+    assert attrs_match({"price": [{"numeric": ["=", 0.1]}]}, {"price": num("0.100009")})
+    assert not attrs_match({"price": [{"numeric": ["=", 0.1]}]}, {"price": num("0.10001")})
+    assert not attrs_match({"price": [{"numeric": [">", 1]}]}, {"price": num("1.000001")})
+    assert attrs_match({"price": [{"numeric": [">", 1]}]}, {"price": num("1.00001")})
+    assert attrs_match({"price": [1.000001]}, {"price": num("1")})
+    assert not attrs_match({"price": [{"anything-but": [1]}]}, {"price": num("1.000002")})
 
 
 def test_exact_and_string_array() -> None:
@@ -293,3 +306,9 @@ def test_body_that_is_not_json_matches_nothing() -> None:
     assert message_body_event("plain text") is None
     assert message_body_event("[1, 2]") is None
     assert not body_match({"a": [{"exists": False}]}, "plain text")
+
+
+def test_numbers_beyond_a_double_do_not_break_body_matching() -> None:
+    body = '{"price": ' + "9" * 400 + ', "other": [1e400, 2]}'
+    assert not body_match({"price": [2]}, body)
+    assert body_match({"other": [2]}, body)

@@ -144,9 +144,11 @@ def test_every_protocol_is_stored_and_listed(server):
     sns, sqs, account = clients(server)
     arn = sns.create_topic(Name="all")["TopicArn"]
     _, qarn = queue(sqs, "q")
+    app = sns.create_platform_application(Name="app", Platform="GCM",
+                                          Attributes={"PlatformCredential": "k"})["PlatformApplicationArn"]
+    device = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device")["EndpointArn"]
     endpoints = {"sqs": qarn, "email": "me@example.com", "email-json": "me@example.com", "sms": "+15555550100",
-                 "lambda": f"arn:aws:lambda:us-east-1:{account}:function:f",
-                 "application": f"arn:aws:sns:us-east-1:{account}:endpoint/GCM/app/1234"}
+                 "lambda": f"arn:aws:lambda:us-east-1:{account}:function:f", "application": device}
     answers = {p: sns.subscribe(TopicArn=arn, Protocol=p, Endpoint=e)["SubscriptionArn"] for p, e in endpoints.items()}
     assert answers["email"] == answers["email-json"] == "pending confirmation"
     assert answers["sqs"].startswith(arn + ":")

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from eventyard.core.patterns import json_syntax
 from eventyard.core.patterns import _json
 from eventyard.core.patterns._ruler import Dialect, RawBranch, RuleError, compile_rule
-from eventyard.core.patterns.ast import Branch, Pattern
+from eventyard.core.patterns.ast import AnythingBut, Branch, Exact, FieldCondition, Leaf, Matcher, Numeric, Pattern
 from eventyard.core.patterns.errors import InvalidFilterPolicy
 from eventyard.core.patterns.parse import build_pattern
 
@@ -38,6 +40,7 @@ __all__ = [
     "MATCH_ALL",
     "message_attributes_event",
     "message_body_event",
+    "comparable",
     "parse_filter_policy",
 ]
 
@@ -87,7 +90,8 @@ def parse_filter_policy(
         try:
             root = _json.load(text)
         except _json.JsonSyntaxError as exc:
-            raise refuse("failed to parse JSON. " + exc.reason) from None
+            located = json_syntax.syntax_error(text)  # SNS ends the reason with Jackson's location
+            raise refuse("failed to parse JSON. " + (str(located) if located else exc.reason)) from None
         if not isinstance(root, _json.Obj):
             raise RuleError("Filter is not an object")
         if not root:
@@ -103,7 +107,77 @@ def parse_filter_policy(
         raise refuse("Filter policy can not have more than 5 keys")
     if combinations(branches) > MAX_COMBINATIONS:
         raise refuse(TOO_COMPLEX)
-    return build_pattern(branches)
+    return _with_comparable_numbers(build_pattern(branches))
+
+
+# -- numbers at SNS's precision --------------------------------------------------------------
+# SNS compares numbers with five digits after the decimal point (the developer guide's
+# "Filter policy constraints"): both sides are mapped to the same grid before matching,
+# so 1.000001 equals 1.000004 and is not greater than 1. The grid is counted from -5e9
+# (SNS's lowest number) to keep it monotonic; its values stay exact in a double.
+PRECISION = 10**5
+_OFFSET = 5 * 10**9
+
+
+def comparable(value: float) -> float:
+    """A number as SNS compares it. Scaled as the decimal the number was written as (its
+    shortest repr), so that 1.00001 is on the grid line it names."""
+    if not math.isfinite(value):
+        return value
+    return float(math.floor(Decimal(repr(value)) * PRECISION) + _OFFSET * PRECISION)
+
+
+def _matcher_at_precision(matcher: Matcher) -> Matcher:
+    if isinstance(matcher, Exact) and matcher.leaf.kind == "number" and isinstance(matcher.leaf.value, float):
+        return Exact(Leaf("number", comparable(matcher.leaf.value)))
+    if isinstance(matcher, Numeric):
+        return Numeric(None if matcher.lower is None else comparable(matcher.lower), matcher.lower_inclusive,
+                       None if matcher.upper is None else comparable(matcher.upper), matcher.upper_inclusive)
+    if isinstance(matcher, AnythingBut) and matcher.numbers:
+        return AnythingBut(strings=matcher.strings, numbers=frozenset(comparable(n) for n in matcher.numbers))
+    return matcher
+
+
+def _with_comparable_numbers(pattern: Pattern) -> Pattern:
+    return Pattern(tuple(
+        Branch(tuple(FieldCondition(c.path, tuple(_matcher_at_precision(m) for m in c.matchers))
+                     for c in branch.conditions))
+        for branch in pattern.branches))
+
+
+def _number_at_precision(value: Any) -> Any:
+    if not _is_number(value):
+        return value
+    try:
+        return comparable(float(value))
+    except OverflowError:  # an integer beyond any double: as far as a double goes (no policy reaches it)
+        return math.inf if value > 0 else -math.inf
+
+
+def _body_at_precision(value: Any) -> Any:
+    """A parsed message body with its numbers on SNS's grid (iteratively: bodies may nest deep)."""
+    if not isinstance(value, (dict, list)):
+        return _number_at_precision(value)
+    root: Any = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(item, (dict, list)):
+                child: Any = {} if isinstance(item, dict) else []
+                stack.append((item, child))
+            else:
+                child = _number_at_precision(item)
+            if isinstance(target, dict):
+                target[key] = child
+            else:
+                target.append(child)
+    return root
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def combinations(branches: list[RawBranch]) -> int:
@@ -116,7 +190,8 @@ def message_attributes_event(attrs: Mapping[str, Mapping[str, Any]]) -> dict[str
 
     Accepts the Publish form (``DataType``/``StringValue``) and the notification form
     (``Type``/``Value``). ``String.Array`` values are JSON arrays, ``Number`` values are
-    numbers, ``Binary`` attributes are ignored (SNS never filters on them).
+    numbers (all numbers as ``comparable`` puts them), ``Binary`` attributes are ignored
+    (SNS never filters on them).
     """
     event: dict[str, Any] = {}
     for name, attr in attrs.items():
@@ -130,12 +205,12 @@ def message_attributes_event(attrs: Mapping[str, Mapping[str, Any]]) -> dict[str
                 parsed = json.loads(value)
             except ValueError:
                 parsed = value  # Publish refuses these; keep the text rather than guess
-            event[name] = parsed if isinstance(parsed, list) else value
+            event[name] = _body_at_precision(parsed) if isinstance(parsed, list) else value
         elif base == "String":
             event[name] = value
         elif base == "Number":
             if _JSON_NUMBER.fullmatch(value.strip()):
-                event[name] = float(value)
+                event[name] = comparable(float(value))
     return event
 
 
@@ -146,4 +221,4 @@ def message_body_event(message: str) -> dict[str, Any] | None:
         parsed = json.loads(message)
     except ValueError:
         return None
-    return parsed if isinstance(parsed, dict) else None
+    return _body_at_precision(parsed) if isinstance(parsed, dict) else None

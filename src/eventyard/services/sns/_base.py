@@ -36,14 +36,29 @@ def topic_not_found() -> ServiceError:
     return not_found("Topic does not exist")
 
 
-def check_arn(value: str, field: str) -> arns.Arn:
-    """An SNS ARN, or AWS's complaint about it."""
+def check_arn(value: str, field: str, *, region: str | None = None) -> arns.Arn:
+    """An SNS ARN, or AWS's complaint about it. With ``region`` (the caller's), an ARN of
+    another region is refused: topics are regional, and AWS names only the field."""
     parsed = arns.parse(value)
     if parsed is None:
         count = len(value.split(":"))
         raise invalid(f"{field} Reason: An ARN must have at least 6 elements, not {count}")
     if parsed.service != "sns":
         raise invalid(f"{field} Reason: Incorrect service name {parsed.service}")
+    if region is not None and parsed.region != region:
+        raise invalid(field)
+    return parsed
+
+
+def check_subscription_arn(value: str) -> arns.Arn:
+    """A subscription ARN (``<topic ARN>:<id>``), or AWS's complaint about it: too few
+    elements, or no subscription id where one belongs (another service's ARN included)."""
+    parsed = arns.parse(value)
+    if parsed is None:
+        raise invalid(f"SubscriptionArn Reason: An ARN must have at least 6 elements, not {len(value.split(':'))}")
+    topic, _, sub_id = parsed.resource.partition(":")
+    if parsed.service != "sns" or not topic or not sub_id:
+        raise invalid("SubscriptionId")
     return parsed
 
 
@@ -110,12 +125,12 @@ class SnsBase:
         self.public_url = "http://localhost:4566"
 
     async def _topic(self, topic_arn: str | None, field: str = "TopicArn", *, caller: str | None = None,
-                     action: str = "") -> TopicRecord:
+                     action: str = "", region: str | None = None) -> TopicRecord:
         """The topic an ARN names; with ``caller``, one whose owner or policy lets the
-        caller's account do ``action``."""
+        caller's account do ``action``; with ``region``, one of the caller's region."""
         if not topic_arn:
             raise invalid(f"{field} Reason: no value for required parameter")
-        check_arn(topic_arn, field)
+        check_arn(topic_arn, field, region=region)
         record = await self.store.read(lambda s: s.topics.get(topic_arn))
         if record is None:
             raise topic_not_found()
@@ -136,7 +151,7 @@ class SnsBase:
         owner or the topic's owner (subscriptions have no policy of their own)."""
         if not arn:
             raise invalid("SubscriptionArn Reason: no value for required parameter")
-        check_arn(arn, "SubscriptionArn")
+        check_subscription_arn(arn)
         record = await self.store.read(lambda s: s.topics.subscription(arn))
         if record is None:
             raise not_found("Subscription does not exist")

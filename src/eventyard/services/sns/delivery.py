@@ -3,8 +3,10 @@ the deliverer for HTTP/S subscriptions.
 
 Outbox rows of origin ``sns`` carry ``payload["context"]``: ``subscription_arn``,
 ``topic_arn``, ``protocol``, ``message_id``, ``dead_letter_arn`` (the subscription's
-RedrivePolicy), and for HTTP/S ``policy`` (``HttpPolicy.as_dict``) and ``confirmation``
-(a SubscriptionConfirmation, never dead-lettered).
+RedrivePolicy), ``raw_attributes`` (raw delivery to a queue that refused the message:
+the attributes its dead-letter copy carries), and for HTTP/S ``policy``
+(``HttpPolicy.as_dict``) and ``confirmation`` (a SubscriptionConfirmation, never
+dead-lettered).
 
 HTTP/S: a 2xx answer within 15 s is a delivery; any other answer, a timeout or a
 connection error is a failure, retried along the subscription's effective
@@ -23,6 +25,7 @@ import structlog
 
 from eventyard.runtime.delivery import Failure
 from eventyard.services.sns import delivery_policy
+from eventyard.services.sns.publish import sqs_attributes_from_json
 from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
 from eventyard.store import Session
 from eventyard.store.deliveries import DeliveryRecord
@@ -57,11 +60,12 @@ class SnsOrigin:
         dead_letter = ctx.get("dead_letter_arn")
         dead_lettered = False
         if dead_letter and not ctx.get("confirmation"):
-            attributes = {"RequestID": ctx.get("message_id") or "", "ErrorCode": failure.code,
-                          "ErrorMessage": failure.message}
+            # the copy is the message the subscriber would have got, nothing added (AWS's
+            # recorded behaviour); raw delivery keeps the published attributes
+            raw_attributes = ctx.get("raw_attributes")
             message = Inbound(record.payload["body"],
-                              message_attributes={k: {"DataType": "String", "StringValue": v}
-                                                  for k, v in attributes.items() if v},
+                              message_attributes=sqs_attributes_from_json(raw_attributes)
+                              if raw_attributes else None,
                               group_id=record.target.get("group_id"), dedup_id=record.payload.get("dedup_id"))
             sqs = self.service.sqs
             try:

@@ -121,17 +121,27 @@ class Notification:
 
 
 def confirmation(sub: SubscriptionRecord, base_url: str, key: SigningKey, signature_version: str,
-                 now_ms: int) -> dict[str, Any]:
-    assert sub.token is not None
+                 now_ms: int, *, unsubscribed: bool = False, token: str | None = None) -> dict[str, Any]:
+    """A ``SubscriptionConfirmation``, or with ``unsubscribed`` the ``UnsubscribeConfirmation``
+    AWS sends an HTTP/S endpoint whose subscription was deleted (``token`` is its own)."""
+    token = token or sub.token
+    assert token is not None
     ts = timestamp(now_ms)
     message_id = ids.uuid4()
-    message = (f"You have chosen to subscribe to the topic {sub.topic_arn}.\n"
-               "To confirm the subscription, visit the SubscribeURL included in this message.")
-    url = subscribe_url(base_url, sub.topic_arn, sub.token)
+    if unsubscribed:
+        kind = "UnsubscribeConfirmation"
+        message = (f"You have chosen to deactivate subscription {sub.arn}.\n"
+                   "To cancel this operation and restore the subscription, visit the SubscribeURL included in "
+                   "this message.")
+    else:
+        kind = "SubscriptionConfirmation"
+        message = (f"You have chosen to subscribe to the topic {sub.topic_arn}.\n"
+                   "To confirm the subscription, visit the SubscribeURL included in this message.")
+    url = subscribe_url(base_url, sub.topic_arn, token)
     canonical = "\n".join(["Message", message, "MessageId", message_id, "SubscribeURL", url, "Timestamp", ts,
-                           "Token", sub.token, "TopicArn", sub.topic_arn, "Type", "SubscriptionConfirmation"]) + "\n"
+                           "Token", token, "TopicArn", sub.topic_arn, "Type", kind]) + "\n"
     return {
-        "Type": "SubscriptionConfirmation", "MessageId": message_id, "Token": sub.token, "TopicArn": sub.topic_arn,
+        "Type": kind, "MessageId": message_id, "Token": token, "TopicArn": sub.topic_arn,
         "Message": message, "SubscribeURL": url, "Timestamp": ts, "SignatureVersion": signature_version,
         "Signature": key.sign(canonical, signature_version), "SigningCertURL": cert_url(base_url, key),
     }

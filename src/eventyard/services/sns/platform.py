@@ -143,7 +143,11 @@ class PlatformOperations(SnsBase):
     async def check_endpoint_publishable(self, arn: str, ctx: RequestContext | None = None) -> None:
         """Publish with a TargetArn that names an endpoint: accepted (not delivered) while
         the endpoint exists and is enabled (and is the caller's)."""
-        endpoint = await self._endpoint(arn, ctx)
+        if ctx is not None:
+            check_owner(ctx.account, ctx.operation or "", arn)
+        endpoint = await self.store.read(lambda s: s.sns_platform.endpoint(arn))
+        if endpoint is None:
+            raise invalid("TargetArn Reason: No endpoint found for the target arn specified")
         if endpoint.attributes.get("Enabled", "true").lower() != "true":
             raise ServiceError("EndpointDisabledException", "Endpoint is disabled")
 

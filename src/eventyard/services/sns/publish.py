@@ -10,6 +10,7 @@ fails at once and lands in the subscription's dead-letter queue.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -30,7 +31,6 @@ from eventyard.services.sns._base import (
     topic_not_found,
 )
 from eventyard.services.sns.matching import TopicSubscriptions
-from eventyard.services.sns.platform import check_phone
 from eventyard.services.sns.signing import SigningKey
 from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
 from eventyard.store import Session
@@ -40,15 +40,36 @@ from eventyard.store.topics import SubscriptionRecord, TopicRecord
 MAX_BATCH = 10
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _TOKEN = re.compile(r"[!-~]{1,128}")  # MessageGroupId / MessageDeduplicationId: printable ASCII
-_ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+_PUBLISH_PHONE = re.compile(r"\+?[1-9][0-9]{1,14}")  # E.164, the '+' optional
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _WIRE_CODES = {"InvalidParameterException": "InvalidParameter", "InvalidParameterValueException": "ParameterValueInvalid",
                "NotFoundException": "NotFound"}
+# a topic's sequence numbers are 20 digits, as AWS's are, and never look like a queue's own
+SEQUENCE_BASE = 10**19
 DELIVERED = ("sqs", "http", "https", "lambda", "firehose")  # email, sms, application: stored, not delivered
 
 
 def _attr_invalid(message: str) -> ServiceError:
     return ServiceError("InvalidParameterValueException", message)
+
+
+def _check_attribute_name(name: str) -> None:
+    """SNS's own checks and words, in its order."""
+    if len(name.encode("utf-8")) > 256:
+        raise _attr_invalid("Length of message attribute name must be less than 256 bytes.")
+    if name.startswith("."):
+        raise _attr_invalid("Invalid message attribute name starting with character '.' was found.")
+    if name.endswith("."):
+        raise _attr_invalid("Invalid message attribute name ending with character '.' was found.")
+    for i, ch in enumerate(name):  # the first offending character decides the message
+        if not (ch.isascii() and (ch.isalnum() or ch in "-_.")):
+            raise _attr_invalid(f"Invalid non-alphanumeric character '#x{ord(ch):X}' was found in the message "
+                                "attribute name. Can only include alphanumeric characters, hyphens, underscores, "
+                                "or dots.")
+        if ch == "." and name[i - 1] == ".":
+            raise _attr_invalid("Message attribute name can not have successive '.' character.")
+    if not name or (name.startswith(("AWS.", "Amazon.")) and not name.startswith("AWS.SNS.")):
+        raise _attr_invalid(f"Message attribute name '{name}' is invalid.")
 
 
 @dataclass
@@ -62,6 +83,7 @@ class Entry:
     group_id: str | None
     dedup_id: str | None
     size: int
+    trace_header: str | None = None  # the publisher's X-Ray header, for queues' AWSTraceHeader
 
     def text_for(self, protocol: str) -> str:
         if self.structure is None:
@@ -79,7 +101,9 @@ class Fanout:
     refused: list[NewDelivery] = field(default_factory=list)  # what a queue refused, to the outbox
 
 
-def check_entry(req: dict[str, Any]) -> Entry:
+def check_entry(req: dict[str, Any], *, to_endpoint: bool = False) -> Entry:
+    """One message as Publish checks it; ``to_endpoint``: published to a platform endpoint,
+    where a JSON message structure needs no ``default`` (the platform's key suffices)."""
     message = req.get("Message")
     if message is None or message == "":
         raise invalid("Empty message")
@@ -98,21 +122,24 @@ def check_entry(req: dict[str, Any]) -> Entry:
             raise invalid("Message Structure - JSON message body failed to parse") from None
         if not isinstance(parsed, dict):
             raise invalid("Message Structure - JSON message body failed to parse")
-        if not isinstance(parsed.get("default"), str):
+        if not isinstance(parsed.get("default"), str) and not to_endpoint:
             raise invalid("Message Structure - No default entry in JSON message body")
-        structure = {k: v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
+        # a protocol whose value is not a string is ignored: its subscribers get the default
+        structure = {k: v for k, v in parsed.items() if isinstance(v, str)}
     attributes = dict(req.get("MessageAttributes") or {})
     size = len(message.encode("utf-8"))
     for name, attr in attributes.items():
         kind = attr.get("DataType") or ""
-        if not _ATTRIBUTE_NAME.fullmatch(name) or name.startswith(("AWS.", "Amazon.")) or ".." in name \
-                or name.startswith(".") or name.endswith("."):
-            raise _attr_invalid(f"Message attribute name '{name}' is invalid.")
-        base = kind.split(".", 1)[0]
-        if base not in ("String", "Number", "Binary"):
+        _check_attribute_name(name)
+        base, dot, custom = kind.partition(".")
+        if base not in ("String", "Number", "Binary") or (dot and not custom):
             raise _attr_invalid(f"The message attribute '{name}' has an invalid message attribute type, the set of "
                                 "supported type prefixes is Binary, Number, and String.")
         value = attr.get("BinaryValue") if base == "Binary" else attr.get("StringValue")
+        other = attr.get("StringValue") if base == "Binary" else attr.get("BinaryValue")
+        if value is None and other is not None:
+            field_name = "Binary" if base == "Binary" else "String"
+            raise _attr_invalid(f"The message attribute '{name}' with type '{base}' must use field '{field_name}'.")
         if value is None or len(value) == 0:
             raise _attr_invalid(f"The message attribute '{name}' must contain non-empty message attribute value "
                                 f"for message attribute type '{base}'.")
@@ -136,9 +163,11 @@ def check_entry(req: dict[str, Any]) -> Entry:
     return Entry(message, subject, attributes, structure, group, dedup, size)
 
 
-def check_for_topic(entry: Entry, topic: TopicRecord) -> None:
+def check_for_topic(entry: Entry, topic: TopicRecord, *, whole_batch: bool = False) -> None:
+    """The topic's rules for one entry. ``whole_batch``: only the rules that fail a whole
+    PublishBatch (its size is checked on the batch's total)."""
     limit = int(topic.attributes.get("MaximumMessageSize", DEFAULT_MAX_MESSAGE_SIZE))
-    if entry.size > limit:
+    if entry.size > limit and not whole_batch:
         raise invalid("Message too long")
     if topic.fifo:
         if entry.group_id is None:
@@ -147,7 +176,8 @@ def check_for_topic(entry: Entry, topic: TopicRecord) -> None:
             if topic.attributes.get("ContentBasedDeduplication") != "true":
                 raise invalid("The topic should either have ContentBasedDeduplication enabled or "
                               "MessageDeduplicationId provided explicitly")
-            entry.dedup_id = hashlib.sha256(entry.message.encode("utf-8")).hexdigest()
+            if not whole_batch:
+                entry.dedup_id = hashlib.sha256(entry.message.encode("utf-8")).hexdigest()
     elif entry.dedup_id is not None:
         raise invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that "
                       "is not valid for this topic type")
@@ -156,20 +186,26 @@ def check_for_topic(entry: Entry, topic: TopicRecord) -> None:
 class PublishOperations(SnsBase):
     async def publish(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         if req.get("PhoneNumber") is not None and not req.get("TopicArn") and not req.get("TargetArn"):
-            check_phone(req["PhoneNumber"])
+            number = req["PhoneNumber"]
+            if not _PUBLISH_PHONE.fullmatch(number):
+                raise invalid(f"PhoneNumber Reason: {number} is not valid to publish to")
             check_entry(req)  # a direct SMS: accepted, not delivered (eventyard sends no SMS)
             return {"MessageId": ids.uuid4()}
         topic_arn = req.get("TopicArn") or req.get("TargetArn")
-        if not topic_arn:
-            raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
-        parsed = check_arn(topic_arn, "TopicArn" if req.get("TopicArn") else "TargetArn")
+        if topic_arn is None:
+            if req.get("TopicArn") is None and req.get("TargetArn") is None:
+                raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
+            topic_arn = ""  # an empty ARN is a malformed one: "not 1" element, as AWS says
+        field_name = "TopicArn" if req.get("TopicArn") is not None else "TargetArn"
+        parsed = check_arn(topic_arn, field_name, region=ctx.region)
         if parsed.resource.startswith("endpoint/"):
-            check_entry(req)
+            # the endpoint is looked at before the message: a disabled one is reported first
             await self.check_endpoint_publishable(topic_arn, ctx)  # type: ignore[attr-defined]
+            check_entry(req, to_endpoint=True)
             return {"MessageId": ids.uuid4()}  # mobile push: accepted, not delivered
         entry = check_entry(req)
         if parsed.account != ctx.account:
-            await self._topic(topic_arn, caller=ctx.account, action="Publish")
+            await self._topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
         result = (await self._publish(ctx, topic_arn, [entry]))[0]
         if isinstance(result, ServiceError):
             raise result
@@ -177,7 +213,7 @@ class PublishOperations(SnsBase):
 
     async def publish_batch(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         topic_arn = req["TopicArn"]
-        check_arn(topic_arn, "TopicArn")
+        check_arn(topic_arn, "TopicArn", region=ctx.region)
         entries = list(req.get("PublishBatchRequestEntries") or [])
         if not entries:
             raise ServiceError("EmptyBatchRequestException", "The batch request doesn't contain any entries.")
@@ -191,17 +227,17 @@ class PublishOperations(SnsBase):
         if len(set(ids)) != len(ids):
             raise ServiceError("BatchEntryIdsNotDistinctException",
                                "Two or more batch entries in the request have the same Id.")
-        checked: list[Entry | ServiceError] = []
-        for e in entries:
-            try:
-                checked.append(check_entry(e))
-            except ServiceError as err:
-                checked.append(err)
+        # AWS refuses the whole request when any entry is invalid (attributes, message
+        # structure, FIFO group and deduplication ids), with the error Publish would give
+        checked: list[Entry | ServiceError] = [check_entry(e) for e in entries]
         cached = self.subscriptions.peek(topic_arn)
         if cached is not None and cached.topic.account_id == ctx.account:
             topic = cached.topic
         else:
-            topic = await self._topic(topic_arn, caller=ctx.account, action="Publish")
+            topic = await self._topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
+        for entry in checked:
+            assert isinstance(entry, Entry)
+            check_for_topic(entry, topic, whole_batch=True)
         limit = int(topic.attributes.get("MaximumMessageSize", DEFAULT_MAX_MESSAGE_SIZE))
         if sum(c.size for c in checked if isinstance(c, Entry)) > limit:
             raise ServiceError("BatchRequestTooLongException",
@@ -224,6 +260,10 @@ class PublishOperations(SnsBase):
         key = await self.signer.key()
         now = int(clock.epoch() * 1000)
         base_url = ctx.base_url
+        trace = ctx.trace_header
+        if trace and trace.isascii() and trace.isprintable() and len(trace) <= 1024:
+            for entry in entries:  # AWS passes the publisher's X-Ray header on to SQS subscribers
+                entry.trace_header = trace
         self.public_url = base_url
         # Standard topics: ids, signatures and envelopes are made here, outside the store's
         # writer, from this node's cached subscriptions; the unit of work only checks that
@@ -299,7 +339,7 @@ class PublishOperations(SnsBase):
             if topic.fifo:
                 assert entry.dedup_id is not None
                 scope_key = (entry.group_id or "") if by_group else ""
-                seq_text = f"{sequence:020d}"
+                seq_text = str(SEQUENCE_BASE + sequence)
                 sequence += 1
                 dup = s.topics.duplicate(topic.id, scope_key, entry.dedup_id, now)
                 if dup is not None:  # accepted again, delivered once
@@ -336,7 +376,7 @@ class PublishOperations(SnsBase):
                        "dead_letter_arn": subs.dead_letters.get(sub.arn)}
             if sub.protocol == "sqs":
                 inbound = Inbound(body, message_attributes=_sqs_attributes(entry.attributes) if raw else None,
-                                  group_id=entry.group_id, dedup_id=entry.dedup_id)
+                                  group_id=entry.group_id, dedup_id=entry.dedup_id, trace_header=entry.trace_header)
                 fanout.for_queues.setdefault(sub.endpoint, []).append((sub, inbound, context))
                 continue
             payload: dict[str, Any] = {"body": body, "context": context}
@@ -364,7 +404,9 @@ class PublishOperations(SnsBase):
             while batches:
                 batch = batches.pop()
                 assert queue is not None
-                messages = [m if queue.fifo else Inbound(m.body, m.message_attributes, m.group_id, None)
+                # a standard queue gets no deduplication id, and from a FIFO topic no group either
+                messages = [m if queue.fifo else Inbound(m.body, m.message_attributes,
+                                                         None if topic.fifo else m.group_id, None, m.trace_header)
                             for _, m, _ in batch]
                 try:
                     self.sqs.enqueue(s, queue, messages, sender=topic.account_id, now=now,
@@ -379,9 +421,13 @@ class PublishOperations(SnsBase):
             for sub, message, context in refused:
                 payload: dict[str, Any] = {"body": message.body, "context": context}
                 if message.message_attributes:
-                    payload["message_attributes"] = message.message_attributes
+                    # raw delivery's attributes, kept for the dead-letter copy; binary values as
+                    # base64 (the outbox payload is JSON)
+                    context["raw_attributes"] = _json_safe(message.message_attributes)
                 if message.dedup_id is not None:
                     payload["dedup_id"] = message.dedup_id
+                if message.trace_header is not None:
+                    payload["trace_header"] = message.trace_header
                 target: dict[str, Any] = {"arn": queue_arn}
                 if message.group_id is not None:
                     target["group_id"] = message.group_id
@@ -389,6 +435,28 @@ class PublishOperations(SnsBase):
                                                   target_kind="sqs", target=target, payload=payload,
                                                   created_at=now, due_at=now))
         s.deliveries.add(fanout.refused)
+
+
+def _json_safe(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    out = {}
+    for name, attr in attributes.items():
+        value = attr.get("BinaryValue")
+        if value is not None:
+            out[name] = {"DataType": attr["DataType"], "BinaryBase64": base64.b64encode(bytes(value)).decode()}
+        else:
+            out[name] = {"DataType": attr["DataType"], "StringValue": attr.get("StringValue", "")}
+    return out
+
+
+def sqs_attributes_from_json(attributes: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """``_json_safe``'s inverse: SQS's typed form."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, attr in attributes.items():
+        if "BinaryBase64" in attr:
+            out[name] = {"DataType": attr["DataType"], "BinaryValue": base64.b64decode(attr["BinaryBase64"])}
+        else:
+            out[name] = {"DataType": attr["DataType"], "StringValue": attr["StringValue"]}
+    return out
 
 
 def _sqs_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]] | None:

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from eventyard.core import arns, clock
+from eventyard.core.patterns import json_syntax
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.core.patterns.sns import parse_filter_policy
@@ -20,6 +21,7 @@ from eventyard.services.sns import delivery_policy, envelope
 from eventyard.services.sns._base import (
     SnsBase,
     check_arn,
+    check_subscription_arn,
     invalid,
     not_authorized,
     not_found,
@@ -39,7 +41,9 @@ MAX_FILTER_POLICIES = 200  # per topic
 PENDING = "pending confirmation"
 TOKEN_VALID_MS = 3 * 86_400_000  # a confirmation token works for three days
 PAGE = 100
-_PHONE = re.compile(r"\+?[0-9]{5,15}")
+_PHONE = re.compile(r"\+?[1-9][0-9]{1,14}")  # E.164
+_TOKEN_SHAPE = re.compile(r"[0-9a-f]{32,2048}")  # SNS tokens are long lower-case hex strings
+_SMS_SEPARATORS_MISPLACED = re.compile(r"[./-]{2,}|^[./-]|[./-]$")
 
 
 def _check_endpoint(protocol: str, endpoint: str | None, *, fifo_topic: bool) -> str:
@@ -74,8 +78,11 @@ def _check_endpoint(protocol: str, endpoint: str | None, *, fifo_topic: bool) ->
         if "@" not in endpoint or endpoint.startswith("@") or endpoint.endswith("@"):
             raise invalid("Email address")
     elif protocol == "sms":
-        if not _PHONE.fullmatch(endpoint.replace("-", "").replace(" ", "")):
-            raise invalid(f"Invalid SMS endpoint: {endpoint}")
+        # AWS takes '.', '-' and '/' between digits (never two in a row, nor at either
+        # end) and checks what remains as E.164; its message has no "Invalid parameter:"
+        if (_SMS_SEPARATORS_MISPLACED.search(endpoint)
+                or not _PHONE.fullmatch(re.sub(r"[./-]", "", endpoint))):
+            raise ServiceError("InvalidParameterException", f"Invalid SMS endpoint: {endpoint}")
     return endpoint
 
 
@@ -103,9 +110,13 @@ def check_subscription_attribute(name: str, value: str, protocol: str, *, fifo_t
         try:
             policy = orjson.loads(value)
         except orjson.JSONDecodeError:
-            policy = None
+            located = json_syntax.syntax_error(value)
+            raise invalid(f"{where}RedrivePolicy: failed to parse JSON." + (f" {located}" if located else "")) from None
         if not isinstance(policy, dict):
             raise invalid(f"{where}RedrivePolicy: failed to parse JSON.")
+        unknown = [key for key in policy if key != "deadLetterTargetArn"]
+        if unknown:  # AWS's words (an SQS-style maxReceiveCount is the usual one)
+            raise invalid(f"{where}RedrivePolicy: invalid JSON. Attribute {unknown[0]} is unknown.")
         target = policy.get("deadLetterTargetArn")
         parsed = arns.parse(target) if isinstance(target, str) else None
         if parsed is None or parsed.service != "sqs":
@@ -118,9 +129,12 @@ def check_subscription_attribute(name: str, value: str, protocol: str, *, fifo_t
 class SubscriptionOperations(SnsBase):
     # -- Subscribe -------------------------------------------------------------------
     async def subscribe(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="Subscribe")
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="Subscribe", region=ctx.region)
         protocol = req["Protocol"].lower() if req["Protocol"].lower() in PROTOCOLS else req["Protocol"]
         endpoint = _check_endpoint(protocol, req.get("Endpoint"), fifo_topic=topic.fifo)
+        if protocol == "application" and await self.store.read(lambda s: s.sns_platform.endpoint(endpoint)) is None:
+            # AWS's words, without a space before the ARN
+            raise invalid(f"Endpoint Reason: Endpoint does not exist for endpoint arn{endpoint}")
         given = dict(req.get("Attributes") or {})
         scope = given.get("FilterPolicyScope", "MessageAttributes")
         attributes = {k: check_subscription_attribute(k, v, protocol, fifo_topic=topic.fifo, subscribe=True, scope=scope)
@@ -159,12 +173,14 @@ class SubscriptionOperations(SnsBase):
         return {"SubscriptionArn": PENDING}
 
     def _confirmation_delivery(self, s: Session, topic_attributes: dict[str, str], sub: SubscriptionRecord,
-                               base_url: str, key: Any, now: int) -> None:
-        body = envelope.confirmation(sub, base_url, key, topic_attributes.get("SignatureVersion", "1"), now)
+                               base_url: str, key: Any, now: int, *, unsubscribed: bool = False) -> None:
+        body = envelope.confirmation(sub, base_url, key, topic_attributes.get("SignatureVersion", "1"), now,
+                                     unsubscribed=unsubscribed,
+                                     token=secrets.token_hex(64) if unsubscribed else None)
         policy = delivery_policy.effective_http_policy(topic_attributes.get("DeliveryPolicy"),
                                                        sub.attributes.get("DeliveryPolicy"))
-        headers = envelope.http_headers("SubscriptionConfirmation", body["MessageId"], sub.topic_arn, None,
-                                        raw=False, content_type=policy.content_type)
+        headers = envelope.http_headers(body["Type"], body["MessageId"], sub.topic_arn,
+                                        sub.arn if unsubscribed else None, raw=False, content_type=policy.content_type)
         s.deliveries.add([NewDelivery(
             origin="sns", account_id=sub.account_id, region=sub.region, target_kind=sub.protocol,
             target={"url": sub.endpoint, "subscription_arn": sub.arn},
@@ -175,13 +191,21 @@ class SubscriptionOperations(SnsBase):
 
     async def confirm_subscription(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         topic_arn, token = req["TopicArn"], req["Token"]
-        check_arn(topic_arn, "TopicArn")
+        parsed = arns.parse(topic_arn)
+        if parsed is None or parsed.service != "sns":
+            raise invalid("Topic")
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise ServiceError("InvalidParameterException", "Invalid token")
         now = int(clock.epoch() * 1000)
 
         def unit(s: Session) -> str:
-            if s.topics.get(topic_arn) is None:
-                raise topic_not_found()
+            # AWS never says that the topic is missing; a token of another region's topic is
+            # "Topic" (the SubscribeURL is opened unsigned, so the request names no region)
             sub = s.topics.subscription_by_token(token)
+            if sub is not None and sub.region != parsed.region:
+                raise invalid("Topic")
+            if s.topics.get(topic_arn) is None:
+                raise invalid("Token")
             if sub is None or sub.topic_arn != topic_arn or now - sub.created_at > TOKEN_VALID_MS:
                 raise invalid("Token")
             s.topics.confirm(sub.arn)
@@ -192,14 +216,27 @@ class SubscriptionOperations(SnsBase):
 
     async def unsubscribe(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         arn = req["SubscriptionArn"]
-        check_arn(arn, "SubscriptionArn")
+        check_subscription_arn(arn)
         found = await self.store.read(lambda s: s.topics.subscription(arn))
         # unsigned (the UnsubscribeURL of a message): the ARN itself is the credential
         if found is not None and ctx.access_key is not None and not subscription_allows(found, ctx.account):
             raise not_authorized(ctx.account, "Unsubscribe", arn)
-        removed = await self.store.write(lambda s: s.topics.unsubscribe(arn))
-        if not removed:
-            raise not_found("Subscription does not exist")
+        key = await self.signer.key()
+        now = int(clock.epoch() * 1000)
+
+        def unit(s: Session) -> bool:
+            sub = s.topics.subscription(arn)
+            if sub is None or not s.topics.unsubscribe(arn):
+                return False  # one that is gone: success, as on AWS
+            topic = s.topics.get(sub.topic_arn)
+            if sub.protocol in ("http", "https") and sub.confirmed and topic is not None:
+                # AWS tells the endpoint (an UnsubscribeConfirmation, signed like a confirmation)
+                self._confirmation_delivery(s, topic.attributes, sub, ctx.base_url, key, now, unsubscribed=True)
+                return True
+            return False
+
+        if await self.store.write(unit):
+            self.runtime.kick()
 
     # -- attributes ------------------------------------------------------------------
     async def get_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -217,8 +254,12 @@ class SubscriptionOperations(SnsBase):
             "SubscriptionPrincipal": f"arn:aws:iam::{sub.account_id}:root",
         }
         out.update(sub.attributes)
-        if "FilterPolicy" in sub.attributes:
+        # the scope shows only with a policy (it is kept meanwhile), as on AWS
+        if sub.attributes.get("FilterPolicy"):
             out.setdefault("FilterPolicyScope", "MessageAttributes")
+        else:
+            out.pop("FilterPolicyScope", None)
+            out.pop("FilterPolicy", None)  # an empty one is no policy
         if sub.protocol in ("http", "https"):
             out["EffectiveDeliveryPolicy"] = delivery_policy.effective_subscription_policy(
                 topic.attributes.get("DeliveryPolicy") if topic else None, sub.attributes.get("DeliveryPolicy"))
@@ -249,8 +290,6 @@ class SubscriptionOperations(SnsBase):
                     raise ServiceError("FilterPolicyLimitExceededException", "Filter policy limit exceeded")
             if value == "" and name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy"):
                 attributes.pop(name, None)
-                if name == "FilterPolicy":
-                    attributes.pop("FilterPolicyScope", None)
             else:
                 attributes[name] = value.lower() if name == "RawMessageDelivery" else value
             s.topics.set_subscription_attributes(sub.arn, attributes)
@@ -266,7 +305,8 @@ class SubscriptionOperations(SnsBase):
         return _page(found)
 
     async def list_subscriptions_by_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic")
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic",
+                                  region=ctx.region)
         token = req.get("NextToken")
         after = decode_token(token, error_code="InvalidParameterException") if token else None
         found = await self.store.read(lambda s: s.topics.subscriptions_of(topic.arn, after=after, limit=PAGE + 1))

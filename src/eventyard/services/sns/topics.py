@@ -34,6 +34,9 @@ _SETTABLE = {"DeliveryPolicy", "DisplayName", "Policy", "TracingConfig", "KmsMas
              "MaximumMessageSize", "ArchivePolicy", "ContentBasedDeduplication", "FifoThroughputScope"}
 _FIFO_ONLY = {"ArchivePolicy", "ContentBasedDeduplication", "FifoThroughputScope"}
 PAGE = 100
+# the actions a topic policy (and AddPermission) may name; others are "out of service scope"
+TOPIC_ACTIONS = frozenset({"GetTopicAttributes", "SetTopicAttributes", "AddPermission", "RemovePermission",
+                           "DeleteTopic", "Subscribe", "ListSubscriptionsByTopic", "Publish", "Receive"})
 
 
 def _bool_text(value: str, name: str) -> str:
@@ -97,7 +100,7 @@ class TopicOperations(SnsBase):
         arn = arns.build("sns", ctx.region, ctx.account, name)
         if fifo:
             attributes.setdefault("ContentBasedDeduplication", "false")
-        tags = {t["Key"]: t["Value"] for t in req.get("Tags") or []}
+        tags = _tags(req.get("Tags") or [])
         if len(tags) > MAX_TAGS:
             raise ServiceError("TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded")
         protection = req.get("DataProtectionPolicy")
@@ -127,7 +130,7 @@ class TopicOperations(SnsBase):
 
     async def delete_topic(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         arn = req["TopicArn"]
-        check_arn(arn, "TopicArn")
+        check_arn(arn, "TopicArn", region=ctx.region)
 
         def unit(s: Session) -> None:
             topic = s.topics.get(arn)
@@ -141,7 +144,8 @@ class TopicOperations(SnsBase):
 
     # -- attributes ------------------------------------------------------------------
     async def get_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="GetTopicAttributes")
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="GetTopicAttributes",
+                                  region=ctx.region)
         confirmed, pending = await self.store.read(lambda s: s.topics.count_subscriptions(topic.arn))
         out: dict[str, str] = {
             "Policy": topic.attributes.get("Policy") or default_policy(topic.arn, topic.account_id),
@@ -162,10 +166,11 @@ class TopicOperations(SnsBase):
         return {"Attributes": out}
 
     async def set_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="SetTopicAttributes")
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="SetTopicAttributes",
+                                  region=ctx.region)
         name, value = req["AttributeName"], req.get("AttributeValue") or ""
         if name == "FifoTopic":
-            raise invalid("AttributeName Reason: FifoTopic can not be changed")
+            raise invalid("AttributeName")  # it cannot be changed; AWS names only the field
         stored = check_attribute(name, value, fifo=topic.fifo) if value or name in ("DisplayName",) else ""
 
         def unit(s: Session) -> None:
@@ -198,7 +203,7 @@ class TopicOperations(SnsBase):
     # -- tags ------------------------------------------------------------------------
     async def tag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         arn = req["ResourceArn"]
-        tags = {t["Key"]: t["Value"] for t in req["Tags"]}
+        tags = _tags(req["Tags"])
 
         def unit(s: Session) -> None:
             _resource(s, arn, ctx)
@@ -249,8 +254,10 @@ class TopicOperations(SnsBase):
 
     # -- permissions -----------------------------------------------------------------
     async def add_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="AddPermission")
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="AddPermission", region=ctx.region)
         label = req["Label"]
+        if any(a not in TOPIC_ACTIONS for a in req["ActionName"]):
+            raise invalid("Policy statement action out of service scope!")
         principals = [f"arn:aws:iam::{a}:root" for a in req["AWSAccountId"]]
         actions = [f"SNS:{a}" for a in req["ActionName"]]
 
@@ -268,7 +275,8 @@ class TopicOperations(SnsBase):
         await self.store.write(unit)
 
     async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="RemovePermission")
+        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="RemovePermission",
+                                  region=ctx.region)
         label = req["Label"]
 
         def unit(s: Session) -> None:
@@ -284,11 +292,20 @@ class TopicOperations(SnsBase):
         await self.store.write(unit)
 
 
+def _tags(given: list[dict[str, str]]) -> dict[str, str]:
+    tags = {t["Key"]: t["Value"] for t in given}
+    if len(tags) != len(given):
+        raise invalid("Duplicated keys are not allowed.")
+    return tags
+
+
 def _resource(s: Session, arn: str, ctx: RequestContext) -> Any:
     """The topic a ResourceArn names, if the caller may do ``ctx.operation`` on it."""
     parsed = arns.parse(arn)
-    if parsed is None or parsed.service != "sns":
-        raise invalid("ResourceArn Reason: An ARN must have at least 6 elements")
+    if parsed is None:
+        raise invalid(f"ResourceArn Reason: An ARN must have at least 6 elements, not {len(arn.split(':'))}")
+    if parsed.service != "sns":
+        raise invalid(f"ResourceArn Reason: Incorrect service name {parsed.service}")
     topic = s.topics.get(arn)
     if topic is None:
         raise ServiceError("ResourceNotFoundException", "Resource does not exist")

@@ -73,15 +73,15 @@ def syntax_error(text: str, source: str = REDACTED_SOURCE) -> JsonSyntax | None:
     """Jackson's complaint about ``text`` and its position, or None when it parses.
     ``source`` is how the location names the document (SNS's redacted form by default)."""
     scanner = _LocatingScanner(text, source)
-    reason = scanner.error(_json._skip(text, 0))
-    if reason is None:
+    found = scanner.error(_json._skip(text, 0))
+    if found is None:
         if _json._skip(text, 0) == len(text):
             return JsonSyntax("No content to map due to end-of-input", 1, 1, source)
         return None
     at = min(scanner.at, len(text))
     line = text.count("\n", 0, at) + 1
     column = at - (text.rfind("\n", 0, at) + 1) + 1
-    return JsonSyntax(reason, line, column, source)
+    return JsonSyntax(found.reason, line, column, source)
 
 
 def describe(error: JsonSyntax) -> str:

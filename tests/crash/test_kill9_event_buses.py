@@ -9,8 +9,10 @@ import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from _clients import client
+from _waiting import PATIENCE
 
-pytestmark = pytest.mark.crash
+# a start and a restart, a load that may take a while to build up, and a drain
+pytestmark = [pytest.mark.crash, pytest.mark.timeout(420)]
 
 WRITERS = 4
 
@@ -39,7 +41,7 @@ def test_acknowledged_buses_survive_kill9(restartable_server):
     for t in threads:
         t.start()
     # let some writes land, then crash mid-load
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + PATIENCE  # the load is built as soon as it is there
     while time.monotonic() < deadline:
         with lock:
             if len(acknowledged) >= 30:

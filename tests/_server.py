@@ -37,7 +37,9 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "ServerProcess":
+    def start(self, timeout: float = 60.0) -> "ServerProcess":
+        """Start the server and wait until it answers its health check (a busy machine
+        may take a while to load every service model)."""
         log = open(self.log_path, "ab")
         cmd = [EVENTYARD, "serve", "--host", "127.0.0.1", "--port", str(self.port),
                "--store", self.store_url, "--log-level", "warning", *self.extra_args]

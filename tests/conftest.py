@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from psycopg import sql
 
 from _postgres import Cluster
@@ -25,6 +26,12 @@ from eventyard.store import Store, open_store
 
 BACKENDS = ["sqlite", "postgres"]
 POSTGRES_URL_ENV = "EVENTYARD_TEST_POSTGRES_URL"
+
+# Property tests on a shared, busy machine: no per-example deadline (hypothesis's 200 ms
+# default fails when the CPU is taken), and no health check that times data generation.
+# Tests that pass their own @settings inherit these for whatever they leave out.
+settings.register_profile("eventyard", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "eventyard"))
 
 
 class PostgresDatabases:

@@ -50,9 +50,13 @@ class Load:
             t.join(timeout=30)
 
 
-def delete_batch(sqs: Any, url: str, messages: list[dict[str, Any]]) -> None:
-    sqs.delete_message_batch(QueueUrl=url, Entries=[
+def delete_batch(sqs: Any, url: str, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Deletes ``messages``; returns those whose deletes the server acknowledged (on a busy
+    machine a FIFO message's visibility may run out before its delete, whose entry fails)."""
+    out = sqs.delete_message_batch(QueueUrl=url, Entries=[
         {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(messages)])
+    done = {e["Id"] for e in out.get("Successful", [])}
+    return [m for k, m in enumerate(messages) if str(k) in done]
 
 
 def drain(sqs: Any, urls: Mapping[str, str], expected: Mapping[str, set[str]],

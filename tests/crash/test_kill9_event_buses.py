@@ -8,8 +8,10 @@ import pytest
 
 from _clients import client
 from _scaffold import SERVER_GONE, Load
+from _waiting import PATIENCE
 
-pytestmark = pytest.mark.crash
+# a start and a restart, a load that may take a while to build up, and a drain
+pytestmark = [pytest.mark.crash, pytest.mark.timeout(420)]
 
 WRITERS = 4
 
@@ -36,7 +38,7 @@ def test_acknowledged_buses_survive_kill9(restartable_server):
     for n in range(WRITERS):
         load.start(partial(writer, n))
     # let some writes land, then crash mid-load
-    load.kill9_when(server, lambda: len(acknowledged) >= 30, within=20)
+    load.kill9_when(server, lambda: len(acknowledged) >= 30, within=PATIENCE)
     assert len(acknowledged) >= 30, server.log()
 
     server.start()

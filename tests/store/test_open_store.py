@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -23,16 +22,17 @@ def test_env_var_names_the_store(tmp_path: str, monkeypatch: pytest.MonkeyPatch)
         assert store.dialect == "sqlite"
 
 
+# "Fast": with libpq's own reason from the first connect, not a pool that gives up after
+# retrying for seconds (its message names no reason); how long either takes depends on
+# the machine, so the message is what is checked.
 def test_postgres_on_a_closed_port_fails_fast() -> None:
-    started = time.monotonic()
-    with pytest.raises(StoreError, match="cannot open PostgreSQL store"):
+    with pytest.raises(StoreError, match="cannot open PostgreSQL store") as exc:
         open_store(f"postgresql://postgres@127.0.0.1:{free_port()}/eventyard")
-    assert time.monotonic() - started < 10
+    assert "Connection refused" in str(exc.value)
 
 
 def test_postgres_missing_database_fails_fast(postgres_url: str) -> None:
     missing = urlunsplit(urlsplit(postgres_url)._replace(path="/no_such_database_here"))
-    started = time.monotonic()
-    with pytest.raises(StoreError, match="no_such_database_here"):
+    with pytest.raises(StoreError, match="no_such_database_here") as exc:
         open_store(missing)
-    assert time.monotonic() - started < 10
+    assert "does not exist" in str(exc.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from _waiting import PATIENCE
 from eventyard.store import Store, open_store
 from eventyard.store.postgres import PostgresStore
 
@@ -24,7 +25,7 @@ def test_nodes_starting_together_migrate_once(fresh_postgres_url: str) -> None:
 
     def boot() -> None:
         try:
-            start.wait(10)
+            start.wait(PATIENCE)
             nodes.append(open_store(fresh_postgres_url))
         except BaseException as exc:  # reported below
             failures.append(exc)

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import pytest
 
+from _waiting import PATIENCE
 from eventyard.store import _migrations
 from eventyard.store import Session, StoreError, open_store
 from eventyard.store.sqlite import SQLiteStore
@@ -77,15 +78,15 @@ class WriterGate:
     def __init__(self, store: SQLiteStore) -> None:
         self._entered, self._release = threading.Event(), threading.Event()
         self.future = store.submit_write(self._hold)
-        assert self._entered.wait(10)
+        assert self._entered.wait(PATIENCE)
 
     def _hold(self, s: Session) -> None:
         self._entered.set()
-        self._release.wait(10)
+        self._release.wait(PATIENCE)
 
     def open(self) -> None:
         self._release.set()
-        self.future.result(10)
+        self.future.result(PATIENCE)
 
 
 def test_group_commit_really_groups(tmp_path: Path) -> None:
@@ -160,7 +161,7 @@ def test_cancelled_write_never_runs(tmp_path: Path) -> None:
         assert doomed.cancel()
         kept = store.submit_write(lambda s: s.tags.put("arn:kept", {"k": "v"}))
         gate.open()
-        kept.result(10)
+        kept.result(PATIENCE)
         assert store.read_sync(lambda s: (s.tags.count("arn:doomed"), s.tags.count("arn:kept"))) == (0, 1)
 
 

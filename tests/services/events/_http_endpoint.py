@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
+from _waiting import PATIENCE
+
 
 @dataclass
 class Seen:
@@ -95,7 +97,7 @@ class Endpoint:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
-    def wait_for(self, path: str, count: int, timeout: float = 20.0) -> list[Seen]:
+    def wait_for(self, path: str, count: int, timeout: float = PATIENCE) -> list[Seen]:
         """The requests to ``path`` once there are at least ``count`` (or what came)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -13,16 +13,20 @@ the connection's InvocationHttpParameters, the connection's values taking preced
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import datetime, timezone
 from email.utils import format_datetime
 import uuid
 from typing import Any, Iterator
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from _clients import client
 from _http_endpoint import Answer, Endpoint, Seen
+from _waiting import PATIENCE, wait_until
 from eventyard.services.events._http import build_request, retry_after_ms
 from eventyard.services.events._http_pacing import Pacer
 from eventyard.store.api_destinations import ApiDestinationRecord
@@ -76,7 +80,7 @@ class Setup:
         assert out["FailedEntryCount"] == 0
         return str(out["Entries"][0]["EventId"])
 
-    def dead_letters(self, url: str, wait: float = 20.0) -> list[dict[str, Any]]:
+    def dead_letters(self, url: str, wait: float = PATIENCE) -> list[dict[str, Any]]:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             got = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
@@ -88,6 +92,16 @@ class Setup:
 
 def _attributes(message: dict[str, Any]) -> dict[str, str]:
     return {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+
+
+def _invocations(server: Any, rule_arn: str) -> float:
+    """The rule's successful target invocations, as the server's ``/metrics`` counts them."""
+    text = httpx.get(f"{server.url}/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "eventyard_events_invocations_total" and sample.labels.get("rule") == rule_arn:
+                return sample.value
+    return 0.0
 
 
 # -- the request -------------------------------------------------------------------------
@@ -184,14 +198,16 @@ def test_5xx_is_retried_until_the_endpoint_recovers(server, endpoint):
     t = Setup(server, endpoint)
     t.endpoint.script(t.path, 500, 503, 200)
     dlq_url, dlq_arn = t.dlq()
-    t.route(t.destination(t.connection()), DeadLetterConfig={"Arn": dlq_arn},
-            RetryPolicy={"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 60})
+    rule = t.route(t.destination(t.connection()), DeadLetterConfig={"Arn": dlq_arn},
+                   RetryPolicy={"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 60})
     event_id = t.put()
     seen = t.endpoint.wait_for(t.path, 3)
     assert len(seen) == 3
     assert {r.json()["id"] for r in seen} == {event_id}
-    # delivered: nothing was dead-lettered, and no further attempt came after the 200
-    assert t.sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=2).get("Messages", []) == []
+    # once the server has counted the delivery as done, nothing was dead-lettered and no
+    # further attempt came after the 200
+    wait_until(lambda: _invocations(server, rule) == 1, what="the delivery counted as an invocation")
+    assert t.sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=0).get("Messages", []) == []
     assert len(t.endpoint.seen(t.path)) == 3
 
 
@@ -293,9 +309,10 @@ def test_a_retry_after_beyond_the_event_age_ends_the_retries(server, endpoint):
 
 def test_an_endpoint_slower_than_5_seconds_times_out(server, endpoint):
     t = Setup(server, endpoint)
+    answered = threading.Event()
 
     def slow(seen: Seen) -> Answer:
-        time.sleep(6)
+        answered.wait(PATIENCE)  # no answer before the test has its dead letter
         return Answer(200)
 
     t.endpoint.handle(t.path, slow)
@@ -303,7 +320,10 @@ def test_an_endpoint_slower_than_5_seconds_times_out(server, endpoint):
     t.route(t.destination(t.connection()), DeadLetterConfig={"Arn": dlq_arn},
             RetryPolicy={"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60})
     t.put()
-    got = t.dead_letters(dlq_url, wait=30)
+    try:
+        got = t.dead_letters(dlq_url)
+    finally:
+        answered.set()
     assert len(got) == 1
     attributes = _attributes(got[0])
     assert attributes["ERROR_CODE"] == "UNKNOWN"

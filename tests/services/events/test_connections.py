@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from _clients import client
 from _http_endpoint import Answer, Endpoint
+from _waiting import PATIENCE
 
 SECRET_ARN = re.compile(
     r"^arn:aws:secretsmanager:us-east-1:(\d{12}):secret:events!connection/([^/]+)/[0-9a-f-]{36}-[A-Za-z0-9]{6}$")
@@ -56,7 +57,7 @@ def _oauth(endpoint: Endpoint, path: str) -> dict[str, Any]:
         "OAuthHttpParameters": {"BodyParameters": [{"Key": "grant_type", "Value": "client_credentials"}]}}}
 
 
-def _wait_state(ev: Any, name: str, state: str, timeout: float = 20.0) -> dict[str, Any]:
+def _wait_state(ev: Any, name: str, state: str, timeout: float = PATIENCE) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     described = ev.describe_connection(Name=name)
     while described["ConnectionState"] != state and time.monotonic() < deadline:

@@ -9,10 +9,13 @@ import time
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
+from prometheus_client.parser import text_string_to_metric_families
 
 from _clients import client
+from _waiting import PATIENCE, wait_until
 from eventyard.services.events._base import policy_allows
 
 
@@ -54,15 +57,20 @@ class Owner:
         assert out["FailedEntryCount"] == 0
         return str(out["Entries"][0]["EventId"])
 
-    def received_sources(self) -> list[str]:
+    def received_sources(self, expect: int) -> list[str]:
+        """The sources of what the queue got: once ``expect`` events arrived (or after a long
+        wait), with whatever else is there by then."""
         sources: list[str] = []
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline:
-            out = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        deadline = time.monotonic() + PATIENCE
+        while True:
+            waiting = len(sources) < expect and time.monotonic() < deadline
+            out = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=1 if waiting else 0)
             for m in out.get("Messages", []):
                 sources.append(json.loads(m["Body"])["source"])
                 self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
-        return sorted(sources)
+            if not out.get("Messages") and not waiting:
+                return sorted(sources)
 
 
 @pytest.fixture
@@ -80,7 +88,7 @@ def test_put_permission_for_an_account(owner):
         "Action": "events:PutEvents", "Resource": owner.bus_arn}]}
     assert owner.send_from(friend) != "AccessDeniedException"
     assert owner.send_from(stranger) == "AccessDeniedException"
-    assert owner.received_sources() == [f"from.{friend}"]
+    assert owner.received_sources(1) == [f"from.{friend}"]
     # the same statement id again replaces the statement
     owner.ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal=stranger, StatementId="friend")
     statements = owner.policy()["Statement"]  # type: ignore[index]
@@ -99,7 +107,7 @@ def test_everyone_and_organization_conditions(owner):
     assert owner.send_from(someone) == "AccessDeniedException"
     owner.ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal="*", StatementId="all")
     assert owner.send_from(someone) != "AccessDeniedException"
-    assert owner.received_sources() == [f"from.{someone}"]
+    assert owner.received_sources(1) == [f"from.{someone}"]
 
 
 def test_remove_permission(owner):
@@ -191,7 +199,7 @@ def test_bus_target_in_another_account_follows_the_policy(owner):
     shared bus's policy lets that account in."""
     sender = _account()
     ev = client("events", owner.url, account=sender)
-    ev.put_rule(Name="forward", EventPattern='{"source": [{"prefix": "fwd."}]}')
+    rule = ev.put_rule(Name="forward", EventPattern='{"source": [{"prefix": "fwd."}]}')["RuleArn"]
     ev.put_targets(Rule="forward", Targets=[{"Id": "bus", "Arn": owner.bus_arn}])
 
     def forward(tag: str) -> None:
@@ -199,10 +207,21 @@ def test_bus_target_in_another_account_follows_the_policy(owner):
         assert out["FailedEntryCount"] == 0
 
     forward("refused")
-    assert owner.received_sources() == []
+    # the refused delivery is over (given up, not waiting for a retry) before the policy changes
+    wait_until(lambda: _failed_invocations(owner.url, rule) == 1, what="the refused delivery to fail")
+    assert owner.received_sources(0) == []
     owner.ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal=sender, StatementId="fwd")
     forward("allowed")
-    assert owner.received_sources() == ["fwd.allowed"]
+    assert owner.received_sources(1) == ["fwd.allowed"]
+
+
+def _failed_invocations(url: str, rule_arn: str) -> float:
+    """The rule's failed target invocations, as the server's ``/metrics`` counts them."""
+    for family in text_string_to_metric_families(httpx.get(f"{url}/metrics", timeout=10).text):
+        for sample in family.samples:
+            if sample.name == "eventyard_events_failed_invocations_total" and sample.labels.get("rule") == rule_arn:
+                return sample.value
+    return 0.0
 
 
 # -- the evaluation itself -------------------------------------------------------------

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from prometheus_client.parser import text_string_to_metric_families
 
 from _clients import client
+from _waiting import PATIENCE
 
 ENVELOPE = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -61,7 +62,7 @@ class Yard:
         assert out["FailedEntryCount"] == 0, out["Entries"]
         return [e["EventId"] for e in out["Entries"]]
 
-    def drain(self, url: str, *, expect: int | None = None, wait: float = 10.0,
+    def drain(self, url: str, *, expect: int | None = None, wait: float = PATIENCE,
               **receive: Any) -> list[dict[str, Any]]:
         """Receive and delete messages until ``expect`` arrived (or ``wait`` seconds
         passed), then until a receive comes back empty."""
@@ -229,7 +230,7 @@ def test_disabled_rules_do_not_match(server):
     yard.put(entry(detail={"phase": "disabled"}))
     yard.ev.enable_rule(Name="r")
     yard.put(entry(detail={"phase": "enabled"}))
-    assert [e["detail"]["phase"] for e in bodies(yard.drain(url, expect=1, wait=5))] == ["enabled"]
+    assert [e["detail"]["phase"] for e in bodies(yard.drain(url, expect=1))] == ["enabled"]
 
 
 def test_a_rule_change_applies_to_the_very_next_put_events(server):
@@ -248,8 +249,8 @@ def test_a_rule_change_applies_to_the_very_next_put_events(server):
     yard.ev.remove_targets(Rule="r", Ids=["q"])
     yard.put(entry(source="shop.payments", detail={"step": 5}))
 
-    assert sorted(e["detail"]["step"] for e in bodies(yard.drain(url, expect=2, wait=5))) == [1, 3]
-    assert [e["detail"]["step"] for e in bodies(yard.drain(other_url, expect=1, wait=5))] == [4]
+    assert sorted(e["detail"]["step"] for e in bodies(yard.drain(url, expect=2))) == [1, 3]
+    assert [e["detail"]["step"] for e in bodies(yard.drain(other_url, expect=1))] == [4]
 
 
 def test_a_bus_made_again_under_its_old_name_routes_by_its_own_rules(server):
@@ -268,8 +269,8 @@ def test_a_bus_made_again_under_its_old_name_routes_by_its_own_rules(server):
     yard.rule("r", {"source": ["shop.orders"]}, [{"Id": "q", "Arn": new_arn}], bus="b")
     yard.put(entry(detail={"step": 2}, EventBusName="b"))
 
-    assert [e["detail"]["step"] for e in bodies(yard.drain(old_url, expect=1, wait=5))] == [1]
-    assert [e["detail"]["step"] for e in bodies(yard.drain(new_url, expect=1, wait=5))] == [2]
+    assert [e["detail"]["step"] for e in bodies(yard.drain(old_url, expect=1))] == [1]
+    assert [e["detail"]["step"] for e in bodies(yard.drain(new_url, expect=1))] == [2]
 
 
 def test_fifo_queue_target_keeps_order(server):
@@ -334,7 +335,7 @@ def test_missing_queue_target_ends_in_its_dead_letter_queue(server):
         "RetryPolicy": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 60}}])
     [event_id] = yard.put(entry(detail={"orderId": "lost"}))
 
-    [message] = yard.drain(dlq_url, expect=1, wait=20, MessageAttributeNames=["All"])
+    [message] = yard.drain(dlq_url, expect=1, MessageAttributeNames=["All"])
     event = json.loads(message["Body"])
     assert set(event) == ENVELOPE and event["id"] == event_id and event["detail"] == {"orderId": "lost"}
     attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}

@@ -18,11 +18,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from _clients import client
+from _waiting import PATIENCE
 
 
 @pytest.fixture(scope="module")
 def server(make_server):
-    # A retry would come only after 30 s or more: anything that arrives sooner was not retried.
+    # A retry would come only after 30 s or more (the dead letter's RETRY_ATTEMPTS says
+    # whether one happened).
     return make_server(env={"EVENTYARD_EVENTS_RETRY_BASE_MS": "60000"})
 
 
@@ -31,7 +33,7 @@ def _setup(server: Any) -> tuple[Any, Any, str]:
     return client("events", server.url, account=account), client("sqs", server.url, account=account), account
 
 
-def _receive(sqs: Any, url: str, wait: float, **kw: Any) -> list[dict[str, Any]]:
+def _receive(sqs: Any, url: str, wait: float = PATIENCE, **kw: Any) -> list[dict[str, Any]]:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, **kw).get("Messages", [])
@@ -54,7 +56,7 @@ def test_missing_target_goes_to_the_dead_letter_queue_without_retries(server):
         "RetryPolicy": {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600}}])
     ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": "{}"}])
 
-    got = _receive(sqs, dlq, 15, MessageAttributeNames=["All"])
+    got = _receive(sqs, dlq, MessageAttributeNames=["All"])
     assert len(got) == 1, "not dead-lettered at once: the missing target was retried"
     attributes = {k: v["StringValue"] for k, v in got[0]["MessageAttributes"].items()}
     assert attributes["RETRY_ATTEMPTS"] == "0"
@@ -67,7 +69,7 @@ def _delivered_body(server: Any, target: dict[str, Any], detail: dict[str, Any])
     ev.put_rule(Name="placed", EventPattern=json.dumps({"source": ["shop"]}))
     ev.put_targets(Rule="placed", Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:us-east-1:{account}:q", **target}])
     ev.put_events(Entries=[{"Source": "shop", "DetailType": "Order Placed", "Detail": json.dumps(detail)}])
-    got = _receive(sqs, url, 10)
+    got = _receive(sqs, url)
     assert len(got) == 1
     return str(got[0]["Body"])
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from _clients import client
+from _waiting import PATIENCE
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def server(make_server):
     return make_server(env={"EVENTYARD_EVENTS_RETRY_BASE_MS": "100"})
 
 
-def _receive(sqs: Any, url: str, want: int, wait: float = 10.0) -> list[dict[str, Any]]:
+def _receive(sqs: Any, url: str, want: int, wait: float = PATIENCE) -> list[dict[str, Any]]:
     got: list[dict[str, Any]] = []
     deadline = time.monotonic() + wait
     while len(got) < want and time.monotonic() < deadline:

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from _clients import client
+from _waiting import PATIENCE
 
 
 def clients(server: Any) -> tuple[Any, Any, str]:
@@ -27,7 +28,7 @@ def queue(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:
     return url, arn
 
 
-def receive(sqs: Any, url: str, want: int, wait: float = 10.0, **kw: Any) -> list[dict[str, Any]]:
+def receive(sqs: Any, url: str, want: int, wait: float = PATIENCE, **kw: Any) -> list[dict[str, Any]]:
     """Messages until ``want`` arrived or ``wait`` seconds passed (deleted as they come)."""
     got: list[dict[str, Any]] = []
     deadline = time.monotonic() + wait

@@ -25,11 +25,11 @@ def test_rule_target_topic_fans_out_the_event(server):
         {"Id": "topic", "Arn": topic},
         {"Id": "gone", "Arn": f"arn:aws:sns:us-east-1:{account}:never", "DeadLetterConfig": {"Arn": dlq_arn}}])
     out = events.put_events(Entries=[{"Source": "shop", "DetailType": "Order", "Detail": json.dumps({"id": 7})}])
-    [m] = receive(sqs, url, 1, wait=15)
+    [m] = receive(sqs, url, 1)
     envelope = body(m)
     event = json.loads(envelope["Message"])
     assert event["id"] == out["Entries"][0]["EventId"] and event["detail"] == {"id": 7}
     assert envelope["TopicArn"] == topic and envelope["Type"] == "Notification"
-    [dead] = receive(sqs, dlq_url, 1, wait=15, MessageAttributeNames=["All"])
+    [dead] = receive(sqs, dlq_url, 1, MessageAttributeNames=["All"])
     assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "NO_RESOURCE"
     assert dead["MessageAttributes"]["RETRY_ATTEMPTS"]["StringValue"] == "0"

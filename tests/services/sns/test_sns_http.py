@@ -21,6 +21,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from _sns import clients, queue, receive, verify_signature
+from _waiting import PATIENCE
 
 
 class Endpoint:
@@ -72,7 +73,7 @@ class Endpoint:
         with self.lock:
             return [r for r in self.requests if r[0].get("x-amz-sns-message-type") == kind]
 
-    def wait_for(self, predicate: Any, seconds: float) -> bool:
+    def wait_for(self, predicate: Any, seconds: float = PATIENCE) -> bool:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if predicate():
@@ -111,18 +112,18 @@ def test_http_endpoint_confirms_verifies_fails_then_recovers(server, endpoint_fa
     answer = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url,
                            Attributes={"DeliveryPolicy": fast_retries()})
     assert answer["SubscriptionArn"] == "pending confirmation"
-    assert endpoint.wait_for(lambda: endpoint.of_type("SubscriptionConfirmation"), 15)
+    assert endpoint.wait_for(lambda: endpoint.of_type("SubscriptionConfirmation"))
     headers, text, _ = endpoint.of_type("SubscriptionConfirmation")[0]
     confirmation = json.loads(text)
     assert confirmation["Type"] == "SubscriptionConfirmation" and confirmation["TopicArn"] == topic
     assert headers["x-amz-sns-topic-arn"] == topic and "x-amz-sns-subscription-arn" not in headers
     assert endpoint.wait_for(
-        lambda: sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"] != "PendingConfirmation", 10)
+        lambda: sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"] != "PendingConfirmation")
     sub = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"]
     assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["PendingConfirmation"] == "false"
 
     published = sns.publish(TopicArn=topic, Message="over http", Subject="s")
-    assert endpoint.wait_for(lambda: any(s == 200 for _, _, s in endpoint.of_type("Notification")), 30)
+    assert endpoint.wait_for(lambda: any(s == 200 for _, _, s in endpoint.of_type("Notification")))
     attempts = endpoint.of_type("Notification")
     assert [s for _, _, s in attempts] == [500, 500, 200]  # failed twice, retried, recovered
     headers, text, _ = attempts[-1]
@@ -143,7 +144,7 @@ def test_confirm_subscription_with_the_token(server, endpoint_factory):
     arn = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url, ReturnSubscriptionArn=True)["SubscriptionArn"]
     assert arn.startswith(topic + ":")
     assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "true"
-    assert endpoint.wait_for(lambda: endpoint.of_type("SubscriptionConfirmation"), 15)
+    assert endpoint.wait_for(lambda: endpoint.of_type("SubscriptionConfirmation"))
     token = json.loads(endpoint.of_type("SubscriptionConfirmation")[0][1])["Token"]
     with pytest.raises(ClientError) as exc:
         sns.confirm_subscription(TopicArn=topic, Token="0" * 64)
@@ -156,7 +157,7 @@ def test_confirm_subscription_with_the_token(server, endpoint_factory):
     assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false"
     # a pending subscription gets no notifications; a confirmed one does
     sns.publish(TopicArn=topic, Message="now")
-    assert endpoint.wait_for(lambda: endpoint.of_type("Notification"), 15)
+    assert endpoint.wait_for(lambda: endpoint.of_type("Notification"))
 
 
 def test_raw_http_delivery_and_delivery_policy_attributes(server, endpoint_factory):
@@ -168,12 +169,12 @@ def test_raw_http_delivery_and_delivery_policy_attributes(server, endpoint_facto
                          "requestPolicy": {"headerContentType": "application/json"}})
     arn = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url, ReturnSubscriptionArn=True,
                         Attributes={"RawMessageDelivery": "true", "DeliveryPolicy": policy})["SubscriptionArn"]
-    assert endpoint.wait_for(lambda: sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false", 15)
+    assert endpoint.wait_for(lambda: sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false")
     effective = json.loads(sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["EffectiveDeliveryPolicy"])
     assert effective["throttlePolicy"] == {"maxReceivesPerSecond": 5}
     assert effective["healthyRetryPolicy"]["numRetries"] == 1
     sns.publish(TopicArn=topic, Message='{"raw": true}')
-    assert endpoint.wait_for(lambda: endpoint.of_type("Notification"), 15)
+    assert endpoint.wait_for(lambda: endpoint.of_type("Notification"))
     headers, text, _ = endpoint.of_type("Notification")[0]
     assert text == '{"raw": true}'
     assert headers["x-amz-sns-rawdelivery"] == "true" and headers["content-type"] == "application/json"
@@ -191,9 +192,9 @@ def test_exhausted_http_retries_go_to_the_dead_letter_queue(server, endpoint_fac
     arn = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url, ReturnSubscriptionArn=True,
                         Attributes={"DeliveryPolicy": fast_retries(numRetries=2, maxDelayTarget=1),
                                     "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})["SubscriptionArn"]
-    assert endpoint.wait_for(lambda: sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false", 15)
+    assert endpoint.wait_for(lambda: sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false")
     published = sns.publish(TopicArn=topic, Message="never arrives")
-    [m] = receive(sqs, dlq_url, 1, wait=30, MessageAttributeNames=["All"])
+    [m] = receive(sqs, dlq_url, 1, MessageAttributeNames=["All"])
     assert json.loads(m["Body"])["MessageId"] == published["MessageId"]
     # the copy carries nothing added (AWS's recorded redrive tests: no RequestID/ErrorCode)
     assert "MessageAttributes" not in m

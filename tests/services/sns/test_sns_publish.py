@@ -184,7 +184,7 @@ def test_fifo_topic_to_fifo_queue_keeps_order_sequence_and_dedups(server):
         {"Id": str(i), "Message": f"m{i}", "MessageGroupId": "g", "MessageDeduplicationId": f"d{i}"} for i in range(5)])
     seqs = [int(e["SequenceNumber"]) for e in out["Successful"]]
     assert seqs == sorted(seqs) and seqs[0] > int(first["SequenceNumber"]) and len(first["SequenceNumber"]) == 20
-    got = receive(sqs, url, 6, wait=10)
+    got = receive(sqs, url, 6)
     envs = [body(m) for m in got]
     assert [e["Message"] for e in envs] == ["a", "m0", "m1", "m2", "m3", "m4"]
     assert "Signature" not in envs[0] and envs[0]["SequenceNumber"] == first["SequenceNumber"]
@@ -207,6 +207,6 @@ def test_failed_sqs_delivery_goes_to_the_redrive_queue_as_it_was_published(serve
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=missing,
                   Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})
     out = sns.publish(TopicArn=topic, Message="lost?")
-    [m] = receive(sqs, dlq_url, 1, wait=15, MessageAttributeNames=["All"])
+    [m] = receive(sqs, dlq_url, 1, MessageAttributeNames=["All"])
     assert body(m)["MessageId"] == out["MessageId"] and body(m)["Message"] == "lost?"
     assert "MessageAttributes" not in m  # nothing added (AWS's recorded redrive tests)

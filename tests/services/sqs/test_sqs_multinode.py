@@ -3,7 +3,7 @@ message is handed out twice, FIFO groups stay ordered, long polls are woken by o
 nodes' sends through LISTEN/NOTIFY.
 
 The nodes run with the long poll's fallback re-check set to an hour, and the long polls
-below wait up to 20 s through a client that gives up reading after 10 s: a poll that
+below wait up to 20 s through a client that gives up reading after 15 s: a poll that
 returns the other node's message at all was woken by the notification (without it, the
 server would answer only at the 20 s deadline, after the client gave up)."""
 
@@ -85,13 +85,14 @@ def test_fifo_groups_stay_ordered_across_nodes(nodes):
 
 
 def poller(node: ServerProcess) -> object:
-    """A client that stops reading after 10 s, half the long polls' WaitTimeSeconds."""
+    """A client that stops reading after 15 s, before the long polls' 20 s WaitTimeSeconds end
+    (and long after a notification takes, even on a busy machine)."""
     import boto3
 
     return boto3.session.Session().client(
         "sqs", endpoint_url=node.url, region_name="us-east-1", aws_access_key_id=ACCOUNT,
         aws_secret_access_key="test",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=10),
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=15),
     )
 
 

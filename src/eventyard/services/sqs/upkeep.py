@@ -96,20 +96,29 @@ class Upkeep:
 
     # -- sweeping --------------------------------------------------------------------
     async def sweep(self) -> bool:
-        """One round of sweeping in chunks, for at most ``SWEEP_BUDGET_SECONDS``; True when
-        nothing was left over. Purged rows are skipped by receives but still lie in their
-        index until swept, so they go first and fast."""
+        """One round of sweeping in chunks, for at most ``SWEEP_BUDGET_SECONDS`` after its
+        first chunk; True when nothing was left over. Purged rows are skipped by receives but
+        still lie in their index until swept, so they go first and fast."""
         now = _now()
         until = time.monotonic() + SWEEP_BUDGET_SECONDS
+        chunks = 0
+
+        def may_go_on() -> bool:
+            # The first chunk always runs: a round moves on however slow the machine is,
+            # so repeated rounds always finish.
+            return chunks == 0 or time.monotonic() < until
+
         for job in await self.store.read(lambda s: s.queues.cleanups(10)):
             done = False
-            while not done and time.monotonic() < until:
+            while not done and may_go_on():
                 done = await self.store.write(partial(self._cleanup, job_id=job.id, queue_id=job.queue_id,
                                                       upto=job.upto, dropped=job.dropped))
+                chunks += 1
             if not done:
                 return False
-        while time.monotonic() < until:
+        while may_go_on():
             touched = await self.store.write(lambda s: self._drop_expired(s, now))
+            chunks += 1
             if touched is None:
                 break
             for queue_id in touched:

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from psycopg import sql
 
 from _postgres import Cluster
+from _stores import sqlite_url
 from eventyard.store import Store, open_store
 
 BACKENDS = ["sqlite", "postgres"]
@@ -99,8 +100,6 @@ def fresh_postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
     postgres_databases.drop(url)
 
 
-def sqlite_url(directory: Path) -> str:
-    return f"sqlite:///{directory / 'yard.db'}"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -134,14 +133,20 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture(scope="module")
 def make_server(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Factory of started servers on the module's store: ``make_server(extra_args=[...])``."""
+    """Factory of started servers: ``make_server(extra_args=[...])``. The first serves the
+    module's store; on SQLite each later one gets a store of its own."""
     from _server import ServerProcess
 
     started: list[ServerProcess] = []
 
     def make(**kwargs: Any) -> ServerProcess:
         log = tmp_path_factory.mktemp("server") / "server.log"
-        proc = ServerProcess(backend_url, log_path=log, **kwargs).start()
+        url = backend_url
+        if started and url.startswith("sqlite:"):
+            # one server per SQLite file (a second one refuses to start): later servers
+            # of the module get a file of their own; PostgreSQL servers share the store
+            url = sqlite_url(tmp_path_factory.mktemp("store"))
+        proc = ServerProcess(url, log_path=log, **kwargs).start()
         started.append(proc)
         return proc
 

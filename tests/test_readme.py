@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 from _server import ServerProcess, free_port
-from conftest import sqlite_url
+from _stores import sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

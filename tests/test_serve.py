@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from _clients import client
 from _server import ServerProcess, free_port
-from conftest import sqlite_url
+from _stores import sqlite_url
 from eventyard import __version__
 
 EVENTYARD = str(Path(sys.executable).with_name("eventyard"))

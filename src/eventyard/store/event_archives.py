@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import orjson
 
+from eventyard.core import jsondoc
 from eventyard.store._sql import name_page
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class EventArchives:
     # -- archived events ---------------------------------------------------------
     def add_events(self, rows: Sequence[tuple[str, int, int, dict[str, Any]]]) -> None:
         """Keep events: (archive ARN, archived at ms, the event's time ms, event)."""
-        encoded = [(arn, at, event_time, orjson.dumps(event)) for arn, at, event_time, event in rows]
+        encoded = [(arn, at, event_time, jsondoc.dumps(event).encode()) for arn, at, event_time, event in rows]
         self._s.executemany(
             "INSERT INTO archived_events (archive_arn, archived_at, event_time, size_bytes, event)"
             " VALUES (?, ?, ?, ?, ?)",

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from eventyard.core import arns, clock
+from eventyard.core import arns, clock, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
@@ -35,8 +34,8 @@ _TEST_EVENT_FIELDS = ("id", "account", "source", "time", "region", "detail-type"
 
 def _test_event(text: str) -> dict[str, Any]:
     try:
-        event = json.loads(text)  # the last of duplicate keys wins, as on AWS
-    except ValueError:
+        event = jsondoc.loads(text)  # the last of duplicate keys wins, as on AWS
+    except ValueError:  # TooDeep included
         event = None
     if not isinstance(event, dict) or any(f not in event for f in _TEST_EVENT_FIELDS):
         raise ServiceError("ValidationException", "Parameter Event is not valid.")

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventyard.core import arns, clock, ids
+from eventyard.core import arns, clock, ids, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.sns import delivery_policy, envelope
@@ -79,6 +79,13 @@ class Fanout:
     refused: list[NewDelivery] = field(default_factory=list)  # what a queue refused, to the outbox
 
 
+def _json_text(value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except RecursionError:  # accepted nesting the stdlib writer cannot reach
+        return jsondoc.dumps(value)
+
+
 def check_entry(req: dict[str, Any]) -> Entry:
     message = req.get("Message")
     if message is None or message == "":
@@ -93,14 +100,14 @@ def check_entry(req: dict[str, Any]) -> Entry:
         if req["MessageStructure"] != "json":
             raise invalid("MessageStructure")
         try:
-            parsed = json.loads(message)
-        except ValueError:
+            parsed = jsondoc.loads(message)
+        except ValueError:  # nested past the limit as well
             raise invalid("Message Structure - JSON message body failed to parse") from None
         if not isinstance(parsed, dict):
             raise invalid("Message Structure - JSON message body failed to parse")
         if not isinstance(parsed.get("default"), str):
             raise invalid("Message Structure - No default entry in JSON message body")
-        structure = {k: v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
+        structure = {k: v if isinstance(v, str) else _json_text(v) for k, v in parsed.items()}
     attributes = dict(req.get("MessageAttributes") or {})
     size = len(message.encode("utf-8"))
     for name, attr in attributes.items():
@@ -120,8 +127,8 @@ def check_entry(req: dict[str, Any]) -> Entry:
             raise _attr_invalid(f"Could not cast message attribute '{name}' value to number.")
         if kind == "String.Array":
             try:
-                array = json.loads(value)
-            except ValueError:
+                array = jsondoc.loads(value)
+            except ValueError:  # nested past the limit as well
                 array = None
             if not isinstance(array, list):
                 raise _attr_invalid(f"The message attribute '{name}' with type 'String.Array' has to be an array.")

@@ -56,18 +56,18 @@ class Dispatcher:
     async def handle(self, request: HttpRequest) -> HttpResponse:
         rid = new_request_id()
         started = time.perf_counter()
-        call = Call("json", None)
+        call = Call(self._client_protocol(request), None)  # errors before identification speak it too
         try:
-            call = self._identify(request)
+            call = self._identify(request, call)
             response = await self._call(request, call, rid)
         except WireError as err:
-            response = self._render(err, call, rid)
+            response = self._render(err, call, rid, request)
         except ServiceError as err:
-            response = self._render(from_service_error(err, call.spec), call, rid)
+            response = self._render(from_service_error(err, call.spec), call, rid, request)
         except Exception:  # a bug: log it, answer like AWS does, never leak a traceback
             log.exception("request failed", request_id=rid)
             err = WireError("InternalFailure", "The request processing has failed because of an unknown error, exception or failure.", 500, sender_fault=False)
-            response = self._render(err, call, rid)
+            response = self._render(err, call, rid, request)
         log.debug(
             "request",
             service=call.spec.name if call.spec else None,
@@ -78,16 +78,36 @@ class Dispatcher:
         )
         return response
 
+    def refuse(self, request: HttpRequest, err: WireError) -> HttpResponse:
+        """An error found before the request is read whole (its size), in the client's protocol."""
+        return self._render(err, Call(self._client_protocol(request), None), new_request_id(), request)
+
     # -- identification ----------------------------------------------------
-    def _identify(self, request: HttpRequest) -> Call:
+    def _identify(self, request: HttpRequest, call: Call) -> Call:
         target = request.header("x-amz-target")
         if target:
             return self._identify_json(target)
-        if request.content_type == "application/x-www-form-urlencoded" or any(
-            k == "Action" for k, _ in request.query_params
-        ):
-            return self._identify_query(request)
+        if self._looks_like_query(request):
+            return self._identify_query(request, call)
         return self._identify_rest(request)
+
+    @staticmethod
+    def _looks_like_query(request: HttpRequest) -> bool:
+        return request.content_type == "application/x-www-form-urlencoded" or any(
+            k == "Action" for k, _ in request.query_params
+        )
+
+    def _client_protocol(self, request: HttpRequest) -> str:
+        """The protocol the client will parse an error in, told before knowing the service:
+        an unknown service or operation must still get a body its SDK can read."""
+        if request.header("x-amz-target"):
+            return "json"
+        if self._looks_like_query(request):
+            return "query"
+        signing_service, _ = self.auth.peek_scope(request)
+        if signing_service and catalog.protocol_of(signing_service) in ("query", "ec2", "rest-xml"):
+            return "query"  # botocore reads an <ErrorResponse> in all three
+        return "rest-json"
 
     def _identify_json(self, target: str) -> Call:
         prefix, _, name = target.rpartition(".")
@@ -100,8 +120,8 @@ class Dispatcher:
             raise WireError("UnknownOperationException", f"Operation {name} is not supported by {spec.name}.")
         return call
 
-    def _identify_query(self, request: HttpRequest) -> Call:
-        call = Call("query", None)
+    def _identify_query(self, request: HttpRequest, call: Call) -> Call:
+        call.protocol = "query"
         form = query_protocol.form_params(request)
         call.form = form
         fields = dict(form)
@@ -184,13 +204,19 @@ class Dispatcher:
             return query_protocol.parse(form, call.operation, bad)
         return rest_json_protocol.parse(request, call.operation, call.labels or {})
 
-    def _render(self, err: WireError, call: Call, rid: str) -> HttpResponse:
+    def _render(self, err: WireError, call: Call, rid: str, request: HttpRequest) -> HttpResponse:
         if call.protocol == "query":
             return render_query(err, call.spec, rid)
         if call.protocol == "rest-json":
             return render_rest_json(err, rid)
-        content_type = json_protocol.content_type(call.operation) if call.operation else "application/x-amz-json-1.1"
+        content_type = json_protocol.content_type(call.operation) if call.operation else _json_content_type(request)
         return render_json(err, call.spec, rid, content_type)
+
+
+def _json_content_type(request: HttpRequest) -> str:
+    """An unknown JSON service's errors in the JSON version its client sent."""
+    sent = request.content_type
+    return sent if sent in ("application/x-amz-json-1.0", "application/x-amz-json-1.1") else "application/x-amz-json-1.1"
 
 
 def _validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireError:

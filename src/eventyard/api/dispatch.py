@@ -136,6 +136,9 @@ class Dispatcher:
         if not action:
             raise WireError("MissingAction", "The request must contain the parameter Action.")
         if spec is None:
+            if signing_service:  # a service eventyard does not serve (sts, iam, ...): say so
+                raise WireError("InvalidAction", f"The action {action} is not valid: service {signing_service} "
+                                                 "is not supported by eventyard.")
             raise WireError("InvalidAction", f"The action {action} is not valid for this web service.")
         call.operation = spec.operations.get(action)
         if call.operation is None:

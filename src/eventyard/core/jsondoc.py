@@ -12,19 +12,34 @@ matched by a filter policy). Every such text is parsed here, so one limit holds 
 - orjson parses without Python recursion (up to 1024 levels), but writes only 254 levels:
   ``dumps`` falls back to an iterative writer for deeper values, so an accepted document
   can always be stored, archived and delivered.
+- Walks that recurse per level (the stdlib's JSON, the rule matcher crushing nested
+  arrays, in Python or C) need more than Python's default 1000 frames to reach the limit
+  from inside a request; a server calls ``make_room_for_nesting`` once at start-up.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 import orjson
 
 MAX_NESTING = 1000
 
-__all__ = ["MAX_NESTING", "TooDeep", "dumps", "loads", "nesting", "too_deep"]
+__all__ = ["MAX_NESTING", "TooDeep", "dumps", "loads", "make_room_for_nesting", "nesting", "too_deep"]
+
+# Up to three frames per level (the matcher's array walk), plus the request's own stack.
+# The C stack holds this easily: Python-to-Python calls do not use it (3.11+), and the C
+# walkers take a few hundred bytes per level.
+_RECURSION_NEEDED = 3 * MAX_NESTING + 1000
+
+
+def make_room_for_nesting() -> None:
+    """Raise Python's recursion limit so that accepted documents can be walked whole."""
+    if sys.getrecursionlimit() < _RECURSION_NEEDED:
+        sys.setrecursionlimit(_RECURSION_NEEDED)
 
 
 class TooDeep(ValueError):

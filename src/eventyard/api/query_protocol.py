@@ -15,7 +15,17 @@ from eventyard.api import _values
 from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest, HttpResponse
 
-_VALUE = ""  # key under which a tree node keeps its own scalar value
+class _Own:
+    """The key under which a tree node keeps its own scalar value: not a string, so that
+    no wire key can reach it (``Name..`` splits into empty parts, as ``""`` once did)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<own value>"
+
+
+_VALUE: Any = _Own()
 
 
 def form_params(request: HttpRequest) -> list[tuple[str, str]]:

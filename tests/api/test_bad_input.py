@@ -358,3 +358,18 @@ def test_rules_match_inside_arrays_nested_to_the_limit(server):
     detail = '{"a":%s}' % nested_array(LIMIT - 1)  # arrays are crushed into their path: "x" is at detail.a
     assert ev.put_events(Entries=[{"Source": "s", "DetailType": "t", "Detail": detail}])["FailedEntryCount"] == 0
     assert _drain(sqs, url, 1) == [nested_array(LIMIT - 1)]
+
+
+def test_policies_nested_past_the_limit_are_refused(server):
+    account = "555555555508"
+    sns = client("sns", server.url, account=account, raw=True)
+    ev = client("events", server.url, account=account, raw=True)
+    topic = sns.create_topic(Name="policies")["TopicArn"]
+    deep = nested_object(5000)
+    with pytest.raises(ClientError) as exc:
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="DeliveryPolicy", AttributeValue=deep)
+    assert exc.value.response["Error"]["Code"] == "InvalidParameter"
+    with pytest.raises(ClientError) as exc:
+        ev.put_permission(Policy=deep)
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
+    assert exc.value.response["Error"]["Message"] == "This policy contains invalid Json"

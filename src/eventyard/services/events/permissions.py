@@ -4,13 +4,12 @@ when another account puts events on the bus."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import orjson
 
-from eventyard.core import clock
+from eventyard.core import clock, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.events._base import EventsBase, bus_not_found
@@ -55,8 +54,8 @@ def _statement(ctx: RequestContext, bus_arn: str, req: dict[str, Any]) -> dict[s
 
 def _parsed_policy(text: str) -> dict[str, Any]:
     try:
-        policy = json.loads(text)
-    except ValueError:
+        policy = jsondoc.loads(text)
+    except ValueError:  # nested past the limit as well
         policy = None
     if not isinstance(policy, dict):
         raise ServiceError("ValidationException", "This policy contains invalid Json")

@@ -100,6 +100,14 @@ RAW_CASES = [
     ({"Content-Type": "application/x-www-form-urlencoded"},
      b"Action=ListTopics&Version=2010-03-31&NextToken.member.x=1", "InvalidParameter", 400),
     ({}, b"", "UnknownOperationException", 404),
+    # null is no way to leave out a list item or a map value (the fuzzer found a 500 here)
+    ({"X-Amz-Target": "AmazonSQS.CreateQueue", "Content-Type": "application/x-amz-json-1.0"},
+     b'{"QueueName":"nulls","Attributes":{"VisibilityTimeout":null}}', "SerializationException", 400),
+    ({"X-Amz-Target": "AWSEvents.PutEvents", "Content-Type": "application/x-amz-json-1.1"},
+     b'{"Entries":[null]}', "SerializationException", 400),
+    # query keys with empty parts (the fuzzer found a 500 here)
+    ({"Content-Type": "application/x-www-form-urlencoded"},
+     b"Action=CreateTopic&Version=2010-03-31&Name..=y", "InvalidParameter", 400),
 ]
 
 

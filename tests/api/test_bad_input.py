@@ -105,6 +105,13 @@ RAW_CASES = [
      b'{"QueueName":"nulls","Attributes":{"VisibilityTimeout":null}}', "SerializationException", 400),
     ({"X-Amz-Target": "AWSEvents.PutEvents", "Content-Type": "application/x-amz-json-1.1"},
      b'{"Entries":[null]}', "SerializationException", 400),
+    # found by the fuzzer: a queue URL that urlsplit refuses; a lookup by a name holding
+    # U+0000 (PostgreSQL refuses such text where SQLite finds nothing)
+    ({"X-Amz-Target": "AmazonSQS.GetQueueAttributes", "Content-Type": "application/x-amz-json-1.0"},
+     b'{"QueueUrl":"http://[x/1/q"}', "InvalidAddress", 404),
+    ({"Content-Type": "application/x-www-form-urlencoded"},
+     b"Action=ListEndpointsByPlatformApplication&Version=2010-03-31"
+     b"&PlatformApplicationArn=arn%3Aaws%3Asns%3Aus-east-1%3A555555555555%3Aapp%2FGCM%2Fx%00", "NotFound", 404),
     # query keys with empty parts (the fuzzer found a 500 here)
     ({"Content-Type": "application/x-www-form-urlencoded"},
      b"Action=CreateTopic&Version=2010-03-31&Name..=y", "InvalidParameter", 400),

@@ -69,6 +69,10 @@ WEIRD_TEXT = st.one_of(
         '{"a":', "\ufffd", "\u0000", "a" * 300, "arn:aws:sqs:us-east-1:777777777777:", "arn:", "::::::",
         "http://127.0.0.1/777777777777/", "../..", "%FF", "\\", '"', "<", "]]>", "😀" * 10,
         _deep_text(1001), _deep_text(5000), '{"a":' * 1200 + "1" + "}" * 1200,
+        # JSON texts for the parameters that carry JSON (Detail, Message, policies, patterns)
+        '{"a":"x"}', '{"a":[[["x"]]],"b":2}', '{"a":{"b":1}}', '{"a":1e400}', '{"a":-0.0,"b":1e-400}',
+        '{"a":18446744073709551616}', '{"a":"\\ud800"}', '{"a":NaN}', '{"a":"x","a":1}', '{"default":"d","sqs":{}}',
+        '{"a":' + "[" * 999 + '"x"' + "]" * 999 + "}", '{"k":' + '{"k":' * 998 + "1" + "}" * 999,
     ]),
     st.integers(min_value=1, max_value=1100).map(_deep_text),
     st.text(shapes.TEXT_CHARS, max_size=30),
@@ -103,9 +107,23 @@ class Known:
         self.topic_arn = sns.create_topic(Name="fuzz")["TopicArn"]
         sub = sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=self.queue_arn,
                             ReturnSubscriptionArn=True)["SubscriptionArn"]
+        # filter policies and transformers, so that publishes and events are matched and shaped
+        sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=self.queue_arn, ReturnSubscriptionArn=True,
+                      Attributes={"FilterPolicyScope": "MessageBody", "RawMessageDelivery": "true",
+                                  "FilterPolicy": '{"a":[{"prefix":""}],"b":[{"numeric":[">",0]}]}'})
+        sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=self.queue_arn, ReturnSubscriptionArn=True,
+                      Attributes={"FilterPolicy": '{"k":[{"exists":true}],"n":[{"anything-but":[1]}]}'})
         ev.create_event_bus(Name="fuzz")
         ev.put_rule(Name="fuzz", EventPattern='{"source":[{"prefix":""}]}')
-        ev.put_targets(Rule="fuzz", Targets=[{"Id": "q", "Arn": self.queue_arn}])
+        ev.put_targets(Rule="fuzz", Targets=[
+            {"Id": "q", "Arn": self.queue_arn},
+            {"Id": "path", "Arn": self.queue_arn, "InputPath": "$.detail.a"},
+            {"Id": "shaped", "Arn": self.queue_arn, "InputTransformer": {
+                "InputPathsMap": {"a": "$.detail.a", "t": "$.time"}, "InputTemplate": '{"a":<a>,"t":<t>}'}},
+            {"Id": "topic", "Arn": self.topic_arn},
+        ])
+        ev.put_rule(Name="fuzz-wild", EventPattern='{"detail":{"a":[{"wildcard":"*x*"}],"b":[{"exists":false}]}}')
+        ev.put_targets(Rule="fuzz-wild", Targets=[{"Id": "q", "Arn": self.queue_arn}])
         ev.create_archive(ArchiveName="fuzz", EventSourceArn=f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default")
         receipt = None
         sqs.send_message(QueueUrl=self.queue_url, MessageBody="m")

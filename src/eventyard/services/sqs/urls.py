@@ -34,7 +34,10 @@ def queue_arn(region: str, account: str, name: str) -> str:
 
 def parse_url(url: str) -> QueueRef:
     """The account and name a queue URL points at (any host)."""
-    path = urlsplit(url).path if "://" in url else url
+    try:
+        path = urlsplit(url).path if "://" in url else url
+    except ValueError:  # e.g. an unclosed "[" read as an IPv6 host
+        raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.") from None
     parts = [unquote(p) for p in path.split("/") if p]
     if len(parts) < 2 or not _ACCOUNT.match(parts[-2]):
         if "://" not in url and "/" not in url:

@@ -351,6 +351,14 @@ def test_unknown_service_or_operation_answers_in_the_clients_protocol(server, se
     assert error["Code"] in ("InvalidAction", "UnknownOperationException", "NotImplemented"), error
     assert error["Message"]
     assert 400 <= exc.value.response["ResponseMetadata"]["HTTPStatusCode"] < 600
+    headers = exc.value.response["ResponseMetadata"]["HTTPHeaders"]
+    protocol = c.meta.service_model.protocol
+    if protocol in ("query", "ec2", "rest-xml"):
+        assert headers["content-type"].startswith("text/xml")  # botocore can be lenient; the CLI is not
+    elif protocol == "json":
+        assert headers["content-type"].startswith("application/x-amz-json-1.")
+    else:
+        assert headers["x-amzn-errortype"] == error["Code"]
 
 
 def test_unknown_query_action_without_a_signature_gets_xml(server):

@@ -33,6 +33,8 @@ from eventyard.core.ids import request_id as new_request_id
 
 log = structlog.get_logger("eventyard.api")
 
+_JSON_TYPES = frozenset({"application/x-amz-json-1.0", "application/x-amz-json-1.1"})
+
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 Resolver = Callable[[str, str], Handler | None]  # (service name, operation name) -> handler
 
@@ -46,6 +48,7 @@ class Call:
     operation: OperationModel | None = None
     form: list[tuple[str, str]] | None = None
     labels: dict[str, str] | None = None
+    json_type: str | None = None  # the JSON version a client sent, before the service is known
 
 
 class Dispatcher:
@@ -56,18 +59,18 @@ class Dispatcher:
     async def handle(self, request: HttpRequest) -> HttpResponse:
         rid = new_request_id()
         started = time.perf_counter()
-        call = Call(self._client_protocol(request), None)  # errors before identification speak it too
+        call = self._client_call(request)  # errors before identification speak its protocol too
         try:
             call = self._identify(request, call)
             response = await self._call(request, call, rid)
         except WireError as err:
-            response = self._render(err, call, rid, request)
+            response = self._render(err, call, rid)
         except ServiceError as err:
-            response = self._render(from_service_error(err, call.spec), call, rid, request)
+            response = self._render(from_service_error(err, call.spec), call, rid)
         except Exception:  # a bug: log it, answer like AWS does, never leak a traceback
             log.exception("request failed", request_id=rid)
             err = WireError("InternalFailure", "The request processing has failed because of an unknown error, exception or failure.", 500, sender_fault=False)
-            response = self._render(err, call, rid, request)
+            response = self._render(err, call, rid)
         log.debug(
             "request",
             service=call.spec.name if call.spec else None,
@@ -80,7 +83,7 @@ class Dispatcher:
 
     def refuse(self, request: HttpRequest, err: WireError) -> HttpResponse:
         """An error found before the request is read whole (its size), in the client's protocol."""
-        return self._render(err, Call(self._client_protocol(request), None), new_request_id(), request)
+        return self._render(err, self._client_call(request), new_request_id())
 
     # -- identification ----------------------------------------------------
     def _identify(self, request: HttpRequest, call: Call) -> Call:
@@ -97,17 +100,18 @@ class Dispatcher:
             k == "Action" for k, _ in request.query_params
         )
 
-    def _client_protocol(self, request: HttpRequest) -> str:
-        """The protocol the client will parse an error in, told before knowing the service:
-        an unknown service or operation must still get a body its SDK can read."""
+    def _client_call(self, request: HttpRequest) -> Call:
+        """The call as far as known before the service is: the protocol the client will
+        parse an error in, so that an unknown service or operation gets a body its SDK reads."""
         if request.header("x-amz-target"):
-            return "json"
+            sent = request.content_type  # an unknown JSON service answers in the version sent
+            return Call("json", None, json_type=sent if sent in _JSON_TYPES else None)
         if self._looks_like_query(request):
-            return "query"
+            return Call("query", None)
         signing_service, _ = self.auth.peek_scope(request)
         if signing_service and catalog.protocol_of(signing_service) in ("query", "ec2", "rest-xml"):
-            return "query"  # botocore reads an <ErrorResponse> in all three
-        return "rest-json"
+            return Call("query", None)  # botocore reads an <ErrorResponse> in all three
+        return Call("rest-json", None)
 
     def _identify_json(self, target: str) -> Call:
         prefix, _, name = target.rpartition(".")
@@ -207,19 +211,16 @@ class Dispatcher:
             return query_protocol.parse(form, call.operation, bad)
         return rest_json_protocol.parse(request, call.operation, call.labels or {})
 
-    def _render(self, err: WireError, call: Call, rid: str, request: HttpRequest) -> HttpResponse:
+    def _render(self, err: WireError, call: Call, rid: str) -> HttpResponse:
         if call.protocol == "query":
             return render_query(err, call.spec, rid)
         if call.protocol == "rest-json":
             return render_rest_json(err, rid)
-        content_type = json_protocol.content_type(call.operation) if call.operation else _json_content_type(request)
+        if call.operation is not None:
+            content_type = json_protocol.content_type(call.operation)
+        else:
+            content_type = call.json_type or "application/x-amz-json-1.1"
         return render_json(err, call.spec, rid, content_type)
-
-
-def _json_content_type(request: HttpRequest) -> str:
-    """An unknown JSON service's errors in the JSON version its client sent."""
-    sent = request.content_type
-    return sent if sent in ("application/x-amz-json-1.0", "application/x-amz-json-1.1") else "application/x-amz-json-1.1"
 
 
 def _validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireError:

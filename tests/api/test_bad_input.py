@@ -396,3 +396,15 @@ def test_policies_nested_past_the_limit_are_refused(server):
         ev.put_permission(Policy=deep)
     assert exc.value.response["Error"]["Code"] == "ValidationException"
     assert exc.value.response["Error"]["Message"] == "This policy contains invalid Json"
+
+
+def test_sqs_attribute_numbers_are_ascii_digits(server):
+    sqs = client("sqs", server.url, account="555555555509", raw=True)
+    url = sqs.create_queue(QueueName="digits")["QueueUrl"]
+    for value in ("\u0663\u0660", "\uff13\uff10"):  # 30 in Arabic-Indic and in full-width digits
+        with pytest.raises(ClientError) as exc:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": value})
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert "VisibilityTimeout" in exc.value.response["Error"]["Message"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
+    assert attributes["VisibilityTimeout"] == "30"

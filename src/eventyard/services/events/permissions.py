@@ -16,7 +16,7 @@ from eventyard.services.events._base import EventsBase, bus_not_found
 from eventyard.store import Session
 
 MAX_POLICY_BYTES = 10_240  # "The permission policy on the event bus cannot exceed 10 KB in size."
-_ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
 _STATEMENT_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 
 

@@ -15,7 +15,7 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.sqs import errors
 
-_ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,9 @@ RAW_CASES = [
     ({"Content-Type": "application/x-www-form-urlencoded"},
      b"Action=ListEndpointsByPlatformApplication&Version=2010-03-31"
      b"&PlatformApplicationArn=arn%3Aaws%3Asns%3Aus-east-1%3A555555555555%3Aapp%2FGCM%2Fx%00", "NotFound", 404),
+    ({"Content-Type": "application/x-www-form-urlencoded"},
+     b"Action=DeleteEndpoint&Version=2010-03-31&EndpointArn=arn%3Aaws%3Asns%3Aus-east-1%3A555555555555%3Ax%00",
+     "DeleteEndpointResponse", 200),
     # query keys with empty parts (the fuzzer found a 500 here)
     ({"Content-Type": "application/x-www-form-urlencoded"},
      b"Action=CreateTopic&Version=2010-03-31&Name..=y", "InvalidParameter", 400),
@@ -408,3 +411,17 @@ def test_sqs_attribute_numbers_are_ascii_digits(server):
         assert "VisibilityTimeout" in exc.value.response["Error"]["Message"]
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
     assert attributes["VisibilityTimeout"] == "30"
+
+
+def test_event_bus_policies_with_extreme_numbers(server):
+    """Found by the fuzzer: a policy holding 1e400 was stored, and RemovePermission then
+    answered 500 reading it back; integers past 64 bits must survive the round trip."""
+    ev = client("events", server.url, account="555555555510", raw=True)
+    statement = ('{"Sid":"s","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},'
+                 '"Action":"events:PutEvents","Resource":"arn:aws:events:us-east-1:555555555510:event-bus/default"%s}')
+    with pytest.raises(ClientError) as exc:
+        ev.put_permission(Policy='{"Version":"2012-10-17","Statement":[%s]}' % (statement % ',"X":1e400'))
+    assert exc.value.response["Error"]["Message"] == "This policy contains invalid Json"
+    ev.put_permission(Policy='{"Version":"2012-10-17","Statement":[%s]}' % (statement % ',"X":18446744073709551616'))
+    ev.remove_permission(StatementId="s")
+    assert "Policy" not in ev.describe_event_bus()

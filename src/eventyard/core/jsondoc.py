@@ -91,13 +91,23 @@ def loads(text: str | bytes, limit: int = MAX_NESTING) -> Any:
     if _SURROGATE.search(text):
         raise ValueError("a lone surrogate is not JSON text")
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except RecursionError:  # the stdlib recurses in C; near the limit the stack may end first
         raise TooDeep(limit) from None
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (_INF, -_INF):  # 1e400: orjson refuses it too, and no writer could give it back
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+_INF = float("inf")
 
 
 def dumps(value: Any) -> str:

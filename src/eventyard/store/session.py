@@ -40,10 +40,10 @@ _NO_ROWS = _NoRows()
 
 
 def _lookup_by_nul(sql: str, params: Sequence[Any]) -> bool:
-    """A SELECT by a text holding U+0000: PostgreSQL refuses such text outright, and can
-    hold none, so no row matches, as SQLite answers (a name or ARN from a request may
-    hold any character until a service checks it)."""
-    return any(type(p) is str and "\x00" in p for p in params) and sql.lstrip()[:6].upper() == "SELECT"
+    """A SELECT or DELETE by a text holding U+0000: PostgreSQL refuses such text outright,
+    and can hold none, so no row matches, as SQLite answers (a name or ARN from a request
+    may hold any character until a service checks it)."""
+    return any(type(p) is str and "\x00" in p for p in params) and sql.lstrip()[:6].upper() in ("SELECT", "DELETE")
 
 
 class Session:

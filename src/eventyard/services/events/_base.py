@@ -154,7 +154,7 @@ class EventsBase:
         record = await self.store.read(lambda s: s.event_buses.get(account, region, bus))
         if record is None or not record.policy:
             return False
-        return policy_allows(orjson.loads(record.policy), sender_account, record.arn)
+        return policy_allows(jsondoc.loads(record.policy), sender_account, record.arn)
 
     def _bus_name(self, ctx: RequestContext, name_or_arn: str | None, field: str = "Name") -> str:
         """Buses are named by name or ARN; an ARN must be of this account and region."""

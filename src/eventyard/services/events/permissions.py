@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import orjson
-
 from eventyard.core import clock, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
@@ -84,10 +82,10 @@ class PermissionOperations(EventsBase):
             new_text = full
             if new_text is None:
                 added = _statement(ctx, record.arn, req)
-                policy = orjson.loads(record.policy) if record.policy else {"Version": "2012-10-17", "Statement": []}
+                policy = jsondoc.loads(record.policy) if record.policy else {"Version": "2012-10-17", "Statement": []}
                 kept = [st for st in _statements(policy) if st.get("Sid") != added["Sid"]]
                 policy["Statement"] = [*kept, added]
-                new_text = orjson.dumps(policy).decode()
+                new_text = jsondoc.dumps(policy)
                 _check_length(new_text)
             s.event_bus_policies.set(ctx.account, ctx.region, bus, new_text, clock.epoch())
 
@@ -108,14 +106,14 @@ class PermissionOperations(EventsBase):
                 return
             if not record.policy:
                 raise ServiceError("ResourceNotFoundException", "EventBus does not have a policy.")
-            policy = orjson.loads(record.policy)
+            policy = jsondoc.loads(record.policy)
             statements = _statements(policy)
             kept = [st for st in statements if st.get("Sid") != sid]
             if sid is None or len(kept) == len(statements):
                 raise ServiceError("ResourceNotFoundException", "Statement with the provided id does not exist.")
             policy["Statement"] = kept
             # the last statement gone, the bus has no policy any more
-            s.event_bus_policies.set(ctx.account, ctx.region, bus, orjson.dumps(policy).decode() if kept else None,
+            s.event_bus_policies.set(ctx.account, ctx.region, bus, jsondoc.dumps(policy) if kept else None,
                                      clock.epoch())
 
         await self.store.write(remove)

@@ -26,6 +26,7 @@ from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest
 from eventyard.api.metrics import RequestMetrics
 from eventyard.config import Settings
+from eventyard.core import jsondoc
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
 from eventyard.store import Store, open_store
@@ -93,6 +94,7 @@ async def metrics_allowed(request: Request, auth: Authenticator, token: str | No
 def build_app(settings: Settings, store: Store | None = None) -> Front:
     """The whole server. ``store`` may be given (tests); else it is opened from settings."""
     opened = store or open_store(settings.store_url, exclusive=True)
+    jsondoc.make_room_for_nesting()  # accepted JSON nests up to 1000 levels
     disable_created_metrics()  # CloudWatch has no such series; they only add noise
     runtime = DeliveryRuntime(opened, lease_ms=settings.delivery_lease_s * 1000)
     metrics = CollectorRegistry()

@@ -5,9 +5,24 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 from datetime import datetime, timezone
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+# Numbers as AWS's (Java) parsers read them: ASCII digits only. Python's int() and
+# float() would also take other scripts' digits ("٣"), underscores, "inf" and "nan".
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "+Infinity": math.inf, "-Infinity": -math.inf}
+_BLANKS = " \t\r\n"
+
+
+def _from_epoch(seconds: float) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):  # past year 9999, or before year 1
+        raise BadValue("a timestamp") from None
 
 
 class BadValue(ValueError):
@@ -20,13 +35,11 @@ def parse_timestamp(value: object) -> datetime:
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             raise BadValue("a timestamp")
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return _from_epoch(value)
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            return datetime.fromtimestamp(float(text), tz=timezone.utc)
-        except ValueError:
-            pass
+        text = value.strip(_BLANKS)
+        if _DECIMAL.fullmatch(text):
+            return _from_epoch(float(text))
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
@@ -34,9 +47,15 @@ def parse_timestamp(value: object) -> datetime:
                 from email.utils import parsedate_to_datetime
 
                 parsed = parsedate_to_datetime(text)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, IndexError):
                 raise BadValue("a timestamp") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        if not parsed.tzinfo:
+            return parsed.replace(tzinfo=timezone.utc)
+        try:  # an offset may carry it past year 1 or 9999, where nothing downstream could use it
+            parsed.astimezone(timezone.utc)
+        except OverflowError:
+            raise BadValue("a timestamp") from None
+        return parsed
     raise BadValue("a timestamp")
 
 
@@ -96,7 +115,7 @@ def b64encode(value: bytes | str) -> str:
 
 
 def parse_bool_text(value: str) -> bool:
-    lowered = value.strip().lower()
+    lowered = value.strip(_BLANKS).lower()
     if lowered == "true":
         return True
     if lowered == "false":
@@ -105,14 +124,16 @@ def parse_bool_text(value: str) -> bool:
 
 
 def parse_int_text(value: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise BadValue("an integer") from None
+    text = value.strip(_BLANKS)
+    if not _INTEGER.fullmatch(text):
+        raise BadValue("an integer")
+    return int(text)
 
 
 def parse_float_text(value: str) -> float:
-    try:
-        return float(value.strip())
-    except ValueError:
-        raise BadValue("a number") from None
+    text = value.strip(_BLANKS)
+    if text in _NON_FINITE:
+        return _NON_FINITE[text]
+    if not _DECIMAL.fullmatch(text):
+        raise BadValue("a number")
+    return float(text)

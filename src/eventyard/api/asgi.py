@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from eventyard.api.dispatch import Dispatcher
+from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest
 
 MAX_BODY = 8 * 1024 * 1024  # far above any AWS request limit eventyard serves
@@ -20,6 +19,14 @@ class ApiApp:
         if scope["type"] != "http":
             return
         chunks, size, more = [], 0, True
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        request = HttpRequest(
+            method=scope["method"],
+            path=raw_path.decode("latin-1").split("?", 1)[0],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+            scheme=scope.get("scheme", "http"),
+        )
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -27,20 +34,14 @@ class ApiApp:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY:
-                await _send(send, 413, orjson.dumps({"message": "Request entity too large."}),
-                            [("Content-Type", "application/json")])
+                refusal = self.dispatcher.refuse(request, WireError(
+                    "RequestEntityTooLargeException",
+                    f"Request entity too large: the body is over the limit of {MAX_BODY} bytes.", 413))
+                await _send(send, refusal.status, refusal.body, refusal.headers)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        request = HttpRequest(
-            method=scope["method"],
-            path=raw_path.decode("latin-1").split("?", 1)[0],
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
-            body=b"".join(chunks),
-            scheme=scope.get("scheme", "http"),
-        )
+        request.body = b"".join(chunks)
         response = await self.dispatcher.handle(request)
         await _send(send, response.status, response.body, response.headers)
 

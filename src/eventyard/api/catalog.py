@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -151,6 +152,25 @@ def service(name: str) -> ServiceSpec:
 
 def all_services() -> list[ServiceSpec]:
     return [service(name) for name in _SERVICES]
+
+
+_SERVICE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+@lru_cache(maxsize=256)
+def protocol_of(signing_name: str) -> str | None:
+    """The wire protocol of any AWS service botocore knows, served here or not (``None``
+    if unknown), so that a client of a service eventyard lacks can read its error."""
+    if signing_name in by_signing_name():
+        return by_signing_name()[signing_name].protocol
+    if not _SERVICE_NAME.fullmatch(signing_name) or signing_name not in _available():
+        return None
+    return str(_session().get_service_model(signing_name).protocol)
+
+
+@lru_cache(maxsize=1)
+def _available() -> frozenset[str]:
+    return frozenset(_session().get_available_services())
 
 
 @lru_cache(maxsize=1)

@@ -40,6 +40,7 @@ log = structlog.get_logger("eventyard.api")
 _SQS_QUEUE_PATH = re.compile(r"^/(queue/[a-z0-9-]+/)?\d{12}/[^/]+/?$")
 # Actions AWS refuses on a queue's URL: they do not act on a queue.
 _SQS_NOT_ON_A_QUEUE_URL = frozenset({"CreateQueue", "ListQueues"})
+_JSON_TYPES = frozenset({"application/x-amz-json-1.0", "application/x-amz-json-1.1"})
 
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 Resolver = Callable[[str, str], Handler | None]  # (service name, operation name) -> handler
@@ -54,6 +55,7 @@ class Call:
     operation: OperationModel | None = None
     form: list[tuple[str, str]] | None = None
     labels: dict[str, str] | None = None
+    json_type: str | None = None  # the JSON version a client sent, before the service is known
 
 
 class Dispatcher:
@@ -76,7 +78,7 @@ class Dispatcher:
     async def handle(self, request: HttpRequest) -> HttpResponse:
         rid = new_request_id()
         started = time.perf_counter()
-        call = Call("json", None)
+        call = self._client_call(request)  # errors before identification speak its protocol too
         error: str | None = None
         try:
             call = self._identify(request, call)
@@ -108,16 +110,37 @@ class Dispatcher:
         )
         return response
 
+    def refuse(self, request: HttpRequest, err: WireError) -> HttpResponse:
+        """An error found before the request is read whole (its size), in the client's protocol."""
+        return self._render(err, self._client_call(request), new_request_id())
+
     # -- identification ----------------------------------------------------
     def _identify(self, request: HttpRequest, call: Call) -> Call:
         target = request.header("x-amz-target")
         if target:
             return self._identify_json(target)
-        if request.content_type == "application/x-www-form-urlencoded" or any(
-            k == "Action" for k, _ in request.query_params
-        ) or (request.method == "GET" and _SQS_QUEUE_PATH.match(request.path)):
+        if self._looks_like_query(request):
             return self._identify_query(request, call)
         return self._identify_rest(request)
+
+    @staticmethod
+    def _looks_like_query(request: HttpRequest) -> bool:
+        return request.content_type == "application/x-www-form-urlencoded" or any(
+            k == "Action" for k, _ in request.query_params
+        ) or (request.method == "GET" and _SQS_QUEUE_PATH.match(request.path) is not None)
+
+    def _client_call(self, request: HttpRequest) -> Call:
+        """The call as far as known before the service is: the protocol the client will
+        parse an error in, so that an unknown service or operation gets a body its SDK reads."""
+        if request.header("x-amz-target"):
+            sent = request.content_type  # an unknown JSON service answers in the version sent
+            return Call("json", None, json_type=sent if sent in _JSON_TYPES else None)
+        if self._looks_like_query(request):
+            return Call("query", None)
+        signing_service, _ = self.auth.peek_scope(request)
+        if signing_service and catalog.protocol_of(signing_service) in ("query", "ec2", "rest-xml"):
+            return Call("query", None)  # botocore reads an <ErrorResponse> in all three
+        return Call("rest-json", None)
 
     def _identify_json(self, target: str) -> Call:
         prefix, _, name = target.rpartition(".")
@@ -153,6 +176,9 @@ class Dispatcher:
                 raise WireError("UnknownOperationException", "The request names no action.", 404)
             raise WireError("MissingAction", "The request must contain the parameter Action.")
         if spec is None:
+            if signing_service:  # a service eventyard does not serve (sts, iam, ...): say so
+                raise WireError("InvalidAction", f"The action {action} is not valid: service {signing_service} "
+                                                 "is not supported by eventyard.")
             raise WireError("InvalidAction", f"The action {action} is not valid for this web service.")
         call.operation = spec.operations.get(action)
         if call.operation is None or (sqs and on_queue_url and request.method == "GET"
@@ -239,7 +265,10 @@ class Dispatcher:
             return render_query(err, call.spec, rid)
         if call.protocol == "rest-json":
             return render_rest_json(err, rid)
-        content_type = json_protocol.content_type(call.operation) if call.operation else "application/x-amz-json-1.1"
+        if call.operation is not None:
+            content_type = json_protocol.content_type(call.operation)
+        else:
+            content_type = call.json_type or "application/x-amz-json-1.1"
         return render_json(err, call.spec, rid, content_type)
 
 

@@ -42,11 +42,11 @@ def decode(value: Any, shape: Shape, path: str = "") -> Any:
     if kind == "list":
         if not isinstance(value, list):
             raise _serialization_error(path, "an array")
-        return [decode(v, shape.member, f"{path}.{i + 1}.member") for i, v in enumerate(value)]
+        return [_item(v, shape.member, f"{path}.{i + 1}.member") for i, v in enumerate(value)]
     if kind == "map":
         if not isinstance(value, dict):
             raise _serialization_error(path, "an object")
-        return {k: decode(v, shape.value, f"{path}.{k}") for k, v in value.items()}
+        return {k: _item(v, shape.value, f"{path}.{k}") for k, v in value.items()}
     if kind == "string":
         if not isinstance(value, str):
             raise _serialization_error(path, "a string")
@@ -73,6 +73,13 @@ def decode(value: Any, shape: Shape, path: str = "") -> Any:
     except _values.BadValue as exc:
         raise _serialization_error(path, str(exc)) from None
     return value
+
+
+def _item(value: Any, shape: Shape, path: str) -> Any:
+    """A list item or map value: unlike a member, null is no way to leave it out."""
+    if value is None:
+        raise _serialization_error(path, "a value, not null")
+    return decode(value, shape, path)
 
 
 def encode(value: Any, shape: Shape | None) -> Any:
@@ -169,15 +176,18 @@ def _build_decoder(shape: Shape, sub: Callable[[Shape], Any]) -> Callable[[Any],
         inner = sub(shape.member if kind == "list" else shape.value) or _same
         if kind == "list":
             def items(value: Any) -> Any:
-                if not isinstance(value, list):
+                if not isinstance(value, list) or None in value:
                     raise _Unusual
-                return [None if item is None else inner(item) for item in value]
+                return [inner(item) for item in value]
             return items
 
         def mapping(value: Any) -> Any:
             if not isinstance(value, dict):
                 raise _Unusual
-            return {key: None if item is None else inner(item) for key, item in value.items()}
+            out = {key: inner(item) for key, item in value.items() if item is not None}
+            if len(out) != len(value):
+                raise _Unusual
+            return out
         return mapping
     if kind == "string":
         def string(value: Any) -> Any:

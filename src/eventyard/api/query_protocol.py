@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from botocore.loaders import create_loader
@@ -14,20 +15,36 @@ from eventyard.api import _values
 from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest, HttpResponse
 
-_VALUE = ""  # key under which a tree node keeps its own scalar value
+class _Own:
+    """The key under which a tree node keeps its own scalar value: not a string, so that
+    no wire key can reach it (``Name..`` splits into empty parts, as ``""`` once did)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<own value>"
+
+
+_VALUE: Any = _Own()
 
 
 def form_params(request: HttpRequest) -> list[tuple[str, str]]:
-    """Query-string and form-body parameters together (GET and POST both allowed)."""
-    params = list(request.query_params)
-    if request.method == "POST" and request.body:
-        from urllib.parse import parse_qsl
+    """Query-string and form-body parameters together (GET and POST both allowed).
 
+    Bytes that are not UTF-8, raw or percent-encoded, are refused rather than turned
+    into U+FFFD: the value would not be the one the client sent (the JSON protocols
+    refuse the same bytes)."""
+    try:
+        query = request.query.encode("latin-1").decode("utf-8")  # the raw bytes, as sent
+        params = parse_qsl(query, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise WireError("MalformedQueryString", "The query string is not valid UTF-8.") from None
+    if request.method == "POST" and request.body:
         try:
             text = request.body.decode("utf-8")
+            params += parse_qsl(text, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
             raise WireError("MalformedQueryString", "The request body is not valid UTF-8.") from None
-        params += parse_qsl(text, keep_blank_values=True)
     return params
 
 

@@ -9,7 +9,7 @@ from eventyard.core.ids import request_id
 
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_REGION = "us-east-1"
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 
 
 def account_for_access_key(access_key: str | None) -> str:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import orjson
 
+from eventyard.core import jsondoc
+
 if TYPE_CHECKING:
     from eventyard.store.session import Session
 
@@ -56,7 +58,7 @@ class Deliveries:
             "INSERT INTO deliveries (origin, account_id, region, target_kind, target, payload, created_at, due_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(d.origin, d.account_id, d.region, d.target_kind, orjson.dumps(d.target).decode(),
-              orjson.dumps(d.payload).decode(), d.created_at, d.due_at) for d in deliveries],
+              jsondoc.dumps(d.payload), d.created_at, d.due_at) for d in deliveries],
         )
 
     def claim(self, *, now: int, lease_until: int, limit: int) -> list[DeliveryRecord]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import orjson
 
+from eventyard.core import jsondoc
 from eventyard.store._sql import name_page
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class EventArchives:
                    sizes: Sequence[int] | None = None) -> None:
         """Keep events: (archive ARN, archived at ms, the event's time ms, event), each
         counting ``sizes[i]`` bytes toward the archive's size (default: its JSON's length)."""
-        encoded = [(arn, at, event_time, orjson.dumps(event)) for arn, at, event_time, event in rows]
+        encoded = [(arn, at, event_time, jsondoc.dumps(event).encode()) for arn, at, event_time, event in rows]
         self._s.executemany(
             "INSERT INTO archived_events (archive_arn, archived_at, event_time, size_bytes, event)"
             " VALUES (?, ?, ?, ?, ?)",

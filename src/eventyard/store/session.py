@@ -24,6 +24,28 @@ if TYPE_CHECKING:
     from eventyard.store.topics import Topics
 
 
+class _NoRows:
+    """The result of a query that cannot match a row."""
+
+    rowcount = 0
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return []
+
+
+_NO_ROWS = _NoRows()
+
+
+def _lookup_by_nul(sql: str, params: Sequence[Any]) -> bool:
+    """A SELECT or DELETE by a text holding U+0000: PostgreSQL refuses such text outright,
+    and can hold none, so no row matches, as SQLite answers (a name or ARN from a request
+    may hold any character until a service checks it)."""
+    return any(type(p) is str and "\x00" in p for p in params) and sql.lstrip()[:6].upper() in ("SELECT", "DELETE")
+
+
 class Session:
     """Wraps a DB-API connection inside an open transaction.
 
@@ -38,6 +60,8 @@ class Session:
         self.dialect = dialect
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if self.dialect == "postgres" and _lookup_by_nul(sql, params):
+            return _NO_ROWS
         try:
             return self._conn.execute(_sql.for_dialect(sql, self.dialect), params)
         except Exception as exc:

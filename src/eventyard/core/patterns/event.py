@@ -44,18 +44,17 @@ def leaf(value: Any) -> Leaf | None:
 def flatten(event: Any) -> dict[Path, list[Leaf]]:
     """All leaves of a parsed JSON event, keyed by path (dotted keys split into parts)."""
     out: dict[Path, list[Leaf]] = {}
-    _walk(event, (), out)
+    # An explicit stack, in document order: events nest up to 1000 levels (core.jsondoc),
+    # deeper than Python's recursion goes.
+    stack: list[tuple[Any, Path]] = [(event, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((item, path + tuple(str(key).split("."))) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((item, path) for item in reversed(value))
+        else:
+            found = leaf(value)
+            if found is not None and path:
+                out.setdefault(path, []).append(found)
     return out
-
-
-def _walk(value: Any, path: Path, out: dict[Path, list[Leaf]]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _walk(item, path + tuple(str(key).split(".")), out)
-    elif isinstance(value, list):
-        for item in value:
-            _walk(item, path, out)
-    else:
-        found = leaf(value)
-        if found is not None and path:
-            out.setdefault(path, []).append(found)

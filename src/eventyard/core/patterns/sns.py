@@ -21,13 +21,13 @@ An empty policy (``""`` or ``{}``) filters nothing.
 
 from __future__ import annotations
 
-import json
 import math
 from decimal import Decimal
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from eventyard.core import jsondoc
 from eventyard.core.patterns import json_syntax
 from eventyard.core.patterns import _json
 from eventyard.core.patterns._ruler import Dialect, RawBranch, RuleError, compile_rule
@@ -202,7 +202,7 @@ def message_attributes_event(attrs: Mapping[str, Mapping[str, Any]]) -> dict[str
         base = kind.split(".", 1)[0]
         if kind == "String.Array":
             try:
-                parsed = json.loads(value)
+                parsed = jsondoc.loads(value)
             except ValueError:
                 parsed = value  # Publish refuses these; keep the text rather than guess
             event[name] = _body_at_precision(parsed) if isinstance(parsed, list) else value
@@ -218,7 +218,7 @@ def message_body_event(message: str) -> dict[str, Any] | None:
     """The parsed message for ``MessageBody`` policies; None when it is not a JSON object
     (such a message matches no body policy)."""
     try:
-        parsed = json.loads(message)
-    except ValueError:
+        parsed = jsondoc.loads(message)
+    except ValueError:  # not JSON, or nested past what AWS parses
         return None
     return _body_at_precision(parsed) if isinstance(parsed, dict) else None

@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from eventyard.core import jsondoc
 from eventyard.core.transform._jsonpath import MISSING
 
 _PLACEHOLDER = re.compile(r"<([^<>]*)>")
@@ -107,10 +108,7 @@ def parse_template(text: str) -> Template:
 
 def dumps(value: Any) -> str:
     """Compact JSON, non-ASCII as is."""
-    try:
-        return orjson.dumps(value).decode()
-    except (TypeError, orjson.JSONEncodeError):  # e.g. integers past 64 bits
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return jsondoc.dumps(value)  # past 64-bit integers and orjson's 254 levels too
 
 
 def load_json(text: str) -> Any:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from eventyard.core import arns, clock, policies
+from eventyard.core import arns, clock, jsondoc, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
@@ -34,8 +33,8 @@ _TEST_EVENT_FIELDS = ("id", "account", "source", "time", "region", "detail-type"
 
 def _test_event(text: str) -> dict[str, Any]:
     try:
-        event = json.loads(text)  # the last of duplicate keys wins, as on AWS
-    except ValueError:
+        event = jsondoc.loads(text)  # the last of duplicate keys wins, as on AWS
+    except ValueError:  # TooDeep included
         event = None
     if not isinstance(event, dict) or any(f not in event for f in _TEST_EVENT_FIELDS):
         raise ServiceError("ValidationException", "Parameter Event is not valid.")
@@ -97,7 +96,7 @@ class EventsBase:
         record = await self.store.read(lambda s: s.event_buses.get(account, region, bus))
         if record is None or not record.policy:
             return False
-        return policy_allows(orjson.loads(record.policy), sender_account, record.arn)
+        return policy_allows(jsondoc.loads(record.policy), sender_account, record.arn)
 
     def _bus_name(self, ctx: RequestContext, name_or_arn: str | None, field: str = "Name") -> str:
         """Buses are named by name or ARN; an ARN must be of this account and region."""

@@ -34,6 +34,7 @@ import httpx
 import orjson
 import structlog
 
+from eventyard.core import jsondoc
 from eventyard.core.transform import parse_path
 from eventyard.core.transform._jsonpath import MISSING
 from eventyard.runtime.delivery import Failure
@@ -76,7 +77,7 @@ def _dynamic(value: str, event: dict[str, Any]) -> str:
     found = path.select(event)
     if found is MISSING:
         return ""
-    return found if isinstance(found, str) else orjson.dumps(found).decode()
+    return found if isinstance(found, str) else jsondoc.dumps(found)
 
 
 def build_request(destination: ApiDestinationRecord, connection: ConnectionRecord, http: dict[str, Any] | None,
@@ -106,12 +107,12 @@ def build_request(destination: ApiDestinationRecord, connection: ConnectionRecor
         extra = parameters(invocation, "BodyParameters")
         if extra:
             try:
-                document = orjson.loads(body)
-            except orjson.JSONDecodeError:
+                document = jsondoc.loads(body)
+            except ValueError:
                 document = None
             if isinstance(document, dict):
                 document.update(extra)
-                body = orjson.dumps(document).decode()
+                body = jsondoc.dumps(document)
         content = body.encode("utf-8")
     return method, url, headers, content
 

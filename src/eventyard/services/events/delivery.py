@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import structlog
 
-from eventyard.core import arns
+from eventyard.core import arns, jsondoc
 from eventyard.runtime.delivery import Failure
 from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
 from eventyard.store import Session
@@ -113,7 +113,7 @@ class EventsOrigin:
             if condition is not None:
                 attributes["EXHAUSTED_RETRY_CONDITION"] = condition
             message = Inbound(
-                orjson.dumps(ctx["event"]).decode(),
+                jsondoc.dumps(ctx["event"]),
                 message_attributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items() if v},
                 group_id=None,
             )

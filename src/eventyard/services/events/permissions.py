@@ -4,20 +4,17 @@ when another account puts events on the bus."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-import orjson
-
-from eventyard.core import clock
+from eventyard.core import clock, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.events._base import EventsBase, bus_not_found
 from eventyard.store import Session
 
 MAX_POLICY_BYTES = 10_240  # "The permission policy on the event bus cannot exceed 10 KB in size."
-_ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
 _STATEMENT_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 
 
@@ -55,8 +52,8 @@ def _statement(ctx: RequestContext, bus_arn: str, req: dict[str, Any]) -> dict[s
 
 def _parsed_policy(text: str) -> dict[str, Any]:
     try:
-        policy = json.loads(text)
-    except ValueError:
+        policy = jsondoc.loads(text)
+    except ValueError:  # nested past the limit as well
         policy = None
     if not isinstance(policy, dict):
         raise ServiceError("ValidationException", "This policy contains invalid Json")
@@ -85,10 +82,10 @@ class PermissionOperations(EventsBase):
             new_text = full
             if new_text is None:
                 added = _statement(ctx, record.arn, req)
-                policy = orjson.loads(record.policy) if record.policy else {"Version": "2012-10-17", "Statement": []}
+                policy = jsondoc.loads(record.policy) if record.policy else {"Version": "2012-10-17", "Statement": []}
                 kept = [st for st in _statements(policy) if st.get("Sid") != added["Sid"]]
                 policy["Statement"] = [*kept, added]
-                new_text = orjson.dumps(policy).decode()
+                new_text = jsondoc.dumps(policy)
                 _check_length(new_text)
             s.event_bus_policies.set(ctx.account, ctx.region, bus, new_text, clock.epoch())
 
@@ -107,14 +104,14 @@ class PermissionOperations(EventsBase):
             if req.get("RemoveAllPermissions"):
                 s.event_bus_policies.set(ctx.account, ctx.region, bus, None, clock.epoch())
                 return
-            policy = orjson.loads(record.policy) if record.policy else {"Statement": []}
+            policy = jsondoc.loads(record.policy) if record.policy else {"Statement": []}
             statements = _statements(policy)
             kept = [st for st in statements if st.get("Sid") != sid]
             if sid is None or len(kept) == len(statements):
                 raise ServiceError("ResourceNotFoundException", "Statement with the provided id does not exist.")
             policy["Statement"] = kept
             # the last statement gone, the bus has no policy any more
-            s.event_bus_policies.set(ctx.account, ctx.region, bus, orjson.dumps(policy).decode() if kept else None,
+            s.event_bus_policies.set(ctx.account, ctx.region, bus, jsondoc.dumps(policy) if kept else None,
                                      clock.epoch())
 
         await self.store.write(remove)

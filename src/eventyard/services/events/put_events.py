@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from eventyard.core import arns, clock, ids
+from eventyard.core import arns, clock, ids, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.events import _archive_rules, delivery, transforms
@@ -111,8 +111,8 @@ class PutEventsOperations(TargetOperations):
             if not entry.get(key):
                 raise ServiceError("InvalidArgument", f"Parameter {key} is not valid. Reason: {key} is a required argument.")
         try:
-            detail = orjson.loads(entry["Detail"])
-        except orjson.JSONDecodeError:
+            detail = jsondoc.loads(entry["Detail"])  # deeper than AWS processes is malformed too
+        except ValueError:
             detail = None
         if not isinstance(detail, dict):
             raise ServiceError("MalformedDetail", "Detail is malformed.")

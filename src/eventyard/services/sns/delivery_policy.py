@@ -19,6 +19,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from eventyard.core import jsondoc
 from eventyard.core.errors import ServiceError
 
 MAX_TOTAL_SECONDS = 3600
@@ -137,8 +138,8 @@ def _throttle(throttle: Any) -> int | None:
 
 def _load(text: str) -> dict[str, Any]:
     try:
-        parsed = json.loads(text)
-    except ValueError:
+        parsed = jsondoc.loads(text)
+    except ValueError:  # nested past the limit as well
         parsed = None
     if not isinstance(parsed, dict):
         raise _invalid("failed to parse JSON")

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventyard.core import arns, clock, ids
+from eventyard.core import arns, clock, ids, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.sns import delivery_policy, envelope
@@ -117,8 +116,8 @@ def check_entry(req: dict[str, Any], *, to_endpoint: bool = False) -> Entry:
         if req["MessageStructure"] != "json":
             raise invalid("MessageStructure")
         try:
-            parsed = json.loads(message)
-        except ValueError:
+            parsed = jsondoc.loads(message)
+        except ValueError:  # nested past the limit as well
             raise invalid("Message Structure - JSON message body failed to parse") from None
         if not isinstance(parsed, dict):
             raise invalid("Message Structure - JSON message body failed to parse")
@@ -147,8 +146,8 @@ def check_entry(req: dict[str, Any], *, to_endpoint: bool = False) -> Entry:
             raise _attr_invalid(f"Could not cast message attribute '{name}' value to number.")
         if kind == "String.Array":
             try:
-                array = json.loads(value)
-            except ValueError:
+                array = jsondoc.loads(value)
+            except ValueError:  # nested past the limit as well
                 array = None
             if not isinstance(array, list):
                 raise _attr_invalid(f"The message attribute '{name}' with type 'String.Array' has to be an array.")

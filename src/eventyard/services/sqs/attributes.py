@@ -45,7 +45,7 @@ COMPUTED = (
     "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn",
 )
 ALL_NAMES = frozenset(COMPUTED) | SETTABLE
-_INTEGER = re.compile(r"^-?\d+$")
+_INTEGER = re.compile(r"^-?[0-9]+$")  # ASCII digits: Python's \d takes any script's
 MAX_RECEIVE_COUNT = 1000
 MAX_SOURCE_QUEUE_ARNS = 10
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from eventyard.services.sqs import errors
 
 _PREFIX = "eyr1"
-_BODY = re.compile(r"^eyr1:(\d+):(\d+):([0-9a-f]{16,64})$")
+_BODY = re.compile(r"^eyr1:([0-9]+):([0-9]+):([0-9a-f]{16,64})$")
 
 
 @dataclass(frozen=True)

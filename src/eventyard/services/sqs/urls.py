@@ -21,8 +21,8 @@ from eventyard.core import arns
 from eventyard.core.identity import RequestContext
 from eventyard.services.sqs import errors
 
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 _AWS_HOST = re.compile(r"^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$|^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$")
 
 
@@ -45,7 +45,10 @@ def parse_url(url: str) -> QueueRef:
     """The queue a QueueUrl names (any host)."""
     if "://" not in url and "/" not in url:
         return QueueRef(None, url)
-    split = urlsplit(url) if "://" in url else None
+    try:
+        split = urlsplit(url) if "://" in url else None
+    except ValueError:  # e.g. an unclosed "[" read as an IPv6 host
+        raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.") from None
     parts = [unquote(p) for p in (split.path if split else url).split("/") if p]
     if len(parts) < 2 or not _ACCOUNT.match(parts[-2]):
         raise errors.queue_not_found()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from eventyard.core import arns
+from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.sqs import errors
 

@@ -111,9 +111,9 @@ RAW_CASES = [
      b'{"QueueUrl":"http://[x/1/q"}', "InvalidAddress", 404),
     ({"Content-Type": "application/x-www-form-urlencoded"},
      b"Action=ListEndpointsByPlatformApplication&Version=2010-03-31"
-     b"&PlatformApplicationArn=arn%3Aaws%3Asns%3Aus-east-1%3A555555555555%3Aapp%2FGCM%2Fx%00", "NotFound", 404),
+     b"&PlatformApplicationArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Aapp%2FGCM%2Fx%00", "NotFound", 404),
     ({"Content-Type": "application/x-www-form-urlencoded"},
-     b"Action=DeleteEndpoint&Version=2010-03-31&EndpointArn=arn%3Aaws%3Asns%3Aus-east-1%3A555555555555%3Ax%00",
+     b"Action=DeleteEndpoint&Version=2010-03-31&EndpointArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Ax%00",
      "DeleteEndpointResponse", 200),
     # query keys with empty parts (the fuzzer found a 500 here)
     ({"Content-Type": "application/x-www-form-urlencoded"},
@@ -369,7 +369,10 @@ def test_unknown_query_action_without_a_signature_gets_xml(server):
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("text/xml")
     assert _parsed_by_botocore("query", r)["Code"] == "InvalidAction"
-    r = httpx.get(server.url + "/2015-03-31/functions/", timeout=10)  # a rest-json path, unsigned
+    r = httpx.get(server.url + "/2015-03-31/functions/", timeout=10)  # Lambda's rest-json path, unsigned
+    assert r.headers["x-amzn-errortype"] == "NotImplemented"  # a known service not served yet
+    assert _parsed_by_botocore("rest-json", r)["Code"] == "NotImplemented"
+    r = httpx.get(server.url + "/2099-01-01/nothing/", timeout=10)  # no service's path
     assert r.headers["x-amzn-errortype"] == "UnknownOperationException"
     assert _parsed_by_botocore("rest-json", r)["Code"] == "UnknownOperationException"
 

@@ -19,8 +19,7 @@ on every run, and a failure prints the request and the seed to replay it
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
+
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -30,7 +29,6 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent))
 import _shapes_strategies as shapes  # noqa: E402
 
 from _clients import client  # noqa: E402

@@ -255,10 +255,11 @@ class Dispatcher:
 
     def _render(self, err: WireError, call: Call, rid: str) -> HttpResponse:
         if call.protocol == "query":
-            if err.code == "UnknownOperationException":  # SQS's answer on a queue URL, as AWS writes it
+            sqs = call.spec is not None and call.spec.name == "sqs"
+            if sqs and err.code == "UnknownOperationException":  # SQS's answer on a queue URL, as AWS writes it
                 return HttpResponse(err.status, b"<UnknownOperationException/>",
                                     [("Content-Type", "text/xml"), ("x-amzn-RequestId", rid)])
-            if call.spec is not None and call.spec.name == "sqs" and err.code == "QueueDoesNotExist":
+            if sqs and err.code == "QueueDoesNotExist":
                 # SQS's query API words it so (AWS, recorded); its JSON API without the suffix
                 err = WireError(err.code, "The specified queue does not exist for this wsdl version.",
                                 err.status, err.sender_fault, err.query_code)

@@ -75,9 +75,11 @@ def too_deep(text: str, limit: int = MAX_NESTING) -> bool:
     return nesting(text) > limit
 
 
-def loads(text: str | bytes, limit: int = MAX_NESTING) -> Any:
+def loads(text: str | bytes, limit: int = MAX_NESTING, *, huge_floats: bool = False) -> Any:
     """Strict JSON within ``limit`` levels. Raises ``TooDeep``, or ``ValueError`` for
-    anything that is not JSON (NaN and Infinity included, as Jackson refuses them)."""
+    anything that is not JSON (NaN and Infinity included, as Jackson refuses them).
+    ``huge_floats``: a number past a double's range (``1e400``) reads as infinity, as
+    Jackson reads it, instead of being refused."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")  # UnicodeDecodeError is a ValueError
     if too_deep(text, limit):
@@ -91,7 +93,7 @@ def loads(text: str | bytes, limit: int = MAX_NESTING) -> Any:
     if _SURROGATE.search(text):
         raise ValueError("a lone surrogate is not JSON text")
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=float if huge_floats else _finite)
     except RecursionError:  # the stdlib recurses in C; near the limit the stack may end first
         raise TooDeep(limit) from None
 

@@ -218,7 +218,7 @@ def message_body_event(message: str) -> dict[str, Any] | None:
     """The parsed message for ``MessageBody`` policies; None when it is not a JSON object
     (such a message matches no body policy)."""
     try:
-        parsed = jsondoc.loads(message)
+        parsed = jsondoc.loads(message, huge_floats=True)
     except ValueError:  # not JSON, or nested past what AWS parses
         return None
     return _body_at_precision(parsed) if isinstance(parsed, dict) else None

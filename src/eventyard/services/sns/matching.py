@@ -92,7 +92,7 @@ def _compile(topic: TopicRecord, subscriptions: list[SubscriptionRecord]) -> Top
             out.unfiltered.add(sub.arn)
             continue
         scope = sub.attributes.get("FilterPolicyScope", "MessageAttributes")
-        pattern = parse_filter_policy(policy, scope)  # type: ignore[arg-type]
+        pattern = parse_filter_policy(policy, scope)
         if scope == "MessageBody":
             out.by_body = out.by_body or RuleMatcher()
             out.by_body.add(sub.arn, pattern)

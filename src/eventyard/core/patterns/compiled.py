@@ -197,6 +197,7 @@ class RuleMatcher(Generic[RuleId]):
         """With the extension and no branch without an anchor, ``match_event`` is the C
         function itself (bound to the tree's root): no Python frame per event."""
         if self.native and not self._always:
+            # an instance attribute shadows the method on purpose: mypy flags any such assignment
             self.match_event = partial(native.match, self._root)  # type: ignore[method-assign]
         else:
             self.__dict__.pop("match_event", None)  # the method below

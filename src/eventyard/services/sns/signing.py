@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from eventyard.store import Session, Store
+from eventyard.store import Store
+from eventyard.store.session import Session
 
 # AWS's certificates hold 2048-bit keys; a smaller key signs faster (a signature costs
 # about 0.4 ms at 2048 bits, 0.2 ms at 1024) where a deployment wants that

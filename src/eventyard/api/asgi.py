@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import orjson
-from starlette.types import Receive, Scope, Send
 
 from eventyard.api.dispatch import Dispatcher
 from eventyard.api.http import HttpRequest
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
 
 MAX_BODY = 8 * 1024 * 1024  # far above any AWS request limit eventyard serves
 

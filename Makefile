@@ -37,4 +37,4 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.run $(or $(WORKLOAD),eventbus-read) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .eventyard .pytest_cache .hypothesis
+	rm -rf $(VENV) .eventyard .pytest_cache .hypothesis .mypy_cache

@@ -25,7 +25,7 @@ def protocol_with_read_timeout(seconds: float) -> type[asyncio.Protocol]:
     except ImportError:  # httptools is optional for uvicorn: h11 then
         return _h11_protocol(seconds)
 
-    class ReadDeadlineProtocol(Base):  # type: ignore[misc, valid-type]
+    class ReadDeadlineProtocol(Base):
         _deadline: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: Any) -> None:
@@ -66,7 +66,7 @@ def _h11_protocol(seconds: float) -> type[asyncio.Protocol]:
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class ReadDeadlineH11Protocol(H11Protocol):  # type: ignore[misc]
+    class ReadDeadlineH11Protocol(H11Protocol):
         _deadline: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: Any) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from eventyard.api.dispatch import Dispatcher
 from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
 
 MAX_BODY = 8 * 1024 * 1024  # far above any AWS request limit eventyard serves
 
@@ -15,7 +18,7 @@ class ApiApp:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         chunks, size, more = [], 0, True
@@ -46,7 +49,7 @@ class ApiApp:
         await _send(send, response.status, response.body, response.headers)
 
 
-async def _send(send: Any, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
     raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
     raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})

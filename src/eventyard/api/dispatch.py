@@ -91,9 +91,9 @@ class Dispatcher:
             response = self._render(from_service_error(err, call.spec), call, rid)
         except Exception:  # a bug: log it, answer like AWS does, never leak a traceback
             log.exception("request failed", request_id=rid)
-            err = WireError("InternalFailure", "The request processing has failed because of an unknown error, exception or failure.", 500, sender_fault=False)
-            error = err.code
-            response = self._render(err, call, rid)
+            internal = WireError("InternalFailure", "The request processing has failed because of an unknown error, exception or failure.", 500, sender_fault=False)
+            error = internal.code
+            response = self._render(internal, call, rid)
         seconds = time.perf_counter() - started
         service = call.spec.name if call.spec else None
         operation = call.operation.name if call.operation else None

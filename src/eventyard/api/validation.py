@@ -94,7 +94,7 @@ def _as_aws_shows(value: Any, shape: Shape) -> Any:
     if value is None:
         return None
     if shape.type_name == "list" and isinstance(value, list):
-        return [_as_aws_shows(item, shape.member) for item in value]  # type: ignore[attr-defined]
+        return [_as_aws_shows(item, shape.member) for item in value]
     if shape.type_name == "structure" and isinstance(value, dict):
         members = [(_camel(name), _as_aws_shows(value.get(name), member)) for name, member in shape.members.items()]
         members.extend((name, None) for name in _HIDDEN_MEMBERS.get(shape.name, ()))

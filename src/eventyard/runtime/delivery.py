@@ -231,8 +231,8 @@ class DeliveryRuntime:
             s.deliveries.finish(done)
 
         await self.store.write(apply)
-        for origin in self.origins.values():
-            origin.committed()
+        for registered in self.origins.values():
+            registered.committed()
         for record in finished:
             origin = self.origins.get(record.origin)
             if origin is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -87,7 +88,7 @@ class EventArchives:
         self._s.execute("DELETE FROM archived_events WHERE archive_arn = ?", (arn,))
         self._s.execute("DELETE FROM event_archives WHERE arn = ?", (arn,))
 
-    def with_retention(self) -> list[tuple[str, int]]:
+    def with_retention(self) -> builtins.list[tuple[str, int]]:
         """(ARN, retention days) of every archive that does not keep events forever."""
         rows = self._s.all("SELECT arn, retention_days FROM event_archives WHERE retention_days > 0")
         return [(r[0], int(r[1])) for r in rows]
@@ -117,7 +118,7 @@ class EventArchives:
         return {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
     def events_after(self, arn: str, after: tuple[int, int], *, start: int, end: int,
-                     limit: int) -> list[ArchivedEvent]:
+                     limit: int) -> builtins.list[ArchivedEvent]:
         """Events whose time is in [start, end) ms, in (event time, id) order, after the
         position ``after`` = (event time, id)."""
         rows = self._s.all(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +83,7 @@ class EventReplays:
         sql, params = name_page(sql, params, prefix=prefix, after=after, limit=limit)
         return [ReplayRecord.from_row(row) for row in self._s.all(sql, params)]
 
-    def active(self, limit: int) -> list[ReplayRecord]:
+    def active(self, limit: int) -> builtins.list[ReplayRecord]:
         """Replays with work left, oldest first; on PostgreSQL locked so that another
         node's replayer passes them by."""
         skip = " FOR UPDATE SKIP LOCKED" if self._s.dialect == "postgres" else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -95,13 +96,13 @@ class EventRules:
             (account_id, region, bus),
         ))
 
-    def all_of_bus(self, account_id: str, region: str, bus: str) -> list[RuleRecord]:
+    def all_of_bus(self, account_id: str, region: str, bus: str) -> builtins.list[RuleRecord]:
         return [RuleRecord(*row) for row in self._s.all(
             f"SELECT {_COLUMNS} FROM event_rules WHERE account_id = ? AND region = ? AND bus = ?",
             (account_id, region, bus),
         )]
 
-    def scheduled(self) -> list[RuleRecord]:
+    def scheduled(self) -> builtins.list[RuleRecord]:
         """Every rule with a schedule, in every account and region (the scheduler's view)."""
         return [RuleRecord(*row) for row in self._s.all(
             f"SELECT {_COLUMNS} FROM event_rules WHERE schedule_expression IS NOT NULL"
@@ -111,7 +112,7 @@ class EventRules:
     def set_next_fire(self, arn: str, at: int | None) -> None:
         self._s.execute("UPDATE event_rules SET next_fire_at = ? WHERE arn = ?", (at, arn))
 
-    def due_schedules(self, now: int, limit: int) -> list[tuple[RuleRecord, int]]:
+    def due_schedules(self, now: int, limit: int) -> builtins.list[tuple[RuleRecord, int]]:
         """Scheduled rules whose next firing is due, with that firing's time; on PostgreSQL
         locked so that another node's scheduler passes them by."""
         skip = " FOR UPDATE SKIP LOCKED" if self._s.dialect == "postgres" else ""
@@ -149,14 +150,14 @@ class EventRules:
         return None if row is None else (float(row[0]), int(row[1]))
 
     # -- targets -------------------------------------------------------------------
-    def targets(self, rule_arn: str) -> list[TargetRecord]:
+    def targets(self, rule_arn: str) -> builtins.list[TargetRecord]:
         rows = self._s.all(
             "SELECT rule_arn, target_id, target_arn, spec, position FROM event_targets WHERE rule_arn = ?"
             " ORDER BY position", (rule_arn,),
         )
         return [TargetRecord(r[0], r[1], r[2], orjson.loads(r[3]), int(r[4])) for r in rows]
 
-    def targets_of_bus(self, account_id: str, region: str, bus: str) -> list[TargetRecord]:
+    def targets_of_bus(self, account_id: str, region: str, bus: str) -> builtins.list[TargetRecord]:
         rows = self._s.all(
             "SELECT t.rule_arn, t.target_id, t.target_arn, t.spec, t.position FROM event_targets t"
             " JOIN event_rules r ON r.arn = t.rule_arn WHERE r.account_id = ? AND r.region = ? AND r.bus = ?",
@@ -181,7 +182,7 @@ class EventRules:
             self._s.execute("DELETE FROM event_targets WHERE rule_arn = ? AND target_id = ?", (rule_arn, target_id))
 
     def rules_by_target(self, account_id: str, region: str, bus: str, target_arn: str, *, after: str | None,
-                        limit: int) -> list[str]:
+                        limit: int) -> builtins.list[str]:
         sql = ("SELECT DISTINCT r.name FROM event_targets t JOIN event_rules r ON r.arn = t.rule_arn"
                " WHERE t.target_arn = ? AND r.account_id = ? AND r.region = ? AND r.bus = ?")
         params: list[Any] = [target_arn, account_id, region, bus]

@@ -80,7 +80,7 @@ class PostgresStore(Store):
                 if m.version in done:
                     continue
                 for stmt in _migrations.statements(m.sql):
-                    conn.execute(stmt)  # type: ignore[call-overload,unused-ignore]
+                    conn.execute(stmt)
                 conn.execute("INSERT INTO schema_migrations(version, name) VALUES (%s, %s)", (m.version, m.name))
 
     def _run(self, fn: Callable[[Session], T], read_only: bool) -> T:

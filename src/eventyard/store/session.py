@@ -83,7 +83,7 @@ class Session:
             raise
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        return self.execute(sql, params).fetchone()  # type: ignore[no-any-return]
+        return self.execute(sql, params).fetchone()
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(sql, params).fetchall())

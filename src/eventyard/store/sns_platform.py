@@ -20,6 +20,10 @@ class PlatformApplication:
     platform: str
     attributes: dict[str, str]
 
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> "PlatformApplication":
+        return cls(row[0], row[1], row[2], row[3], row[4], orjson.loads(row[5]))
+
 
 @dataclass(frozen=True)
 class PlatformEndpoint:
@@ -43,7 +47,7 @@ class SnsPlatform:
     def application(self, arn: str) -> PlatformApplication | None:
         row = self._s.one("SELECT arn, account_id, region, name, platform, attributes FROM sns_platform_applications"
                           " WHERE arn = ?", (arn,))
-        return PlatformApplication(*row[:5], orjson.loads(row[5])) if row else None
+        return PlatformApplication.from_row(row) if row else None
 
     def applications(self, account_id: str, region: str, *, after: str | None, limit: int) -> list[PlatformApplication]:
         sql = ("SELECT arn, account_id, region, name, platform, attributes FROM sns_platform_applications"
@@ -54,7 +58,7 @@ class SnsPlatform:
             params.append(after)
         sql += " ORDER BY arn LIMIT ?"
         params.append(limit)
-        return [PlatformApplication(*r[:5], orjson.loads(r[5])) for r in self._s.all(sql, params)]
+        return [PlatformApplication.from_row(r) for r in self._s.all(sql, params)]
 
     def set_application_attributes(self, arn: str, attributes: dict[str, str]) -> None:
         self._s.execute("UPDATE sns_platform_applications SET attributes = ? WHERE arn = ?",

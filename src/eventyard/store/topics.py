@@ -6,6 +6,7 @@ keep a topic's compiled subscriptions and check them with one read per publish.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -136,7 +137,7 @@ class Topics:
         return SubscriptionRecord.from_row(row) if row else None
 
     def subscriptions_of(self, topic_arn: str, *, after: str | None = None,
-                         limit: int | None = None) -> list[SubscriptionRecord]:
+                         limit: int | None = None) -> builtins.list[SubscriptionRecord]:
         sql = f"SELECT {_SUB_COLUMNS} FROM sns_subscriptions WHERE topic_arn = ?"
         params: list[Any] = [topic_arn]
         if after is not None:
@@ -149,7 +150,7 @@ class Topics:
         return [SubscriptionRecord.from_row(r) for r in self._s.all(sql, params)]
 
     def subscriptions_owned(self, account_id: str, region: str, *, after: str | None,
-                            limit: int) -> list[SubscriptionRecord]:
+                            limit: int) -> builtins.list[SubscriptionRecord]:
         sql = f"SELECT {_SUB_COLUMNS} FROM sns_subscriptions WHERE account_id = ? AND region = ?"
         params: list[Any] = [account_id, region]
         if after is not None:

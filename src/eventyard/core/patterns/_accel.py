@@ -11,6 +11,7 @@ directly) and a ``RuleMatcher`` can still be asked to walk in Python
 
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
 from typing import Any
@@ -20,10 +21,10 @@ def _load() -> ModuleType | None:
     if os.environ.get("EVENTYARD_PURE_PYTHON", "") not in ("", "0"):
         return None
     try:
-        from eventyard.core.patterns import _native  # type: ignore[attr-defined]
+        # imported by name: a C extension without a stub, which mypy cannot see
+        return importlib.import_module("eventyard.core.patterns._native")
     except ImportError:
         return None
-    return _native
 
 
 native: Any = _load()

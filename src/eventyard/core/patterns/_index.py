@@ -21,6 +21,8 @@ from eventyard.core.patterns.ast import Path
 BranchKey = tuple[Hashable, int]
 
 
+# The index classes' base is the C extension's type or none, chosen at import (_accel.bases):
+# mypy cannot follow a computed base, hence their ignore[misc].
 class Group(*bases("Group")):  # type: ignore[misc]
     """Branches that share their anchor and their next condition to check: ``direct``
     holds the rule ids of those with nothing else to check, ``checked`` the others with

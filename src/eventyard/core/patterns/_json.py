@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from eventyard.core.json_errors import jackson_location
 
 
-class Obj(list):  # type: ignore[type-arg]
+class Obj(list[tuple[str, Any]]):
     """A JSON object as its ``(key, value)`` pairs, duplicates included, in order."""
 
     __slots__ = ()

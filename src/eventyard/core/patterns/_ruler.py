@@ -167,14 +167,14 @@ def offset_of(root: Obj, positions: Where | None, at: At) -> int | None:
             items = [v for _, v in value] if isinstance(value, Obj) else value
             stack.extend(zip(items, where.children))
     container, index, kind = at
-    where = found.get(id(container))
-    if where is None:
+    place = found.get(id(container))
+    if place is None:
         return None
     if kind == END:
-        return where.end
-    if index >= len(where.children):
+        return place.end
+    if index >= len(place.children):
         return None
-    child = where.children[index]
+    child = place.children[index]
     return child.first if kind == FIRST else child.last
 
 

@@ -57,7 +57,7 @@ from __future__ import annotations
 from collections import deque
 from functools import partial
 from collections.abc import Callable, Hashable, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from eventyard.core.patterns._accel import native
 from eventyard.core.patterns._index import BranchKey, Group, Node, Posting
@@ -80,11 +80,13 @@ _tree_changed: Callable[[], None] = native.changed if NATIVE else (lambda: None)
 _REVIEW_EXTRA = 1  # branches re-examined per add, beyond the ones it files
 _MOVE_BELOW = 0.7  # move a branch when the best anchor is this much rarer than its own
 
+RuleId = TypeVar("RuleId", bound=Hashable)  # what the owner names its rules by (an ARN, ...)
 
-class _Branch:
+
+class _Branch(Generic[RuleId]):
     __slots__ = ("key", "rule_id", "conds", "positive", "anchor", "rest")
 
-    def __init__(self, key: BranchKey, rule_id: Hashable, conds: tuple[Condition, ...]) -> None:
+    def __init__(self, key: BranchKey, rule_id: RuleId, conds: tuple[Condition, ...]) -> None:
         self.key = key
         self.rule_id = rule_id
         self.conds = conds
@@ -93,7 +95,7 @@ class _Branch:
         self.rest: tuple[Condition, ...] = ()
 
 
-class RuleMatcher:
+class RuleMatcher(Generic[RuleId]):
     """The rules of one bus, compiled for matching.
 
     ``add(rule_id, pattern)`` (replacing a rule of that id) and ``remove(rule_id)`` are
@@ -111,10 +113,10 @@ class RuleMatcher:
         self._nodes: dict[Path, Node] = {}  # paths with anchors (unreachable ones included)
         self._specs: dict[Path, PathSpec] = {}  # paths any condition tests
         self._conds: dict[Hashable, Condition] = {}
-        self._rules: dict[Hashable, tuple[_Branch, ...]] = {}
-        self._branches: dict[BranchKey, _Branch] = {}
-        self._always: dict[BranchKey, _Branch] = {}  # no anchor: evaluated for every event
-        self._review: deque[_Branch] = deque()
+        self._rules: dict[RuleId, tuple[_Branch[RuleId], ...]] = {}
+        self._branches: dict[BranchKey, _Branch[RuleId]] = {}
+        self._always: dict[BranchKey, _Branch[RuleId]] = {}  # no anchor: evaluated for every event
+        self._review: deque[_Branch[RuleId]] = deque()
         self._bind()
 
     # -- rules ---------------------------------------------------------------------------
@@ -124,10 +126,10 @@ class RuleMatcher:
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self._rules
 
-    def __iter__(self) -> Iterator[Hashable]:
+    def __iter__(self) -> Iterator[RuleId]:
         return iter(self._rules)
 
-    def add(self, rule_id: Hashable, pattern: Pattern) -> None:
+    def add(self, rule_id: RuleId, pattern: Pattern) -> None:
         """File every branch of ``pattern`` under ``rule_id`` (replacing a rule of that id).
 
         A pattern the matcher cannot take (an unknown matcher kind) raises before
@@ -147,7 +149,7 @@ class RuleMatcher:
                 for cond in [c for c in self._conds.values() if not c.uses]:
                     self._release(cond)
             raise
-        branches: list[_Branch] = []
+        branches: list[_Branch[RuleId]] = []
         seen: set[frozenset[Condition]] = set()
         for number, conds in enumerate(found):
             if frozenset(conds) in seen:
@@ -172,7 +174,7 @@ class RuleMatcher:
         self._reexamine(len(branches) + _REVIEW_EXTRA)
         self._bind()
 
-    def remove(self, rule_id: Hashable) -> None:
+    def remove(self, rule_id: RuleId) -> None:
         """Forget ``rule_id``; unknown ids are ignored."""
         branches = self._rules.pop(rule_id, None)
         if branches is None:
@@ -195,6 +197,7 @@ class RuleMatcher:
         """With the extension and no branch without an anchor, ``match_event`` is the C
         function itself (bound to the tree's root): no Python frame per event."""
         if self.native and not self._always:
+            # an instance attribute shadows the method on purpose: mypy flags any such assignment
             self.match_event = partial(native.match, self._root)  # type: ignore[method-assign]
         else:
             self.__dict__.pop("match_event", None)  # the method below
@@ -220,7 +223,7 @@ class RuleMatcher:
         if not spec.members:
             del self._specs[spec.path]
 
-    def _file(self, b: _Branch, anchor: Condition, ranks: dict[Condition, Any]) -> None:
+    def _file(self, b: _Branch[RuleId], anchor: Condition, ranks: dict[Condition, Any]) -> None:
         b.anchor = anchor
         b.rest = tuple(sorted((c for c in b.conds if c is not anchor), key=ranks.__getitem__))
         posting = anchor.posting
@@ -245,7 +248,7 @@ class RuleMatcher:
                 for cond in list(spec.members):
                     self._sync(cond)
 
-    def _unfile(self, b: _Branch) -> None:
+    def _unfile(self, b: _Branch[RuleId]) -> None:
         anchor = b.anchor
         assert anchor is not None and anchor.posting is not None
         posting = anchor.posting
@@ -345,7 +348,7 @@ class RuleMatcher:
                 self._file(b, best, ranks)
 
     # -- matching ------------------------------------------------------------------------
-    def match(self, flat_event: dict[Path, list[Leaf]]) -> set[Hashable]:
+    def match(self, flat_event: dict[Path, list[Leaf]]) -> set[RuleId]:
         """The ids of the rules matching an event given as ``event.flatten`` output."""
         hits: set[Posting] = set()
         for path, node in self._nodes.items():
@@ -354,10 +357,10 @@ class RuleMatcher:
                 node.probe([raw_of(lf) for lf in leaves], hits)
         return self._resolve(hits, _evaluate_flat, flat_event, False)
 
-    def match_event(self, event: Any) -> set[Hashable]:
+    def match_event(self, event: Any) -> set[RuleId]:
         """The ids of the rules matching a parsed JSON event."""
         if self.native:
-            result: set[Hashable] = native.match(self._root, event)  # the whole match, in C
+            result: set[RuleId] = native.match(self._root, event)  # the whole match, in C
             if self._always:
                 self._match_always(_evaluate_event, event, result)
             return result
@@ -371,17 +374,18 @@ class RuleMatcher:
         return self._resolve(hits, _evaluate_event, event, True)
 
     def _resolve(self, hits: set[Posting], evaluate: _Evaluate, subject: Any,
-                 is_event: bool) -> set[Hashable]:
+                 is_event: bool) -> set[RuleId]:
         if self.native:
             # on a parsed event, the extension evaluates conditions itself
-            result: set[Hashable] = native.resolve(hits, evaluate, subject, is_event)
+            result: set[RuleId] = native.resolve(hits, evaluate, subject, is_event)
         else:
-            result = _resolve_hits(hits, {}, evaluate, subject)
+            # the index files the ids add() was given, untyped (it serves every RuleId)
+            result = cast("set[RuleId]", _resolve_hits(hits, {}, evaluate, subject))
         if self._always:
             self._match_always(evaluate, subject, result)
         return result
 
-    def _match_always(self, evaluate: _Evaluate, subject: Any, result: set[Hashable]) -> None:
+    def _match_always(self, evaluate: _Evaluate, subject: Any, result: set[RuleId]) -> None:
         """Add to ``result`` the rules matched through branches without an anchor."""
         memo: dict[Condition, bool] = {}
         for b in self._always.values():

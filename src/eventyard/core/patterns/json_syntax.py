@@ -16,6 +16,7 @@ with the event-pattern scanner, which already words the reasons as Jackson does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from eventyard.core.patterns import _json
 
@@ -51,11 +52,11 @@ class _LocatingScanner(_json._Scanner):
         column = i - (self.text.rfind("\n", 0, i) + 1) + 1
         return f"[Source: {self.source}; line: {line}, column: {column}]"
 
-    def _unexpected(self, i: int, what: str):  # type: ignore[no-untyped-def]
+    def _unexpected(self, i: int, what: str) -> NoReturn:
         self.at = i
         super()._unexpected(i, what)
 
-    def _eof(self, container: tuple[str, int] | None):  # type: ignore[no-untyped-def]
+    def _eof(self, container: tuple[str, int] | None) -> NoReturn:
         self.at = self.n
         super()._eof(container)
 

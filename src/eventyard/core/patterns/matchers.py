@@ -77,9 +77,15 @@ def matches(matcher: Matcher, leaf: Leaf) -> bool:
             return _fold(value).endswith(_fold(matcher.value))
         return value.endswith(matcher.value)
     if isinstance(matcher, EqualsIgnoreCase):
-        return kind == "string" and _fold(value) == _fold(matcher.value)  # type: ignore[arg-type]
+        if kind != "string":
+            return False
+        assert isinstance(value, str)
+        return _fold(value) == _fold(matcher.value)
     if isinstance(matcher, Wildcard):
-        return kind == "string" and wildcard_regex(matcher.value).fullmatch(value) is not None  # type: ignore[arg-type]
+        if kind != "string":
+            return False
+        assert isinstance(value, str)
+        return wildcard_regex(matcher.value).fullmatch(value) is not None
     if isinstance(matcher, Numeric):
         if kind != "number":
             return False
@@ -94,7 +100,8 @@ def matches(matcher: Matcher, leaf: Leaf) -> bool:
     if isinstance(matcher, Cidr):
         if kind != "string":
             return False
-        ip = _ip(value)  # type: ignore[arg-type]
+        assert isinstance(value, str)
+        ip = _ip(value)
         return ip is not None and ip.version == matcher.network.version and ip in matcher.network
     if isinstance(matcher, AnythingBut):
         if kind == "string":
@@ -102,14 +109,17 @@ def matches(matcher: Matcher, leaf: Leaf) -> bool:
         if kind == "number":
             return value not in matcher.numbers
         return True  # null and booleans are never excluded
-    if isinstance(matcher, AnythingButPrefix):
-        return kind != "string" or not any(value.startswith(p) for p in matcher.values)  # type: ignore[union-attr]
-    if isinstance(matcher, AnythingButSuffix):
-        return kind != "string" or not any(value.endswith(s) for s in matcher.values)  # type: ignore[union-attr]
-    if isinstance(matcher, AnythingButIgnoreCase):
-        return kind != "string" or _fold(value) not in {_fold(v) for v in matcher.values}  # type: ignore[arg-type]
-    if isinstance(matcher, AnythingButWildcard):
-        return kind != "string" or not any(wildcard_regex(w).fullmatch(value) for w in matcher.values)  # type: ignore[arg-type]
+    if isinstance(matcher, (AnythingButPrefix, AnythingButSuffix, AnythingButIgnoreCase, AnythingButWildcard)):
+        if kind != "string":
+            return True  # non-string leaves are never excluded
+        assert isinstance(value, str)
+        if isinstance(matcher, AnythingButPrefix):
+            return not any(value.startswith(p) for p in matcher.values)
+        if isinstance(matcher, AnythingButSuffix):
+            return not any(value.endswith(s) for s in matcher.values)
+        if isinstance(matcher, AnythingButIgnoreCase):
+            return _fold(value) not in {_fold(v) for v in matcher.values}
+        return not any(wildcard_regex(w).fullmatch(value) for w in matcher.values)
     if isinstance(matcher, Exists):
         return matcher.present
     raise TypeError(f"unknown matcher {matcher!r}")

@@ -64,9 +64,12 @@ _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?
 
 
 def parse_filter_policy(
-    text: str, scope: FilterPolicyScope = "MessageAttributes", *, subscribe: bool = False
+    text: str, scope: str = "MessageAttributes", *, subscribe: bool = False
 ) -> Pattern:
     """Parse and validate a filter policy. Raises ``InvalidFilterPolicy``.
+
+    ``scope`` is the subscription's FilterPolicyScope as the caller gave it: a name that
+    is not a ``FilterPolicyScope`` is refused as AWS refuses it.
 
     ``subscribe=True`` phrases errors as the Subscribe call does (``Attributes Reason:``).
     """

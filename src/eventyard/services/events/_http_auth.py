@@ -103,8 +103,8 @@ class TokenCache:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         url = oauth.get("AuthorizationEndpoint", "")
         self.fetches += 1
-        try:
-            response = await client.request(method, url, params=query or None, headers=headers, content=content,
+        try:  # the pairs as a tuple: httpx's params type takes a list only of its own value union
+            response = await client.request(method, url, params=tuple(query) or None, headers=headers, content=content,
                                             timeout=TIMEOUT_SECONDS)
         except httpx.HTTPError as err:
             raise AuthorizationFailed(f"Failed to connect to the authorization endpoint: {type(err).__name__}.") from err

@@ -36,6 +36,14 @@ def archive_not_found(name: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", f"Archive {name} does not exist.")
 
 
+def _bus_of(archive: ArchiveRecord) -> str:
+    """The name of the bus whose events ``archive`` keeps (its source ARN was checked when
+    the archive was made)."""
+    source = arns.parse(archive.source_arn)
+    assert source is not None, archive.source_arn
+    return source.resource_id
+
+
 class ArchiveOperations(EventsBase):
     def _source_bus(self, ctx: RequestContext, source_arn: str, field: str = "EventSourceArn") -> str:
         """The name of this account's bus that ``source_arn`` names."""
@@ -159,7 +167,7 @@ class ArchiveOperations(EventsBase):
             s.event_archives.update(found.arn, description=description, event_pattern=new_pattern,
                                     retention_days=retention, kms_key_identifier=kms)
             if new_pattern != found.event_pattern:
-                bus = arns.parse(found.source_arn).resource_id  # type: ignore[union-attr]
+                bus = _bus_of(found)
                 rule = s.event_rules.get(ctx.account, ctx.region, bus, _archive_rules.rule_name(name))
                 if rule is not None:  # gone with its bus: nothing feeds the archive any more
                     s.event_rules.put(self._managed_rule(ctx, bus, replace(found, event_pattern=new_pattern)))
@@ -176,7 +184,7 @@ class ArchiveOperations(EventsBase):
             found = s.event_archives.get(ctx.account, ctx.region, name)
             if found is None:
                 raise archive_not_found(name)
-            bus = arns.parse(found.source_arn).resource_id  # type: ignore[union-attr]
+            bus = _bus_of(found)
             rule = s.event_rules.get(ctx.account, ctx.region, bus, _archive_rules.rule_name(name))
             if rule is not None:
                 s.event_rules.delete(rule.arn)

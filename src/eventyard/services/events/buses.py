@@ -171,13 +171,13 @@ class BusOperations(EventsBase):
         await self._ensure_default_bus(ctx)
         bus_name = arn.resource_id
 
-        def bus(s: Session) -> str:
+        def event_bus(s: Session) -> str:
             record = s.event_buses.get(ctx.account, ctx.region, bus_name)
             if record is None:
                 raise bus_not_found(bus_name)
             return record.arn
 
-        return bus
+        return event_bus
 
     async def tag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         find = await self._tag_target(ctx, req["ResourceARN"])

@@ -24,7 +24,7 @@ _MAX_BUSES = 10_000  # cached buses per node; beyond, the cache starts over
 @dataclass(frozen=True)
 class BusRules:
     version: tuple[float, int]  # see EventRules.version
-    matcher: RuleMatcher
+    matcher: RuleMatcher[str]  # rules by ARN
     rules: dict[str, RuleRecord]  # by ARN: the enabled rules with a pattern
     targets: dict[str, list[TargetRecord]]  # by rule ARN
     inputs: dict[tuple[str, str], TargetInput]  # by (rule ARN, target id): compiled once
@@ -58,7 +58,7 @@ class RuleCache:
 
     @staticmethod
     def _compile(s: Session, account: str, region: str, bus: str, version: tuple[float, int]) -> BusRules:
-        matcher = RuleMatcher()
+        matcher: RuleMatcher[str] = RuleMatcher()
         rules: dict[str, RuleRecord] = {}
         for rule in s.event_rules.all_of_bus(account, region, bus):
             if rule.enabled and rule.event_pattern is not None:

@@ -15,6 +15,7 @@ from eventyard.store.topics import SubscriptionRecord, TopicRecord
 
 if TYPE_CHECKING:
     from eventyard.services.sns.matching import SubscriptionCache
+    from eventyard.services.sns.metrics import TopicMetrics
 
 MAX_TOPICS = 100_000  # AWS quota: standard topics per account
 MAX_TAGS = 50
@@ -114,6 +115,7 @@ def subscription_allows(sub: SubscriptionRecord, caller: str) -> bool:
 
 class SnsBase:
     subscriptions: "SubscriptionCache"
+    metrics: "TopicMetrics"
 
     def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService) -> None:
         self.store = store

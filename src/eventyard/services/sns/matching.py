@@ -26,8 +26,8 @@ class TopicSubscriptions:
     topic: TopicRecord
     subscriptions: list[SubscriptionRecord]  # confirmed ones, by ARN
     unfiltered: set[str] = field(default_factory=set)
-    by_attributes: RuleMatcher | None = None
-    by_body: RuleMatcher | None = None
+    by_attributes: RuleMatcher[str] | None = None  # subscriptions by ARN
+    by_body: RuleMatcher[str] | None = None
     dead_letters: dict[str, str] = field(default_factory=dict)  # subscription ARN -> its RedrivePolicy queue
 
     def matching(self, message: str, attributes: dict[str, dict[str, Any]]) -> list[SubscriptionRecord]:
@@ -92,7 +92,7 @@ def _compile(topic: TopicRecord, subscriptions: list[SubscriptionRecord]) -> Top
             out.unfiltered.add(sub.arn)
             continue
         scope = sub.attributes.get("FilterPolicyScope", "MessageAttributes")
-        pattern = parse_filter_policy(policy, scope)  # type: ignore[arg-type]
+        pattern = parse_filter_policy(policy, scope)
         if scope == "MessageBody":
             out.by_body = out.by_body or RuleMatcher()
             out.by_body.add(sub.arn, pattern)

@@ -24,12 +24,12 @@ from eventyard.services.sns._base import (
     DEDUP_WINDOW_MS,
     DEFAULT_MAX_MESSAGE_SIZE,
     MAX_SUBJECT,
-    SnsBase,
     check_arn,
     invalid,
     topic_not_found,
 )
 from eventyard.services.sns.matching import TopicSubscriptions
+from eventyard.services.sns.platform import PlatformOperations
 from eventyard.services.sns.signing import SigningKey
 from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
 from eventyard.store import Session
@@ -182,7 +182,7 @@ def check_for_topic(entry: Entry, topic: TopicRecord, *, whole_batch: bool = Fal
                       "is not valid for this topic type")
 
 
-class PublishOperations(SnsBase):
+class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the platform's check
     async def publish(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         if req.get("PhoneNumber") is not None and not req.get("TopicArn") and not req.get("TargetArn"):
             number = req["PhoneNumber"]
@@ -199,7 +199,7 @@ class PublishOperations(SnsBase):
         parsed = check_arn(topic_arn, field_name, region=ctx.region)
         if parsed.resource.startswith("endpoint/"):
             # the endpoint is looked at before the message: a disabled one is reported first
-            await self.check_endpoint_publishable(topic_arn, ctx)  # type: ignore[attr-defined]
+            await self.check_endpoint_publishable(topic_arn, ctx)
             check_entry(req, to_endpoint=True)
             return {"MessageId": ids.uuid4()}  # mobile push: accepted, not delivered
         entry = check_entry(req)

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from eventyard.store import Store
+from eventyard.store.session import Session
 
 # AWS's certificates hold 2048-bit keys; a smaller key signs faster (a signature costs
 # about 0.4 ms at 2048 bits, 0.2 ms at 1024) where a deployment wants that
@@ -68,9 +69,13 @@ class Signer:
             found = await self.store.read(lambda s: s.topics.signing_key())
             if found is None:
                 key_pem, cert_pem = _generate()
-                # two nodes may race: the first key stored wins, and both read it back
-                found = await self.store.write(
-                    lambda s: (s.topics.put_signing_key(key_pem, cert_pem), s.topics.signing_key())[1])
+
+                def store_once(s: Session) -> tuple[str, str] | None:
+                    # two nodes may race: the first key stored wins, and both read it back
+                    s.topics.put_signing_key(key_pem, cert_pem)
+                    return s.topics.signing_key()
+
+                found = await self.store.write(store_once)
             assert found is not None
             private = serialization.load_pem_private_key(found[0].encode(), password=None)
             assert isinstance(private, rsa.RSAPrivateKey)

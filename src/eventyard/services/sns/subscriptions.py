@@ -99,9 +99,9 @@ def check_subscription_attribute(name: str, value: str, protocol: str, *, fifo_t
             raise invalid(f"{where}Delivery protocol [{protocol}] does not support raw message delivery.")
         return value.lower()
     if name == "FilterPolicy":
-        parse_filter_policy(value, scope, subscribe=subscribe)  # type: ignore[arg-type]
+        parse_filter_policy(value, scope, subscribe=subscribe)
     if name == "FilterPolicyScope":
-        parse_filter_policy("", value)  # type: ignore[arg-type]  # checks the scope's name
+        parse_filter_policy("", value)  # checks the scope's name
     if name == "DeliveryPolicy":
         if protocol not in ("http", "https"):
             raise invalid(f"{where}DeliveryPolicy: Delivery policy is only supported for HTTP/S subscriptions")
@@ -272,9 +272,9 @@ class SubscriptionOperations(SnsBase):
         fifo = bool(topic and topic.fifo)
         scope = sub.attributes.get("FilterPolicyScope", "MessageAttributes")
         if name == "FilterPolicyScope":
-            parse_filter_policy("", value)  # type: ignore[arg-type]
+            parse_filter_policy("", value)
             if "FilterPolicy" in sub.attributes:
-                parse_filter_policy(sub.attributes["FilterPolicy"], value)  # type: ignore[arg-type]
+                parse_filter_policy(sub.attributes["FilterPolicy"], value)
         elif value or name not in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy"):
             check_subscription_attribute(name, value, sub.protocol, fifo_topic=fifo, subscribe=False, scope=scope)
 

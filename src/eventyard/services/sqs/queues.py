@@ -278,5 +278,5 @@ def _policy(record: QueueRecord) -> dict[str, Any]:
         policy = orjson.loads(record.attributes["Policy"])
         statements = policy.get("Statement", [])
         policy["Statement"] = statements if isinstance(statements, list) else [statements]
-        return policy  # type: ignore[no-any-return]
+        return policy
     return {"Version": "2008-10-17", "Id": f"{record.arn}/SQSDefaultPolicy", "Statement": []}  # AWS's, for AddPermission

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.timers import Timers
+from eventyard.runtime.wakeups import Wakeups
 from eventyard.services.events import EventsService
 from eventyard.services.sns import SnsService
 from eventyard.services.sqs import SqsService
@@ -30,7 +31,8 @@ class ServiceRegistry:
     def __init__(self, store: Store, runtime: DeliveryRuntime, metrics: CollectorRegistry | None = None) -> None:
         self.store = store
         self.runtime = runtime
-        sqs = SqsService(store)
+        self.wakeups = Wakeups()
+        sqs = SqsService(store, self.wakeups)
         runtime.register_deliverer("sqs", QueueDeliverer(sqs))
         self.timers = Timers()
         self.events = EventsService(store, runtime, sqs, self.timers, metrics)
@@ -43,6 +45,7 @@ class ServiceRegistry:
         """Background work of this node: the delivery outbox and SQS's upkeep (expiry,
         purges, message moves). Outbox rows left by a crash or another node are picked up
         from here on, before any request arrives."""
+        self.wakeups.start(self.store)
         self.runtime.start()
         self.timers.start()
         self.sqs.upkeep.ensure_running()

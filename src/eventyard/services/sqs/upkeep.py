@@ -22,10 +22,10 @@ import structlog
 from eventyard.core import clock
 from eventyard.services.sqs import redrive
 from eventyard.store import Session, Store, StoreError
-from eventyard.store.messages import READY_CHANNEL, StoredMessage
+from eventyard.store.messages import StoredMessage
 
 if TYPE_CHECKING:
-    from eventyard.services.sqs.longpoll import Wakeups
+    from eventyard.runtime.wakeups import Keyed
 
 log = structlog.get_logger("eventyard.sqs")
 
@@ -44,7 +44,7 @@ def _now() -> int:
 
 
 class Upkeep:
-    def __init__(self, store: Store, wakeups: "Wakeups") -> None:
+    def __init__(self, store: Store, wakeups: "Keyed") -> None:
         self.store = store
         self.wakeups = wakeups
         self._task: asyncio.Task[None] | None = None
@@ -62,10 +62,7 @@ class Upkeep:
             return
         self._kicked = asyncio.Event()
         self._task = loop.create_task(self._run(), name="eventyard-sqs-upkeep")
-        try:
-            self.wakeups.attach(self.store, READY_CHANNEL)
-        except StoreError:
-            pass  # the store is closing
+        self.wakeups.wakeups.start(self.store)
 
     def kick(self) -> None:
         """Run the next round now (e.g. a move task just started)."""

@@ -32,9 +32,9 @@ class ServiceRegistry:
         self.store = store
         self.runtime = runtime
         self.wakeups = Wakeups()
-        sqs = SqsService(store, self.wakeups)
+        self.timers = Timers(self.wakeups)  # services register their background jobs here
+        sqs = SqsService(store, self.wakeups, self.timers)
         runtime.register_deliverer("sqs", QueueDeliverer(sqs))
-        self.timers = Timers()
         self.events = EventsService(store, runtime, sqs, self.timers, metrics)
         self.sqs = sqs
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics)
@@ -42,14 +42,13 @@ class ServiceRegistry:
         self.services: dict[str, object] = {"events": self.events, "sqs": sqs, "sns": self.sns}
 
     def start(self) -> None:
-        """Background work of this node: the delivery outbox and SQS's upkeep (expiry,
-        purges, message moves). Outbox rows left by a crash or another node are picked up
-        from here on, before any request arrives."""
+        """Background work of this node, once: wake-ups from other nodes, the delivery
+        outbox, and the jobs services registered (SQS upkeep, schedules, sweeps ...).
+        Outbox rows left by a crash or another node are picked up from here on, before
+        any request arrives."""
         self.wakeups.start(self.store)
         self.runtime.start()
         self.timers.start()
-        self.sqs.upkeep.ensure_running()
-        self.sns.start()
 
     async def stop(self) -> None:
         await self.timers.stop()

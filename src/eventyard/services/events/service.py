@@ -33,7 +33,7 @@ class EventsService(BusOperations, ArchiveOperations, PermissionOperations, Repl
         self.metrics = EventMetrics(metrics or CollectorRegistry())
         runtime.register_origin(delivery.ORIGIN, delivery.EventsOrigin(self))
         runtime.register_deliverer("events", delivery.BusDeliverer(self))
-        self._init_connections()
+        self._init_connections(timers)
         self.api_destination_deliverer = ApiDestinationDeliverer(self)
         runtime.register_deliverer("api-destination", self.api_destination_deliverer)
         timers.every(1.0, "events-schedules", self.fire_due)

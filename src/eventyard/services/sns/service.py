@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from prometheus_client import CollectorRegistry
 
 from eventyard.core import clock
@@ -37,10 +35,7 @@ class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, Pla
         runtime.register_deliverer("sns", delivery.TopicDeliverer(self))
         if timers is not None:
             timers.every(60.0, "sns-dedup-expiry", self.forget_expired_dedup)
-
-    def start(self) -> None:
-        """Make or load the signing key now, not in the first Publish."""
-        self._warming = asyncio.ensure_future(self.signer.key())
+            timers.at_start("sns-signing-key", self.signer.key)  # made or loaded now, not in the first Publish
 
     async def forget_expired_dedup(self) -> None:
         """FIFO deduplication ids older than the 5-minute window."""

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.runtime.jobs import JobRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.runtime.wakeups import Wakeups
 from eventyard.services.events import EventsService
@@ -33,6 +34,7 @@ class ServiceRegistry:
         self.runtime = runtime
         self.wakeups = Wakeups()
         self.timers = Timers(self.wakeups)  # services register their background jobs here
+        self.jobs = JobRuntime(store, self.wakeups)  # and the handlers of their durable jobs here
         sqs = SqsService(store, self.wakeups, self.timers)
         runtime.register_deliverer("sqs", QueueDeliverer(sqs))
         self.events = EventsService(store, runtime, sqs, self.timers, metrics)
@@ -49,8 +51,10 @@ class ServiceRegistry:
         self.wakeups.start(self.store)
         self.runtime.start()
         self.timers.start()
+        self.jobs.start()
 
     async def stop(self) -> None:
+        await self.jobs.stop()
         await self.timers.stop()
         await self.runtime.stop()
         await self.events.api_destination_deliverer.aclose()

@@ -55,13 +55,14 @@ def deliveries(kind: str, *ns: int) -> list[NewDelivery]:
                         target={}, payload={"n": n}, created_at=0, due_at=0) for n in ns]
 
 
-def run_until_done(store: Store, runtime: DeliveryRuntime) -> None:
+def run_until_done(store: Store, runtime: DeliveryRuntime, origin: TaskOrigin, count: int) -> None:
+    """Until ``count`` deliveries were reported delivered (after their commit) and none is left."""
     async def scenario() -> None:
         runtime.start()
         try:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + GENEROUS
-            while await store.read(lambda s: s.deliveries.pending()):
+            while len(origin.delivered_ids) < count or await store.read(lambda s: s.deliveries.pending()):
                 assert loop.time() < deadline, "the deliveries never finished"
                 await asyncio.sleep(0.005)
         finally:
@@ -82,7 +83,7 @@ def test_the_origin_applies_a_deliverers_answer_when_the_row_is_finished(store: 
     runtime.register_deliverer("answering", Answering(Delivered({"answer": 42})))
     runtime.register_deliverer("silent", Answering(None))
     store.write_sync(lambda s: s.deliveries.add(deliveries("answering", 1, 2) + deliveries("silent", 3)))
-    run_until_done(store, runtime)
+    run_until_done(store, runtime, origin, 3)
     assert outputs(store) == [{"delivery": 1, "output": {"answer": 42}}, {"delivery": 2, "output": {"answer": 42}}]
     assert len(origin.delivered_ids) == 3  # an answer is a success like any other
 
@@ -93,5 +94,5 @@ def test_an_answer_for_an_origin_without_apply_result_is_dropped(store: Store) -
     runtime.register_origin("tasks", origin)
     runtime.register_deliverer("answering", Answering(Delivered("ignored")))
     store.write_sync(lambda s: s.deliveries.add(deliveries("answering", 1)))
-    run_until_done(store, runtime)
+    run_until_done(store, runtime, origin, 1)
     assert outputs(store) == [] and len(origin.delivered_ids) == 1

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.jobs import JobRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.runtime.wakeups import Wakeups
@@ -35,11 +36,12 @@ class ServiceRegistry:
         self.wakeups = Wakeups()
         self.timers = Timers(self.wakeups)  # services register their background jobs here
         self.jobs = JobRuntime(store, self.wakeups)  # and the handlers of their durable jobs here
+        self.http = OutboundHttp()  # one outbound pool and pacer for every HTTP deliverer
         sqs = SqsService(store, self.wakeups, self.timers)
         runtime.register_deliverer("sqs", QueueDeliverer(sqs))
-        self.events = EventsService(store, runtime, sqs, self.timers, metrics)
+        self.events = EventsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.sqs = sqs
-        self.sns = SnsService(store, runtime, sqs, self.timers, metrics)
+        self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
         self.services: dict[str, object] = {"events": self.events, "sqs": sqs, "sns": self.sns}
 
@@ -57,8 +59,7 @@ class ServiceRegistry:
         await self.jobs.stop()
         await self.timers.stop()
         await self.runtime.stop()
-        await self.events.api_destination_deliverer.aclose()
-        await self.sns.close()
+        await self.http.aclose()
 
     def resolve(self, service: str, operation: str) -> Handler | None:
         impl = self.services.get(service)

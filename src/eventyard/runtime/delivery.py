@@ -9,10 +9,11 @@ only delays it), invoke them, and record each outcome.
 Two seams, each registered once per kind:
 
 - A **deliverer** invokes one kind of target (``target_kind``: ``sqs``, ``http``,
-  ``events`` ...): ``async deliver(record) -> Failure | None``. It reads the row's
-  ``target`` (where) and ``payload["body"]`` (what), plus kind-specific keys it
-  documents, and returns ``None`` on success. An exception counts as a retryable
-  ``InternalException`` failure.
+  ``events`` ...): ``async deliver(record) -> Failure | Delivered | None``. It reads the
+  row's ``target`` (where) and ``payload["body"]`` (what), plus kind-specific keys it
+  documents, and returns ``None`` on success, or ``Delivered(result)`` when the
+  invocation answered something the origin needs (a task's output, a synchronous
+  invocation's answer). An exception counts as a retryable ``InternalException`` failure.
 - An **origin** (``"events"``, ``"sns"``) owns the policy around the invocation:
   ``retry_at(record, failure, now) -> int | None`` gives the next attempt's time (epoch
   ms) or ``None`` to give up, and ``give_up(session, record, failure, now)`` dead-letters
@@ -20,7 +21,11 @@ Two seams, each registered once per kind:
   is logged and the row dropped). ``delivered(record, now)`` is told of each success
   (metrics), and ``committed()`` that a unit of work that called ``give_up`` committed
   (e.g. to wake long polls on a dead-letter queue). Origins read their own context from
-  ``payload["context"]``.
+  ``payload["context"]``. An origin whose deliverers answer also has
+  ``apply_result(session, record, result, now)``: it applies ``Delivered.result`` inside
+  the unit of work that drops the row, so the answer is recorded exactly when the
+  delivery is finished (it must not raise, like ``give_up``). A result for an origin
+  without ``apply_result`` is dropped.
 
 A row whose kind has no deliverer yet (a target of a service not built yet) fails with
 ``NotImplemented`` and follows its origin's retry policy like any other failure.
@@ -33,7 +38,7 @@ import contextlib
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -42,7 +47,7 @@ from eventyard.store.deliveries import DeliveryRecord
 
 log = structlog.get_logger("eventyard.delivery")
 
-__all__ = ["Deliverer", "DeliveryRuntime", "Failure", "Origin"]
+__all__ = ["Delivered", "Deliverer", "DeliveryRuntime", "Failure", "Origin", "ResultOrigin"]
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,15 @@ class Failure:
     retry_after_ms: int | None = None
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """A successful invocation's answer, for the origin's ``apply_result``."""
+
+    result: Any
+
+
 class Deliverer(Protocol):
-    def deliver(self, record: DeliveryRecord) -> Awaitable[Failure | None]: ...
+    def deliver(self, record: DeliveryRecord) -> Awaitable[Failure | Delivered | None]: ...
 
 
 class Origin(Protocol):
@@ -70,6 +82,10 @@ class Origin(Protocol):
     def delivered(self, record: DeliveryRecord, now: int) -> None: ...
 
     def committed(self) -> None: ...
+
+
+class ResultOrigin(Origin, Protocol):
+    def apply_result(self, s: Session, record: DeliveryRecord, result: Any, now: int) -> None: ...
 
 
 def now_ms() -> int:
@@ -95,7 +111,7 @@ class DeliveryRuntime:
         self.origins: dict[str, Origin] = {}
         self._wake = asyncio.Event()
         self._slot = asyncio.Event()
-        self._outcomes: list[tuple[DeliveryRecord, Failure | None]] = []
+        self._outcomes: list[tuple[DeliveryRecord, Failure | Delivered | None]] = []
         self._flush = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -182,7 +198,7 @@ class DeliveryRuntime:
 
     async def _invoke(self, record: DeliveryRecord) -> None:
         deliverer = self.deliverers.get(record.target_kind)
-        failure: Failure | None
+        failure: Failure | Delivered | None
         if deliverer is None:
             failure = Failure("NotImplemented", f"eventyard does not deliver to {record.target_kind} targets yet.")
         else:
@@ -217,7 +233,11 @@ class DeliveryRuntime:
             done = []
             for record, failure in outcomes:
                 origin = self.origins.get(record.origin)
-                if failure is None:
+                if failure is None or isinstance(failure, Delivered):
+                    if failure is not None and origin is not None:
+                        apply_result = getattr(origin, "apply_result", None)
+                        if apply_result is not None:
+                            apply_result(s, record, failure.result, now)
                     done.append(record.id)
                     finished.append(record)
                     continue

@@ -10,7 +10,10 @@ from prometheus_client import CollectorRegistry
 
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.runtime.http import OutboundHttp
+from eventyard.runtime.jobs import JobRuntime
 from eventyard.runtime.timers import Timers
+from eventyard.runtime.wakeups import Wakeups
 from eventyard.services.events import EventsService
 from eventyard.services.sns import SnsService
 from eventyard.services.sqs import SqsService
@@ -30,29 +33,33 @@ class ServiceRegistry:
     def __init__(self, store: Store, runtime: DeliveryRuntime, metrics: CollectorRegistry | None = None) -> None:
         self.store = store
         self.runtime = runtime
-        sqs = SqsService(store)
+        self.wakeups = Wakeups()
+        self.timers = Timers(self.wakeups)  # services register their background jobs here
+        self.jobs = JobRuntime(store, self.wakeups)  # and the handlers of their durable jobs here
+        self.http = OutboundHttp()  # one outbound pool and pacer for every HTTP deliverer
+        sqs = SqsService(store, self.wakeups, self.timers)
         runtime.register_deliverer("sqs", QueueDeliverer(sqs))
-        self.timers = Timers()
-        self.events = EventsService(store, runtime, sqs, self.timers, metrics)
+        self.events = EventsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.sqs = sqs
-        self.sns = SnsService(store, runtime, sqs, self.timers, metrics)
+        self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
         self.services: dict[str, object] = {"events": self.events, "sqs": sqs, "sns": self.sns}
 
     def start(self) -> None:
-        """Background work of this node: the delivery outbox and SQS's upkeep (expiry,
-        purges, message moves). Outbox rows left by a crash or another node are picked up
-        from here on, before any request arrives."""
+        """Background work of this node, once: wake-ups from other nodes, the delivery
+        outbox, and the jobs services registered (SQS upkeep, schedules, sweeps ...).
+        Outbox rows left by a crash or another node are picked up from here on, before
+        any request arrives."""
+        self.wakeups.start(self.store)
         self.runtime.start()
         self.timers.start()
-        self.sqs.upkeep.ensure_running()
-        self.sns.start()
+        self.jobs.start()
 
     async def stop(self) -> None:
+        await self.jobs.stop()
         await self.timers.stop()
         await self.runtime.stop()
-        await self.events.api_destination_deliverer.aclose()
-        await self.sns.close()
+        await self.http.aclose()
 
     def resolve(self, service: str, operation: str) -> Handler | None:
         impl = self.services.get(service)

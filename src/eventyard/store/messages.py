@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import orjson
 
-from eventyard.store.notifications import notify
+from eventyard.store.notifications import wake
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session
@@ -35,9 +35,9 @@ _INSERT_COLUMNS = (
     " sender_id, sent_at, visible_at, expires_at, group_id, dedup_id, seq, dead_letter_source_arn,"
     " receive_count, first_received_at"
 )
-# Sends (and anything else that makes messages ready) are announced to the other nodes
-# on this channel, the queue id as payload, so that their long polls wake at once.
-READY_CHANNEL = "eventyard_sqs_ready"
+# Sends (and anything else that makes messages ready) wake the other nodes' long polls
+# on the queue at once: the wake-up key is ``sqs-queue:<queue id>``.
+READY_KIND = "sqs-queue"
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ class Messages:
 
     def announce(self, queue_id: int) -> None:
         """Tell other nodes' long polls, at commit, that ``queue_id`` may have ready messages."""
-        notify(self._s, READY_CHANNEL, str(queue_id))
+        wake(self._s, READY_KIND, queue_id)
 
     def last_id(self) -> int:
         return int(self._s.scalar("SELECT COALESCE(MAX(id), 0) FROM sqs_messages"))

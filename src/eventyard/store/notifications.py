@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from eventyard.store.session import Session
 
-__all__ = ["NODE_ID", "notify"]
+__all__ = ["NODE_ID", "WAKE_CHANNEL", "notify", "wake", "wake_key"]
+
+# Wake-ups (``runtime.wakeups``) of every kind share this channel; the payload is the key.
+WAKE_CHANNEL = "eventyard_wake"
 
 # This process as the sender of notifications: a node's listeners skip its own.
 NODE_ID = uuid.uuid4().hex
@@ -21,3 +24,14 @@ def notify(s: Session, channel: str, payload: str) -> None:
     every writer is in this process, which signals itself, so nothing is sent."""
     if s.dialect == "postgres":
         s.execute("SELECT pg_notify(?, ?)", (channel, f"{NODE_ID}:{payload}"))
+
+
+def wake_key(kind: str, ident: object) -> str:
+    """The wake-up key of one thing (``runtime.wakeups.Keyed`` builds the same)."""
+    return f"{kind}:{ident}"
+
+
+def wake(s: Session, kind: str, ident: object) -> None:
+    """Inside a unit of work: wake the other nodes' waiters on ``kind:ident`` at commit."""
+    if s.dialect == "postgres":
+        notify(s, WAKE_CHANNEL, f"{kind}:{ident}")

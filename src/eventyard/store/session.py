@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from eventyard.store.event_replays import EventReplays
     from eventyard.store.event_buses import EventBuses
     from eventyard.store.event_rules import EventRules
+    from eventyard.store.jobs import Jobs
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
     from eventyard.store.tags import Tags
@@ -127,6 +128,12 @@ class Session:
         from eventyard.store.deliveries import Deliveries
 
         return Deliveries(self)
+
+    @cached_property
+    def jobs(self) -> "Jobs":
+        from eventyard.store.jobs import Jobs
+
+        return Jobs(self)
 
     @cached_property
     def event_archives(self) -> "EventArchives":

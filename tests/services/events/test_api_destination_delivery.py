@@ -28,7 +28,7 @@ from _clients import client
 from _http_endpoint import Answer, Endpoint, Seen
 from _waiting import PATIENCE, wait_until
 from eventyard.services.events._http import build_request, retry_after_ms
-from eventyard.services.events._http_pacing import Pacer
+from eventyard.runtime.http import Pacer
 from eventyard.store.api_destinations import ApiDestinationRecord
 from eventyard.store.connections import ConnectionRecord
 

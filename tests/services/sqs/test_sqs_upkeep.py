@@ -7,10 +7,10 @@ import asyncio
 import uuid
 
 from eventyard.services.sqs import upkeep as upkeep_module
-from eventyard.services.sqs.longpoll import Wakeups
+from eventyard.runtime.wakeups import Keyed, Wakeups
 from eventyard.services.sqs.upkeep import Upkeep
 from eventyard.store import Session, Store
-from eventyard.store.messages import NewMessage, ReceiveAttempt
+from eventyard.store.messages import READY_KIND, NewMessage, ReceiveAttempt
 from eventyard.store.queues import MoveTaskRecord, QueueRecord
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
@@ -49,10 +49,10 @@ def ready(store: Store, queue: QueueRecord) -> list[str]:
 MAX_ROUNDS = 1000  # far more than any test here needs; only a sweep that never finishes reaches it
 
 
-def sweep(store: Store) -> Wakeups:
+def sweep(store: Store) -> Keyed:
     """Sweep until a round reports that nothing is left: a round stops at its time budget,
     which a busy machine may reach after any chunk."""
-    wakeups = Wakeups()
+    wakeups = Wakeups().keyed(READY_KIND)
     job = Upkeep(store, wakeups)
 
     async def rounds() -> int:
@@ -123,7 +123,7 @@ def test_every_round_moves_on_however_slow_the_machine(store: Store, monkeypatch
     gone = create(store, "gone")
     add(store, gone, "x", "y")
     store.write_sync(lambda s: s.queues.delete(gone, now()))
-    job = Upkeep(store, Wakeups())
+    job = Upkeep(store, Wakeups().keyed(READY_KIND))
 
     async def rounds() -> int:
         n = 1
@@ -144,7 +144,7 @@ def test_move_task_runs_to_completion(store: Store) -> None:
     add(store, dlq, "later", source=src.arn)  # arrived after the task started: stays
     store.write_sync(lambda s: s.queues.add_move_task(MoveTaskRecord("h", dlq.id, dlq.arn, None, None, "RUNNING",
                                                                      now(), upto, 0, 2)))
-    wakeups = Wakeups()
+    wakeups = Wakeups().keyed(READY_KIND)
     job = Upkeep(store, wakeups)
     watch = wakeups.watch(src.id)
 
@@ -164,7 +164,7 @@ def test_move_task_fails_without_a_destination(store: Store) -> None:
     add(store, dlq, "orphan")  # sent straight to the DLQ: no source to go back to
     store.write_sync(lambda s: s.queues.add_move_task(MoveTaskRecord(
         "h", dlq.id, dlq.arn, None, None, "RUNNING", now(), s.messages.last_id(), 0, 1)))
-    asyncio.run(Upkeep(store, Wakeups()).run_once())
+    asyncio.run(Upkeep(store, Wakeups().keyed(READY_KIND)).run_once())
     task = store.read_sync(lambda s: s.queues.move_task("h"))
     assert task is not None and task.status == "FAILED" and task.failure_reason
     assert ready(store, dlq) == ["orphan"]

@@ -18,7 +18,9 @@ and connection failures are retried under the target's RetryPolicy; any other st
 not retried (straight to the dead-letter queue). A 401 or 407 also drops a cached OAuth
 token so the retry fetches a new one. ``Retry-After`` (seconds or a date) delays the next
 attempt when it asks for longer than the backoff; a negative one stops retries.
-Calls go out through one ``httpx.AsyncClient`` per node and never block other deliveries.
+Calls go out through the node's shared outbound HTTP (``runtime.http``), paced per
+destination at its ``InvocationRateLimitPerSecond`` on this node, and never block other
+deliveries: a call that would wait too long for its slot is retried as throttled.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from eventyard.core import jsondoc
 from eventyard.core.transform import parse_path
 from eventyard.core.transform._jsonpath import MISSING
 from eventyard.runtime.delivery import Failure
+from eventyard.runtime.http import OutboundHttp
 from eventyard.services.events._http_auth import AuthorizationFailed, TokenCache, parameters, static_headers
-from eventyard.services.events._http_pacing import Pacer
 from eventyard.services.events.connections import AUTHORIZING
 from eventyard.store.api_destinations import ApiDestinationRecord
 from eventyard.store.connections import ConnectionRecord
@@ -154,23 +156,15 @@ class ApiDestinationDeliverer:
     ``http`` (the target's HttpParameters); ``payload["body"]`` is what is sent and
     ``payload["context"]["event"]`` the event that dynamic parameters read."""
 
-    def __init__(self, service: "EventsService") -> None:
+    def __init__(self, service: "EventsService", http: OutboundHttp | None = None) -> None:
         self.service = service
         self.tokens = TokenCache()
-        self.pacer = Pacer()
-        self._client: httpx.AsyncClient | None = None
+        self.http = http or OutboundHttp()
+        self.pacer = self.http.pacer
 
     def client(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            # trust_env=False: proxy settings of the server's environment do not apply
-            self._client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
-                                             timeout=httpx.Timeout(TIMEOUT_SECONDS))
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """The node's shared outbound client (certificates checked, no proxies)."""
+        return self.http.client(verify=True)
 
     async def deliver(self, record: DeliveryRecord) -> Failure | None:
         arn = record.target["arn"]
@@ -212,7 +206,8 @@ class ApiDestinationDeliverer:
         _set_headers(headers, FIXED_HEADERS)
 
         try:
-            async with client.stream(method, url, headers=headers, content=content) as response:
+            async with client.stream(method, url, headers=headers, content=content,
+                                     timeout=TIMEOUT_SECONDS) as response:
                 status = response.status_code
                 wait_ms = retry_after_ms(response.headers.get("Retry-After"), time.time())
         except httpx.TimeoutException:

@@ -17,11 +17,11 @@ without secrets; ``UpdateConnection`` with new secrets authorizes it again.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import string
 import uuid
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import structlog
@@ -29,6 +29,7 @@ import structlog
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError, ValidationError, Violation
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.timers import Timers
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.events._base import EventsBase
 from eventyard.store import ConflictError, Session
@@ -202,10 +203,10 @@ def _state_summary(record: ConnectionRecord, state: str | None = None) -> dict[s
 
 class ConnectionOperations(EventsBase):
     """The operations; OAuth authorization runs through ``self.api_destination_deliverer``'s
-    token cache (set by the service), in background tasks kept in ``_authorizing``."""
+    token cache (set by the service), as one-off jobs of the node's ``Timers``."""
 
-    def _init_connections(self) -> None:
-        self._authorizing: set[asyncio.Task[None]] = set()
+    def _init_connections(self, timers: Timers) -> None:
+        self._timers = timers
 
     # -- helpers ---------------------------------------------------------------------
     def _connection(self, s: Session, ctx: RequestContext, name: str, action: str = "describe") -> ConnectionRecord:
@@ -222,9 +223,7 @@ class ConnectionOperations(EventsBase):
         """OAuth: fetch the first token now, off the request path."""
         if record.authorization_type != "OAUTH_CLIENT_CREDENTIALS":
             return
-        task = asyncio.get_running_loop().create_task(self._authorize(record))
-        self._authorizing.add(task)
-        task.add_done_callback(self._authorizing.discard)
+        self._timers.soon("events-connection-authorize", partial(self._authorize, record))
 
     async def _authorize(self, record: ConnectionRecord) -> None:
         from eventyard.services.events._http_auth import AuthorizationFailed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.timers import Timers
 from eventyard.services.events import delivery
 from eventyard.services.events._http import ApiDestinationDeliverer
@@ -27,14 +28,14 @@ class EventsService(BusOperations, ArchiveOperations, PermissionOperations, Repl
     deliverer with the node's delivery runtime."""
 
     def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService, timers: Timers,
-                 metrics: CollectorRegistry | None = None) -> None:
+                 metrics: CollectorRegistry | None = None, http: OutboundHttp | None = None) -> None:
         super().__init__(store, runtime, sqs)
         self._init_put_events()
         self.metrics = EventMetrics(metrics or CollectorRegistry())
         runtime.register_origin(delivery.ORIGIN, delivery.EventsOrigin(self))
         runtime.register_deliverer("events", delivery.BusDeliverer(self))
-        self._init_connections()
-        self.api_destination_deliverer = ApiDestinationDeliverer(self)
+        self._init_connections(timers)
+        self.api_destination_deliverer = ApiDestinationDeliverer(self, http)
         runtime.register_deliverer("api-destination", self.api_destination_deliverer)
         timers.every(1.0, "events-schedules", self.fire_due)
         timers.every(REPLAY_TICK_SECONDS, "events-replays", self.step_replays)

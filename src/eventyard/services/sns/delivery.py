@@ -17,13 +17,14 @@ one subscription on this node.
 from __future__ import annotations
 
 import asyncio
-import time
+import math
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import structlog
 
 from eventyard.runtime.delivery import Failure
+from eventyard.runtime.http import OutboundHttp
 from eventyard.services.sns import delivery_policy
 from eventyard.services.sns.publish import sqs_attributes_from_json
 from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
@@ -95,34 +96,27 @@ class SnsOrigin:
 
 
 class HttpDeliverer:
-    """Kinds ``http`` and ``https``: POST the body to the subscription's endpoint."""
+    """Kinds ``http`` and ``https``: POST the body to the subscription's endpoint, through
+    the node's shared outbound HTTP (certificates unchecked) and its pacer."""
 
-    def __init__(self) -> None:
-        self._client: httpx.AsyncClient | None = None
-        self._next_slot: dict[str, float] = {}  # subscription ARN -> monotonic time of its next request
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False, verify=False,
-                                             limits=httpx.Limits(max_connections=64))
-        return self._client
+    def __init__(self, http: OutboundHttp | None = None) -> None:
+        self.http = http or OutboundHttp()
 
     async def _throttle(self, subscription: str, per_second: int | None) -> None:
         if not per_second:
             return
-        now = time.monotonic()
-        slot = max(now, self._next_slot.get(subscription, now))
-        self._next_slot[subscription] = slot + 1.0 / per_second
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        wait = self.http.pacer.reserve(subscription, per_second, max_wait=math.inf)
+        if wait:
+            await asyncio.sleep(wait)
 
     async def deliver(self, record: DeliveryRecord) -> Failure | None:
         ctx: dict[str, Any] = record.payload.get("context") or {}
         per_second = (ctx.get("policy") or {}).get("rate")
         await self._throttle(record.target.get("subscription_arn", ""), per_second)
         try:
-            response = await self._http().post(record.target["url"], content=record.payload["body"].encode("utf-8"),
-                                               headers=record.payload.get("headers") or {})
+            response = await self.http.client(verify=False).post(
+                record.target["url"], content=record.payload["body"].encode("utf-8"),
+                headers=record.payload.get("headers") or {}, timeout=HTTP_TIMEOUT)
         except httpx.TimeoutException:
             return Failure("EndpointTimeout", f"The endpoint did not answer within {HTTP_TIMEOUT:.0f} seconds.")
         except httpx.HTTPError as exc:
@@ -130,11 +124,6 @@ class HttpDeliverer:
         if 200 <= response.status_code < 300:
             return None
         return Failure(str(response.status_code), f"The endpoint answered HTTP {response.status_code}.")
-
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
 
 
 class TopicDeliverer:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from prometheus_client import CollectorRegistry
 
 from eventyard.core import clock
 from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.timers import Timers
 from eventyard.services.sns import delivery
 from eventyard.services.sns.matching import SubscriptionCache
@@ -26,21 +25,18 @@ class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, Pla
     deliverer with the node's delivery runtime."""
 
     def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService, timers: Timers | None = None,
-                 metrics: CollectorRegistry | None = None) -> None:
+                 metrics: CollectorRegistry | None = None, http: OutboundHttp | None = None) -> None:
         super().__init__(store, runtime, sqs)
         self.metrics = TopicMetrics(metrics or CollectorRegistry())
         self.subscriptions = SubscriptionCache()
-        self.http = delivery.HttpDeliverer()
+        self.http = delivery.HttpDeliverer(http)
         runtime.register_origin(delivery.ORIGIN, delivery.SnsOrigin(self))
         runtime.register_deliverer("http", self.http)
         runtime.register_deliverer("https", self.http)
         runtime.register_deliverer("sns", delivery.TopicDeliverer(self))
         if timers is not None:
             timers.every(60.0, "sns-dedup-expiry", self.forget_expired_dedup)
-
-    def start(self) -> None:
-        """Make or load the signing key now, not in the first Publish."""
-        self._warming = asyncio.ensure_future(self.signer.key())
+            timers.at_start("sns-signing-key", self.signer.key)  # made or loaded now, not in the first Publish
 
     async def forget_expired_dedup(self) -> None:
         """FIFO deduplication ids older than the 5-minute window."""
@@ -51,6 +47,3 @@ class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, Pla
         """The PEM served at ``SigningCertURL`` (``name`` is its file name), or None."""
         key = await self.signer.key()
         return key.certificate_pem if name == key.cert_name else None
-
-    async def close(self) -> None:
-        await self.http.close()

@@ -7,11 +7,13 @@ from typing import Any
 
 from eventyard.core import clock
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.timers import Timers
+from eventyard.runtime.wakeups import Wakeups
 from eventyard.services.sqs import access, attributes, errors, urls
 from eventyard.services.sqs.in_flight_limit import max_in_flight
-from eventyard.services.sqs.longpoll import Wakeups
 from eventyard.services.sqs.upkeep import Upkeep
 from eventyard.store import Session, Store
+from eventyard.store.messages import READY_KIND
 from eventyard.store.queues import QueueRecord
 
 # Queue records are cached briefly: AWS too takes up to 60 s to propagate attribute
@@ -25,10 +27,10 @@ def now_ms() -> int:
 
 
 class SqsBase:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, wakeups: Wakeups | None = None, timers: Timers | None = None) -> None:
         self.store = store
-        self.wakeups = Wakeups()
-        self.upkeep = Upkeep(store, self.wakeups)
+        self.wakeups = (wakeups or Wakeups()).keyed(READY_KIND)  # long polls, by queue id
+        self.upkeep = Upkeep(store, self.wakeups, timers)  # a periodic job of ``timers``
         self._queues: dict[tuple[str, str, str], tuple[float, QueueRecord]] = {}
         self._settings: dict[tuple[int, int], attributes.QueueSettings] = {}
         self.max_in_flight = max_in_flight()
@@ -38,7 +40,6 @@ class SqsBase:
     async def _queue(self, ctx: RequestContext, queue_url: str) -> QueueRecord:
         """The queue a QueueUrl names (any host; see ``urls``), once the caller is shown
         to be allowed ``ctx.operation`` on it."""
-        self.upkeep.ensure_running()
         ref = urls.parse_url(queue_url)
         key = (ref.account or ctx.account, ref.region or ctx.region, ref.name)
         hit = self._queues.get(key)

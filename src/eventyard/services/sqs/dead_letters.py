@@ -54,7 +54,6 @@ class DeadLetterOperations(SqsBase):
         return out
 
     async def start_message_move_task(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        self.upkeep.ensure_running()
         source_arn: str = req["SourceArn"]
         destination_arn: str | None = req.get("DestinationArn")
         rate = req.get("MaxNumberOfMessagesPerSecond")

@@ -7,9 +7,9 @@ from typing import Any
 
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.wakeups import fallback_seconds
 from eventyard.services.sqs import errors, fifo, outgoing, standard, validation
 from eventyard.services.sqs._base import SqsBase, now_ms
-from eventyard.services.sqs.longpoll import recheck_seconds
 from eventyard.services.sqs.outgoing import Outgoing
 from eventyard.services.sqs.standard import Claim
 from eventyard.store import Session
@@ -102,7 +102,7 @@ class MessageOperations(SqsBase):
         system_names = set(req.get("AttributeNames") or []) | set(req.get("MessageSystemAttributeNames") or [])
         attribute_names = list(req.get("MessageAttributeNames") or [])
         deadline = time.monotonic() + wait
-        recheck = recheck_seconds()
+        recheck = fallback_seconds()
         cap = self.max_in_flight
 
         def attempt(s: Session) -> Claim:

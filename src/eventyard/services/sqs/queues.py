@@ -32,7 +32,6 @@ def _redrive_target(attrs: dict[str, str]) -> str | None:
 
 class QueueOperations(SqsBase):
     async def create_queue(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        self.upkeep.ensure_running()
         name: str = req["QueueName"]
         given = req.get("Attributes") or {}
         # A .fifo name without FifoQueue=true is refused as a standard queue name, as on AWS.
@@ -85,7 +84,6 @@ class QueueOperations(SqsBase):
         return {"QueueUrl": self._url(ctx, record)}
 
     async def list_queues(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        self.upkeep.ensure_running()
         limit = req.get("MaxResults")
         if limit is not None and not 1 <= limit <= MAX_LIST:
             raise errors.invalid_value("MaxResults", limit, f"MaxResults must be an integer between 1 and {MAX_LIST}.")

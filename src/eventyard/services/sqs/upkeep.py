@@ -3,32 +3,28 @@ FIFO deduplication ids and receive attempts, forgotten queue names, and running
 message move tasks.
 
 Every step is a short unit of work over a bounded chunk of rows, so it never holds
-the SQLite writer for long whatever the depth of a queue. The loop starts with the
-first SQS request (services have no lifespan hook yet; it belongs in ``runtime/``
-once that layer exists). On PostgreSQL every node runs it; the steps are idempotent
-and skip rows other nodes hold locked.
+the SQLite writer for long whatever the depth of a queue. A round (``run_once``) is a
+periodic job of the node's ``runtime.timers``, started with the server. On PostgreSQL
+every node runs it; the steps are idempotent and skip rows other nodes hold locked.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import defaultdict
 from functools import partial
 from typing import TYPE_CHECKING
 
-import structlog
-
 from eventyard.core import clock
 from eventyard.services.sqs import redrive
-from eventyard.store import Session, Store, StoreError
-from eventyard.store.messages import READY_CHANNEL, StoredMessage
+from eventyard.store import Session, Store
+from eventyard.store.messages import StoredMessage
 
 if TYPE_CHECKING:
-    from eventyard.services.sqs.longpoll import Wakeups
+    from eventyard.runtime.timers import Timers
+    from eventyard.runtime.wakeups import Keyed
 
-log = structlog.get_logger("eventyard.sqs")
-
+JOB_NAME = "sqs-upkeep"
 TICK_SECONDS = 0.25
 SWEEP_SECONDS = 1.0
 SWEEP_BUDGET_SECONDS = 0.25  # per round, so that other writes interleave with a long sweep
@@ -44,48 +40,20 @@ def _now() -> int:
 
 
 class Upkeep:
-    def __init__(self, store: Store, wakeups: "Wakeups") -> None:
+    def __init__(self, store: Store, wakeups: "Keyed", timers: "Timers | None" = None) -> None:
         self.store = store
         self.wakeups = wakeups
-        self._task: asyncio.Task[None] | None = None
-        self._kicked: asyncio.Event | None = None
+        self._timers = timers
+        if timers is not None:
+            timers.every(TICK_SECONDS, JOB_NAME, self.run_once)
         self._last_sweep = 0.0
         self._credit: dict[str, float] = defaultdict(float)  # move task -> messages it may move now
         self._last_tick: dict[str, float] = {}
 
-    def ensure_running(self) -> None:
-        if self._task is not None and not self._task.done():
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._kicked = asyncio.Event()
-        self._task = loop.create_task(self._run(), name="eventyard-sqs-upkeep")
-        try:
-            self.wakeups.attach(self.store, READY_CHANNEL)
-        except StoreError:
-            pass  # the store is closing
-
     def kick(self) -> None:
         """Run the next round now (e.g. a move task just started)."""
-        if self._kicked is not None:
-            self._kicked.set()
-
-    async def _run(self) -> None:
-        assert self._kicked is not None
-        while True:
-            try:
-                await self.run_once()
-            except StoreError:
-                return  # the store closed: the server is shutting down
-            except Exception:  # keep going; the next round retries
-                log.exception("sqs upkeep failed")
-            try:
-                await asyncio.wait_for(self._kicked.wait(), TICK_SECONDS)
-            except asyncio.TimeoutError:
-                pass
-            self._kicked.clear()
+        if self._timers is not None:
+            self._timers.kick(JOB_NAME)
 
     async def run_once(self) -> None:
         await self._run_move_tasks()

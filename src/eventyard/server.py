@@ -24,6 +24,7 @@ from eventyard.api.auth import Authenticator
 from eventyard.api.dispatch import Dispatcher
 from eventyard.api.errors import WireError
 from eventyard.api.http import HttpRequest
+from eventyard.api.invoke import Invoker
 from eventyard.api.metrics import RequestMetrics
 from eventyard.config import Settings
 from eventyard.core import jsondoc
@@ -101,7 +102,8 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     registry = ServiceRegistry(opened, runtime, metrics)
     registry.events.rules_per_bus = settings.rules_per_bus
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys})
-    api = ApiApp(Dispatcher(registry.resolve, auth, RequestMetrics(metrics), public_url=settings.public_url))
+    invoker = Invoker(registry.resolve)
+    api = ApiApp(Dispatcher(invoker, auth, RequestMetrics(metrics), public_url=settings.public_url))
     if settings.public_url:
         registry.sns.public_url = settings.public_url
 
@@ -145,4 +147,5 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     app.state.store = opened
     app.state.registry = registry
     app.state.runtime = runtime
+    app.state.invoker = invoker
     return Front(app, api)

@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from eventyard.core import clock
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.timers import Timers
+from eventyard.services._operations import OperationTable
 from eventyard.services.sns import delivery
 from eventyard.services.sns.matching import SubscriptionCache
 from eventyard.services.sns.metrics import TopicMetrics
@@ -21,7 +22,8 @@ from eventyard.store import Store
 
 
 class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, PlatformOperations):
-    """One method per SNS operation (``create_topic`` for CreateTopic ...); one module per
+    """One method per SNS operation (``create_topic`` for CreateTopic ..., declared in
+    ``OPERATIONS`` below); one module per
     concern, sharing ``SnsBase``. Registers the ``sns`` delivery origin and the HTTP/S
     deliverer with the node's delivery runtime."""
 
@@ -54,3 +56,51 @@ class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, Pla
 
     async def close(self) -> None:
         await self.http.close()
+
+
+# Every SNS operation eventyard serves, and the method serving it: nothing else
+# of the service is reachable over the wire.
+OPERATIONS: OperationTable = {
+    "AddPermission": SnsService.add_permission,
+    "CheckIfPhoneNumberIsOptedOut": SnsService.check_if_phone_number_is_opted_out,
+    "ConfirmSubscription": SnsService.confirm_subscription,
+    "CreatePlatformApplication": SnsService.create_platform_application,
+    "CreatePlatformEndpoint": SnsService.create_platform_endpoint,
+    "CreateSMSSandboxPhoneNumber": SnsService.create_sms_sandbox_phone_number,
+    "CreateTopic": SnsService.create_topic,
+    "DeleteEndpoint": SnsService.delete_endpoint,
+    "DeletePlatformApplication": SnsService.delete_platform_application,
+    "DeleteSMSSandboxPhoneNumber": SnsService.delete_sms_sandbox_phone_number,
+    "DeleteTopic": SnsService.delete_topic,
+    "GetDataProtectionPolicy": SnsService.get_data_protection_policy,
+    "GetEndpointAttributes": SnsService.get_endpoint_attributes,
+    "GetPlatformApplicationAttributes": SnsService.get_platform_application_attributes,
+    "GetSMSAttributes": SnsService.get_sms_attributes,
+    "GetSMSSandboxAccountStatus": SnsService.get_sms_sandbox_account_status,
+    "GetSubscriptionAttributes": SnsService.get_subscription_attributes,
+    "GetTopicAttributes": SnsService.get_topic_attributes,
+    "ListEndpointsByPlatformApplication": SnsService.list_endpoints_by_platform_application,
+    "ListOriginationNumbers": SnsService.list_origination_numbers,
+    "ListPhoneNumbersOptedOut": SnsService.list_phone_numbers_opted_out,
+    "ListPlatformApplications": SnsService.list_platform_applications,
+    "ListSMSSandboxPhoneNumbers": SnsService.list_sms_sandbox_phone_numbers,
+    "ListSubscriptions": SnsService.list_subscriptions,
+    "ListSubscriptionsByTopic": SnsService.list_subscriptions_by_topic,
+    "ListTagsForResource": SnsService.list_tags_for_resource,
+    "ListTopics": SnsService.list_topics,
+    "OptInPhoneNumber": SnsService.opt_in_phone_number,
+    "Publish": SnsService.publish,
+    "PublishBatch": SnsService.publish_batch,
+    "PutDataProtectionPolicy": SnsService.put_data_protection_policy,
+    "RemovePermission": SnsService.remove_permission,
+    "SetEndpointAttributes": SnsService.set_endpoint_attributes,
+    "SetPlatformApplicationAttributes": SnsService.set_platform_application_attributes,
+    "SetSMSAttributes": SnsService.set_sms_attributes,
+    "SetSubscriptionAttributes": SnsService.set_subscription_attributes,
+    "SetTopicAttributes": SnsService.set_topic_attributes,
+    "Subscribe": SnsService.subscribe,
+    "TagResource": SnsService.tag_resource,
+    "Unsubscribe": SnsService.unsubscribe,
+    "UntagResource": SnsService.untag_resource,
+    "VerifySMSSandboxPhoneNumber": SnsService.verify_sms_sandbox_phone_number,
+}

@@ -7,6 +7,8 @@ import asyncio
 from prometheus_client import CollectorRegistry
 
 from eventyard.core import clock
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.services._operations import OperationTable
@@ -14,7 +16,7 @@ from eventyard.services.sns import delivery
 from eventyard.services.sns.matching import SubscriptionCache
 from eventyard.services.sns.metrics import TopicMetrics
 from eventyard.services.sns.platform import PlatformOperations
-from eventyard.services.sns.publish import PublishOperations
+from eventyard.services.sns.publish import PublishOperations, check_entry
 from eventyard.services.sns.subscriptions import SubscriptionOperations
 from eventyard.services.sns.topics import TopicOperations
 from eventyard.services.sqs import SqsService
@@ -39,6 +41,27 @@ class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, Pla
         runtime.register_deliverer("sns", delivery.TopicDeliverer(self))
         if timers is not None:
             timers.every(60.0, "sns-dedup-expiry", self.forget_expired_dedup)
+
+    async def publish_on_behalf(self, publisher: str, region: str, topic_arn: str, message: str, *,
+                                group_id: str | None = None, dedup_id: str | None = None) -> str:
+        """Publish ``message`` to a topic from inside eventyard (an EventBridge rule's target,
+        next a state machine's task) for the ``publisher`` account: checked as Publish
+        checks a message, and against the topic's policy when the topic is another
+        account's. Returns the MessageId; raises the ServiceError Publish would answer.
+        ``dedup_id`` counts on FIFO topics only."""
+        request: dict[str, str] = {"Message": message}
+        if group_id is not None:
+            request["MessageGroupId"] = group_id
+        if dedup_id is not None and topic_arn.endswith(".fifo"):
+            request["MessageDeduplicationId"] = dedup_id
+        entry = check_entry(request)
+        if topic_arn.split(":")[4:5] != [publisher]:
+            await self._topic(topic_arn, caller=publisher, action="Publish")
+        context = RequestContext(account=publisher, region=region, base_url=self.public_url)
+        [result] = await self._publish(context, topic_arn, [entry])
+        if isinstance(result, ServiceError):
+            raise result
+        return str(result["MessageId"])
 
     def start(self) -> None:
         """Make or load the signing key now, not in the first Publish."""

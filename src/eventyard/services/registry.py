@@ -31,7 +31,6 @@ class ServiceRegistry:
         self.sqs = sqs
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
-        self.services: dict[str, object] = {"events": self.events, "sqs": sqs, "sns": self.sns}
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
             "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),

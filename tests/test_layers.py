@@ -30,7 +30,7 @@ CORE_DENIED = frozenset({
     "ssl", "subprocess", "tempfile", "urllib.request", "webbrowser",
     "botocore", "boto3", "httpx", "psycopg", "psycopg_pool", "requests", "starlette", "uvicorn", "urllib3",
     "eventyard.api", "eventyard.cli", "eventyard.config", "eventyard.logs", "eventyard.runtime",
-    "eventyard.server", "eventyard.services", "eventyard.store",
+    "eventyard.server", "eventyard.services", "eventyard.store", "eventyard.web",
 })
 # Modules core/ may use only for these names: entropy, configuration from the
 # environment, thread-local state and locks, and reading the clock are not I/O;

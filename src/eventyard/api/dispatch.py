@@ -1,17 +1,19 @@
 """From an HTTP request to a service call and back, for every protocol.
 
-    identify service + operation -> authenticate -> parse -> validate -> call -> serialize
+    identify service + operation -> authenticate -> parse -> invoke -> serialize
 
-Every failure on the way becomes the AWS error of the service's protocol; nothing
-escapes as a 500 except a real bug, and that one carries no traceback.
+The HTTP part lives here; validating, resolving and calling the handler is
+``api.invoke.Invoker``'s, shared with in-process callers. Every failure on the way
+becomes the AWS error of the service's protocol; nothing escapes as a 500 except a real
+bug, and that one carries no traceback.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
-from typing import Any, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from botocore.model import OperationModel
@@ -27,9 +29,9 @@ from eventyard.api.errors import (
     render_rest_json,
 )
 from eventyard.api.http import HttpRequest, HttpResponse
+from eventyard.api.invoke import Invoker
 from eventyard.api.metrics import RequestMetrics
-from eventyard.api.validation import validate
-from eventyard.core.errors import ServiceError, Violation, format_violations
+from eventyard.core.errors import ServiceError
 from eventyard.core.identity import DEFAULT_REGION, RequestContext
 from eventyard.core.ids import request_id as new_request_id
 
@@ -41,9 +43,6 @@ _SQS_QUEUE_PATH = re.compile(r"^/(queue/[a-z0-9-]+/)?\d{12}/[^/]+/?$")
 # Actions AWS refuses on a queue's URL: they do not act on a queue.
 _SQS_NOT_ON_A_QUEUE_URL = frozenset({"CreateQueue", "ListQueues"})
 _JSON_TYPES = frozenset({"application/x-amz-json-1.0", "application/x-amz-json-1.1"})
-
-Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
-Resolver = Callable[[str, str], Handler | None]  # (service name, operation name) -> handler
 
 
 @dataclass
@@ -59,9 +58,9 @@ class Call:
 
 
 class Dispatcher:
-    def __init__(self, resolve: Resolver, auth: Authenticator, metrics: RequestMetrics | None = None,
+    def __init__(self, invoker: Invoker, auth: Authenticator, metrics: RequestMetrics | None = None,
                  public_url: str | None = None) -> None:
-        self.resolve = resolve
+        self.invoker = invoker
         self.auth = auth
         self.metrics = metrics
         self.public_url = public_url  # scheme://host[:port]; else each request's Host
@@ -216,12 +215,6 @@ class Dispatcher:
         caller = self.auth.identify(request, call.protocol, service=spec.signing_name,
                                     anonymous_region=_anonymous_region(call))
         params = self._parse(request, call, base_url)
-        violations = validate(params, operation.input_shape, check_enums=spec.enforces_enums)
-        if violations:
-            raise _validation_error(spec, violations)
-        handler = self.resolve(spec.name, operation.name)
-        if handler is None:
-            raise WireError("NotImplemented", f"{spec.name} {operation.name} is not implemented by eventyard yet.", 501)
         ctx = RequestContext(
             account=caller.account,
             region=caller.region,
@@ -231,7 +224,7 @@ class Dispatcher:
             trace_header=request.header("x-amzn-trace-id"),
             operation=operation.name,
         )
-        result = await handler(ctx, params)
+        result = await self.invoker.call(spec, operation, params, ctx)
         if call.protocol == "json":
             return json_protocol.serialize(result, operation, rid)
         if call.protocol == "query":
@@ -286,41 +279,3 @@ def _anonymous_region(call: Call) -> str | None:
         return None
     arn = dict(call.form or []).get(field, "").split(":")
     return arn[3] if len(arn) > 4 and arn[3] else DEFAULT_REGION
-
-
-def _validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireError:
-    """Shape-constraint failures, worded as each service words them."""
-    if spec.validation == "sqs":
-        first = violations[0]
-        name = _pascal(first.path)
-        if first.kind == "required":
-            return WireError(
-                "MissingRequiredParameterException",
-                f"The request must contain the parameter {name}.",
-                query_code="MissingParameter",
-            )
-        return WireError(
-            "InvalidParameterValueException",
-            f"Value {_shown(first.value)} for parameter {name} is invalid. Reason: {first.constraint}.",
-            query_code="InvalidParameterValue",
-        )
-    if spec.validation == "sns":
-        first = violations[0]
-        parts = first.path.split(".")
-        if "messageAttributes" in parts[:-1]:
-            # inside a message attribute SNS answers in Coral's words, the map value as 'member'
-            at = parts.index("messageAttributes") + 2
-            path = ".".join(parts[:at] + ["member"] + parts[at:])
-            return WireError("ValidationError", format_violations([replace(first, path=path)]), query_code="ValidationError")
-        name = _pascal(first.path)
-        reason = "no value for required parameter" if first.kind == "required" else first.constraint
-        return WireError("InvalidParameterException", f"Invalid parameter: {name} Reason: {reason}", query_code="InvalidParameter")
-    return WireError("ValidationException", format_violations(violations))
-
-
-def _pascal(path: str) -> str:
-    return ".".join(p[:1].upper() + p[1:] for p in path.split("."))
-
-
-def _shown(value: object) -> str:
-    return "null" if value is None else str(value)

@@ -1,32 +1,26 @@
-"""The services of one server, and how an operation finds its method."""
+"""The services of one server, and how an operation finds its method: through each
+service's declared operation table, never by the method's name."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Awaitable, Callable
-
-from botocore import xform_name
 from prometheus_client import CollectorRegistry
 
-from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.jobs import JobRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.runtime.wakeups import Wakeups
+from eventyard.services import _operations
+from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
+from eventyard.services.events import service as events_service
 from eventyard.services.sns import SnsService
+from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import SqsService
+from eventyard.services.sqs import service as sqs_service
 from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.services.sqs.metrics import QueueDepths
 from eventyard.store import Store
-
-Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
-
-
-@lru_cache(maxsize=None)
-def method_name(operation: str) -> str:
-    return xform_name(operation)
 
 
 class ServiceRegistry:
@@ -43,7 +37,11 @@ class ServiceRegistry:
         self.sqs = sqs
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
-        self.services: dict[str, object] = {"events": self.events, "sqs": sqs, "sns": self.sns}
+        self.handlers: dict[str, dict[str, Handler]] = {
+            "events": _operations.bind(events_service.OPERATIONS, self.events),
+            "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),
+            "sns": _operations.bind(sns_service.OPERATIONS, self.sns),
+        }
 
     def start(self) -> None:
         """Background work of this node, once: wake-ups from other nodes, the delivery
@@ -62,7 +60,6 @@ class ServiceRegistry:
         await self.http.aclose()
 
     def resolve(self, service: str, operation: str) -> Handler | None:
-        impl = self.services.get(service)
-        if impl is None:
-            return None
-        return getattr(impl, method_name(operation), None)
+        """The handler of ``operation`` (AWS's name) in ``service``'s table, or None."""
+        table = self.handlers.get(service)
+        return None if table is None else table.get(operation)

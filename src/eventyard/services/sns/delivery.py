@@ -136,27 +136,16 @@ class TopicDeliverer:
 
     async def deliver(self, record: DeliveryRecord) -> Failure | None:
         from eventyard.core.errors import ServiceError
-        from eventyard.core.identity import RequestContext
-        from eventyard.services.sns.publish import check_entry
 
         topic_arn = record.target["arn"]
-        request: dict[str, Any] = {"Message": record.payload["body"]}
-        if record.target.get("group_id") is not None:
-            request["MessageGroupId"] = record.target["group_id"]
-        if record.payload.get("dedup_id") is not None and topic_arn.endswith(".fifo"):
-            request["MessageDeduplicationId"] = record.payload["dedup_id"]
-        ctx = RequestContext(account=record.account_id, region=record.region, base_url=self.service.public_url)
         try:
-            entry = check_entry(request)
-            if topic_arn.split(":")[4:5] != [record.account_id]:
-                await self.service._topic(topic_arn, caller=record.account_id, action="Publish")
-            [result] = await self.service._publish(ctx, topic_arn, [entry])
+            await self.service.publish_on_behalf(record.account_id, record.region, topic_arn, record.payload["body"],
+                                                 group_id=record.target.get("group_id"),
+                                                 dedup_id=record.payload.get("dedup_id"))
+            return None
         except ServiceError as err:
-            result = err
-        if isinstance(result, ServiceError):
-            if result.code == "NotFoundException":
+            if err.code == "NotFoundException":
                 return Failure("NO_RESOURCE", f"Topic {topic_arn} does not exist.", retryable=False)
-            if result.code == "AuthorizationErrorException":
-                return Failure("NO_PERMISSIONS", result.message, retryable=False)
-            return Failure("INVALID_PARAMETER", result.message, retryable=False)
-        return None
+            if err.code == "AuthorizationErrorException":
+                return Failure("NO_PERMISSIONS", err.message, retryable=False)
+            return Failure("INVALID_PARAMETER", err.message, retryable=False)

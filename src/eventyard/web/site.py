@@ -1,0 +1,52 @@
+"""The Starlette app of eventyard's own endpoints, and which requests are its."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, AsyncContextManager, Awaitable, Callable
+
+from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+
+from eventyard.api.auth import Authenticator
+from eventyard.web.health import health_endpoint
+from eventyard.web.home import home_endpoint, is_home
+from eventyard.web.metrics import metrics_endpoint
+from eventyard.web.sns_certificate import certificate_endpoint
+
+# Paths no AWS API request uses: these, and the home page, are the site's.
+OWN_PREFIXES = ("/_eventyard/", "/metrics", "/SimpleNotificationService-")
+
+
+def is_own_request(scope: dict[str, Any]) -> bool:
+    """Whether an HTTP request is for an own endpoint rather than the AWS API."""
+    return scope["path"].startswith(OWN_PREFIXES) or is_home(scope)
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the own endpoints read: the server's parts they show or guard."""
+
+    store_dialect: str  # sqlite | postgresql
+    auth: Authenticator  # /metrics with real credentials wants a signed request ...
+    metrics_token: str | None  # ... or this bearer token
+    metrics: CollectorRegistry
+    refresh_metrics: Callable[[], Awaitable[None]]  # gauges read on demand
+    sns_certificate: Callable[[str], Awaitable[bytes | None]]  # file name -> PEM, or None
+
+
+def build_site(site: Site, api: ASGIApp, lifespan: Callable[[Starlette], AsyncContextManager[None]]) -> Starlette:
+    """The own endpoints; any other path of theirs (``/_eventyard/unknown``) falls through
+    to ``api``, which answers it as AWS would. The server's lifespan runs here too."""
+    return Starlette(
+        routes=[
+            Route("/", home_endpoint(site.store_dialect), methods=["GET"]),
+            Route("/_eventyard/health", health_endpoint(site.store_dialect)),
+            Route("/metrics", metrics_endpoint(site.metrics, site.auth, site.metrics_token, site.refresh_metrics)),
+            Route("/SimpleNotificationService-{key}.pem", certificate_endpoint(site.sns_certificate)),
+            Mount("/", app=api),
+        ],
+        lifespan=lifespan,
+    )

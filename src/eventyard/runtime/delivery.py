@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
 
+from eventyard.core import clock
 from eventyard.store import Session, Store
 from eventyard.store.deliveries import DeliveryRecord
 
@@ -70,10 +70,6 @@ class Origin(Protocol):
     def delivered(self, record: DeliveryRecord, now: int) -> None: ...
 
     def committed(self) -> None: ...
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class DeliveryRuntime:
@@ -146,7 +142,7 @@ class DeliveryRuntime:
             self._wake.clear()
             limit = min(free, self.batch)
             try:
-                now = now_ms()
+                now = clock.now_ms()
                 claimed = await self.store.write(
                     lambda s: s.deliveries.claim(now=now, lease_until=now + self.lease_ms, limit=limit)
                 )
@@ -168,7 +164,7 @@ class DeliveryRuntime:
             return self.idle_seconds
         if due is None:
             return self.idle_seconds
-        return max(0.0, min(self.idle_seconds, (due - now_ms()) / 1000))
+        return max(0.0, min(self.idle_seconds, (due - clock.now_ms()) / 1000))
 
     async def _idle(self, seconds: float) -> None:
         if seconds <= 0:
@@ -210,7 +206,7 @@ class DeliveryRuntime:
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
-        now = now_ms()
+        now = clock.now_ms()
         finished: list[DeliveryRecord] = []
 
         def apply(s: Session) -> None:

@@ -24,7 +24,6 @@ Calls go out through one ``httpx.AsyncClient`` per node and never block other de
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ import httpx
 import orjson
 import structlog
 
+from eventyard.core import clock
 from eventyard.core.transform import parse_path
 from eventyard.core.transform._jsonpath import MISSING
 from eventyard.runtime.delivery import Failure
@@ -213,7 +213,7 @@ class ApiDestinationDeliverer:
         try:
             async with client.stream(method, url, headers=headers, content=content) as response:
                 status = response.status_code
-                wait_ms = retry_after_ms(response.headers.get("Retry-After"), time.time())
+                wait_ms = retry_after_ms(response.headers.get("Retry-After"), clock.epoch())
         except httpx.TimeoutException:
             return Failure("UNKNOWN", PREFIX + "Timeout calling endpoint for API Destination.")
         except httpx.HTTPError:

@@ -51,7 +51,7 @@ class ArchiveOperations(EventsBase):
         name = _archive_rules.rule_name(archive.name)
         return RuleRecord(ctx.account, ctx.region, bus, name, rule_arn(ctx, bus, name),
                           _archive_rules.rule_pattern(archive.event_pattern), None, "ENABLED", None, None,
-                          _archive_rules.MANAGED_BY, ctx.account, int(clock.epoch() * 1000))
+                          _archive_rules.MANAGED_BY, ctx.account, clock.now_ms())
 
     @staticmethod
     def _describe_archive(a: ArchiveRecord, stats: tuple[int, int], *, listed: bool = False) -> dict[str, Any]:
@@ -192,7 +192,7 @@ class ArchiveOperations(EventsBase):
         is a short transaction of at most ``_SWEEP_BATCH`` events per archive."""
         total = 0
         while True:
-            now = int(clock.epoch() * 1000)
+            now = clock.now_ms()
 
             def sweep(s: Session) -> tuple[int, bool]:
                 dropped, more = 0, False

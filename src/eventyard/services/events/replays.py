@@ -202,7 +202,7 @@ class ReplayOperations(PutEventsOperations):
     def _replay_step(self, s: Session) -> tuple[Ingest, int, bool]:
         """One batch of each active replay, in one unit of work: (what it routed, events
         sent, whether any replay has more to do)."""
-        now_ms = int(clock.epoch() * 1000)
+        now_ms = clock.now_ms()
         done, sent, more = Ingest(ingested_at=now_ms), 0, False
         for replay in s.event_replays.active(_REPLAYS_PER_STEP):
             if replay.state == "CANCELLING":

@@ -85,7 +85,7 @@ class RuleOperations(EventsBase):
         arn = rule_arn(ctx, bus, name)
         record = RuleRecord(ctx.account, ctx.region, bus, name, arn, pattern_text, schedule, state,
                             req.get("Description"), req.get("RoleArn"), None, ctx.account,
-                            int(clock.epoch() * 1000))
+                            clock.now_ms())
         stored_now = record.created_at
 
         def put(s: Session) -> None:
@@ -162,7 +162,7 @@ class RuleOperations(EventsBase):
             if rule.state != state:
                 s.event_rules.set_state(rule.arn, state)
                 if state != "DISABLED":  # resume from now, without the ticks missed while disabled
-                    s.event_rules.set_next_fire(rule.arn, schedules.next_fire_ms(rule, int(clock.epoch() * 1000)))
+                    s.event_rules.set_next_fire(rule.arn, schedules.next_fire_ms(rule, clock.now_ms()))
                 s.event_rules.bump_version(ctx.account, ctx.region, bus)
 
         await self.store.write(change)

@@ -48,7 +48,7 @@ class PlatformOperations(SnsBase):
         arn = arns.build("sns", ctx.region, ctx.account, f"app/{platform}/{name}")
         attributes = {"Enabled": "true", **(req.get("Attributes") or {})}
         app = PlatformApplication(arn, ctx.account, ctx.region, name, platform, attributes)
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
         await self.store.write(lambda s: s.sns_platform.add_application(app, now))
         return {"PlatformApplicationArn": arn}
 
@@ -94,7 +94,7 @@ class PlatformOperations(SnsBase):
         if req.get("CustomUserData") is not None:
             attributes["CustomUserData"] = req["CustomUserData"]
         arn = arns.build("sns", app.region, app.account_id, f"endpoint/{app.platform}/{app.name}/{uuid.uuid4()}")
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
 
         def unit(s: Session) -> str:
             existing = s.sns_platform.endpoint_by_token(app.arn, token)

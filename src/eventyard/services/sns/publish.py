@@ -258,7 +258,7 @@ class PublishOperations(SnsBase):
     async def _publish(self, ctx: RequestContext, topic_arn: str,
                        entries: list[Entry]) -> list[dict[str, Any] | ServiceError]:
         key = await self.signer.key()
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
         base_url = ctx.base_url
         trace = ctx.trace_header
         if trace and trace.isascii() and trace.isprintable() and len(trace) <= 1024:

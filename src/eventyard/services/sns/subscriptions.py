@@ -144,7 +144,7 @@ class SubscriptionOperations(SnsBase):
         confirmed = protocol in CONFIRMED_AT_ONCE
         token = None if confirmed else secrets.token_hex(64)
         new_arn = f"{topic.arn}:{uuid.uuid4()}"
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
         key = await self.signer.key() if protocol in ("http", "https") else None
 
         def unit(s: Session) -> SubscriptionRecord:
@@ -196,7 +196,7 @@ class SubscriptionOperations(SnsBase):
             raise invalid("Topic")
         if not _TOKEN_SHAPE.fullmatch(token):
             raise ServiceError("InvalidParameterException", "Invalid token")
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
 
         def unit(s: Session) -> str:
             # AWS never says that the topic is missing; a token of another region's topic is
@@ -222,7 +222,7 @@ class SubscriptionOperations(SnsBase):
         if found is not None and ctx.access_key is not None and not subscription_allows(found, ctx.account):
             raise not_authorized(ctx.account, "Unsubscribe", arn)
         key = await self.signer.key()
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
 
         def unit(s: Session) -> bool:
             sub = s.topics.subscription(arn)

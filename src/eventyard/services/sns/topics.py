@@ -106,7 +106,7 @@ class TopicOperations(SnsBase):
         protection = req.get("DataProtectionPolicy")
         if protection is not None:
             _check_protection_policy(protection)
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
 
         def unit(s: Session) -> None:
             existing = s.topics.get(arn)

@@ -11,10 +11,11 @@ from typing import Any
 
 import orjson
 
+from eventyard.core import clock
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.sqs import access, errors, urls
-from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.services.sqs._base import SqsBase
 from eventyard.store import Session
 from eventyard.store.queues import MoveTaskRecord, QueueRecord
 
@@ -78,7 +79,7 @@ class DeadLetterOperations(SqsBase):
             handle = _task_handle(source.arn)
             s.queues.add_move_task(MoveTaskRecord(
                 task_handle=handle, source_queue_id=source.id, source_arn=source.arn, destination_arn=destination_arn,
-                max_per_second=rate, status="RUNNING", started_at=now_ms(), upto=upto, moved=0,
+                max_per_second=rate, status="RUNNING", started_at=clock.now_ms(), upto=upto, moved=0,
                 to_move=s.messages.count_upto(source.id, after_id=source.purged_upto, upto=upto),
             ))
             return handle

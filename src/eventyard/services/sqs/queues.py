@@ -6,11 +6,12 @@ from typing import Any
 
 import orjson
 
+from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.sqs import attributes, errors, redrive, urls, validation
-from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.services.sqs._base import SqsBase
 from eventyard.store import ConflictError, Session
 from eventyard.store.queues import QueueRecord
 
@@ -57,7 +58,7 @@ class QueueOperations(SqsBase):
                             f"A queue already exists with the same name and a different value for attribute {key}",
                         )
                 return existing
-            now = now_ms()
+            now = clock.now_ms()
             if s.queues.deleted_since(ctx.account, ctx.region, name, now - QUEUE_DELETED_WAIT_MS):
                 raise ServiceError(
                     "QueueDeletedRecently",
@@ -108,7 +109,7 @@ class QueueOperations(SqsBase):
         def delete(s: Session) -> None:
             current = s.queues.get_by_id(record.id)
             if current is not None:
-                s.queues.delete(current, now_ms())
+                s.queues.delete(current, clock.now_ms())
                 s.tags.remove_all(current.arn)
 
         await self.store.write(delete)
@@ -123,7 +124,7 @@ class QueueOperations(SqsBase):
 
         def read(s: Session) -> tuple[QueueRecord, Any]:
             current = self._current(s, record.id)
-            counts = s.messages.counts(current.id, now=now_ms(), after_id=current.purged_upto) if counted else None
+            counts = s.messages.counts(current.id, now=clock.now_ms(), after_id=current.purged_upto) if counted else None
             return current, counts
 
         current, counts = await self.store.read(read)
@@ -158,7 +159,7 @@ class QueueOperations(SqsBase):
             if new.get("RedrivePolicy") and new.get("RedrivePolicy") != current.attributes.get("RedrivePolicy"):
                 redrive.check_dead_letter_target(s, current, source_arn=current.arn, fifo=current.fifo,
                                                  policy_text=new["RedrivePolicy"])
-            s.queues.set_attributes(current.id, new, _redrive_target(new), now_ms())
+            s.queues.set_attributes(current.id, new, _redrive_target(new), clock.now_ms())
             old_retention = int(current.attributes.get("MessageRetentionPeriod", attributes.DEFAULTS["MessageRetentionPeriod"]))
             new_retention = int(new["MessageRetentionPeriod"])
             if new_retention < old_retention:
@@ -173,7 +174,7 @@ class QueueOperations(SqsBase):
 
         def purge(s: Session) -> None:
             current = self._current(s, record.id)
-            now = now_ms()
+            now = clock.now_ms()
             if current.purged_at is not None and now - current.purged_at < PURGE_INTERVAL_MS:
                 raise ServiceError(
                     "PurgeQueueInProgress", f"Only one PurgeQueue operation on {current.name} is allowed every 60 seconds."
@@ -243,7 +244,7 @@ class QueueOperations(SqsBase):
                 raise errors.invalid_value("Label", label, "Already exists.")
             policy["Statement"].append(statement)
             new = {**current.attributes, "Policy": orjson.dumps(policy).decode()}
-            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, now_ms())
+            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, clock.now_ms())
 
         await self.store.write(add)
         self._forget(record)
@@ -263,7 +264,7 @@ class QueueOperations(SqsBase):
                 new["Policy"] = orjson.dumps({**policy, "Statement": kept}).decode()
             else:
                 new.pop("Policy", None)
-            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, now_ms())
+            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, clock.now_ms())
 
         await self.store.write(remove)
         self._forget(record)

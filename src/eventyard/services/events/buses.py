@@ -13,7 +13,7 @@ from eventyard.core.identity import RequestContext
 from eventyard.core.patterns import reference
 from eventyard.core.patterns.event import flatten
 from eventyard.core.patterns.parse import parse_pattern
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.events._base import (
     DEFAULT_BUS,
     MAX_BUSES,
@@ -105,16 +105,17 @@ class BusOperations(EventsBase):
         return out
 
     async def list_event_buses(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        limit = req.get("Limit") or MAX_BUSES
-        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), req.get("Limit") or MAX_BUSES)
         prefix = req.get("NamePrefix")
         await self._ensure_default_bus(ctx)
-        page = await self.store.read(
-            lambda s: s.event_buses.list(ctx.account, ctx.region, prefix=prefix, after=after, limit=limit + 1)
+        found = await self.store.read(
+            lambda s: s.event_buses.list(ctx.account, ctx.region, prefix=prefix, after=page.after,
+                                         limit=page.read_limit)
         )
-        out: dict[str, Any] = {"EventBuses": [self._describe(r, brief=True) for r in page[:limit]]}
-        if len(page) > limit:
-            out["NextToken"] = encode_token(page[limit - 1].name)
+        shown, token = page.cut(found, lambda r: r.name)
+        out: dict[str, Any] = {"EventBuses": [self._describe(r, brief=True) for r in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def delete_event_bus(self, ctx: RequestContext, req: dict[str, Any]) -> None:

@@ -22,10 +22,11 @@ MAX_SUBJECT = 100
 DEFAULT_MAX_MESSAGE_SIZE = 262_144
 MAX_MESSAGE_SIZE = 1_048_576
 DEDUP_WINDOW_MS = 5 * 60 * 1000
+INVALID_PARAMETER = "InvalidParameterException"
 
 
 def invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterException", f"Invalid parameter: {message}")
+    return ServiceError(INVALID_PARAMETER, f"Invalid parameter: {message}")
 
 
 def not_found(message: str) -> ServiceError:

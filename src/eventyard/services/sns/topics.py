@@ -11,10 +11,11 @@ import orjson
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.sns import delivery_policy
 from eventyard.services.sns._base import (
     DEFAULT_MAX_MESSAGE_SIZE,
+    INVALID_PARAMETER,
     MAX_MESSAGE_SIZE,
     MAX_TAGS,
     SnsBase,
@@ -192,12 +193,13 @@ class TopicOperations(SnsBase):
 
     # -- listing ---------------------------------------------------------------------
     async def list_topics(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        token = req.get("NextToken")
-        after = decode_token(token, error_code="InvalidParameterException") if token else None
-        found = await self.store.read(lambda s: s.topics.list(ctx.account, ctx.region, after=after, limit=PAGE + 1))
-        out: dict[str, Any] = {"Topics": [{"TopicArn": arn} for arn in found[:PAGE]]}
-        if len(found) > PAGE:
-            out["NextToken"] = encode_token(found[PAGE - 1])
+        page = Page(req.get("NextToken"), PAGE, error_code=INVALID_PARAMETER)
+        found = await self.store.read(
+            lambda s: s.topics.list(ctx.account, ctx.region, after=page.after, limit=page.read_limit))
+        shown, token = page.cut(found, str)
+        out: dict[str, Any] = {"Topics": [{"TopicArn": arn} for arn in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     # -- tags ------------------------------------------------------------------------

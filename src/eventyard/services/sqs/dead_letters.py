@@ -13,7 +13,7 @@ import orjson
 
 from eventyard.core import clock
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.sqs import access, errors, urls
 from eventyard.services.sqs._base import SqsBase
 from eventyard.store import Session
@@ -46,12 +46,13 @@ class DeadLetterOperations(SqsBase):
         limit = req.get("MaxResults")
         if limit is not None and not 1 <= limit <= MAX_LIST_SOURCES:
             raise errors.invalid_value("MaxResults", limit, f"MaxResults must be an integer between 1 and {MAX_LIST_SOURCES}.")
-        after = decode_token(req["NextToken"], error_code=errors.INVALID_PARAMETER) if req.get("NextToken") else None
-        size = limit or MAX_LIST_SOURCES
-        page = await self.store.read(lambda s: s.queues.dead_letter_sources(record.arn, after=after, limit=size + 1))
-        out: dict[str, Any] = {"queueUrls": [self._url(ctx, q) for q in page[:size]]}
-        if limit is not None and len(page) > size:
-            out["NextToken"] = encode_token(page[size - 1].name)
+        page = Page(req.get("NextToken"), limit or MAX_LIST_SOURCES, error_code=errors.INVALID_PARAMETER)
+        found = await self.store.read(
+            lambda s: s.queues.dead_letter_sources(record.arn, after=page.after, limit=page.read_limit))
+        shown, token = page.cut(found, lambda q: q.name)
+        out: dict[str, Any] = {"queueUrls": [self._url(ctx, q) for q in shown]}
+        if limit is not None and token is not None:  # AWS paginates only when asked to
+            out["NextToken"] = token
         return out
 
     async def start_message_move_task(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:

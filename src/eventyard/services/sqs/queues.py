@@ -9,7 +9,7 @@ import orjson
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.sqs import attributes, errors, redrive, urls, validation
 from eventyard.services.sqs._base import SqsBase
 from eventyard.store import ConflictError, Session
@@ -90,17 +90,17 @@ class QueueOperations(SqsBase):
         limit = req.get("MaxResults")
         if limit is not None and not 1 <= limit <= MAX_LIST:
             raise errors.invalid_value("MaxResults", limit, f"MaxResults must be an integer between 1 and {MAX_LIST}.")
-        after = decode_token(req["NextToken"], error_code=errors.INVALID_PARAMETER) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), limit or MAX_LIST, error_code=errors.INVALID_PARAMETER)
         prefix = req.get("QueueNamePrefix")
-        page_size = limit or MAX_LIST
-        page = await self.store.read(
-            lambda s: s.queues.list(ctx.account, ctx.region, prefix=prefix, after=after, limit=page_size + 1)
+        found = await self.store.read(
+            lambda s: s.queues.list(ctx.account, ctx.region, prefix=prefix, after=page.after, limit=page.read_limit)
         )
+        shown, token = page.cut(found, lambda q: q.name)
         out: dict[str, Any] = {}
-        if page[:page_size]:
-            out["QueueUrls"] = [self._url(ctx, q) for q in page[:page_size]]
-        if limit is not None and len(page) > page_size:  # AWS paginates only when asked to
-            out["NextToken"] = encode_token(page[page_size - 1].name)
+        if shown:
+            out["QueueUrls"] = [self._url(ctx, q) for q in shown]
+        if limit is not None and token is not None:  # AWS paginates only when asked to
+            out["NextToken"] = token
         return out
 
     async def delete_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:

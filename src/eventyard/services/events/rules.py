@@ -9,13 +9,14 @@ from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.core.patterns.parse import parse_pattern
+from eventyard.services import _tagging
 from eventyard.services._pagination import Page
 from eventyard.services.events import schedules
 from eventyard.services.events._base import (
     DEFAULT_BUS,
-    MAX_TAGS,
     EventsBase,
     bus_not_found,
+    too_many_tags_given,
 )
 from eventyard.store import ConflictError, Session
 from eventyard.store.event_rules import RuleRecord
@@ -78,9 +79,8 @@ class RuleOperations(EventsBase):
                 raise ServiceError("ValidationException", "ScheduleExpression is supported only on the default event bus.")
             schedules.validate(schedule)
         state = req.get("State") or "ENABLED"
-        tags = {t["Key"]: t["Value"] for t in req.get("Tags", [])}
-        if len(tags) > MAX_TAGS:
-            raise ServiceError("ValidationException", f"Tags must contain at most {MAX_TAGS} entries.")
+        tags = _tagging.from_list(req.get("Tags", []))
+        _tagging.check_count(tags, too_many_tags_given)
         await self._ensure_default_bus(ctx)
         arn = rule_arn(ctx, bus, name)
         record = RuleRecord(ctx.account, ctx.region, bus, name, arn, pattern_text, schedule, state,

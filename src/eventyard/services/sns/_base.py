@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from eventyard.services.sns.matching import SubscriptionCache
 
 MAX_TOPICS = 100_000  # AWS quota: standard topics per account
-MAX_TAGS = 50
 MAX_SUBJECT = 100
 DEFAULT_MAX_MESSAGE_SIZE = 262_144
 MAX_MESSAGE_SIZE = 1_048_576
@@ -27,6 +26,10 @@ INVALID_PARAMETER = "InvalidParameterException"
 
 def invalid(message: str) -> ServiceError:
     return ServiceError(INVALID_PARAMETER, f"Invalid parameter: {message}")
+
+
+def too_many_tags() -> ServiceError:
+    return ServiceError("TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded")
 
 
 def not_found(message: str) -> ServiceError:

@@ -11,19 +11,20 @@ import orjson
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.services import _tagging
 from eventyard.services._pagination import Page
 from eventyard.services.sns import delivery_policy
 from eventyard.services.sns._base import (
     DEFAULT_MAX_MESSAGE_SIZE,
     INVALID_PARAMETER,
     MAX_MESSAGE_SIZE,
-    MAX_TAGS,
     SnsBase,
     check_arn,
     default_policy,
     invalid,
     not_authorized,
     topic_allows,
+    too_many_tags,
     topic_not_found,
 )
 from eventyard.store import ConflictError, Session
@@ -102,8 +103,7 @@ class TopicOperations(SnsBase):
         if fifo:
             attributes.setdefault("ContentBasedDeduplication", "false")
         tags = _tags(req.get("Tags") or [])
-        if len(tags) > MAX_TAGS:
-            raise ServiceError("TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded")
+        _tagging.check_count(tags, too_many_tags)
         protection = req.get("DataProtectionPolicy")
         if protection is not None:
             _check_protection_policy(protection)
@@ -209,11 +209,7 @@ class TopicOperations(SnsBase):
 
         def unit(s: Session) -> None:
             _resource(s, arn, ctx)
-            current = s.tags.get(arn)
-            if len(set(current) | set(tags)) > MAX_TAGS:
-                raise ServiceError("TagLimitExceededException",
-                                   "Could not complete request: tag quota of per resource exceeded")
-            s.tags.put(arn, tags)
+            _tagging.add(s, arn, tags, too_many_tags)
 
         await self.store.write(unit)
         return {}
@@ -223,7 +219,7 @@ class TopicOperations(SnsBase):
 
         def unit(s: Session) -> None:
             _resource(s, arn, ctx)
-            s.tags.remove(arn, list(req["TagKeys"]))
+            _tagging.remove(s, arn, req["TagKeys"])
 
         await self.store.write(unit)
         return {}
@@ -233,10 +229,9 @@ class TopicOperations(SnsBase):
 
         def unit(s: Session) -> dict[str, str]:
             _resource(s, arn, ctx)
-            return s.tags.get(arn)
+            return _tagging.of(s, arn)
 
-        tags = await self.store.read(unit)
-        return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        return {"Tags": _tagging.as_list(await self.store.read(unit))}
 
     # -- data protection policy ------------------------------------------------------
     async def put_data_protection_policy(self, ctx: RequestContext, req: dict[str, Any]) -> None:
@@ -295,7 +290,7 @@ class TopicOperations(SnsBase):
 
 
 def _tags(given: list[dict[str, str]]) -> dict[str, str]:
-    tags = {t["Key"]: t["Value"] for t in given}
+    tags = _tagging.from_list(given)
     if len(tags) != len(given):
         raise invalid("Duplicated keys are not allowed.")
     return tags

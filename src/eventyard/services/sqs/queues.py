@@ -9,6 +9,7 @@ import orjson
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.services import _tagging
 from eventyard.services._pagination import Page
 from eventyard.services.sqs import attributes, errors, redrive, urls, validation
 from eventyard.services.sqs._base import SqsBase
@@ -44,8 +45,7 @@ class QueueOperations(SqsBase):
         changes = attributes.check(given, fifo=fifo, creating=True)
         wanted = attributes.merged(attributes.initial(fifo), changes)
         tags = validation.tags(req.get("tags") or {})
-        if len(tags) > validation.MAX_TAGS:
-            raise errors.invalid(f"Too many tags added for queue {name}.")
+        _tagging.check_count(tags, validation.too_many_tags(name))
         arn = urls.queue_arn(ctx.region, ctx.account, name)
 
         def create(s: Session) -> QueueRecord:
@@ -196,9 +196,7 @@ class QueueOperations(SqsBase):
 
         def tag(s: Session) -> None:
             current = self._current(s, record.id)
-            if len(set(s.tags.get(current.arn)) | set(tags)) > validation.MAX_TAGS:
-                raise errors.invalid(f"Too many tags added for queue {current.name}.")
-            s.tags.put(current.arn, tags)
+            _tagging.add(s, current.arn, tags, validation.too_many_tags(current.name))
 
         await self.store.write(tag)
 
@@ -207,11 +205,11 @@ class QueueOperations(SqsBase):
         keys = list(req["TagKeys"])
         if not keys:
             raise errors.invalid("Tag keys must be between 1 and 128 characters in length.")
-        await self.store.write(lambda s: s.tags.remove(self._current(s, record.id).arn, keys))
+        await self.store.write(lambda s: _tagging.remove(s, self._current(s, record.id).arn, keys))
 
     async def list_queue_tags(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         record = await self._queue(ctx, req["QueueUrl"])
-        tags = await self.store.read(lambda s: s.tags.get(self._current(s, record.id).arn))
+        tags = await self.store.read(lambda s: _tagging.of(s, self._current(s, record.id).arn))
         return {"Tags": tags} if tags else {}
 
     # -- permissions (statements of the queue's Policy) ---------------------------------------

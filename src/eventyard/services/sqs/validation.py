@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from eventyard.core.errors import ServiceError
+from eventyard.services import _tagging
 from eventyard.services.sqs import errors
 
 MAX_BATCH = 10
@@ -14,7 +15,6 @@ MAX_DELAY = 900
 MAX_VISIBILITY = 43_200
 MAX_WAIT = 20
 MAX_MESSAGE_ATTRIBUTES = 10
-MAX_TAGS = 50
 
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
@@ -216,11 +216,14 @@ def visibility_timeout(value: int) -> int:
 
 
 def tags(given: Mapping[str, str]) -> dict[str, str]:
-    for key, value in given.items():
-        if not 1 <= len(key) <= 128:
-            raise errors.invalid_value("TagKey", key, "Tag keys must be between 1 and 128 characters long.")
-        if len(value) > 256:
-            raise errors.invalid_value("TagValue", value, "Tag values must be at most 256 characters long.")
-        if key.lower().startswith("aws:"):
-            raise errors.invalid_value("TagKey", key, "Tag keys must not start with aws:.")
-    return dict(given)
+    return _tagging.check_keys_and_values(
+        given,
+        bad_key=lambda key: errors.invalid_value("TagKey", key, "Tag keys must be between 1 and 128 characters long."),
+        bad_value=lambda value: errors.invalid_value("TagValue", value,
+                                                     "Tag values must be at most 256 characters long."),
+        reserved_key=lambda key: errors.invalid_value("TagKey", key, "Tag keys must not start with aws:."),
+    )
+
+
+def too_many_tags(queue_name: str) -> Callable[[], ServiceError]:
+    return lambda: errors.invalid(f"Too many tags added for queue {queue_name}.")

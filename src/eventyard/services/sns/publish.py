@@ -225,6 +225,7 @@ class PublishOperations(SnsBase):
         topic_arn = req["TopicArn"]
         check_arn(topic_arn, "TopicArn", region=ctx.region)
         entries = list(_batches.check_entries(req.get("PublishBatchRequestEntries"), BATCH_RULES, MAX_BATCH))
+        ids = [e.get("Id", "") for e in entries]
         # AWS refuses the whole request when any entry is invalid (attributes, message
         # structure, FIFO group and deduplication ids), with the error Publish would give
         checked: list[Entry | ServiceError] = [check_entry(e) for e in entries]

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from eventyard.core import arns, clock
+from eventyard.core import arns, clock, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services import _tagging
@@ -255,18 +255,16 @@ class TopicOperations(SnsBase):
         label = req["Label"]
         if any(a not in TOPIC_ACTIONS for a in req["ActionName"]):
             raise invalid("Policy statement action out of service scope!")
-        principals = [f"arn:aws:iam::{a}:root" for a in req["AWSAccountId"]]
+        accounts = req["AWSAccountId"]
         actions = [f"SNS:{a}" for a in req["ActionName"]]
 
         def unit(s: Session) -> None:
             current = self._topic_in(s, topic.arn)
             policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
-            statements = policy.setdefault("Statement", [])
-            if any(st.get("Sid") == label for st in statements):
+            statements = policies.statements_of(policy)
+            if policies.has_sid(statements, label):
                 raise invalid("Statement already exists")
-            statements.append({"Sid": label, "Effect": "Allow",
-                               "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
-                               "Action": actions[0] if len(actions) == 1 else actions, "Resource": topic.arn})
+            policy["Statement"] = [*statements, policies.allow_accounts(label, accounts, actions, topic.arn)]
             s.topics.set_attributes(topic.arn, {**current.attributes, "Policy": orjson.dumps(policy).decode()})
 
         await self.store.write(unit)
@@ -279,8 +277,8 @@ class TopicOperations(SnsBase):
         def unit(s: Session) -> None:
             current = self._topic_in(s, topic.arn)
             policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
-            statements = policy.get("Statement", [])
-            kept = [st for st in statements if st.get("Sid") != label]
+            statements = policies.statements_of(policy)
+            kept = policies.without_sid(statements, label)
             if len(kept) == len(statements):
                 return  # removing a label that is not there succeeds
             policy["Statement"] = kept

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from eventyard.core import clock
+from eventyard.core import clock, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services import _tagging
@@ -226,19 +226,12 @@ class QueueOperations(SqsBase):
                 raise errors.invalid_value(
                     "ActionName", f"SQS:{action}", "Only the queue owner is allowed to invoke this action."
                 )
-        # AWS's own spelling: a single principal or action is a string, several a list.
-        statement = {
-            "Sid": label,
-            "Effect": "Allow",
-            "Principal": {"AWS": _one_or_many([f"arn:aws:iam::{a}:root" for a in accounts])},
-            "Action": _one_or_many([f"SQS:{a}" for a in actions]),
-            "Resource": record.arn,
-        }
+        statement = policies.allow_accounts(label, accounts, [f"SQS:{a}" for a in actions], record.arn)
 
         def add(s: Session) -> None:
             current = self._current(s, record.id)
             policy = _policy(current)
-            if any(st.get("Sid") == label for st in policy["Statement"]):
+            if policies.has_sid(policy["Statement"], label):
                 raise errors.invalid_value("Label", label, "Already exists.")
             policy["Statement"].append(statement)
             new = {**current.attributes, "Policy": orjson.dumps(policy).decode()}
@@ -254,7 +247,7 @@ class QueueOperations(SqsBase):
         def remove(s: Session) -> None:
             current = self._current(s, record.id)
             policy = _policy(current)
-            kept = [st for st in policy["Statement"] if st.get("Sid") != label]
+            kept = policies.without_sid(policy["Statement"], label)
             if len(kept) == len(policy["Statement"]):
                 raise errors.invalid_value("Label", label, "can't find label.")
             new = dict(current.attributes)
@@ -268,14 +261,9 @@ class QueueOperations(SqsBase):
         self._forget(record)
 
 
-def _one_or_many(values: list[str]) -> str | list[str]:
-    return values[0] if len(values) == 1 else values
-
-
 def _policy(record: QueueRecord) -> dict[str, Any]:
     if record.attributes.get("Policy"):
-        policy = orjson.loads(record.attributes["Policy"])
-        statements = policy.get("Statement", [])
-        policy["Statement"] = statements if isinstance(statements, list) else [statements]
-        return policy  # type: ignore[no-any-return]
+        policy: dict[str, Any] = orjson.loads(record.attributes["Policy"])
+        policy["Statement"] = policies.statements_of(policy)
+        return policy
     return {"Version": "2008-10-17", "Id": f"{record.arn}/SQSDefaultPolicy", "Statement": []}  # AWS's, for AddPermission

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
 
+from eventyard.core import clock
 from eventyard.store import Session, Store
 from eventyard.store.deliveries import DeliveryRecord
 
@@ -86,10 +86,6 @@ class Origin(Protocol):
 
 class ResultOrigin(Origin, Protocol):
     def apply_result(self, s: Session, record: DeliveryRecord, result: Any, now: int) -> None: ...
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class DeliveryRuntime:
@@ -162,7 +158,7 @@ class DeliveryRuntime:
             self._wake.clear()
             limit = min(free, self.batch)
             try:
-                now = now_ms()
+                now = clock.now_ms()
                 claimed = await self.store.write(
                     lambda s: s.deliveries.claim(now=now, lease_until=now + self.lease_ms, limit=limit)
                 )
@@ -184,7 +180,7 @@ class DeliveryRuntime:
             return self.idle_seconds
         if due is None:
             return self.idle_seconds
-        return max(0.0, min(self.idle_seconds, (due - now_ms()) / 1000))
+        return max(0.0, min(self.idle_seconds, (due - clock.now_ms()) / 1000))
 
     async def _idle(self, seconds: float) -> None:
         if seconds <= 0:
@@ -226,7 +222,7 @@ class DeliveryRuntime:
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
-        now = now_ms()
+        now = clock.now_ms()
         finished: list[DeliveryRecord] = []
 
         def apply(s: Session) -> None:

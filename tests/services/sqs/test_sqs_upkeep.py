@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from eventyard.core import clock
 from eventyard.services.sqs import upkeep as upkeep_module
 from eventyard.runtime.wakeups import Keyed, Wakeups
 from eventyard.services.sqs.upkeep import Upkeep
@@ -17,7 +18,7 @@ ACCOUNT, REGION = "000000000000", "us-east-1"
 
 
 def now() -> int:
-    return upkeep_module._now()
+    return clock.now_ms()
 
 
 def create(store: Store, name: str, *, fifo: bool = False) -> QueueRecord:

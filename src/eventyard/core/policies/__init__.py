@@ -4,6 +4,7 @@ resource policies (SQS queue policies, SNS topic policies, EventBridge bus polic
     parse_policy(text) -> Policy           lenient; Policy.problems lists what is wrong
     evaluate(policy, AccessRequest)        -> Decision (EXPLICIT_DENY | ALLOW | IMPLICIT_DENY)
     authorize(policy, request, owner=...)  the owner needs no Allow; others do; Deny wins
+    allow_accounts / statements_of / has_sid / without_sid   AddPermission-style edits by Sid
 
 Pure: no I/O, no clock. Callers put what they know of the request (``aws:SourceArn``,
 ``aws:SourceAccount``, ``aws:CurrentTime`` ...) into ``AccessRequest.context``.
@@ -27,6 +28,7 @@ from eventyard.core.policies.evaluate import (
     root_arn,
     statement_matches,
 )
+from eventyard.core.policies.statements import allow_accounts, has_sid, one_or_many, statements_of, without_sid
 
 __all__ = [
     "AccessRequest",
@@ -38,12 +40,17 @@ __all__ = [
     "Principal",
     "PrincipalSet",
     "Statement",
+    "allow_accounts",
     "authorize",
     "clause_holds",
     "conditions_hold",
     "evaluate",
+    "has_sid",
     "known_operator",
+    "one_or_many",
     "parse_policy",
     "root_arn",
     "statement_matches",
+    "statements_of",
+    "without_sid",
 ]

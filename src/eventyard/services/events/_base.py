@@ -10,6 +10,7 @@ from eventyard.core import arns, clock, jsondoc, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.services import _tagging
 from eventyard.services.sqs import SqsService
 from eventyard.store import Store
 from eventyard.store.event_buses import EventBusRecord
@@ -20,7 +21,14 @@ if TYPE_CHECKING:
 
 DEFAULT_BUS = "default"
 MAX_BUSES = 100  # AWS quota: event buses per account and region
-MAX_TAGS = 50
+
+
+def too_many_tags_given() -> ServiceError:
+    return ServiceError("ValidationException", f"Tags must contain at most {_tagging.MAX_TAGS} entries.")
+
+
+def too_many_tags_on_resource() -> ServiceError:
+    return ServiceError("ValidationException", f"A resource can have at most {_tagging.MAX_TAGS} tags.")
 
 
 def bus_arn(ctx: RequestContext, name: str) -> str:

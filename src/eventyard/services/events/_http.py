@@ -26,7 +26,6 @@ deliveries: a call that would wait too long for its slot is retried as throttled
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -36,7 +35,7 @@ import httpx
 import orjson
 import structlog
 
-from eventyard.core import jsondoc
+from eventyard.core import clock, jsondoc
 from eventyard.core.transform import parse_path
 from eventyard.core.transform._jsonpath import MISSING
 from eventyard.runtime.delivery import Failure
@@ -209,7 +208,7 @@ class ApiDestinationDeliverer:
             async with client.stream(method, url, headers=headers, content=content,
                                      timeout=TIMEOUT_SECONDS) as response:
                 status = response.status_code
-                wait_ms = retry_after_ms(response.headers.get("Retry-After"), time.time())
+                wait_ms = retry_after_ms(response.headers.get("Retry-After"), clock.epoch())
         except httpx.TimeoutException:
             return Failure("UNKNOWN", PREFIX + "Timeout calling endpoint for API Destination.")
         except httpx.HTTPError:

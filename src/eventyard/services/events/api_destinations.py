@@ -20,7 +20,7 @@ from typing import Any
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError, ValidationError, Violation
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.events._base import EventsBase
 from eventyard.services.events.connections import AUTHORIZED, is_http_url
 from eventyard.store import ConflictError, Session
@@ -121,18 +121,18 @@ class ApiDestinationOperations(EventsBase):
         return self._describe_destination(record, state)
 
     async def list_api_destinations(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        limit = req.get("Limit") or LIST_LIMIT
-        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
 
         def read(s: Session) -> list[tuple[ApiDestinationRecord, str]]:
-            page = s.api_destinations.list(ctx.account, ctx.region, prefix=req.get("NamePrefix"),
-                                           connection_arn=req.get("ConnectionArn"), after=after, limit=limit + 1)
-            return [(r, self._state(s, r)) for r in page]
+            found = s.api_destinations.list(ctx.account, ctx.region, prefix=req.get("NamePrefix"),
+                                            connection_arn=req.get("ConnectionArn"), after=page.after,
+                                            limit=page.read_limit)
+            return [(r, self._state(s, r)) for r in found]
 
-        page = await self.store.read(read)
-        out: dict[str, Any] = {"ApiDestinations": [self._describe_destination(r, st, listed=True) for r, st in page[:limit]]}
-        if len(page) > limit:
-            out["NextToken"] = encode_token(page[limit - 1][0].name)
+        shown, token = page.cut(await self.store.read(read), lambda item: item[0].name)
+        out: dict[str, Any] = {"ApiDestinations": [self._describe_destination(r, st, listed=True) for r, st in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def update_api_destination(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.core.patterns.parse import parse_pattern
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.events import _archive_rules
 from eventyard.services.events._base import EventsBase, bus_not_found
 from eventyard.services.events.rules import rule_arn
@@ -59,7 +59,7 @@ class ArchiveOperations(EventsBase):
         name = _archive_rules.rule_name(archive.name)
         return RuleRecord(ctx.account, ctx.region, bus, name, rule_arn(ctx, bus, name),
                           _archive_rules.rule_pattern(archive.event_pattern), None, "ENABLED", None, None,
-                          _archive_rules.MANAGED_BY, ctx.account, int(clock.epoch() * 1000))
+                          _archive_rules.MANAGED_BY, ctx.account, clock.now_ms())
 
     @staticmethod
     def _describe_archive(a: ArchiveRecord, stats: tuple[int, int], *, listed: bool = False) -> dict[str, Any]:
@@ -130,23 +130,23 @@ class ArchiveOperations(EventsBase):
             raise ServiceError("ValidationException",
                                "At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.")
         bus = self._source_bus(ctx, source) if source is not None else None
-        limit = req.get("Limit") or LIST_LIMIT
-        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
         await self._ensure_default_bus(ctx)
 
-        def page(s: Session) -> tuple[list[ArchiveRecord], dict[str, tuple[int, int]]]:
+        def read(s: Session) -> tuple[list[ArchiveRecord], dict[str, tuple[int, int]]]:
             if bus is not None and s.event_buses.get(ctx.account, ctx.region, bus) is None:
                 raise bus_not_found(bus)
             found = s.event_archives.list(ctx.account, ctx.region, prefix=prefix, source_arn=source, state=state,
-                                          after=after, limit=limit + 1)
-            return found, s.event_archives.stats([a.arn for a in found[:limit]])
+                                          after=page.after, limit=page.read_limit)
+            return found, s.event_archives.stats([a.arn for a in found[:page.size]])
 
-        found, stats = await self.store.read(page)
+        found, stats = await self.store.read(read)
+        shown, token = page.cut(found, lambda a: a.name)
         out: dict[str, Any] = {
-            "Archives": [self._describe_archive(a, stats.get(a.arn, (0, 0)), listed=True) for a in found[:limit]]
+            "Archives": [self._describe_archive(a, stats.get(a.arn, (0, 0)), listed=True) for a in shown]
         }
-        if len(found) > limit:
-            out["NextToken"] = encode_token(found[limit - 1].name)
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def update_archive(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +200,7 @@ class ArchiveOperations(EventsBase):
         is a short transaction of at most ``_SWEEP_BATCH`` events per archive."""
         total = 0
         while True:
-            now = int(clock.epoch() * 1000)
+            now = clock.now_ms()
 
             def sweep(s: Session) -> tuple[int, bool]:
                 dropped, more = 0, False

@@ -13,15 +13,17 @@ from eventyard.core.identity import RequestContext
 from eventyard.core.patterns import reference
 from eventyard.core.patterns.event import flatten
 from eventyard.core.patterns.parse import parse_pattern
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services import _tagging
+from eventyard.services._pagination import Page
 from eventyard.services.events._base import (
     DEFAULT_BUS,
     MAX_BUSES,
-    MAX_TAGS,
     EventsBase,
     _test_event,
     bus_arn,
     bus_not_found,
+    too_many_tags_given,
+    too_many_tags_on_resource,
 )
 from eventyard.store import ConflictError, Session
 from eventyard.store.event_buses import EventBusRecord
@@ -39,9 +41,8 @@ class BusOperations(EventsBase):
             raise ServiceError("ValidationException", "Event bus name must not contain '/'.")
         if source is not None:  # partner event sources are never created here, so none exists
             raise ServiceError("ResourceNotFoundException", f"Event source {source} does not exist.")
-        tags = {t["Key"]: t["Value"] for t in req.get("Tags", [])}
-        if len(tags) > MAX_TAGS:
-            raise ServiceError("ValidationException", f"Tags must contain at most {MAX_TAGS} entries.")
+        tags = _tagging.from_list(req.get("Tags", []))
+        _tagging.check_count(tags, too_many_tags_given)
         dlq = (req.get("DeadLetterConfig") or {}).get("Arn")
         await self._ensure_default_bus(ctx)
         now = clock.epoch()
@@ -105,16 +106,17 @@ class BusOperations(EventsBase):
         return out
 
     async def list_event_buses(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        limit = req.get("Limit") or MAX_BUSES
-        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), req.get("Limit") or MAX_BUSES)
         prefix = req.get("NamePrefix")
         await self._ensure_default_bus(ctx)
-        page = await self.store.read(
-            lambda s: s.event_buses.list(ctx.account, ctx.region, prefix=prefix, after=after, limit=limit + 1)
+        found = await self.store.read(
+            lambda s: s.event_buses.list(ctx.account, ctx.region, prefix=prefix, after=page.after,
+                                         limit=page.read_limit)
         )
-        out: dict[str, Any] = {"EventBuses": [self._describe(r, brief=True) for r in page[:limit]]}
-        if len(page) > limit:
-            out["NextToken"] = encode_token(page[limit - 1].name)
+        shown, token = page.cut(found, lambda r: r.name)
+        out: dict[str, Any] = {"EventBuses": [self._describe(r, brief=True) for r in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def delete_event_bus(self, ctx: RequestContext, req: dict[str, Any]) -> None:
@@ -181,25 +183,17 @@ class BusOperations(EventsBase):
 
     async def tag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         find = await self._tag_target(ctx, req["ResourceARN"])
-        tags = {t["Key"]: t["Value"] for t in req["Tags"]}
-
-        def tag(s: Session) -> None:
-            arn = find(s)
-            current = s.tags.get(arn)
-            if len(set(current) | set(tags)) > MAX_TAGS:
-                raise ServiceError("ValidationException", f"A resource can have at most {MAX_TAGS} tags.")
-            s.tags.put(arn, tags)
-
-        await self.store.write(tag)
+        tags = _tagging.from_list(req["Tags"])
+        await self.store.write(lambda s: _tagging.add(s, find(s), tags, too_many_tags_on_resource))
         return {}
 
     async def untag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         find = await self._tag_target(ctx, req["ResourceARN"])
         keys = list(req["TagKeys"])
-        await self.store.write(lambda s: s.tags.remove(find(s), keys))
+        await self.store.write(lambda s: _tagging.remove(s, find(s), keys))
         return {}
 
     async def list_tags_for_resource(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         find = await self._tag_target(ctx, req["ResourceARN"])
-        found = await self.store.read(lambda s: s.tags.get(find(s)))
-        return {"Tags": [{"Key": k, "Value": v} for k, v in found.items()]}
+        found = await self.store.read(lambda s: _tagging.of(s, find(s)))
+        return {"Tags": _tagging.as_list(found)}

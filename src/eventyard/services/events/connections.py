@@ -30,7 +30,7 @@ from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError, ValidationError, Violation
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.timers import Timers
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.events._base import EventsBase
 from eventyard.store import ConflictError, Session
 from eventyard.store.connections import ConnectionRecord
@@ -301,13 +301,13 @@ class ConnectionOperations(EventsBase):
         return out
 
     async def list_connections(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        limit = req.get("Limit") or LIST_LIMIT
-        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
-        page = await self.store.read(lambda s: s.connections.list(
-            ctx.account, ctx.region, prefix=req.get("NamePrefix"), state=req.get("ConnectionState"), after=after,
-            limit=limit + 1))
+        page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
+        found = await self.store.read(lambda s: s.connections.list(
+            ctx.account, ctx.region, prefix=req.get("NamePrefix"), state=req.get("ConnectionState"),
+            after=page.after, limit=page.read_limit))
+        shown, token = page.cut(found, lambda r: r.name)
         listed = []
-        for record in page[:limit]:
+        for record in shown:
             item: dict[str, Any] = {"ConnectionArn": record.arn, "Name": record.name, "ConnectionState": record.state}
             if record.state_reason is not None:
                 item["StateReason"] = record.state_reason
@@ -317,8 +317,8 @@ class ConnectionOperations(EventsBase):
                 item["LastAuthorizedTime"] = record.authorized_at
             listed.append(item)
         out: dict[str, Any] = {"Connections": listed}
-        if len(page) > limit:
-            out["NextToken"] = encode_token(page[limit - 1].name)
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def update_connection(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from eventyard.core import clock, jsondoc
+from eventyard.core import clock, jsondoc, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.events._base import EventsBase, bus_not_found
@@ -83,7 +83,7 @@ class PermissionOperations(EventsBase):
             if new_text is None:
                 added = _statement(ctx, record.arn, req)
                 policy = jsondoc.loads(record.policy) if record.policy else {"Version": "2012-10-17", "Statement": []}
-                kept = [st for st in _statements(policy) if st.get("Sid") != added["Sid"]]
+                kept = policies.without_sid(policies.statements_of(policy), added["Sid"])
                 policy["Statement"] = [*kept, added]
                 new_text = jsondoc.dumps(policy)
                 _check_length(new_text)
@@ -105,8 +105,8 @@ class PermissionOperations(EventsBase):
                 s.event_bus_policies.set(ctx.account, ctx.region, bus, None, clock.epoch())
                 return
             policy = jsondoc.loads(record.policy) if record.policy else {"Statement": []}
-            statements = _statements(policy)
-            kept = [st for st in statements if st.get("Sid") != sid]
+            statements = policies.statements_of(policy)
+            kept = policies.without_sid(statements, sid)
             if sid is None or len(kept) == len(statements):
                 raise ServiceError("ResourceNotFoundException", "Statement with the provided id does not exist.")
             policy["Statement"] = kept
@@ -116,8 +116,3 @@ class PermissionOperations(EventsBase):
 
         await self.store.write(remove)
         return None
-
-
-def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
-    found = policy.get("Statement") or []
-    return [found] if isinstance(found, dict) else list(found)

@@ -72,7 +72,7 @@ class PutEventsOperations(TargetOperations):
         total = sum(entry_size(e) for e in entries)
         if total > MAX_REQUEST_BYTES:
             raise ServiceError("ValidationException", "Total size of the entries in the request is over the limit.")
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
         results: list[dict[str, Any] | None] = [None] * len(entries)
         events: list[tuple[int, str, str, dict[str, Any]]] = []  # (entry index, bus account, bus, event)
         detail_bytes: dict[str, int] = {}  # archives count the detail as it was sent
@@ -191,7 +191,7 @@ class PutEventsOperations(TargetOperations):
             self.runtime.kick()
         self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms)
         if done.invoked:  # written in the unit of work: invoked when it committed
-            self.metrics.invoked_many(done.invoked, latency_ms=int(clock.epoch() * 1000) - done.ingested_at)
+            self.metrics.invoked_many(done.invoked, latency_ms=clock.now_ms() - done.ingested_at)
 
     def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
                compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.events._base import DEFAULT_BUS, bus_not_found
 from eventyard.services.events.put_events import Ingest, PutEventsOperations
 from eventyard.services.events.rules import rule_arn, rule_not_found
@@ -162,13 +162,14 @@ class ReplayOperations(PutEventsOperations):
                                "At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.")
         if source is not None:
             _archive_name(ctx, source)
-        limit = req.get("Limit") or LIST_LIMIT
-        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
         found = await self.store.read(lambda s: s.event_replays.list(
-            ctx.account, ctx.region, prefix=prefix, archive_arn=source, state=state, after=after, limit=limit + 1))
-        out: dict[str, Any] = {"Replays": [self._describe_replay(r, listed=True) for r in found[:limit]]}
-        if len(found) > limit:
-            out["NextToken"] = encode_token(found[limit - 1].name)
+            ctx.account, ctx.region, prefix=prefix, archive_arn=source, state=state, after=page.after,
+            limit=page.read_limit))
+        shown, token = page.cut(found, lambda r: r.name)
+        out: dict[str, Any] = {"Replays": [self._describe_replay(r, listed=True) for r in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def cancel_replay(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -202,7 +203,7 @@ class ReplayOperations(PutEventsOperations):
     def _replay_step(self, s: Session) -> tuple[Ingest, int, bool]:
         """One batch of each active replay, in one unit of work: (what it routed, events
         sent, whether any replay has more to do)."""
-        now_ms = int(clock.epoch() * 1000)
+        now_ms = clock.now_ms()
         done, sent, more = Ingest(ingested_at=now_ms), 0, False
         for replay in s.event_replays.active(_REPLAYS_PER_STEP):
             if replay.state == "CANCELLING":

@@ -9,13 +9,14 @@ from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.core.patterns.parse import parse_pattern
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services import _tagging
+from eventyard.services._pagination import Page
 from eventyard.services.events import schedules
 from eventyard.services.events._base import (
     DEFAULT_BUS,
-    MAX_TAGS,
     EventsBase,
     bus_not_found,
+    too_many_tags_given,
 )
 from eventyard.store import ConflictError, Session
 from eventyard.store.event_rules import RuleRecord
@@ -78,14 +79,13 @@ class RuleOperations(EventsBase):
                 raise ServiceError("ValidationException", "ScheduleExpression is supported only on the default event bus.")
             schedules.validate(schedule)
         state = req.get("State") or "ENABLED"
-        tags = {t["Key"]: t["Value"] for t in req.get("Tags", [])}
-        if len(tags) > MAX_TAGS:
-            raise ServiceError("ValidationException", f"Tags must contain at most {MAX_TAGS} entries.")
+        tags = _tagging.from_list(req.get("Tags", []))
+        _tagging.check_count(tags, too_many_tags_given)
         await self._ensure_default_bus(ctx)
         arn = rule_arn(ctx, bus, name)
         record = RuleRecord(ctx.account, ctx.region, bus, name, arn, pattern_text, schedule, state,
                             req.get("Description"), req.get("RoleArn"), None, ctx.account,
-                            int(clock.epoch() * 1000))
+                            clock.now_ms())
         stored_now = record.created_at
 
         def put(s: Session) -> None:
@@ -117,20 +117,19 @@ class RuleOperations(EventsBase):
 
     async def list_rules(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
-        limit = req.get("Limit") or LIST_LIMIT
-        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
         await self._ensure_default_bus(ctx)
 
-        def page(s: Session) -> list[RuleRecord]:
+        def read(s: Session) -> list[RuleRecord]:
             if s.event_buses.get(ctx.account, ctx.region, bus) is None:
                 raise bus_not_found(bus)
-            return s.event_rules.list(ctx.account, ctx.region, bus, prefix=req.get("NamePrefix"), after=after,
-                                      limit=limit + 1)
+            return s.event_rules.list(ctx.account, ctx.region, bus, prefix=req.get("NamePrefix"), after=page.after,
+                                      limit=page.read_limit)
 
-        rules = await self.store.read(page)
-        out: dict[str, Any] = {"Rules": [self._describe_rule(r, listed=True) for r in rules[:limit]]}
-        if len(rules) > limit:
-            out["NextToken"] = encode_token(rules[limit - 1].name)
+        shown, token = page.cut(await self.store.read(read), lambda r: r.name)
+        out: dict[str, Any] = {"Rules": [self._describe_rule(r, listed=True) for r in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def delete_rule(self, ctx: RequestContext, req: dict[str, Any]) -> None:
@@ -162,7 +161,7 @@ class RuleOperations(EventsBase):
             if rule.state != state:
                 s.event_rules.set_state(rule.arn, state)
                 if state != "DISABLED":  # resume from now, without the ticks missed while disabled
-                    s.event_rules.set_next_fire(rule.arn, schedules.next_fire_ms(rule, int(clock.epoch() * 1000)))
+                    s.event_rules.set_next_fire(rule.arn, schedules.next_fire_ms(rule, clock.now_ms()))
                 s.event_rules.bump_version(ctx.account, ctx.region, bus)
 
         await self.store.write(change)
@@ -175,18 +174,17 @@ class RuleOperations(EventsBase):
 
     async def list_rule_names_by_target(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
-        limit = req.get("Limit") or LIST_LIMIT
-        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
         await self._ensure_default_bus(ctx)
 
-        def page(s: Session) -> list[str]:
+        def read(s: Session) -> list[str]:
             if s.event_buses.get(ctx.account, ctx.region, bus) is None:
                 raise bus_not_found(bus)
-            return s.event_rules.rules_by_target(ctx.account, ctx.region, bus, req["TargetArn"], after=after,
-                                                 limit=limit + 1)
+            return s.event_rules.rules_by_target(ctx.account, ctx.region, bus, req["TargetArn"], after=page.after,
+                                                 limit=page.read_limit)
 
-        names = await self.store.read(page)
-        out: dict[str, Any] = {"RuleNames": names[:limit]}
-        if len(names) > limit:
-            out["NextToken"] = encode_token(names[limit - 1])
+        shown, token = page.cut(await self.store.read(read), str)
+        out: dict[str, Any] = {"RuleNames": list(shown)}
+        if token is not None:
+            out["NextToken"] = token
         return out

@@ -23,7 +23,7 @@ _BATCH = 100
 class SchedulingOperations(PutEventsOperations):
     async def fire_due(self) -> int:
         """Fire every due tick of every scheduled rule; how many fired."""
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
 
         def unit(s: Session) -> tuple[Ingest, int]:
             done, fired = Ingest(ingested_at=now), 0

@@ -7,7 +7,7 @@ from typing import Any
 from eventyard.core import arns
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.events import transforms
 from eventyard.services.events.rules import RuleOperations
 from eventyard.store import Session
@@ -99,19 +99,19 @@ class TargetOperations(RuleOperations):
 
     async def list_targets_by_rule(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
-        limit = req.get("Limit") or LIST_LIMIT
-        after = decode_token(req["NextToken"]) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
         await self._ensure_default_bus(ctx)
 
         def read(s: Session) -> list[dict[str, Any]]:
             rule = self._rule(s, ctx, bus, req["Rule"])
             return [t.spec for t in s.event_rules.targets(rule.arn)]
 
-        specs = await self.store.read(read)
-        if after is not None:
-            ids = [t["Id"] for t in specs]
-            specs = specs[ids.index(after) + 1:] if after in ids else []
-        out: dict[str, Any] = {"Targets": specs[:limit]}
-        if len(specs) > limit:
-            out["NextToken"] = encode_token(specs[limit - 1]["Id"])
+        shown, token = page.cut(page.resume(await self.store.read(read), _target_id), _target_id)
+        out: dict[str, Any] = {"Targets": list(shown)}
+        if token is not None:
+            out["NextToken"] = token
         return out
+
+
+def _target_id(spec: dict[str, Any]) -> str:
+    return str(spec["Id"])

@@ -18,15 +18,19 @@ if TYPE_CHECKING:
     from eventyard.services.sns.metrics import TopicMetrics
 
 MAX_TOPICS = 100_000  # AWS quota: standard topics per account
-MAX_TAGS = 50
 MAX_SUBJECT = 100
 DEFAULT_MAX_MESSAGE_SIZE = 262_144
 MAX_MESSAGE_SIZE = 1_048_576
 DEDUP_WINDOW_MS = 5 * 60 * 1000
+INVALID_PARAMETER = "InvalidParameterException"
 
 
 def invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterException", f"Invalid parameter: {message}")
+    return ServiceError(INVALID_PARAMETER, f"Invalid parameter: {message}")
+
+
+def too_many_tags() -> ServiceError:
+    return ServiceError("TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded")
 
 
 def not_found(message: str) -> ServiceError:

@@ -12,8 +12,8 @@ from typing import Any
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
-from eventyard.services.sns._base import SnsBase, check_owner, invalid, not_found
+from eventyard.services._pagination import Page
+from eventyard.services.sns._base import INVALID_PARAMETER, SnsBase, check_owner, invalid, not_found
 from eventyard.store import Session
 from eventyard.store.sns_platform import PlatformApplication, PlatformEndpoint
 
@@ -27,8 +27,8 @@ _SECRET = ("PlatformCredential",)  # written, never shown again
 PAGE = 100
 
 
-def _after(token: str | None) -> str | None:
-    return decode_token(token, error_code="InvalidParameterException") if token else None
+def _page(token: str | None, size: int = PAGE) -> Page:
+    return Page(token, size, error_code=INVALID_PARAMETER)
 
 
 def check_phone(number: str, field: str = "PhoneNumber") -> str:
@@ -48,7 +48,7 @@ class PlatformOperations(SnsBase):
         arn = arns.build("sns", ctx.region, ctx.account, f"app/{platform}/{name}")
         attributes = {"Enabled": "true", **(req.get("Attributes") or {})}
         app = PlatformApplication(arn, ctx.account, ctx.region, name, platform, attributes)
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
         await self.store.write(lambda s: s.sns_platform.add_application(app, now))
         return {"PlatformApplicationArn": arn}
 
@@ -70,13 +70,15 @@ class PlatformOperations(SnsBase):
         await self.store.write(lambda s: s.sns_platform.set_application_attributes(app.arn, attributes))
 
     async def list_platform_applications(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        page = _page(req.get("NextToken"))
         found = await self.store.read(lambda s: s.sns_platform.applications(
-            ctx.account, ctx.region, after=_after(req.get("NextToken")), limit=PAGE + 1))
+            ctx.account, ctx.region, after=page.after, limit=page.read_limit))
+        shown, token = page.cut(found, lambda a: a.arn)
         out: dict[str, Any] = {"PlatformApplications": [
             {"PlatformApplicationArn": a.arn, "Attributes": {k: v for k, v in a.attributes.items() if k not in _SECRET}}
-            for a in found[:PAGE]]}
-        if len(found) > PAGE:
-            out["NextToken"] = encode_token(found[PAGE - 1].arn)
+            for a in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def delete_platform_application(self, ctx: RequestContext, req: dict[str, Any]) -> None:
@@ -94,7 +96,7 @@ class PlatformOperations(SnsBase):
         if req.get("CustomUserData") is not None:
             attributes["CustomUserData"] = req["CustomUserData"]
         arn = arns.build("sns", app.region, app.account_id, f"endpoint/{app.platform}/{app.name}/{uuid.uuid4()}")
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
 
         def unit(s: Session) -> str:
             existing = s.sns_platform.endpoint_by_token(app.arn, token)
@@ -133,11 +135,13 @@ class PlatformOperations(SnsBase):
 
     async def list_endpoints_by_platform_application(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         app = await self._application(req["PlatformApplicationArn"], ctx)
+        page = _page(req.get("NextToken"))
         found = await self.store.read(lambda s: s.sns_platform.endpoints(
-            app.arn, after=_after(req.get("NextToken")), limit=PAGE + 1))
-        out: dict[str, Any] = {"Endpoints": [{"EndpointArn": e.arn, "Attributes": e.attributes} for e in found[:PAGE]]}
-        if len(found) > PAGE:
-            out["NextToken"] = encode_token(found[PAGE - 1].arn)
+            app.arn, after=page.after, limit=page.read_limit))
+        shown, token = page.cut(found, lambda e: e.arn)
+        out: dict[str, Any] = {"Endpoints": [{"EndpointArn": e.arn, "Attributes": e.attributes} for e in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def check_endpoint_publishable(self, arn: str, ctx: RequestContext | None = None) -> None:
@@ -175,12 +179,13 @@ class PlatformOperations(SnsBase):
         return {"isOptedOut": number in opted}
 
     async def list_phone_numbers_opted_out(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        page = _page(req.get("nextToken"))
         found = await self.store.read(lambda s: s.sns_platform.settings(
-            ctx.account, ctx.region, "opted_out", after=_after(req.get("nextToken")), limit=PAGE + 1))
-        numbers = list(found)
-        out: dict[str, Any] = {"phoneNumbers": numbers[:PAGE]}
-        if len(numbers) > PAGE:
-            out["nextToken"] = encode_token(numbers[PAGE - 1])
+            ctx.account, ctx.region, "opted_out", after=page.after, limit=page.read_limit))
+        shown, token = page.cut(list(found), str)
+        out: dict[str, Any] = {"phoneNumbers": list(shown)}
+        if token is not None:
+            out["nextToken"] = token
         return out
 
     async def opt_in_phone_number(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -218,13 +223,13 @@ class PlatformOperations(SnsBase):
         return {}
 
     async def list_sms_sandbox_phone_numbers(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        limit = req.get("MaxResults") or PAGE
+        page = _page(req.get("NextToken"), req.get("MaxResults") or PAGE)
         found = await self.store.read(lambda s: s.sns_platform.settings(
-            ctx.account, ctx.region, "sandbox", after=_after(req.get("NextToken")), limit=limit + 1))
-        numbers = list(found.items())
-        out: dict[str, Any] = {"PhoneNumbers": [{"PhoneNumber": n, "Status": st} for n, st in numbers[:limit]]}
-        if len(numbers) > limit:
-            out["NextToken"] = encode_token(numbers[limit - 1][0])
+            ctx.account, ctx.region, "sandbox", after=page.after, limit=page.read_limit))
+        shown, token = page.cut(list(found.items()), lambda item: item[0])
+        out: dict[str, Any] = {"PhoneNumbers": [{"PhoneNumber": n, "Status": st} for n, st in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     async def list_origination_numbers(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:

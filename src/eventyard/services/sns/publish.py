@@ -19,6 +19,7 @@ from typing import Any
 from eventyard.core import arns, clock, ids, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.services import _batches
 from eventyard.services.sns import delivery_policy, envelope
 from eventyard.services.sns._base import (
     DEDUP_WINDOW_MS,
@@ -36,8 +37,17 @@ from eventyard.store import Session
 from eventyard.store.deliveries import NewDelivery
 from eventyard.store.topics import SubscriptionRecord, TopicRecord
 
-MAX_BATCH = 10
-_BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+MAX_BATCH = _batches.MAX_ENTRIES
+BATCH_RULES = _batches.BatchRules(
+    empty=lambda: ServiceError("EmptyBatchRequestException", "The batch request doesn't contain any entries."),
+    too_many=lambda _: ServiceError("TooManyEntriesInBatchRequestException",
+                                    "The batch request contains more entries than permissible."),
+    bad_id=lambda _: ServiceError("InvalidBatchEntryIdException",
+                                  "The Id of a batch entry in a batch request doesn't abide by the specification."),
+    repeated_id=lambda _: ServiceError("BatchEntryIdsNotDistinctException",
+                                       "Two or more batch entries in the request have the same Id."),
+    ids_before_repeats=True,
+)
 _TOKEN = re.compile(r"[!-~]{1,128}")  # MessageGroupId / MessageDeduplicationId: printable ASCII
 _PUBLISH_PHONE = re.compile(r"\+?[1-9][0-9]{1,14}")  # E.164, the '+' optional
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
@@ -213,19 +223,8 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
     async def publish_batch(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         topic_arn = req["TopicArn"]
         check_arn(topic_arn, "TopicArn", region=ctx.region)
-        entries = list(req.get("PublishBatchRequestEntries") or [])
-        if not entries:
-            raise ServiceError("EmptyBatchRequestException", "The batch request doesn't contain any entries.")
-        if len(entries) > MAX_BATCH:
-            raise ServiceError("TooManyEntriesInBatchRequestException",
-                               "The batch request contains more entries than permissible.")
+        entries = list(_batches.check_entries(req.get("PublishBatchRequestEntries"), BATCH_RULES, MAX_BATCH))
         ids = [e.get("Id", "") for e in entries]
-        if any(not _BATCH_ID.fullmatch(i) for i in ids):
-            raise ServiceError("InvalidBatchEntryIdException",
-                               "The Id of a batch entry in a batch request doesn't abide by the specification.")
-        if len(set(ids)) != len(ids):
-            raise ServiceError("BatchEntryIdsNotDistinctException",
-                               "Two or more batch entries in the request have the same Id.")
         # AWS refuses the whole request when any entry is invalid (attributes, message
         # structure, FIFO group and deduplication ids), with the error Publish would give
         checked: list[Entry | ServiceError] = [check_entry(e) for e in entries]
@@ -257,7 +256,7 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
     async def _publish(self, ctx: RequestContext, topic_arn: str,
                        entries: list[Entry]) -> list[dict[str, Any] | ServiceError]:
         key = await self.signer.key()
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
         base_url = ctx.base_url
         trace = ctx.trace_header
         if trace and trace.isascii() and trace.isprintable() and len(trace) <= 1024:

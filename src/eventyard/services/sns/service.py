@@ -65,7 +65,7 @@ class SnsService(TopicOperations, SubscriptionOperations, PublishOperations, Pla
 
     async def forget_expired_dedup(self) -> None:
         """FIFO deduplication ids older than the 5-minute window."""
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
         await self.store.write(lambda s: s.topics.forget_expired(now))
 
     async def signing_certificate(self, name: str) -> bytes | None:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from eventyard.core import clock
 from eventyard.store import Store
 from eventyard.store.session import Session
 
@@ -46,7 +47,7 @@ def _generate() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "eventyard")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = clock.now()
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=3650)).sign(key, hashes.SHA256()))

@@ -16,9 +16,10 @@ from eventyard.core.patterns import json_syntax
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.core.patterns.sns import parse_filter_policy
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.sns import delivery_policy, envelope
 from eventyard.services.sns._base import (
+    INVALID_PARAMETER,
     SnsBase,
     check_arn,
     check_subscription_arn,
@@ -144,7 +145,7 @@ class SubscriptionOperations(SnsBase):
         confirmed = protocol in CONFIRMED_AT_ONCE
         token = None if confirmed else secrets.token_hex(64)
         new_arn = f"{topic.arn}:{uuid.uuid4()}"
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
         key = await self.signer.key() if protocol in ("http", "https") else None
 
         def unit(s: Session) -> SubscriptionRecord:
@@ -196,7 +197,7 @@ class SubscriptionOperations(SnsBase):
             raise invalid("Topic")
         if not _TOKEN_SHAPE.fullmatch(token):
             raise ServiceError("InvalidParameterException", "Invalid token")
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
 
         def unit(s: Session) -> str:
             # AWS never says that the topic is missing; a token of another region's topic is
@@ -222,7 +223,7 @@ class SubscriptionOperations(SnsBase):
         if found is not None and ctx.access_key is not None and not subscription_allows(found, ctx.account):
             raise not_authorized(ctx.account, "Unsubscribe", arn)
         key = await self.signer.key()
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
 
         def unit(s: Session) -> bool:
             sub = s.topics.subscription(arn)
@@ -298,26 +299,26 @@ class SubscriptionOperations(SnsBase):
 
     # -- listing ---------------------------------------------------------------------
     async def list_subscriptions(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        token = req.get("NextToken")
-        after = decode_token(token, error_code="InvalidParameterException") if token else None
+        page = Page(req.get("NextToken"), PAGE, error_code=INVALID_PARAMETER)
         found = await self.store.read(
-            lambda s: s.topics.subscriptions_owned(ctx.account, ctx.region, after=after, limit=PAGE + 1))
-        return _page(found)
+            lambda s: s.topics.subscriptions_owned(ctx.account, ctx.region, after=page.after, limit=page.read_limit))
+        return _listed(page, found)
 
     async def list_subscriptions_by_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         topic = await self._topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic",
                                   region=ctx.region)
-        token = req.get("NextToken")
-        after = decode_token(token, error_code="InvalidParameterException") if token else None
-        found = await self.store.read(lambda s: s.topics.subscriptions_of(topic.arn, after=after, limit=PAGE + 1))
-        return _page(found)
+        page = Page(req.get("NextToken"), PAGE, error_code=INVALID_PARAMETER)
+        found = await self.store.read(
+            lambda s: s.topics.subscriptions_of(topic.arn, after=page.after, limit=page.read_limit))
+        return _listed(page, found)
 
 
-def _page(found: list[SubscriptionRecord]) -> dict[str, Any]:
+def _listed(page: Page, found: list[SubscriptionRecord]) -> dict[str, Any]:
+    shown, token = page.cut(found, lambda sub: sub.arn)
     out: dict[str, Any] = {"Subscriptions": [{
         "SubscriptionArn": sub.arn if sub.confirmed else "PendingConfirmation",
         "Owner": sub.account_id, "Protocol": sub.protocol, "Endpoint": sub.endpoint, "TopicArn": sub.topic_arn,
-    } for sub in found[:PAGE]]}
-    if len(found) > PAGE:
-        out["NextToken"] = encode_token(found[PAGE - 1].arn)
+    } for sub in shown]}
+    if token is not None:
+        out["NextToken"] = token
     return out

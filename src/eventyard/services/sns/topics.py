@@ -8,21 +8,23 @@ from typing import Any
 
 import orjson
 
-from eventyard.core import arns, clock
+from eventyard.core import arns, clock, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services import _tagging
+from eventyard.services._pagination import Page
 from eventyard.services.sns import delivery_policy
 from eventyard.services.sns._base import (
     DEFAULT_MAX_MESSAGE_SIZE,
+    INVALID_PARAMETER,
     MAX_MESSAGE_SIZE,
-    MAX_TAGS,
     SnsBase,
     check_arn,
     default_policy,
     invalid,
     not_authorized,
     topic_allows,
+    too_many_tags,
     topic_not_found,
 )
 from eventyard.store import ConflictError, Session
@@ -101,12 +103,11 @@ class TopicOperations(SnsBase):
         if fifo:
             attributes.setdefault("ContentBasedDeduplication", "false")
         tags = _tags(req.get("Tags") or [])
-        if len(tags) > MAX_TAGS:
-            raise ServiceError("TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded")
+        _tagging.check_count(tags, too_many_tags)
         protection = req.get("DataProtectionPolicy")
         if protection is not None:
             _check_protection_policy(protection)
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
 
         def unit(s: Session) -> None:
             existing = s.topics.get(arn)
@@ -192,12 +193,13 @@ class TopicOperations(SnsBase):
 
     # -- listing ---------------------------------------------------------------------
     async def list_topics(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        token = req.get("NextToken")
-        after = decode_token(token, error_code="InvalidParameterException") if token else None
-        found = await self.store.read(lambda s: s.topics.list(ctx.account, ctx.region, after=after, limit=PAGE + 1))
-        out: dict[str, Any] = {"Topics": [{"TopicArn": arn} for arn in found[:PAGE]]}
-        if len(found) > PAGE:
-            out["NextToken"] = encode_token(found[PAGE - 1])
+        page = Page(req.get("NextToken"), PAGE, error_code=INVALID_PARAMETER)
+        found = await self.store.read(
+            lambda s: s.topics.list(ctx.account, ctx.region, after=page.after, limit=page.read_limit))
+        shown, token = page.cut(found, str)
+        out: dict[str, Any] = {"Topics": [{"TopicArn": arn} for arn in shown]}
+        if token is not None:
+            out["NextToken"] = token
         return out
 
     # -- tags ------------------------------------------------------------------------
@@ -207,11 +209,7 @@ class TopicOperations(SnsBase):
 
         def unit(s: Session) -> None:
             _resource(s, arn, ctx)
-            current = s.tags.get(arn)
-            if len(set(current) | set(tags)) > MAX_TAGS:
-                raise ServiceError("TagLimitExceededException",
-                                   "Could not complete request: tag quota of per resource exceeded")
-            s.tags.put(arn, tags)
+            _tagging.add(s, arn, tags, too_many_tags)
 
         await self.store.write(unit)
         return {}
@@ -221,7 +219,7 @@ class TopicOperations(SnsBase):
 
         def unit(s: Session) -> None:
             _resource(s, arn, ctx)
-            s.tags.remove(arn, list(req["TagKeys"]))
+            _tagging.remove(s, arn, req["TagKeys"])
 
         await self.store.write(unit)
         return {}
@@ -231,10 +229,9 @@ class TopicOperations(SnsBase):
 
         def unit(s: Session) -> dict[str, str]:
             _resource(s, arn, ctx)
-            return s.tags.get(arn)
+            return _tagging.of(s, arn)
 
-        tags = await self.store.read(unit)
-        return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        return {"Tags": _tagging.as_list(await self.store.read(unit))}
 
     # -- data protection policy ------------------------------------------------------
     async def put_data_protection_policy(self, ctx: RequestContext, req: dict[str, Any]) -> None:
@@ -258,18 +255,16 @@ class TopicOperations(SnsBase):
         label = req["Label"]
         if any(a not in TOPIC_ACTIONS for a in req["ActionName"]):
             raise invalid("Policy statement action out of service scope!")
-        principals = [f"arn:aws:iam::{a}:root" for a in req["AWSAccountId"]]
+        accounts = req["AWSAccountId"]
         actions = [f"SNS:{a}" for a in req["ActionName"]]
 
         def unit(s: Session) -> None:
             current = self._topic_in(s, topic.arn)
             policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
-            statements = policy.setdefault("Statement", [])
-            if any(st.get("Sid") == label for st in statements):
+            statements = policies.statements_of(policy)
+            if policies.has_sid(statements, label):
                 raise invalid("Statement already exists")
-            statements.append({"Sid": label, "Effect": "Allow",
-                               "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
-                               "Action": actions[0] if len(actions) == 1 else actions, "Resource": topic.arn})
+            policy["Statement"] = [*statements, policies.allow_accounts(label, accounts, actions, topic.arn)]
             s.topics.set_attributes(topic.arn, {**current.attributes, "Policy": orjson.dumps(policy).decode()})
 
         await self.store.write(unit)
@@ -282,8 +277,8 @@ class TopicOperations(SnsBase):
         def unit(s: Session) -> None:
             current = self._topic_in(s, topic.arn)
             policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
-            statements = policy.get("Statement", [])
-            kept = [st for st in statements if st.get("Sid") != label]
+            statements = policies.statements_of(policy)
+            kept = policies.without_sid(statements, label)
             if len(kept) == len(statements):
                 return  # removing a label that is not there succeeds
             policy["Statement"] = kept
@@ -293,7 +288,7 @@ class TopicOperations(SnsBase):
 
 
 def _tags(given: list[dict[str, str]]) -> dict[str, str]:
-    tags = {t["Key"]: t["Value"] for t in given}
+    tags = _tagging.from_list(given)
     if len(tags) != len(given):
         raise invalid("Duplicated keys are not allowed.")
     return tags

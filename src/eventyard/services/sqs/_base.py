@@ -22,10 +22,6 @@ _CACHE_SECONDS = 1.0
 _CACHE_MAX = 10_000
 
 
-def now_ms() -> int:
-    return int(clock.epoch() * 1000)
-
-
 class SqsBase:
     def __init__(self, store: Store, wakeups: Wakeups | None = None, timers: Timers | None = None) -> None:
         self.store = store

@@ -11,10 +11,11 @@ from typing import Any
 
 import orjson
 
+from eventyard.core import clock
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services._pagination import Page
 from eventyard.services.sqs import access, errors, urls
-from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.services.sqs._base import SqsBase
 from eventyard.store import Session
 from eventyard.store.queues import MoveTaskRecord, QueueRecord
 
@@ -45,12 +46,13 @@ class DeadLetterOperations(SqsBase):
         limit = req.get("MaxResults")
         if limit is not None and not 1 <= limit <= MAX_LIST_SOURCES:
             raise errors.invalid_value("MaxResults", limit, f"MaxResults must be an integer between 1 and {MAX_LIST_SOURCES}.")
-        after = decode_token(req["NextToken"], error_code=errors.INVALID_PARAMETER) if req.get("NextToken") else None
-        size = limit or MAX_LIST_SOURCES
-        page = await self.store.read(lambda s: s.queues.dead_letter_sources(record.arn, after=after, limit=size + 1))
-        out: dict[str, Any] = {"queueUrls": [self._url(ctx, q) for q in page[:size]]}
-        if limit is not None and len(page) > size:
-            out["NextToken"] = encode_token(page[size - 1].name)
+        page = Page(req.get("NextToken"), limit or MAX_LIST_SOURCES, error_code=errors.INVALID_PARAMETER)
+        found = await self.store.read(
+            lambda s: s.queues.dead_letter_sources(record.arn, after=page.after, limit=page.read_limit))
+        shown, token = page.cut(found, lambda q: q.name)
+        out: dict[str, Any] = {"queueUrls": [self._url(ctx, q) for q in shown]}
+        if limit is not None and token is not None:  # AWS paginates only when asked to
+            out["NextToken"] = token
         return out
 
     async def start_message_move_task(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +79,7 @@ class DeadLetterOperations(SqsBase):
             handle = _task_handle(source.arn)
             s.queues.add_move_task(MoveTaskRecord(
                 task_handle=handle, source_queue_id=source.id, source_arn=source.arn, destination_arn=destination_arn,
-                max_per_second=rate, status="RUNNING", started_at=now_ms(), upto=upto, moved=0,
+                max_per_second=rate, status="RUNNING", started_at=clock.now_ms(), upto=upto, moved=0,
                 to_move=s.messages.count_upto(source.id, after_id=source.purged_upto, upto=upto),
             ))
             return handle

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from eventyard.core import clock
 from eventyard.core import arns
 from eventyard.core.errors import ServiceError
 from eventyard.runtime.delivery import Failure
 from eventyard.services.sqs import access, fifo, outgoing
-from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.services.sqs._base import SqsBase
 from eventyard.store import Session
 from eventyard.store.deliveries import DeliveryRecord
 from eventyard.store.queues import QueueRecord
@@ -118,7 +119,7 @@ class QueueDeliverer:
             context = payload.get("context") or {}
             source = context.get("topic_arn") or context.get("rule_arn")
             via = (f"{record.origin}.amazonaws.com", source) if source else None
-            self.sqs.enqueue(s, queue, [message], sender=record.account_id, now=now_ms(), via=via)
+            self.sqs.enqueue(s, queue, [message], sender=record.account_id, now=clock.now_ms(), via=via)
             written.append(queue.id)
 
         try:

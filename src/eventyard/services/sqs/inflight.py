@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services.sqs import errors, receipts, validation
-from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.services.sqs._base import SqsBase
 from eventyard.store import Session
 from eventyard.store.queues import QueueRecord
 
@@ -99,7 +100,7 @@ class InFlightOperations(SqsBase):
         record = await self._queue(ctx, req["QueueUrl"])
         handle = req["ReceiptHandle"]
         receipt = _receipt(record, handle)
-        ready = await self.store.write(lambda s: _delete(s, self._current(s, record.id), handle, receipt, now_ms()))
+        ready = await self.store.write(lambda s: _delete(s, self._current(s, record.id), handle, receipt, clock.now_ms()))
         if ready:
             self.wakeups.signal(record.id)
 
@@ -109,7 +110,7 @@ class InFlightOperations(SqsBase):
         timeout = validation.visibility_timeout(req["VisibilityTimeout"])
         receipt = _receipt(record, handle)
         ready = await self.store.write(
-            lambda s: _change_visibility(s, self._current(s, record.id), handle, receipt, timeout, now_ms())
+            lambda s: _change_visibility(s, self._current(s, record.id), handle, receipt, timeout, clock.now_ms())
         )
         if ready:
             self.wakeups.signal(record.id)
@@ -146,7 +147,7 @@ class InFlightOperations(SqsBase):
                 failed[entry["Id"]] = errors.entry_failure(entry["Id"], err)
 
         def run(s: Session) -> tuple[dict[str, dict[str, Any]], bool]:
-            queue, now = self._current(s, record.id), now_ms()
+            queue, now = self._current(s, record.id), clock.now_ms()
             if many is not None:
                 return many(s, queue, todo, now)
             errors_by_id: dict[str, dict[str, Any]] = {}

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.wakeups import fallback_seconds
 from eventyard.services.sqs import errors, fifo, outgoing, standard, validation
-from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.services.sqs._base import SqsBase
 from eventyard.services.sqs.outgoing import Outgoing
 from eventyard.services.sqs.standard import Claim
 from eventyard.store import Session
@@ -39,7 +40,7 @@ class MessageOperations(SqsBase):
     # -- sending ---------------------------------------------------------------------
     async def send_message(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         record = await self._queue(ctx, req["QueueUrl"])
-        now = now_ms()
+        now = clock.now_ms()
         out = outgoing.prepare(req, self.settings(record), sender=self._sender(ctx), now=now,
                                trace_header=ctx.trace_header)
         [(message_id, seq)] = await self._store_messages(record, [out], now)
@@ -54,7 +55,7 @@ class MessageOperations(SqsBase):
                 "BatchRequestTooLong",
                 f"Batch requests cannot be longer than {outgoing.BATCH_LIMIT} bytes. You have sent {total} bytes.",
             )
-        settings, now, sender = self.settings(record), now_ms(), self._sender(ctx)
+        settings, now, sender = self.settings(record), clock.now_ms(), self._sender(ctx)
         if settings.fifo:
             outgoing.check_fifo_batch(entries, settings)
         ready: list[tuple[str, Outgoing]] = []
@@ -107,7 +108,7 @@ class MessageOperations(SqsBase):
 
         def attempt(s: Session) -> Claim:
             current = self._current(s, record.id)
-            now = now_ms()
+            now = clock.now_ms()
             current_settings = self.settings(current)
             timeout = current_settings.visibility_timeout if visibility is None else visibility
             if current.fifo:
@@ -133,7 +134,7 @@ class MessageOperations(SqsBase):
                     break
                 pause = min(remaining, recheck)
                 if claim.next_ready_at is not None:
-                    pause = min(pause, max(0.0, (claim.next_ready_at - now_ms()) / 1000) + 0.005)
+                    pause = min(pause, max(0.0, (claim.next_ready_at - clock.now_ms()) / 1000) + 0.005)
                 await watch.wait(pause)
             finally:
                 watch.close()

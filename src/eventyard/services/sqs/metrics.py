@@ -28,7 +28,7 @@ class QueueDepths:
         registry.register(self)
 
     async def refresh(self) -> None:
-        now = int(clock.epoch() * 1000)
+        now = clock.now_ms()
         self._latest = await self.store.read(lambda s: s.queues.depths(now))
 
     def collect(self) -> Iterator[Metric]:

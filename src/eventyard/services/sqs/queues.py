@@ -6,11 +6,13 @@ from typing import Any
 
 import orjson
 
+from eventyard.core import clock, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services._pagination import decode_token, encode_token
+from eventyard.services import _tagging
+from eventyard.services._pagination import Page
 from eventyard.services.sqs import attributes, errors, redrive, urls, validation
-from eventyard.services.sqs._base import SqsBase, now_ms
+from eventyard.services.sqs._base import SqsBase
 from eventyard.store import ConflictError, Session
 from eventyard.store.queues import QueueRecord
 
@@ -42,8 +44,7 @@ class QueueOperations(SqsBase):
         changes = attributes.check(given, fifo=fifo, creating=True)
         wanted = attributes.merged(attributes.initial(fifo), changes)
         tags = validation.tags(req.get("tags") or {})
-        if len(tags) > validation.MAX_TAGS:
-            raise errors.invalid(f"Too many tags added for queue {name}.")
+        _tagging.check_count(tags, validation.too_many_tags(name))
         arn = urls.queue_arn(ctx.region, ctx.account, name)
 
         def create(s: Session) -> QueueRecord:
@@ -56,7 +57,7 @@ class QueueOperations(SqsBase):
                             f"A queue already exists with the same name and a different value for attribute {key}",
                         )
                 return existing
-            now = now_ms()
+            now = clock.now_ms()
             if s.queues.deleted_since(ctx.account, ctx.region, name, now - QUEUE_DELETED_WAIT_MS):
                 raise ServiceError(
                     "QueueDeletedRecently",
@@ -87,17 +88,17 @@ class QueueOperations(SqsBase):
         limit = req.get("MaxResults")
         if limit is not None and not 1 <= limit <= MAX_LIST:
             raise errors.invalid_value("MaxResults", limit, f"MaxResults must be an integer between 1 and {MAX_LIST}.")
-        after = decode_token(req["NextToken"], error_code=errors.INVALID_PARAMETER) if req.get("NextToken") else None
+        page = Page(req.get("NextToken"), limit or MAX_LIST, error_code=errors.INVALID_PARAMETER)
         prefix = req.get("QueueNamePrefix")
-        page_size = limit or MAX_LIST
-        page = await self.store.read(
-            lambda s: s.queues.list(ctx.account, ctx.region, prefix=prefix, after=after, limit=page_size + 1)
+        found = await self.store.read(
+            lambda s: s.queues.list(ctx.account, ctx.region, prefix=prefix, after=page.after, limit=page.read_limit)
         )
+        shown, token = page.cut(found, lambda q: q.name)
         out: dict[str, Any] = {}
-        if page[:page_size]:
-            out["QueueUrls"] = [self._url(ctx, q) for q in page[:page_size]]
-        if limit is not None and len(page) > page_size:  # AWS paginates only when asked to
-            out["NextToken"] = encode_token(page[page_size - 1].name)
+        if shown:
+            out["QueueUrls"] = [self._url(ctx, q) for q in shown]
+        if limit is not None and token is not None:  # AWS paginates only when asked to
+            out["NextToken"] = token
         return out
 
     async def delete_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
@@ -106,7 +107,7 @@ class QueueOperations(SqsBase):
         def delete(s: Session) -> None:
             current = s.queues.get_by_id(record.id)
             if current is not None:
-                s.queues.delete(current, now_ms())
+                s.queues.delete(current, clock.now_ms())
                 s.tags.remove_all(current.arn)
 
         await self.store.write(delete)
@@ -121,7 +122,7 @@ class QueueOperations(SqsBase):
 
         def read(s: Session) -> tuple[QueueRecord, Any]:
             current = self._current(s, record.id)
-            counts = s.messages.counts(current.id, now=now_ms(), after_id=current.purged_upto) if counted else None
+            counts = s.messages.counts(current.id, now=clock.now_ms(), after_id=current.purged_upto) if counted else None
             return current, counts
 
         current, counts = await self.store.read(read)
@@ -156,7 +157,7 @@ class QueueOperations(SqsBase):
             if new.get("RedrivePolicy") and new.get("RedrivePolicy") != current.attributes.get("RedrivePolicy"):
                 redrive.check_dead_letter_target(s, current, source_arn=current.arn, fifo=current.fifo,
                                                  policy_text=new["RedrivePolicy"])
-            s.queues.set_attributes(current.id, new, _redrive_target(new), now_ms())
+            s.queues.set_attributes(current.id, new, _redrive_target(new), clock.now_ms())
             old_retention = int(current.attributes.get("MessageRetentionPeriod", attributes.DEFAULTS["MessageRetentionPeriod"]))
             new_retention = int(new["MessageRetentionPeriod"])
             if new_retention < old_retention:
@@ -171,7 +172,7 @@ class QueueOperations(SqsBase):
 
         def purge(s: Session) -> None:
             current = self._current(s, record.id)
-            now = now_ms()
+            now = clock.now_ms()
             if current.purged_at is not None and now - current.purged_at < PURGE_INTERVAL_MS:
                 raise ServiceError(
                     "PurgeQueueInProgress", f"Only one PurgeQueue operation on {current.name} is allowed every 60 seconds."
@@ -193,9 +194,7 @@ class QueueOperations(SqsBase):
 
         def tag(s: Session) -> None:
             current = self._current(s, record.id)
-            if len(set(s.tags.get(current.arn)) | set(tags)) > validation.MAX_TAGS:
-                raise errors.invalid(f"Too many tags added for queue {current.name}.")
-            s.tags.put(current.arn, tags)
+            _tagging.add(s, current.arn, tags, validation.too_many_tags(current.name))
 
         await self.store.write(tag)
 
@@ -204,11 +203,11 @@ class QueueOperations(SqsBase):
         keys = list(req["TagKeys"])
         if not keys:
             raise errors.invalid("Tag keys must be between 1 and 128 characters in length.")
-        await self.store.write(lambda s: s.tags.remove(self._current(s, record.id).arn, keys))
+        await self.store.write(lambda s: _tagging.remove(s, self._current(s, record.id).arn, keys))
 
     async def list_queue_tags(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         record = await self._queue(ctx, req["QueueUrl"])
-        tags = await self.store.read(lambda s: s.tags.get(self._current(s, record.id).arn))
+        tags = await self.store.read(lambda s: _tagging.of(s, self._current(s, record.id).arn))
         return {"Tags": tags} if tags else {}
 
     # -- permissions (statements of the queue's Policy) ---------------------------------------
@@ -225,23 +224,16 @@ class QueueOperations(SqsBase):
                 raise errors.invalid_value(
                     "ActionName", f"SQS:{action}", "Only the queue owner is allowed to invoke this action."
                 )
-        # AWS's own spelling: a single principal or action is a string, several a list.
-        statement = {
-            "Sid": label,
-            "Effect": "Allow",
-            "Principal": {"AWS": _one_or_many([f"arn:aws:iam::{a}:root" for a in accounts])},
-            "Action": _one_or_many([f"SQS:{a}" for a in actions]),
-            "Resource": record.arn,
-        }
+        statement = policies.allow_accounts(label, accounts, [f"SQS:{a}" for a in actions], record.arn)
 
         def add(s: Session) -> None:
             current = self._current(s, record.id)
             policy = _policy(current)
-            if any(st.get("Sid") == label for st in policy["Statement"]):
+            if policies.has_sid(policy["Statement"], label):
                 raise errors.invalid_value("Label", label, "Already exists.")
             policy["Statement"].append(statement)
             new = {**current.attributes, "Policy": orjson.dumps(policy).decode()}
-            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, now_ms())
+            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, clock.now_ms())
 
         await self.store.write(add)
         self._forget(record)
@@ -253,7 +245,7 @@ class QueueOperations(SqsBase):
         def remove(s: Session) -> None:
             current = self._current(s, record.id)
             policy = _policy(current)
-            kept = [st for st in policy["Statement"] if st.get("Sid") != label]
+            kept = policies.without_sid(policy["Statement"], label)
             if len(kept) == len(policy["Statement"]):
                 raise errors.invalid_value("Label", label, "can't find label.")
             new = dict(current.attributes)
@@ -261,20 +253,15 @@ class QueueOperations(SqsBase):
                 new["Policy"] = orjson.dumps({**policy, "Statement": kept}).decode()
             else:
                 new.pop("Policy", None)
-            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, now_ms())
+            s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, clock.now_ms())
 
         await self.store.write(remove)
         self._forget(record)
 
 
-def _one_or_many(values: list[str]) -> str | list[str]:
-    return values[0] if len(values) == 1 else values
-
-
 def _policy(record: QueueRecord) -> dict[str, Any]:
     if record.attributes.get("Policy"):
-        policy = orjson.loads(record.attributes["Policy"])
-        statements = policy.get("Statement", [])
-        policy["Statement"] = statements if isinstance(statements, list) else [statements]
+        policy: dict[str, Any] = orjson.loads(record.attributes["Policy"])
+        policy["Statement"] = policies.statements_of(policy)
         return policy
     return {"Version": "2008-10-17", "Id": f"{record.arn}/SQSDefaultPolicy", "Statement": []}  # AWS's, for AddPermission

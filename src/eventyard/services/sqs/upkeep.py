@@ -35,10 +35,6 @@ DEFAULT_MOVE_RATE = 500  # messages per second when a task names none
 MOVE_CHUNK = 500
 
 
-def _now() -> int:
-    return int(clock.epoch() * 1000)
-
-
 class Upkeep:
     def __init__(self, store: Store, wakeups: "Keyed", timers: "Timers | None" = None) -> None:
         self.store = store
@@ -67,7 +63,7 @@ class Upkeep:
         """One round of sweeping in chunks, for at most ``SWEEP_BUDGET_SECONDS`` after its
         first chunk; True when nothing was left over. Purged rows are skipped by receives but
         still lie in their index until swept, so they go first and fast."""
-        now = _now()
+        now = clock.now_ms()
         until = time.monotonic() + SWEEP_BUDGET_SECONDS
         chunks = 0
 
@@ -139,7 +135,7 @@ class Upkeep:
                 self._credit[task.task_handle] = credit
                 continue
             moved, destinations = await self.store.write(
-                partial(self._move_some, handle=task.task_handle, limit=count, now=_now())
+                partial(self._move_some, handle=task.task_handle, limit=count, now=clock.now_ms())
             )
             self._credit[task.task_handle] = credit - moved
             for queue_id in destinations:

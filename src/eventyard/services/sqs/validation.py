@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from eventyard.core.errors import ServiceError
+from eventyard.services import _batches, _tagging
 from eventyard.services.sqs import errors
 
-MAX_BATCH = 10
+MAX_BATCH = _batches.MAX_ENTRIES
 MAX_DELAY = 900
 MAX_VISIBILITY = 43_200
 MAX_WAIT = 20
 MAX_MESSAGE_ATTRIBUTES = 10
-MAX_TAGS = 50
 
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
-_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")  # group, dedup and attempt ids
 # AWS documents ASCII letters and digits; it accepts the Latin letters with accents too.
 _ATTRIBUTE_NAME = re.compile("^[A-Za-z0-9_.\\-\u00c0-\u017f]+$")
@@ -177,27 +176,26 @@ def message_size(text: str, attribute_size: int, limit: int) -> int:
     return size
 
 
+def _batch_rules(entry_shape: str) -> _batches.BatchRules:
+    return _batches.BatchRules(
+        empty=lambda: ServiceError("EmptyBatchRequest", f"There should be at least one {entry_shape} in the request."),
+        too_many=lambda sent: ServiceError(
+            "TooManyEntriesInBatchRequest", f"Maximum number of entries per request are {MAX_BATCH}. You have sent {sent}."),
+        bad_id=lambda _: ServiceError(
+            "InvalidBatchEntryId",
+            "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
+            "It can be at most 80 letters long.",
+        ),
+        repeated_id=lambda entry_id: ServiceError("BatchEntryIdsNotDistinct", f"Id {entry_id} repeated."),
+    )
+
+
+_BATCH_RULES = {shape: _batch_rules(shape) for shape in (
+    "SendMessageBatchRequestEntry", "DeleteMessageBatchRequestEntry", "ChangeMessageVisibilityBatchRequestEntry")}
+
+
 def batch_entries(entries: list[dict[str, Any]] | None, entry_shape: str) -> list[dict[str, Any]]:
-    if not entries:
-        raise ServiceError("EmptyBatchRequest", f"There should be at least one {entry_shape} in the request.")
-    if len(entries) > MAX_BATCH:
-        raise ServiceError(
-            "TooManyEntriesInBatchRequest",
-            f"Maximum number of entries per request are {MAX_BATCH}. You have sent {len(entries)}.",
-        )
-    seen: set[str] = set()
-    for entry in entries:
-        entry_id = entry.get("Id") or ""
-        if not _BATCH_ID.match(entry_id):
-            raise ServiceError(
-                "InvalidBatchEntryId",
-                "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
-                "It can be at most 80 letters long.",
-            )
-        if entry_id in seen:
-            raise ServiceError("BatchEntryIdsNotDistinct", f"Id {entry_id} repeated.")
-        seen.add(entry_id)
-    return entries
+    return _batches.check_entries(entries, _BATCH_RULES[entry_shape], MAX_BATCH)
 
 
 def receive_limits(max_messages: int | None, visibility: int | None, wait: int | None) -> None:
@@ -216,11 +214,14 @@ def visibility_timeout(value: int) -> int:
 
 
 def tags(given: Mapping[str, str]) -> dict[str, str]:
-    for key, value in given.items():
-        if not 1 <= len(key) <= 128:
-            raise errors.invalid_value("TagKey", key, "Tag keys must be between 1 and 128 characters long.")
-        if len(value) > 256:
-            raise errors.invalid_value("TagValue", value, "Tag values must be at most 256 characters long.")
-        if key.lower().startswith("aws:"):
-            raise errors.invalid_value("TagKey", key, "Tag keys must not start with aws:.")
-    return dict(given)
+    return _tagging.check_keys_and_values(
+        given,
+        bad_key=lambda key: errors.invalid_value("TagKey", key, "Tag keys must be between 1 and 128 characters long."),
+        bad_value=lambda value: errors.invalid_value("TagValue", value,
+                                                     "Tag values must be at most 256 characters long."),
+        reserved_key=lambda key: errors.invalid_value("TagKey", key, "Tag keys must not start with aws:."),
+    )
+
+
+def too_many_tags(queue_name: str) -> Callable[[], ServiceError]:
+    return lambda: errors.invalid(f"Too many tags added for queue {queue_name}.")

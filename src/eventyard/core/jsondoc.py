@@ -123,7 +123,16 @@ def dumps(value: Any) -> str:
 def _scalar(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)  # orjson stops at 64 bits
+    if isinstance(value, str):
+        return _string(value)
     return orjson.dumps(value).decode()  # raises TypeError for what JSON cannot hold
+
+
+def _string(value: str) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate: written as the stdlib writes it
+        return json.dumps(value, ensure_ascii=False)
 
 
 def _chunks(value: Any) -> list[str]:
@@ -143,7 +152,7 @@ def _chunks(value: Any) -> list[str]:
                 if not isinstance(key, str):
                     raise TypeError("JSON object keys must be strings")
                 stack.append(member)
-                stack.append(_Literal(("," if i else "") + orjson.dumps(key).decode() + ":"))
+                stack.append(_Literal(("," if i else "") + _string(key) + ":"))
         elif isinstance(item, (list, tuple)):
             out.append("[")
             stack.append(_CLOSE_ARRAY)

@@ -185,8 +185,9 @@ class DeliveryRuntime:
     async def _idle(self, seconds: float) -> None:
         if seconds <= 0:
             return
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+        with contextlib.suppress(TimeoutError):  # asyncio.timeout: see runtime.wakeups
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)

@@ -68,10 +68,13 @@ class Watch:
         """True when signalled, False on timeout."""
         if timeout <= 0:
             return self._event.is_set()
+        # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation that
+        # meets a wake-up, and a stopping loop then waits out its whole idle period
         try:
-            await asyncio.wait_for(self._event.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._event.wait()
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     def close(self) -> None:

@@ -18,6 +18,34 @@ from typing import Any
 DEFAULT_REQUEST_TIMEOUT_S = 60.0
 
 
+class _ReadDeadline:
+    """The deadline's timer, shared by both protocol classes (``seconds`` is set on the
+    class built for the server; ``loop`` and ``transport`` are uvicorn's)."""
+
+    seconds: float
+    loop: asyncio.AbstractEventLoop
+    transport: Any
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)  # type: ignore[misc]  # uvicorn's protocol follows in the MRO
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.seconds, self._expired)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expired(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
 def protocol_with_read_timeout(seconds: float) -> type[asyncio.Protocol]:
     """A uvicorn HTTP protocol class (for ``uvicorn.run(http=...)``) with the deadline."""
     try:
@@ -25,8 +53,7 @@ def protocol_with_read_timeout(seconds: float) -> type[asyncio.Protocol]:
     except ImportError:  # httptools is optional for uvicorn: h11 then
         return _h11_protocol(seconds)
 
-    class ReadDeadlineProtocol(Base):
-        _deadline: asyncio.TimerHandle | None = None
+    class ReadDeadlineProtocol(_ReadDeadline, Base):
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -40,25 +67,7 @@ def protocol_with_read_timeout(seconds: float) -> type[asyncio.Protocol]:
         def on_message_complete(self) -> None:
             self._disarm()
             super().on_message_complete()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._deadline = self.loop.call_later(seconds, self._expired)
-
-        def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-                self._deadline = None
-
-        def _expired(self) -> None:
-            self._deadline = None
-            if not self.transport.is_closing():
-                self.transport.close()
-
+    ReadDeadlineProtocol.seconds = seconds
     return ReadDeadlineProtocol
 
 
@@ -66,8 +75,7 @@ def _h11_protocol(seconds: float) -> type[asyncio.Protocol]:
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class ReadDeadlineH11Protocol(H11Protocol):
-        _deadline: asyncio.TimerHandle | None = None
+    class ReadDeadlineH11Protocol(_ReadDeadline, H11Protocol):
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -80,22 +88,5 @@ def _h11_protocol(seconds: float) -> type[asyncio.Protocol]:
             if self.conn.their_state in (h11.DONE, h11.MUST_CLOSE, h11.CLOSED):
                 self._disarm()
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._deadline = self.loop.call_later(seconds, self._expired)
-
-        def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-                self._deadline = None
-
-        def _expired(self) -> None:
-            self._deadline = None
-            if not self.transport.is_closing():
-                self.transport.close()
-
+    ReadDeadlineH11Protocol.seconds = seconds
     return ReadDeadlineH11Protocol

@@ -1,0 +1,98 @@
+"""The Amazon States Language, pure: definitions, data flow, and an interpreter that is
+a step function. No I/O, no clock, no threads: time and entropy come in as arguments.
+
+Definitions
+-----------
+    machine = parse_definition(text, machine_type="STANDARD")   # DefinitionInvalid
+    diagnostics = validate_definition(text, machine_type)       # [] when valid
+
+``DefinitionInvalid.message`` is CreateStateMachine's ``InvalidDefinition`` text
+("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ... at /States/X/...'");
+``Diagnostic.as_api()`` is a ValidateStateMachineDefinition ``diagnostics`` entry.
+``Machine`` is compiled once and reused for every execution and step.
+
+The interpreter contract (what the service builds on)
+-----------------------------------------------------
+    step = start(machine, execution, now_ms)         # ExecutionStarted and the first moves
+    step = advance(machine, step.state, event)       # one event in, everything it causes out
+
+``advance`` is pure and deterministic: the same machine, state and event give the same
+new state and effects (randomness is drawn from ``Execution.seed`` and a counter kept in
+the state). ``step.state`` is an ``ExecutionState``: plain JSON (``to_json`` /
+``ExecutionState.from_json``) that the service stores in the same transaction as the
+effects it commits, so a crash resumes from the last committed step.
+
+Events (what happened outside), each with ``now_ms``:
+
+    TaskSucceeded(task_id, output)        a task's answer (request-response, a callback's
+    TaskFailed(task_id, error, cause)       SendTaskSuccess/Failure, a .sync job's end,
+                                            an activity worker's answer)
+    TaskStarted(task_id, worker_name)     an activity worker took the task
+    TaskHeartbeat(task_id)                SendTaskHeartbeat: the heartbeat timer restarts
+    TimerFired(timer_id)                  a StartTimer came due
+    Stop(error, cause)                    StopExecution
+
+Effects (what the service must do), in order:
+
+    RecordEvent(event)                    append a history event; ``id``/``previousEventId``
+                                          are assigned, ``timestamp`` is ``now_ms``
+    InvokeTask(task_id, resource, pattern, parameters, task_token, timeout_seconds,
+               heartbeat_seconds, credentials)
+                                          call the resource; answer later with TaskSucceeded/
+                                          TaskFailed for ``task_id`` (callbacks: map the
+                                          token to the task_id; activities: queue it for
+                                          GetActivityTask)
+    CancelTask(task_id)                   the answer no longer matters: drop the token
+    StartTimer(timer_id, due_ms, purpose) a durable timer (wait, retry, task-timeout,
+                                          heartbeat-timeout, execution-timeout)
+    CancelTimer(timer_id)                 it will be ignored if it fires anyway
+    EndExecution(status, output, error, cause)   the execution is over
+
+Events for tasks or timers the execution no longer waits for are ignored (no effects),
+so at-least-once delivery of events is safe. Parallel branches and Map iterations are
+runs inside the same ``ExecutionState``; their tasks and timers are ordinary effects.
+A distributed Map runs its items like an inline Map here (child executions and map runs
+belong to the service).
+
+Errors
+------
+    StatesError(error, cause)             a run-time failure (Retry/Catch match on .error)
+    DefinitionInvalid(diagnostics)        a refused definition
+
+Modules: ``jsonpath`` (the path dialect), ``intrinsics`` (``States.*`` functions),
+``payload`` (InputPath -> Parameters -> ResultSelector -> ResultPath -> OutputPath),
+``choice`` (rules), ``jsonata`` (the one door to the JSONata library), ``jsonata_fields``,
+``definition``, ``machine``, ``history``.
+"""
+
+from __future__ import annotations
+
+from eventyard.core.states.definition import Machine, State, parse_definition, validate_definition
+from eventyard.core.states.errors import DefinitionInvalid, Diagnostic, StatesError
+from eventyard.core.states.machine import (
+    CancelTask,
+    CancelTimer,
+    EndExecution,
+    Event,
+    Execution,
+    ExecutionState,
+    InvokeTask,
+    RecordEvent,
+    StartTimer,
+    Step,
+    Stop,
+    TaskFailed,
+    TaskHeartbeat,
+    TaskStarted,
+    TaskSucceeded,
+    TimerFired,
+    advance,
+    start,
+)
+
+__all__ = [
+    "CancelTask", "CancelTimer", "DefinitionInvalid", "Diagnostic", "EndExecution", "Event", "Execution",
+    "ExecutionState", "InvokeTask", "Machine", "RecordEvent", "StartTimer", "State", "StatesError", "Step",
+    "Stop", "TaskFailed", "TaskHeartbeat", "TaskStarted", "TaskSucceeded", "TimerFired", "advance",
+    "parse_definition", "start", "validate_definition",
+]

@@ -1,0 +1,971 @@
+"""The interpreter as a pure step function (see the package docstring for the contract).
+
+    step = start(definition, execution, now_ms)
+    step = advance(definition, step.state, event)
+
+An execution is a tree of *runs*: the top-level run ``"0"``, one child run per Parallel
+branch (``"0.P.1"``) and per Map iteration (``"0.M.7"``). A run is either entering a
+state, or waiting for something outside (a task's answer, a timer, its children).
+``advance`` applies one event, then drives every run that can move without the outside
+world until all of them wait; what the outside must do comes back as effects.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from eventyard.core.states import errors
+from eventyard.core.states.choice import evaluate as evaluate_rule
+from eventyard.core.states.definition import Assignment, Machine, State
+from eventyard.core.states.errors import StatesError
+from eventyard.core.states.history import details_key, text
+from eventyard.core.states.jsonpath import MISSING, select
+from eventyard.core.states.payload import (
+    UNSET,
+    Scope,
+    apply_input_path,
+    apply_output_path,
+    apply_result_path,
+    check_payload,
+    path_base,
+)
+from eventyard.core.states.timestamps import parse_timestamp
+
+MAX_WAIT_SECONDS = 31_536_000 + 86_400  # a Standard execution lives at most a year (and a day of slack)
+
+
+# --- what comes in ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Execution:
+    """What the service knows about the execution when it starts."""
+
+    execution_arn: str
+    name: str
+    state_machine_arn: str
+    state_machine_name: str
+    role_arn: str
+    input_text: str  # StartExecution's input, verbatim
+    start_time: str  # ISO 8601, as $$.Execution.StartTime shows it
+    seed: str  # entropy for task tokens, UUID(), MathRandom(), $random(): fixed per execution
+    redrive_count: int = 0
+    region: str = "us-east-1"
+
+
+@dataclass(frozen=True)
+class TaskSucceeded:
+    task_id: str
+    output: Any
+    now_ms: int
+
+
+@dataclass(frozen=True)
+class TaskFailed:
+    task_id: str
+    error: str
+    cause: str
+    now_ms: int
+
+
+@dataclass(frozen=True)
+class TaskStarted:
+    """An activity worker took the task (GetActivityTask)."""
+
+    task_id: str
+    worker_name: str
+    now_ms: int
+
+
+@dataclass(frozen=True)
+class TaskHeartbeat:
+    task_id: str
+    now_ms: int
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    timer_id: str
+    now_ms: int
+
+
+@dataclass(frozen=True)
+class Stop:
+    """StopExecution."""
+
+    error: str | None
+    cause: str | None
+    now_ms: int
+
+
+Event = Union[TaskSucceeded, TaskFailed, TaskStarted, TaskHeartbeat, TimerFired, Stop]
+
+
+# --- what goes out ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordEvent:
+    """Append this history event (ids are already assigned)."""
+
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InvokeTask:
+    """Call the task's resource. ``pattern`` is ``request-response``, ``sync``,
+    ``sync:2``, ``waitForTaskToken`` or ``activity``; answer with TaskSucceeded/TaskFailed
+    naming ``task_id`` (for callbacks, the service maps ``task_token`` to it)."""
+
+    task_id: str
+    resource: str
+    pattern: str
+    parameters: Any
+    task_token: str | None
+    timeout_seconds: int | None
+    heartbeat_seconds: int | None
+    credentials: Any = None
+
+
+@dataclass(frozen=True)
+class CancelTask:
+    """The task no longer matters (timed out, or its branch or execution ended):
+    forget its token, stop polling for it."""
+
+    task_id: str
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    timer_id: str
+    due_ms: int
+    purpose: str  # wait | retry | task-timeout | heartbeat-timeout | execution-timeout
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    timer_id: str
+
+
+@dataclass(frozen=True)
+class EndExecution:
+    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+    output: str | None = None  # JSON text
+    error: str | None = None
+    cause: str | None = None
+
+
+Effect = Union[RecordEvent, InvokeTask, CancelTask, StartTimer, CancelTimer, EndExecution]
+
+
+@dataclass
+class ExecutionState:
+    """Everything needed to go on, as plain JSON (``to_json``/``from_json``)."""
+
+    execution: dict[str, Any]
+    status: str = "RUNNING"
+    last_event_id: int = 0
+    draws: int = 0  # how many random sources were handed out (keeps replays equal)
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, data: str) -> "ExecutionState":
+        return cls(**json.loads(data))
+
+
+@dataclass
+class Step:
+    state: ExecutionState
+    effects: list[Effect]
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return [e.event for e in self.effects if isinstance(e, RecordEvent)]
+
+
+# --- the interpreter ----------------------------------------------------------------
+
+def start(definition: Machine, execution: Execution, now_ms: int) -> Step:
+    state = ExecutionState(execution=execution.__dict__.copy())
+    run = _Interpreter(definition, state, now_ms)
+    return run.begin()
+
+
+def advance(definition: Machine, state: ExecutionState, event: Event) -> Step:
+    """Apply ``event`` to a copy of ``state``; the input state is not changed."""
+    working = ExecutionState(**copy.deepcopy(state.__dict__))
+    return _Interpreter(definition, working, event.now_ms).handle(event)
+
+
+class _Fault(Exception):
+    """A state failed; ``prefixed`` when the interpreter raised it (AWS then names the
+    state and its entered event in the cause)."""
+
+    def __init__(self, error: str, cause: str, prefixed: bool) -> None:
+        super().__init__(error)
+        self.error = error
+        self.cause = cause
+        self.prefixed = prefixed
+
+
+class _Interpreter:
+    def __init__(self, definition: Machine, state: ExecutionState, now_ms: int) -> None:
+        self.definition = definition
+        self.s = state
+        self.now = now_ms
+        self.effects: list[Effect] = []
+        self.info = state.execution
+
+    # events and effects
+    def emit(self, event_type: str, previous: int, details: dict[str, Any] | None = None) -> int:
+        self.s.last_event_id += 1
+        event: dict[str, Any] = {"type": event_type, "id": self.s.last_event_id, "previousEventId": previous,
+                                 "timestamp": self.now}
+        key = details_key(event_type)
+        if key is not None and details is not None:
+            event[key] = details
+        self.effects.append(RecordEvent(event))
+        return self.s.last_event_id
+
+    def rng(self) -> random.Random:
+        self.s.draws += 1
+        return random.Random(f"{self.info['seed']}/{self.s.draws}")
+
+    def done(self) -> Step:
+        return Step(self.s, self.effects)
+
+    # the machine a run executes
+    def machine_of(self, run: dict[str, Any]) -> Machine:
+        machine = self.definition
+        for state_name, branch in run["where"]:
+            state = machine.states[state_name]
+            if branch is None:
+                assert state.processor is not None
+                machine = state.processor
+            else:
+                machine = state.branches[branch]
+        return machine
+
+    def state_of(self, run: dict[str, Any]) -> State:
+        return self.machine_of(run).states[run["state"]]
+
+    # starting
+    def begin(self) -> Step:
+        info = self.info
+        try:
+            execution_input = json.loads(info["input_text"]) if info["input_text"].strip() else {}
+        except ValueError:
+            execution_input = {}
+        self.emit("ExecutionStarted", 0, {"input": info["input_text"], "inputDetails": {"truncated": False},
+                                          "roleArn": info["role_arn"]})
+        if self.definition.timeout_seconds:
+            self.effects.append(StartTimer("execution-timeout",
+                                           self.now + self.definition.timeout_seconds * 1000, "execution-timeout"))
+        self.s.runs["0"] = self.new_run(None, [], self.definition.start_at, execution_input, 0, {})
+        self.drive()
+        return self.done()
+
+    def new_run(self, parent: str | None, where: list[Any], start_at: str, value: Any, previous: int,
+                variables: dict[str, Any], index: int | None = None) -> dict[str, Any]:
+        return {"parent": parent, "where": where, "state": start_at, "phase": "enter", "input": value,
+                "previous": previous, "variables": variables, "index": index, "retries": [],
+                "entered_id": 0, "entered_ms": 0, "wait": None, "children": [], "outcome": None}
+
+    def handle(self, event: Event) -> Step:
+        if self.s.status != "RUNNING":
+            return self.done()
+        if isinstance(event, Stop):
+            self.cancel_everything()
+            self.s.status = "ABORTED"
+            details = {k: v for k, v in (("error", event.error), ("cause", event.cause)) if v is not None}
+            self.emit("ExecutionAborted", self.s.last_event_id, details)
+            self.effects.append(EndExecution("ABORTED", error=event.error, cause=event.cause))
+            return self.done()
+        if isinstance(event, TimerFired) and event.timer_id == "execution-timeout":
+            self.cancel_everything()
+            self.s.status = "TIMED_OUT"
+            self.emit("ExecutionTimedOut", self.s.last_event_id, {"error": errors.TIMEOUT})
+            self.effects.append(EndExecution("TIMED_OUT", error=errors.TIMEOUT))
+            return self.done()
+        found = self.find_waiting(event)
+        if found is None:
+            return self.done()  # stale: the run moved on (a late answer, a cancelled timer)
+        run_id, run = found
+        state = self.state_of(run)
+        try:
+            self.resume(run_id, run, state, event)
+        except _Fault as fault:
+            self.fail_state(run_id, run, state, fault)
+        self.drive()
+        return self.done()
+
+    def find_waiting(self, event: Event) -> tuple[str, dict[str, Any]] | None:
+        for run_id, run in self.s.runs.items():
+            wait = run["wait"]
+            if wait is None:
+                continue
+            if isinstance(event, TimerFired):
+                if event.timer_id in (wait.get("timer"), wait.get("timeout_timer"), wait.get("heartbeat_timer")):
+                    return run_id, run
+            elif not isinstance(event, Stop) and wait.get("task_id") == event.task_id:
+                return run_id, run
+        return None
+
+    def cancel_everything(self) -> None:
+        for run in self.s.runs.values():
+            self.cancel_wait(run)
+        if self.definition.timeout_seconds:
+            self.effects.append(CancelTimer("execution-timeout"))
+
+    def cancel_wait(self, run: dict[str, Any], *, answered: bool = False) -> None:
+        wait = run["wait"]
+        if not wait:
+            return
+        if wait.get("task_id") and not answered:
+            self.effects.append(CancelTask(wait["task_id"]))
+        for key in ("timer", "timeout_timer", "heartbeat_timer"):
+            if wait.get(key):
+                self.effects.append(CancelTimer(wait[key]))
+        run["wait"] = None
+
+    # driving runs that can move
+    def drive(self) -> None:
+        moved = True
+        while moved and self.s.status == "RUNNING":
+            moved = False
+            for run_id in list(self.s.runs):
+                run = self.s.runs.get(run_id)
+                if run is None or run["phase"] != "enter":
+                    continue
+                moved = True
+                self.enter(run_id, run)
+                if self.s.status != "RUNNING":
+                    return
+
+    def context(self, run: dict[str, Any], state: State, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        info = self.info
+        context: dict[str, Any] = {
+            "Execution": {"Id": info["execution_arn"], "Input": _loads(info["input_text"]),
+                          "StartTime": info["start_time"], "Name": info["name"], "RoleArn": info["role_arn"],
+                          "RedriveCount": info.get("redrive_count", 0)},
+            "StateMachine": {"Id": info["state_machine_arn"], "Name": info["state_machine_name"]},
+            "State": {"EnteredTime": _iso(run["entered_ms"]), "Name": state.name,
+                      "RetryCount": sum(run["retries"])},
+        }
+        if extra:
+            context.update(extra)
+        return context
+
+    def scope(self, run: dict[str, Any], state: State, extra: dict[str, Any] | None = None) -> Scope:
+        return Scope(self.context(run, state, extra), run["variables"], self.rng())
+
+    def enter(self, run_id: str, run: dict[str, Any]) -> None:
+        state = self.state_of(run)
+        run["phase"] = "in-state"
+        run["retries"] = [0] * len(state.retry)
+        run["entered_ms"] = self.now
+        run["entered_id"] = self.emit(f"{state.type}StateEntered", run["previous"],
+                                      {"name": state.name, "input": text(run["input"]),
+                                       "inputDetails": {"truncated": False}})
+        run["previous"] = run["entered_id"]
+        try:
+            getattr(self, "run_" + state.type.lower())(run_id, run, state)
+        except _Fault as fault:
+            self.fail_state(run_id, run, state, fault)
+
+    def fault(self, failure: StatesError) -> _Fault:
+        return _Fault(failure.error, failure.cause, True)
+
+    # JSONata helpers
+    def states_var(self, run: dict[str, Any], state: State, **more: Any) -> dict[str, Any]:
+        value = {"input": run["input"], "context": self.context(run, state)}
+        value.update(more)
+        return value
+
+    def jsonata(self, value: Any, run: dict[str, Any], state: State, **more: Any) -> Any:
+        return value.evaluate(self.states_var(run, state, **more), run["variables"], self.rng())
+
+    # one method per state type
+    def run_pass(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        try:
+            if state.jsonata:
+                self.finish_state(run_id, run, state, run["input"], jsonata_default=run["input"])
+                return
+            scope = self.scope(run, state)
+            effective = apply_input_path(state.input_path, run["input"], scope)
+            if state.parameters is not None:
+                effective = state.parameters.evaluate(effective, scope)
+            result = copy.deepcopy(state.result) if state.result is not UNSET else effective
+            self.finish_state(run_id, run, state, result)
+        except StatesError as failure:
+            raise self.fault(failure) from None
+
+    def run_succeed(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        self.run_pass(run_id, run, state)
+
+    def run_fail(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        try:
+            error, cause = state.error, state.cause
+            if state.jsonata:
+                if error is not None and not isinstance(error, str):
+                    error = self.jsonata(error, run, state)
+                if cause is not None and not isinstance(cause, str):
+                    cause = self.jsonata(cause, run, state)
+            else:
+                scope = self.scope(run, state)
+                if state.error_path is not None:
+                    error = state.error_path.evaluate(run["input"], scope)["v"]
+                if state.cause_path is not None:
+                    cause = state.cause_path.evaluate(run["input"], scope)["v"]
+        except StatesError as failure:
+            raise self.fault(failure) from None
+        self.end_run(run_id, run, failed=(error, cause))
+
+    def run_choice(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        try:
+            if state.jsonata:
+                for i, branch in enumerate(state.choices):
+                    assert branch.condition is not None
+                    verdict = self.jsonata(branch.condition, run, state)
+                    if not isinstance(verdict, bool):
+                        raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                                          f"The JSONata expression specified for the field 'Choices[{i}]/Condition' "
+                                          "returned a non-boolean value.")
+                    if verdict:
+                        self.finish_state(run_id, run, state, run["input"], jsonata_default=run["input"],
+                                          output=branch.output, assign=branch.assign, next_state=branch.next)
+                        return
+            else:
+                scope = self.scope(run, state)
+                effective = apply_input_path(state.input_path, run["input"], scope)
+                for branch in state.choices:
+                    assert branch.rule is not None
+                    if evaluate_rule(branch.rule, effective, scope):
+                        self.finish_state(run_id, run, state, effective, assign=branch.assign, next_state=branch.next,
+                                          result_is_output=True)
+                        return
+                if state.default is not None:
+                    self.finish_state(run_id, run, state, effective, next_state=state.default, result_is_output=True)
+                    return
+            if state.jsonata and state.default is not None:
+                self.finish_state(run_id, run, state, run["input"], jsonata_default=run["input"],
+                                  next_state=state.default)
+                return
+        except StatesError as failure:
+            raise self.fault(failure) from None
+        raise _Fault(errors.NO_CHOICE_MATCHED, "No Matches!", True)
+
+    def run_wait(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        try:
+            due = self.wait_due(run, state)
+        except StatesError as failure:
+            raise self.fault(failure) from None
+        timer = f"{run_id}/{run['entered_id']}/wait"
+        run["wait"] = {"timer": timer}
+        self.effects.append(StartTimer(timer, due, "wait"))
+
+    def wait_due(self, run: dict[str, Any], state: State) -> int:
+        seconds: Any = None
+        stamp: Any = None
+        if state.jsonata:
+            if state.seconds is not None:
+                seconds = state.seconds if isinstance(state.seconds, int) else self.jsonata(state.seconds, run, state)
+            elif state.timestamp is not None:
+                stamp = state.timestamp if isinstance(state.timestamp, str) else self.jsonata(state.timestamp, run,
+                                                                                            state)
+        else:
+            scope = self.scope(run, state)
+            effective = apply_input_path(state.input_path, run["input"], scope)
+            if state.seconds is not None:
+                seconds = state.seconds
+            elif state.timestamp is not None:
+                stamp = state.timestamp
+            elif state.seconds_path is not None:
+                seconds = self.path_value(state.seconds_path, effective, scope)
+                if not (isinstance(seconds, int) and not isinstance(seconds, bool) and seconds >= 0):
+                    raise StatesError(errors.RUNTIME,
+                                      f"Invalid path '{state.seconds_path.text}' : The value must be a "
+                                      "non-negative integer")
+            elif state.timestamp_path is not None:
+                stamp = self.path_value(state.timestamp_path, effective, scope)
+        if seconds is not None:
+            if not (isinstance(seconds, int) and not isinstance(seconds, bool) and seconds >= 0):
+                raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                                  "The JSONata expression specified for the field 'Seconds' must return a "
+                                  "non-negative integer.")
+            if seconds > MAX_WAIT_SECONDS:
+                raise StatesError(errors.RUNTIME, "Wait state delay is too long")
+            return self.now + seconds * 1000
+        instant = parse_timestamp(stamp)
+        if instant is None:
+            raise StatesError(errors.RUNTIME, f"The timestamp '{stamp}' is not a valid RFC3339 timestamp")
+        due = int(instant.timestamp() * 1000)
+        if due - self.now > MAX_WAIT_SECONDS * 1000:
+            raise StatesError(errors.RUNTIME, "Wait state delay is too long")
+        return max(due, self.now)
+
+    def path_value(self, path: Any, document: Any, scope: Scope) -> Any:
+        base = path_base(path, document, scope)
+        value = MISSING if base is MISSING else select(path, base)
+        if value is MISSING:
+            raise StatesError(errors.RUNTIME, f"Invalid path '{path.text}' : No results for path: "
+                                              f"{_jayway(path)}")
+        return value
+
+    def run_task(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        assert state.resource is not None
+        attempt = sum(run["retries"])
+        task_id = f"{run_id}/{run['entered_id']}/{attempt}"
+        pattern = _pattern(state.resource)
+        token = hashlib.sha256(f"{self.info['seed']}/{task_id}".encode()).hexdigest() if pattern in (
+            "waitForTaskToken", "activity") else None
+        extra = {"Task": {"Token": token}} if token else None
+        try:
+            if state.jsonata:
+                context = self.context(run, state, extra)
+                states = {"input": run["input"], "context": context}
+                rng = self.rng()
+                parameters = state.arguments.evaluate(states, run["variables"], rng) if state.arguments else run["input"]
+                timeout = self.number_field(state.timeout_seconds, states, run, rng)
+                heartbeat = self.number_field(state.heartbeat_seconds, states, run, rng)
+            else:
+                scope = self.scope(run, state, extra)
+                effective = apply_input_path(state.input_path, run["input"], scope)
+                parameters = state.parameters.evaluate(effective, scope) if state.parameters else effective
+                timeout = state.timeout_seconds
+                heartbeat = state.heartbeat_seconds
+                if state.timeout_seconds_path is not None:
+                    timeout = self.positive(self.path_value(state.timeout_seconds_path, effective, scope),
+                                            state.timeout_seconds_path.text)
+                if state.heartbeat_seconds_path is not None:
+                    heartbeat = self.positive(self.path_value(state.heartbeat_seconds_path, effective, scope),
+                                              state.heartbeat_seconds_path.text)
+            check_payload(parameters, state.name)
+        except StatesError as failure:
+            raise self.fault(failure) from None
+        timeout = timeout if timeout is not None else (99_999_999 if pattern == "activity" else 60
+                                                         if pattern == "function" else None)
+        kind, resource = _resource_parts(state.resource)
+        wait: dict[str, Any] = {"task_id": task_id, "kind": kind, "resource": resource, "pattern": pattern}
+        if pattern == "activity":
+            details: dict[str, Any] = {"resource": state.resource, "input": text(parameters),
+                                       "inputDetails": {"truncated": False}}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            run["previous"] = self.emit("ActivityScheduled", run["previous"], details)
+        elif pattern == "function":
+            details = {"resource": state.resource, "input": text(parameters), "inputDetails": {"truncated": False}}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            run["previous"] = self.emit("LambdaFunctionScheduled", run["previous"], details)
+            run["previous"] = self.emit("LambdaFunctionStarted", run["previous"], None)
+        else:
+            details = {"resourceType": kind, "resource": resource, "region": self.info.get("region", "us-east-1"),
+                       "parameters": text(parameters)}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            run["previous"] = self.emit("TaskScheduled", run["previous"], details)
+            run["previous"] = self.emit("TaskStarted", run["previous"], {"resourceType": kind, "resource": resource})
+        if timeout is not None and pattern != "function":
+            wait["timeout_timer"] = f"{task_id}/timeout"
+            self.effects.append(StartTimer(wait["timeout_timer"], self.now + timeout * 1000, "task-timeout"))
+        if heartbeat is not None:
+            wait["heartbeat_timer"] = f"{task_id}/heartbeat"
+            wait["heartbeat_seconds"] = heartbeat
+            self.effects.append(StartTimer(wait["heartbeat_timer"], self.now + heartbeat * 1000,
+                                           "heartbeat-timeout"))
+        run["wait"] = wait
+        self.effects.append(InvokeTask(task_id, state.resource, pattern, parameters, token, timeout, heartbeat,
+                                       state.credentials))
+
+    def number_field(self, value: Any, states: dict[str, Any], run: dict[str, Any], rng: random.Random) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        return self.positive(value.evaluate(states, run["variables"], rng), "TimeoutSeconds")
+
+    def positive(self, value: Any, where: str) -> int:
+        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            raise StatesError(errors.RUNTIME, f"Invalid path '{where}' : The value must be a positive integer")
+        return value
+
+    def resume(self, run_id: str, run: dict[str, Any], state: State, event: Event) -> None:
+        wait = run["wait"]
+        if isinstance(event, TimerFired):
+            if event.timer_id == wait.get("timer"):
+                run["wait"] = None
+                if wait.get("retry"):
+                    run["phase"] = "in-state"
+                    self.run_task_or_again(run_id, run, state)
+                    return
+                self.after_wait(run_id, run, state)
+                return
+            timed_out = event.timer_id == wait.get("timeout_timer")
+            error = errors.TIMEOUT if timed_out else errors.HEARTBEAT_TIMEOUT
+            self.cancel_wait(run)
+            self.emit_task_outcome(run, wait, "TimedOut", {"error": error, "cause": ""})
+            raise _Fault(error, "", False)
+        if isinstance(event, TaskHeartbeat):
+            if wait.get("heartbeat_timer"):
+                self.effects.append(CancelTimer(wait["heartbeat_timer"]))
+                self.effects.append(StartTimer(wait["heartbeat_timer"], self.now + wait["heartbeat_seconds"] * 1000,
+                                               "heartbeat-timeout"))
+            return
+        if isinstance(event, TaskStarted):
+            if wait["pattern"] == "activity":
+                run["previous"] = self.emit("ActivityStarted", run["previous"], {"workerName": event.worker_name})
+            return
+        self.cancel_wait(run, answered=True)
+        if isinstance(event, TaskFailed):
+            details = {"error": event.error, "cause": event.cause}
+            self.emit_task_outcome(run, wait, "Failed", {k: v for k, v in details.items() if v is not None})
+            raise _Fault(event.error, event.cause, False)
+        assert isinstance(event, TaskSucceeded)
+        self.emit_task_outcome(run, wait, "Succeeded", {"output": text(event.output),
+                                                        "outputDetails": {"truncated": False}})
+        try:
+            check_payload(event.output, state.name)
+        except StatesError as failure:
+            raise self.fault(failure) from None
+        self.finish_with_result(run_id, run, state, event.output)
+
+    def run_task_or_again(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        if state.type == "Task":
+            self.run_task(run_id, run, state)
+        elif state.type == "Parallel":
+            self.run_parallel(run_id, run, state)
+        else:
+            self.run_map(run_id, run, state)
+
+    def emit_task_outcome(self, run: dict[str, Any], wait: dict[str, Any], outcome: str,
+                          details: dict[str, Any]) -> None:
+        pattern = wait["pattern"]
+        if pattern == "activity":
+            run["previous"] = self.emit(f"Activity{outcome}", run["previous"], details)
+        elif pattern == "function":
+            run["previous"] = self.emit(f"LambdaFunction{outcome}", run["previous"], details)
+        else:
+            full = {"resourceType": wait["kind"], "resource": wait["resource"], **details}
+            run["previous"] = self.emit(f"Task{outcome}", run["previous"], full)
+
+    def after_wait(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        try:
+            if state.jsonata:
+                self.finish_state(run_id, run, state, run["input"], jsonata_default=run["input"])
+            else:
+                scope = self.scope(run, state)
+                effective = apply_input_path(state.input_path, run["input"], scope)
+                self.finish_state(run_id, run, state, effective, result_is_output=True)
+        except StatesError as failure:
+            raise self.fault(failure) from None
+
+    def finish_with_result(self, run_id: str, run: dict[str, Any], state: State, result: Any) -> None:
+        """A Task, Parallel or Map has its result: select, place, output, go on."""
+        try:
+            if state.jsonata:
+                self.finish_state(run_id, run, state, result, jsonata_default=result, jsonata_result=result)
+                return
+            scope = self.scope(run, state)
+            if state.result_selector is not None:
+                result = state.result_selector.evaluate(result, scope)
+            self.finish_state(run_id, run, state, result)
+        except StatesError as failure:
+            raise self.fault(failure) from None
+
+    def finish_state(self, run_id: str, run: dict[str, Any], state: State, result: Any, *,
+                     jsonata_default: Any = UNSET, jsonata_result: Any = UNSET, output: Any = None,
+                     assign: Assignment | None = None, next_state: str | None = None,
+                     result_is_output: bool = False) -> None:
+        """Exit the state with ``result``: JSONPath applies ResultPath and OutputPath
+        (``result_is_output`` for states without them), JSONata evaluates Output; Assign
+        is evaluated against the values before this state's assignments."""
+        assign = assign or state.assign
+        assigned: dict[str, Any] = {}
+        if state.jsonata:
+            more = {} if jsonata_result is UNSET else {"result": jsonata_result}
+            template = output or state.output
+            value = self.jsonata(template, run, state, **more) if template is not None else jsonata_default
+            if assign is not None and assign.jsonata is not None:
+                assigned = self.jsonata(assign.jsonata, run, state, **more)
+        else:
+            scope = self.scope(run, state)
+            if assign is not None and assign.jsonpath is not None:
+                assigned = assign.jsonpath.evaluate(result, scope)
+            if result_is_output:
+                value = result
+            else:
+                value = apply_result_path(state.result_path, run["input"], result)
+            value = apply_output_path(state.output_path, value, scope)
+        check_payload(value, state.name)
+        if assigned:
+            run["variables"] = {**run["variables"], **assigned}
+        details: dict[str, Any] = {"name": state.name, "output": text(value), "outputDetails": {"truncated": False}}
+        if assigned:
+            details["assignedVariables"] = {k: text(v) for k, v in assigned.items()}
+            details["assignedVariablesDetails"] = {"truncated": False}
+        if state.type == "Succeed" or (state.end and next_state is None):
+            run["previous"] = self.emit(f"{state.type}StateExited", run["previous"], details)
+            self.end_run(run_id, run, output=value)
+            return
+        run["previous"] = self.emit(f"{state.type}StateExited", run["previous"], details)
+        run["state"] = next_state or state.next
+        run["input"] = value
+        run["phase"] = "enter"
+
+    # errors: retry, catch, or the run fails
+    def fail_state(self, run_id: str, run: dict[str, Any], state: State, fault: _Fault) -> None:
+        if state.type in ("Parallel", "Map") and run["wait"] and run["wait"].get("children"):
+            self.stop_children(run)
+            run["wait"] = None
+            run["previous"] = self.emit(f"{state.type}StateFailed", run["previous"], None)
+        cause = fault.cause
+        if fault.prefixed:
+            cause = (f"An error occurred while executing the state '{state.name}' (entered at the event id "
+                     f"#{run['entered_id']}). {fault.cause}")
+        for i, retrier in enumerate(state.retry):
+            if any(errors.matches(name, fault.error) for name in retrier.error_equals):
+                if run["retries"][i] < retrier.max_attempts:
+                    delay = retrier.interval_seconds * retrier.backoff_rate ** run["retries"][i]
+                    if retrier.max_delay_seconds is not None:
+                        delay = min(delay, retrier.max_delay_seconds)
+                    if retrier.jitter_strategy == "FULL":
+                        delay = self.rng().uniform(0, delay)
+                    run["retries"][i] += 1
+                    timer = f"{run_id}/{run['entered_id']}/retry/{sum(run['retries'])}"
+                    run["wait"] = {"timer": timer, "retry": True}
+                    self.effects.append(StartTimer(timer, self.now + int(delay * 1000), "retry"))
+                    return
+                break  # the first retrier that matches decides, even when exhausted
+        for catcher in state.catch:
+            if any(errors.matches(name, fault.error) for name in catcher.error_equals):
+                error_output = {"Error": fault.error, "Cause": cause}
+                try:
+                    self.catch(run_id, run, state, catcher, error_output)
+                except StatesError as failure:
+                    self.end_run(run_id, run, failed=(failure.error, failure.cause))
+                return
+        self.end_run(run_id, run, failed=(fault.error, cause))
+
+    def catch(self, run_id: str, run: dict[str, Any], state: State, catcher: Any, error_output: dict[str, Any]) -> None:
+        assigned: dict[str, Any] = {}
+        if state.jsonata:
+            more = {"errorOutput": error_output}
+            value = self.jsonata(catcher.output, run, state, **more) if catcher.output is not None else error_output
+            if catcher.assign is not None and catcher.assign.jsonata is not None:
+                assigned = self.jsonata(catcher.assign.jsonata, run, state, **more)
+        else:
+            scope = self.scope(run, state)
+            if catcher.assign is not None and catcher.assign.jsonpath is not None:
+                assigned = catcher.assign.jsonpath.evaluate(error_output, scope)
+            value = apply_result_path(catcher.result_path, run["input"], error_output)
+        if assigned:
+            run["variables"] = {**run["variables"], **assigned}
+        details: dict[str, Any] = {"name": state.name, "output": text(value), "outputDetails": {"truncated": False}}
+        if assigned:
+            details["assignedVariables"] = {k: text(v) for k, v in assigned.items()}
+            details["assignedVariablesDetails"] = {"truncated": False}
+        run["previous"] = self.emit(f"{state.type}StateExited", run["previous"], details)
+        run["state"] = catcher.next
+        run["input"] = value
+        run["phase"] = "enter"
+
+    # a run ends: the execution, or a branch or an iteration of its parent
+    def end_run(self, run_id: str, run: dict[str, Any], output: Any = None,
+                failed: tuple[str | None, str | None] | None = None) -> None:
+        run["phase"] = "done"
+        run["wait"] = None
+        parent_id = run["parent"]
+        if parent_id is None:
+            if failed is None:
+                self.s.status = "SUCCEEDED"
+                self.s.output = output
+                self.emit("ExecutionSucceeded", run["previous"], {"output": text(output),
+                                                                   "outputDetails": {"truncated": False}})
+                if self.definition.timeout_seconds:
+                    self.effects.append(CancelTimer("execution-timeout"))
+                self.effects.append(EndExecution("SUCCEEDED", output=text(output)))
+            else:
+                error, cause = failed
+                self.s.status = "FAILED"
+                self.s.error, self.s.cause = error, cause
+                details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+                self.emit("ExecutionFailed", run["previous"], details)
+                self.cancel_everything()
+                self.effects.append(EndExecution("FAILED", error=error, cause=cause))
+            return
+        parent = self.s.runs[parent_id]
+        run["outcome"] = {"output": output} if failed is None else {"error": failed[0], "cause": failed[1]}
+        parent_state = self.state_of(parent)
+        del self.s.runs[run_id]
+        if parent_state.type == "Map":
+            index = run["index"]
+            name = parent_state.name
+            if failed is None:
+                parent["previous"] = self.emit("MapIterationSucceeded", run["previous"], {"name": name, "index": index})
+            else:
+                parent["previous"] = self.emit("MapIterationFailed", run["previous"], {"name": name, "index": index})
+        parent["results"][run["index"]] = run["outcome"]
+        parent["children"].remove(run_id)
+        try:
+            if failed is not None:
+                raise _Fault(failed[0] or "", failed[1] or "", False)
+            if parent_state.type == "Map":
+                self.start_iterations(parent_id, parent, parent_state)
+            if not parent["children"] and parent["pending_items"] == []:
+                self.children_done(parent_id, parent, parent_state)
+        except _Fault as fault:
+            self.fail_state(parent_id, parent, parent_state, fault)
+
+    def stop_children(self, run: dict[str, Any]) -> None:
+        for child_id in list(run["children"]):
+            child = self.s.runs.pop(child_id, None)
+            if child is None:
+                continue
+            self.stop_children(child)
+            self.cancel_wait(child)
+        run["children"] = []
+        run["pending_items"] = []
+
+    def children_done(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        results = [outcome["output"] for outcome in run["results"]]
+        run["previous"] = self.emit(f"{state.type}StateSucceeded", run["previous"], None)
+        run["phase"] = "in-state"
+        self.finish_with_result(run_id, run, state, results)
+
+    def run_parallel(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        try:
+            if state.jsonata:
+                effective = self.jsonata(state.arguments, run, state) if state.arguments else run["input"]
+            else:
+                scope = self.scope(run, state)
+                effective = apply_input_path(state.input_path, run["input"], scope)
+                if state.parameters is not None:
+                    effective = state.parameters.evaluate(effective, scope)
+        except StatesError as failure:
+            raise self.fault(failure) from None
+        run["previous"] = self.emit("ParallelStateStarted", run["previous"], None)
+        run["results"] = [None] * len(state.branches)
+        run["pending_items"] = []
+        run["children"] = []
+        for i, branch in enumerate(state.branches):
+            child_id = f"{run_id}.{state.name}.{run['entered_id']}.{i}"
+            where = run["where"] + [[state.name, i]]
+            self.s.runs[child_id] = self.new_run(run_id, where, branch.start_at, copy.deepcopy(effective),
+                                                 run["previous"], dict(run["variables"]), index=i)
+            run["children"].append(child_id)
+        run["wait"] = {"children": True}
+
+    def run_map(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        try:
+            if state.jsonata:
+                items = self.jsonata(state.items, run, state) if state.items else run["input"]
+                limit = state.max_concurrency if isinstance(state.max_concurrency, int) else self.jsonata(
+                    state.max_concurrency, run, state)
+            else:
+                scope = self.scope(run, state)
+                effective = apply_input_path(state.input_path, run["input"], scope)
+                items = effective if state.items_path is UNSET else self.path_value(state.items_path, effective, scope)
+                run["effective"] = effective
+                limit = state.max_concurrency
+                if state.max_concurrency_path is not None:
+                    limit = self.path_value(state.max_concurrency_path, effective, scope)
+            if not isinstance(items, list):
+                raise StatesError(errors.RUNTIME, f"Invalid path '{getattr(state.items_path, 'text', '$')}' : "
+                                                  "The value must be an array")
+        except StatesError as failure:
+            raise self.fault(failure) from None
+        run["previous"] = self.emit("MapStateStarted", run["previous"], {"length": len(items)})
+        run["items"] = items
+        run["results"] = [None] * len(items)
+        run["pending_items"] = list(range(len(items)))
+        run["children"] = []
+        run["limit"] = limit if isinstance(limit, int) and limit > 0 else 0
+        run["wait"] = {"children": True}
+        self.start_iterations(run_id, run, state)
+        if not items:
+            self.children_done(run_id, run, state)
+
+    def start_iterations(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        assert state.processor is not None
+        while run["pending_items"] and (not run["limit"] or len(run["children"]) < run["limit"]):
+            index = run["pending_items"].pop(0)
+            item = run["items"][index]
+            map_context = {"Map": {"Item": {"Index": index, "Value": item}}}
+            try:
+                if state.jsonata:
+                    if state.item_selector_jsonata is not None:
+                        context = self.context(run, state, map_context)
+                        value = state.item_selector_jsonata.evaluate(
+                            {"input": run["input"], "context": context}, run["variables"], self.rng())
+                    else:
+                        value = item
+                elif state.parameters is not None:
+                    value = state.parameters.evaluate(run["effective"], self.scope(run, state, map_context))
+                else:
+                    value = item
+            except StatesError as failure:
+                raise self.fault(failure) from None
+            child_id = f"{run_id}.{state.name}.{run['entered_id']}.{index}"
+            previous = self.emit("MapIterationStarted", run["previous"], {"name": state.name, "index": index})
+            self.s.runs[child_id] = self.new_run(run_id, run["where"] + [[state.name, None]],
+                                                 state.processor.start_at, value, previous,
+                                                 dict(run["variables"]), index=index)
+            run["children"].append(child_id)
+
+
+def _loads(text_value: str) -> Any:
+    try:
+        return json.loads(text_value) if text_value.strip() else {}
+    except ValueError:
+        return text_value
+
+
+def _iso(ms: int) -> str:
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def _jayway(path: Any) -> str:
+    from eventyard.core.states.payload import jayway_path
+    return jayway_path(path)
+
+
+def _pattern(resource: str) -> str:
+    if resource.endswith(".waitForTaskToken"):
+        return "waitForTaskToken"
+    if resource.endswith(".sync:2"):
+        return "sync:2"
+    if resource.endswith(".sync"):
+        return "sync"
+    if ":activity:" in resource:
+        return "activity"
+    if ":lambda:" in resource and ":function:" in resource:
+        return "function"
+    return "request-response"
+
+
+def _resource_parts(resource: str) -> tuple[str, str]:
+    """History's ``resourceType`` and ``resource``: ``arn:aws:states:::sqs:sendMessage``
+    gives ("sqs", "sendMessage"); ``...:aws-sdk:s3:getObject`` gives ("aws-sdk:s3", "getObject")."""
+    if resource.startswith("arn:") and ":states:::" in resource:
+        rest = resource.split(":states:::", 1)[1]
+        if rest.startswith("aws-sdk:"):
+            _, service, action = rest.split(":", 2)
+            return f"aws-sdk:{service}", action
+        service, _, action = rest.partition(":")
+        return service, action
+    if ":lambda:" in resource:
+        return "lambda", resource
+    return "activity", resource

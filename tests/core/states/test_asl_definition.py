@@ -1,0 +1,200 @@
+"""Definition checks, with the diagnostics AWS recorded (LocalStack's
+test_sfn_api_validation snapshots; errors quoted from CreateStateMachine)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from eventyard.core.states import DefinitionInvalid, parse_definition, validate_definition
+
+PASS = {"StartAt": "Pass", "States": {"Pass": {"Type": "Pass", "End": True}}}
+
+
+def diagnostics(definition: Any, machine_type: str = "STANDARD") -> list[dict[str, str]]:
+    text = definition if isinstance(definition, str) else json.dumps(definition)
+    return [d.as_api() for d in validate_definition(text, machine_type)]
+
+
+# (source, definition, machine type, diagnostics) — recorded on AWS.
+RECORDED: list[tuple[str, Any, str, list[dict[str, str]]]] = [
+    ("not_a_definition[EMPTY_STRING]", "", "STANDARD",
+     [{"code": "SCHEMA_VALIDATION_FAILED", "message": "Definition must be a valid JSON object", "severity": "ERROR"}]),
+    ("not_a_definition[NOT_A_DEF]", "not a definition", "STANDARD",
+     [{"code": "INVALID_JSON_DESCRIPTION", "location": "[Source: (String)\"not a definition\"; line: 1, column: 4]",
+       "message": "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', "
+                  "'true' or 'false')\n at [Source: (String)\"not a definition\"; line: 1, column: 4]",
+       "severity": "ERROR"}]),
+    ("not_a_definition[EMPTY_DICT]", {}, "STANDARD",
+     [{"code": "SCHEMA_VALIDATION_FAILED", "location": "/", "message": "These fields are required: [States, StartAt]",
+       "severity": "ERROR"}]),
+    ("type_standard[VALID_BASE_PASS]", PASS, "STANDARD", []),
+    ("type_express[VALID_BASE_PASS]", PASS, "EXPRESS", []),
+    ("type_standard[INVALID_BASE_NO_STARTAT]", {"States": PASS["States"]}, "STANDARD",
+     [{"code": "SCHEMA_VALIDATION_FAILED", "location": "/", "message": "These fields are required: [StartAt]",
+       "severity": "ERROR"}]),
+    ("type_express[INVALID_BASE_NO_STARTAT]", {"States": PASS["States"]}, "EXPRESS",
+     [{"code": "SCHEMA_VALIDATION_FAILED", "location": "/", "message": "These fields are required: [StartAt]",
+       "severity": "ERROR"}]),
+    ("type_express[ILLEGAL_WFTT]",
+     {"StartAt": "SendMessageWithWait", "States": {"SendMessageWithWait": {
+         "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+         "Parameters": {"QueueUrl": "q", "MessageBody": {"Token.$": "$$.Task.Token"}}, "End": True}}}, "EXPRESS",
+     [{"code": "SCHEMA_VALIDATION_FAILED", "location": "/States/SendMessageWithWait/Resource",
+       "message": "Express state machine does not support '.waitForTaskToken' service integration ",
+       "severity": "ERROR"}]),
+    ("type_standard[VALID_QUERY_LANGUAGE_PASS]", {**PASS, "QueryLanguage": "JSONPath"}, "STANDARD", []),
+    ("type_standard[INVALID_DOWNGRADE_QUERY_LANGUAGE]",
+     {"QueryLanguage": "JSONata", "StartAt": "Pass",
+      "States": {"Pass": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": True}}}, "STANDARD",
+     [{"code": "SCHEMA_VALIDATION_FAILED", "location": "/States/Pass",
+       "message": "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+       "severity": "ERROR"}]),
+    ("type_express[INVALID_DOWNGRADE_QUERY_LANGUAGE]",
+     {"QueryLanguage": "JSONata", "StartAt": "Pass",
+      "States": {"Pass": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": True}}}, "EXPRESS",
+     [{"code": "SCHEMA_VALIDATION_FAILED", "location": "/States/Pass",
+       "message": "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+       "severity": "ERROR"}]),
+]
+
+
+@pytest.mark.parametrize("source, definition, machine_type, expected", RECORDED, ids=[c[0] for c in RECORDED])
+def test_recorded_diagnostics(source: str, definition: Any, machine_type: str,
+                              expected: list[dict[str, str]]) -> None:
+    assert diagnostics(definition, machine_type) == expected
+
+
+# CreateStateMachine's InvalidDefinition messages quoted from AWS in public material.
+QUOTED: list[tuple[Any, str]] = [
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}, "ExistingButInvalidState": {"Type": "Nope"}}},
+     "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field 'Type' should have one of these "
+     "values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map] at /States/ExistingButInvalidState/Type'"),
+    ({"StartAt": "Validate", "States": {"Validate": {"Type": "Pass", "Next": "Transform"},
+                                       "Trasform": {"Type": "Pass", "End": True}}},
+     "Invalid State Machine Definition: ''MISSING_TRANSITION_TARGET: Missing 'Next' target: Transform at "
+     "/States/Validate/Next', 'MISSING_TRANSITION_TARGET: State \"Trasform\" is not reachable. at "
+     "/States/Trasform''"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:query", "End": True}}},
+     "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The resource provided "
+     "arn:aws:states:::dynamodb:query is not recognized. The value is not a valid resource ARN, or the resource is "
+     "not available in this region. at /States/A/Resource'"),
+    ({"StartAt": "S", "States": {"S": {"Type": "Parallel", "Branches": [], "End": True}}},
+     "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Value cannot be empty at /States/S/Branches'"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"x.$": "x"}, "End": True}}},
+     "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The value for the field 'x.$' must be a valid "
+     "JSONPath or a valid intrinsic function call at /States/A/Parameters'"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask",
+                                       "awsVpcConfiguration": {}, "End": True}}},
+     "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field \"awsVpcConfiguration\" is not "
+     "supported by Step Functions at /States/A'"),
+]
+
+
+@pytest.mark.parametrize("definition, message", QUOTED)
+def test_quoted_create_state_machine_messages(definition: Any, message: str) -> None:
+    with pytest.raises(DefinitionInvalid) as invalid:
+        parse_definition(json.dumps(definition))
+    assert invalid.value.message == message
+
+
+def test_express_refuses_sync_and_activities() -> None:
+    sync = {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+                                             "Parameters": {"StateMachineArn": "x"}, "End": True}}}
+    assert diagnostics(sync, "EXPRESS")[0]["message"] == "Express state machine does not support '.sync' service " \
+                                                        "integration "
+    assert diagnostics(sync, "STANDARD") == []
+
+
+VALID = [
+    PASS,
+    {"StartAt": "T", "TimeoutSeconds": 10, "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "TimeoutSeconds": 5,
+              "HeartbeatSeconds": 2, "Retry": [{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 0},
+                                               {"ErrorEquals": ["States.ALL"], "JitterStrategy": "FULL",
+                                                "MaxDelaySeconds": 10}],
+              "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.e", "Next": "F"}], "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [
+            {"Variable": "$.a", "NumericGreaterThan": 1, "Next": "W"},
+            {"And": [{"Variable": "$.b", "IsPresent": True}, {"Not": {"Variable": "$.b", "StringMatches": "x*"}}],
+             "Next": "W"}], "Default": "S"},
+        "W": {"Type": "Wait", "SecondsPath": "$.s", "Next": "P"},
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "X", "States": {"X": {"Type": "Succeed"}}}], "Next": "M"},
+        "M": {"Type": "Map", "ItemsPath": "$.items", "ItemSelector": {"i.$": "$$.Map.Item.Value"}, "MaxConcurrency": 2,
+              "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"},
+                                "StartAt": "Y", "States": {"Y": {"Type": "Pass", "End": True}}}, "Next": "D"},
+        "D": {"Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                                            "ReaderConfig": {"InputType": "JSON"},
+                                            "Parameters": {"Bucket": "b", "Key": "k"}},
+              "ItemBatcher": {"MaxItemsPerBatch": 10}, "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                                                                      "Parameters": {"Bucket": "b", "Prefix": "p"}},
+              "ToleratedFailurePercentage": 5, "Label": "dist",
+              "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                                "StartAt": "Z", "States": {"Z": {"Type": "Pass", "End": True}}}, "Next": "S"},
+        "S": {"Type": "Succeed"},
+        "F": {"Type": "Fail", "ErrorPath": "$.e.Error", "CausePath": "States.Format('c {}', $.e.Cause)"}}},
+]
+
+
+@pytest.mark.parametrize("definition", VALID)
+def test_valid_definitions(definition: Any) -> None:
+    assert diagnostics(definition) == []
+    machine = parse_definition(json.dumps(definition))
+    assert machine.start_at == definition["StartAt"]
+
+
+def test_distributed_map_fields_are_parsed() -> None:
+    machine = parse_definition(json.dumps(VALID[1]))
+    dist = machine.states["D"]
+    assert dist.distributed and dist.execution_type == "EXPRESS"
+    assert dist.item_reader is not None and dist.item_reader["ReaderConfig"] == {"InputType": "JSON"}
+    assert dist.item_batcher == {"MaxItemsPerBatch": 10}
+    assert dist.result_writer is not None and dist.tolerated_failure_percentage == 5 and dist.label == "dist"
+    task = machine.states["T"]
+    assert [r.max_attempts for r in task.retry] == [0, 3]
+    assert task.retry[1].jitter_strategy == "FULL" and task.retry[1].max_delay_seconds == 10
+
+
+INVALID: list[tuple[dict[str, Any], str, str]] = [
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass"}}}, "SCHEMA_VALIDATION_FAILED", "/States/A"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "Next": "A"}}}, "SCHEMA_VALIDATION_FAILED",
+     "/States/A"),
+    ({"StartAt": "B", "States": {"A": {"Type": "Pass", "End": True}}}, "MISSING_TRANSITION_TARGET", "/StartAt"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
+        {"Variable": "$.x", "StringEquals": 1, "Next": "A"}]}}}, "SCHEMA_VALIDATION_FAILED",
+     "/States/A/Choices[0]/StringEquals"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                                       "Retry": [{"ErrorEquals": ["States.ALL", "X"]}], "End": True}}},
+     "SCHEMA_VALIDATION_FAILED", "/States/A/Retry[0]/ErrorEquals"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                                       "Retry": [{"ErrorEquals": ["X"], "BackoffRate": 0.5}], "End": True}}},
+     "SCHEMA_VALIDATION_FAILED", "/States/A/Retry[0]/BackoffRate"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Wait", "Timestamp": "2016-03-14 01:59:00Z", "End": True}}},
+     "SCHEMA_VALIDATION_FAILED", "/States/A/Timestamp"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": True}}},
+     "SCHEMA_VALIDATION_FAILED", "/States/A"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                                       "TimeoutSeconds": 5, "HeartbeatSeconds": 5, "End": True}}},
+     "SCHEMA_VALIDATION_FAILED", "/States/A/HeartbeatSeconds"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "ResultPath": "$.a[*]", "End": True}}},
+     "SCHEMA_VALIDATION_FAILED", "/States/A/ResultPath"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Parallel", "Branches": [
+        {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "Y"}}}], "End": True}}},
+     "MISSING_TRANSITION_TARGET", "/States/A/Branches[0]/States/X/Next"),
+    ({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$", "End": True}}},
+     "SCHEMA_VALIDATION_FAILED", "/States/A"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                                       "Catch": [{"ErrorEquals": ["States.Bogus"], "Next": "A"}], "End": True}}},
+     "SCHEMA_VALIDATION_FAILED", "/States/A/Catch[0]/ErrorEquals"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Map", "ItemProcessor": {
+        "StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}, "ItemReader": {"Resource": "x"},
+        "End": True}}}, "SCHEMA_VALIDATION_FAILED", "/States/A/ItemReader"),
+]
+
+
+@pytest.mark.parametrize("definition, code, location", INVALID)
+def test_invalid_definitions_name_the_field(definition: dict[str, Any], code: str, location: str) -> None:
+    found = diagnostics(definition)
+    assert (code, location) in [(d["code"], d.get("location")) for d in found], found

@@ -1,0 +1,394 @@
+"""The interpreter as a step function: history events, tasks, timers, retries, catches,
+Parallel, Map, variables, stops and timeouts, all without a clock or I/O."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from eventyard.core.states import (
+    CancelTask,
+    EndExecution,
+    Execution,
+    ExecutionState,
+    InvokeTask,
+    Machine,
+    StartTimer,
+    Step,
+    Stop,
+    TaskFailed,
+    TaskHeartbeat,
+    TaskStarted,
+    TaskSucceeded,
+    TimerFired,
+    advance,
+    parse_definition,
+    start,
+)
+
+EXECUTION = Execution(
+    execution_arn="arn:aws:states:us-east-1:000000000000:execution:sm:run-1", name="run-1",
+    state_machine_arn="arn:aws:states:us-east-1:000000000000:stateMachine:sm", state_machine_name="sm",
+    role_arn="arn:aws:iam::000000000000:role/r", input_text='{"other":1}', start_time="2024-01-01T00:00:00.000Z",
+    seed="seed-1")
+SQS = "arn:aws:states:::sqs:sendMessage"
+NOW = 1_893_000_000_000  # 2029-12-26T...Z
+
+
+class Run:
+    """Drives one execution and keeps every effect."""
+
+    def __init__(self, definition: dict[str, Any], input_value: Any = None, now: int = NOW) -> None:
+        self.machine: Machine = parse_definition(json.dumps(definition))
+        text = json.dumps(input_value if input_value is not None else {"other": 1}, separators=(",", ":"))
+        self.now = now
+        step = start(self.machine, Execution(**{**EXECUTION.__dict__, "input_text": text}), now)
+        self.state = step.state
+        self.effects = list(step.effects)
+        self.last = step
+
+    def apply(self, event: Any) -> Step:
+        step = advance(self.machine, self.state, event)
+        self.state = step.state
+        self.effects.extend(step.effects)
+        self.last = step
+        return step
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return [e.event for e in self.effects if hasattr(e, "event")]
+
+    @property
+    def types(self) -> list[str]:
+        return [e["type"] for e in self.events]
+
+    def open_tasks(self) -> list[InvokeTask]:
+        cancelled = {e.task_id for e in self.effects if isinstance(e, CancelTask)}
+        answered = self._answered
+        return [e for e in self.effects if isinstance(e, InvokeTask) and e.task_id not in cancelled | answered]
+
+    _answered: set[str] = set()
+
+    def succeed(self, task: InvokeTask, output: Any, at: int | None = None) -> Step:
+        self._answered = self._answered | {task.task_id}
+        return self.apply(TaskSucceeded(task.task_id, output, at or self.now))
+
+    def fail(self, task: InvokeTask, error: str, cause: str = "", at: int | None = None) -> Step:
+        self._answered = self._answered | {task.task_id}
+        return self.apply(TaskFailed(task.task_id, error, cause, at or self.now))
+
+    def timers(self) -> list[StartTimer]:
+        return [e for e in self.effects if isinstance(e, StartTimer)]
+
+    def fire(self, timer: StartTimer) -> Step:
+        return self.apply(TimerFired(timer.timer_id, timer.due_ms))
+
+    @property
+    def end(self) -> EndExecution | None:
+        ends = [e for e in self.effects if isinstance(e, EndExecution)]
+        return ends[-1] if ends else None
+
+
+def test_a_pass_state_gives_aws_event_ids() -> None:
+    run = Run({"StartAt": "State_0", "States": {"State_0": {
+        "Type": "Pass", "Parameters": {"FunctionResult.$": "States.ArrayGetItem($.FunctionInput.fst, "
+                                                           "$.FunctionInput.snd)"}, "End": True}}},
+              {"FunctionInput": {"fst": [1, 2, 3, 4, 5, 6, 7, 8, 9], "snd": 5}})
+    # LocalStack's test_array::test_array_get_item snapshot, recorded on AWS.
+    assert [(e["type"], e["id"], e["previousEventId"]) for e in run.events] == [
+        ("ExecutionStarted", 1, 0), ("PassStateEntered", 2, 0), ("PassStateExited", 3, 2),
+        ("ExecutionSucceeded", 4, 3)]
+    assert run.events[2]["stateExitedEventDetails"] == {"name": "State_0", "output": '{"FunctionResult":6}',
+                                                        "outputDetails": {"truncated": False}}
+    assert run.events[0]["executionStartedEventDetails"]["roleArn"] == EXECUTION.role_arn
+    assert run.end == EndExecution("SUCCEEDED", output='{"FunctionResult":6}')
+
+
+def test_a_missing_parameter_fails_with_the_state_named_in_the_cause() -> None:
+    run = Run({"StartAt": "Pick", "States": {"Pick": {"Type": "Pass", "Parameters": {"v.$": "States.Format('{}', "
+                                                                                              "$.nope)"},
+                                                      "End": True}}})
+    assert run.end is not None and run.end.error == "States.Runtime"
+    assert run.end.cause == ("An error occurred while executing the state 'Pick' (entered at the event id #2). "
+                             "The function 'States.Format('{}', $.nope)' had the following error: The JsonPath "
+                             "argument for the field '$.nope' could not be found in the input '{\"other\":1}'")
+    assert run.types == ["ExecutionStarted", "PassStateEntered", "ExecutionFailed"]
+
+
+def task_machine(**task: Any) -> dict[str, Any]:
+    states: dict[str, Any] = {
+        "T": {"Type": "Task", "Resource": SQS, "Parameters": {"QueueUrl": "q", "MessageBody.$": "$"}, "Next": "Done",
+              **task},
+        "Done": {"Type": "Succeed"}}
+    if "Catch" in task:
+        states["Caught"] = {"Type": "Pass", "End": True}
+    return {"StartAt": "T", "States": states}
+
+
+def test_a_task_runs_through_the_five_fields() -> None:
+    run = Run(task_machine(InputPath="$.in", ResultSelector={"id.$": "$.MessageId"}, ResultPath="$.sent",
+                           OutputPath="$.sent"), {"in": {"a": 1}})
+    [task] = run.open_tasks()
+    assert (task.resource, task.pattern, task.parameters) == (SQS, "request-response",
+                                                              {"QueueUrl": "q", "MessageBody": {"a": 1}})
+    assert run.types[-2:] == ["TaskScheduled", "TaskStarted"]
+    scheduled = run.events[-2]["taskScheduledEventDetails"]
+    assert scheduled == {"resourceType": "sqs", "resource": "sendMessage", "region": "us-east-1",
+                         "parameters": '{"QueueUrl":"q","MessageBody":{"a":1}}'}
+    run.succeed(task, {"MessageId": "m-1", "MD5OfMessageBody": "x"})
+    assert run.types[-5:] == ["TaskSucceeded", "TaskStateExited", "SucceedStateEntered", "SucceedStateExited",
+                              "ExecutionSucceeded"]
+    assert run.end == EndExecution("SUCCEEDED", output='{"id":"m-1"}')
+
+
+def test_retries_back_off_up_to_max_delay_then_catch() -> None:
+    run = Run(task_machine(Retry=[{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 3,
+                                   "MaxAttempts": 3, "MaxDelaySeconds": 10}],
+                           Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}]))
+    delays = []
+    for _ in range(3):
+        [task] = run.open_tasks()
+        at = run.now
+        run.fail(task, "Boom", "bang", at)
+        timer = run.timers()[-1]
+        assert timer.purpose == "retry"
+        delays.append(timer.due_ms - at)
+        run.fire(timer)
+    assert delays == [2000, 6000, 10000]
+    [task] = run.open_tasks()
+    run.fail(task, "Boom", "bang")
+    assert run.types.count("TaskScheduled") == 4
+    assert run.end is not None and run.end.status == "SUCCEEDED"
+    assert json.loads(run.end.output or "") == {"other": 1, "error": {"Error": "Boom", "Cause": "bang"}}
+
+
+def test_full_jitter_draws_the_delay_from_the_seeded_source() -> None:
+    definition = task_machine(Retry=[{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 100,
+                                      "JitterStrategy": "FULL"}])
+    delays = set()
+    for _ in range(2):
+        run = Run(definition)
+        [task] = run.open_tasks()
+        run.fail(task, "X")
+        delays.add(run.timers()[-1].due_ms - run.now)
+    [delay] = delays  # the same execution retries after the same delay, however often it is replayed
+    assert 0 <= delay <= 100_000
+
+
+def test_max_attempts_zero_never_retries() -> None:
+    run = Run(task_machine(Retry=[{"ErrorEquals": ["X"], "MaxAttempts": 0}, {"ErrorEquals": ["States.ALL"]}]))
+    [task] = run.open_tasks()
+    run.fail(task, "X", "no")
+    # the first retrier that matches decides, even with no attempts: no later retrier is tried
+    assert run.end == EndExecution("FAILED", error="X", cause="no")
+    assert not run.timers()
+
+
+def test_states_all_does_not_catch_runtime_errors() -> None:
+    run = Run(task_machine(Parameters={"x.$": "$.missing"},
+                           Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]))
+    assert run.end is not None and run.end.error == "States.Runtime"
+    assert "The JSONPath '$.missing' specified for the field 'x.$' could not be found" in (run.end.cause or "")
+
+
+def test_data_limit_exceeded_is_not_caught() -> None:
+    run = Run(task_machine(Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]))
+    [task] = run.open_tasks()
+    run.succeed(task, "x" * (256 * 1024))
+    assert run.end is not None and run.end.error == "States.DataLimitExceeded"
+
+
+def test_task_failed_matches_all_but_timeouts() -> None:
+    definition = task_machine(TimeoutSeconds=5, Catch=[{"ErrorEquals": ["States.TaskFailed"], "Next": "Caught"}])
+    run = Run(definition)
+    [task] = run.open_tasks()
+    run.fail(task, "Custom.Error", "c")
+    assert run.end is not None and run.end.status == "SUCCEEDED"
+    run = Run(definition)
+    [timeout] = [t for t in run.timers() if t.purpose == "task-timeout"]
+    assert timeout.due_ms == run.now + 5000
+    run.fire(timeout)
+    assert "TaskTimedOut" in run.types
+    assert run.end is not None and run.end.error == "States.Timeout"
+    assert any(isinstance(e, CancelTask) for e in run.effects)
+
+
+def test_heartbeats_restart_the_heartbeat_timer() -> None:
+    run = Run(task_machine(Resource=SQS + ".waitForTaskToken", HeartbeatSeconds=10, TimeoutSeconds=100,
+                           Parameters={"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                           Catch=[{"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "Caught"}]))
+    [task] = run.open_tasks()
+    assert task.pattern == "waitForTaskToken" and task.task_token
+    assert task.parameters == {"QueueUrl": "q", "MessageBody": {"token": task.task_token}}
+    run.apply(TaskHeartbeat(task.task_id, run.now + 5000))
+    heartbeat = [t for t in run.timers() if t.purpose == "heartbeat-timeout"][-1]
+    assert heartbeat.due_ms == run.now + 15_000
+    run.fire(heartbeat)
+    assert run.end is not None and run.end.status == "SUCCEEDED"
+    assert json.loads(run.end.output or "") == {"Error": "States.HeartbeatTimeout", "Cause": ""}
+
+
+def test_activities_record_activity_events() -> None:
+    run = Run(task_machine(Resource="arn:aws:states:us-east-1:000000000000:activity:act", Parameters={"a": 1}))
+    [task] = run.open_tasks()
+    assert task.pattern == "activity" and task.task_token
+    run.apply(TaskStarted(task.task_id, "worker-1", run.now))
+    run.succeed(task, {"ok": True})
+    assert run.types[2:6] == ["ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskStateExited"]
+
+
+@pytest.mark.parametrize("wait, due", [
+    ({"Seconds": 30}, NOW + 30_000),
+    ({"SecondsPath": "$.s"}, NOW + 7_000),
+    ({"Timestamp": "2030-01-01T00:00:00Z"}, 1_893_456_000_000),
+    ({"TimestampPath": "$.t"}, 1_893_456_000_000 + 1_500),
+])
+def test_wait_starts_a_timer(wait: dict[str, Any], due: int) -> None:
+    run = Run({"StartAt": "W", "States": {"W": {"Type": "Wait", **wait, "End": True}}},
+              {"s": 7, "t": "2030-01-01T01:00:01.5+01:00"})
+    [timer] = run.timers()
+    assert (timer.purpose, timer.due_ms) == ("wait", due)
+    assert run.end is None
+    run.fire(timer)
+    assert run.types == ["ExecutionStarted", "WaitStateEntered", "WaitStateExited", "ExecutionSucceeded"]
+
+
+def test_a_wait_too_long_fails_at_run_time() -> None:
+    run = Run({"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": True}}},
+              {"s": 99_999_999})
+    assert run.end == EndExecution("FAILED", error="States.Runtime", cause=(
+        "An error occurred while executing the state 'W' (entered at the event id #2). Wait state delay is too long"))
+
+
+def choice_machine(default: bool = True) -> dict[str, Any]:
+    choice: dict[str, Any] = {"Type": "Choice", "Choices": [
+        {"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Big"}], **({"Default": "Small"} if default else {})}
+    states = {"C": choice, "Big": {"Type": "Pass", "Result": "big", "End": True}}
+    if default:
+        states["Small"] = {"Type": "Pass", "Result": "small", "End": True}
+    return {"StartAt": "C", "States": states}
+
+
+def test_choice_goes_to_the_first_match_or_the_default() -> None:
+    assert Run(choice_machine(), {"n": 11}).end == EndExecution("SUCCEEDED", output='"big"')
+    assert Run(choice_machine(), {"n": 1}).end == EndExecution("SUCCEEDED", output='"small"')
+    no_match = Run(choice_machine(default=False), {"n": 1})
+    assert no_match.end is not None and no_match.end.error == "States.NoChoiceMatched"
+    assert Run(choice_machine(), {"n": 11}).types[1:3] == ["ChoiceStateEntered", "ChoiceStateExited"]
+
+
+def test_fail_state_with_error_and_cause_paths() -> None:
+    run = Run({"StartAt": "F", "States": {"F": {"Type": "Fail", "ErrorPath": "$.e",
+                                                "CausePath": "States.Format('because {}', $.c)"}}},
+              {"e": "MyError", "c": "reasons"})
+    assert run.end == EndExecution("FAILED", error="MyError", cause="because reasons")
+    assert run.types == ["ExecutionStarted", "FailStateEntered", "ExecutionFailed"]
+
+
+def test_parallel_gives_results_in_branch_order() -> None:
+    run = Run({"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": SQS, "Parameters": {"b": 0}, "End": True}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": "second", "End": True}}}],
+        "ResultPath": "$.results", "End": True}}})
+    [task] = run.open_tasks()
+    assert run.end is None
+    run.succeed(task, "first")
+    assert run.end is not None and json.loads(run.end.output or "") == {"other": 1, "results": ["first", "second"]}
+    assert run.types[:4] == ["ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "TaskStateEntered"]
+    assert run.types[-3:] == ["ParallelStateSucceeded", "ParallelStateExited", "ExecutionSucceeded"]
+
+
+def test_a_failed_branch_fails_the_parallel_with_its_error_and_stops_the_others() -> None:
+    run = Run({"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": SQS, "End": True}}},
+            {"StartAt": "B", "States": {"B": {"Type": "Fail", "Error": "Branch.Error", "Cause": "c"}}}],
+            "Catch": [{"ErrorEquals": ["Branch.Error"], "Next": "Caught"}], "End": True},
+        "Caught": {"Type": "Pass", "End": True}}})
+    assert "ParallelStateFailed" in run.types
+    assert any(isinstance(e, CancelTask) for e in run.effects)
+    assert run.end is not None and json.loads(run.end.output or "") == {"Error": "Branch.Error", "Cause": "c"}
+
+
+def test_map_keeps_max_concurrency_and_item_order() -> None:
+    run = Run({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
+        "ItemSelector": {"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SQS, "End": True}}},
+        "End": True}}}, {"items": ["a", "b", "c", "d", "e"]})
+    assert run.events[2]["mapStateStartedEventDetails"] == {"length": 5}
+    seen = []
+    while run.end is None:
+        open_tasks = run.open_tasks()
+        assert 1 <= len(open_tasks) <= 2
+        task = open_tasks[-1]
+        seen.append(task.parameters["index"])
+        run.succeed(task, task.parameters["value"].upper())
+    assert sorted(seen) == [0, 1, 2, 3, 4]
+    assert json.loads(run.end.output or "") == ["A", "B", "C", "D", "E"]
+    assert run.types.count("MapIterationStarted") == 5 and run.types.count("MapIterationSucceeded") == 5
+    assert run.types[-3:] == ["MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
+
+
+def test_an_empty_map_succeeds_at_once() -> None:
+    run = Run({"StartAt": "M", "States": {"M": {"Type": "Map", "Iterator": {
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}}}, [])
+    assert run.end == EndExecution("SUCCEEDED", output="[]")
+
+
+def test_variables_assign_after_the_result_and_stay_in_their_scope() -> None:
+    run = Run({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Result": {"n": 1}, "Assign": {"seen.$": "$.n", "const": "c"}, "Next": "M"},
+        "M": {"Type": "Map", "ItemsPath": "$$.Execution.Input.items", "ItemProcessor": {"StartAt": "I", "States": {
+            "I": {"Type": "Pass", "Assign": {"seen": "inner"}, "Parameters": {"outer.$": "$seen"}, "End": True}}},
+              "ResultPath": "$.inner", "Next": "B"},
+        "B": {"Type": "Pass", "Parameters": {"seen.$": "$seen", "const.$": "$const", "inner.$": "$.inner"},
+              "End": True}}}, {"items": [1, 2]})
+    assert run.end is not None
+    assert json.loads(run.end.output or "") == {"seen": 1, "const": "c",
+                                                 "inner": [{"outer": 1}, {"outer": 1}]}
+    exited = next(e for e in run.events if e["type"] == "PassStateExited")
+    assert exited["stateExitedEventDetails"]["assignedVariables"] == {"seen": "1", "const": '"c"'}
+    assert exited["stateExitedEventDetails"]["output"] == '{"n":1}'
+
+
+def test_context_object() -> None:
+    run = Run({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {
+        "id.$": "$$.Execution.Id", "name.$": "$$.State.Name", "input.$": "$$.Execution.Input",
+        "machine.$": "$$.StateMachine.Name", "retries.$": "$$.State.RetryCount"}, "End": True}}})
+    assert run.end is not None and json.loads(run.end.output or "") == {
+        "id": EXECUTION.execution_arn, "name": "A", "input": {"other": 1}, "machine": "sm", "retries": 0}
+
+
+def test_stop_aborts_and_later_answers_are_ignored() -> None:
+    run = Run(task_machine())
+    [task] = run.open_tasks()
+    run.apply(Stop("User.Stop", "enough", run.now))
+    assert run.end == EndExecution("ABORTED", error="User.Stop", cause="enough")
+    assert run.types[-1] == "ExecutionAborted"
+    late = run.succeed(task, {})
+    assert late.effects == []
+
+
+def test_execution_timeout() -> None:
+    definition = {**task_machine(), "TimeoutSeconds": 60}
+    run = Run(definition)
+    [timer] = [t for t in run.timers() if t.purpose == "execution-timeout"]
+    assert timer.due_ms == run.now + 60_000
+    run.fire(timer)
+    assert run.end == EndExecution("TIMED_OUT", error="States.Timeout")
+    assert run.types[-1] == "ExecutionTimedOut"
+
+
+def test_advance_is_pure_and_the_state_is_json() -> None:
+    run = Run(task_machine(Retry=[{"ErrorEquals": ["States.ALL"], "JitterStrategy": "FULL"}]))
+    [task] = run.open_tasks()
+    before = run.state.to_json()
+    event = TaskFailed(task.task_id, "X", "y", run.now)
+    first = advance(run.machine, run.state, event)
+    second = advance(run.machine, ExecutionState.from_json(before), event)
+    assert run.state.to_json() == before  # the input state is left alone
+    assert first.effects == second.effects
+    assert first.state.to_json() == second.state.to_json()

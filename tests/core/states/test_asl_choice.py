@@ -109,3 +109,77 @@ def test_combinators_and_variables() -> None:
     assert decide(raw, {"a": 2, "b": 0}, {"x": "go"})
     assert not decide(raw, {"a": 0, "b": 0}, {"x": "go"})
     assert decide(raw, {"a": 0, "b": 0}, {"x": "stop"})
+
+
+# --- LocalStack's choice_operators snapshots, recorded on AWS (22-06-2023) ------------------
+# Each case runs a machine: Choice on $.Variable with the operator (a literal, or "$.Value"
+# for *Path operators), then a Pass whose Result is {"TestResult.$": "ConditionTrue"} or
+# "ConditionFalse" (a Pass Result is literal: its ".$" key is not evaluated, as recorded).
+
+TYPE_COMPARISONS: list[tuple[Any, bool]] = [
+    (None, True), (None, False), (0, True), (0, False), (0.0, True), (0.0, False), (1, True), (1, False),
+    (1.1, True), (1.1, False), ("", True), ("", False), (" ", True), (" ", False), ("HelloWorld", True),
+    ("HelloWorld", False), ("2012-10-09T19:00:55", True), ("2012-10-09T19:00:55", False),
+    ("2012-10-09T19:00:55Z", True), ("2012-10-09T19:00:55Z", False), ("2012-10-09T19:00:55+01:00", True),
+    ("2012-10-09T19:00:55+01:00", False), ("2023-02-24", True), ("2023-02-24", False), ([], True), ([], False),
+    ([""], True), ([""], False), ({}, True), ({}, False), ({"A": 0}, True), ({"A": 0}, False), (True, True),
+    (False, True), (False, True), (False, False),
+]
+IS_RECORDED = {  # test_is_operators.snapshot.json, one letter per TYPE_COMPARISONS case
+    "IsBoolean": "FT" * 16 + "TTTF",
+    "IsNull": "TF" + "FT" * 15 + "FFFT",
+    "IsNumeric": "FT" + "TF" * 4 + "FT" * 11 + "FFFT",
+    "IsPresent": "TF" * 16 + "TTTF",
+    "IsString": "FT" * 5 + "TF" * 7 + "FT" * 4 + "FFFT",
+}
+T0, T1 = "2012-10-09T19:00:55Z", "2012-10-09T19:00:56Z"
+TIMESTAMP_TYPES: list[Any] = [None, 0, 0.0, 1, 1.1, "", " ", "2023-02-24 12:15:56.832957", [], [""], {}, {"A": 0},
+                              False, True]
+BASE = [(T0, T0), (T0, T1), (T1, T0)]
+TIMESTAMP_RECORDED: list[tuple[str, list[tuple[Any, Any]], str]] = [  # test_timestamp_operators.snapshot.json
+    ("TimestampEquals", [(v, T0) for v in TIMESTAMP_TYPES] + BASE, "F" * 14 + "TFF"),
+    ("TimestampEqualsPath", BASE, "TFF"),
+    ("TimestampGreaterThan", BASE, "FFT"),
+    ("TimestampGreaterThanPath", [(T0, T1)], "F"),
+    ("TimestampGreaterThanEquals", BASE, "TFT"),
+    ("TimestampGreaterThanEqualsPath", [(T0, T1)], "F"),
+    ("TimestampLessThan", BASE, "FTF"),
+    ("TimestampLessThanPath", [(T1, T0)], "F"),
+    ("TimestampLessThanEquals", BASE, "TTF"),
+    ("TimestampLessThanEqualsPath", [(T1, T0)], "F"),
+]
+
+
+def recorded_cases() -> list[tuple[str, Any, Any, bool]]:
+    cases = []
+    for operator, letters in IS_RECORDED.items():
+        for (variable, value), letter in zip(TYPE_COMPARISONS, letters, strict=True):
+            cases.append((operator, variable, value, letter == "T"))
+    for operator, comparisons, letters in TIMESTAMP_RECORDED:
+        for (variable, value), letter in zip(comparisons, letters, strict=True):
+            cases.append((operator, variable, value, letter == "T"))
+    return cases
+
+
+RECORDED_CASES = recorded_cases()
+
+
+def test_the_recorded_table_is_whole() -> None:
+    assert len(RECORDED_CASES) == 5 * 36 + 17 + 3 + 3 + 1 + 3 + 1 + 3 + 1 + 3 + 1
+
+
+@pytest.mark.parametrize("operator, variable, value, expected", RECORDED_CASES)
+def test_recorded_choice_outcomes(operator: str, variable: Any, value: Any, expected: bool) -> None:
+    from eventyard.core.states import EndExecution, Execution, start
+    operand: Any = "$.Value" if operator.endswith("Path") else value
+    machine = parse_definition(json.dumps({"StartAt": "CheckValue", "States": {
+        "CheckValue": {"Type": "Choice", "Choices": [{"Variable": "$.Variable", operator: operand,
+                                                      "Next": "ConditionTrue"}], "Default": "ConditionFalse"},
+        "ConditionTrue": {"Type": "Pass", "Result": {"TestResult.$": "ConditionTrue"}, "End": True},
+        "ConditionFalse": {"Type": "Pass", "Result": {"TestResult.$": "ConditionFalse"}, "End": True}}}))
+    execution = Execution("arn:e", "e", "arn:sm", "sm", "arn:role", json.dumps({"Variable": variable, "Value": value}),
+                          "2023-06-22T13:08:16.000Z", "seed")
+    step = start(machine, execution, 0)
+    [end] = [e for e in step.effects if isinstance(e, EndExecution)]
+    outcome = "ConditionTrue" if expected else "ConditionFalse"
+    assert end == EndExecution("SUCCEEDED", output=json.dumps({"TestResult.$": outcome}, separators=(",", ":")))

@@ -140,3 +140,12 @@ def test_jsonata_syntax_errors_are_definition_errors() -> None:
     found = validate_definition(json.dumps({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
         "P": {"Type": "Pass", "Output": "{% ( %}", "End": True}}}))
     assert [(d.code, d.location) for d in found] == [("SCHEMA_VALIDATION_FAILED", "/States/P/Output")]
+
+
+def test_a_query_error_records_an_evaluation_failed_event() -> None:
+    machine = parse_definition(json.dumps({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Output": {"v": "{% $states.input.absent %}"}, "End": True}}}))
+    step = start(machine, EXECUTION, 1000)
+    failed = [e for e in step.events if e["type"] == "EvaluationFailed"]
+    assert failed and failed[0]["evaluationFailedEventDetails"]["state"] == "P"
+    assert failed[0]["evaluationFailedEventDetails"]["location"] == "Output/v"

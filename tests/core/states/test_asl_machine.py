@@ -392,3 +392,104 @@ def test_advance_is_pure_and_the_state_is_json() -> None:
     assert run.state.to_json() == before  # the input state is left alone
     assert first.effects == second.effects
     assert first.state.to_json() == second.state.to_json()
+
+
+DISTRIBUTED = {"StartAt": "D", "States": {"D": {
+    "Type": "Map", "ItemsPath": "$.items", "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"},
+    "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"job.$": "$.job"}}, "MaxConcurrency": 3,
+    "ToleratedFailureCount": 1, "Label": "chunks",
+    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                      "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+    "ResultPath": "$.out", "End": True}}}
+
+
+def test_a_distributed_map_hands_its_selected_batches_to_the_service() -> None:
+    from eventyard.core.states import MapRunEnded, StartMapRun, processor_of
+    run = Run(DISTRIBUTED, {"job": "j1", "items": ["a", "b", "c"]})
+    [map_run] = [e for e in run.effects if isinstance(e, StartMapRun)]
+    assert map_run.inputs == [{"BatchInput": {"job": "j1"}, "Items": [{"v": "a", "i": 0}, {"v": "b", "i": 1}]},
+                              {"BatchInput": {"job": "j1"}, "Items": [{"v": "c", "i": 2}]}]
+    assert (map_run.max_concurrency, map_run.execution_type, map_run.tolerated_failure_count) == (3, "EXPRESS", 1)
+    assert map_run.map_run_arn.startswith("arn:aws:states:us-east-1:000000000000:mapRun:sm/chunks:")
+    assert processor_of(run.machine, map_run.where).start_at == "P"
+    assert run.types[-2:] == ["MapStateEntered", "MapRunStarted"]
+    run.apply(MapRunEnded(map_run.map_run_arn, [1, 2], run.now))
+    assert run.end is not None and json.loads(run.end.output or "")["out"] == [1, 2]
+    assert run.types[-4:] == ["MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
+
+
+def test_a_failed_map_run_fails_the_state() -> None:
+    from eventyard.core.states import MapRunEnded, StartMapRun
+    run = Run(DISTRIBUTED, {"job": "j1", "items": ["a"]})
+    [map_run] = [e for e in run.effects if isinstance(e, StartMapRun)]
+    run.apply(MapRunEnded(map_run.map_run_arn, None, run.now, "States.ExceedToleratedFailureThreshold", "too many"))
+    assert run.end == EndExecution("FAILED", error="States.ExceedToleratedFailureThreshold", cause="too many")
+    assert "MapRunFailed" in run.types
+
+
+def test_an_item_reader_is_read_by_the_service_first() -> None:
+    from eventyard.core.states import ItemsRead, ReadItems, StartMapRun
+    definition = {"StartAt": "D", "States": {"D": {
+        "Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                                      "ReaderConfig": {"InputType": "JSON"},
+                                      "Parameters": {"Bucket.$": "$.bucket", "Key": "items.json"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}}}
+    run = Run(definition, {"bucket": "b"})
+    [read] = [e for e in run.effects if isinstance(e, ReadItems)]
+    assert (read.resource, read.reader_config, read.parameters) == (
+        "arn:aws:states:::s3:getObject", {"InputType": "JSON"}, {"Bucket": "b", "Key": "items.json"})
+    run.apply(ItemsRead(read.reader_id, [{"x": 1}, {"x": 2}], run.now))
+    [map_run] = [e for e in run.effects if isinstance(e, StartMapRun)]
+    assert map_run.inputs == [{"x": 1}, {"x": 2}]
+    failing = Run(definition, {"bucket": "b"})
+    [read] = [e for e in failing.effects if isinstance(e, ReadItems)]
+    failing.apply(ItemsRead(read.reader_id, None, failing.now, "States.ItemReaderFailed", "no such key"))
+    assert failing.end == EndExecution("FAILED", error="States.ItemReaderFailed", cause="no such key")
+
+
+@pytest.mark.parametrize("failed, total, count, percentage, exceeded", [
+    (0, 10, None, None, False), (1, 10, None, None, True), (1, 10, 1, None, False), (2, 10, 1, None, True),
+    (1, 10, None, 10, False), (2, 10, None, 10, True), (0, 0, None, 0, False),
+])
+def test_tolerance(failed: int, total: int, count: int | None, percentage: float | None, exceeded: bool) -> None:
+    from eventyard.core.states import tolerance_exceeded
+    assert tolerance_exceeded(failed, total, count, percentage) is exceeded
+
+
+def test_batches_respect_the_byte_limit() -> None:
+    from eventyard.core.states import batch_items
+    batches = batch_items(["x" * 10] * 5, {"MaxInputBytesPerBatch": 40})
+    assert [len(b["Items"]) for b in batches] == [2, 2, 1]
+
+
+def test_redrive_goes_on_from_the_failed_state() -> None:
+    from eventyard.core.states import redrive
+    run = Run({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Result": {"step": "a"}, "Assign": {"x": 1}, "Next": "T"},
+        "T": {"Type": "Task", "Resource": SQS, "Parameters": {"x.$": "$x"}, "End": True}}})
+    [task] = run.open_tasks()
+    run.fail(task, "Boom", "first try")
+    assert run.end == EndExecution("FAILED", error="Boom", cause="first try")
+    step = redrive(run.machine, run.state, run.now + 10)
+    run.state = step.state
+    run.effects.extend(step.effects)
+    assert run.types[-4:] == ["ExecutionRedriven", "TaskStateEntered", "TaskScheduled", "TaskStarted"]
+    assert run.events[-4]["executionRedrivenEventDetails"] == {"redriveCount": 1}
+    [task] = run.open_tasks()
+    assert task.parameters == {"x": 1}  # variables survive the redrive
+    run.succeed(task, "ok")
+    assert run.end == EndExecution("SUCCEEDED", output='"ok"')
+
+
+def test_the_first_state_quotes_the_execution_input_verbatim() -> None:
+    machine = parse_definition(json.dumps({"StartAt": "Sample01Job", "States": {"Sample01Job": {
+        "Type": "Pass", "Parameters": {"jobOption.$": "$.jobOption"}, "Next": "Two"},
+        "Two": {"Type": "Pass", "Parameters": {"x.$": "$.nope"}, "End": True}}}))
+    raw = '{\n    "Comment": "Insert your JSON here"\n}'
+    step = start(machine, Execution(**{**EXECUTION.__dict__, "input_text": raw}), NOW)
+    [end] = [e for e in step.effects if isinstance(e, EndExecution)]
+    # An execution AWS failed (quoted in public material), input as the caller wrote it:
+    assert end.cause == ("An error occurred while executing the state 'Sample01Job' (entered at the event id #2). "
+                         "The JSONPath '$.jobOption' specified for the field 'jobOption.$' could not be found in the "
+                         "input '{\n    \"Comment\": \"Insert your JSON here\"\n}'")

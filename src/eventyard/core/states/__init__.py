@@ -31,6 +31,8 @@ Events (what happened outside), each with ``now_ms``:
     TaskHeartbeat(task_id)                SendTaskHeartbeat: the heartbeat timer restarts
     TimerFired(timer_id)                  a StartTimer came due
     Stop(error, cause)                    StopExecution
+    ItemsRead(reader_id, items | error)   a distributed Map's ItemReader was read
+    MapRunEnded(map_run_arn, output | error)   a distributed Map's child executions ended
 
 Effects (what the service must do), in order:
 
@@ -47,12 +49,28 @@ Effects (what the service must do), in order:
                                           heartbeat-timeout, execution-timeout)
     CancelTimer(timer_id)                 it will be ignored if it fires anyway
     EndExecution(status, output, error, cause)   the execution is over
+    ReadItems(reader_id, resource, reader_config, parameters)   read a distributed Map's items
+    StartMapRun(map_run_arn, where, inputs, max_concurrency, execution_type, tolerated_*,
+                result_writer, label)     run a distributed Map: one child execution per
+                                          input of ``processor_of(machine, where)``, started
+                                          with ``start``; ``tolerance_exceeded`` decides when
+                                          failures fail the run (States.ExceedToleratedFailure-
+                                          Threshold); ItemSelector and ItemBatcher are applied
+                                          already (``batch_items``)
+
+    step = redrive(machine, state, now_ms)   RedriveExecution: from the state that failed
 
 Events for tasks or timers the execution no longer waits for are ignored (no effects),
 so at-least-once delivery of events is safe. Parallel branches and Map iterations are
 runs inside the same ``ExecutionState``; their tasks and timers are ordinary effects.
-A distributed Map runs its items like an inline Map here (child executions and map runs
-belong to the service).
+A distributed Map is the one place the service runs child executions: it gets
+StartMapRun and answers MapRunEnded.
+
+Evaluation order inside a state: InputPath, Parameters/Arguments, the work, ResultSelector,
+then Assign (JSONPath: over the result; JSONata: with ``$states.result``) and
+ResultPath/OutputPath/Output, which see the variables as they were before this state's
+Assign. Parallel branches and Map iterations start with a copy of the outer variables;
+what they assign stays inside them.
 
 Errors
 ------
@@ -77,7 +95,11 @@ from eventyard.core.states.machine import (
     Execution,
     ExecutionState,
     InvokeTask,
+    ItemsRead,
+    MapRunEnded,
+    ReadItems,
     RecordEvent,
+    StartMapRun,
     StartTimer,
     Step,
     Stop,
@@ -87,12 +109,17 @@ from eventyard.core.states.machine import (
     TaskSucceeded,
     TimerFired,
     advance,
+    batch_items,
+    processor_of,
+    redrive,
     start,
+    tolerance_exceeded,
 )
 
 __all__ = [
     "CancelTask", "CancelTimer", "DefinitionInvalid", "Diagnostic", "EndExecution", "Event", "Execution",
     "ExecutionState", "InvokeTask", "Machine", "RecordEvent", "StartTimer", "State", "StatesError", "Step",
     "Stop", "TaskFailed", "TaskHeartbeat", "TaskStarted", "TaskSucceeded", "TimerFired", "advance",
-    "parse_definition", "start", "validate_definition",
+    "parse_definition", "start", "validate_definition", "ItemsRead", "MapRunEnded", "ReadItems", "StartMapRun",
+    "batch_items", "processor_of", "redrive", "tolerance_exceeded",
 ]

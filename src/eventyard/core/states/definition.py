@@ -137,6 +137,8 @@ class State:
     tolerated_failure_percentage_path: Path | None = None
     tolerated_failure_count: Any = None
     tolerated_failure_count_path: Path | None = None
+    tolerated_failure_percentage_expression: JsonataValue | None = None
+    tolerated_failure_count_expression: JsonataValue | None = None
     label: str | None = None
 
     @property
@@ -887,6 +889,11 @@ class _Builder:
                 if isinstance(path, Path):
                     setattr(s, "tolerated_failure_percentage_path" if "Percentage" in name else
                             "tolerated_failure_count_path", path)
+        if s.jsonata:
+            for name, attr in (("ToleratedFailurePercentage", "tolerated_failure_percentage_expression"),
+                               ("ToleratedFailureCount", "tolerated_failure_count_expression")):
+                if is_expression(self.raw.get(name)):
+                    setattr(s, attr, self.jsonata(name))
         percentage = self.raw.get("ToleratedFailurePercentage")
         if percentage is not None and not (s.jsonata and is_expression(percentage)):
             if isinstance(percentage, bool) or not isinstance(percentage, (int, float)) or not 0 <= percentage <= 100:

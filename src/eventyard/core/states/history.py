@@ -39,6 +39,10 @@ DETAILS_KEY: dict[str, str] = {
     "MapIterationFailed": "mapIterationFailedEventDetails",
     "MapIterationAborted": "mapIterationAbortedEventDetails",
     "EvaluationFailed": "evaluationFailedEventDetails",
+    "ExecutionRedriven": "executionRedrivenEventDetails",
+    "MapRunStarted": "mapRunStartedEventDetails",
+    "MapRunFailed": "mapRunFailedEventDetails",
+    "MapRunRedriven": "mapRunRedrivenEventDetails",
 }
 STATE_TYPES_WITH_EVENTS = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
 

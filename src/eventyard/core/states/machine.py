@@ -16,6 +16,8 @@ import copy
 import hashlib
 import json
 import random
+import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -24,10 +26,12 @@ from eventyard.core.states.choice import evaluate as evaluate_rule
 from eventyard.core.states.definition import Assignment, Machine, State
 from eventyard.core.states.errors import StatesError
 from eventyard.core.states.history import details_key, text
+from eventyard.core.states.jsonata_fields import JsonataValue
 from eventyard.core.states.jsonpath import MISSING, select
 from eventyard.core.states.payload import (
     UNSET,
     Scope,
+    Template,
     apply_input_path,
     apply_output_path,
     apply_result_path,
@@ -102,7 +106,30 @@ class Stop:
     now_ms: int
 
 
-Event = Union[TaskSucceeded, TaskFailed, TaskStarted, TaskHeartbeat, TimerFired, Stop]
+@dataclass(frozen=True)
+class ItemsRead:
+    """A distributed Map's ItemReader was read (``items``), or could not be (``error``)."""
+
+    reader_id: str
+    items: list[Any] | None
+    now_ms: int
+    error: str | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class MapRunEnded:
+    """A distributed Map's child executions are over: ``output`` is the Map's result (the
+    results in item order, or what the ResultWriter answered), or the run failed."""
+
+    map_run_arn: str
+    output: Any
+    now_ms: int
+    error: str | None = None
+    cause: str | None = None
+
+
+Event = Union[TaskSucceeded, TaskFailed, TaskStarted, TaskHeartbeat, TimerFired, Stop, ItemsRead, MapRunEnded]
 
 
 # --- what goes out ------------------------------------------------------------------
@@ -158,7 +185,37 @@ class EndExecution:
     cause: str | None = None
 
 
-Effect = Union[RecordEvent, InvokeTask, CancelTask, StartTimer, CancelTimer, EndExecution]
+@dataclass(frozen=True)
+class ReadItems:
+    """Read a distributed Map's items (``s3:getObject``/``s3:listObjectsV2`` with its
+    ReaderConfig and evaluated Parameters); answer with ItemsRead."""
+
+    reader_id: str
+    resource: str
+    reader_config: dict[str, Any]
+    parameters: Any
+
+
+@dataclass(frozen=True)
+class StartMapRun:
+    """Run a distributed Map: one child execution per input (already selected and
+    batched) of the item processor at ``where`` (``processor_of(machine, where)``), at
+    most ``max_concurrency`` at once (0: no limit); fail the run with
+    States.ExceedToleratedFailureThreshold when ``tolerance_exceeded`` says so; write the
+    results through ``result_writer`` if set; answer with MapRunEnded."""
+
+    map_run_arn: str
+    where: list[Any]
+    inputs: list[Any]
+    max_concurrency: int
+    execution_type: str
+    tolerated_failure_count: int | None = None
+    tolerated_failure_percentage: float | None = None
+    result_writer: dict[str, Any] | None = None
+    label: str | None = None
+
+
+Effect = Union[RecordEvent, InvokeTask, CancelTask, StartTimer, CancelTimer, EndExecution, ReadItems, StartMapRun]
 
 
 @dataclass
@@ -204,6 +261,14 @@ def advance(definition: Machine, state: ExecutionState, event: Event) -> Step:
     """Apply ``event`` to a copy of ``state``; the input state is not changed."""
     working = ExecutionState(**copy.deepcopy(state.__dict__))
     return _Interpreter(definition, working, event.now_ms).handle(event)
+
+
+def redrive(definition: Machine, state: ExecutionState, now_ms: int) -> Step:
+    """RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution goes on from the state
+    that did not finish (a Parallel or Map starts again whole), keeping its variables;
+    ``redrive_count`` grows by one and history gains ExecutionRedriven."""
+    working = ExecutionState(**copy.deepcopy(state.__dict__))
+    return _Interpreter(definition, working, now_ms).redrive()
 
 
 class _Fault(Exception):
@@ -271,6 +336,23 @@ class _Interpreter:
             self.effects.append(StartTimer("execution-timeout",
                                            self.now + self.definition.timeout_seconds * 1000, "execution-timeout"))
         self.s.runs["0"] = self.new_run(None, [], self.definition.start_at, execution_input, 0, {})
+        self.s.runs["0"]["raw"] = info["input_text"]
+        self.drive()
+        return self.done()
+
+    def redrive(self) -> Step:
+        if self.s.status not in ("FAILED", "TIMED_OUT", "ABORTED") or "0" not in self.s.runs:
+            return self.done()
+        top = self.s.runs["0"]
+        self.s.runs = {"0": top}
+        count = int(self.info.get("redrive_count", 0)) + 1
+        self.info["redrive_count"] = count
+        self.s.status, self.s.error, self.s.cause, self.s.output = "RUNNING", None, None, None
+        top.update(phase="enter", wait=None, children=[], previous=self.s.last_event_id)
+        self.emit("ExecutionRedriven", self.s.last_event_id, {"redriveCount": count})
+        if self.definition.timeout_seconds:
+            self.effects.append(StartTimer("execution-timeout", self.now + self.definition.timeout_seconds * 1000,
+                                           "execution-timeout"))
         self.drive()
         return self.done()
 
@@ -315,6 +397,12 @@ class _Interpreter:
                 continue
             if isinstance(event, TimerFired):
                 if event.timer_id in (wait.get("timer"), wait.get("timeout_timer"), wait.get("heartbeat_timer")):
+                    return run_id, run
+            elif isinstance(event, ItemsRead):
+                if wait.get("reader") == event.reader_id:
+                    return run_id, run
+            elif isinstance(event, MapRunEnded):
+                if wait.get("map_run") == event.map_run_arn:
                     return run_id, run
             elif not isinstance(event, Stop) and wait.get("task_id") == event.task_id:
                 return run_id, run
@@ -366,7 +454,8 @@ class _Interpreter:
         return context
 
     def scope(self, run: dict[str, Any], state: State, extra: dict[str, Any] | None = None) -> Scope:
-        return Scope(self.context(run, state, extra), run["variables"], self.rng())
+        # Causes quote the input as AWS received it while it is still the execution's own text.
+        return Scope(self.context(run, state, extra), run["variables"], self.rng(), run.get("raw"))
 
     def enter(self, run_id: str, run: dict[str, Any]) -> None:
         state = self.state_of(run)
@@ -617,6 +706,23 @@ class _Interpreter:
             self.cancel_wait(run)
             self.emit_task_outcome(run, wait, "TimedOut", {"error": error, "cause": ""})
             raise _Fault(error, "", False)
+        if isinstance(event, ItemsRead):
+            run["wait"] = None
+            if event.error is not None or event.items is None:
+                raise _Fault(event.error or errors.ITEM_READER_FAILED, event.cause or "", False)
+            self.start_map_run(run_id, run, state, event.items)
+            return
+        if isinstance(event, MapRunEnded):
+            run["wait"] = None
+            if event.error is not None:
+                details = {k: v for k, v in (("error", event.error), ("cause", event.cause)) if v is not None}
+                run["previous"] = self.emit("MapRunFailed", run["previous"], details)
+                run["previous"] = self.emit("MapStateFailed", run["previous"], None)
+                raise _Fault(event.error, event.cause or "", False)
+            run["previous"] = self.emit("MapRunSucceeded", run["previous"], None)
+            run["previous"] = self.emit("MapStateSucceeded", run["previous"], None)
+            self.finish_with_result(run_id, run, state, event.output)
+            return
         if isinstance(event, TaskHeartbeat):
             if wait.get("heartbeat_timer"):
                 self.effects.append(CancelTimer(wait["heartbeat_timer"]))
@@ -722,6 +828,7 @@ class _Interpreter:
         run["previous"] = self.emit(f"{state.type}StateExited", run["previous"], details)
         run["state"] = next_state or state.next
         run["input"] = value
+        run["raw"] = None
         run["phase"] = "enter"
 
     # errors: retry, catch, or the run fails
@@ -730,6 +837,12 @@ class _Interpreter:
             self.stop_children(run)
             run["wait"] = None
             run["previous"] = self.emit(f"{state.type}StateFailed", run["previous"], None)
+        if fault.prefixed and fault.error == errors.QUERY_EVALUATION_ERROR:
+            details: dict[str, Any] = {"error": fault.error, "cause": fault.cause, "state": state.name}
+            field_match = re.search(r"for the field '([^']*)'", fault.cause)
+            if field_match is not None:
+                details["location"] = field_match.group(1)
+            run["previous"] = self.emit("EvaluationFailed", run["previous"], details)
         cause = fault.cause
         if fault.prefixed:
             cause = (f"An error occurred while executing the state '{state.name}' (entered at the event id "
@@ -779,6 +892,7 @@ class _Interpreter:
         run["previous"] = self.emit(f"{state.type}StateExited", run["previous"], details)
         run["state"] = catcher.next
         run["input"] = value
+        run["raw"] = None
         run["phase"] = "enter"
 
     # a run ends: the execution, or a branch or an iteration of its parent
@@ -876,47 +990,118 @@ class _Interpreter:
             else:
                 scope = self.scope(run, state)
                 effective = apply_input_path(state.input_path, run["input"], scope)
-                items = effective if state.items_path is UNSET else self.path_value(state.items_path, effective, scope)
                 run["effective"] = effective
+                items = effective
+                if state.items_path is not UNSET and state.item_reader is None:
+                    items = self.path_value(state.items_path, effective, scope)
                 limit = state.max_concurrency
                 if state.max_concurrency_path is not None:
                     limit = self.path_value(state.max_concurrency_path, effective, scope)
+            run["limit"] = limit if isinstance(limit, int) and limit > 0 else 0
+            if state.distributed and state.item_reader is not None:
+                self.read_items(run_id, run, state)
+                return
             if not isinstance(items, list):
                 raise StatesError(errors.RUNTIME, f"Invalid path '{getattr(state.items_path, 'text', '$')}' : "
                                                   "The value must be an array")
         except StatesError as failure:
             raise self.fault(failure) from None
+        if state.distributed:
+            self.start_map_run(run_id, run, state, items)
+            return
         run["previous"] = self.emit("MapStateStarted", run["previous"], {"length": len(items)})
         run["items"] = items
         run["results"] = [None] * len(items)
         run["pending_items"] = list(range(len(items)))
         run["children"] = []
-        run["limit"] = limit if isinstance(limit, int) and limit > 0 else 0
         run["wait"] = {"children": True}
         self.start_iterations(run_id, run, state)
         if not items:
             self.children_done(run_id, run, state)
 
+    def select_item(self, run: dict[str, Any], state: State, index: int, item: Any) -> Any:
+        """ItemSelector (legacy Parameters) for one item, with $$.Map.Item in context."""
+        map_context = {"Map": {"Item": {"Index": index, "Value": item}}}
+        try:
+            if state.jsonata:
+                if state.item_selector_jsonata is None:
+                    return item
+                context = self.context(run, state, map_context)
+                return state.item_selector_jsonata.evaluate({"input": run["input"], "context": context},
+                                                            run["variables"], self.rng())
+            if state.parameters is not None:
+                return state.parameters.evaluate(run["effective"], self.scope(run, state, map_context))
+            return item
+        except StatesError as failure:
+            raise self.fault(failure) from None
+
+    def read_items(self, run_id: str, run: dict[str, Any], state: State) -> None:
+        reader = state.item_reader or {}
+        try:
+            if state.jsonata:
+                arguments = reader.get("Arguments")
+                parameters = JsonataValue.compile(arguments, "ItemReader/Arguments").evaluate(
+                    self.states_var(run, state), run["variables"], self.rng()) if arguments is not None else {}
+            else:
+                raw = reader.get("Parameters")
+                parameters = Template.compile(raw).evaluate(run["effective"], self.scope(run, state)) \
+                    if raw is not None else {}
+        except StatesError as failure:
+            raise self.fault(failure) from None
+        reader_id = f"{run_id}/{run['entered_id']}/reader"
+        run["wait"] = {"reader": reader_id}
+        self.effects.append(ReadItems(reader_id, str(reader.get("Resource")), dict(reader.get("ReaderConfig") or {}),
+                                      parameters))
+
+    def start_map_run(self, run_id: str, run: dict[str, Any], state: State, items: Any) -> None:
+        if not isinstance(items, list):
+            raise _Fault(errors.RUNTIME, "The value for the Map's items must be an array", True)
+        selected = [self.select_item(run, state, i, item) for i, item in enumerate(items)]
+        if state.item_batcher is not None:
+            raw_input = state.item_batcher.get("BatchInput")
+            batch_input = None
+            if raw_input is not None:
+                try:
+                    batch_input = (JsonataValue.compile(raw_input, "ItemBatcher/BatchInput").evaluate(
+                        self.states_var(run, state), run["variables"], self.rng()) if state.jsonata else
+                        Template.compile(raw_input).evaluate(run["effective"], self.scope(run, state)))
+                except StatesError as failure:
+                    raise self.fault(failure) from None
+            selected = batch_items(selected, state.item_batcher, batch_input)
+        info = self.info
+        arn_parts = info["execution_arn"].split(":")
+        region, account = (arn_parts[3], arn_parts[4]) if len(arn_parts) > 4 else ("us-east-1", "000000000000")
+        run_uuid = str(uuid.UUID(int=self.rng().getrandbits(128), version=4))
+        map_run_arn = (f"arn:aws:states:{region}:{account}:mapRun:{info['state_machine_name']}/"
+                       f"{state.label or state.name}:{run_uuid}")
+        run["previous"] = self.emit("MapRunStarted", run["previous"], {"mapRunArn": map_run_arn})
+        run["wait"] = {"map_run": map_run_arn}
+        count = state.tolerated_failure_count if isinstance(state.tolerated_failure_count, int) else None
+        percentage = state.tolerated_failure_percentage if isinstance(
+            state.tolerated_failure_percentage, (int, float)) else None
+        try:
+            if state.jsonata:
+                if state.tolerated_failure_count is not None and count is None:
+                    count = self.jsonata(state.tolerated_failure_count_expression, run, state)
+                if state.tolerated_failure_percentage is not None and percentage is None:
+                    percentage = self.jsonata(state.tolerated_failure_percentage_expression, run, state)
+            else:
+                scope = self.scope(run, state)
+                if state.tolerated_failure_count_path is not None:
+                    count = self.path_value(state.tolerated_failure_count_path, run["effective"], scope)
+                if state.tolerated_failure_percentage_path is not None:
+                    percentage = self.path_value(state.tolerated_failure_percentage_path, run["effective"], scope)
+        except StatesError as failure:
+            raise self.fault(failure) from None
+        self.effects.append(StartMapRun(map_run_arn, run["where"] + [[state.name, None]], selected, run["limit"],
+                                        state.execution_type or "STANDARD", count, percentage,
+                                        state.result_writer, state.label))
+
     def start_iterations(self, run_id: str, run: dict[str, Any], state: State) -> None:
         assert state.processor is not None
         while run["pending_items"] and (not run["limit"] or len(run["children"]) < run["limit"]):
             index = run["pending_items"].pop(0)
-            item = run["items"][index]
-            map_context = {"Map": {"Item": {"Index": index, "Value": item}}}
-            try:
-                if state.jsonata:
-                    if state.item_selector_jsonata is not None:
-                        context = self.context(run, state, map_context)
-                        value = state.item_selector_jsonata.evaluate(
-                            {"input": run["input"], "context": context}, run["variables"], self.rng())
-                    else:
-                        value = item
-                elif state.parameters is not None:
-                    value = state.parameters.evaluate(run["effective"], self.scope(run, state, map_context))
-                else:
-                    value = item
-            except StatesError as failure:
-                raise self.fault(failure) from None
+            value = self.select_item(run, state, index, run["items"][index])
             child_id = f"{run_id}.{state.name}.{run['entered_id']}.{index}"
             previous = self.emit("MapIterationStarted", run["previous"], {"name": state.name, "index": index})
             self.s.runs[child_id] = self.new_run(run_id, run["where"] + [[state.name, None]],
@@ -969,3 +1154,50 @@ def _resource_parts(resource: str) -> tuple[str, str]:
     if ":lambda:" in resource:
         return "lambda", resource
     return "activity", resource
+
+
+def processor_of(machine: Machine, where: list[Any]) -> Machine:
+    """The item processor a StartMapRun names (run it with ``start`` per child)."""
+    for state_name, branch in where:
+        state = machine.states[state_name]
+        if branch is None:
+            assert state.processor is not None
+            machine = state.processor
+        else:
+            machine = state.branches[branch]
+    return machine
+
+
+def tolerance_exceeded(failed: int, total: int, count: int | None, percentage: float | None) -> bool:
+    """Whether a map run's failures are over its ToleratedFailureCount/Percentage (with
+    neither set, one failure is too many)."""
+    if count is None and percentage is None:
+        return failed > 0
+    if count is not None and failed > count:
+        return True
+    return percentage is not None and total > 0 and failed * 100 > percentage * total
+
+
+def batch_items(values: list[Any], batcher: dict[str, Any], batch_input: Any = None) -> list[Any]:
+    """ItemBatcher: ``{"Items": [...]}`` (with ``BatchInput`` if given) of at most
+    MaxItemsPerBatch items and MaxInputBytesPerBatch bytes each."""
+    max_items = batcher.get("MaxItemsPerBatch")
+    max_bytes = batcher.get("MaxInputBytesPerBatch")
+
+    def wrap(items: list[Any]) -> dict[str, Any]:
+        return {"BatchInput": batch_input, "Items": items} if batch_input is not None else {"Items": items}
+
+    batches: list[list[Any]] = []
+    current: list[Any] = []
+    for value in values:
+        candidate = current + [value]
+        too_many = isinstance(max_items, int) and max_items > 0 and len(candidate) > max_items
+        too_big = isinstance(max_bytes, int) and max_bytes > 0 and len(text(wrap(candidate)).encode()) > max_bytes
+        if current and (too_many or too_big):
+            batches.append(current)
+            current = [value]
+        else:
+            current = candidate
+    if current:
+        batches.append(current)
+    return [wrap(b) for b in batches]

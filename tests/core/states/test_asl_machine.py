@@ -193,10 +193,37 @@ def test_states_all_does_not_catch_runtime_errors() -> None:
     assert "The JSONPath '$.missing' specified for the field 'x.$' could not be found" in (run.end.cause or "")
 
 
-def test_data_limit_exceeded_is_not_caught() -> None:
-    run = Run(task_machine(Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]))
+@pytest.mark.parametrize("resource, failed_event, owner", [
+    ("arn:aws:states:::lambda:invoke", "TaskFailed", "lambda"),
+    ("arn:aws:lambda:us-east-1:111111111111:function:f", "LambdaFunctionFailed",
+     "arn:aws:lambda:us-east-1:111111111111:function:f"),
+])
+@pytest.mark.parametrize("catch", ["States.DataLimitExceeded", "States.ALL"])
+def test_an_oversized_task_result_is_a_catchable_task_failure(resource: str, failed_event: str, owner: str,
+                                                             catch: str) -> None:
+    # LocalStack's test_states_errors snapshots, recorded on AWS (21-03-2024): the task fails with
+    # States.DataLimitExceeded, and a Catch of that name or of States.ALL takes it.
+    run = Run(task_machine(Resource=resource, Parameters={"FunctionName": "f", "Payload": None},
+                           Catch=[{"ErrorEquals": [catch], "Next": "Caught"}]))
     [task] = run.open_tasks()
-    run.succeed(task, "x" * (256 * 1024))
+    run.succeed(task, {"Payload": "\u00e9" * (200 * 1024)})  # under 256 Ki characters, over 256 KiB
+    cause = (f"The state/task '{owner}' returned a result with a size exceeding the maximum number of bytes service "
+             "limit.")
+    failed = run.events[-5]
+    assert failed["type"] == failed_event
+    assert {k: v for k, v in failed[next(k for k in failed if k.endswith("Details"))].items()
+            if k in ("error", "cause")} == {"error": "States.DataLimitExceeded", "cause": cause}
+    assert run.types[-4:] == ["TaskStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+    assert run.end is not None and json.loads(run.end.output or "") == {"Error": "States.DataLimitExceeded",
+                                                                        "Cause": cause}
+
+
+def test_an_oversized_state_output_is_not_caught() -> None:
+    run = Run({"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "x" * 200_000, "End": True}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": "x" * 200_000, "End": True}}}],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": True},
+        "Caught": {"Type": "Pass", "End": True}}})
     assert run.end is not None and run.end.error == "States.DataLimitExceeded"
 
 

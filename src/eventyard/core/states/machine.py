@@ -275,11 +275,12 @@ class _Fault(Exception):
     """A state failed; ``prefixed`` when the interpreter raised it (AWS then names the
     state and its entered event in the cause)."""
 
-    def __init__(self, error: str, cause: str, prefixed: bool) -> None:
+    def __init__(self, error: str, cause: str, prefixed: bool, *, reported_by_task: bool = False) -> None:
         super().__init__(error)
         self.error = error
         self.cause = cause
         self.prefixed = prefixed
+        self.reported_by_task = reported_by_task
 
 
 class _Interpreter:
@@ -737,14 +738,17 @@ class _Interpreter:
         if isinstance(event, TaskFailed):
             details = {"error": event.error, "cause": event.cause}
             self.emit_task_outcome(run, wait, "Failed", {k: v for k, v in details.items() if v is not None})
-            raise _Fault(event.error, event.cause, False)
+            raise _Fault(event.error, event.cause, False, reported_by_task=True)
         assert isinstance(event, TaskSucceeded)
+        try:
+            # AWS names the integration ('lambda') or the function/activity ARN in this cause.
+            check_payload(event.output, wait["kind"] if wait["pattern"] not in ("function", "activity")
+                          else state.resource or "")
+        except StatesError as failure:
+            self.emit_task_outcome(run, wait, "Failed", {"error": failure.error, "cause": failure.cause})
+            raise _Fault(failure.error, failure.cause, False, reported_by_task=True) from None
         self.emit_task_outcome(run, wait, "Succeeded", {"output": text(event.output),
                                                         "outputDetails": {"truncated": False}})
-        try:
-            check_payload(event.output, state.name)
-        except StatesError as failure:
-            raise self.fault(failure) from None
         self.finish_with_result(run_id, run, state, event.output)
 
     def run_task_or_again(self, run_id: str, run: dict[str, Any], state: State) -> None:
@@ -848,7 +852,8 @@ class _Interpreter:
             cause = (f"An error occurred while executing the state '{state.name}' (entered at the event id "
                      f"#{run['entered_id']}). {fault.cause}")
         for i, retrier in enumerate(state.retry):
-            if any(errors.matches(name, fault.error) for name in retrier.error_equals):
+            if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
+                   for name in retrier.error_equals):
                 if run["retries"][i] < retrier.max_attempts:
                     delay = retrier.interval_seconds * retrier.backoff_rate ** run["retries"][i]
                     if retrier.max_delay_seconds is not None:
@@ -862,7 +867,8 @@ class _Interpreter:
                     return
                 break  # the first retrier that matches decides, even when exhausted
         for catcher in state.catch:
-            if any(errors.matches(name, fault.error) for name in catcher.error_equals):
+            if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
+                   for name in catcher.error_equals):
                 error_output = {"Error": fault.error, "Cause": cause}
                 try:
                     self.catch(run_id, run, state, catcher, error_output)

@@ -520,3 +520,83 @@ def test_the_first_state_quotes_the_execution_input_verbatim() -> None:
     assert end.cause == ("An error occurred while executing the state 'Sample01Job' (entered at the event id #2). "
                          "The JSONPath '$.jobOption' specified for the field 'jobOption.$' could not be found in the "
                          "input '{\n    \"Comment\": \"Insert your JSON here\"\n}'")
+
+
+# LocalStack's test_assign_reference_variables::test_reference_assign[BASE_REFERENCE_IN_ITERATOR_OUTER_SCOPE],
+# recorded on AWS (13-11-2024): nested inline Maps reading outer variables; (type, id, previousEventId).
+OUTER_SCOPE = {"StartAt": "Input", "States": {
+    "Input": {"Type": "Pass", "Result": [[9, 44, 6], [82, 25, 76], [18, 42, 2]], "Assign": {"bias": 4.3},
+              "Next": "IterateLevels"},
+    "IterateLevels": {"Type": "Map", "MaxConcurrency": 1, "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "AssignCurrentVector", "States": {
+            "AssignCurrentVector": {"Type": "Pass", "Assign": {"xCurrent.$": "$[0]", "yCurrent.$": "$[1]",
+                                                               "zCurrent.$": "$[2]"}, "Next": "Calculate"},
+            "Calculate": {"Type": "Map", "MaxConcurrency": 1, "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Summate", "States": {
+                    "Summate": {"Type": "Pass", "Assign": {"Sum.$": "States.MathAdd(States.MathAdd(States.MathAdd("
+                                                                    "$yCurrent, $xCurrent), $zCurrent), $bias)"},
+                                "End": True}}}, "End": True}}}, "End": True}}}
+
+
+def _outer_scope_expected() -> list[tuple[str, int, int]]:
+    events = [("ExecutionStarted", 1, 0), ("PassStateEntered", 2, 0), ("PassStateExited", 3, 2),
+              ("MapStateEntered", 4, 3), ("MapStateStarted", 5, 4)]
+    last = 5
+    for _ in range(3):
+        n = events[-1][1]
+        events += [("MapIterationStarted", n + 1, last), ("PassStateEntered", n + 2, n + 1),
+                   ("PassStateExited", n + 3, n + 2), ("MapStateEntered", n + 4, n + 3),
+                   ("MapStateStarted", n + 5, n + 4)]
+        inner_last = n + 5
+        for _ in range(3):
+            m = events[-1][1]
+            events += [("MapIterationStarted", m + 1, inner_last), ("PassStateEntered", m + 2, m + 1),
+                       ("PassStateExited", m + 3, m + 2), ("MapIterationSucceeded", m + 4, m + 3)]
+            inner_last = m + 3
+        m = events[-1][1]
+        events += [("MapStateSucceeded", m + 1, m), ("MapStateExited", m + 2, m),
+                   ("MapIterationSucceeded", m + 3, m + 2)]
+        last = m + 2
+    return events
+
+
+def test_nested_maps_link_events_as_aws_recorded() -> None:
+    run = Run(OUTER_SCOPE, {})
+    recorded = _outer_scope_expected()[:64]  # the 64 events read from the snapshot
+    assert [(e["type"], e["id"], e["previousEventId"]) for e in run.events][:64] == recorded
+    sums = [e["stateExitedEventDetails"]["assignedVariables"]["Sum"] for e in run.events
+            if e["type"] == "PassStateExited" and "Sum" in e["stateExitedEventDetails"].get("assignedVariables", {})]
+    assert sums == ["63"] * 3 + ["187"] * 3 + ["66"] * 3
+    assert run.events[2]["stateExitedEventDetails"]["assignedVariables"] == {"bias": "4.3"}
+    assert run.end is not None and run.end.status == "SUCCEEDED"
+
+
+# LocalStack's assign templates BASE_EVALUATION_ORDER_PASS_STATE: InputPath and OutputPath read
+# "$answer" before the state's own Assign changes it.
+def test_assign_is_not_seen_by_its_own_state() -> None:
+    run = Run({"StartAt": "State0", "States": {
+        "State0": {"Type": "Pass", "Result": {"theQuestion": "What is the answer to life the universe and "
+                                                             "everything?"},
+                   "Assign": {"question.$": "$.theQuestion", "answer": 42}, "Next": "State1"},
+        "State1": {"Type": "Pass", "InputPath": "$answer", "ResultPath": "$.theAnswer", "OutputPath": "$answer",
+                   "Assign": {"answer": "<omitted>"}, "End": True}}}, {})
+    assert run.end == EndExecution("SUCCEEDED", output="42")
+    exited = [e for e in run.events if e["type"] == "PassStateExited"]
+    assert exited[0]["stateExitedEventDetails"]["assignedVariables"] == {
+        "question": '"What is the answer to life the universe and everything?"', "answer": "42"}
+    assert exited[1]["stateExitedEventDetails"]["assignedVariables"] == {"answer": '"<omitted>"'}
+
+
+# LocalStack's BASE_SCOPE_MAP / BASE_SCOPE_PARALLEL templates: branches read outer variables.
+def test_branches_and_iterations_read_outer_variables() -> None:
+    run = Run({"StartAt": "State0", "States": {
+        "State0": {"Type": "Pass", "Assign": {"x": 42, "items": [1, 2, 3]}, "Next": "State1"},
+        "State1": {"Type": "Map", "ItemsPath": "$items", "MaxConcurrency": 1, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Inner", "States": {
+                "Inner": {"Type": "Pass", "Assign": {"innerX.$": "$x"}, "End": True}}}, "Next": "State2"},
+        "State2": {"Type": "Pass", "Assign": {"final.$": "$x"}, "End": True}}}, {})
+    inner = [e["stateExitedEventDetails"].get("assignedVariables") for e in run.events
+             if e["type"] == "PassStateExited"]
+    assert inner == [{"x": "42", "items": "[1,2,3]"}, {"innerX": "42"}, {"innerX": "42"}, {"innerX": "42"},
+                     {"final": "42"}]
+    assert run.end == EndExecution("SUCCEEDED", output="[1,2,3]")

@@ -929,13 +929,14 @@ class _Interpreter:
         run["outcome"] = {"output": output} if failed is None else {"error": failed[0], "cause": failed[1]}
         parent_state = self.state_of(parent)
         del self.s.runs[run_id]
+        # AWS links the next iteration (and the Map's exit) to the last event of the child,
+        # and the Map's StateSucceeded to its last MapIterationSucceeded (recorded histories).
+        parent["previous"] = run["previous"]
+        parent["last_done"] = run["previous"]
         if parent_state.type == "Map":
-            index = run["index"]
-            name = parent_state.name
-            if failed is None:
-                parent["previous"] = self.emit("MapIterationSucceeded", run["previous"], {"name": name, "index": index})
-            else:
-                parent["previous"] = self.emit("MapIterationFailed", run["previous"], {"name": name, "index": index})
+            outcome = "Succeeded" if failed is None else "Failed"
+            parent["last_done"] = self.emit(f"MapIteration{outcome}", run["previous"],
+                                            {"name": parent_state.name, "index": run["index"]})
         parent["results"][run["index"]] = run["outcome"]
         parent["children"].remove(run_id)
         try:
@@ -960,7 +961,8 @@ class _Interpreter:
 
     def children_done(self, run_id: str, run: dict[str, Any], state: State) -> None:
         results = [outcome["output"] for outcome in run["results"]]
-        run["previous"] = self.emit(f"{state.type}StateSucceeded", run["previous"], None)
+        run["previous"] = run.pop("last_done", run["previous"])
+        self.emit(f"{state.type}StateSucceeded", run["previous"], None)  # the exit links past it, as AWS's does
         run["phase"] = "in-state"
         self.finish_with_result(run_id, run, state, results)
 

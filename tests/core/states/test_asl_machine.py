@@ -600,3 +600,92 @@ def test_branches_and_iterations_read_outer_variables() -> None:
     assert inner == [{"x": "42", "items": "[1,2,3]"}, {"innerX": "42"}, {"innerX": "42"}, {"innerX": "42"},
                      {"final": "42"}]
     assert run.end == EndExecution("SUCCEEDED", output="[1,2,3]")
+
+
+# Event chains for Parallel and Map as floci's interpreter tests pin them (their causes are
+# stated to be copied from AWS, us-east-1): (types, previousEventIds).
+PARALLEL_CHAINS: list[tuple[str, dict[str, Any], Any, list[str], list[int]]] = [
+    ("runtime error in a branch fails the execution from the branch state",
+     {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [
+         {"StartAt": "Fast", "States": {"Fast": {"Type": "Pass", "Parameters": {"m.$": "$.nope"}, "End": True}}}],
+         "End": True}}}, {"x": "a"},
+     ["ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "PassStateEntered", "ExecutionFailed"],
+     [0, 0, 2, 3, 4]),
+    ("a Fail state in a branch leaves ParallelStateFailed",
+     {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [
+         {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "MyError", "Cause": "my cause"}}}],
+         "End": True}}}, {"x": "a"},
+     ["ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "FailStateEntered", "ParallelStateFailed",
+      "ExecutionFailed"], [0, 0, 2, 3, 4, 5]),
+    ("a retried Parallel starts again and records ParallelStateFailed once",
+     {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [
+         {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "MyError", "Cause": "my cause"}}}],
+         "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1, "IntervalSeconds": 1}], "End": True}}},
+     {"x": "a"},
+     ["ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "FailStateEntered", "ParallelStateStarted",
+      "FailStateEntered", "ParallelStateFailed", "ExecutionFailed"], [0, 0, 2, 3, 4, 5, 6, 7]),
+    ("the Parallel's own failure after its branches links to ParallelStateSucceeded",
+     {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [
+         {"StartAt": "Ok", "States": {"Ok": {"Type": "Pass", "End": True}}}],
+         "ResultSelector": {"m.$": "$.nope"}, "End": True}}}, {"x": "a"},
+     ["ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "PassStateEntered", "PassStateExited",
+      "ParallelStateSucceeded", "ExecutionFailed"], [0, 0, 2, 3, 4, 5, 6]),
+    ("a runtime error in a branch task leaves no other event",
+     {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [
+         {"StartAt": "Send", "States": {"Send": {"Type": "Task", "Resource": SQS,
+                                                 "Parameters": {"QueueUrl.$": "$.nope", "MessageBody": "hi"},
+                                                 "End": True}}}], "End": True}}}, {"x": "a"},
+     ["ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "TaskStateEntered", "ExecutionFailed"],
+     [0, 0, 2, 3, 4]),
+    ("a Map over no items exits from its started event",
+     {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
+         "StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}}, "End": True}}}, {"items": []},
+     ["ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapStateSucceeded", "MapStateExited",
+      "ExecutionSucceeded"], [0, 0, 2, 3, 3, 5]),
+]
+
+
+@pytest.mark.parametrize("name, definition, value, types, previous", PARALLEL_CHAINS,
+                         ids=[c[0] for c in PARALLEL_CHAINS])
+def test_parallel_and_map_event_chains(name: str, definition: dict[str, Any], value: Any, types: list[str],
+                                       previous: list[int]) -> None:
+    run = Run(definition, value)
+    for timer in [t for t in run.timers() if t.purpose == "retry"]:
+        run.fire(timer)
+    assert run.types == types
+    assert [e["previousEventId"] for e in run.events] == previous
+
+
+def test_a_runtime_error_in_a_branch_names_the_branch_state() -> None:
+    run = Run(PARALLEL_CHAINS[0][1], {"x": "a"})
+    assert run.end == EndExecution("FAILED", error="States.Runtime", cause=(
+        "An error occurred while executing the state 'Fast' (entered at the event id #4). The JSONPath '$.nope' "
+        "specified for the field 'm.$' could not be found in the input '{\"x\":\"a\"}'"))
+    own = Run(PARALLEL_CHAINS[3][1], {"x": "a"})
+    assert own.end is not None and own.end.cause == (
+        "An error occurred while executing the state 'P' (entered at the event id #2). The JSONPath '$.nope' "
+        "specified for the field 'm.$' could not be found in the input '[{\"x\":\"a\"}]'")
+
+
+def test_parallel_branches_chain_on_their_own() -> None:
+    run = Run({"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [
+            {"StartAt": "A1", "States": {"A1": {"Type": "Pass", "Next": "A2"}, "A2": {"Type": "Pass", "End": True}}},
+            {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "Next": "B2"}, "B2": {"Type": "Pass", "End": True}}}],
+              "Next": "After"},
+        "After": {"Type": "Pass", "End": True}}}, {"x": "a"})
+    events = run.events
+    assert len(events) == 16 and [e["id"] for e in events] == list(range(1, 17))
+    assert run.types[-5:] == ["ParallelStateSucceeded", "ParallelStateExited", "PassStateEntered", "PassStateExited",
+                              "ExecutionSucceeded"]
+    by_name = {(e["type"], e.get("stateEnteredEventDetails", e.get("stateExitedEventDetails", {})).get("name")): e
+               for e in events}
+    started = next(e for e in events if e["type"] == "ParallelStateStarted")
+    for branch in "AB":
+        first_in, first_out = by_name[("PassStateEntered", f"{branch}1")], by_name[("PassStateExited", f"{branch}1")]
+        second_in = by_name[("PassStateEntered", f"{branch}2")]
+        assert first_in["previousEventId"] == started["id"]
+        assert first_out["previousEventId"] == first_in["id"] and second_in["previousEventId"] == first_out["id"]
+    succeeded, exited = events[11], events[12]
+    assert succeeded["previousEventId"] == events[10]["id"] == exited["previousEventId"]
+    assert exited["stateExitedEventDetails"]["output"] == '[{"x":"a"},{"x":"a"}]'

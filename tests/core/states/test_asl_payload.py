@@ -101,7 +101,8 @@ def test_a_missing_field_fails_with_aws_words(parameters: dict[str, Any], docume
 
 def test_the_raw_input_is_quoted_when_known() -> None:
     with pytest.raises(StatesError) as failure:
-        Template.compile({"b.$": "$.value"}).evaluate({}, Scope(raw_input='{\n  "a": 1\n}'))
+        document: dict[str, Any] = {"a": 1}
+        Template.compile({"b.$": "$.value"}).evaluate(document, Scope(raw_input='{\n  "a": 1\n}', raw_of=document))
     assert failure.value.cause.endswith("could not be found in the input '{\n  \"a\": 1\n}'")
 
 

@@ -107,7 +107,7 @@ def _argument(argument: "Literal | PathArgument | Call", document: Any, frame: F
         frame.variables.get(path.variable or "", MISSING))
     found = MISSING if base is MISSING else select(path, base, base)
     if found is MISSING or (found is None and path.steps and not _has_leaf(path, base)):
-        raw = getattr(frame, "raw_input", None)
+        raw = getattr(frame, "raw_input", None) if document is getattr(frame, "raw_of", None) else None
         raise _Failure(errors.RUNTIME,
                        f"The JsonPath argument for the field '{path.text}' could not be found in the input "
                        f"'{raw if raw is not None else _compact(document)}'")

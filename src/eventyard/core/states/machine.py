@@ -456,11 +456,12 @@ class _Interpreter:
 
     def scope(self, run: dict[str, Any], state: State, extra: dict[str, Any] | None = None) -> Scope:
         # Causes quote the input as AWS received it while it is still the execution's own text.
-        return Scope(self.context(run, state, extra), run["variables"], self.rng(), run.get("raw"))
+        return Scope(self.context(run, state, extra), run["variables"], self.rng(), run.get("raw"), run["input"])
 
     def enter(self, run_id: str, run: dict[str, Any]) -> None:
         state = self.state_of(run)
         run["phase"] = "in-state"
+        run.pop("exit_previous", None)
         run["retries"] = [0] * len(state.retry)
         run["entered_ms"] = self.now
         run["entered_id"] = self.emit(f"{state.type}StateEntered", run["previous"],
@@ -825,11 +826,12 @@ class _Interpreter:
         if assigned:
             details["assignedVariables"] = {k: text(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = {"truncated": False}
+        exit_previous = run.pop("exit_previous", run["previous"])
         if state.type == "Succeed" or (state.end and next_state is None):
-            run["previous"] = self.emit(f"{state.type}StateExited", run["previous"], details)
+            run["previous"] = self.emit(f"{state.type}StateExited", exit_previous, details)
             self.end_run(run_id, run, output=value)
             return
-        run["previous"] = self.emit(f"{state.type}StateExited", run["previous"], details)
+        run["previous"] = self.emit(f"{state.type}StateExited", exit_previous, details)
         run["state"] = next_state or state.next
         run["input"] = value
         run["raw"] = None
@@ -837,20 +839,28 @@ class _Interpreter:
 
     # errors: retry, catch, or the run fails
     def fail_state(self, run_id: str, run: dict[str, Any], state: State, fault: _Fault) -> None:
-        if state.type in ("Parallel", "Map") and run["wait"] and run["wait"].get("children"):
+        """Retry, catch, or end the run. Event order follows AWS's histories: EvaluationFailed
+        first; a Parallel or Map records its StateFailed only when it is not retried."""
+        children_failed = state.type in ("Parallel", "Map") and bool(run["wait"]) and bool(
+            run["wait"].get("children"))
+        if children_failed:
             self.stop_children(run)
             run["wait"] = None
-            run["previous"] = self.emit(f"{state.type}StateFailed", run["previous"], None)
-        if fault.prefixed and fault.error == errors.QUERY_EVALUATION_ERROR:
-            details: dict[str, Any] = {"error": fault.error, "cause": fault.cause, "state": state.name}
-            field_match = re.search(r"for the field '([^']*)'", fault.cause)
-            if field_match is not None:
-                details["location"] = field_match.group(1)
-            run["previous"] = self.emit("EvaluationFailed", run["previous"], details)
         cause = fault.cause
         if fault.prefixed:
             cause = (f"An error occurred while executing the state '{state.name}' (entered at the event id "
                      f"#{run['entered_id']}). {fault.cause}")
+        if fault.prefixed and fault.error == errors.QUERY_EVALUATION_ERROR:
+            details: dict[str, Any] = {"error": fault.error, "cause": cause}
+            field_match = re.search(r"for the field '([^']*)'", fault.cause)
+            if field_match is not None:
+                details["location"] = field_match.group(1)
+            details["state"] = state.name
+            run["previous"] = self.emit("EvaluationFailed", run["previous"], details)
+        if fault.prefixed and fault.error in errors.UNCATCHABLE:
+            # Nothing may handle it, at any depth: the execution fails from this state.
+            self.fail_execution(run, fault.error, cause)
+            return
         for i, retrier in enumerate(state.retry):
             if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
                    for name in retrier.error_equals):
@@ -866,6 +876,8 @@ class _Interpreter:
                     self.effects.append(StartTimer(timer, self.now + int(delay * 1000), "retry"))
                     return
                 break  # the first retrier that matches decides, even when exhausted
+        if children_failed:
+            run["previous"] = self.emit(f"{state.type}StateFailed", run["previous"], None)
         for catcher in state.catch:
             if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
                    for name in catcher.error_equals):
@@ -876,6 +888,16 @@ class _Interpreter:
                     self.end_run(run_id, run, failed=(failure.error, failure.cause))
                 return
         self.end_run(run_id, run, failed=(fault.error, cause))
+
+    def fail_execution(self, run: dict[str, Any], error: str, cause: str) -> None:
+        top = self.s.runs["0"]
+        top["previous"] = run["previous"]
+        for other_id, other in list(self.s.runs.items()):
+            if other_id != "0":
+                self.cancel_wait(other)
+                del self.s.runs[other_id]
+        top["children"] = []
+        self.end_run("0", top, failed=(error, cause))
 
     def catch(self, run_id: str, run: dict[str, Any], state: State, catcher: Any, error_output: dict[str, Any]) -> None:
         assigned: dict[str, Any] = {}
@@ -961,8 +983,11 @@ class _Interpreter:
 
     def children_done(self, run_id: str, run: dict[str, Any], state: State) -> None:
         results = [outcome["output"] for outcome in run["results"]]
-        run["previous"] = run.pop("last_done", run["previous"])
-        self.emit(f"{state.type}StateSucceeded", run["previous"], None)  # the exit links past it, as AWS's does
+        last = run.pop("last_done", run["previous"])
+        # The state's exit links past StateSucceeded to the last child event; a failure after
+        # it (ResultSelector, OutputPath) links to StateSucceeded. As AWS's histories show.
+        run["previous"] = self.emit(f"{state.type}StateSucceeded", last, None)
+        run["exit_previous"] = last
         run["phase"] = "in-state"
         self.finish_with_result(run_id, run, state, results)
 

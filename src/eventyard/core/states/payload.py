@@ -57,7 +57,8 @@ class Scope:
     context: Mapping[str, Any] = field(default_factory=dict)
     variables: Mapping[str, Any] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
-    raw_input: str | None = None  # the text the state received, quoted in causes if known
+    raw_input: str | None = None  # the text the state received, quoted in causes if known ...
+    raw_of: Any = None  # ... for this very document (the state's input, not what InputPath made of it)
 
 
 class TemplateError(ValueError):
@@ -74,7 +75,9 @@ def compact(value: Any) -> str:
 
 
 def _quoted_input(document: Any, scope: Scope) -> str:
-    return scope.raw_input if scope.raw_input is not None else compact(document)
+    if scope.raw_input is not None and document is scope.raw_of:
+        return scope.raw_input
+    return compact(document)
 
 
 @dataclass(frozen=True)

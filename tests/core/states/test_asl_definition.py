@@ -89,7 +89,7 @@ QUOTED: list[tuple[Any, str]] = [
     ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask",
                                        "awsVpcConfiguration": {}, "End": True}}},
      "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field \"awsVpcConfiguration\" is not "
-     "supported by Step Functions at /States/A'"),
+     "supported by Step Functions at /States/A/awsVpcConfiguration'"),
 ]
 
 
@@ -184,13 +184,13 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
         {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "Y"}}}], "End": True}}},
      "MISSING_TRANSITION_TARGET", "/States/A/Branches[0]/States/X/Next"),
     ({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$", "End": True}}},
-     "SCHEMA_VALIDATION_FAILED", "/States/A"),
+     "SCHEMA_VALIDATION_FAILED", "/States/A/InputPath"),
     ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
                                        "Catch": [{"ErrorEquals": ["States.Bogus"], "Next": "A"}], "End": True}}},
      "SCHEMA_VALIDATION_FAILED", "/States/A/Catch[0]/ErrorEquals"),
     ({"StartAt": "A", "States": {"A": {"Type": "Map", "ItemProcessor": {
         "StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}, "ItemReader": {"Resource": "x"},
-        "End": True}}}, "SCHEMA_VALIDATION_FAILED", "/States/A/ItemReader"),
+        "End": True}}}, "SCHEMA_VALIDATION_FAILED", "/States/A/ItemReader/Resource"),
 ]
 
 
@@ -198,3 +198,41 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
 def test_invalid_definitions_name_the_field(definition: dict[str, Any], code: str, location: str) -> None:
     found = diagnostics(definition)
     assert (code, location) in [(d["code"], d.get("location")) for d in found], found
+
+
+def _map(extra: dict[str, Any], top: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {**(top or {}), "StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": {
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True, **extra}}}
+
+
+# Locations as floci's ValidateStateMachineDefinition tests pin them.
+@pytest.mark.parametrize("definition, location", [
+    (_map({"MaxConcurrency": 2, "MaxConcurrencyPath": "$.limit"}), "/States/M/MaxConcurrency"),
+    (_map({"MaxConcurrency": -1}), "/States/M/MaxConcurrency"),
+    (_map({"MaxConcurrencyPath": "$.limit"}, {"QueryLanguage": "JSONata"}), "/States/M/MaxConcurrencyPath"),
+    (_map({"MaxConcurrencyPath": "$.limits[*]"}), "/States/M/MaxConcurrencyPath"),
+    (_map({"ItemReader": {"Resource": "arn:aws:states:::s3:unknownOperation", "ReaderConfig": {"InputType": "JSON"}}}),
+     "/States/M/ItemReader/Resource"),
+    (_map({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "UNSUPPORTED"}}}),
+     "/States/M/ItemReader/ReaderConfig/InputType"),
+])
+def test_map_field_locations(definition: dict[str, Any], location: str) -> None:
+    assert [d.get("location") for d in diagnostics(definition)] == [location]
+
+
+@pytest.mark.parametrize("definition", [
+    _map({"MaxConcurrency": "{% $states.input.limit %}"}, {"QueryLanguage": "JSONata"}),
+    _map({"MaxConcurrency": 9223372036854775807}),
+    _map({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+                         "Parameters": {"Bucket": "b", "Key": "k"}}}),  # accepted without DISTRIBUTED mode
+])
+def test_map_definitions_aws_accepts(definition: dict[str, Any]) -> None:
+    if "QueryLanguage" in definition:
+        pytest.importorskip("jsonatapy")
+    assert diagnostics(definition) == []
+
+
+def test_a_jsonata_state_names_each_jsonpath_field() -> None:
+    found = diagnostics({"QueryLanguage": "JSONata", "StartAt": "X", "States": {"X": {
+        "Type": "Pass", "End": True, "InputPath": "$.a", "OutputPath": "$.b", "ResultPath": "$.c"}}})
+    assert [d["location"] for d in found] == ["/States/X/InputPath", "/States/X/OutputPath", "/States/X/ResultPath"]

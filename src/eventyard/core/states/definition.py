@@ -214,6 +214,8 @@ _STATES_INTEGRATION = re.compile(r"arn:aws[a-z-]*:states:::([a-zA-Z0-9-]+):([a-z
 _SDK_INTEGRATION = re.compile(r"arn:aws[a-z-]*:states:::aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)(\.waitForTaskToken)?$")
 _ACTIVITY = re.compile(r"arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:activity:.+$")
 _FUNCTION = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::[A-Za-z0-9_$-]+)?$")
+_ITEM_READERS = frozenset({"s3:getObject", "s3:listObjectsV2"})
+_INPUT_TYPES = ("CSV", "JSON", "JSONL", "PARQUET", "MANIFEST")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -360,7 +362,7 @@ def _state(name: str, raw: dict[str, Any], where: str, inherited: str, checker: 
     allowed = _ALLOWED[kind][language] | _COMMON
     for field_name in raw:
         if field_name not in allowed:
-            checker.schema(f'The field "{field_name}" is not supported by Step Functions', where)
+            checker.schema(f'The field "{field_name}" is not supported by Step Functions', f"{where}/{field_name}")
     state = State(name, kind, language, raw, where, comment=raw.get("Comment"))
     _flow(state, checker)
     builder = _Builder(state, checker)
@@ -862,11 +864,6 @@ class _Builder:
             if self.checker.machine_type == "EXPRESS":
                 self.checker.schema("The field 'Mode' with value 'DISTRIBUTED' is not supported inside 'EXPRESS' "
                                     "state machines", f"{where}/ProcessorConfig/Mode")
-        else:
-            for name in ("ItemReader", "ItemBatcher", "ResultWriter", "Label", "ToleratedFailurePercentage",
-                         "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath"):
-                if name in self.raw:
-                    self.problem(f"The field '{name}' is only supported in DISTRIBUTED mode", name)
         inner = {k: v for k, v in raw.items() if k != "ProcessorConfig"}
         s.processor = _machine(inner, where, s.query_language, self.checker, top=False)
         if s.jsonata:
@@ -882,7 +879,7 @@ class _Builder:
             if "ItemSelector" in self.raw:
                 s.parameters = self.template("ItemSelector")
             s.max_concurrency = self.number_or_expression("MaxConcurrency", minimum=0) or 0
-            path = self.path_field("MaxConcurrencyPath", nullable=False)
+            path = self.path_field("MaxConcurrencyPath", nullable=False, reference=True)
             s.max_concurrency_path = path if isinstance(path, Path) else None
             for name in ("ToleratedFailurePercentagePath", "ToleratedFailureCountPath"):
                 path = self.path_field(name, nullable=False)
@@ -913,8 +910,20 @@ class _Builder:
                     self.problem(f"The value for the field '{name}' must be an OBJECT", name)
                 else:
                     setattr(s, attr, value)
-        if s.item_reader is not None and not isinstance(s.item_reader.get("Resource"), str):
-            self.problem("These fields are required: [Resource]", "ItemReader")
+        if s.item_reader is not None:
+            resource = s.item_reader.get("Resource")
+            if not isinstance(resource, str):
+                self.problem("These fields are required: [Resource]", "ItemReader")
+            elif resource.split(":::", 1)[-1] not in _ITEM_READERS:
+                self.problem(f"The resource provided {resource} is not recognized. The value is not a valid "
+                             "resource ARN, or the resource is not available in this region.", "ItemReader/Resource")
+            config = s.item_reader.get("ReaderConfig")
+            if isinstance(config, dict) and "InputType" in config and config["InputType"] not in _INPUT_TYPES:
+                self.problem("The field 'InputType' should have one of these values: "
+                             f"[{', '.join(_INPUT_TYPES)}]", "ItemReader/ReaderConfig/InputType")
+        if "MaxConcurrency" in self.raw and "MaxConcurrencyPath" in self.raw:
+            self.problem("Only one of the fields 'MaxConcurrency' or 'MaxConcurrencyPath' may be set",
+                         "MaxConcurrency")
         if s.item_batcher is not None:
             limit = s.item_batcher.get("MaxInputBytesPerBatch")
             if isinstance(limit, int) and not 0 < limit <= 256 * 1024:

@@ -689,3 +689,23 @@ def test_parallel_branches_chain_on_their_own() -> None:
     succeeded, exited = events[11], events[12]
     assert succeeded["previousEventId"] == events[10]["id"] == exited["previousEventId"]
     assert exited["stateExitedEventDetails"]["output"] == '[{"x":"a"},{"x":"a"}]'
+
+
+def test_credentials_are_evaluated_and_need_a_role() -> None:
+    run = Run(task_machine(Credentials={"RoleArn.$": "States.Format('arn:aws:iam::{}:role/r', $.account)"}),
+              {"account": "111111111111"})
+    [task] = run.open_tasks()
+    assert task.credentials == {"RoleArn": "arn:aws:iam::111111111111:role/r"}
+    from eventyard.core.states import validate_definition
+    found = validate_definition(json.dumps(task_machine(Credentials={"Role": "x"})))
+    assert [(d.message, d.location) for d in found] == [("The field 'RoleArn' is required but was missing",
+                                                          "/States/T/Credentials")]
+
+
+def test_advance_in_place_gives_the_same_step() -> None:
+    run = Run(task_machine())
+    [task] = run.open_tasks()
+    event = TaskSucceeded(task.task_id, {"MessageId": "m"}, run.now)
+    copied = advance(run.machine, run.state, event)
+    in_place = advance(run.machine, ExecutionState.from_json(run.state.to_json()), event, in_place=True)
+    assert copied.effects == in_place.effects and copied.state.to_json() == in_place.state.to_json()

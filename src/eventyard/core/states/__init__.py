@@ -15,6 +15,7 @@ The interpreter contract (what the service builds on)
 -----------------------------------------------------
     step = start(machine, execution, now_ms)         # ExecutionStarted and the first moves
     step = advance(machine, step.state, event)       # one event in, everything it causes out
+    step = advance(machine, state, event, in_place=True)   # the same, reusing ``state``
 
 ``advance`` is pure and deterministic: the same machine, state and event give the same
 new state and effects (randomness is drawn from ``Execution.seed`` and a counter kept in

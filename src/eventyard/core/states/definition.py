@@ -105,7 +105,7 @@ class State:
     timeout_seconds_path: Path | None = None
     heartbeat_seconds: Any = None
     heartbeat_seconds_path: Path | None = None
-    credentials: Any = None
+    credentials: Template | JsonataValue | None = None
     # Choice
     choices: tuple[ChoiceBranch, ...] = ()
     default: str | None = None
@@ -140,6 +140,8 @@ class State:
     tolerated_failure_percentage_expression: JsonataValue | None = None
     tolerated_failure_count_expression: JsonataValue | None = None
     label: str | None = None
+    item_reader_parameters: Template | JsonataValue | None = None  # ItemReader's Parameters / Arguments
+    batch_input: Template | JsonataValue | None = None  # ItemBatcher's BatchInput
 
     @property
     def jsonata(self) -> bool:
@@ -630,7 +632,13 @@ class _Builder:
             self.problem("The value for the field 'HeartbeatSeconds' must be smaller than the value for the "
                          "field 'TimeoutSeconds'", "HeartbeatSeconds")
         if "Credentials" in self.raw:
-            s.credentials = self.raw["Credentials"]
+            raw_credentials = self.raw["Credentials"]
+            if not isinstance(raw_credentials, dict):
+                self.problem("The value for the field 'Credentials' must be an OBJECT", "Credentials")
+            elif not {"RoleArn", "RoleArn.$"} & set(raw_credentials):
+                self.problem("The field 'RoleArn' is required but was missing", "Credentials")
+            else:
+                s.credentials = self.jsonata("Credentials") if s.jsonata else self.template("Credentials")
         if not s.jsonata and resource is not None and isinstance(resource, str) and resource.endswith(
                 ".waitForTaskToken") and s.parameters is not None and "$$.Task.Token" not in json.dumps(
                 self.raw.get("Parameters")):
@@ -917,6 +925,17 @@ class _Builder:
             elif resource.split(":::", 1)[-1] not in _ITEM_READERS:
                 self.problem(f"The resource provided {resource} is not recognized. The value is not a valid "
                              "resource ARN, or the resource is not available in this region.", "ItemReader/Resource")
+            argument_field = "Arguments" if s.jsonata else "Parameters"
+            if argument_field in s.item_reader:
+                value = s.item_reader[argument_field]
+                if s.jsonata:
+                    s.item_reader_parameters = self.jsonata(f"ItemReader/{argument_field}", value,
+                                                            f"{self.where}/ItemReader/{argument_field}")
+                else:
+                    try:
+                        s.item_reader_parameters = Template.compile(value)
+                    except TemplateError as bad:
+                        self.problem(bad.message, f"ItemReader/Parameters{bad.pointer}")
             config = s.item_reader.get("ReaderConfig")
             if isinstance(config, dict) and "InputType" in config and config["InputType"] not in _INPUT_TYPES:
                 self.problem("The field 'InputType' should have one of these values: "
@@ -925,6 +944,16 @@ class _Builder:
             self.problem("Only one of the fields 'MaxConcurrency' or 'MaxConcurrencyPath' may be set",
                          "MaxConcurrency")
         if s.item_batcher is not None:
+            if "BatchInput" in s.item_batcher:
+                value = s.item_batcher["BatchInput"]
+                if s.jsonata:
+                    s.batch_input = self.jsonata("ItemBatcher/BatchInput", value,
+                                                 f"{self.where}/ItemBatcher/BatchInput")
+                else:
+                    try:
+                        s.batch_input = Template.compile(value)
+                    except TemplateError as bad:
+                        self.problem(bad.message, f"ItemBatcher/BatchInput{bad.pointer}")
             limit = s.item_batcher.get("MaxInputBytesPerBatch")
             if isinstance(limit, int) and not 0 < limit <= 256 * 1024:
                 self.problem("The value for the field 'MaxInputBytesPerBatch' must be between 1 and 262144",

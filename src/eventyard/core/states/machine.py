@@ -31,7 +31,6 @@ from eventyard.core.states.jsonpath import MISSING, select
 from eventyard.core.states.payload import (
     UNSET,
     Scope,
-    Template,
     apply_input_path,
     apply_output_path,
     apply_result_path,
@@ -257,9 +256,11 @@ def start(definition: Machine, execution: Execution, now_ms: int) -> Step:
     return run.begin()
 
 
-def advance(definition: Machine, state: ExecutionState, event: Event) -> Step:
-    """Apply ``event`` to a copy of ``state``; the input state is not changed."""
-    working = ExecutionState(**copy.deepcopy(state.__dict__))
+def advance(definition: Machine, state: ExecutionState, event: Event, *, in_place: bool = False) -> Step:
+    """Apply ``event`` to a copy of ``state`` (the input state is not changed), or, with
+    ``in_place``, to ``state`` itself: a caller that keeps only the newest state (it stores
+    ``step.state`` and drops the old one) saves copying a large Map's items every step."""
+    working = state if in_place else ExecutionState(**copy.deepcopy(state.__dict__))
     return _Interpreter(definition, working, event.now_ms).handle(event)
 
 
@@ -290,6 +291,7 @@ class _Interpreter:
         self.now = now_ms
         self.effects: list[Effect] = []
         self.info = state.execution
+        self._execution_input: Any = _UNPARSED
 
     # events and effects
     def emit(self, event_type: str, previous: int, details: dict[str, Any] | None = None) -> int:
@@ -443,7 +445,7 @@ class _Interpreter:
     def context(self, run: dict[str, Any], state: State, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         info = self.info
         context: dict[str, Any] = {
-            "Execution": {"Id": info["execution_arn"], "Input": _loads(info["input_text"]),
+            "Execution": {"Id": info["execution_arn"], "Input": self.execution_input(),
                           "StartTime": info["start_time"], "Name": info["name"], "RoleArn": info["role_arn"],
                           "RedriveCount": info.get("redrive_count", 0)},
             "StateMachine": {"Id": info["state_machine_arn"], "Name": info["state_machine_name"]},
@@ -453,6 +455,11 @@ class _Interpreter:
         if extra:
             context.update(extra)
         return context
+
+    def execution_input(self) -> Any:
+        if self._execution_input is _UNPARSED:  # parsed once per step, only if a state reads it
+            self._execution_input = _loads(self.info["input_text"])
+        return self._execution_input
 
     def scope(self, run: dict[str, Any], state: State, extra: dict[str, Any] | None = None) -> Scope:
         # Causes quote the input as AWS received it while it is still the execution's own text.
@@ -641,6 +648,7 @@ class _Interpreter:
                     heartbeat = self.positive(self.path_value(state.heartbeat_seconds_path, effective, scope),
                                               state.heartbeat_seconds_path.text)
             check_payload(parameters, state.name)
+            credentials = self.credentials(run, state, extra)
         except StatesError as failure:
             raise self.fault(failure) from None
         timeout = timeout if timeout is not None else (99_999_999 if pattern == "activity" else 60
@@ -680,7 +688,16 @@ class _Interpreter:
                                            "heartbeat-timeout"))
         run["wait"] = wait
         self.effects.append(InvokeTask(task_id, state.resource, pattern, parameters, token, timeout, heartbeat,
-                                       state.credentials))
+                                       credentials))
+
+    def credentials(self, run: dict[str, Any], state: State, extra: dict[str, Any] | None) -> Any:
+        """Credentials, with its paths and intrinsics (JSONPath) or expressions (JSONata) evaluated."""
+        if state.credentials is None:
+            return None
+        if isinstance(state.credentials, JsonataValue):
+            return state.credentials.evaluate({"input": run["input"], "context": self.context(run, state, extra)},
+                                              run["variables"], self.rng())
+        return state.credentials.evaluate(run["input"], self.scope(run, state, extra))
 
     def number_field(self, value: Any, states: dict[str, Any], run: dict[str, Any], rng: random.Random) -> Any:
         if value is None or isinstance(value, int):
@@ -1070,15 +1087,14 @@ class _Interpreter:
 
     def read_items(self, run_id: str, run: dict[str, Any], state: State) -> None:
         reader = state.item_reader or {}
+        compiled = state.item_reader_parameters
         try:
-            if state.jsonata:
-                arguments = reader.get("Arguments")
-                parameters = JsonataValue.compile(arguments, "ItemReader/Arguments").evaluate(
-                    self.states_var(run, state), run["variables"], self.rng()) if arguments is not None else {}
+            if compiled is None:
+                parameters: Any = {}
+            elif isinstance(compiled, JsonataValue):
+                parameters = compiled.evaluate(self.states_var(run, state), run["variables"], self.rng())
             else:
-                raw = reader.get("Parameters")
-                parameters = Template.compile(raw).evaluate(run["effective"], self.scope(run, state)) \
-                    if raw is not None else {}
+                parameters = compiled.evaluate(run["effective"], self.scope(run, state))
         except StatesError as failure:
             raise self.fault(failure) from None
         reader_id = f"{run_id}/{run['entered_id']}/reader"
@@ -1091,15 +1107,14 @@ class _Interpreter:
             raise _Fault(errors.RUNTIME, "The value for the Map's items must be an array", True)
         selected = [self.select_item(run, state, i, item) for i, item in enumerate(items)]
         if state.item_batcher is not None:
-            raw_input = state.item_batcher.get("BatchInput")
             batch_input = None
-            if raw_input is not None:
-                try:
-                    batch_input = (JsonataValue.compile(raw_input, "ItemBatcher/BatchInput").evaluate(
-                        self.states_var(run, state), run["variables"], self.rng()) if state.jsonata else
-                        Template.compile(raw_input).evaluate(run["effective"], self.scope(run, state)))
-                except StatesError as failure:
-                    raise self.fault(failure) from None
+            try:
+                if isinstance(state.batch_input, JsonataValue):
+                    batch_input = state.batch_input.evaluate(self.states_var(run, state), run["variables"], self.rng())
+                elif state.batch_input is not None:
+                    batch_input = state.batch_input.evaluate(run["effective"], self.scope(run, state))
+            except StatesError as failure:
+                raise self.fault(failure) from None
             selected = batch_items(selected, state.item_batcher, batch_input)
         info = self.info
         arn_parts = info["execution_arn"].split(":")
@@ -1141,6 +1156,9 @@ class _Interpreter:
                                                  state.processor.start_at, value, previous,
                                                  dict(run["variables"]), index=index)
             run["children"].append(child_id)
+
+
+_UNPARSED: Any = object()
 
 
 def _loads(text_value: str) -> Any:

@@ -709,3 +709,28 @@ def test_advance_in_place_gives_the_same_step() -> None:
     copied = advance(run.machine, run.state, event)
     in_place = advance(run.machine, ExecutionState.from_json(run.state.to_json()), event, in_place=True)
     assert copied.effects == in_place.effects and copied.state.to_json() == in_place.state.to_json()
+
+
+def test_lambda_function_resources_record_lambda_events_without_invented_timeouts() -> None:
+    # LocalStack's test_states_errors snapshots (recorded on AWS): no timeoutInSeconds when none is set.
+    run = Run(task_machine(Resource="arn:aws:lambda:us-east-1:111111111111:function:f",
+                           Parameters={"FunctionName": "f", "Payload": None}))
+    scheduled = run.events[-2]
+    assert scheduled["type"] == "LambdaFunctionScheduled"
+    assert scheduled["lambdaFunctionScheduledEventDetails"] == {
+        "resource": "arn:aws:lambda:us-east-1:111111111111:function:f",
+        "input": '{"FunctionName":"f","Payload":null}', "inputDetails": {"truncated": False}}
+    assert run.types[-1] == "LambdaFunctionStarted" and "lambdaFunctionStartedEventDetails" not in run.events[-1]
+    assert not run.timers()
+
+
+def test_timeout_and_heartbeat_paths() -> None:
+    run = Run(task_machine(TimeoutSecondsPath="$.t", HeartbeatSecondsPath="$.h"), {"t": 30, "h": 10})
+    purposes = {t.purpose: t.due_ms - run.now for t in run.timers()}
+    assert purposes == {"task-timeout": 30_000, "heartbeat-timeout": 10_000}
+    [task] = run.open_tasks()
+    assert (task.timeout_seconds, task.heartbeat_seconds) == (30, 10)
+    scheduled = next(e for e in run.events if e["type"] == "TaskScheduled")["taskScheduledEventDetails"]
+    assert (scheduled["timeoutInSeconds"], scheduled["heartbeatInSeconds"]) == (30, 10)
+    bad = Run(task_machine(TimeoutSecondsPath="$.t"), {"t": "soon"})
+    assert bad.end is not None and bad.end.error == "States.Runtime"

@@ -651,8 +651,6 @@ class _Interpreter:
             credentials = self.credentials(run, state, extra)
         except StatesError as failure:
             raise self.fault(failure) from None
-        timeout = timeout if timeout is not None else (99_999_999 if pattern == "activity" else 60
-                                                         if pattern == "function" else None)
         kind, resource = _resource_parts(state.resource)
         wait: dict[str, Any] = {"task_id": task_id, "kind": kind, "resource": resource, "pattern": pattern}
         if pattern == "activity":
@@ -678,7 +676,7 @@ class _Interpreter:
                 details["heartbeatInSeconds"] = heartbeat
             run["previous"] = self.emit("TaskScheduled", run["previous"], details)
             run["previous"] = self.emit("TaskStarted", run["previous"], {"resourceType": kind, "resource": resource})
-        if timeout is not None and pattern != "function":
+        if timeout is not None:
             wait["timeout_timer"] = f"{task_id}/timeout"
             self.effects.append(StartTimer(wait["timeout_timer"], self.now + timeout * 1000, "task-timeout"))
         if heartbeat is not None:

@@ -62,12 +62,29 @@ RECORDED: list[tuple[str, str, Any, Any]] = [
     ("localstack test_array::test_array_2", "States.Array($.FunctionInput.fst, $.FunctionInput.snd)",
      {"FunctionInput": {"fst": " ", "snd": " "}}, [" ", " "]),
     ("floci recorded on AWS", "States.Format('{}', $.nul)", {"nul": None}, "null"),
+    ("localstack test_generic::test_escape_sequence", "States.StringSplit('Hello\nWorld', '\n')", None,
+     ["Hello", "World"]),
+    ("localstack test_generic::test_nested_calls_2 (shape)",
+     "States.ArrayGetItem(States.StringSplit($$.StateMachine.Name, '-'), "
+     "States.MathAdd(States.ArrayLength(States.StringSplit($$.StateMachine.Name, '-')), -1))", None, "last"),
 ]
+# localstack test_generic::test_format_1 and test_format_2 (recorded 09-02-2023)
+FORMAT_INPUTS: list[tuple[Any, str]] = [
+    ("", ""), (" ", " "), ("HelloWorld", "HelloWorld"), (None, "null"), (1, "1"), (1.1, "1.1"),
+    ('{"Arg1": 1, "Arg2": []}', '{"Arg1": 1, "Arg2": []}'),
+]
+RECORDED += [("localstack test_generic::test_format_1", "States.Format('Formatting argument {}.', $.FunctionInput)",
+              {"FunctionInput": value}, f"Formatting argument {text}.") for value, text in FORMAT_INPUTS]
+RECORDED += [("localstack test_generic::test_format_2",
+              "States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd)",
+              {"FunctionInput": {"fst": value, "snd": value}}, f"Formatting arguments fst={text} and snd={text}.")
+             for value, text in FORMAT_INPUTS]
 
 
 @pytest.mark.parametrize("source, call, document, expected", RECORDED)
 def test_recorded_results(source: str, call: str, document: Any, expected: Any) -> None:
-    assert parse(call).evaluate(document, Frame()) == expected
+    frame = Frame(context={"StateMachine": {"Name": "nested-calls-last"}})
+    assert parse(call).evaluate(document, frame) == expected
 
 
 def test_the_docs_sha1_is_the_sha1() -> None:

@@ -734,3 +734,17 @@ def test_timeout_and_heartbeat_paths() -> None:
     assert (scheduled["timeoutInSeconds"], scheduled["heartbeatInSeconds"]) == (30, 10)
     bad = Run(task_machine(TimeoutSecondsPath="$.t"), {"t": "soon"})
     assert bad.end is not None and bad.end.error == "States.Runtime"
+
+
+def test_a_map_of_a_thousand_tasks_answers_each_by_its_own_run() -> None:
+    run = Run({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
+        "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SQS, "End": True}}}, "End": True}}},
+        {"items": list(range(1000))})
+    tasks = [e for e in run.effects if isinstance(e, InvokeTask)]
+    assert len(tasks) == 1000
+    state = run.state
+    for task in reversed(tasks):  # answers in any order; results keep item order
+        step = advance(run.machine, state, TaskSucceeded(task.task_id, task.parameters * 2, run.now), in_place=True)
+        state = step.state
+    assert [e for e in step.effects if isinstance(e, EndExecution)] == [
+        EndExecution("SUCCEEDED", output=json.dumps([i * 2 for i in range(1000)], separators=(",", ":")))]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections import deque
 import json
 import random
 import re
@@ -292,6 +293,7 @@ class _Interpreter:
         self.effects: list[Effect] = []
         self.info = state.execution
         self._execution_input: Any = _UNPARSED
+        self.ready: deque[str] = deque()
 
     # events and effects
     def emit(self, event_type: str, previous: int, details: dict[str, Any] | None = None) -> int:
@@ -339,6 +341,7 @@ class _Interpreter:
             self.effects.append(StartTimer("execution-timeout",
                                            self.now + self.definition.timeout_seconds * 1000, "execution-timeout"))
         self.s.runs["0"] = self.new_run(None, [], self.definition.start_at, execution_input, 0, {})
+        self.ready.append("0")
         self.s.runs["0"]["raw"] = info["input_text"]
         self.drive()
         return self.done()
@@ -351,7 +354,8 @@ class _Interpreter:
         count = int(self.info.get("redrive_count", 0)) + 1
         self.info["redrive_count"] = count
         self.s.status, self.s.error, self.s.cause, self.s.output = "RUNNING", None, None, None
-        top.update(phase="enter", wait=None, children=[], previous=self.s.last_event_id)
+        top.update(phase="enter", wait=None, children={}, previous=self.s.last_event_id)
+        self.ready.append("0")
         self.emit("ExecutionRedriven", self.s.last_event_id, {"redriveCount": count})
         if self.definition.timeout_seconds:
             self.effects.append(StartTimer("execution-timeout", self.now + self.definition.timeout_seconds * 1000,
@@ -363,7 +367,7 @@ class _Interpreter:
                 variables: dict[str, Any], index: int | None = None) -> dict[str, Any]:
         return {"parent": parent, "where": where, "state": start_at, "phase": "enter", "input": value,
                 "previous": previous, "variables": variables, "index": index, "retries": [],
-                "entered_id": 0, "entered_ms": 0, "wait": None, "children": [], "outcome": None}
+                "entered_id": 0, "entered_ms": 0, "wait": None, "children": {}, "outcome": None}
 
     def handle(self, event: Event) -> Step:
         if self.s.status != "RUNNING":
@@ -394,6 +398,21 @@ class _Interpreter:
         return self.done()
 
     def find_waiting(self, event: Event) -> tuple[str, dict[str, Any]] | None:
+        # Task, timer and reader ids start with their run's id: look there first, so an
+        # answer costs the same however many iterations a Map has running.
+        key = getattr(event, "task_id", None) or getattr(event, "timer_id", None) or getattr(event, "reader_id", None)
+        if isinstance(key, str) and "/" in key:
+            run_id = key.split("/", 1)[0]
+            run = self.s.runs.get(run_id)
+            if run is not None and run["wait"] and key in (run["wait"].get("task_id"), run["wait"].get("timer"),
+                                                           run["wait"].get("timeout_timer"),
+                                                           run["wait"].get("heartbeat_timer"),
+                                                           run["wait"].get("reader")):
+                return run_id, run
+            return None
+        return self.scan_waiting(event)
+
+    def scan_waiting(self, event: Event) -> tuple[str, dict[str, Any]] | None:
         for run_id, run in self.s.runs.items():
             wait = run["wait"]
             if wait is None:
@@ -430,17 +449,13 @@ class _Interpreter:
 
     # driving runs that can move
     def drive(self) -> None:
-        moved = True
-        while moved and self.s.status == "RUNNING":
-            moved = False
-            for run_id in list(self.s.runs):
-                run = self.s.runs.get(run_id)
-                if run is None or run["phase"] != "enter":
-                    continue
-                moved = True
+        """Enter every state that runs are ready to enter, in the order they became ready
+        (runs only become ready inside a step, so the queue starts empty each step)."""
+        while self.ready and self.s.status == "RUNNING":
+            run_id = self.ready.popleft()
+            run = self.s.runs.get(run_id)
+            if run is not None and run["phase"] == "enter":
                 self.enter(run_id, run)
-                if self.s.status != "RUNNING":
-                    return
 
     def context(self, run: dict[str, Any], state: State, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         info = self.info
@@ -851,6 +866,7 @@ class _Interpreter:
         run["input"] = value
         run["raw"] = None
         run["phase"] = "enter"
+        self.ready.append(run_id)
 
     # errors: retry, catch, or the run fails
     def fail_state(self, run_id: str, run: dict[str, Any], state: State, fault: _Fault) -> None:
@@ -911,7 +927,7 @@ class _Interpreter:
             if other_id != "0":
                 self.cancel_wait(other)
                 del self.s.runs[other_id]
-        top["children"] = []
+        top["children"] = {}
         self.end_run("0", top, failed=(error, cause))
 
     def catch(self, run_id: str, run: dict[str, Any], state: State, catcher: Any, error_output: dict[str, Any]) -> None:
@@ -937,6 +953,7 @@ class _Interpreter:
         run["input"] = value
         run["raw"] = None
         run["phase"] = "enter"
+        self.ready.append(run_id)
 
     # a run ends: the execution, or a branch or an iteration of its parent
     def end_run(self, run_id: str, run: dict[str, Any], output: Any = None,
@@ -975,13 +992,13 @@ class _Interpreter:
             parent["last_done"] = self.emit(f"MapIteration{outcome}", run["previous"],
                                             {"name": parent_state.name, "index": run["index"]})
         parent["results"][run["index"]] = run["outcome"]
-        parent["children"].remove(run_id)
+        del parent["children"][run_id]
         try:
             if failed is not None:
                 raise _Fault(failed[0] or "", failed[1] or "", False)
             if parent_state.type == "Map":
                 self.start_iterations(parent_id, parent, parent_state)
-            if not parent["children"] and parent["pending_items"] == []:
+            if not parent["children"] and parent["next_item"] >= len(parent["items"]):
                 self.children_done(parent_id, parent, parent_state)
         except _Fault as fault:
             self.fail_state(parent_id, parent, parent_state, fault)
@@ -993,8 +1010,8 @@ class _Interpreter:
                 continue
             self.stop_children(child)
             self.cancel_wait(child)
-        run["children"] = []
-        run["pending_items"] = []
+        run["children"] = {}
+        run["next_item"] = len(run.get("items", ()))
 
     def children_done(self, run_id: str, run: dict[str, Any], state: State) -> None:
         results = [outcome["output"] for outcome in run["results"]]
@@ -1019,14 +1036,16 @@ class _Interpreter:
             raise self.fault(failure) from None
         run["previous"] = self.emit("ParallelStateStarted", run["previous"], None)
         run["results"] = [None] * len(state.branches)
-        run["pending_items"] = []
-        run["children"] = []
+        run["items"] = []
+        run["next_item"] = 0
+        run["children"] = {}
         for i, branch in enumerate(state.branches):
             child_id = f"{run_id}.{state.name}.{run['entered_id']}.{i}"
             where = run["where"] + [[state.name, i]]
             self.s.runs[child_id] = self.new_run(run_id, where, branch.start_at, copy.deepcopy(effective),
                                                  run["previous"], dict(run["variables"]), index=i)
-            run["children"].append(child_id)
+            self.ready.append(child_id)
+            run["children"][child_id] = 1
         run["wait"] = {"children": True}
 
     def run_map(self, run_id: str, run: dict[str, Any], state: State) -> None:
@@ -1060,8 +1079,8 @@ class _Interpreter:
         run["previous"] = self.emit("MapStateStarted", run["previous"], {"length": len(items)})
         run["items"] = items
         run["results"] = [None] * len(items)
-        run["pending_items"] = list(range(len(items)))
-        run["children"] = []
+        run["next_item"] = 0  # items start in order; the next one when a slot frees
+        run["children"] = {}
         run["wait"] = {"children": True}
         self.start_iterations(run_id, run, state)
         if not items:
@@ -1145,15 +1164,17 @@ class _Interpreter:
 
     def start_iterations(self, run_id: str, run: dict[str, Any], state: State) -> None:
         assert state.processor is not None
-        while run["pending_items"] and (not run["limit"] or len(run["children"]) < run["limit"]):
-            index = run["pending_items"].pop(0)
+        while run["next_item"] < len(run["items"]) and (not run["limit"] or len(run["children"]) < run["limit"]):
+            index = run["next_item"]
+            run["next_item"] += 1
             value = self.select_item(run, state, index, run["items"][index])
             child_id = f"{run_id}.{state.name}.{run['entered_id']}.{index}"
             previous = self.emit("MapIterationStarted", run["previous"], {"name": state.name, "index": index})
             self.s.runs[child_id] = self.new_run(run_id, run["where"] + [[state.name, None]],
                                                  state.processor.start_at, value, previous,
                                                  dict(run["variables"]), index=index)
-            run["children"].append(child_id)
+            self.ready.append(child_id)
+            run["children"][child_id] = 1
 
 
 _UNPARSED: Any = object()

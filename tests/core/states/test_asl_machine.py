@@ -748,3 +748,32 @@ def test_a_map_of_a_thousand_tasks_answers_each_by_its_own_run() -> None:
         state = step.state
     assert [e for e in step.effects if isinstance(e, EndExecution)] == [
         EndExecution("SUCCEEDED", output=json.dumps([i * 2 for i in range(1000)], separators=(",", ":")))]
+
+
+def test_a_task_failure_ending_a_branch_is_aborted_and_caught_by_the_parallel() -> None:
+    # floci's AslExecutorBranchHistoryEventsTest: TaskStateAborted, and ParallelStateFailed linking past it.
+    run = Run({"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "Send", "States": {"Send": {
+            "Type": "Task", "Resource": SQS, "Parameters": {"QueueUrl": "q", "MessageBody": "hi"}, "End": True}}}],
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handled"}], "End": True},
+        "Handled": {"Type": "Pass", "End": True}}}, {"x": "a"})
+    [task] = run.open_tasks()
+    run.fail(task, "SQS.QueueDoesNotExistException", "The specified queue does not exist.")
+    assert run.types == ["ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "TaskStateEntered",
+                         "TaskScheduled", "TaskStarted", "TaskFailed", "TaskStateAborted", "ParallelStateFailed",
+                         "ParallelStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+    assert [e["previousEventId"] for e in run.events] == [0, 0, 2, 3, 4, 5, 6, 7, 7, 9, 10, 11, 12]
+    assert run.events[9]["stateExitedEventDetails"]["output"] == (
+        '{"Error":"SQS.QueueDoesNotExistException","Cause":"The specified queue does not exist."}')
+
+
+def test_siblings_still_running_are_aborted() -> None:
+    run = Run({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
+        "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SQS, "End": True}}}, "End": True}}},
+        {"items": [1, 2, 3]})
+    first, *_ = run.open_tasks()
+    run.fail(first, "Boom", "x")
+    assert run.types.count("TaskStateAborted") == 3  # the failed one, and the two still waiting
+    assert run.types.count("MapIterationAborted") == 2
+    assert run.types[-2:] == ["MapStateFailed", "ExecutionFailed"]
+    assert sum(isinstance(e, CancelTask) for e in run.effects) == 2

@@ -875,7 +875,7 @@ class _Interpreter:
         children_failed = state.type in ("Parallel", "Map") and bool(run["wait"]) and bool(
             run["wait"].get("children"))
         if children_failed:
-            self.stop_children(run)
+            self.stop_children(run, state)
             run["wait"] = None
         cause = fault.cause
         if fault.prefixed:
@@ -918,6 +918,10 @@ class _Interpreter:
                 except StatesError as failure:
                     self.end_run(run_id, run, failed=(failure.error, failure.cause))
                 return
+        if run["parent"] is not None and state.type == "Task" and not fault.prefixed:
+            # The task's failure ends its branch: the state never exits, it is aborted (the
+            # parent's next event links past this one, to the failure itself).
+            self.emit("TaskStateAborted", run["previous"], None)
         self.end_run(run_id, run, failed=(fault.error, cause))
 
     def fail_execution(self, run: dict[str, Any], error: str, cause: str) -> None:
@@ -1003,15 +1007,29 @@ class _Interpreter:
         except _Fault as fault:
             self.fail_state(parent_id, parent, parent_state, fault)
 
-    def stop_children(self, run: dict[str, Any]) -> None:
+    def stop_children(self, run: dict[str, Any], state: State | None = None) -> None:
+        """A branch or iteration failed: the others stop where they are. Each state left
+        waiting records its StateAborted (and a Map its MapIterationAborted)."""
         for child_id in list(run["children"]):
             child = self.s.runs.pop(child_id, None)
             if child is None:
                 continue
-            self.stop_children(child)
+            child_state = self.state_of_run(child)
+            if child["children"]:
+                self.stop_children(child, child_state)
+            if child["wait"] and child_state is not None and child_state.type in ("Task", "Wait", "Parallel", "Map"):
+                aborted = self.emit(f"{child_state.type}StateAborted", child["previous"], None)
+                if state is not None and state.type == "Map":
+                    self.emit("MapIterationAborted", aborted, {"name": state.name, "index": child["index"]})
             self.cancel_wait(child)
         run["children"] = {}
         run["next_item"] = len(run.get("items", ()))
+
+    def state_of_run(self, run: dict[str, Any]) -> State | None:
+        try:
+            return self.state_of(run)
+        except KeyError:
+            return None
 
     def children_done(self, run_id: str, run: dict[str, Any], state: State) -> None:
         results = [outcome["output"] for outcome in run["results"]]

@@ -73,6 +73,11 @@ ResultPath/OutputPath/Output, which see the variables as they were before this s
 Assign. Parallel branches and Map iterations start with a copy of the outer variables;
 what they assign stays inside them.
 
+Left to the service: the 256 KiB limit on StartExecution's input, the 25,000-event
+history quota (count RecordEvent effects), timestamps on the wire, Express executions'
+history going to logs, and task tokens' own format if it wants one (``InvokeTask.task_token``
+is deterministic per execution and attempt). JSONata states need the ``jsonatapy`` package.
+
 Errors
 ------
     StatesError(error, cause)             a run-time failure (Retry/Catch match on .error)

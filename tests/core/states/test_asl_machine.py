@@ -777,3 +777,18 @@ def test_siblings_still_running_are_aborted() -> None:
     assert run.types.count("MapIterationAborted") == 2
     assert run.types[-2:] == ["MapStateFailed", "ExecutionFailed"]
     assert sum(isinstance(e, CancelTask) for e in run.effects) == 2
+
+
+def test_a_choice_assigns_its_own_block_and_the_matched_rule_s() -> None:
+    run = Run({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Assign": {"always": 1, "which": "state"},
+              "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Assign": {"which": "rule"}, "Next": "D"}],
+              "Default": "D"},
+        "D": {"Type": "Pass", "Parameters": {"always.$": "$always", "which.$": "$which"}, "End": True}}}, {"n": 1})
+    assert run.end == EndExecution("SUCCEEDED", output='{"always":1,"which":"rule"}')
+    run = Run({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Assign": {"always": 1, "which": "state"},
+              "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Assign": {"which": "rule"}, "Next": "D"}],
+              "Default": "D"},
+        "D": {"Type": "Pass", "Parameters": {"always.$": "$always", "which.$": "$which"}, "End": True}}}, {"n": 2})
+    assert run.end == EndExecution("SUCCEEDED", output='{"always":1,"which":"state"}')

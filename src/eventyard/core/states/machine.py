@@ -832,18 +832,24 @@ class _Interpreter:
         """Exit the state with ``result``: JSONPath applies ResultPath and OutputPath
         (``result_is_output`` for states without them), JSONata evaluates Output; Assign
         is evaluated against the values before this state's assignments."""
-        assign = assign or state.assign
+        # A Choice's own Assign applies whichever rule matched, with the rule's on top (AWS's
+        # Choice page); other states have only their own.
+        blocks = [block for block in (state.assign, assign) if block is not None]
+        if len(blocks) == 2 and blocks[0] is blocks[1]:
+            blocks = blocks[:1]
         assigned: dict[str, Any] = {}
         if state.jsonata:
             more = {} if jsonata_result is UNSET else {"result": jsonata_result}
             template = output or state.output
             value = self.jsonata(template, run, state, **more) if template is not None else jsonata_default
-            if assign is not None and assign.jsonata is not None:
-                assigned = self.jsonata(assign.jsonata, run, state, **more)
+            for block in blocks:
+                if block.jsonata is not None:
+                    assigned.update(self.jsonata(block.jsonata, run, state, **more))
         else:
             scope = self.scope(run, state)
-            if assign is not None and assign.jsonpath is not None:
-                assigned = assign.jsonpath.evaluate(result, scope)
+            for block in blocks:
+                if block.jsonpath is not None:
+                    assigned.update(block.jsonpath.evaluate(result, scope))
             if result_is_output:
                 value = result
             else:

@@ -236,3 +236,29 @@ def test_a_jsonata_state_names_each_jsonpath_field() -> None:
     found = diagnostics({"QueryLanguage": "JSONata", "StartAt": "X", "States": {"X": {
         "Type": "Pass", "End": True, "InputPath": "$.a", "OutputPath": "$.b", "ResultPath": "$.c"}}})
     assert [d["location"] for d in found] == ["/States/X/InputPath", "/States/X/OutputPath", "/States/X/ResultPath"]
+
+
+def _task(**fields: Any) -> dict[str, Any]:
+    return {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                                             "End": True, **fields}, "C": {"Type": "Pass", "End": True}}}
+
+
+# Messages a public CDK lint rule set quotes from CreateStateMachine (cdk_preflight's sfn rules).
+@pytest.mark.parametrize("fields, message, location", [
+    ({"Retry": [{"MaxAttempts": 1}]}, "These fields are required: [ErrorEquals]", "/States/T/Retry[0]"),
+    ({"Retry": [{"ErrorEquals": []}]}, "Value cannot be empty", "/States/T/Retry[0]/ErrorEquals"),
+    ({"Retry": [{"ErrorEquals": ["States.ALL", "X"]}]}, "States.ALL must appear alone and at end of list",
+     "/States/T/Retry[0]/ErrorEquals"),
+    ({"Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}]},
+     "States.ALL must appear alone and at end of list", "/States/T/Retry[0]/ErrorEquals"),
+    ({"Retry": [{"ErrorEquals": ["X"], "JitterStrategy": "HALF"}]}, "Value should be one of the following: [NONE, FULL]",
+     "/States/T/Retry[0]/JitterStrategy"),
+    ({"Catch": [{"ErrorEquals": ["X"]}]}, "These fields are required: [Next]", "/States/T/Catch[0]"),
+])
+def test_retry_and_catch_messages(fields: dict[str, Any], message: str, location: str) -> None:
+    definition = _task(**fields)
+    if "Catch" not in fields or not all("Next" in c for c in fields["Catch"]):
+        definition["States"].pop("C")
+    found = diagnostics(definition)
+    assert {"code": "SCHEMA_VALIDATION_FAILED", "message": message, "location": location,
+            "severity": "ERROR"} in found, found

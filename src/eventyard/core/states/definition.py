@@ -33,6 +33,7 @@ STATE_TYPES: Final = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Para
 MAX_STATE_NAME = 80
 
 SCHEMA = "SCHEMA_VALIDATION_FAILED"
+ALL_ALONE = "States.ALL must appear alone and at end of list"
 MISSING_TARGET = "MISSING_TRANSITION_TARGET"
 
 
@@ -500,8 +501,11 @@ class _Builder:
 
     def error_list(self, raw: dict[str, Any], where: str) -> tuple[str, ...]:
         names = raw.get("ErrorEquals")
+        if names is None:
+            self.checker.schema("These fields are required: [ErrorEquals]", where)
+            return ()
         if not isinstance(names, list) or not names:
-            self.checker.schema("The field 'ErrorEquals' should be non-empty", f"{where}/ErrorEquals")
+            self.checker.schema("Value cannot be empty", f"{where}/ErrorEquals")
             return ()
         for name in names:
             if not isinstance(name, str):
@@ -512,7 +516,7 @@ class _Builder:
                 self.checker.schema(f"The error name '{name}' is not a valid States error name",
                                     f"{where}/ErrorEquals")
         if "States.ALL" in names and len(names) > 1:
-            self.checker.schema("'States.ALL' must appear alone in 'ErrorEquals'", f"{where}/ErrorEquals")
+            self.checker.schema(ALL_ALONE, f"{where}/ErrorEquals")
         return tuple(names)
 
     def retriers(self) -> tuple[Retrier, ...]:
@@ -533,8 +537,8 @@ class _Builder:
                                "JitterStrategy", "Comment"}:
                     self.checker.schema(f'The field "{key}" is not supported by Step Functions', where)
             names = self.error_list(item, where)
-            if "States.ALL" in names and i != len(raw) - 1:
-                self.checker.schema("'States.ALL' must appear in the last retrier", f"{where}/ErrorEquals")
+            if "States.ALL" in names and len(names) == 1 and i != len(raw) - 1:
+                self.checker.schema(ALL_ALONE, f"{where}/ErrorEquals")
             interval = item.get("IntervalSeconds", 1)
             if not (_natural(interval) and interval <= 99_999_999):
                 self.checker.schema("The value for the field 'IntervalSeconds' must be between 1 and 99999999",
@@ -557,8 +561,7 @@ class _Builder:
                 delay = None
             jitter = item.get("JitterStrategy", "NONE")
             if jitter not in ("FULL", "NONE"):
-                self.checker.schema("The field 'JitterStrategy' should have one of these values: [FULL, NONE]",
-                                    f"{where}/JitterStrategy")
+                self.checker.schema("Value should be one of the following: [NONE, FULL]", f"{where}/JitterStrategy")
                 jitter = "NONE"
             found.append(Retrier(names, interval, attempts, float(rate), delay, jitter))
         return tuple(found)
@@ -582,8 +585,8 @@ class _Builder:
                 if key not in allowed:
                     self.checker.schema(f'The field "{key}" is not supported by Step Functions', where)
             names = self.error_list(item, where)
-            if "States.ALL" in names and i != len(raw) - 1:
-                self.checker.schema("'States.ALL' must appear in the last catcher", f"{where}/ErrorEquals")
+            if "States.ALL" in names and len(names) == 1 and i != len(raw) - 1:
+                self.checker.schema(ALL_ALONE, f"{where}/ErrorEquals")
             target = item.get("Next")
             if not isinstance(target, str):
                 self.checker.schema("These fields are required: [Next]", where)

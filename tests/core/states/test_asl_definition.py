@@ -86,10 +86,6 @@ QUOTED: list[tuple[Any, str]] = [
     ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"x.$": "x"}, "End": True}}},
      "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The value for the field 'x.$' must be a valid "
      "JSONPath or a valid intrinsic function call at /States/A/Parameters'"),
-    ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask",
-                                       "awsVpcConfiguration": {}, "End": True}}},
-     "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field \"awsVpcConfiguration\" is not "
-     "supported by Step Functions at /States/A/awsVpcConfiguration'"),
 ]
 
 
@@ -262,3 +258,29 @@ def test_retry_and_catch_messages(fields: dict[str, Any], message: str, location
     found = diagnostics(definition)
     assert {"code": "SCHEMA_VALIDATION_FAILED", "message": message, "location": location,
             "severity": "ERROR"} in found, found
+
+
+# More messages the same CDK lint rule set quotes from CreateStateMachine.
+@pytest.mark.parametrize("definition, message, location", [
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "A", "End": True}}},
+     "There should only be one of the following fields: [Next, End]", "/States/A"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 1, "Timestamp": "2020-01-01T00:00:00Z",
+                                       "End": True}}},
+     "There should only be one of the following fields: [SecondsPath, Seconds, TimestampPath, Timestamp]",
+     "/States/A"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}}},
+     "There should only be one of the following fields: [Error, ErrorPath]", "/States/A/ErrorPath"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": -1, "End": True}}}, "Minimum value is 0",
+     "/States/A/Seconds"),
+    (_task(TimeoutSeconds=0), "Minimum value is 1", "/States/T/TimeoutSeconds"),
+    (_task(Retry=[{"ErrorEquals": ["X"], "BackoffRate": 0.5}]), "Minimum value is 1.0",
+     "/States/T/Retry[0]/BackoffRate"),
+    (_task(Resource="not-an-arn"), "Value is not a valid resource ARN", "/States/T/Resource"),
+    (_task(Bogus=1), "Field 'Bogus' is not supported", "/States/T/Bogus"),
+    (_map({"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "P",
+                             "States": {"P": {"Type": "Pass", "End": True}}}}),
+     "These fields are required: [ExecutionType]", "/States/M/ItemProcessor/ProcessorConfig"),
+])
+def test_quoted_schema_messages(definition: dict[str, Any], message: str, location: str) -> None:
+    found = [(d["message"], d.get("location")) for d in diagnostics(definition)]
+    assert (message, location) in found, found

@@ -275,7 +275,7 @@ def _machine(document: dict[str, Any], pointer: str, language: str, checker: _Ch
                                                   {"ProcessorConfig"})
     for name in document:
         if name not in allowed:
-            checker.schema(f'The field "{name}" is not supported by Step Functions', pointer or "/")
+            checker.schema(f"Field '{name}' is not supported", f"{pointer}/{name}")
     start_at = document.get("StartAt", "")
     if "StartAt" in document and not isinstance(start_at, str):
         checker.schema("The value for the field 'StartAt' must be a STRING", f"{pointer}/StartAt")
@@ -365,7 +365,7 @@ def _state(name: str, raw: dict[str, Any], where: str, inherited: str, checker: 
     allowed = _ALLOWED[kind][language] | _COMMON
     for field_name in raw:
         if field_name not in allowed:
-            checker.schema(f'The field "{field_name}" is not supported by Step Functions', f"{where}/{field_name}")
+            checker.schema(f"Field '{field_name}' is not supported", f"{where}/{field_name}")
     state = State(name, kind, language, raw, where, comment=raw.get("Comment"))
     _flow(state, checker)
     builder = _Builder(state, checker)
@@ -380,7 +380,7 @@ def _flow(state: State, checker: _Checker) -> None:
         return
     has_next, end = "Next" in raw, raw.get("End")
     if has_next and end is True:
-        checker.schema("Only one of the fields 'Next' or 'End' may be set", where)
+        checker.schema("There should only be one of the following fields: [Next, End]", where)
     elif not has_next and end is not True:
         checker.schema("One of the fields 'Next' or 'End' is required", where)
     if has_next:
@@ -453,10 +453,11 @@ class _Builder:
             return None
         if self.state.jsonata and is_expression(value):
             return self.jsonata(field_name)
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-        if not ok:
-            word = "positive" if minimum >= 1 else "non-negative"
-            self.problem(f"The value for the field '{field_name}' must be a {word} integer", field_name)
+        if isinstance(value, int) and not isinstance(value, bool) and value < minimum:
+            self.problem(f"Minimum value is {minimum}", field_name)
+            return None
+        if not (isinstance(value, int) and not isinstance(value, bool)):
+            self.problem(f"The value for the field '{field_name}' must be an INTEGER", field_name)
             return None
         return value
 
@@ -535,29 +536,25 @@ class _Builder:
             for key in item:
                 if key not in {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
                                "JitterStrategy", "Comment"}:
-                    self.checker.schema(f'The field "{key}" is not supported by Step Functions', where)
+                    self.checker.schema(f"Field '{key}' is not supported", f"{where}/{key}")
             names = self.error_list(item, where)
             if "States.ALL" in names and len(names) == 1 and i != len(raw) - 1:
                 self.checker.schema(ALL_ALONE, f"{where}/ErrorEquals")
             interval = item.get("IntervalSeconds", 1)
             if not (_natural(interval) and interval <= 99_999_999):
-                self.checker.schema("The value for the field 'IntervalSeconds' must be between 1 and 99999999",
-                                    f"{where}/IntervalSeconds")
+                self.checker.schema(_range_message(interval, 1, 99_999_999), f"{where}/IntervalSeconds")
                 interval = 1
             attempts = item.get("MaxAttempts", 3)
             if not (_non_negative(attempts) and attempts <= 99_999_999):
-                self.checker.schema("The value for the field 'MaxAttempts' must be between 0 and 99999999",
-                                    f"{where}/MaxAttempts")
+                self.checker.schema(_range_message(attempts, 0, 99_999_999), f"{where}/MaxAttempts")
                 attempts = 3
             rate = item.get("BackoffRate", 2.0)
             if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 1.0 <= rate <= 99_999_999:
-                self.checker.schema("The value for the field 'BackoffRate' must be between 1.0 and 99999999",
-                                    f"{where}/BackoffRate")
+                self.checker.schema(_range_message(rate, 1.0, 99_999_999), f"{where}/BackoffRate")
                 rate = 2.0
             delay = item.get("MaxDelaySeconds")
             if delay is not None and not (_natural(delay) and delay <= 31_622_401):
-                self.checker.schema("The value for the field 'MaxDelaySeconds' must be between 1 and 31622401",
-                                    f"{where}/MaxDelaySeconds")
+                self.checker.schema(_range_message(delay, 1, 31_622_401), f"{where}/MaxDelaySeconds")
                 delay = None
             jitter = item.get("JitterStrategy", "NONE")
             if jitter not in ("FULL", "NONE"):
@@ -583,7 +580,7 @@ class _Builder:
                 continue
             for key in item:
                 if key not in allowed:
-                    self.checker.schema(f'The field "{key}" is not supported by Step Functions', where)
+                    self.checker.schema(f"Field '{key}' is not supported", f"{where}/{key}")
             names = self.error_list(item, where)
             if "States.ALL" in names and len(names) == 1 and i != len(raw) - 1:
                 self.checker.schema(ALL_ALONE, f"{where}/ErrorEquals")
@@ -629,7 +626,7 @@ class _Builder:
             s.heartbeat_seconds_path = heartbeat_path if isinstance(heartbeat_path, Path) else None
             for a, b in (("TimeoutSeconds", "TimeoutSecondsPath"), ("HeartbeatSeconds", "HeartbeatSecondsPath")):
                 if a in self.raw and b in self.raw:
-                    self.problem(f"Only one of the fields '{a}' or '{b}' may be set")
+                    self.problem(f"There should only be one of the following fields: [{a}, {b}]", b)
         if isinstance(s.timeout_seconds, int) and isinstance(s.heartbeat_seconds, int) and (
                 s.heartbeat_seconds >= s.timeout_seconds):
             self.problem("The value for the field 'HeartbeatSeconds' must be smaller than the value for the "
@@ -649,6 +646,9 @@ class _Builder:
                          "when the '.waitForTaskToken' integration pattern is used", "Parameters")
 
     def check_resource(self, resource: str) -> None:
+        if not resource.startswith("arn:"):
+            self.problem("Value is not a valid resource ARN", "Resource")
+            return
         not_recognized = (f"The resource provided {resource} is not recognized. The value is not a valid resource "
                           "ARN, or the resource is not available in this region.")
         express = self.checker.machine_type == "EXPRESS"
@@ -703,7 +703,7 @@ class _Builder:
             if s.jsonata:
                 for key in raw:
                     if key not in {"Condition", "Next", "Comment", "Output", "Assign"}:
-                        self.checker.schema(f'The field "{key}" is not supported by Step Functions', where)
+                        self.checker.schema(f"Field '{key}' is not supported", f"{where}/{key}")
                 if "Condition" not in raw:
                     self.checker.schema("These fields are required: [Condition]", where)
                     continue
@@ -729,7 +729,7 @@ class _Builder:
         for key in raw:
             if key not in extra and key not in choice_rules.ALL_OPERATORS and key not in (
                     "And", "Or", "Not", "Variable"):
-                self.checker.schema(f'The field "{key}" is not supported by Step Functions', where)
+                self.checker.schema(f"Field '{key}' is not supported", f"{where}/{key}")
                 return None
         if combinators:
             if len(combinators) > 1 or operators or "Variable" in raw:
@@ -781,9 +781,11 @@ class _Builder:
     def wait(self) -> None:
         s = self.state
         given = [k for k in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if k in self.raw]
-        if len(given) != 1:
-            self.problem("Exactly one of the fields 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath' "
-                         "is required")
+        if len(given) > 1:
+            self.problem("There should only be one of the following fields: [SecondsPath, Seconds, TimestampPath, "
+                         "Timestamp]")
+        elif not given:
+            self.problem("One of the following fields is required: [SecondsPath, Seconds, TimestampPath, Timestamp]")
         if "Seconds" in self.raw:
             s.seconds = self.number_or_expression("Seconds", minimum=0)
         if "Timestamp" in self.raw:
@@ -816,7 +818,8 @@ class _Builder:
             path_name = f"{name}Path"
             if path_name in self.raw:
                 if name in self.raw:
-                    self.problem(f"Only one of the fields '{name}' or '{path_name}' may be set")
+                    self.problem(f"There should only be one of the following fields: [{name}, {path_name}]",
+                                 path_name)
                 text = self.raw[path_name]
                 try:
                     template = Template.compile({"v.$": text})
@@ -849,7 +852,7 @@ class _Builder:
         processor_field = "ItemProcessor" if "ItemProcessor" in self.raw else "Iterator"
         raw = self.raw.get(processor_field)
         if "ItemProcessor" in self.raw and "Iterator" in self.raw:
-            self.problem("Only one of the fields 'ItemProcessor' or 'Iterator' may be set")
+            self.problem("There should only be one of the following fields: [ItemProcessor, Iterator]", "Iterator")
         if not isinstance(raw, dict):
             self.problem("These fields are required: [ItemProcessor]" if raw is None else
                          f"The value for the field '{processor_field}' must be an OBJECT")
@@ -868,7 +871,9 @@ class _Builder:
         s.processor_mode = mode
         if mode == "DISTRIBUTED":
             execution_type = config.get("ExecutionType")
-            if execution_type not in ("STANDARD", "EXPRESS"):
+            if execution_type is None:
+                self.checker.schema("These fields are required: [ExecutionType]", f"{where}/ProcessorConfig")
+            elif execution_type not in ("STANDARD", "EXPRESS"):
                 self.checker.schema("The field 'ExecutionType' should have one of these values: [STANDARD, EXPRESS]",
                                     f"{where}/ProcessorConfig/ExecutionType")
             s.execution_type = execution_type
@@ -886,7 +891,8 @@ class _Builder:
             items_path = self.path_field("ItemsPath", nullable=False)
             s.items_path = items_path if isinstance(items_path, Path) else UNSET
             if "ItemSelector" in self.raw and "Parameters" in self.raw:
-                self.problem("Only one of the fields 'ItemSelector' or 'Parameters' may be set")
+                self.problem("There should only be one of the following fields: [ItemSelector, Parameters]",
+                             "Parameters")
             if "ItemSelector" in self.raw:
                 s.parameters = self.template("ItemSelector")
             s.max_concurrency = self.number_or_expression("MaxConcurrency", minimum=0) or 0
@@ -944,7 +950,7 @@ class _Builder:
                 self.problem("The field 'InputType' should have one of these values: "
                              f"[{', '.join(_INPUT_TYPES)}]", "ItemReader/ReaderConfig/InputType")
         if "MaxConcurrency" in self.raw and "MaxConcurrencyPath" in self.raw:
-            self.problem("Only one of the fields 'MaxConcurrency' or 'MaxConcurrencyPath' may be set",
+            self.problem("There should only be one of the following fields: [MaxConcurrency, MaxConcurrencyPath]",
                          "MaxConcurrency")
         if s.item_batcher is not None:
             if "BatchInput" in s.item_batcher:
@@ -1008,3 +1014,11 @@ def _not_json(text: str, bad: ValueError) -> Diagnostic:
                    f"'null', 'true' or 'false')\n at {location}")
         return Diagnostic("INVALID_JSON_DESCRIPTION", message, location)
     return Diagnostic("INVALID_JSON_DESCRIPTION", str(bad))
+
+
+def _range_message(value: Any, low: float, high: float) -> str:
+    """AWS words a number under the minimum as "Minimum value is N" (and over the top
+    likewise); a value of another type gets the type it should have."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"Minimum value is {low}" if value < low else f"Maximum value is {high}"
+    return "The value must be a NUMBER"

@@ -273,7 +273,7 @@ def test_retry_and_catch_messages(fields: dict[str, Any], message: str, location
     ({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": -1, "End": True}}}, "Minimum value is 0",
      "/States/A/Seconds"),
     (_task(TimeoutSeconds=0), "Minimum value is 1", "/States/T/TimeoutSeconds"),
-    (_task(Retry=[{"ErrorEquals": ["X"], "BackoffRate": 0.5}]), "Minimum value is 1.0",
+    (_task(Retry=[{"ErrorEquals": ["X"], "BackoffRate": 0.5}]), "Minimum value is 1",
      "/States/T/Retry[0]/BackoffRate"),
     (_task(Resource="not-an-arn"), "Value is not a valid resource ARN", "/States/T/Resource"),
     (_task(Bogus=1), "Field 'Bogus' is not supported", "/States/T/Bogus"),
@@ -284,3 +284,18 @@ def test_retry_and_catch_messages(fields: dict[str, Any], message: str, location
 def test_quoted_schema_messages(definition: dict[str, Any], message: str, location: str) -> None:
     found = [(d["message"], d.get("location")) for d in diagnostics(definition)]
     assert (message, location) in found, found
+
+
+# Ranges the same rule set measured with ValidateStateMachineDefinition (2026-09-05).
+@pytest.mark.parametrize("definition, found", [
+    (_task(Retry=[{"ErrorEquals": ["X"], "IntervalSeconds": 0}]), []),
+    ({**_task(), "TimeoutSeconds": 0}, []),
+    (_task(HeartbeatSeconds=100_000_000), [("Maximum value is 99999999", "/States/T/HeartbeatSeconds")]),
+    (_task(Retry=[{"ErrorEquals": ["X"], "MaxDelaySeconds": 31_622_401}]),
+     [("Maximum value is 31622400", "/States/T/Retry[0]/MaxDelaySeconds")]),
+    (_task(TimeoutSeconds="5"), [("Expected value of type Integer", "/States/T/TimeoutSeconds")]),
+    (_map({"ToleratedFailurePercentage": 101}), [("Maximum value is 100", "/States/M/ToleratedFailurePercentage")]),
+])
+def test_measured_ranges(definition: dict[str, Any], found: list[tuple[str, str]]) -> None:
+    definition["States"].pop("C", None)
+    assert [(d["message"], d.get("location")) for d in diagnostics(definition)] == found

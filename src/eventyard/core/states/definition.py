@@ -298,8 +298,11 @@ def _machine(document: dict[str, Any], pointer: str, language: str, checker: _Ch
         if state is not None:
             states[name] = state
     timeout = document.get("TimeoutSeconds")
-    if top and "TimeoutSeconds" in document and not _natural(timeout):
-        checker.schema("The value for the field 'TimeoutSeconds' must be a positive integer", "/TimeoutSeconds")
+    if top and "TimeoutSeconds" in document and not (isinstance(timeout, int) and _non_negative(timeout)
+                                                     and timeout <= 99_999_999):
+        # 0 is accepted (measured on AWS) and means no timeout here
+        checker.schema(_range_message(timeout, 0, 99_999_999) if isinstance(timeout, (int, float))
+                       else "Expected value of type Integer", "/TimeoutSeconds")
     machine = Machine(start_at, states, language, timeout if _natural(timeout) else None,
                       document.get("Comment"), document.get("Version"), pointer, document)
     if raw_states and "StartAt" in document and isinstance(start_at, str) and start_at not in raw_states:
@@ -447,17 +450,17 @@ class _Builder:
                                 pointer or f"{self.where}/{field_name}")
             return None
 
-    def number_or_expression(self, field_name: str, *, minimum: int = 1) -> Any:
+    def number_or_expression(self, field_name: str, *, minimum: int = 1, maximum: int | None = 99_999_999) -> Any:
         value = self.raw.get(field_name)
         if field_name not in self.raw:
             return None
         if self.state.jsonata and is_expression(value):
             return self.jsonata(field_name)
-        if isinstance(value, int) and not isinstance(value, bool) and value < minimum:
-            self.problem(f"Minimum value is {minimum}", field_name)
-            return None
         if not (isinstance(value, int) and not isinstance(value, bool)):
-            self.problem(f"The value for the field '{field_name}' must be an INTEGER", field_name)
+            self.problem("Expected value of type Integer", field_name)
+            return None
+        if value < minimum or (maximum is not None and value > maximum):
+            self.problem(_range_message(value, minimum, maximum if maximum is not None else value), field_name)
             return None
         return value
 
@@ -541,8 +544,8 @@ class _Builder:
             if "States.ALL" in names and len(names) == 1 and i != len(raw) - 1:
                 self.checker.schema(ALL_ALONE, f"{where}/ErrorEquals")
             interval = item.get("IntervalSeconds", 1)
-            if not (_natural(interval) and interval <= 99_999_999):
-                self.checker.schema(_range_message(interval, 1, 99_999_999), f"{where}/IntervalSeconds")
+            if not (_non_negative(interval) and interval <= 99_999_999):  # 0 is accepted (measured on AWS)
+                self.checker.schema(_range_message(interval, 0, 99_999_999), f"{where}/IntervalSeconds")
                 interval = 1
             attempts = item.get("MaxAttempts", 3)
             if not (_non_negative(attempts) and attempts <= 99_999_999):
@@ -550,11 +553,11 @@ class _Builder:
                 attempts = 3
             rate = item.get("BackoffRate", 2.0)
             if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 1.0 <= rate <= 99_999_999:
-                self.checker.schema(_range_message(rate, 1.0, 99_999_999), f"{where}/BackoffRate")
+                self.checker.schema(_range_message(rate, 1, 99_999_999), f"{where}/BackoffRate")
                 rate = 2.0
             delay = item.get("MaxDelaySeconds")
-            if delay is not None and not (_natural(delay) and delay <= 31_622_401):
-                self.checker.schema(_range_message(delay, 1, 31_622_401), f"{where}/MaxDelaySeconds")
+            if delay is not None and not (_natural(delay) and delay <= 31_622_400):
+                self.checker.schema(_range_message(delay, 1, 31_622_400), f"{where}/MaxDelaySeconds")
                 delay = None
             jitter = item.get("JitterStrategy", "NONE")
             if jitter not in ("FULL", "NONE"):
@@ -732,8 +735,12 @@ class _Builder:
                 self.checker.schema(f"Field '{key}' is not supported", f"{where}/{key}")
                 return None
         if combinators:
-            if len(combinators) > 1 or operators or "Variable" in raw:
-                self.checker.schema("A choice rule must have exactly one comparison operator", where)
+            if len(combinators) > 1 or "Variable" in raw:
+                self.checker.schema("The object must have only one of the following fields, "
+                                    "[And, Or, Not, Variable, Condition]", where)
+                return None
+            if operators:
+                self.checker.schema(f"Field '{operators[0]}' is not supported", f"{where}/{operators[0]}")
                 return None
             key = combinators[0]
             if key == "Not":
@@ -885,7 +892,7 @@ class _Builder:
         if s.jsonata:
             if "Items" in self.raw:
                 s.items = self.jsonata("Items")
-            s.max_concurrency = self.number_or_expression("MaxConcurrency", minimum=0) or 0
+            s.max_concurrency = self.number_or_expression("MaxConcurrency", minimum=0, maximum=None) or 0
             s.item_selector_jsonata = self.jsonata("ItemSelector")
         else:
             items_path = self.path_field("ItemsPath", nullable=False)
@@ -895,7 +902,7 @@ class _Builder:
                              "Parameters")
             if "ItemSelector" in self.raw:
                 s.parameters = self.template("ItemSelector")
-            s.max_concurrency = self.number_or_expression("MaxConcurrency", minimum=0) or 0
+            s.max_concurrency = self.number_or_expression("MaxConcurrency", minimum=0, maximum=None) or 0
             path = self.path_field("MaxConcurrencyPath", nullable=False, reference=True)
             s.max_concurrency_path = path if isinstance(path, Path) else None
             for name in ("ToleratedFailurePercentagePath", "ToleratedFailureCountPath"):
@@ -911,8 +918,7 @@ class _Builder:
         percentage = self.raw.get("ToleratedFailurePercentage")
         if percentage is not None and not (s.jsonata and is_expression(percentage)):
             if isinstance(percentage, bool) or not isinstance(percentage, (int, float)) or not 0 <= percentage <= 100:
-                self.problem("The value for the field 'ToleratedFailurePercentage' must be between 0 and 100",
-                             "ToleratedFailurePercentage")
+                self.problem(_range_message(percentage, 0, 100), "ToleratedFailurePercentage")
         s.tolerated_failure_percentage = percentage
         count = self.raw.get("ToleratedFailureCount")
         if count is not None and not (s.jsonata and is_expression(count)) and not _non_negative(count):

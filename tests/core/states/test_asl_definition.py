@@ -299,3 +299,23 @@ def test_quoted_schema_messages(definition: dict[str, Any], message: str, locati
 def test_measured_ranges(definition: dict[str, Any], found: list[tuple[str, str]]) -> None:
     definition["States"].pop("C", None)
     assert [(d["message"], d.get("location")) for d in diagnostics(definition)] == found
+
+
+@pytest.mark.parametrize("definition, code, message, location", [
+    (_task(InputPath="a"), "SCHEMA_VALIDATION_FAILED", "Value must be a valid JSONPath.", "/States/T/InputPath"),
+    (_task(ResultPath="a"), "SCHEMA_VALIDATION_FAILED",
+     "Value is not a Reference Path: Reference path didn't start with '$'", "/States/T/ResultPath"),
+    (_task(ResultPath="$.a[*]"), "SCHEMA_VALIDATION_FAILED", "Value is not a Reference Path", "/States/T/ResultPath"),
+    ({"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [
+        {"Variable": "a", "IsNull": True, "Next": "D"}]}, "D": {"Type": "Succeed"}}}, "SCHEMA_VALIDATION_FAILED",
+     "Value is not a Reference Path: Reference path didn't start with '$'", "/States/C/Choices[0]/Variable"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"states": 1}, "End": True}}},
+     "RESERVED_VARIABLE_NAME", "Cannot assign to reserved variable '$states'.", "/States/A/Assign/states"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"a-b": 1}, "End": True}}},
+     "INVALID_VARIABLE_NAME", "Invalid variable name 'a-b': the variable name contains invalid characters.",
+     "/States/A/Assign/a-b"),
+])
+def test_path_and_variable_messages(definition: dict[str, Any], code: str, message: str, location: str) -> None:
+    definition["States"].pop("C", None) if "T" in definition["States"] else None
+    found = diagnostics(definition)
+    assert {"code": code, "message": message, "location": location, "severity": "ERROR"} in found, found

@@ -22,7 +22,7 @@ from eventyard.core.states import choice as choice_rules
 from eventyard.core.states.errors import PREDEFINED, DefinitionInvalid, Diagnostic
 from eventyard.core.states.jsonata import JsonataSyntaxError
 from eventyard.core.states.jsonata_fields import JsonataValue, is_expression
-from eventyard.core.states.jsonpath import Path, PathSyntaxError
+from eventyard.core.states.jsonpath import Path, PathSyntaxError, is_reference
 from eventyard.core.states.jsonpath import parse as parse_path
 from eventyard.core.states.payload import UNSET, Template, TemplateError, _Unset, parse_reference
 from eventyard.core.states.timestamps import parse_timestamp
@@ -219,7 +219,13 @@ _ACTIVITY = re.compile(r"arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:activity:.+$")
 _FUNCTION = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::[A-Za-z0-9_$-]+)?$")
 _ITEM_READERS = frozenset({"s3:getObject", "s3:listObjectsV2"})
 _INPUT_TYPES = ("CSV", "JSON", "JSONL", "PARQUET", "MANIFEST")
-_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*$")
+
+
+def _reference_problem(text: str) -> str | None:
+    if not text.startswith("$"):
+        return "Value is not a Reference Path: Reference path didn't start with '$'"
+    return None
 
 
 class _Checker:
@@ -419,15 +425,14 @@ class _Builder:
         if not isinstance(text, str):
             self.problem(f"The value for the field '{field_name}' must be a STRING", field_name)
             return UNSET
-        try:
-            path = parse_reference(text) if reference else parse_path(text)
-        except PathSyntaxError:
-            kind = "Reference Path" if reference else "JSONPath"
-            self.problem(f"The value for the field '{field_name}' must be a valid {kind}", field_name)
-            return UNSET
-        if not context and path.root == "context":
-            self.problem(f"The value for the field '{field_name}' must be a valid JSONPath", field_name)
-        return path
+        message = _reference_problem(text) if reference else None
+        if message is None:
+            try:
+                return parse_reference(text) if reference else parse_path(text)
+            except PathSyntaxError:
+                message = "Value is not a Reference Path" if reference else "Value must be a valid JSONPath."
+        self.problem(message, field_name)
+        return UNSET
 
     def template(self, field_name: str, *, intrinsics: bool = True) -> Template | None:
         if field_name not in self.raw:
@@ -491,8 +496,15 @@ class _Builder:
             return None
         for name in value:
             bare = name[:-2] if name.endswith(".$") and not self.state.jsonata else name
+            where = f"{self.where}/{field_name}/{name}"
+            if bare == "states":
+                self.checker.found.append(Diagnostic("RESERVED_VARIABLE_NAME",
+                                                     "Cannot assign to reserved variable '$states'.", where))
+                return None
             if not _VARIABLE_NAME.match(bare) or len(bare) > 80:
-                self.problem(f"The variable name '{bare}' is not valid", f"{field_name}/{name}")
+                self.checker.found.append(Diagnostic(
+                    "INVALID_VARIABLE_NAME",
+                    f"Invalid variable name '{bare}': the variable name contains invalid characters.", where))
                 return None
         if self.state.jsonata:
             compiled = self.jsonata(field_name, value)
@@ -761,29 +773,38 @@ class _Builder:
         if len(operators) != 1:
             self.checker.schema("A choice rule must have exactly one comparison operator", where)
             return None
-        try:
-            variable = parse_path(raw["Variable"]) if isinstance(raw["Variable"], str) else None
-        except PathSyntaxError:
-            variable = None
+        variable = self.rule_path(raw["Variable"], f"{where}/Variable")
         if variable is None:
-            self.checker.schema("The value for the field 'Variable' must be a valid JSONPath", f"{where}/Variable")
             return None
         operator = operators[0]
         operand = raw[operator]
         if operator in choice_rules.PATH_COMPARATORS:
-            try:
-                operand = parse_path(operand) if isinstance(operand, str) else None
-            except PathSyntaxError:
-                operand = None
+            operand = self.rule_path(operand, f"{where}/{operator}")
             if operand is None:
-                self.checker.schema(f"The value for the field '{operator}' must be a valid JSONPath",
-                                    f"{where}/{operator}")
                 return None
         elif not _operand_ok(operator, operand):
             self.checker.schema(f"The value for the field '{operator}' must be a {_operand_type(operator)}",
                                 f"{where}/{operator}")
             return None
         return choice_rules.Comparison(variable, operator, operand)
+
+    def rule_path(self, text: Any, pointer: str) -> Path | None:
+        """Choice's Variable and *Path operands: reference paths over the input, the
+        context object or a variable."""
+        if not isinstance(text, str):
+            self.checker.schema("Value is not a Reference Path", pointer)
+            return None
+        message = _reference_problem(text)
+        if message is None:
+            try:
+                path = parse_path(text)
+                if is_reference(path):
+                    return path
+            except PathSyntaxError:
+                pass
+            message = "Value is not a Reference Path"
+        self.checker.schema(message, pointer)
+        return None
 
     def wait(self) -> None:
         s = self.state
@@ -895,7 +916,8 @@ class _Builder:
             s.max_concurrency = self.number_or_expression("MaxConcurrency", minimum=0, maximum=None) or 0
             s.item_selector_jsonata = self.jsonata("ItemSelector")
         else:
-            items_path = self.path_field("ItemsPath", nullable=False)
+            items_path = self.rule_path(self.raw["ItemsPath"], f"{self.where}/ItemsPath") \
+                if "ItemsPath" in self.raw else None  # a reference path from any root ($items is a variable)
             s.items_path = items_path if isinstance(items_path, Path) else UNSET
             if "ItemSelector" in self.raw and "Parameters" in self.raw:
                 self.problem("There should only be one of the following fields: [ItemSelector, Parameters]",

@@ -319,3 +319,15 @@ def test_path_and_variable_messages(definition: dict[str, Any], code: str, messa
     definition["States"].pop("C", None) if "T" in definition["States"] else None
     found = diagnostics(definition)
     assert {"code": code, "message": message, "location": location, "severity": "ERROR"} in found, found
+
+
+def test_a_workflow_without_a_terminal_state() -> None:
+    found = diagnostics({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
+                                                    "B": {"Type": "Pass", "Next": "A"}}})
+    assert ("MISSING_END_STATE", "Workflow has no terminal state") in [(d["code"], d["message"]) for d in found]
+
+
+def test_every_missing_transition_is_called_next() -> None:
+    found = diagnostics({"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [
+        {"Variable": "$.x", "IsNull": True, "Next": "S"}], "Default": "Nowhere"}, "S": {"Type": "Succeed"}}})
+    assert [(d["message"], d["location"]) for d in found] == [("Missing 'Next' target: Nowhere", "/States/C/Default")]

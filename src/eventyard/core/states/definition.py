@@ -328,9 +328,14 @@ def _check_transitions(machine: Machine, raw_states: dict[str, Any], checker: _C
             targets.append((branch.next, "Next", f"{state.pointer}/Choices[{i}]/Next"))
         for i, catcher in enumerate(state.catch):
             targets.append((catcher.next, "Next", f"{state.pointer}/Catch[{i}]/Next"))
-    for target, kind, where in targets:
+    for target, _kind, where in targets:
         if target not in raw_states:
-            checker.missing_target(f"Missing '{kind}' target: {target}", where)
+            # AWS names every transition 'Next' here, Default and Catch targets too
+            checker.missing_target(f"Missing 'Next' target: {target}", where)
+    if raw_states and not any(state.end or state.type in ("Succeed", "Fail") for state in machine.states.values()) \
+            and len(machine.states) == len(raw_states):
+        checker.found.append(Diagnostic("MISSING_END_STATE", "Workflow has no terminal state",
+                                        f"{machine.pointer}/States"))
     if machine.start_at not in machine.states:
         return
     reached = {machine.start_at}

@@ -236,6 +236,7 @@ def test_a_jsonata_state_names_each_jsonpath_field() -> None:
 
 def _task(**fields: Any) -> dict[str, Any]:
     return {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                                             "Parameters": {"QueueUrl": "q", "MessageBody": "m"},
                                              "End": True, **fields}, "C": {"Type": "Pass", "End": True}}}
 
 
@@ -331,3 +332,17 @@ def test_every_missing_transition_is_called_next() -> None:
     found = diagnostics({"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [
         {"Variable": "$.x", "IsNull": True, "Next": "S"}], "Default": "Nowhere"}, "S": {"Type": "Succeed"}}})
     assert [(d["message"], d["location"]) for d in found] == [("Missing 'Next' target: Nowhere", "/States/C/Default")]
+
+
+@pytest.mark.parametrize("definition, message", [
+    ({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": True}}},
+     "Parameters field is required for resource ARN: arn:aws:states:::sqs:sendMessage"),
+    ({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                                       "Parameters": {"QueueUrl": "q"}, "End": True}}},
+     "The field 'MessageBody' is required but was missing"),
+    ({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                       "Parameters": {"Payload.$": "$"}, "End": True}}},
+     "The field 'FunctionName' is required but was missing"),
+])
+def test_integrations_need_their_required_fields(definition: dict[str, Any], message: str) -> None:
+    assert [(d["message"], d["location"]) for d in diagnostics(definition)] == [(message, "/States/T")]

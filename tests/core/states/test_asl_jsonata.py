@@ -84,7 +84,8 @@ def test_map_items_and_catch_error_output() -> None:
               "ItemProcessor": {"StartAt": "F", "States": {
                   "F": {"Type": "Pass", "Output": "{% $states.input.v + 1 %}", "End": True}}},
               "Next": "Boom"},
-        "Boom": {"Type": "Task", "Resource": SQS, "Arguments": {"x": "{% $states.input %}"},
+        "Boom": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:sendMessage",
+                 "Arguments": {"x": "{% $states.input %}"},
                  "Catch": [{"ErrorEquals": ["States.ALL"], "Output": {"err": "{% $states.errorOutput.Error %}",
                                                                        "was": "{% $states.input %}"},
                             "Next": "Done"}], "End": True},

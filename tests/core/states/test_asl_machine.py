@@ -34,6 +34,7 @@ EXECUTION = Execution(
     role_arn="arn:aws:iam::000000000000:role/r", input_text='{"other":1}', start_time="2024-01-01T00:00:00.000Z",
     seed="seed-1")
 SQS = "arn:aws:states:::sqs:sendMessage"
+SDK = "arn:aws:states:::aws-sdk:sqs:sendMessage"  # takes any request: for tests about data flow
 NOW = 1_893_000_000_000  # 2029-12-26T...Z
 
 
@@ -187,10 +188,10 @@ def test_max_attempts_zero_never_retries() -> None:
 
 
 def test_states_all_does_not_catch_runtime_errors() -> None:
-    run = Run(task_machine(Parameters={"x.$": "$.missing"},
+    run = Run(task_machine(Parameters={"QueueUrl": "q", "MessageBody.$": "$.missing"},
                            Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]))
     assert run.end is not None and run.end.error == "States.Runtime"
-    assert "The JSONPath '$.missing' specified for the field 'x.$' could not be found" in (run.end.cause or "")
+    assert "The JSONPath '$.missing' specified for the field 'MessageBody.$' could not be found" in (run.end.cause or "")
 
 
 @pytest.mark.parametrize("resource, failed_event, owner", [
@@ -316,7 +317,7 @@ def test_fail_state_with_error_and_cause_paths() -> None:
 
 def test_parallel_gives_results_in_branch_order() -> None:
     run = Run({"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [
-        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": SQS, "Parameters": {"b": 0}, "End": True}}},
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": SDK, "Parameters": {"b": 0}, "End": True}}},
         {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": "second", "End": True}}}],
         "ResultPath": "$.results", "End": True}}})
     [task] = run.open_tasks()
@@ -330,7 +331,7 @@ def test_parallel_gives_results_in_branch_order() -> None:
 def test_a_failed_branch_fails_the_parallel_with_its_error_and_stops_the_others() -> None:
     run = Run({"StartAt": "P", "States": {
         "P": {"Type": "Parallel", "Branches": [
-            {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": SQS, "End": True}}},
+            {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": SDK, "End": True}}},
             {"StartAt": "B", "States": {"B": {"Type": "Fail", "Error": "Branch.Error", "Cause": "c"}}}],
             "Catch": [{"ErrorEquals": ["Branch.Error"], "Next": "Caught"}], "End": True},
         "Caught": {"Type": "Pass", "End": True}}})
@@ -343,7 +344,7 @@ def test_map_keeps_max_concurrency_and_item_order() -> None:
     run = Run({"StartAt": "M", "States": {"M": {
         "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
         "ItemSelector": {"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
-        "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SQS, "End": True}}},
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SDK, "End": True}}},
         "End": True}}}, {"items": ["a", "b", "c", "d", "e"]})
     assert run.events[2]["mapStateStartedEventDetails"] == {"length": 5}
     seen = []
@@ -494,7 +495,7 @@ def test_redrive_goes_on_from_the_failed_state() -> None:
     from eventyard.core.states import redrive
     run = Run({"StartAt": "A", "States": {
         "A": {"Type": "Pass", "Result": {"step": "a"}, "Assign": {"x": 1}, "Next": "T"},
-        "T": {"Type": "Task", "Resource": SQS, "Parameters": {"x.$": "$x"}, "End": True}}})
+        "T": {"Type": "Task", "Resource": SDK, "Parameters": {"x.$": "$x"}, "End": True}}})
     [task] = run.open_tasks()
     run.fail(task, "Boom", "first try")
     assert run.end == EndExecution("FAILED", error="Boom", cause="first try")
@@ -738,7 +739,7 @@ def test_timeout_and_heartbeat_paths() -> None:
 
 def test_a_map_of_a_thousand_tasks_answers_each_by_its_own_run() -> None:
     run = Run({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
-        "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SQS, "End": True}}}, "End": True}}},
+        "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SDK, "End": True}}}, "End": True}}},
         {"items": list(range(1000))})
     tasks = [e for e in run.effects if isinstance(e, InvokeTask)]
     assert len(tasks) == 1000
@@ -769,7 +770,7 @@ def test_a_task_failure_ending_a_branch_is_aborted_and_caught_by_the_parallel() 
 
 def test_siblings_still_running_are_aborted() -> None:
     run = Run({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
-        "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SQS, "End": True}}}, "End": True}}},
+        "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SDK, "End": True}}}, "End": True}}},
         {"items": [1, 2, 3]})
     first, *_ = run.open_tasks()
     run.fail(first, "Boom", "x")

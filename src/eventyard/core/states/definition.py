@@ -212,6 +212,17 @@ _OPTIMIZED: dict[str, frozenset[str]] = {
     "dynamodb": frozenset({"getItem", "putItem", "updateItem", "deleteItem"}),
     "http": frozenset({"invoke"}),
 }
+_REQUIRED_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("lambda", "invoke"): ("FunctionName",),
+    ("sqs", "sendMessage"): ("QueueUrl", "MessageBody"),
+    ("sns", "publish"): ("Message",),
+    ("dynamodb", "putItem"): ("TableName", "Item"),
+    ("dynamodb", "getItem"): ("TableName", "Key"),
+    ("states", "startExecution"): ("StateMachineArn",),
+    ("events", "putEvents"): ("Entries",),
+    ("ecs", "runTask"): ("TaskDefinition",),
+    ("glue", "startJobRun"): ("JobName",),
+}
 _SUFFIXES = ("", ".sync", ".sync:2", ".waitForTaskToken")
 _STATES_INTEGRATION = re.compile(r"arn:aws[a-z-]*:states:::([a-zA-Z0-9-]+):([a-zA-Z0-9-:]+?)(\.sync(?::2)?|\.waitForTaskToken)?$")
 _SDK_INTEGRATION = re.compile(r"arn:aws[a-z-]*:states:::aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)(\.waitForTaskToken)?$")
@@ -637,6 +648,8 @@ class _Builder:
         else:
             s.resource = resource
             self.check_resource(resource)
+        if isinstance(resource, str) and not any(d.location == f"{self.where}/Resource" for d in self.checker.found):
+            self.check_integration_arguments(resource)
         s.timeout_seconds = self.number_or_expression("TimeoutSeconds")
         s.heartbeat_seconds = self.number_or_expression("HeartbeatSeconds")
         if not s.jsonata:
@@ -664,6 +677,23 @@ class _Builder:
                 self.raw.get("Parameters")):
             self.problem("The 'Parameters' field must contain a reference to the task token '$$.Task.Token' "
                          "when the '.waitForTaskToken' integration pattern is used", "Parameters")
+
+    def check_integration_arguments(self, resource: str) -> None:
+        """Optimized integrations need their request and its required fields (measured
+        with ValidateStateMachineDefinition by a public lint rule set)."""
+        states = _STATES_INTEGRATION.match(resource)
+        if states is None or resource.split(":::", 1)[-1].startswith("aws-sdk:"):
+            return
+        field_name = "Arguments" if self.state.jsonata else "Parameters"
+        request = self.raw.get(field_name)
+        if request is None:
+            self.problem(f"{field_name} field is required for resource ARN: {resource}")
+            return
+        if not isinstance(request, dict):
+            return  # a JSONata expression: known only at run time
+        for required in _REQUIRED_FIELDS.get((states.group(1), states.group(2)), ()):
+            if required not in request and f"{required}.$" not in request:
+                self.problem(f"The field '{required}' is required but was missing")
 
     def check_resource(self, resource: str) -> None:
         if not resource.startswith("arn:"):

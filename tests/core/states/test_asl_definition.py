@@ -346,3 +346,31 @@ def test_every_missing_transition_is_called_next() -> None:
 ])
 def test_integrations_need_their_required_fields(definition: dict[str, Any], message: str) -> None:
     assert [(d["message"], d["location"]) for d in diagnostics(definition)] == [(message, "/States/T")]
+
+
+def _reader(config: dict[str, Any], resource: str = "arn:aws:states:::s3:getObject") -> dict[str, Any]:
+    return _map({"ItemReader": {"Resource": resource, "ReaderConfig": config,
+                                "Parameters": {"Bucket": "b", "Key": "k"}},
+                 "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                   "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}})
+
+
+# Distributed Map messages quoted by the same public lint rule set.
+@pytest.mark.parametrize("definition, message, location", [
+    (_reader({"InputType": "JSON"}, "arn:aws:states:::s3:putObject"),
+     "The field 'Resource' does not match any of the allowed values", "/States/M/ItemReader/Resource"),
+    (_reader({"InputType": "CSV"}), "The field 'CSVHeaderLocation' is required", "/States/M/ItemReader/ReaderConfig"),
+    (_reader({"InputType": "JSON", "CSVHeaderLocation": "FIRST_ROW"}), "Field 'CSVHeaderLocation' is not supported",
+     "/States/M/ItemReader/ReaderConfig/CSVHeaderLocation"),
+    (_reader({"InputType": "CSV", "CSVHeaderLocation": "GIVEN"}), "These fields are required: [CSVHeaders]",
+     "/States/M/ItemReader/ReaderConfig"),
+    (_map({"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "LOCAL"}, "StartAt": "P",
+                             "States": {"P": {"Type": "Pass", "End": True}}}}),
+     "Value should be one of the following: [STANDARD, EXPRESS]",
+     "/States/M/ItemProcessor/ProcessorConfig/ExecutionType"),
+    (_map({"ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE", "ExecutionType": "EXPRESS"}, "StartAt": "P",
+                             "States": {"P": {"Type": "Pass", "End": True}}}}),
+     "Field 'ExecutionType' is not supported", "/States/M/ItemProcessor/ProcessorConfig/ExecutionType"),
+])
+def test_distributed_map_messages(definition: dict[str, Any], message: str, location: str) -> None:
+    assert [(d["message"], d["location"]) for d in diagnostics(definition)] == [(message, location)]

@@ -928,7 +928,7 @@ class _Builder:
             config = {}
         mode = config.get("Mode", "INLINE")
         if mode not in ("INLINE", "DISTRIBUTED"):
-            self.checker.schema("The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]",
+            self.checker.schema("Value should be one of the following: [INLINE, DISTRIBUTED]",
                                 f"{where}/ProcessorConfig/Mode")
             mode = "INLINE"
         s.processor_mode = mode
@@ -937,12 +937,14 @@ class _Builder:
             if execution_type is None:
                 self.checker.schema("These fields are required: [ExecutionType]", f"{where}/ProcessorConfig")
             elif execution_type not in ("STANDARD", "EXPRESS"):
-                self.checker.schema("The field 'ExecutionType' should have one of these values: [STANDARD, EXPRESS]",
+                self.checker.schema("Value should be one of the following: [STANDARD, EXPRESS]",
                                     f"{where}/ProcessorConfig/ExecutionType")
             s.execution_type = execution_type
             if self.checker.machine_type == "EXPRESS":
                 self.checker.schema("The field 'Mode' with value 'DISTRIBUTED' is not supported inside 'EXPRESS' "
                                     "state machines", f"{where}/ProcessorConfig/Mode")
+        elif "ExecutionType" in config:
+            self.checker.schema("Field 'ExecutionType' is not supported", f"{where}/ProcessorConfig/ExecutionType")
         inner = {k: v for k, v in raw.items() if k != "ProcessorConfig"}
         s.processor = _machine(inner, where, s.query_language, self.checker, top=False)
         if s.jsonata:
@@ -995,8 +997,7 @@ class _Builder:
             if not isinstance(resource, str):
                 self.problem("These fields are required: [Resource]", "ItemReader")
             elif resource.split(":::", 1)[-1] not in _ITEM_READERS:
-                self.problem(f"The resource provided {resource} is not recognized. The value is not a valid "
-                             "resource ARN, or the resource is not available in this region.", "ItemReader/Resource")
+                self.problem("The field 'Resource' does not match any of the allowed values", "ItemReader/Resource")
             argument_field = "Arguments" if s.jsonata else "Parameters"
             if argument_field in s.item_reader:
                 value = s.item_reader[argument_field]
@@ -1009,9 +1010,18 @@ class _Builder:
                     except TemplateError as bad:
                         self.problem(bad.message, f"ItemReader/Parameters{bad.pointer}")
             config = s.item_reader.get("ReaderConfig")
-            if isinstance(config, dict) and "InputType" in config and config["InputType"] not in _INPUT_TYPES:
-                self.problem("The field 'InputType' should have one of these values: "
-                             f"[{', '.join(_INPUT_TYPES)}]", "ItemReader/ReaderConfig/InputType")
+            if isinstance(config, dict):
+                input_type = config.get("InputType")
+                if "InputType" in config and input_type not in _INPUT_TYPES:
+                    self.problem(f"Value should be one of the following: [{', '.join(_INPUT_TYPES)}]",
+                                 "ItemReader/ReaderConfig/InputType")
+                if input_type == "CSV" and "CSVHeaderLocation" not in config:
+                    self.problem("The field 'CSVHeaderLocation' is required", "ItemReader/ReaderConfig")
+                if input_type == "JSON" and "CSVHeaderLocation" in config:
+                    self.problem("Field 'CSVHeaderLocation' is not supported",
+                                 "ItemReader/ReaderConfig/CSVHeaderLocation")
+                if config.get("CSVHeaderLocation") == "GIVEN" and "CSVHeaders" not in config:
+                    self.problem("These fields are required: [CSVHeaders]", "ItemReader/ReaderConfig")
         if "MaxConcurrency" in self.raw and "MaxConcurrencyPath" in self.raw:
             self.problem("There should only be one of the following fields: [MaxConcurrency, MaxConcurrencyPath]",
                          "MaxConcurrency")

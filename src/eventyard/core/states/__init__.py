@@ -19,7 +19,8 @@ The interpreter contract (what the service builds on)
 
 ``advance`` is pure and deterministic: the same machine, state and event give the same
 new state and effects (randomness is drawn from ``Execution.seed`` and a counter kept in
-the state). ``step.state`` is an ``ExecutionState``: plain JSON (``to_json`` /
+the state). The seed must be unguessable (``secrets.token_hex(16)``): task tokens are
+derived from it. ``step.state`` is an ``ExecutionState``: plain JSON (``to_json`` /
 ``ExecutionState.from_json``) that the service stores in the same transaction as the
 effects it commits, so a crash resumes from the last committed step.
 

@@ -56,7 +56,7 @@ class Execution:
     role_arn: str
     input_text: str  # StartExecution's input, verbatim
     start_time: str  # ISO 8601, as $$.Execution.StartTime shows it
-    seed: str  # entropy for task tokens, UUID(), MathRandom(), $random(): fixed per execution
+    seed: str  # fixed per execution, and secret: task tokens, UUID(), MathRandom() and $random() derive from it
     redrive_count: int = 0
     region: str = "us-east-1"
 

@@ -93,8 +93,8 @@ def test_decisions_are_counted_and_denials_logged(iam_server: Any) -> None:
     url = owner.create_queue(QueueName="counted")["QueueUrl"]
     refusal(lambda: other.send_message(QueueUrl=url, MessageBody="x"))
     text = httpx.get(f"{iam_server.url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
-    assert re.search(r'eventyard_authorization_decisions_total\{service="sqs",decision="allow"\} [1-9]', text)
-    assert re.search(r'eventyard_authorization_decisions_total\{service="sqs",decision="deny"\} [1-9]', text)
+    assert re.search(r'eventyard_authorization_decisions_total\{decision="allow",service="sqs"\} [1-9]', text)
+    assert re.search(r'eventyard_authorization_decisions_total\{decision="deny",service="sqs"\} [1-9]', text)
     lines = [json.loads(line) for line in iam_server.log_path.read_text().splitlines()
              if line.startswith("{") and '"access denied"' in line]
     assert any(line["principal"] == f"arn:aws:iam::{B}:root" and line["action"] == "sqs:SendMessage"

@@ -143,6 +143,17 @@ CREATE_USER = Call("iam", "CreateUser", "user")
 LIST_USERS = Call("iam", "ListUsers", "account")
 WHO_AM_I = Call("sts", "GetCallerIdentity", "account")
 
+# the policy AWS gives a new topic: everyone, on condition of the topic's own account
+DEFAULT_TOPIC_POLICY = {
+    "Version": "2008-10-17", "Id": "__default_policy_ID",
+    "Statement": [{"Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"},
+                   "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                              "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                              "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+                   "Resource": TOPIC, "Condition": {"StringEquals": {"AWS:SourceOwner": A}}}],
+}
+
+
 RESOURCE_OF = {"queue": QUEUE, "topic": TOPIC, "bus": BUS, "rule": RULE}
 
 

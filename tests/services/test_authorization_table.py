@@ -10,12 +10,11 @@ from collections import Counter
 
 import pytest
 
-from _iam_table import A, REGION, ROWS, TOPIC, Row
+from _iam_table import A, DEFAULT_TOPIC_POLICY, REGION, ROWS, TOPIC, Row
 from eventyard.core import policies
 from eventyard.core.policies import PoliciesInForce, decide, denial_message, parse_policy
 from eventyard.services.authorization.enforcer import POLICY_ADMIN
 from eventyard.services.authorization.requests import Where, requested_access
-from eventyard.services.sns._base import default_policy
 
 
 def principal(row: Row) -> policies.Principal:
@@ -43,7 +42,7 @@ def run(row: Row) -> tuple[bool, str | None]:
     for arn in access.resources:
         resource_policy = row.resource
         if resource_policy is None and arn == TOPIC:
-            resource_policy = json.loads(default_policy(TOPIC, A))
+            resource_policy = DEFAULT_TOPIC_POLICY
         context: dict = {"aws:CurrentTime": "2026-12-07T12:00:00Z", "aws:EpochTime": "1796644800",
                          "aws:SecureTransport": "false", "aws:RequestedRegion": REGION}
         context.update({f"aws:RequestTag/{k}": v for k, v in access.request_tags.items()})

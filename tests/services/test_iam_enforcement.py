@@ -26,8 +26,7 @@ from botocore.exceptions import ClientError
 from botocore import xform_name
 
 from _clients import NO_RETRY
-from _iam_table import A, B, REGION, ROWS, Row
-from eventyard.services.sns._base import default_policy
+from _iam_table import A, B, DEFAULT_TOPIC_POLICY, REGION, ROWS, Row
 
 try:
     import eventyard.store.iam  # noqa: F401  (the IAM store: the iam branch)
@@ -92,7 +91,7 @@ class World:
         if row.resource_tags:
             self.sqs.tag_queue(QueueUrl=queue_url, Tags=dict(row.resource_tags))
         self.sns.set_topic_attributes(TopicArn=self.topic, AttributeName="Policy",
-                                      AttributeValue=default_policy(self.topic, A))
+                                      AttributeValue=json.dumps(DEFAULT_TOPIC_POLICY))
         try:
             self.events.remove_permission(EventBusName="orders-bus", RemoveAllPermissions=True)
         except ClientError:

@@ -46,6 +46,7 @@ class Caller:
     account: str
     principal_arn: str
     access_key: str | None = None
+    principal_id: str | None = None  # aws:userid, where the request context carries it
 
 
 @dataclass(frozen=True)
@@ -67,26 +68,28 @@ def principal_of(account: str, arn: str) -> policies.Principal:
 
 def store_identity(s: "Session", caller: Caller) -> Identity:
     """The caller's identity from the IAM store (``session.iam``, the contract the IAM
-    service implements): its policies, boundary, ids and tags."""
+    service implements): its policies, boundary, ids and tags (IAM keeps an entity's
+    tags under its id)."""
     principal = principal_of(caller.account, caller.principal_arn)
     iam = getattr(s, "iam", None)
     if iam is None or principal.kind == "account":
         return Identity(principal)
     if principal.kind == "user":
         name = principal.name or ""
-        key = iam.access_key(caller.access_key) if caller.access_key else None
+        user = iam.user(caller.account, name) if hasattr(iam, "user") else None
+        user_id = user.user_id if user is not None else caller.principal_id
         principal = policies.Principal(account=principal.account, arn=principal.arn, kind="user", name=name,
-                                       user_id=key.user_id if key is not None else None,
-                                       tags=tuple(s.tags.get(principal.arn or "").items()))
+                                       user_id=user_id, tags=tuple(s.tags.get(user_id).items()) if user_id else ())
         return Identity(principal, tuple(iam.identity_policies(caller.account, "user", name)),
                         iam.permissions_boundary(caller.account, "user", name))
     role_name = (principal.role_arn or "").rsplit("/", 1)[-1]
     session_name = (principal.arn or "").rsplit("/", 1)[-1]
     role = iam.role(caller.account, role_name)
-    role_arn = role.arn if role is not None else principal.role_arn
-    principal = policies.Principal(account=principal.account, arn=principal.arn, kind="assumed-role", role_arn=role_arn,
-                                   user_id=f"{role.role_id}:{session_name}" if role is not None else None,
-                                   tags=tuple(s.tags.get(role_arn or "").items()))
+    principal = policies.Principal(
+        account=principal.account, arn=principal.arn, kind="assumed-role",
+        role_arn=role.arn if role is not None else principal.role_arn,
+        user_id=f"{role.role_id}:{session_name}" if role is not None else caller.principal_id,
+        tags=tuple(s.tags.get(role.role_id).items()) if role is not None else ())
     return Identity(principal, tuple(iam.identity_policies(caller.account, "role", role_name)),
                     iam.permissions_boundary(caller.account, "role", role_name))
 
@@ -133,7 +136,7 @@ class Enforcer:
         """Return when the caller in ``ctx`` may call ``operation``; else raise the
         service's denial. Raises nothing for operations that need no permission."""
         caller = Caller(ctx.account, getattr(ctx, "principal_arn", None) or policies.root_arn(ctx.account),
-                        ctx.access_key)
+                        ctx.access_key, getattr(ctx, "principal_id", None))
         guess = principal_of(caller.account, caller.principal_arn)
         where = Where(ctx.account, ctx.region, caller.principal_arn if guess.kind == "user" else None)
         access = requested_access(service, operation, params, where)

@@ -1,6 +1,6 @@
 """What a resource brings to a request's evaluation: its owner, its resource-based policy
-(SQS queue policy, SNS topic policy, EventBridge bus policy, an IAM role's trust policy
-for ``sts:AssumeRole``) and its tags (``aws:ResourceTag/...``).
+(SQS queue policy, SNS topic policy, EventBridge bus policy, a secret's resource
+policy, an IAM role's trust policy for ``sts:AssumeRole``) and its tags (``aws:ResourceTag/...``).
 
     resource_facts(session, action, arn) -> ResourceFacts
 
@@ -12,7 +12,7 @@ Runs inside ``store.read``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from eventyard.core import arns
 
@@ -40,14 +40,14 @@ def _queue(s: "Session", action: str, arn: arns.Arn) -> tuple[str | None, dict[s
 
 
 def _topic(s: "Session", action: str, arn: arns.Arn) -> tuple[str | None, dict[str, str]]:
-    from eventyard.services.sns._base import default_policy  # the policy AWS gives a new topic
-
+    # A topic without a Policy attribute has AWS's default policy, whose one statement
+    # (everyone, on condition of AWS:SourceOwner) holds for no direct call: as if none.
     if arn.resource.count(":"):  # a subscription or platform resource: no policy of its own
         return None, s.tags.get(str(arn))
     topic = s.topics.get(str(arn))
     if topic is None:
         return None, {}
-    return topic.attributes.get("Policy") or default_policy(topic.arn, topic.account_id), s.tags.get(topic.arn)
+    return topic.attributes.get("Policy") or None, s.tags.get(topic.arn)
 
 
 def _event_bus(s: "Session", action: str, arn: arns.Arn) -> tuple[str | None, dict[str, str]]:
@@ -70,7 +70,31 @@ def _role(s: "Session", action: str, arn: arns.Arn) -> tuple[str | None, dict[st
     return (role.trust_policy, {}) if role is not None else (None, {})
 
 
-LOOKUPS: dict[str, Lookup] = {"sqs": _queue, "sns": _topic, "events": _event_bus, "iam": _role}
+def _secret(s: "Session", action: str, arn: arns.Arn) -> tuple[str | None, dict[str, str]]:
+    record = _secret_record(s, arn)
+    return (record.policy or None, s.tags.get(record.arn)) if record is not None else (None, {})
+
+
+def _secret_record(s: "Session", arn: arns.Arn) -> Any:
+    """A secret named by its ARN, its partial ARN (no random suffix) or its name."""
+    secrets = getattr(s, "secrets", None)  # the Secrets Manager store (the secrets branch)
+    if secrets is None or not arn.resource.startswith("secret:"):
+        return None
+    return secrets.by_arn(str(arn)) or secrets.get(arn.account, arn.region, arn.resource[len("secret:"):])
+
+
+LOOKUPS: dict[str, Lookup] = {"sqs": _queue, "sns": _topic, "events": _event_bus, "iam": _role,
+                              "secretsmanager": _secret}
+
+
+def _actual_arn(s: "Session", parsed: arns.Arn, arn: str) -> str:
+    """The ARN a policy sees: a secret's full ARN (with its suffix) when it was named
+    by its name or partial ARN."""
+    if parsed.service == "secretsmanager":
+        record = _secret_record(s, parsed)
+        if record is not None:
+            return str(record.arn)
+    return arn
 
 
 def resource_facts(s: "Session", action: str, arn: str) -> ResourceFacts:
@@ -79,4 +103,4 @@ def resource_facts(s: "Session", action: str, arn: str) -> ResourceFacts:
         return ResourceFacts(arn, "")
     lookup = LOOKUPS.get(parsed.service)
     policy, tags = lookup(s, action, parsed) if lookup is not None else (None, {})
-    return ResourceFacts(arn, parsed.account, policy, tags)
+    return ResourceFacts(_actual_arn(s, parsed, arn), parsed.account, policy, tags)

@@ -160,5 +160,7 @@ def decide(request: AccessRequest, policies: PoliciesInForce, *, policy_admin: b
 
 def denial_message(principal_arn: str, action: str, resource: str, verdict: Verdict) -> str:
     """AWS's words for a denial: "User: ARN is not authorized to perform: ACTION on
-    resource: ARN because no identity-based policy allows the ACTION action"."""
-    return f"User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {verdict.reason(action)}"
+    resource: ARN because no identity-based policy allows the ACTION action" (without
+    the resource for an action on none, as STS words it)."""
+    on = f" on resource: {resource}" if resource else ""
+    return f"User: {principal_arn} is not authorized to perform: {action}{on} {verdict.reason(action)}"

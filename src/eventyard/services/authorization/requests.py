@@ -8,10 +8,12 @@ operation's IAM action and how its resources are found in its parameters. ``None
 from the lookup: the operation needs no permission (``sts:GetCallerIdentity``).
 A test fails when a served operation has no row. Pure: no store, no I/O.
 
-Where AWS's service authorization reference lists no resource type for an action, the
-resource is the account's wildcard ARN (``arn:aws:sqs:REGION:ACCOUNT:*``): a policy
-whose ``Resource`` is ``*`` or the account's ``*`` covers it, one naming a single
-queue does not.
+Where an action acts on no one resource, the resource is what AWS's denials name
+(recorded): SQS ``arn:aws:sqs:REGION:ACCOUNT:`` (ListQueues), SNS
+``arn:aws:sns:REGION:ACCOUNT:*`` (ListTopics), IAM's listings the type and path prefix
+(``arn:aws:iam::ACCOUNT:user/`` for ListUsers), STS none at all (its denials name no
+resource: ``""`` here); elsewhere the account's ``*``. A policy whose ``Resource`` is
+``*`` or the account's ``*`` covers each; one naming a single queue does not.
 """
 
 from __future__ import annotations
@@ -52,7 +54,11 @@ Row = tuple[str, Resources]
 # -- resources -------------------------------------------------------------------------
 def _account_wide(service: str) -> Resources:
     def resources(params: dict[str, Any], where: Where) -> list[str]:
-        region = "" if service in ("iam", "sts") else where.region
+        if service == "sts":
+            return [""]
+        if service == "sqs":
+            return [f"arn:aws:sqs:{where.region}:{where.account}:"]
+        region = "" if service == "iam" else where.region
         return [f"arn:aws:{service}:{region}:{where.account}:*"]
     return resources
 
@@ -251,6 +257,13 @@ STS: dict[str, Row | None] = {
     "AssumeRoleWithWebIdentity": None,
     "AssumeRoleWithSAML": None,
     "AssumeRole": ("AssumeRole", _param_arn("RoleArn", "sts")),
+    "GetFederationToken": ("GetFederationToken", lambda params, where: [
+        f"arn:aws:sts::{where.account}:federated-user/{params.get('Name') or ''}"]),
+    # the rest act on no resource (STS's denials name none)
+    **{op: (op, _account_wide("sts"))
+       for op in ("AssumeRoot", "DecodeAuthorizationMessage", "GetAccessKeyInfo", "GetCertificate",
+                  "GetDelegatedAccessToken", "GetScopedCredentials", "GetTrustBundles", "GetWebIdentityToken",
+                  "IssueWorkloadIdentityContext")},
 }
 
 _SECRET_OPERATIONS = (
@@ -260,6 +273,7 @@ _SECRET_OPERATIONS = (
     "UntagResource", "UpdateSecret", "UpdateSecretVersionStage", "ValidateResourcePolicy",
 )
 SECRETS: dict[str, Row] = {
+    **{op: (op, _secret()) for op in ("AssociateCrossAccountReplica", "DisassociateCrossAccountReplica")},
     **{op: (op, _secret()) for op in _SECRET_OPERATIONS},
     "CreateSecret": ("CreateSecret", _secret("Name")),
     "BatchGetSecretValue": ("GetSecretValue", _secrets_listed),
@@ -281,10 +295,19 @@ _ABOUT_ONESELF = ("AccessKey", "SigningCertificate", "SSHPublicKey", "MFADevice"
                   "LoginProfile")
 
 
+# IAM's listings act on a type and path prefix: ListUsers on arn:aws:iam::ACCOUNT:user/
+_IAM_LISTINGS = {"ListUsers": "user/", "ListRoles": "role/", "ListGroups": "group/", "ListPolicies": "policy/",
+                 "ListInstanceProfiles": "instance-profile/"}
+
+
 def _iam_resources(operation: str) -> Resources:
     about_oneself = operation in ("GetUser", "ChangePassword") or any(w in operation for w in _ABOUT_ONESELF)
+    listing = _IAM_LISTINGS.get(operation)
 
     def resources(params: dict[str, Any], where: Where) -> list[str]:
+        if listing is not None:
+            prefix = str(params.get("PathPrefix") or "/").lstrip("/")
+            return [f"arn:aws:iam::{where.account}:{listing}{prefix}"]
         for param, kind in _IAM_ENTITIES:
             if params.get(param):
                 return [f"arn:aws:iam::{where.account}:{kind}{params[param]}"]

@@ -111,12 +111,6 @@ class Call:
         }[(self.service, self.operation)]
         return {**base, **extra}
 
-    @property
-    def changes(self) -> bool:
-        """Whether the call changes something a denial must leave as it was."""
-        return self.operation in {"SendMessage", "SendMessageBatch", "SetQueueAttributes", "PurgeQueue", "TagQueue",
-                                  "CreateQueue", "CreateTopic", "PutEvents", "PutRule", "CreateUser", "Publish"}
-
 
 def sqs(operation: str, **extra: Any) -> Call:
     return Call("sqs", operation, "queue", tuple(extra.items()))
@@ -154,7 +148,6 @@ DEFAULT_TOPIC_POLICY = {
 }
 
 
-RESOURCE_OF = {"queue": QUEUE, "topic": TOPIC, "bus": BUS, "rule": RULE}
 
 
 @dataclass(frozen=True)

@@ -155,8 +155,15 @@ def principal_client(row: Row, n: int, url: str, service: str) -> tuple[Any, str
             iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary=boundary_arn)
         key = iam.create_access_key(UserName=name)["AccessKey"]
         return client(service, url, key["AccessKeyId"], key["SecretAccessKey"]), localized(who.arn, n)
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"AWS": f"arn:aws:iam::{who.account}:root"}}]}
+    # roots may not assume roles (AWS): a user of the account does, named by the trust policy
+    assumer = f"assumer-r{n}"
+    iam.create_user(UserName=assumer)
+    iam.put_user_policy(UserName=assumer, PolicyName="assume", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    assumer_key = iam.create_access_key(UserName=assumer)["AccessKey"]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"AWS": f"arn:aws:iam::{who.account}:user/{assumer}"}}]}
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
     for i, policy in enumerate(row.identity):
         iam.put_role_policy(RoleName=name, PolicyName=f"p{i}", PolicyDocument=json.dumps(localized(policy, n)))
@@ -165,7 +172,8 @@ def principal_client(row: Row, n: int, url: str, service: str) -> tuple[Any, str
     assume: dict[str, Any] = {"RoleArn": localized(who.role_arn, n), "RoleSessionName": who.session}
     if row.session is not None:
         assume["Policy"] = json.dumps(localized(row.session, n))
-    creds = root("sts", url, who.account).assume_role(**assume)["Credentials"]
+    sts = client("sts", url, assumer_key["AccessKeyId"], assumer_key["SecretAccessKey"])
+    creds = sts.assume_role(**assume)["Credentials"]
     return (client(service, url, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]),
             localized(who.arn, n))
 

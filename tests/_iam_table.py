@@ -614,8 +614,14 @@ def _rows() -> list[Row]:
         reason=NO_IDENTITY)
     add("var-default-value", ROLE, own_queue, "allow",
         identity=(doc(allow("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{A}:${{aws:username, 'alice'}}-*")),))
+    # core only: IAM takes no identity policy of the 2008 grammar (a queue policy may be one)
     add("var-old-version-literal", USER, own_queue, "deny",
-        identity=(doc(allow("sqs:SendMessage", own), version="2008-10-17"),), reason=NO_IDENTITY)
+        identity=(doc(allow("sqs:SendMessage", own), version="2008-10-17"),), reason=NO_IDENTITY, wire=False)
+    add("var-old-version-literal-resource-policy", USER, own_queue, "deny",
+        resource=doc(grant("*", "sqs:SendMessage", f"arn:aws:sqs:{REGION}:{A}:${{aws:username}}-*"),
+                     version="2008-10-17"), reason=NO_IDENTITY)
+    add("var-resource-policy", USER, own_queue, "allow",
+        resource=doc(grant("*", "sqs:SendMessage", f"arn:aws:sqs:{REGION}:{A}:${{aws:username}}-*")))
     add("var-star-is-literal", USER, SEND, "deny",
         identity=(doc(allow("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{A}:${{*}}")),), reason=NO_IDENTITY)
     star_queue = Call("sqs", "GetQueueAttributes", "queue", (("queue", "odd*name"),))

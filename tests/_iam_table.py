@@ -28,6 +28,7 @@ QUEUE = f"arn:aws:sqs:{REGION}:{A}:orders"
 TOPIC = f"arn:aws:sns:{REGION}:{A}:alerts"
 BUS = f"arn:aws:events:{REGION}:{A}:event-bus/orders-bus"
 RULE = f"arn:aws:events:{REGION}:{A}:rule/orders-bus/r1"
+SECRET = f"arn:aws:secretsmanager:{REGION}:{A}:secret:db-AbCdEf"
 ALICE = f"arn:aws:iam::{A}:user/alice"
 WORKER = f"arn:aws:iam::{A}:role/worker"
 WORKER_S1 = f"arn:aws:sts::{A}:assumed-role/worker/s1"
@@ -108,6 +109,7 @@ class Call:
             ("iam", "ListUsers"): {},
             ("iam", "GetUser"): {"UserName": "carol"},
             ("sts", "GetCallerIdentity"): {},
+            ("secretsmanager", "GetSecretValue"): {"SecretId": SECRET},
         }[(self.service, self.operation)]
         return {**base, **extra}
 
@@ -136,6 +138,7 @@ LIST_BUSES = Call("events", "ListEventBuses", "account")
 CREATE_USER = Call("iam", "CreateUser", "user")
 LIST_USERS = Call("iam", "ListUsers", "account")
 WHO_AM_I = Call("sts", "GetCallerIdentity", "account")
+GET_SECRET = Call("secretsmanager", "GetSecretValue", "secret")
 
 # the policy AWS gives a new topic: everyone, on condition of the topic's own account
 DEFAULT_TOPIC_POLICY = {
@@ -311,6 +314,20 @@ def _rows() -> list[Row]:
     add("sts-who-am-i-needs-nothing-user", USER, WHO_AM_I, "allow")
     add("sts-who-am-i-needs-nothing-role", ROLE, WHO_AM_I, "allow")
     add("sts-who-am-i-despite-deny", USER, WHO_AM_I, "allow", identity=(doc(deny("*")),))
+
+    # Secrets Manager (core only until its service is served with IAM): a secret's ARN
+    # carries a random suffix, which is why policies name secrets with a trailing *
+    secrets_only = {"wire": False}
+    add("secret-identity", USER, GET_SECRET, "allow",
+        identity=(doc(allow("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:*:{A}:secret:db-*")),),
+        **secrets_only)
+    add("secret-no-policy", ROLE, GET_SECRET, "deny", reason=NO_IDENTITY, **secrets_only)
+    add("secret-resource-policy-names-user", USER, GET_SECRET, "allow",
+        resource=doc(grant(ALICE, "secretsmanager:GetSecretValue", "*")), **secrets_only)
+    add("secret-cross-account", USER_B, GET_SECRET, "allow", identity=(doc(allow("secretsmanager:*")),),
+        resource=doc(grant(B, "secretsmanager:GetSecretValue", "*")), **secrets_only)
+    add("secret-cross-account-no-resource-policy", USER_B, GET_SECRET, "deny",
+        identity=(doc(allow("secretsmanager:*")),), reason=NO_RESOURCE, **secrets_only)
 
     # -- the account's root -----------------------------------------------------------
     add("root-owner-no-policy", ROOT, SEND, "allow")

@@ -89,7 +89,7 @@ def test_the_table_covers_every_rule() -> None:
             "with an explicit deny in an identity-based policy", "with an explicit deny in a resource-based policy",
             "with an explicit deny in a permissions boundary", "with an explicit deny in a session policy"} <= reasons
     assert {r.who.kind for r in ROWS} == {"user", "role", "root"}
-    assert {r.call.service for r in ROWS} >= {"sqs", "sns", "events", "iam", "sts"}
+    assert {r.call.service for r in ROWS} >= {"sqs", "sns", "events", "iam", "sts", "secretsmanager"}
     keys = json.dumps([r.identity for r in ROWS] + [r.resource for r in ROWS])
     for key in ("aws:SourceArn", "aws:SourceAccount", "aws:PrincipalArn", "aws:PrincipalAccount", "aws:SecureTransport",
                 "aws:CurrentTime", "aws:EpochTime", "aws:username", "aws:userid", "aws:PrincipalType",

@@ -38,7 +38,7 @@ METRICS_TOKEN = "enforcement-table"
 WIRE_ROWS = [(n, r) for n, r in enumerate(ROWS) if r.wire]
 # the shape of a denial, per service: (error code, HTTP status)
 DENIAL = {"sqs": ("AccessDenied", 403), "sns": ("AuthorizationError", 403), "events": ("AccessDeniedException", 400),
-          "iam": ("AccessDenied", 403), "sts": ("AccessDenied", 403)}
+          "iam": ("AccessDenied", 403), "sts": ("AccessDenied", 403), "secretsmanager": ("AccessDeniedException", 400)}
 _LOCAL_NAMES = re.compile(r"alice|bob|worker|builder|carol|fresh", re.IGNORECASE)
 
 

@@ -114,8 +114,10 @@ class World:
         """What the call would change, read as the root (None: nothing to read)."""
         op = row.call.operation
         if op in ("SendMessage", "SendMessageBatch"):
+            # every message, whichever state it moves to meanwhile (a visibility timeout may end)
             attrs = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
-            return attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]
+            return sum(int(attrs[k]) for k in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                               "ApproximateNumberOfMessagesDelayed"))
         if op == "SetQueueAttributes":
             return self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["DelaySeconds"])["Attributes"]
         if op == "TagQueue":

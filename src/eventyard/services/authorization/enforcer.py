@@ -62,15 +62,11 @@ class Identity:
 IdentitySource = Callable[["Session", Caller], Identity]
 
 
-def principal_of(account: str, arn: str) -> policies.Principal:
-    return policies.Principal.of_arn(account, arn)
-
-
 def store_identity(s: "Session", caller: Caller) -> Identity:
     """The caller's identity from the IAM store (``session.iam``, the contract the IAM
     service implements): its policies, boundary, ids and tags (IAM keeps an entity's
     tags under its id)."""
-    principal = principal_of(caller.account, caller.principal_arn)
+    principal = policies.Principal.of_arn(caller.account, caller.principal_arn)
     iam = getattr(s, "iam", None)
     if iam is None or principal.kind == "account":
         return Identity(principal)
@@ -137,7 +133,7 @@ class Enforcer:
         service's denial. Raises nothing for operations that need no permission."""
         caller = Caller(ctx.account, getattr(ctx, "principal_arn", None) or policies.root_arn(ctx.account),
                         ctx.access_key, getattr(ctx, "principal_id", None))
-        guess = principal_of(caller.account, caller.principal_arn)
+        guess = policies.Principal.of_arn(caller.account, caller.principal_arn)
         where = Where(ctx.account, ctx.region, caller.principal_arn if guess.kind == "user" else None)
         access = requested_access(service, operation, params, where)
         if access is None:

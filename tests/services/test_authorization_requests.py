@@ -116,3 +116,11 @@ def test_what_needs_no_permission(operation: str) -> None:
 def test_request_tags(service, operation, params, tags, keys) -> None:
     access = requested_access(service, operation, params, HERE)
     assert access is not None and dict(access.request_tags) == tags and access.tag_keys == keys
+
+
+def test_an_operation_without_a_row_asks_for_its_name_on_the_account() -> None:
+    """Enforcement fails closed: only a policy that allows the action on the account's
+    resources (or ``*``) lets such a call through."""
+    access = requested_access("lambda", "ListFunctions", {}, HERE)
+    assert access is not None
+    assert (access.action, access.resources) == ("lambda:ListFunctions", (f"arn:aws:lambda:us-east-1:{A}:*",))

@@ -353,25 +353,21 @@ PREFIXES = {"sqs": "sqs", "sns": "sns", "events": "events", "sts": "sts", "secre
             "iam": "iam"}
 
 
-class UnknownOperation(KeyError):
-    """A served operation without a row: a bug the table test catches."""
-
-
 def has_row(service: str, operation: str) -> bool:
     return operation in _TABLES.get(service, {})
 
 
 def requested_access(service: str, operation: str, params: dict[str, Any], where: Where) -> RequestedAccess | None:
-    table = _TABLES.get(service)
-    if table is None or operation not in table:
-        raise UnknownOperation(f"{service}:{operation}")
-    row = table[operation]
+    """The operation's request context. An operation without a row (a bug the table
+    test catches) still asks for its own name on the account: enforcement fails closed."""
+    table = _TABLES.get(service, {})
+    row = table[operation] if operation in table else (operation, _account_wide(service))
     if row is None:
         return None
     action, resources = row
     tags = _request_tags(params)
     keys = tuple(tags) or _tag_keys(params)
-    return RequestedAccess(f"{PREFIXES[service]}:{action}", tuple(resources(params, where)), tags, keys)
+    return RequestedAccess(f"{PREFIXES.get(service, service)}:{action}", tuple(resources(params, where)), tags, keys)
 
 
 def _request_tags(params: dict[str, Any]) -> dict[str, str]:

@@ -98,3 +98,11 @@ def test_serve_freezes_its_start_up_heap():
     finally:
         gc.unfreeze()
     assert any(o is operations for o in gc.get_objects())
+
+
+def test_auth_iam_is_a_mode_that_needs_root_keys():
+    out = subprocess.run([str(BIN / "eventyard"), "serve", "--auth", "iam", "--port", "1"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "--auth iam needs at least one access key" in out.stderr
+    assert "Traceback" not in out.stderr

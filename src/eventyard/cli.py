@@ -24,8 +24,9 @@ def main() -> None:
 @click.option("--port", default=4566, show_default=True, type=int, envvar="EVENTYARD_PORT")
 @click.option("--store", "store_url", default=DEFAULT_URL, show_default=True, envvar=ENV_VAR,
               help="sqlite:///path/to/yard.db or postgresql://user@host:port/db")
-@click.option("--auth", type=click.Choice(["none", "sigv4"]), default="none", show_default=True,
-              envvar="EVENTYARD_AUTH", help="none accepts any credentials (dev); sigv4 verifies signatures.")
+@click.option("--auth", type=click.Choice(["none", "sigv4", "iam"]), default="none", show_default=True,
+              envvar="EVENTYARD_AUTH", help="none accepts any credentials (dev); sigv4 verifies signatures; "
+              "iam verifies them and enforces IAM policies.")
 @click.option("--access-keys", default="", envvar="EVENTYARD_ACCESS_KEYS",
               help="For --auth sigv4: AKID:SECRET[:ACCOUNT],... (account defaults to 000000000000).")
 @click.option("--rules-per-bus", default=300, show_default=True, type=click.IntRange(1, 100_000),
@@ -64,8 +65,8 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
         keys = tuple(parse_access_keys(access_keys))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--access-keys") from None
-    if auth == "sigv4" and not keys:
-        raise click.BadParameter("--auth sigv4 needs at least one access key", param_hint="--access-keys")
+    if auth in ("sigv4", "iam") and not keys:
+        raise click.BadParameter(f"--auth {auth} needs at least one access key", param_hint="--access-keys")
     from eventyard.api.http import normalized_public_url
 
     try:

@@ -13,7 +13,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 4566
     store_url: str = DEFAULT_URL
-    auth: str = "none"  # none (dev: any credentials) | sigv4
+    auth: str = "none"  # none (dev: any credentials) | sigv4 | iam (sigv4 and IAM policies enforced)
     access_keys: tuple[AccessKey, ...] = field(default_factory=tuple)
     rules_per_bus: int = 300  # EventBridge's default quota
     # How long a claimed delivery stays hidden from other workers; after a crash, what the

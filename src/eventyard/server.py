@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from eventyard.api.asgi import ApiApp
 from eventyard.api.auth import Authenticator
 from eventyard.api.dispatch import Dispatcher
-from eventyard.api.invoke import Invoker
+from eventyard.api.invoke import Authorize, Invoker
 from eventyard.api.metrics import RequestMetrics
 from eventyard.config import Settings
 from eventyard.core import jsondoc
@@ -38,6 +38,15 @@ class Front:
             await self.site(scope, receive, send)
 
 
+def enforcer(settings: Settings, store: Store, metrics: CollectorRegistry) -> Authorize | None:
+    """In ``--auth iam``: the hook that authorizes every call by IAM policies."""
+    if settings.auth != "iam":
+        return None
+    from eventyard.services.authorization import DecisionMetrics, Enforcer
+
+    return Enforcer(store, DecisionMetrics(metrics)).authorize
+
+
 def build_app(settings: Settings, store: Store | None = None) -> Front:
     """The whole server. ``store`` may be given (tests); else it is opened from settings."""
     opened = store or open_store(settings.store_url, exclusive=True)
@@ -48,7 +57,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     registry = ServiceRegistry(opened, runtime, metrics)
     registry.events.rules_per_bus = settings.rules_per_bus
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys})
-    invoker = Invoker(registry.resolve)
+    invoker = Invoker(registry.resolve, enforcer(settings, opened, metrics))
     api = ApiApp(Dispatcher(invoker, auth, RequestMetrics(metrics), public_url=settings.public_url))
     if settings.public_url:
         registry.sns.public_url = settings.public_url

@@ -107,6 +107,10 @@ _QUERY_ERROR_TRAITS: dict[str, dict[str, dict]] = {
     },
     # unmodelled: a call another account's resource policy does not allow
     "events": {"AccessDeniedException": {"httpStatusCode": 400, "senderFault": True}},
+    # unmodelled: a call IAM policies do not allow (--auth iam)
+    "iam": {"AccessDenied": {"code": "AccessDenied", "httpStatusCode": 403, "senderFault": True}},
+    "sts": {"AccessDenied": {"code": "AccessDenied", "httpStatusCode": 403, "senderFault": True}},
+    "secretsmanager": {"AccessDeniedException": {"httpStatusCode": 400, "senderFault": True}},
 }
 
 

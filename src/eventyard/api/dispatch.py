@@ -223,6 +223,8 @@ class Dispatcher:
             base_url=base_url,
             trace_header=request.header("x-amzn-trace-id"),
             operation=operation.name,
+            principal_arn=getattr(caller, "principal_arn", None),
+            session_policy=getattr(caller, "session_policy", None),
         )
         result = await self.invoker.call(spec, operation, params, ctx)
         if call.protocol == "json":

@@ -31,17 +31,21 @@ from eventyard.api.validation import validate
 from eventyard.core.errors import Violation, format_violations
 from eventyard.core.identity import RequestContext
 
-__all__ = ["Handler", "Invoker", "Resolver"]
+__all__ = ["Authorize", "Handler", "Invoker", "Resolver"]
 
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 Resolver = Callable[[str, str], Handler | None]  # (service name, operation name) -> handler
+# (service, operation, params, context) -> None, or raises the service's denial (--auth iam)
+Authorize = Callable[[str, str, dict[str, Any], RequestContext], Awaitable[None]]
 
 
 class Invoker:
     """Calls operations of the services ``resolve`` finds handlers for."""
 
-    def __init__(self, resolve: Resolver) -> None:
+    def __init__(self, resolve: Resolver, authorize: Authorize | None = None) -> None:
         self.resolve = resolve
+        # set in --auth iam: every call is authorized after validation, before its handler
+        self.authorize = authorize
 
     async def invoke(self, service: str, operation: str, params: dict[str, Any],
                      context: RequestContext) -> dict[str, Any]:
@@ -68,7 +72,15 @@ class Invoker:
         handler = self.resolve(spec.name, operation.name)
         if handler is None:
             raise WireError("NotImplemented", f"{spec.name} {operation.name} is not implemented by eventyard yet.", 501)
+        if self.authorize is not None:
+            return self._authorized(self.authorize, spec.name, operation.name, handler, params, context)
         return handler(context, params)
+
+    @staticmethod
+    async def _authorized(authorize: Authorize, service: str, operation: str, handler: Handler,
+                          params: dict[str, Any], context: RequestContext) -> dict[str, Any] | None:
+        await authorize(service, operation, params, context)
+        return await handler(context, params)
 
 
 def validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireError:

@@ -31,3 +31,8 @@ class RequestContext:
     trace_header: str | None = None
     # the AWS operation being served (None for in-process work); access checks need it
     operation: str | None = None
+    # who signed (api.auth.Caller's): a user's, an assumed role session's or the root's
+    # ARN; None for in-process work (the account's root)
+    principal_arn: str | None = None
+    # an assumed role session's policy (AssumeRole's Policy): it limits the session
+    session_policy: str | None = None

@@ -4,6 +4,9 @@ resource policies (SQS queue policies, SNS topic policies, EventBridge bus polic
     parse_policy(text) -> Policy           lenient; Policy.problems lists what is wrong
     evaluate(policy, AccessRequest)        -> Decision (EXPLICIT_DENY | ALLOW | IMPLICIT_DENY)
     authorize(policy, request, owner=...)  the owner needs no Allow; others do; Deny wins
+    decide(request, PoliciesInForce)       AWS's whole evaluation logic for an IAM identity
+                                           (identity policies, boundaries, session policies,
+                                           resource policies, cross-account): ``--auth iam``
     allow_accounts / statements_of / has_sid / without_sid   AddPermission-style edits by Sid
 
 Pure: no I/O, no clock. Callers put what they know of the request (``aws:SourceArn``,
@@ -11,6 +14,7 @@ Pure: no I/O, no clock. Callers put what they know of the request (``aws:SourceA
 """
 
 from eventyard.core.policies.conditions import ConditionContext, clause_holds, conditions_hold, known_operator
+from eventyard.core.policies.decision import PoliciesInForce, Verdict, decide, denial_message
 from eventyard.core.policies.document import (
     ConditionClause,
     Policy,
@@ -25,6 +29,7 @@ from eventyard.core.policies.evaluate import (
     Principal,
     authorize,
     evaluate,
+    principal_grant,
     root_arn,
     statement_matches,
 )
@@ -38,17 +43,22 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Principal",
+    "PoliciesInForce",
     "PrincipalSet",
     "Statement",
+    "Verdict",
     "allow_accounts",
     "authorize",
     "clause_holds",
     "conditions_hold",
+    "decide",
+    "denial_message",
     "evaluate",
     "has_sid",
     "known_operator",
     "one_or_many",
     "parse_policy",
+    "principal_grant",
     "root_arn",
     "statement_matches",
     "statements_of",

@@ -9,7 +9,10 @@ The rules, as IAM states them:
 - ``ForAllValues`` holds when every value in the request matches (so also when the key
   is absent or empty), ``ForAnyValue`` when at least one does;
 - an operator this module does not know makes the condition false, so an unknown
-  condition never widens an ``Allow`` (and never narrows a ``Deny`` into allowing).
+  condition never widens an ``Allow`` (and never narrows a ``Deny`` into allowing);
+- policy variables (``${aws:username}``) in the values of ``String*`` and ``Arn*``
+  operators are replaced when a ``lookup`` is given (policies of version 2012-10-17);
+  a variable without a value makes that value match nothing.
 """
 
 from __future__ import annotations
@@ -99,7 +102,22 @@ def known_operator(operator: str) -> bool:
     return base in _OPERATORS or base == "Null"
 
 
-def clause_holds(clause: ConditionClause, context: ConditionContext) -> bool:
+def _with_variables(operator: str, match: Match, lookup: _wildcard.Lookup) -> Match:
+    """``match`` with the policy's value read through the request's variables."""
+    if operator.startswith(("StringLike", "StringNotLike")):
+        return lambda a, w: _wildcard.matches_template(w, a, lookup)
+
+    def substituted(actual: str, wanted: str) -> bool:
+        if not _wildcard.has_variables(wanted):
+            return match(actual, wanted)
+        text = _wildcard.substituted(wanted, lookup)
+        return text is not None and match(actual, text)
+
+    return substituted
+
+
+def clause_holds(clause: ConditionClause, context: ConditionContext,
+                 lookup: _wildcard.Lookup | None = None) -> bool:
     qualifier, _, operator = clause.operator.rpartition(":")
     if qualifier not in ("", "ForAnyValue", "ForAllValues"):
         return False
@@ -115,6 +133,8 @@ def clause_holds(clause: ConditionClause, context: ConditionContext) -> bool:
     if found is None:
         return False
     match, negated = found
+    if lookup is not None and operator.startswith(("String", "Arn")):
+        match = _with_variables(operator, match, lookup)
 
     def holds_for(actual: str) -> bool:
         hit = any(match(actual, wanted) for wanted in clause.values)
@@ -130,5 +150,6 @@ def clause_holds(clause: ConditionClause, context: ConditionContext) -> bool:
     return all(holds_for(v) for v in present) if negated else any(holds_for(v) for v in present)
 
 
-def conditions_hold(clauses: Sequence[ConditionClause], context: ConditionContext) -> bool:
-    return all(clause_holds(c, context) for c in clauses)
+def conditions_hold(clauses: Sequence[ConditionClause], context: ConditionContext,
+                    lookup: _wildcard.Lookup | None = None) -> bool:
+    return all(clause_holds(c, context, lookup) for c in clauses)

@@ -1,4 +1,5 @@
-"""A resource policy document: parsed once, then evaluated as often as needed.
+"""A policy document (resource-based, or identity-based with ``identity=True``):
+parsed once, then evaluated as often as needed.
 
 Parsing is lenient by design: the document was accepted (and worded back to the user)
 by its service when it was set, so here a statement this module cannot make sense of
@@ -61,8 +62,10 @@ class Policy:
     problems: tuple[str, ...] = field(default=(), compare=False)
 
 
-def parse_policy(source: str | Mapping[str, Any]) -> Policy:
-    """A policy from its JSON text or an already decoded object."""
+def parse_policy(source: str | Mapping[str, Any], *, identity: bool = False) -> Policy:
+    """A policy from its JSON text or an already decoded object. ``identity``: an
+    identity-based policy (also a permissions boundary or a session policy), whose
+    statements name no principal and must name their resources."""
     if isinstance(source, str):
         try:
             source = json.loads(source)
@@ -76,7 +79,7 @@ def parse_policy(source: str | Mapping[str, Any]) -> Policy:
         problems.append("Missing required field Statement")
         raw = []
     raw_statements = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
-    statements = tuple(_statement(item, problems) for item in raw_statements)
+    statements = tuple(_statement(item, problems, identity) for item in raw_statements)
     version = source.get("Version")
     ident = source.get("Id")
     return Policy(statements, version if isinstance(version, str) else None,
@@ -129,7 +132,7 @@ def _conditions(value: Any) -> tuple[ConditionClause, ...] | None:
     return tuple(clauses)
 
 
-def _statement(item: Any, problems: list[str]) -> Statement:
+def _statement(item: Any, problems: list[str], identity: bool = False) -> Statement:
     if not isinstance(item, Mapping):
         problems.append("Statement is not an object")
         return Statement("Deny", usable=False)
@@ -159,8 +162,15 @@ def _statement(item: Any, problems: list[str]) -> Statement:
     if "Action" not in item and "NotAction" not in item:
         problems.append("Statement has no Action")
         usable = False
-    if "Principal" not in item and "NotPrincipal" not in item:
+    names_principal = "Principal" in item or "NotPrincipal" in item
+    if identity and names_principal:
+        problems.append("Has prohibited field Principal")
+        usable = False
+    elif not identity and not names_principal:
         problems.append("Statement has no Principal")
+        usable = False
+    if identity and "Resource" not in item and "NotResource" not in item:
+        problems.append("Statement has no Resource")
         usable = False
     conditions: tuple[ConditionClause, ...] = ()
     if "Condition" in item:

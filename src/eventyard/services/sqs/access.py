@@ -42,7 +42,9 @@ def allows(ctx: RequestContext, queue: QueueRecord, operation: str | None) -> bo
         return False
     action = f"sqs:{_PERMISSION.get(operation or '', operation)}"
     text = queue.attributes.get("Policy")
-    request = policies.AccessRequest(policies.Principal.of_account(ctx.account), action, queue.arn)
+    # the signer itself (a user or role session in --auth iam): a policy may name it
+    principal = policies.Principal.of_arn(ctx.account, ctx.principal_arn)
+    request = policies.AccessRequest(principal, action, queue.arn)
     return policies.authorize(_parsed(text) if text else None, request, owner=queue.account_id,
                               policy_admin=operation in _POLICY_ADMIN)
 

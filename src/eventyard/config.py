@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from eventyard.api.auth import AccessKey
+from eventyard.services.sts.web_identity import WebIdentityIssuer
 from eventyard.store.base import DEFAULT_URL
 
 
@@ -13,7 +14,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 4566
     store_url: str = DEFAULT_URL
-    auth: str = "none"  # none (dev: any credentials) | sigv4
+    auth: str = "none"  # none (dev: any credentials) | sigv4 | iam (sigv4 + IAM policies)
     access_keys: tuple[AccessKey, ...] = field(default_factory=tuple)
     rules_per_bus: int = 300  # EventBridge's default quota
     # How long a claimed delivery stays hidden from other workers; after a crash, what the
@@ -28,3 +29,5 @@ class Settings:
     request_timeout_s: float = 60.0
     # with auth sigv4: a bearer token that also opens /metrics (a signed request does too)
     metrics_token: str | None = None
+    # OpenID Connect issuers whose tokens AssumeRoleWithWebIdentity accepts
+    web_identity_issuers: tuple[WebIdentityIssuer, ...] = field(default_factory=tuple)

@@ -334,7 +334,7 @@ def test_body_over_the_limit_is_refused_in_the_clients_protocol(server):
 
 # botocore signs for each; eventyard serves none of these
 UNKNOWN_SERVICES = [
-    ("sts", "get_caller_identity", {}),  # query
+    ("sts", "get_federation_token", {"Name": "someone"}),  # query (an STS operation not served)
     ("iam", "list_users", {}),  # query
     ("ec2", "describe_instances", {}),  # ec2
     ("s3", "list_buckets", {}),  # rest-xml

@@ -66,14 +66,16 @@ class Caller:
 
 
 class LongTermCredential(Protocol):
-    secret_access_key: str
-    identity: Identity
+    @property
+    def secret_access_key(self) -> str: ...
+
+    @property
+    def identity(self) -> Identity: ...
 
 
-class TemporaryCredential(Protocol):
-    secret_access_key: str
-    identity: Identity
-    expiration_ms: int
+class TemporaryCredential(LongTermCredential, Protocol):
+    @property
+    def expiration_ms(self) -> int: ...
 
 
 class CredentialSource(Protocol):

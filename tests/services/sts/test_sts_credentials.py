@@ -319,3 +319,18 @@ def test_an_encoded_denial_is_decoded_on_any_node(store):
         with pytest.raises(ClientError) as exc:
             _root(server).decode_authorization_message(EncodedMessage=encoded[:-3] + "xyz")
         assert _error(exc)[:2] == ("InvalidAuthorizationMessageException", 400)
+
+
+# -- dev mode (--auth none): signatures unchecked, eventyard's own keys still name their principal --
+def test_dev_mode_names_the_principal_of_keys_eventyard_issued(store):
+    iam = FakeIam()
+    role = iam.add_role("dev-role")
+    user = iam.add_user_key("henry")
+    with InProcessServer(store, auth="none", iam=iam) as server:
+        as_user = signed("sts", server.url, user.access_key_id, "any secret will do")
+        assert as_user.get_caller_identity()["Arn"] == user.user_arn
+        creds = as_user.assume_role(RoleArn=role.arn, RoleSessionName="dev")["Credentials"]
+        session = signed("sts", server.url, creds["AccessKeyId"], "unchecked", creds["SessionToken"])
+        assert session.get_caller_identity()["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/dev-role/dev"
+        anyone = signed("sts", server.url, "123456789012", "x")
+        assert anyone.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:root"

@@ -34,25 +34,51 @@ AUTHORIZATION_MESSAGE = "authorization-message"
 class AccessKeyRecord(Protocol):
     """What STS reads of an IAM access key (``store.iam.IamAccessKey``)."""
 
-    access_key_id: str
-    secret_access_key: str
-    account_id: str
-    user_name: str
-    user_arn: str
-    user_id: str
-    status: str
+    @property
+    def access_key_id(self) -> str: ...
+
+    @property
+    def secret_access_key(self) -> str: ...
+
+    @property
+    def account_id(self) -> str: ...
+
+    @property
+    def user_name(self) -> str: ...
+
+    @property
+    def user_arn(self) -> str: ...
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
 
 
 class RoleRecord(Protocol):
     """What STS reads of an IAM role (``store.iam.IamRole``)."""
 
-    account_id: str
-    role_name: str
-    role_id: str
-    arn: str
-    path: str
-    trust_policy: str
-    max_session_duration: int
+    @property
+    def account_id(self) -> str: ...
+
+    @property
+    def role_name(self) -> str: ...
+
+    @property
+    def role_id(self) -> str: ...
+
+    @property
+    def arn(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def trust_policy(self) -> str: ...
+
+    @property
+    def max_session_duration(self) -> int: ...
 
 
 class IamDirectory(Protocol):
@@ -72,14 +98,19 @@ class StoreIamDirectory:
     async def access_key(self, access_key_id: str) -> AccessKeyRecord | None:
         if not self.available:
             return None
-        found: AccessKeyRecord | None = await self.store.read(lambda s: s.iam.access_key(access_key_id))  # type: ignore[attr-defined]
+        found: AccessKeyRecord | None = await self.store.read(lambda s: _iam(s).access_key(access_key_id))
         return found
 
     async def role(self, account_id: str, role_name: str) -> RoleRecord | None:
         if not self.available:
             return None
-        found: RoleRecord | None = await self.store.read(lambda s: s.iam.role(account_id, role_name))  # type: ignore[attr-defined]
+        found: RoleRecord | None = await self.store.read(lambda s: _iam(s).role(account_id, role_name))
         return found
+
+
+def _iam(session: Any) -> Any:
+    """``session.iam``, typed loosely until store/iam.py is on this branch."""
+    return session.iam
 
 
 @dataclass(frozen=True)

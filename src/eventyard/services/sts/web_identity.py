@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from eventyard.core.errors import ServiceError
 
-_RSA_HASHES = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512}
+_RSA_HASHES: dict[str, hashes.HashAlgorithm] = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(),
+                                                "RS512": hashes.SHA512()}
 # AWS's words (recorded answers of STS)
 NOT_A_JWT = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"
 NOT_VALIDATED = ("The web identity token that was passed could not be validated by AWS. Get a new identity token "
@@ -142,7 +143,7 @@ def _signature_holds(issuer: WebIdentityIssuer, header: dict[str, Any], signed: 
         try:
             if alg in _RSA_HASHES and jwk.get("kty") == "RSA":
                 public = rsa.RSAPublicNumbers(_int(jwk["e"]), _int(jwk["n"])).public_key()
-                public.verify(signature, signed, padding.PKCS1v15(), _RSA_HASHES[alg]())
+                public.verify(signature, signed, padding.PKCS1v15(), _RSA_HASHES[alg])
                 return True
             if alg == "ES256" and jwk.get("kty") == "EC" and jwk.get("crv") == "P-256" and len(signature) == 64:
                 point = ec.EllipticCurvePublicNumbers(_int(jwk["x"]), _int(jwk["y"]), ec.SECP256R1()).public_key()

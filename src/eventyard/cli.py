@@ -28,7 +28,8 @@ def main() -> None:
               envvar="EVENTYARD_AUTH", help="none accepts any credentials (dev); sigv4 verifies signatures; "
               "iam verifies them and enforces IAM policies.")
 @click.option("--access-keys", default="", envvar="EVENTYARD_ACCESS_KEYS",
-              help="For --auth sigv4: AKID:SECRET[:ACCOUNT],... (account defaults to 000000000000).")
+              help="For --auth sigv4 or iam: AKID:SECRET[:ACCOUNT],..., each its account's root "
+              "(account defaults to 000000000000).")
 @click.option("--rules-per-bus", default=300, show_default=True, type=click.IntRange(1, 100_000),
               envvar="EVENTYARD_RULES_PER_BUS", help="EventBridge quota: rules per event bus.")
 @click.option("--delivery-lease", "delivery_lease_s", default=120, show_default=True, type=click.IntRange(5, 86_400),

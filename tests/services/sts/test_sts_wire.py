@@ -229,3 +229,22 @@ def test_a_service_eventyard_lacks_answers_its_query_client_in_xml(server):
     with pytest.raises(ClientError) as exc:
         client("cloudsearch", server.url).describe_domains()
     assert _code(exc)[:2] == ("InvalidAction", 400)
+
+
+def test_a_role_arn_that_is_no_role_arn_is_refused(signed_server):
+    with pytest.raises(ClientError) as exc:
+        _signed_sts(signed_server).assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:user/not-a-role", RoleSessionName="s1")
+    assert _code(exc) == ("ValidationError", 400, "Request ARN is invalid")
+
+
+def test_sts_errors_are_xml_without_a_detail_element(signed_server):
+    req = AWSRequest(method="POST", url=signed_server.url + "/",
+                     data=f"Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::{ACCOUNT}:role/x&RoleSessionName=s1",
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    botocore.auth.SigV4Auth(Credentials(AKID, SECRET), "sts", "us-east-1").add_auth(req)
+    r = httpx.post(req.url, headers=dict(req.headers), content=req.body, timeout=10)
+    assert r.status_code == 403
+    root = ET.fromstring(r.text)
+    assert root.tag == f"{NS}ErrorResponse"
+    assert [child.tag[len(NS):] for child in root.find(f"{NS}Error")] == ["Type", "Code", "Message"]
+    assert root.findtext(f"{NS}Error/{NS}Type") == "Sender" and root.findtext(f"{NS}RequestId")

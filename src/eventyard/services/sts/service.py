@@ -158,7 +158,7 @@ class StsService:
     async def _role(self, role_arn: str) -> RoleRecord | None:
         parsed = _ROLE_ARN.match(role_arn)
         if parsed is None:
-            raise _validation(f"{role_arn} is invalid")
+            raise _validation("Request ARN is invalid")  # AWS, recorded
         role = await self.directory.role(parsed.group(1), parsed.group(2))
         # the ARN must name the role with its path, as IAM made it
         return role if role is not None and role.arn == role_arn else None

@@ -248,3 +248,22 @@ def test_sts_errors_are_xml_without_a_detail_element(signed_server):
     assert root.tag == f"{NS}ErrorResponse"
     assert [child.tag[len(NS):] for child in root.find(f"{NS}Error")] == ["Type", "Code", "Message"]
     assert root.findtext(f"{NS}Error/{NS}Type") == "Sender" and root.findtext(f"{NS}RequestId")
+
+
+def test_a_session_issued_by_one_node_works_on_another(fresh_postgres_url, tmp_path):
+    """Two server processes on one PostgreSQL store: each opens the other's session tokens."""
+    from _server import ServerProcess
+
+    args = ["--auth", "sigv4", "--access-keys", f"{AKID}:{SECRET}:{ACCOUNT}"]
+    nodes = [ServerProcess(fresh_postgres_url, log_path=tmp_path / f"node{i}.log", extra_args=args) for i in (1, 2)]
+    try:
+        for node in nodes:
+            node.start()
+        one, two = nodes
+        creds = _signed_sts(one).get_session_token(DurationSeconds=900)["Credentials"]
+        assert with_credentials("sts", two.url, creds).get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:root"
+        back = _signed_sts(two).get_session_token()["Credentials"]
+        assert with_credentials("sts", one.url, back).get_caller_identity()["Account"] == ACCOUNT
+    finally:
+        for node in nodes:
+            node.stop()

@@ -30,6 +30,7 @@ from _sts import (
     signed,
     with_credentials,
 )
+from eventyard.core.errors import ServiceError
 from eventyard.services.sts import StsService
 from eventyard.services.sts.web_identity import WebIdentityIssuer
 
@@ -334,3 +335,19 @@ def test_dev_mode_names_the_principal_of_keys_eventyard_issued(store):
         assert session.get_caller_identity()["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/dev-role/dev"
         anyone = signed("sts", server.url, "123456789012", "x")
         assert anyone.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:root"
+
+
+def test_eventyard_can_hand_a_function_its_roles_session(store):
+    iam = FakeIam()
+    role = iam.add_role("function-role", max_session_duration=3600)
+    sts = StsService(store, directory=iam)
+    session = asyncio.run(sts.session_for_role(role.arn, "my-function", duration_s=43200))
+    assert session.identity.arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/function-role/my-function"
+    assert session.expiration_ms - session.issued_ms <= 3600 * 1000
+    with InProcessServer(store, iam=iam) as server:
+        creds = {"AccessKeyId": session.access_key_id, "SecretAccessKey": session.secret_access_key,
+                 "SessionToken": session.session_token}
+        assert with_credentials("sts", server.url, creds).get_caller_identity()["Arn"] == session.identity.arn
+    with pytest.raises(ServiceError) as exc:
+        asyncio.run(sts.session_for_role(f"arn:aws:iam::{ACCOUNT}:role/missing", "f"))
+    assert exc.value.code == "AccessDenied"

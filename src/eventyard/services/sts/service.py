@@ -21,6 +21,7 @@ from eventyard.services.sts.credentials import (
     IssuedCredentials,
     RoleRecord,
     ServerKey,
+    SessionCredentials,
     SessionTokens,
     StoreIamDirectory,
 )
@@ -154,6 +155,19 @@ class StsService:
         answer.update(SubjectFromWebIdentityToken=token.subject, Provider=str(token.claims.get("iss")),
                       Audience=token.audience)
         return answer
+
+    async def session_for_role(self, role_arn: str, session_name: str,
+                               duration_s: int = DEFAULT_ROLE_SESSION_S) -> SessionCredentials:
+        """A session of a role for eventyard's own use (a function runs with its execution
+        role's credentials, as Lambda hands them over): no caller, no trust policy; the
+        role must exist. Raises AccessDenied as AssumeRole would for a missing role."""
+        role = await self._role(role_arn)
+        if role is None:
+            raise _access_denied(f"Not authorized to perform sts:AssumeRole on resource: {role_arn}")
+        arn = f"arn:aws:sts::{role.account_id}:assumed-role/{role.role_name}/{session_name}"
+        identity = Identity(role.account_id, "assumed-role", arn, f"{role.role_id}:{session_name}",
+                            name=role.role_name, role_arn=role.arn, session_name=session_name)
+        return await self.tokens.issue(identity, min(duration_s, role.max_session_duration), "AssumeRole")
 
     async def _role(self, role_arn: str) -> RoleRecord | None:
         parsed = _ROLE_ARN.match(role_arn)

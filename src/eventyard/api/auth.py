@@ -50,6 +50,7 @@ class Caller:
     session_name: str | None = None
     session_policy: str | None = None  # AssumeRole's Policy: narrows what the session may do
     session_expiration_ms: int | None = None  # temporary credentials: when they stop working
+    session_tags: tuple[tuple[str, str], ...] = ()  # a role session's tags (aws:PrincipalTag/...)
 
     def __post_init__(self) -> None:
         if not self.principal_arn:
@@ -62,7 +63,7 @@ class Caller:
            expiration_ms: int | None = None) -> "Caller":
         return cls(identity.account, region, access_key, service, identity.arn, identity.kind, identity.name,
                    identity.principal_id, identity.role_arn, identity.session_name, identity.session_policy,
-                   expiration_ms)
+                   expiration_ms, identity.session_tags)
 
 
 class LongTermCredential(Protocol):

@@ -39,6 +39,7 @@ class Identity:
     role_arn: str | None = None  # assumed-role: the role's own ARN (with its path)
     session_name: str | None = None
     session_policy: str | None = None  # AssumeRole's Policy, which narrows the session
+    session_tags: tuple[tuple[str, str], ...] = ()  # AssumeRole's Tags (aws:PrincipalTag/...)
 
     @classmethod
     def root(cls, account: str) -> "Identity":

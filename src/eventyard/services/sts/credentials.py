@@ -179,7 +179,7 @@ class SessionTokens:
         claims = {"k": access_key_id, "s": secret, "x": expiration, "i": now, "b": issued_by,
                   "a": identity.account, "t": identity.kind, "r": identity.arn, "p": identity.principal_id,
                   "n": identity.name, "ra": identity.role_arn, "sn": identity.session_name,
-                  "sp": identity.session_policy}
+                  "sp": identity.session_policy, "tg": [list(tag) for tag in identity.session_tags] or None}
         token = sealed.seal({k: v for k, v in claims.items() if v is not None}, await self._sealing_key(), SESSION_TOKEN)
         return SessionCredentials(access_key_id, secret, token, expiration, now, identity, issued_by)
 
@@ -192,7 +192,8 @@ class SessionTokens:
         try:
             identity = Identity(account=claims["a"], kind=claims["t"], arn=claims["r"], principal_id=claims["p"],
                                 name=claims.get("n"), role_arn=claims.get("ra"), session_name=claims.get("sn"),
-                                session_policy=claims.get("sp"))
+                                session_policy=claims.get("sp"),
+                                session_tags=tuple((str(k), str(v)) for k, v in claims.get("tg", [])))
             return SessionCredentials(claims["k"], claims["s"], token, int(claims["x"]), int(claims["i"]), identity,
                                       claims["b"])
         except (KeyError, TypeError, ValueError):

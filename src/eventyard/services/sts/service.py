@@ -182,7 +182,7 @@ class StsService:
         if role is None:
             return me
         return Identity(me.account, me.kind, me.arn, me.principal_id, me.name, role.arn, me.session_name,
-                        me.session_policy)
+                        me.session_policy, me.session_tags)
 
     async def _role_session(self, role: RoleRecord, session_name: str, policy: str | None, duration: int,
                             issued_by: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -194,8 +194,9 @@ class StsService:
                                f"Packed policy consumes {packed}% of allotted space, please use smaller policy.")
         arn = f"arn:aws:sts::{role.account_id}:assumed-role/{role.role_name}/{session_name}"
         assumed_id = f"{role.role_id}:{session_name}"
+        tags = tuple((tag["Key"], tag["Value"]) for tag in params.get("Tags", []))
         identity = Identity(role.account_id, "assumed-role", arn, assumed_id, name=role.role_name, role_arn=role.arn,
-                            session_name=session_name, session_policy=policy)
+                            session_name=session_name, session_policy=policy, session_tags=tags)
         issued = await self.tokens.issue(identity, duration, issued_by)
         answer: dict[str, Any] = {"Credentials": issued.as_wire(),
                                   "AssumedRoleUser": {"AssumedRoleId": assumed_id, "Arn": arn}}

@@ -37,6 +37,17 @@ def test_serve_help_lists_flags():
         assert flag in out.stdout
 
 
+def test_bad_auth_settings_fail_cleanly(tmp_path):
+    cases = [(["--auth", "iam"], "--auth iam needs at least one access key"),
+             (["--web-identity", "https://issuer.example"], "is not ISSUER|KEYS"),
+             (["--web-identity", f"https://issuer.example|{tmp_path}/missing.json"], "cannot read the JWKS file")]
+    for args, said in cases:
+        out = subprocess.run([str(BIN / "eventyard"), "serve", "--port", "1", *args], capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 2 and said in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr
+
+
 def test_bad_store_url_fails_cleanly(tmp_path):
     out = subprocess.run([str(BIN / "eventyard"), "serve", "--store", "mysql://nope", "--port", "1"],
                          capture_output=True, text=True, timeout=60)

@@ -28,7 +28,8 @@ def main() -> None:
               envvar="EVENTYARD_AUTH", help="none accepts any credentials (dev); sigv4 verifies signatures; "
               "iam verifies them and enforces IAM policies.")
 @click.option("--access-keys", default="", envvar="EVENTYARD_ACCESS_KEYS",
-              help="For --auth sigv4: AKID:SECRET[:ACCOUNT],... (account defaults to 000000000000).")
+              help="For --auth sigv4 or iam: AKID:SECRET[:ACCOUNT],..., each its account's root "
+              "(account defaults to 000000000000).")
 @click.option("--rules-per-bus", default=300, show_default=True, type=click.IntRange(1, 100_000),
               envvar="EVENTYARD_RULES_PER_BUS", help="EventBridge quota: rules per event bus.")
 @click.option("--delivery-lease", "delivery_lease_s", default=120, show_default=True, type=click.IntRange(5, 86_400),
@@ -44,9 +45,12 @@ def main() -> None:
               help="Seconds a request may take to arrive whole (headers and body); slower connections are closed.")
 @click.option("--metrics-token", default=None, envvar="EVENTYARD_METRICS_TOKEN",
               help="With --auth sigv4: a bearer token that opens /metrics (a SigV4-signed request does too).")
+@click.option("--web-identity", "web_identity", multiple=True, envvar="EVENTYARD_WEB_IDENTITY",
+              help="An OpenID Connect issuer STS's AssumeRoleWithWebIdentity trusts: ISSUER|KEYS[|AUDIENCE,...], "
+              "KEYS being hs256:SECRET or the path of a JWKS file (repeatable).")
 def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rules_per_bus: int,
           delivery_lease_s: int, log_level: str, public_url: str | None, request_timeout_s: float,
-          metrics_token: str | None) -> None:
+          metrics_token: str | None, web_identity: tuple[str, ...]) -> None:
     """Serve EventBridge, SQS and SNS on one port, with their deliveries and timers, in
     one process. Lambda, Step Functions, Scheduler and Pipes requests are recognised and
     answered 501 NotImplemented. Every flag can be set by its EVENTYARD_* variable.
@@ -65,8 +69,14 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
         keys = tuple(parse_access_keys(access_keys))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--access-keys") from None
-    if auth in ("sigv4", "iam") and not keys:
+    if auth != "none" and not keys:
         raise click.BadParameter(f"--auth {auth} needs at least one access key", param_hint="--access-keys")
+    from eventyard.services.sts.web_identity import parse_issuer
+
+    try:
+        issuers = tuple(parse_issuer(text) for text in web_identity)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--web-identity") from None
     from eventyard.api.http import normalized_public_url
 
     try:
@@ -75,7 +85,8 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
         raise click.BadParameter(str(exc), param_hint="--public-url") from None
     settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys,
                         rules_per_bus=rules_per_bus, delivery_lease_s=delivery_lease_s, log_level=log_level,
-                        public_url=public, request_timeout_s=request_timeout_s, metrics_token=metrics_token or None)
+                        public_url=public, request_timeout_s=request_timeout_s, metrics_token=metrics_token or None,
+                        web_identity_issuers=issuers)
     listener = _listen(host, port)  # before the store: a busy port changes nothing
     try:
         app = build_app(settings)

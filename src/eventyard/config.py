@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from eventyard.api.auth import AccessKey
+from eventyard.services.sts.web_identity import WebIdentityIssuer
 from eventyard.store.base import DEFAULT_URL
 
 
@@ -28,3 +29,5 @@ class Settings:
     request_timeout_s: float = 60.0
     # with auth sigv4: a bearer token that also opens /metrics (a signed request does too)
     metrics_token: str | None = None
+    # OpenID Connect issuers whose tokens AssumeRoleWithWebIdentity accepts
+    web_identity_issuers: tuple[WebIdentityIssuer, ...] = field(default_factory=tuple)

@@ -56,7 +56,11 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     metrics = CollectorRegistry()
     registry = ServiceRegistry(opened, runtime, metrics)
     registry.events.rules_per_bus = settings.rules_per_bus
-    auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys})
+    auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys},
+                         issued=registry.sts.credentials)
+    registry.sts.enforce_trust = settings.auth == "iam"
+    registry.sts.root_keys = {k.access_key: k.account for k in settings.access_keys}
+    registry.sts.web_identity_issuers = {i.issuer: i for i in settings.web_identity_issuers}
     invoker = Invoker(registry.resolve, enforcer(settings, opened, metrics))
     api = ApiApp(Dispatcher(invoker, auth, RequestMetrics(metrics), public_url=settings.public_url))
     if settings.public_url:

@@ -334,7 +334,7 @@ def test_body_over_the_limit_is_refused_in_the_clients_protocol(server):
 
 # botocore signs for each; eventyard serves none of these
 UNKNOWN_SERVICES = [
-    ("sts", "get_caller_identity", {}),  # query
+    ("sts", "get_federation_token", {"Name": "someone"}),  # query (an STS operation not served)
     ("iam", "list_users", {}),  # query
     ("ec2", "describe_instances", {}),  # ec2
     ("s3", "list_buckets", {}),  # rest-xml
@@ -365,7 +365,7 @@ def test_unknown_service_or_operation_answers_in_the_clients_protocol(server, se
 
 
 def test_unknown_query_action_without_a_signature_gets_xml(server):
-    r = httpx.post(server.url + "/", headers=QUERY, content=b"Action=GetCallerIdentity&Version=2011-06-15", timeout=10)
+    r = httpx.post(server.url + "/", headers=QUERY, content=b"Action=DescribeDomains&Version=2013-01-01", timeout=10)
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("text/xml")
     assert _parsed_by_botocore("query", r)["Code"] == "InvalidAction"

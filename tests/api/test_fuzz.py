@@ -37,6 +37,7 @@ from eventyard.core import jsondoc  # noqa: E402
 from eventyard.services.events import service as events_service  # noqa: E402
 from eventyard.services.sns import service as sns_service  # noqa: E402
 from eventyard.services.sqs import service as sqs_service  # noqa: E402
+from eventyard.services.sts import service as sts_service  # noqa: E402
 
 ACCOUNT = "777777777777"
 REGION = "us-east-1"
@@ -44,8 +45,9 @@ EXAMPLES = int(os.environ.get("EVENTYARD_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
                 suppress_health_check=list(HealthCheck))
 
-IMPLEMENTED = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS}
-CLIENT_PROTOCOLS = [("events", "json"), ("sqs", "json"), ("sqs", "query"), ("sns", "query")]
+IMPLEMENTED = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS,
+               "sts": sts_service.OPERATIONS}
+CLIENT_PROTOCOLS = [("events", "json"), ("sqs", "json"), ("sqs", "query"), ("sns", "query"), ("sts", "query")]
 
 
 def operations(service: str) -> list[str]:

@@ -352,15 +352,23 @@ OWN_ACCOUNT_ONLY = {
         "UpdateEndpoint", "UpdateEventBus",
     },
 }
+# STS acts on the caller's own principal, or issues a role's session: whether another
+# account's role may be assumed is its trust policy's say (``--auth iam``; tested in
+# tests/services/sts/test_sts_credentials.py), not an owner check.
+OWN_ACCOUNT_ONLY["sts"] = {"AssumeRoot", "DecodeAuthorizationMessage", "GetAccessKeyInfo", "GetCallerIdentity",
+                           "GetCertificate", "GetDelegatedAccessToken", "GetFederationToken",
+                           "GetScopedCredentials", "GetSessionToken", "GetTrustBundles", "GetWebIdentityToken",
+                           "IssueWorkloadIdentityContext"}
+TRUST_POLICY = {"sts": {"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}}
 # Operations whose parameter is itself the credential, as on AWS: the token of a
 # subscription confirmation (sent to the endpoint's owner) works for whoever holds it.
 CAPABILITY = {"sns": {"ConfirmSubscription"}}
 
 
 def test_every_operation_is_classified():
-    for service in ("sqs", "sns", "events"):
+    for service in ("sqs", "sns", "events", "sts"):
         tabled = {c.operation.split("(")[0] for c in CASES if c.service == service}
-        listed = tabled | OWN_ACCOUNT_ONLY[service] | CAPABILITY.get(service, set())
+        listed = tabled | OWN_ACCOUNT_ONLY[service] | CAPABILITY.get(service, set()) | TRUST_POLICY.get(service, set())
         assert set(catalog.service(service).operations) - listed == set(), service
         assert not tabled & OWN_ACCOUNT_ONLY[service]
 

@@ -15,10 +15,13 @@ from eventyard.services import ServiceRegistry
 from eventyard.services.events import service as events_service
 from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import service as sqs_service
+from eventyard.services.sts import service as sts_service
 from eventyard.store import open_store
 
-TABLES = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS}
-CLASSES = {"events": events_service.EventsService, "sqs": sqs_service.SqsService, "sns": sns_service.SnsService}
+TABLES = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS,
+          "sts": sts_service.OPERATIONS}
+CLASSES = {"events": events_service.EventsService, "sqs": sqs_service.SqsService, "sns": sns_service.SnsService,
+           "sts": sts_service.StsService}
 
 
 @pytest.fixture(scope="module")

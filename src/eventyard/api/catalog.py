@@ -109,12 +109,15 @@ _QUERY_ERROR_TRAITS: dict[str, dict[str, dict]] = {
     "events": {"AccessDeniedException": {"httpStatusCode": 400, "senderFault": True}},
     # unmodelled: a call IAM policies do not allow (--auth iam)
     "iam": {"AccessDenied": {"code": "AccessDenied", "httpStatusCode": 403, "senderFault": True}},
-    "sts": {"AccessDenied": {"code": "AccessDenied", "httpStatusCode": 403, "senderFault": True}},
     "secretsmanager": {"AccessDeniedException": {"httpStatusCode": 400, "senderFault": True}},
+    # unmodelled errors STS answers (AWS, recorded)
+    "sts": {"AccessDenied": {"code": "AccessDenied", "httpStatusCode": 403, "senderFault": True},
+            "ValidationError": {"code": "ValidationError", "httpStatusCode": 400, "senderFault": True}},
 }
 
 
-# validation: coral = ValidationException with Coral's wording (json/rest-json services)
+# validation: coral = ValidationException with Coral's wording (json/rest-json services);
+# coral-query = the same wording under the query protocol's code ValidationError (STS, IAM)
 _SERVICES = {
     "events": "coral",
     "sqs": "sqs",
@@ -123,6 +126,7 @@ _SERVICES = {
     "scheduler": "coral",
     "pipes": "coral",
     "lambda": "coral",  # recognised and validated, answered NotImplemented (501) for now
+    "sts": "coral-query",
 }
 
 
@@ -189,5 +193,6 @@ def by_signing_name() -> dict[str, ServiceSpec]:
 
 @lru_cache(maxsize=1)
 def by_query_version() -> dict[str, ServiceSpec]:
-    # SQS's legacy query protocol shares the JSON model's shapes and version.
-    return {s.api_version: s for s in all_services() if s.name in ("sns", "sqs")}
+    # SQS's legacy query protocol shares the JSON model's shapes and version; an unsigned
+    # query request (STS's AssumeRoleWithWebIdentity) is known by its Version alone.
+    return {s.api_version: s for s in all_services() if s.name == "sqs" or s.protocol == "query"}

@@ -212,8 +212,8 @@ class Dispatcher:
         assert call.spec is not None and call.operation is not None
         spec, operation = call.spec, call.operation
         base_url = self.base_url(request)
-        caller = self.auth.identify(request, call.protocol, service=spec.signing_name,
-                                    anonymous_region=_anonymous_region(call))
+        caller = await self.auth.identify(request, call.protocol, service=spec.signing_name,
+                                          anonymous_region=_anonymous_region(call))
         params = self._parse(request, call, base_url)
         ctx = RequestContext(
             account=caller.account,
@@ -223,8 +223,9 @@ class Dispatcher:
             base_url=base_url,
             trace_header=request.header("x-amzn-trace-id"),
             operation=operation.name,
-            principal_arn=getattr(caller, "principal_arn", None),
-            session_policy=getattr(caller, "session_policy", None),
+            principal_arn=caller.principal_arn,
+            principal_id=caller.principal_id,
+            session_policy=caller.session_policy,
         )
         result = await self.invoker.call(spec, operation, params, ctx)
         if call.protocol == "json":
@@ -269,8 +270,10 @@ class Dispatcher:
 
 
 # Calls AWS takes unsigned: the URLs SNS puts in its messages (the ARN and token they
-# carry are the credential), sent by whoever holds the message.
-_ANONYMOUS = {("sns", "Unsubscribe"): "SubscriptionArn", ("sns", "ConfirmSubscription"): "TopicArn"}
+# carry are the credential), sent by whoever holds the message; and STS's web identity
+# federation (the identity provider's token is the credential).
+_ANONYMOUS = {("sns", "Unsubscribe"): "SubscriptionArn", ("sns", "ConfirmSubscription"): "TopicArn",
+              ("sts", "AssumeRoleWithWebIdentity"): "RoleArn"}
 
 
 def _anonymous_region(call: Call) -> str | None:

@@ -41,6 +41,7 @@ __all__ = [
     "canonical_path",
     "canonical_request",
     "parse_signature",
+    "precheck",
     "signing_key",
     "string_to_sign",
     "verify",
@@ -563,6 +564,22 @@ def _payload_candidates(req: SignedRequest, sig: Signature, headers: dict[str, l
     return [body_hash]
 
 
+def _headers_of(req: SignedRequest) -> dict[str, list[str]]:
+    headers = _header_map(req.headers)
+    if "host" not in headers and ":authority" in headers:
+        headers["host"] = headers[":authority"]  # HTTP/2 carries Host as :authority
+    return headers
+
+
+def precheck(req: SignedRequest, sig: Signature, now: datetime, *, max_skew: timedelta = timedelta(minutes=5)) -> None:
+    """The checks ``verify`` starts with (signed headers, clock), for a caller that must
+    look the key up at some cost first: stale replays never reach that lookup."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    _check_signed_headers(sig, _headers_of(req))
+    _check_time(sig, now, max_skew)
+
+
 def verify(
     req: SignedRequest,
     sig: Signature,
@@ -578,10 +595,7 @@ def verify(
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
-    headers = _header_map(req.headers)
-    if "host" not in headers and ":authority" in headers:
-        headers["host"] = headers[":authority"]  # HTTP/2 carries Host as :authority
-
+    headers = _headers_of(req)
     _check_signed_headers(sig, headers)
     _check_time(sig, now, max_skew)
     secret = secret_for(sig.access_key)

@@ -20,6 +20,8 @@ from eventyard.services.sqs import SqsService
 from eventyard.services.sqs import service as sqs_service
 from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.services.sqs.metrics import QueueDepths
+from eventyard.services.sts import StsService
+from eventyard.services.sts import service as sts_service
 from eventyard.store import Store
 
 
@@ -37,10 +39,13 @@ class ServiceRegistry:
         self.sqs = sqs
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
+        self.sts = StsService(store)
+        self.timers.at_start("sts-server-key", self.sts.server_key.get)  # loaded before the first session token
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
             "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),
             "sns": _operations.bind(sns_service.OPERATIONS, self.sns),
+            "sts": _operations.bind(sts_service.OPERATIONS, self.sts),
         }
 
     def start(self) -> None:

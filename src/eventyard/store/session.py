@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
     from eventyard.store.tags import Tags
+    from eventyard.store.server_keys import ServerKeys
     from eventyard.store.sns_platform import SnsPlatform
     from eventyard.store.topics import Topics
 
@@ -176,3 +177,9 @@ class Session:
         from eventyard.store.sns_platform import SnsPlatform
 
         return SnsPlatform(self)
+
+    @cached_property
+    def server_keys(self) -> "ServerKeys":
+        from eventyard.store.server_keys import ServerKeys
+
+        return ServerKeys(self)

@@ -27,7 +27,7 @@ async def metrics_allowed(request: Request, auth: Authenticator, token: str | No
                          headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]],
                          body=await request.body())
     try:
-        auth.identify(signed, "rest-json")
+        await auth.identify(signed, "rest-json")
     except WireError:
         return False
     return True

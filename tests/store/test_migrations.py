@@ -84,3 +84,47 @@ def test_0060_carries_undelivered_outbox_rows_into_the_job_table(store_url: str)
     finally:
         store.close()
 
+
+def test_0061_moves_eventbridge_times_from_seconds_to_milliseconds(store_url: str) -> None:
+    def arn(kind: str, name: str) -> str:
+        return f"arn:aws:events:{REGION}:{ACCOUNT}:{kind}/{name}"
+
+    def fill(execute: Execute) -> None:
+        execute("INSERT INTO event_buses (account_id, region, name, arn, created_at, modified_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (ACCOUNT, REGION, "b", arn("event-bus", "b"), 1_700_000_000.1234, 1_700_000_001.5))
+        for name, authorized in (("c", 1_700_000_002.25), ("never", None)):
+            execute("INSERT INTO event_connections (account_id, region, name, arn, authorization_type, state,"
+                    " created_at, modified_at, authorized_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ACCOUNT, REGION, name, arn("connection", name), "API_KEY", "AUTHORIZED", 1_700_000_000.0,
+                     1_700_000_003.0006, authorized))
+        execute("INSERT INTO event_api_destinations (account_id, region, name, arn, connection_arn, endpoint,"
+                " http_method, rate_limit, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ACCOUNT, REGION, "d", arn("api-destination", "d"), arn("connection", "c"), "https://example.com",
+                 "POST", 300, 1_700_000_004.999, 1_700_000_005.25))
+        execute("INSERT INTO event_archives (account_id, region, name, arn, source_arn, retention_days, state, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (ACCOUNT, REGION, "a", arn("archive", "a"), arn("event-bus", "b"), 0, "ENABLED", 1_700_000_006.75))
+        for name, end in (("done", 1_700_000_008.125), ("running", None)):
+            execute("INSERT INTO event_replays (account_id, region, name, arn, archive_arn, destination, event_start,"
+                    " event_end, state, replay_start, replay_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ACCOUNT, REGION, name, arn("replay", name), arn("archive", "a"), '{"Arn": "x"}', T0, T0 + 1,
+                     "COMPLETED", 1_700_000_007.5, end))
+
+    build_before(store_url, 61, fill)
+    store = open_store(store_url)
+    try:
+        def read(s: Any) -> list[Any]:
+            bus, c, never = (s.event_buses.get(ACCOUNT, REGION, "b"), s.connections.get(ACCOUNT, REGION, "c"),
+                             s.connections.get(ACCOUNT, REGION, "never"))
+            d, a = s.api_destinations.get(ACCOUNT, REGION, "d"), s.event_archives.get(ACCOUNT, REGION, "a")
+            done, running = s.event_replays.get(ACCOUNT, REGION, "done"), s.event_replays.get(ACCOUNT, REGION, "running")
+            return [bus.created_at, bus.modified_at, c.created_at, c.modified_at, c.authorized_at, never.authorized_at,
+                    d.created_at, d.modified_at, a.created_at, done.replay_start, done.replay_end, running.replay_end]
+
+        times = store.read_sync(read)
+        assert times == [1_700_000_000_123, 1_700_000_001_500, 1_700_000_000_000, 1_700_000_003_001,
+                         1_700_000_002_250, None, 1_700_000_004_999, 1_700_000_005_250, 1_700_000_006_750,
+                         1_700_000_007_500, 1_700_000_008_125, None]
+        assert all(type(t) is int for t in times if t is not None)  # whole milliseconds, not floats
+    finally:
+        store.close()

@@ -1,5 +1,7 @@
 """The outbox contract's answers: a deliverer returns ``Delivered(result)`` and the origin
-applies the result in the unit of work that drops the delivery row; on both backends."""
+applies the result in the unit of work that drops the delivery row, unless the worker's
+claim no longer holds the row (then neither its answer nor its dead letter counts); on
+both backends."""
 
 from __future__ import annotations
 

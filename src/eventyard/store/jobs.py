@@ -90,6 +90,7 @@ def _by_id(row: tuple[Any, ...]) -> int:
 
 
 def loads_payload(text: str) -> Any:
+    """A stored payload: orjson, or for what it cannot read, the strict reader of user JSON."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:  # integers past 64 bits, or deeper than orjson reads
@@ -113,7 +114,8 @@ class Jobs:
         return job_id
 
     def add_all(self, jobs: Sequence[NewJob]) -> None:
-        """Store unkeyed jobs in one batch (the outbox's rows of one unit of work)."""
+        """Store unkeyed jobs in one batch (``store.deliveries`` writes the outbox's rows
+        straight from its own records, with ``INSERT``)."""
         if not jobs:
             return
         if any(j.key is not None for j in jobs):

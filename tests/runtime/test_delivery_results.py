@@ -1,5 +1,7 @@
 """The outbox contract's answers: a deliverer returns ``Delivered(result)`` and the origin
-applies the result in the unit of work that drops the delivery row; on both backends."""
+applies the result in the unit of work that drops the delivery row, unless the worker's
+claim no longer holds the row (then neither its answer nor its dead letter counts); on
+both backends."""
 
 from __future__ import annotations
 
@@ -96,3 +98,66 @@ def test_an_answer_for_an_origin_without_apply_result_is_dropped(store: Store) -
     store.write_sync(lambda s: s.deliveries.add(deliveries("answering", 1)))
     run_until_done(store, runtime, origin, 1)
     assert outputs(store) == [] and len(origin.delivered_ids) == 1
+
+
+class TakenOver:
+    """Answers only after another worker took the row over: its lease ran out meanwhile."""
+
+    def __init__(self, store: Store, answer: Any) -> None:
+        self.store = store
+        self.answer = answer
+
+    async def deliver(self, record: DeliveryRecord) -> Failure | Delivered | None:
+        lease_end = record.due_at
+        await self.store.write(lambda s: s.deliveries.claim(now=lease_end, lease_until=lease_end + 10 ** 9, limit=10))
+        return self.answer
+
+
+class WatchfulOrigin(TaskOrigin):
+    def __init__(self) -> None:
+        super().__init__()
+        self.gave_up: list[int] = []
+        self.commits = 0
+
+    def give_up(self, s: Session, record: DeliveryRecord, failure: Failure, now: int) -> None:
+        self.gave_up.append(record.id)
+
+    def committed(self) -> None:
+        self.commits += 1
+
+
+def run_until(runtime: DeliveryRuntime, condition: Any) -> None:
+    async def scenario() -> None:
+        runtime.start()
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + GENEROUS
+            while not condition():
+                assert loop.time() < deadline, "the outcome was never written"
+                await asyncio.sleep(0.005)
+        finally:
+            await runtime.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_late_answer_is_not_applied_when_another_worker_holds_the_row(store: Store) -> None:
+    origin = WatchfulOrigin()
+    runtime = DeliveryRuntime(store, idle_seconds=0.01)
+    runtime.register_origin("tasks", origin)
+    runtime.register_deliverer("answering", TakenOver(store, Delivered({"answer": "late"})))
+    store.write_sync(lambda s: s.deliveries.add(deliveries("answering", 1)))
+    run_until(runtime, lambda: origin.commits > 0)
+    assert outputs(store) == []  # the holder's own answer will count, not this one
+    assert store.read_sync(lambda s: s.deliveries.pending()) == 1
+
+
+def test_a_late_failure_dead_letters_nothing_when_another_worker_holds_the_row(store: Store) -> None:
+    origin = WatchfulOrigin()
+    runtime = DeliveryRuntime(store, idle_seconds=0.01)
+    runtime.register_origin("tasks", origin)
+    runtime.register_deliverer("failing", TakenOver(store, Failure("Boom", "no retries", retryable=False)))
+    store.write_sync(lambda s: s.deliveries.add(deliveries("failing", 1)))
+    run_until(runtime, lambda: origin.commits > 0)
+    assert origin.gave_up == []
+    assert store.read_sync(lambda s: s.deliveries.pending()) == 1

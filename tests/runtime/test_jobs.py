@@ -11,7 +11,8 @@ import pytest
 
 from eventyard.core import clock
 from eventyard.runtime.jobs import Again, Finished, JobRuntime, retry_delay_ms
-from eventyard.store import Session, Store
+from eventyard.runtime.wakeups import Wakeups
+from eventyard.store import Session, Store, notifications, open_store
 from eventyard.store.jobs import JobRecord, NewJob
 
 T0 = 1_700_000_000_000
@@ -161,3 +162,76 @@ def test_without_handlers_nothing_starts(store: Store) -> None:
         await jobs.stop()
 
     asyncio.run(scenario())
+
+
+class Watched(JobRuntime):
+    """Records each pause the loop decides on after finding nothing to run: once one is
+    recorded, the loop waits out that pause unless woken."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pauses: list[float] = []
+
+    async def _until_next_due(self) -> float:
+        pause = await super()._until_next_due()
+        self.pauses.append(pause)
+        return pause
+
+
+async def _until(condition: Any, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GENEROUS
+    while not condition():
+        assert loop.time() < deadline, what
+        await asyncio.sleep(0.005)
+
+
+@pytest.mark.usefixtures("other_node")
+def test_a_job_added_on_another_node_wakes_this_nodes_job_loop(fresh_postgres_url: str) -> None:
+    """Two stores on one PostgreSQL database stand for two nodes. This node's loop would
+    look again only after an hour; the other node's adds (a job, then the same keyed job
+    made due sooner) wake it through the store's notifications."""
+    here, there = open_store(fresh_postgres_url), open_store(fresh_postgres_url)
+    try:
+        async def scenario() -> None:
+            handler = Recorder()
+            wakeups = Wakeups()
+            wakeups.start(here)
+            jobs = Watched(here, wakeups, idle_seconds=3600)
+            jobs.register("wait", handler)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + GENEROUS
+            while True:  # the listener subscribes asynchronously: until it hears a commit
+                with wakeups.watch("probe:1") as probe:
+                    await there.write(lambda s: notifications.wake(s, "probe", 1))
+                    if await probe.wait(0.2) or loop.time() > deadline:
+                        break
+            assert probe.fired
+            jobs.start()
+            try:
+                await _until(lambda: jobs.pauses, "the loop never went idle")
+                assert jobs.pauses == [3600]  # nothing to do: it sleeps for the idle hour
+
+                now = clock.now_ms()
+                await there.write(lambda s: s.jobs.add(
+                    NewJob(kind="wait", payload={"n": 1}, created_at=now, due_at=now)))
+                await _until(lambda: handler.ran, "the job added on the other node never ran here")
+                await _until(lambda: len(jobs.pauses) >= 2, "the loop never went idle again")
+
+                year = clock.now_ms() + YEAR  # a keyed timeout far away, then made due now
+                await there.write(lambda s: s.jobs.add(
+                    NewJob(kind="wait", payload={"n": 2}, created_at=now, due_at=year, key="timeout")))
+                await _until(lambda: len(jobs.pauses) >= 3, "the far job's add did not wake the loop")
+                assert jobs.pauses[-1] == 3600 and len(handler.ran) == 1
+                await there.write(lambda s: s.jobs.add(
+                    NewJob(kind="wait", payload={"n": 3}, created_at=now, due_at=clock.now_ms(), key="timeout")))
+                await _until(lambda: len(handler.ran) == 2, "the job made due sooner never ran here")
+                assert [j.payload["n"] for j in handler.ran] == [1, 3]
+                assert all(p == 3600 for p in jobs.pauses)  # no round came from the idle fallback
+            finally:
+                await jobs.stop()
+
+        asyncio.run(scenario())
+    finally:
+        there.close()
+        here.close()

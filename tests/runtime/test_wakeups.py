@@ -9,7 +9,7 @@ import pytest
 
 from eventyard.runtime import wakeups as wakeups_module
 from eventyard.runtime.wakeups import Wakeups
-from eventyard.store import Session, Store, notifications, open_store
+from eventyard.store import Session, Store, open_store
 from eventyard.store.notifications import wake
 
 GENEROUS = 30.0  # seconds: only a broken wake-up waits this long
@@ -90,16 +90,6 @@ def _wake(kind: str, ident: object):
     def unit(s: Session) -> None:
         wake(s, kind, ident)
     return unit
-
-
-@pytest.fixture
-def other_node(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Notifications sent from here on come from another node: a node's listener skips
-    its own (that node signals itself), and both stores of a test share this process.
-    The PostgreSQL store binds its listener's own id at import: import it first."""
-    import eventyard.store.postgres  # noqa: F401
-
-    monkeypatch.setattr(notifications, "NODE_ID", "another-node")
 
 
 @pytest.mark.usefixtures("other_node")

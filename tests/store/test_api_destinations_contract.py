@@ -18,7 +18,7 @@ OTHER_CONNECTION = f"arn:aws:events:{REGION}:{ACCOUNT}:connection/d/2"
 def destination(name: str, *, account: str = ACCOUNT, connection: str = CONNECTION) -> ApiDestinationRecord:
     arn = f"arn:aws:events:{REGION}:{account}:api-destination/{name}/3f"
     return ApiDestinationRecord(account, REGION, name, arn, None, connection, "https://example.com/*/orders", "POST",
-                                300, 1_700_000_000.5, 1_700_000_000.5)
+                                300, 1_700_000_000_500, 1_700_000_000_500)
 
 
 def insert(store: Store, *records: ApiDestinationRecord) -> None:
@@ -58,7 +58,7 @@ def test_replace_writes_the_settable_fields(store: Store) -> None:
     d = destination("d")
     insert(store, d)
     changed = replace(d, description="new", connection_arn=OTHER_CONNECTION, endpoint="https://example.org",
-                      http_method="PUT", rate_limit=1, modified_at=1_700_000_050.25, created_at=1.0)
+                      http_method="PUT", rate_limit=1, modified_at=1_700_000_050_250, created_at=1_000)
     store.write_sync(lambda s: s.api_destinations.replace(changed))
     assert get(store, "d") == replace(changed, created_at=d.created_at)
 

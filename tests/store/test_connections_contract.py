@@ -19,7 +19,7 @@ def connection(name: str, *, account: str = ACCOUNT, state: str = "AUTHORIZED") 
     return ConnectionRecord(account, REGION, name, arn, None, "API_KEY", state, None, auth,
                             f"arn:aws:secretsmanager:{REGION}:{account}:secret:events!connection/{name}", None,
                             {"ResourceParameters": {"ResourceConfigurationArn": "arn:rc"}},
-                            1_700_000_000.5, 1_700_000_000.5, 1_700_000_001.25)
+                            1_700_000_000_500, 1_700_000_000_500, 1_700_000_001_250)
 
 
 def insert(store: Store, *records: ConnectionRecord) -> None:
@@ -61,8 +61,8 @@ def test_replace_writes_every_field_but_identity_and_creation(store: Store) -> N
     insert(store, c)
     changed = replace(c, description="new", authorization_type="BASIC", state="AUTHORIZING", state_reason="why",
                       auth={"BasicAuthParameters": {"Username": "u", "Password": "p"}}, secret_arn=None,
-                      kms_key_identifier="alias/k", connectivity=None, modified_at=1_700_000_009.5,
-                      authorized_at=None, created_at=1.0)
+                      kms_key_identifier="alias/k", connectivity=None, modified_at=1_700_000_009_500,
+                      authorized_at=None, created_at=1_000)
     store.write_sync(lambda s: s.connections.replace(changed))
     assert get(store, "c") == replace(changed, created_at=c.created_at)
 
@@ -70,18 +70,18 @@ def test_replace_writes_every_field_but_identity_and_creation(store: Store) -> N
 def test_set_state_only_from_the_expected_state(store: Store) -> None:
     c = connection("c", state="AUTHORIZING")
     insert(store, c)
-    assert store.write_sync(lambda s: s.connections.set_state(c.arn, "AUTHORIZED", reason=None, authorized_at=5.5,
+    assert store.write_sync(lambda s: s.connections.set_state(c.arn, "AUTHORIZED", reason=None, authorized_at=5_500,
                                                               only_if="DEAUTHORIZED")) is False
     assert get(store, "c").state == "AUTHORIZING"  # type: ignore[union-attr]
-    assert store.write_sync(lambda s: s.connections.set_state(c.arn, "AUTHORIZED", reason="ok", authorized_at=5.5,
+    assert store.write_sync(lambda s: s.connections.set_state(c.arn, "AUTHORIZED", reason="ok", authorized_at=5_500,
                                                               only_if="AUTHORIZING")) is True
     got = get(store, "c")
-    assert got is not None and (got.state, got.state_reason, got.authorized_at) == ("AUTHORIZED", "ok", 5.5)
+    assert got is not None and (got.state, got.state_reason, got.authorized_at) == ("AUTHORIZED", "ok", 5_500)
     # No authorization time given: the last one stays.
     assert store.write_sync(lambda s: s.connections.set_state(c.arn, "DEAUTHORIZED", reason="gone",
                                                               authorized_at=None)) is True
     got = get(store, "c")
-    assert got is not None and (got.state, got.authorized_at) == ("DEAUTHORIZED", 5.5)
+    assert got is not None and (got.state, got.authorized_at) == ("DEAUTHORIZED", 5_500)
     assert store.write_sync(lambda s: s.connections.set_state("arn:missing", "AUTHORIZED", reason=None,
                                                               authorized_at=None)) is False
 

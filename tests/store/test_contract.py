@@ -20,7 +20,7 @@ ACCOUNT, REGION = "000000000000", "us-east-1"
 
 def bus(name: str, *, account: str = ACCOUNT, region: str = REGION, description: str | None = None) -> EventBusRecord:
     arn = f"arn:aws:events:{region}:{account}:event-bus/{name}"
-    return EventBusRecord(account, region, name, arn, description, None, None, None, None, 1.5, 2.5)
+    return EventBusRecord(account, region, name, arn, description, None, None, None, None, 1_500, 2_500)
 
 
 def insert(name: str) -> Callable[[Session], bool]:

@@ -1,4 +1,5 @@
-"""The store contract for the delivery outbox (claims with a lease), on both backends."""
+"""The store contract for the delivery outbox (claims with a lease, fenced finish and
+reschedule; rows of the job table's outbox lane), on both backends."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from eventyard.store import Store
 from eventyard.store.deliveries import DeliveryRecord, NewDelivery
+from eventyard.store.jobs import NewJob
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
 T0 = 1_700_000_000_000
@@ -64,25 +66,62 @@ def test_a_claimed_row_is_hidden_until_its_lease_runs_out_then_counts_another_at
 def test_finish_removes_rows(store: Store) -> None:
     add(store, delivery(1), delivery(2), delivery(3))
     claimed = claim(store, now=T0)
-    store.write_sync(lambda s: s.deliveries.finish([claimed[0].id, claimed[2].id]))
-    store.write_sync(lambda s: s.deliveries.finish([]))
+    store.write_sync(lambda s: s.deliveries.finish_all([claimed[0], claimed[2]]))
+    store.write_sync(lambda s: s.deliveries.finish_all([]))
     assert store.read_sync(lambda s: s.deliveries.pending()) == 1
-    assert numbers(claim(store, now=T0 + LEASE)) == [2]
-    store.write_sync(lambda s: s.deliveries.finish([claimed[1].id, claimed[1].id + 1000]))  # gone ids: no error
+    [again] = claim(store, now=T0 + LEASE)
+    assert numbers([again]) == [2]
+    assert store.write_sync(lambda s: s.deliveries.finish(again)) is True
+    assert store.write_sync(lambda s: s.deliveries.finish(again)) is False  # gone: no error
+    store.write_sync(lambda s: s.deliveries.finish_all([again]))
     assert store.read_sync(lambda s: s.deliveries.pending()) == 0
     assert claim(store, now=T0 + 10 * LEASE) == []
+
+
+def test_a_worker_whose_lease_ran_out_changes_nothing(store: Store) -> None:
+    add(store, delivery(1), delivery(2))
+    stale = claim(store, now=T0)
+    held = claim(store, now=T0 + LEASE)  # both leases ran out: another worker holds them now
+    assert store.write_sync(lambda s: s.deliveries.finish(stale[0])) is False
+    assert store.write_sync(lambda s: s.deliveries.reschedule(stale[1], due_at=T0, error="late")) is False
+    store.write_sync(lambda s: s.deliveries.finish_all(stale))
+    assert store.read_sync(lambda s: s.deliveries.pending()) == 2
+    assert claim(store, now=T0 + LEASE) == []  # still the holder's until its lease ends
+    store.write_sync(lambda s: s.deliveries.finish_all(held))
+    assert store.read_sync(lambda s: s.deliveries.pending()) == 0
 
 
 def test_reschedule_sets_due_time_and_error(store: Store) -> None:
     add(store, delivery(1))
     [got] = claim(store, now=T0)
-    store.write_sync(lambda s: s.deliveries.reschedule(got.id, due_at=T0 + 500, error="HTTP 503"))
+    assert store.write_sync(lambda s: s.deliveries.reschedule(got, due_at=T0 + 500, error="HTTP 503")) is True
     assert claim(store, now=T0 + 499) == []
     [again] = claim(store, now=T0 + 500)
     assert again.last_error == "HTTP 503" and again.attempts == 2
-    store.write_sync(lambda s: s.deliveries.reschedule(got.id, due_at=T0 + 600, error=None))
+    assert store.write_sync(lambda s: s.deliveries.reschedule(again, due_at=T0 + 600, error=None)) is True
     [third] = claim(store, now=T0 + 600)
     assert third.last_error is None and third.attempts == 3
+
+
+def test_outbox_rows_and_other_jobs_share_the_table_but_not_their_claims(store: Store) -> None:
+    store.write_sync(lambda s: s.jobs.add(NewJob(kind="events:sqs", payload={"n": 0}, created_at=T0, due_at=T0)))
+    add(store, delivery(1))
+    [timer] = store.write_sync(lambda s: s.jobs.claim(None, now=T0, lease_until=T0 + LEASE, limit=10))
+    assert timer.payload == {"n": 0}  # a job's claim never takes an outbox row
+    assert numbers(claim(store, now=T0)) == [1]  # nor the outbox's claim a job
+    assert store.read_sync(lambda s: (s.jobs.pending(), s.deliveries.pending(), s.deliveries.next_due())) == (
+        1, 1, T0 + LEASE)
+
+
+def test_big_integers_and_deep_payloads_round_trip(store: Store) -> None:
+    deep: Any = "leaf"
+    for _ in range(600):  # deeper than orjson writes
+        deep = [deep]
+    big = NewDelivery(origin="events", account_id=ACCOUNT, region=REGION, target_kind="sqs",
+                      target={"n": 1}, payload={"big": 2 ** 70, "deep": deep}, created_at=T0, due_at=T0)
+    add(store, big)
+    [got] = claim(store, now=T0)
+    assert got.payload == big.payload
 
 
 def test_next_due_and_pending_by_origin(store: Store) -> None:

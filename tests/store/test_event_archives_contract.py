@@ -21,7 +21,7 @@ def archive(name: str, *, account: str = ACCOUNT, source: str = BUS_ARN, state: 
             retention: int = 0, description: str | None = None) -> ArchiveRecord:
     arn = f"arn:aws:events:{REGION}:{account}:archive/{name}"
     return ArchiveRecord(account, REGION, name, arn, source, description, '{"source": ["a"]}', retention, None,
-                         state, None, 1_700_000_000.25)
+                         state, None, 1_700_000_000_250)
 
 
 def insert(store: Store, *archives: ArchiveRecord) -> None:

@@ -17,7 +17,7 @@ T0 = 1_700_000_000_000
 
 
 def replay(name: str, *, account: str = ACCOUNT, archive: str = ARCHIVE, state: str = "STARTING",
-           started: float = 1_700_000_000.5) -> ReplayRecord:
+           started: int = 1_700_000_000_500) -> ReplayRecord:
     arn = f"arn:aws:events:{REGION}:{account}:replay/{name}"
     destination = {"Arn": f"arn:aws:events:{REGION}:{account}:event-bus/default", "FilterArns": ["arn:r1", "arn:r2"]}
     return ReplayRecord(account, REGION, name, arn, archive, None, destination, T0, T0 + 60_000, state, None,
@@ -68,10 +68,10 @@ def test_list_filters_and_pages(store: Store) -> None:
 
 
 def test_active_lists_replays_with_work_left_oldest_first(store: Store) -> None:
-    insert(store, replay("running", state="RUNNING", started=30.0), replay("starting", state="STARTING", started=20.0),
-           replay("cancelling", state="CANCELLING", started=40.0, account=OTHER_ACCOUNT),
-           replay("done", state="COMPLETED", started=1.0), replay("failed", state="FAILED", started=2.0),
-           replay("cancelled", state="CANCELLED", started=3.0))
+    insert(store, replay("running", state="RUNNING", started=30_000), replay("starting", state="STARTING", started=20_000),
+           replay("cancelling", state="CANCELLING", started=40_000, account=OTHER_ACCOUNT),
+           replay("done", state="COMPLETED", started=1_000), replay("failed", state="FAILED", started=2_000),
+           replay("cancelled", state="CANCELLED", started=3_000))
     active = store.write_sync(lambda s: s.event_replays.active(10))
     assert [r.name for r in active] == ["starting", "running", "cancelling"]
     assert [r.name for r in store.write_sync(lambda s: s.event_replays.active(1))] == ["starting"]
@@ -90,10 +90,10 @@ def test_set_state_records_reason_and_end(store: Store) -> None:
     r = replay("r", state="RUNNING")
     insert(store, r)
     store.write_sync(lambda s: s.event_replays.set_state(r.arn, "FAILED", reason="archive deleted",
-                                                         ended_at=1_700_000_100.75))
+                                                         ended_at=1_700_000_100_750))
     got = get(store, "r")
     assert got is not None
-    assert (got.state, got.state_reason, got.replay_end) == ("FAILED", "archive deleted", 1_700_000_100.75)
+    assert (got.state, got.state_reason, got.replay_end) == ("FAILED", "archive deleted", 1_700_000_100_750)
     store.write_sync(lambda s: s.event_replays.set_state(r.arn, "RUNNING"))
     got = get(store, "r")
     assert got is not None and (got.state, got.state_reason, got.replay_end) == ("RUNNING", None, None)

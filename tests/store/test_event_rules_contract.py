@@ -29,7 +29,7 @@ def target(target_id: str, arn: str = "arn:aws:sqs:us-east-1:000000000000:q", **
     return {"Id": target_id, "Arn": arn, **extra}
 
 
-def make_bus(store: Store, name: str = BUS, *, account: str = ACCOUNT, created_at: float = 1.5) -> None:
+def make_bus(store: Store, name: str = BUS, *, account: str = ACCOUNT, created_at: int = 1_500) -> None:
     arn = f"arn:aws:events:{REGION}:{account}:event-bus/{name}"
     record = EventBusRecord(account, REGION, name, arn, None, None, None, None, None, created_at, created_at)
     store.write_sync(lambda s: s.event_buses.insert(record))
@@ -142,15 +142,15 @@ def test_scheduled_and_due_schedules(store: Store) -> None:
 # -- rules version -----------------------------------------------------------------------
 def test_rules_version_moves_and_restarts_with_a_new_bus(store: Store) -> None:
     assert store.read_sync(lambda s: s.event_rules.version(ACCOUNT, REGION, BUS)) is None
-    make_bus(store, created_at=1.5)
-    assert store.read_sync(lambda s: s.event_rules.version(ACCOUNT, REGION, BUS)) == (1.5, 0)
+    make_bus(store, created_at=1_500)
+    assert store.read_sync(lambda s: s.event_rules.version(ACCOUNT, REGION, BUS)) == (1_500, 0)
     store.write_sync(lambda s: s.event_rules.bump_version(ACCOUNT, REGION, BUS))
     store.write_sync(lambda s: s.event_rules.bump_version(ACCOUNT, REGION, BUS))
-    assert store.read_sync(lambda s: s.event_rules.version(ACCOUNT, REGION, BUS)) == (1.5, 2)
+    assert store.read_sync(lambda s: s.event_rules.version(ACCOUNT, REGION, BUS)) == (1_500, 2)
     store.write_sync(lambda s: s.event_rules.bump_version(ACCOUNT, REGION, "missing"))  # no bus: nothing happens
     store.write_sync(lambda s: s.event_buses.delete(ACCOUNT, REGION, BUS))
-    make_bus(store, created_at=7.25)
-    assert store.read_sync(lambda s: s.event_rules.version(ACCOUNT, REGION, BUS)) == (7.25, 0)
+    make_bus(store, created_at=7_250)
+    assert store.read_sync(lambda s: s.event_rules.version(ACCOUNT, REGION, BUS)) == (7_250, 0)
 
 
 # -- targets ---------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from eventyard.store import Store
 from eventyard.store.jobs import JobRecord, NewJob
 
@@ -21,7 +23,7 @@ def add(store: Store, *jobs: NewJob) -> list[int]:
     return store.write_sync(lambda s: [s.jobs.add(j) for j in jobs])
 
 
-def claim(store: Store, *, now: int, kinds: tuple[str, ...] = ("wait",), limit: int = 10,
+def claim(store: Store, *, now: int, kinds: tuple[str, ...] | None = ("wait",), limit: int = 10,
           lease: int = LEASE) -> list[JobRecord]:
     return store.write_sync(lambda s: s.jobs.claim(kinds, now=now, lease_until=now + lease, limit=limit))
 
@@ -50,6 +52,16 @@ def test_claim_takes_due_jobs_of_the_given_kinds_earliest_first(store: Store) ->
     assert claim(store, now=T0 + YEAR - 1, kinds=("wait", "heartbeat"), lease=2 * YEAR) == []  # all leased
     assert numbers(claim(store, now=T0 + YEAR, lease=2 * YEAR)) == [4]  # a Wait of a year
 
+
+
+def test_add_all_stores_unkeyed_jobs_in_one_batch(store: Store) -> None:
+    store.write_sync(lambda s: s.jobs.add_all([job(1), job(2, kind="other"), job(3, kind="other-kind")]))
+    store.write_sync(lambda s: s.jobs.add_all([]))
+    assert store.read_sync(lambda s: (s.jobs.pending(), s.jobs.pending("other"), s.jobs.pending(kind_prefix="other"))) == (
+        3, 1, 2)
+    with pytest.raises(ValueError):  # a keyed job may replace another: one at a time, with add
+        store.write_sync(lambda s: s.jobs.add_all([job(4, key="k")]))
+    assert numbers(claim(store, now=T0, kinds=None)) == [1, 2, 3]  # None: every kind of the lane
 
 
 def test_a_claimed_job_is_hidden_until_its_lease_runs_out_then_counts_another_attempt(store: Store) -> None:

@@ -2,9 +2,11 @@
 
 Services that cause deliveries (EventBridge's ``PutEvents``, SNS's ``Publish``) write one
 outbox row per invocation (``store.deliveries``) in the same transaction as the thing
-they accept, then ``kick()`` the runtime. Workers on every node claim due rows with a
-lease (a claimed row is hidden until the lease runs out, so a node that dies mid-delivery
-only delays it), invoke them, and record each outcome.
+they accept, then ``kick()`` the runtime. The rows live in the durable job table's outbox
+lane (``store.jobs``), next to timers and execution steps. Workers on every node claim due
+rows with a lease (a claimed row is hidden until the lease runs out, so a node that dies
+mid-delivery only delays it), invoke them, and record each outcome, fenced by their claim:
+a worker whose lease ran out changes nothing of a row another worker holds now.
 
 Two seams, each registered once per kind:
 
@@ -227,25 +229,30 @@ class DeliveryRuntime:
         finished: list[DeliveryRecord] = []
 
         def apply(s: Session) -> None:
-            done = []
-            for record, failure in outcomes:
+            # Each write is fenced by the claim: a row whose lease ran out and which another
+            # worker holds now is left to that worker (its result, dead letter or retry).
+            plain = []
+            for record, outcome in outcomes:
                 origin = self.origins.get(record.origin)
-                if failure is None or isinstance(failure, Delivered):
-                    if failure is not None and origin is not None:
-                        apply_result = getattr(origin, "apply_result", None)
-                        if apply_result is not None:
-                            apply_result(s, record, failure.result, now)
-                    done.append(record.id)
+                if outcome is None:
+                    plain.append(record)
                     finished.append(record)
                     continue
-                due = origin.retry_at(record, failure, now) if origin is not None and failure.retryable else None
+                if isinstance(outcome, Delivered):
+                    apply_result = getattr(origin, "apply_result", None)
+                    if apply_result is None:
+                        plain.append(record)
+                    elif s.deliveries.finish(record):
+                        apply_result(s, record, outcome.result, now)
+                    finished.append(record)
+                    continue
+                due = origin.retry_at(record, outcome, now) if origin is not None and outcome.retryable else None
                 if due is None:
-                    if origin is not None:
-                        origin.give_up(s, record, failure, now)
-                    done.append(record.id)
+                    if s.deliveries.finish(record) and origin is not None:
+                        origin.give_up(s, record, outcome, now)
                 else:
-                    s.deliveries.reschedule(record.id, due_at=due, error=f"{failure.code}: {failure.message}")
-            s.deliveries.finish(done)
+                    s.deliveries.reschedule(record, due_at=due, error=f"{outcome.code}: {outcome.message}")
+            s.deliveries.finish_all(plain)
 
         await self.store.write(apply)
         for registered in self.origins.values():

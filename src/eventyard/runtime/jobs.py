@@ -3,9 +3,13 @@ heartbeat timeout, and next the steps of executions.
 
 A service writes a job in the unit of work that causes it (``s.jobs.add(NewJob(...))``,
 with a ``key`` when it may be replaced or cancelled, e.g. by a heartbeat) and ``kick()``s
-the runtime after the commit when the job is due soon. Workers on every node claim due
-jobs of the kinds registered here with a lease (a job whose worker died comes due again
-when the lease runs out) and hand each to its handler:
+the runtime after the commit when the job is due soon. The other nodes' job loops are
+woken by the unit's commit itself (``store.jobs`` sends ``WAKE_KEY`` through the store's
+notifications, which ``runtime.wakeups`` hands to this loop), so a job added on one node
+may run at once on any; ``idle_seconds`` only bounds how long a lost notification can
+delay it. Workers on every node claim due jobs of the kinds registered here with a lease
+(a job whose worker died comes due again when the lease runs out) and hand each to its
+handler:
 
 - A **handler** runs one kind of job: ``async run(job) -> Finished | Again | None``.
   ``Finished(apply)`` (or ``None``) drops the row; ``apply(session)``, if given, runs in
@@ -31,13 +35,13 @@ import structlog
 from eventyard.core import clock
 from eventyard.runtime.wakeups import Wakeups
 from eventyard.store import Session, Store
-from eventyard.store.jobs import JobRecord
+from eventyard.store.jobs import WAKE_KEY, JobRecord
 
 log = structlog.get_logger("eventyard.jobs")
 
 __all__ = ["Again", "Finished", "JobHandler", "JobRuntime", "retry_delay_ms"]
 
-KICK_KEY = "runtime:jobs"
+KICK_KEY = WAKE_KEY  # signalled by kick() here, and by other nodes' new jobs at their commit
 MAX_RETRY_DELAY_MS = 300_000
 
 

@@ -27,8 +27,8 @@ class ApiDestinationRecord:
     endpoint: str  # InvocationEndpoint, '*' marks path parameters
     http_method: str
     rate_limit: int  # InvocationRateLimitPerSecond
-    created_at: float
-    modified_at: float
+    created_at: int  # epoch ms
+    modified_at: int
 
     @classmethod
     def from_row(cls, row: Any) -> "ApiDestinationRecord":

@@ -32,9 +32,9 @@ class ConnectionRecord:
     secret_arn: str | None
     kms_key_identifier: str | None
     connectivity: dict[str, Any] | None  # InvocationConnectivityParameters
-    created_at: float
-    modified_at: float
-    authorized_at: float | None
+    created_at: int  # epoch ms
+    modified_at: int
+    authorized_at: int | None
 
     @classmethod
     def from_row(cls, row: Any) -> "ConnectionRecord":
@@ -71,7 +71,7 @@ class Connections:
             (*row[4:12], row[13], row[14], record.account_id, record.region, record.name),
         )
 
-    def set_state(self, arn: str, state: str, *, reason: str | None, authorized_at: float | None,
+    def set_state(self, arn: str, state: str, *, reason: str | None, authorized_at: int | None,
                   only_if: str | None = None) -> bool:
         """Move the connection to ``state`` (only from ``only_if`` when given)."""
         sql = "UPDATE event_connections SET state = ?, state_reason = ?, authorized_at = COALESCE(?, authorized_at) WHERE arn = ?"

@@ -33,7 +33,7 @@ class ArchiveRecord:
     kms_key_identifier: str | None
     state: str
     state_reason: str | None
-    created_at: float  # epoch seconds
+    created_at: int  # epoch ms
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ class EventBusPolicies:
     def __init__(self, session: "Session") -> None:
         self._s = session
 
-    def set(self, account_id: str, region: str, bus: str, policy: str | None, modified_at: float) -> None:
+    def set(self, account_id: str, region: str, bus: str, policy: str | None, modified_at: int) -> None:
         """Replace the bus's policy (``None`` removes it)."""
         self._s.execute(
             "UPDATE event_buses SET policy = ?, modified_at = ? WHERE account_id = ? AND region = ? AND name = ?",

@@ -27,8 +27,8 @@ class EventBusRecord:
     dead_letter_arn: str | None
     policy: str | None
     log_config: str | None  # JSON of the bus's LogConfig
-    created_at: float
-    modified_at: float
+    created_at: int  # epoch ms
+    modified_at: int
 
 
 class EventBuses:

@@ -34,8 +34,8 @@ class ReplayRecord:
     event_end: int
     state: str
     state_reason: str | None
-    replay_start: float  # epoch seconds
-    replay_end: float | None
+    replay_start: int  # epoch ms
+    replay_end: int | None
     last_replayed: int | None  # epoch ms: the time of the last event replayed
     cursor: int  # id of the last archived event replayed
 
@@ -99,7 +99,7 @@ class EventReplays:
             (cursor, last_replayed, state, arn),
         )
 
-    def set_state(self, arn: str, state: str, *, reason: str | None = None, ended_at: float | None = None) -> None:
+    def set_state(self, arn: str, state: str, *, reason: str | None = None, ended_at: int | None = None) -> None:
         self._s.execute(
             "UPDATE event_replays SET state = ?, state_reason = ?, replay_end = ? WHERE arn = ?",
             (state, reason, ended_at, arn),

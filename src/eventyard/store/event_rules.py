@@ -139,7 +139,7 @@ class EventRules:
             (account_id, region, bus),
         )
 
-    def version(self, account_id: str, region: str, bus: str) -> tuple[float, int] | None:
+    def version(self, account_id: str, region: str, bus: str) -> tuple[int, int] | None:
         """The bus's rules version, (bus created at, changes to its rules): a bus deleted and
         made again under the same name starts a new version line. ``None`` when the bus
         does not exist."""
@@ -147,7 +147,7 @@ class EventRules:
             "SELECT created_at, rules_version FROM event_buses WHERE account_id = ? AND region = ? AND name = ?",
             (account_id, region, bus),
         )
-        return None if row is None else (float(row[0]), int(row[1]))
+        return None if row is None else (int(row[0]), int(row[1]))
 
     # -- targets -------------------------------------------------------------------
     def targets(self, rule_arn: str) -> builtins.list[TargetRecord]:

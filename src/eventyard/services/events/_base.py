@@ -91,7 +91,7 @@ class EventsBase:
         scope = (account, region)
         if scope in self._defaults_ready:
             return
-        now = clock.epoch()
+        now = clock.now_ms()
         arn = arns.build("events", region, account, f"event-bus/{DEFAULT_BUS}")
         record = EventBusRecord(account, region, DEFAULT_BUS, arn, None, None, None, None, None, now, now)
         await self.store.write(lambda s: s.event_buses.insert(record, if_absent=True))
@@ -133,7 +133,7 @@ class EventsBase:
                 out["LogConfig"] = orjson.loads(record.log_config)
         if record.policy is not None:
             out["Policy"] = record.policy
-        out["CreationTime"] = record.created_at
-        out["LastModifiedTime"] = record.modified_at
+        out["CreationTime"] = record.created_at / 1000  # stored in ms, answered in seconds
+        out["LastModifiedTime"] = record.modified_at / 1000
         return out
 

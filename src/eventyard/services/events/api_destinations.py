@@ -75,7 +75,7 @@ class ApiDestinationOperations(EventsBase):
     @staticmethod
     def _summary(record: ApiDestinationRecord, state: str) -> dict[str, Any]:
         return {"ApiDestinationArn": record.arn, "ApiDestinationState": state,
-                "CreationTime": record.created_at, "LastModifiedTime": record.modified_at}
+                "CreationTime": record.created_at / 1000, "LastModifiedTime": record.modified_at / 1000}
 
     @staticmethod
     def _describe_destination(record: ApiDestinationRecord, state: str, *, listed: bool = False) -> dict[str, Any]:
@@ -84,8 +84,8 @@ class ApiDestinationOperations(EventsBase):
             out["Description"] = record.description
         out.update(ApiDestinationState=state, ConnectionArn=record.connection_arn,
                    InvocationEndpoint=record.endpoint, HttpMethod=record.http_method,
-                   InvocationRateLimitPerSecond=record.rate_limit, CreationTime=record.created_at,
-                   LastModifiedTime=record.modified_at)
+                   InvocationRateLimitPerSecond=record.rate_limit, CreationTime=record.created_at / 1000,
+                   LastModifiedTime=record.modified_at / 1000)
         return out
 
     # -- operations ------------------------------------------------------------------
@@ -94,7 +94,7 @@ class ApiDestinationOperations(EventsBase):
         rate = req.get("InvocationRateLimitPerSecond")
         _check_rate(rate)
         _check_endpoint(req["InvocationEndpoint"])
-        now = clock.epoch()
+        now = clock.now_ms()
         record = ApiDestinationRecord(ctx.account, ctx.region, name, api_destination_arn(ctx, name),
                                       req.get("Description"), req["ConnectionArn"], req["InvocationEndpoint"],
                                       req["HttpMethod"], rate or DEFAULT_RATE, now, now)
@@ -138,7 +138,7 @@ class ApiDestinationOperations(EventsBase):
     async def update_api_destination(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         _check_rate(req.get("InvocationRateLimitPerSecond"))
         _check_endpoint(req.get("InvocationEndpoint"))
-        now = clock.epoch()
+        now = clock.now_ms()
 
         def update(s: Session) -> tuple[ApiDestinationRecord, str]:
             current = self._destination(s, ctx, req["Name"], "update")

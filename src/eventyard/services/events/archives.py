@@ -77,7 +77,7 @@ class ArchiveOperations(EventsBase):
             out["StateReason"] = a.state_reason
         out["RetentionDays"] = a.retention_days
         out["SizeBytes"], out["EventCount"] = stats[1], stats[0]
-        out["CreationTime"] = a.created_at
+        out["CreationTime"] = a.created_at / 1000  # stored in ms, answered in seconds
         return out
 
     # -- operations ------------------------------------------------------------------
@@ -91,7 +91,7 @@ class ArchiveOperations(EventsBase):
         record = ArchiveRecord(ctx.account, ctx.region, name, _archive_rules.archive_arn(ctx.region, ctx.account, name),
                                req["EventSourceArn"], req.get("Description"), pattern,
                                int(req.get("RetentionDays") or 0), req.get("KmsKeyIdentifier"), "ENABLED", None,
-                               clock.epoch())
+                               clock.now_ms())
 
         def create(s: Session) -> None:
             if s.event_buses.get(ctx.account, ctx.region, bus) is None:
@@ -110,7 +110,7 @@ class ArchiveOperations(EventsBase):
             await self.store.write(create)
         except ConflictError:  # a concurrent create of the same name won the race
             raise ServiceError("ResourceAlreadyExistsException", f"Archive {name} already exists.") from None
-        return {"ArchiveArn": record.arn, "State": record.state, "CreationTime": record.created_at}
+        return {"ArchiveArn": record.arn, "State": record.state, "CreationTime": record.created_at / 1000}
 
     async def describe_archive(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name = req["ArchiveName"]
@@ -175,7 +175,7 @@ class ArchiveOperations(EventsBase):
             return found
 
         found = await self.store.write(update)
-        return {"ArchiveArn": found.arn, "State": found.state, "CreationTime": found.created_at}
+        return {"ArchiveArn": found.arn, "State": found.state, "CreationTime": found.created_at / 1000}
 
     async def delete_archive(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name = req["ArchiveName"]

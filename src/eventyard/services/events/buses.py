@@ -45,7 +45,7 @@ class BusOperations(EventsBase):
         _tagging.check_count(tags, too_many_tags_given)
         dlq = (req.get("DeadLetterConfig") or {}).get("Arn")
         await self._ensure_default_bus(ctx)
-        now = clock.epoch()
+        now = clock.now_ms()
         log_config = orjson.dumps(req["LogConfig"]).decode() if req.get("LogConfig") else None
         record = EventBusRecord(ctx.account, ctx.region, name, bus_arn(ctx, name), req.get("Description"),
                                 req.get("KmsKeyIdentifier"), dlq, None, log_config, now, now)
@@ -83,7 +83,7 @@ class BusOperations(EventsBase):
         AWS owned key, as AWS documents; the rest left out stays."""
         name = self._bus_name(ctx, req.get("Name"))
         await self._ensure_default_bus(ctx)
-        now = clock.epoch()
+        now = clock.now_ms()
 
         def update(s: Session) -> EventBusRecord:
             record = s.event_buses.get(ctx.account, ctx.region, name)

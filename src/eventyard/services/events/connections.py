@@ -195,9 +195,9 @@ def _without_secrets(auth: dict[str, Any]) -> dict[str, Any]:
 
 def _state_summary(record: ConnectionRecord, state: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"ConnectionArn": record.arn, "ConnectionState": state or record.state,
-                           "CreationTime": record.created_at, "LastModifiedTime": record.modified_at}
-    if record.authorized_at is not None:
-        out["LastAuthorizedTime"] = record.authorized_at
+                           "CreationTime": record.created_at / 1000, "LastModifiedTime": record.modified_at / 1000}
+    if record.authorized_at is not None:  # stored in ms, answered in seconds
+        out["LastAuthorizedTime"] = record.authorized_at / 1000
     return out
 
 
@@ -246,7 +246,7 @@ class ConnectionOperations(EventsBase):
 
     async def connection_authorized(self, arn: str) -> None:
         """A token arrived for an ``AUTHORIZING`` connection: it is ``AUTHORIZED`` now."""
-        now = clock.epoch()
+        now = clock.now_ms()
         await self.store.write(lambda s: s.connections.set_state(
             arn, AUTHORIZED, reason=None, authorized_at=now, only_if=AUTHORIZING))
 
@@ -256,7 +256,7 @@ class ConnectionOperations(EventsBase):
         auth_type: str = req["AuthorizationType"]
         auth: dict[str, Any] = req["AuthParameters"]
         _validate_auth(auth_type, auth)
-        now = clock.epoch()
+        now = clock.now_ms()
         record = ConnectionRecord(
             ctx.account, ctx.region, name, connection_arn(ctx, name), req.get("Description"), auth_type,
             self._first_state(auth_type), None, auth, _secret_arn(ctx, name), req.get("KmsKeyIdentifier"),
@@ -294,10 +294,10 @@ class ConnectionOperations(EventsBase):
             out["KmsKeyIdentifier"] = record.kms_key_identifier
         if record.auth is not None:
             out["AuthParameters"] = public_auth(record.auth)
-        out["CreationTime"] = record.created_at
-        out["LastModifiedTime"] = record.modified_at
+        out["CreationTime"] = record.created_at / 1000
+        out["LastModifiedTime"] = record.modified_at / 1000
         if record.authorized_at is not None:
-            out["LastAuthorizedTime"] = record.authorized_at
+            out["LastAuthorizedTime"] = record.authorized_at / 1000
         return out
 
     async def list_connections(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -311,10 +311,10 @@ class ConnectionOperations(EventsBase):
             item: dict[str, Any] = {"ConnectionArn": record.arn, "Name": record.name, "ConnectionState": record.state}
             if record.state_reason is not None:
                 item["StateReason"] = record.state_reason
-            item.update(AuthorizationType=record.authorization_type, CreationTime=record.created_at,
-                        LastModifiedTime=record.modified_at)
+            item.update(AuthorizationType=record.authorization_type, CreationTime=record.created_at / 1000,
+                        LastModifiedTime=record.modified_at / 1000)
             if record.authorized_at is not None:
-                item["LastAuthorizedTime"] = record.authorized_at
+                item["LastAuthorizedTime"] = record.authorized_at / 1000
             listed.append(item)
         out: dict[str, Any] = {"Connections": listed}
         if token is not None:
@@ -323,7 +323,7 @@ class ConnectionOperations(EventsBase):
 
     async def update_connection(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name: str = req["Name"]
-        now = clock.epoch()
+        now = clock.now_ms()
         updated: list[ConnectionRecord] = []
 
         def update(s: Session) -> None:
@@ -376,7 +376,7 @@ class ConnectionOperations(EventsBase):
 
     async def deauthorize_connection(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name: str = req["Name"]
-        now = clock.epoch()
+        now = clock.now_ms()
 
         def deauthorize(s: Session) -> ConnectionRecord:
             current = self._connection(s, ctx, name, "deauthorize")

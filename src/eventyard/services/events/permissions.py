@@ -87,7 +87,7 @@ class PermissionOperations(EventsBase):
                 policy["Statement"] = [*kept, added]
                 new_text = jsondoc.dumps(policy)
                 _check_length(new_text)
-            s.event_bus_policies.set(ctx.account, ctx.region, bus, new_text, clock.epoch())
+            s.event_bus_policies.set(ctx.account, ctx.region, bus, new_text, clock.now_ms())
 
         await self.store.write(put)
         return None
@@ -102,7 +102,7 @@ class PermissionOperations(EventsBase):
             if record is None:
                 raise bus_not_found(bus)
             if req.get("RemoveAllPermissions"):
-                s.event_bus_policies.set(ctx.account, ctx.region, bus, None, clock.epoch())
+                s.event_bus_policies.set(ctx.account, ctx.region, bus, None, clock.now_ms())
                 return
             policy = jsondoc.loads(record.policy) if record.policy else {"Statement": []}
             statements = policies.statements_of(policy)
@@ -112,7 +112,7 @@ class PermissionOperations(EventsBase):
             policy["Statement"] = kept
             # the last statement gone, the bus has no policy any more
             s.event_bus_policies.set(ctx.account, ctx.region, bus, jsondoc.dumps(policy) if kept else None,
-                                     clock.epoch())
+                                     clock.now_ms())
 
         await self.store.write(remove)
         return None

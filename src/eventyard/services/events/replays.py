@@ -90,9 +90,9 @@ class ReplayOperations(PutEventsOperations):
         out["EventEndTime"] = r.event_end / 1000
         if r.last_replayed is not None:
             out["EventLastReplayedTime"] = r.last_replayed / 1000
-        out["ReplayStartTime"] = r.replay_start
+        out["ReplayStartTime"] = r.replay_start / 1000  # stored in ms, answered in seconds
         if r.replay_end is not None:
-            out["ReplayEndTime"] = r.replay_end
+            out["ReplayEndTime"] = r.replay_end / 1000
         return out
 
     # -- operations ------------------------------------------------------------------
@@ -109,7 +109,7 @@ class ReplayOperations(PutEventsOperations):
                                "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.")
         filters: list[str] = list(destination.get("FilterArns") or [])
         await self._ensure_default_bus(ctx)
-        now = clock.epoch()
+        now = clock.now_ms()
         kept_destination: dict[str, Any] = {"Arn": destination["Arn"]}
         if filters:
             kept_destination["FilterArns"] = filters
@@ -146,7 +146,7 @@ class ReplayOperations(PutEventsOperations):
             await self.store.write(begin)
         except ConflictError:
             raise ServiceError("ResourceAlreadyExistsException", f"Replay {name} already exists.") from None
-        return {"ReplayArn": record.arn, "State": record.state, "ReplayStartTime": record.replay_start}
+        return {"ReplayArn": record.arn, "State": record.state, "ReplayStartTime": record.replay_start / 1000}
 
     async def describe_replay(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name = req["ReplayName"]
@@ -207,14 +207,14 @@ class ReplayOperations(PutEventsOperations):
         done, sent, more = Ingest(ingested_at=now_ms), 0, False
         for replay in s.event_replays.active(_REPLAYS_PER_STEP):
             if replay.state == "CANCELLING":
-                s.event_replays.set_state(replay.arn, "CANCELLED", ended_at=clock.epoch())
+                s.event_replays.set_state(replay.arn, "CANCELLED", ended_at=clock.now_ms())
                 continue
             dest = arns.parse(replay.destination["Arn"])
             assert dest is not None
             rules = self.rule_cache.get(s, replay.account_id, replay.region, dest.resource_id)
             if rules is None:
                 s.event_replays.set_state(replay.arn, "FAILED", reason=f"Event bus {dest.resource_id} does not exist.",
-                                          ended_at=clock.epoch())
+                                          ended_at=clock.now_ms())
                 continue
             batch = s.event_archives.events_after(replay.archive_arn, replay.position, start=replay.event_start,
                                                   end=replay.event_end, limit=REPLAY_BATCH)
@@ -230,7 +230,7 @@ class ReplayOperations(PutEventsOperations):
             if len(batch) == REPLAY_BATCH:
                 more = True
             else:
-                s.event_replays.set_state(replay.arn, "COMPLETED", ended_at=clock.epoch())
+                s.event_replays.set_state(replay.arn, "COMPLETED", ended_at=clock.now_ms())
         self._write_queues(s, done, now_ms)
         return done, sent, more
 

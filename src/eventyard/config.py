@@ -28,3 +28,5 @@ class Settings:
     request_timeout_s: float = 60.0
     # with auth sigv4: a bearer token that also opens /metrics (a signed request does too)
     metrics_token: str | None = None
+    # Secrets Manager's data key (32 bytes, base64); None: a key generated once and kept in the store
+    secrets_key: str | None = None

@@ -119,6 +119,7 @@ _SERVICES = {
     "scheduler": "coral",
     "pipes": "coral",
     "lambda": "coral",  # recognised and validated, answered NotImplemented (501) for now
+    "secretsmanager": "coral",
 }
 
 

@@ -22,7 +22,7 @@ import string
 import uuid
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -201,9 +201,25 @@ def _state_summary(record: ConnectionRecord, state: str | None = None) -> dict[s
     return out
 
 
+class ConnectionSecretKeeper(Protocol):
+    """Keeps each connection's Secrets Manager secret (``SecretArn``) in step with the
+    connection, inside the unit of work that changes the connection."""
+
+    def connection_changed(self, s: Session, before: ConnectionRecord | None,
+                           after: ConnectionRecord | None) -> None: ...
+
+
 class ConnectionOperations(EventsBase):
     """The operations; OAuth authorization runs through ``self.api_destination_deliverer``'s
-    token cache (set by the service), as one-off jobs of the node's ``Timers``."""
+    token cache (set by the service), as one-off jobs of the node's ``Timers``. The
+    connection's secret is kept by ``connection_secrets`` (Secrets Manager's, set by the
+    registry; none: the secret ARN is named but no secret is kept)."""
+
+    connection_secrets: ConnectionSecretKeeper | None = None
+
+    def _secret_changed(self, s: Session, before: ConnectionRecord | None, after: ConnectionRecord | None) -> None:
+        if self.connection_secrets is not None:
+            self.connection_secrets.connection_changed(s, before, after)
 
     def _init_connections(self, timers: Timers) -> None:
         self._timers = timers
@@ -267,6 +283,7 @@ class ConnectionOperations(EventsBase):
             if s.connections.get(ctx.account, ctx.region, name) is not None:
                 raise ServiceError("ResourceAlreadyExistsException", f"Connection {name} already exists.")
             s.connections.insert(record)
+            self._secret_changed(s, None, record)
 
         try:
             await self.store.write(create)
@@ -349,6 +366,7 @@ class ConnectionOperations(EventsBase):
                 record = replace(record, state=self._first_state(auth_type), state_reason=None,
                                  secret_arn=current.secret_arn or _secret_arn(ctx, name), authorized_at=now)
             s.connections.replace(record)
+            self._secret_changed(s, current, record)
             updated.append(record)
 
         await self.store.write(update)
@@ -366,6 +384,7 @@ class ConnectionOperations(EventsBase):
         def delete(s: Session) -> ConnectionRecord:
             record = self._connection(s, ctx, name, "delete")
             s.connections.delete(ctx.account, ctx.region, name)
+            self._secret_changed(s, record, None)
             return record
 
         record = await self.store.write(delete)
@@ -384,6 +403,7 @@ class ConnectionOperations(EventsBase):
                              auth=_without_secrets(current.auth) if current.auth is not None else None,
                              secret_arn=None, modified_at=now)
             s.connections.replace(record)
+            self._secret_changed(s, current, record)
             return record
 
         record = await self.store.write(deauthorize)

@@ -31,7 +31,7 @@ def test_insert_get_by_arn_list_round_trip(store: Store) -> None:
     assert store.read_sync(lambda s: s.secrets.by_arn(b.arn)) == b
     assert store.read_sync(lambda s: s.secrets.get(ACCOUNT, "eu-west-1", "b/one")) is None
     assert store.read_sync(lambda s: s.secrets.by_arn(a.arn + "x")) is None
-    assert [r.name for r in store.read_sync(lambda s: s.secrets.list(ACCOUNT, REGION))] == ["a.two", "b/one"]
+    assert [r.name for r in store.read_sync(lambda s: s.secrets.in_region(ACCOUNT, REGION))] == ["a.two", "b/one"]
 
 
 def test_a_taken_name_conflicts_and_changes_nothing(store: Store) -> None:

@@ -95,7 +95,7 @@ class Secrets:
         row = self._s.one(f"SELECT {_SECRET_COLUMNS} FROM secrets WHERE arn = ?", (arn,))
         return None if row is None else SecretRecord.from_row(row)
 
-    def list(self, account_id: str, region: str) -> list[SecretRecord]:
+    def in_region(self, account_id: str, region: str) -> list[SecretRecord]:
         """Every secret of the account and region (those scheduled for deletion too), by name."""
         rows = self._s.all(f"SELECT {_SECRET_COLUMNS} FROM secrets WHERE account_id = ? AND region = ? ORDER BY name",
                            (account_id, region))

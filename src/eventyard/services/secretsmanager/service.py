@@ -420,7 +420,7 @@ class SecretsManagerService:
     def _listed(self, s: Session, ctx: RequestContext, given_filters: list[dict[str, Any]], *,
                 deleted: bool) -> list[SecretRecord]:
         found = []
-        for record in s.secrets.list(ctx.account, ctx.region):
+        for record in s.secrets.in_region(ctx.account, ctx.region):
             if record.deleted_ms is not None and not deleted:
                 continue
             seen = filters.Listed(record.name, record.description, s.tags.get(record.arn), record.region,

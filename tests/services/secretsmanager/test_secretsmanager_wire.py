@@ -253,6 +253,8 @@ def test_tags(server: Any) -> None:
     too_many = [{"Key": f"k{i}", "Value": "v"} for i in range(50)]
     assert _error(sm.tag_resource, SecretId="t", Tags=too_many)["Code"] == "InvalidParameterException"
     assert sm.describe_secret(SecretId="t")["Tags"] == [{"Key": "b", "Value": "2"}]  # nothing changed
+    assert _error(sm.tag_resource, SecretId="t", Tags=[{"Key": "no-value"}])["Code"] == "InvalidParameterException"
+    assert _error(sm.create_secret, Name="t2", Tags=[{"Value": "no-key"}])["Code"] == "InvalidParameterException"
 
 
 def test_resource_policies(server: Any) -> None:

@@ -220,8 +220,7 @@ class SecretsManagerService:
         if req.get("CrossAccountPrimaryARN"):
             raise ServiceError("InvalidRequestException",
                                "Cross-account replica secrets are not supported by this Secrets Manager.")
-        tags = _tagging.from_list(req.get("Tags") or [])
-        _check_tags(tags)
+        tags = _tags_of(req.get("Tags") or [])
         now = clock.now_ms()
 
         def create(s: Session) -> dict[str, Any]:
@@ -526,8 +525,7 @@ class SecretsManagerService:
         return await self._write(restore)
 
     async def tag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        tags = _tagging.from_list(req["Tags"])
-        _check_tags(tags)
+        tags = _tags_of(req["Tags"])
 
         def tag(s: Session) -> None:
             record = self._secret(s, ctx, req["SecretId"], operation="TagResource")
@@ -622,7 +620,12 @@ def _too_many_tags() -> ServiceError:
                         f"The request would attach more than {_tagging.MAX_TAGS} tags to the secret.")
 
 
-def _check_tags(tags: dict[str, str]) -> None:
+def _tags_of(given: list[dict[str, Any]]) -> dict[str, str]:
+    """Tags as a mapping, checked (Secrets Manager's model leaves Key and Value optional)."""
+    for tag in given:
+        if tag.get("Key") is None or tag.get("Value") is None:
+            raise ServiceError("InvalidParameterException", "Every tag needs both a Key and a Value.")
+    tags = _tagging.from_list(given)
     _tagging.check_count(tags, _too_many_tags)
     _tagging.check_keys_and_values(
         tags,
@@ -630,6 +633,7 @@ def _check_tags(tags: dict[str, str]) -> None:
         bad_value=lambda v: ServiceError("InvalidParameterException", f"The tag value {v!r} is not valid."),
         reserved_key=lambda k: ServiceError("InvalidParameterException",
                                             f"The tag key {k} uses the reserved prefix aws:."))
+    return tags
 
 
 def _checked_policy(text: str) -> policies.Policy:

@@ -17,7 +17,7 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.jobs import JobRuntime
 from eventyard.services.secretsmanager import staging
-from eventyard.services.secretsmanager.managed import connection_secret_value
+from eventyard.services.secretsmanager.managed import ServiceSecrets, connection_secret_value
 from eventyard.services.secretsmanager.passwords import PUNCTUATION, random_password
 from eventyard.services.secretsmanager.sealing import Sealer, SealingError, parse_key
 from eventyard.services.secretsmanager.service import DAY_MS, PURGE_JOB, SecretsManagerService
@@ -169,3 +169,26 @@ def test_passwords_follow_the_options() -> None:
         random_password(length=3)
     assert exc.value.message == "Password length is too short based on the required types."
     assert len(random_password(length=1, require_each_included_type=False)) == 1
+
+
+def test_a_service_keeps_its_secret_in_its_own_unit_of_work(store: Store, now: list[int]) -> None:
+    service, _ = _service(store)
+    kept = ServiceSecrets(service.keys)
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:events!connection/c/0b1c-AbC123"
+    store.write_sync(lambda s: kept.put(s, arn=arn, owning_service="events", value='{"a": 1}'))
+    store.write_sync(lambda s: kept.put(s, arn=arn, owning_service="events", value='{"a": 2}'))
+    assert store.read_sync(lambda s: kept.value(s, arn)) == '{"a": 2}'
+    described = _call(service.describe_secret(CTX, {"SecretId": arn}))
+    assert described["Name"] == "events!connection/c/0b1c" and described["OwningService"] == "events"
+    assert sorted(described["VersionIdsToStages"].values()) == [["AWSCURRENT"], ["AWSPREVIOUS"]]
+
+    def fails(s: Any) -> None:  # the service's unit of work fails: its secret's change goes too
+        kept.put(s, arn=arn, owning_service="events", value='{"a": 3}')
+        raise RuntimeError("the connection change failed")
+
+    with pytest.raises(RuntimeError):
+        store.write_sync(fails)
+    assert store.read_sync(lambda s: kept.value(s, arn)) == '{"a": 2}'
+    store.write_sync(lambda s: kept.remove(s, arn))
+    assert store.read_sync(lambda s: kept.value(s, arn)) is None
+    assert store.read_sync(lambda s: s.secrets.by_arn(arn)) is None

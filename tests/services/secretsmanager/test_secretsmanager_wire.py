@@ -131,6 +131,9 @@ def test_put_secret_value_moves_the_labels(server: Any) -> None:
     assert stages == {v2: ["AWSPREVIOUS"], v3: ["AWSCURRENT"]}  # v1 is deprecated now
     everything = sm.list_secret_version_ids(SecretId="s", IncludeDeprecated=True)["Versions"]
     assert {v["VersionId"] for v in everything} == {v1, v2, v3}
+    assert [v for v in everything if v["VersionId"] == v1][0].get("VersionStages") is None
+    deprecated = sm.get_secret_value(SecretId="s", VersionId=v1)  # still readable by its id
+    assert deprecated["SecretString"] == "one" and "VersionStages" not in deprecated
     pending = sm.put_secret_value(SecretId="s", SecretString="four", VersionStages=["PUT1", "AWSPENDING"])
     assert pending["VersionStages"] == ["AWSPENDING", "PUT1"]
     assert sm.get_secret_value(SecretId="s")["SecretString"] == "three"  # AWSCURRENT did not move

@@ -19,7 +19,7 @@ import orjson
 from eventyard.core import clock
 from eventyard.services.secretsmanager import names, staging
 from eventyard.services.secretsmanager.service import SecretsManagerService
-from eventyard.services.secretsmanager.vault import KeyRing, add_version
+from eventyard.services.secretsmanager.vault import KeyRing, add_version, open_value
 from eventyard.store import Session
 from eventyard.store.connections import ConnectionRecord
 from eventyard.store.secrets import SecretRecord
@@ -79,6 +79,14 @@ class ServiceSecrets:
     @staticmethod
     def remove(s: Session, arn: str) -> None:
         SecretsManagerService.purge(s, arn)
+
+    def value(self, s: Session, arn: str) -> str | None:
+        """The AWSCURRENT value of the secret at ``arn`` (for the service that keeps it)."""
+        current = next((v for v in s.secrets.versions(arn) if staging.CURRENT in v.stages), None)
+        if current is None:
+            return None
+        found = open_value(self.keys, current)
+        return found if isinstance(found, str) else found.decode()
 
 
 class ConnectionSecrets:

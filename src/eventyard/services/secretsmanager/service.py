@@ -291,8 +291,11 @@ class SecretsManagerService:
 
     @staticmethod
     def _value_answer(record: SecretRecord, version: SecretVersionRecord, value: Value) -> dict[str, Any]:
-        return {"ARN": record.arn, "Name": record.name, "VersionId": version.version_id, **_value_members(value),
-                "VersionStages": list(version.stages), "CreatedDate": _seconds(version.created_ms)}
+        out = {"ARN": record.arn, "Name": record.name, "VersionId": version.version_id, **_value_members(value)}
+        if version.stages:  # a deprecated version has none
+            out["VersionStages"] = list(version.stages)
+        out["CreatedDate"] = _seconds(version.created_ms)
+        return out
 
     async def _mark_accessed(self, record: SecretRecord, version: SecretVersionRecord, now: int) -> None:
         """AWS keeps the day of the last access; written once a day at most."""
@@ -390,8 +393,7 @@ class SecretsManagerService:
                 if version_id is not None and version_id not in before:
                     raise ServiceError("InvalidParameterException", f"Not a valid version: {version_id}")
             if remove_from is not None and stage not in before[remove_from]:
-                raise ServiceError("InvalidParameterException",
-                                   f"The staging label {stage} is not attached to version {remove_from}.")
+                raise ServiceError("InvalidParameterException", f"Version stage {stage} not found in version {remove_from}")
             current = staging.holder(before, stage)
             if move_to is not None and current is not None and current != move_to and current != remove_from:
                 raise ServiceError("InvalidParameterException",

@@ -120,8 +120,9 @@ def test_the_store_key_is_kept_and_an_operator_key_is_used_instead(store: Store,
     assert _call(again.get_secret_value(CTX, {"SecretId": "s"}))["SecretString"] == "v"
     operator_key = parse_key(base64.b64encode(b"o" * 32).decode())
     with_key, _ = _service(store, operator_key)
-    with pytest.raises(SealingError):  # the store's values were not sealed with the operator's key
+    with pytest.raises(ServiceError) as exc:  # the store's values were not sealed with the operator's key
         _call(with_key.get_secret_value(CTX, {"SecretId": "s"}))
+    assert exc.value.code == "DecryptionFailure"
     _call(with_key.create_secret(CTX, {"Name": "t", "SecretString": "w", "ClientRequestToken": TOKEN}))
     assert _call(with_key.get_secret_value(CTX, {"SecretId": "t"}))["SecretString"] == "w"
     with pytest.raises(ValueError):

@@ -280,6 +280,9 @@ def test_resource_policies(server: Any) -> None:
     assert sm.validate_resource_policy(ResourcePolicy=policy)["PolicyValidationPassed"] is True
     checked = sm.validate_resource_policy(SecretId="p", ResourcePolicy=json.dumps({"Statement": [{"Effect": "Maybe"}]}))
     assert checked["PolicyValidationPassed"] is False and checked["ValidationErrors"]
+    assert _error(sm.put_resource_policy, SecretId="p", ResourcePolicy=policy, PolicyName="other")["Code"] == \
+        "InvalidParameterException"
+    assert sm.get_resource_policy(SecretId="p", PolicyName="default")["ResourcePolicy"]
     deleted = sm.delete_resource_policy(SecretId="p")
     assert deleted["Name"] == "p" and "ResourcePolicy" not in sm.get_resource_policy(SecretId="p")
 

@@ -544,6 +544,8 @@ class SecretsManagerService:
 
     # -- resource policies -----------------------------------------------------------------
     async def get_resource_policy(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        _check_policy_name(req)
+
         def get(s: Session) -> dict[str, Any]:
             record = self._secret(s, ctx, req["SecretId"], operation="GetResourcePolicy")
             out: dict[str, Any] = {"ARN": record.arn, "Name": record.name}
@@ -554,6 +556,7 @@ class SecretsManagerService:
         return await self._read(get)
 
     async def put_resource_policy(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        _check_policy_name(req)
         text: str = req["ResourcePolicy"]
         parsed = _checked_policy(text)
         if req.get("BlockPublicPolicy") and _is_public(parsed):
@@ -570,6 +573,7 @@ class SecretsManagerService:
         return await self._write(put)
 
     async def delete_resource_policy(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        _check_policy_name(req)
         now = clock.now_ms()
 
         def delete(s: Session) -> dict[str, Any]:
@@ -636,6 +640,14 @@ def _tags_of(given: list[dict[str, Any]]) -> dict[str, str]:
         reserved_key=lambda k: ServiceError("InvalidParameterException",
                                             f"The tag key {k} uses the reserved prefix aws:."))
     return tags
+
+
+def _check_policy_name(req: dict[str, Any]) -> None:
+    """A secret has one resource policy, named ``default``."""
+    name = req.get("PolicyName")
+    if name is not None and name != "default":
+        raise ServiceError("InvalidParameterException",
+                           f"The policy name {name} is not valid: a secret has only the policy named default.")
 
 
 def _checked_policy(text: str) -> policies.Policy:

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from eventyard.services.secretsmanager import staging
-from eventyard.services.secretsmanager.sealing import KEY_NAME, Sealer, new_key
+from eventyard.core.errors import ServiceError
+from eventyard.services.secretsmanager.sealing import KEY_NAME, Sealer, SealingError, new_key
 from eventyard.store import Session, Store
 from eventyard.store.secrets import SecretRecord, SecretVersionRecord
 
@@ -63,5 +64,11 @@ def add_version(s: Session, ring: KeyRing, secret: SecretRecord, version_id: str
 
 
 def open_value(ring: KeyRing, version: SecretVersionRecord) -> Value:
-    raw = ring.sealer.open(version.sealed, version.secret_arn, version.version_id)
+    """The value, or AWS's DecryptionFailure when it does not open (sealed under another
+    key: the server was started with another ``--secrets-key``)."""
+    try:
+        raw = ring.sealer.open(version.sealed, version.secret_arn, version.version_id)
+    except SealingError:
+        raise ServiceError("DecryptionFailure", "Secrets Manager can't decrypt the protected secret text using the"
+                                                " provided KMS key.") from None
     return raw.decode() if version.value_kind == "string" else raw

@@ -92,6 +92,10 @@ def test_create_errors(server: Any) -> None:
     err = _error(sm.create_secret, Name="big", SecretString=big)
     assert err["Code"] == "ValidationException" and "65536" in err["Message"] and big[:10] not in err["Message"]
     assert _error(sm.describe_secret, SecretId="big")["Code"] == "ResourceNotFoundException"  # nothing was made
+    replicated = _error(sm.create_secret, Name="replicated", SecretString="x",
+                        AddReplicaRegions=[{"Region": "eu-west-1"}])
+    assert replicated["Code"] == "InvalidRequestException" and "Regions" in replicated["Message"]
+    assert _error(sm.describe_secret, SecretId="replicated")["Code"] == "ResourceNotFoundException"
     longer = "z" * 70_000  # over the model's 65,536 characters: the value is never repeated in the message
     assert _error(sm.create_secret, Name="big", SecretString=longer) == {
         "Code": "ValidationException", "Message": "1 validation error detected: Value at 'secretString' failed to "

@@ -220,6 +220,7 @@ class SecretsManagerService:
         if req.get("CrossAccountPrimaryARN"):
             raise ServiceError("InvalidRequestException",
                                "Cross-account replica secrets are not supported by this Secrets Manager.")
+        _refuse_external_type(req)
         tags = _tags_of(req.get("Tags") or [])
         now = clock.now_ms()
 
@@ -357,6 +358,7 @@ class SecretsManagerService:
         return await self._write(put)
 
     async def update_secret(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        _refuse_external_type(req)
         value = _value_of(req)
         token = _token(req) if value is not None else None
         now = clock.now_ms()
@@ -615,6 +617,12 @@ class SecretsManagerService:
     async def cancel_rotate_secret(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         await self._read(lambda s: self._secret(s, ctx, req["SecretId"], operation="CancelRotateSecret"))
         raise ServiceError("InvalidRequestException", NO_ROTATION_FUNCTION)
+
+
+def _refuse_external_type(req: dict[str, Any]) -> None:
+    if req.get("Type"):
+        raise ServiceError("InvalidRequestException",
+                           "Managed external secrets (Type) are not supported by this Secrets Manager.")
 
 
 def _exists(name: str) -> ServiceError:

@@ -83,3 +83,10 @@ def test_the_data_key_is_made_once(store: Store) -> None:
     assert store.write_sync(lambda s: s.secrets.data_key("k", "first")) == "first"
     assert store.write_sync(lambda s: s.secrets.data_key("k", "second")) == "first"
     assert store.read_sync(lambda s: s.secrets.stored_key("k")) == "first"
+
+
+def test_lock_tells_whether_the_secret_exists(store: Store) -> None:
+    record = secret("n")
+    store.write_sync(lambda s: s.secrets.insert(record))
+    assert store.write_sync(lambda s: s.secrets.lock(record.arn)) is True
+    assert store.write_sync(lambda s: s.secrets.lock(record.arn + "x")) is False

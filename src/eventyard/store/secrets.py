@@ -101,6 +101,13 @@ class Secrets:
                            (account_id, region))
         return [SecretRecord.from_row(r) for r in rows]
 
+    def lock(self, arn: str) -> bool:
+        """Hold the secret's row until the unit of work ends, so that concurrent label
+        changes of one secret apply one after the other (PostgreSQL; SQLite's writes are
+        serial already). False if there is no such secret."""
+        for_update = " FOR UPDATE" if self._s.dialect == "postgres" else ""
+        return self._s.one(f"SELECT arn FROM secrets WHERE arn = ?{for_update}", (arn,)) is not None
+
     def delete(self, arn: str) -> bool:
         """Drop the secret with its versions (its tags are the caller's)."""
         self._s.execute("DELETE FROM secret_versions WHERE secret_arn = ?", (arn,))

@@ -343,3 +343,21 @@ def test_another_account_reaches_a_secret_only_through_its_policy(server: Any) -
     assert sm_b.get_secret_value(SecretId=arn)["SecretString"] == "for b"
     assert _error(sm_b.put_secret_value, SecretId=arn, SecretString="no")["Code"] == "AccessDeniedException"
     assert sm_a.get_secret_value(SecretId=arn)["SecretString"] == "for b"
+
+
+def test_concurrent_puts_leave_one_current_and_one_previous(server: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    account = str(uuid.uuid4().int)[:12].rjust(12, "1")
+    _sm(server, account).create_secret(Name="busy", SecretString="v0")
+
+    def put(i: int) -> str:
+        return str(_sm(server, account).put_secret_value(SecretId="busy", SecretString=f"v{i}")["VersionId"])
+
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(put, range(1, 17)))
+    versions = _sm(server, account).list_secret_version_ids(SecretId="busy", IncludeDeprecated=True)["Versions"]
+    labels = [stage for v in versions for stage in v.get("VersionStages", [])]
+    assert sorted(labels) == ["AWSCURRENT", "AWSPREVIOUS"]
+    current = _sm(server, account).get_secret_value(SecretId="busy")
+    assert current["VersionId"] in made

@@ -346,6 +346,7 @@ class SecretsManagerService:
 
         def put(s: Session) -> dict[str, Any]:
             record = self._secret(s, ctx, req["SecretId"], operation="PutSecretValue")
+            s.secrets.lock(record.arn)  # a concurrent retry of this token waits, then finds the version
             existing = s.secrets.version(record.arn, token)
             if existing is not None:
                 if open_value(self.keys, existing) != value:
@@ -371,6 +372,7 @@ class SecretsManagerService:
             s.secrets.replace(changed)
             out: dict[str, Any] = {"ARN": record.arn, "Name": record.name}
             if value is not None and token is not None:
+                s.secrets.lock(record.arn)
                 existing = s.secrets.version(record.arn, token)
                 if existing is not None:
                     if open_value(self.keys, existing) != value:
@@ -390,6 +392,7 @@ class SecretsManagerService:
 
         def update(s: Session) -> dict[str, Any]:
             record = self._secret(s, ctx, req["SecretId"], operation="UpdateSecretVersionStage")
+            s.secrets.lock(record.arn)
             before = labels_of(s.secrets.versions(record.arn))
             for version_id in (remove_from, move_to):
                 if version_id is not None and version_id not in before:

@@ -52,6 +52,7 @@ def restage(s: Session, arn: str, before: dict[str, tuple[str, ...]], after: dic
 def add_version(s: Session, ring: KeyRing, secret: SecretRecord, version_id: str, value: Value,
                 stages: Sequence[str], now_ms: int) -> SecretVersionRecord:
     """Seal ``value`` as a new version carrying ``stages`` (taken from the other versions)."""
+    s.secrets.lock(secret.arn)
     before = labels_of(s.secrets.versions(secret.arn))
     after = staging.attach_new(before, version_id, stages)
     sealed = ring.sealer.seal(value_bytes(value), secret.arn, version_id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from eventyard.core import clock, policies
 from eventyard.core.errors import ServiceError
@@ -126,6 +126,7 @@ class SecretPurge:
         arn = str(job.payload["arn"])
 
         def purge(s: Session) -> None:
+            s.secrets.lock(arn)  # a RestoreSecret in flight finishes first, or waits for this
             record = s.secrets.by_arn(arn)
             if record is not None and record.deleted_ms is not None and record.deleted_ms <= clock.now_ms():
                 s.secrets.delete(arn)
@@ -524,6 +525,8 @@ class SecretsManagerService:
     async def restore_secret(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         def restore(s: Session) -> dict[str, Any]:
             record = self._secret(s, ctx, req["SecretId"], operation="RestoreSecret")
+            s.secrets.lock(record.arn)  # against the purge job deleting it meanwhile
+            record = s.secrets.by_arn(record.arn) or _raise(not_found())
             if record.deleted_ms is not None:
                 s.secrets.replace(replace(record, deleted_ms=None))
                 s.jobs.cancel(PURGE_JOB, record.arn)
@@ -626,6 +629,10 @@ def _refuse_external_type(req: dict[str, Any]) -> None:
     if req.get("Type"):
         raise ServiceError("InvalidRequestException",
                            "Managed external secrets (Type) are not supported by this Secrets Manager.")
+
+
+def _raise(err: ServiceError) -> NoReturn:
+    raise err
 
 
 def _exists(name: str) -> ServiceError:

@@ -193,3 +193,41 @@ def test_a_service_keeps_its_secret_in_its_own_unit_of_work(store: Store, now: l
     store.write_sync(lambda s: kept.remove(s, arn))
     assert store.read_sync(lambda s: kept.value(s, arn)) is None
     assert store.read_sync(lambda s: s.secrets.by_arn(arn)) is None
+
+
+AUTHS = [
+    ("API_KEY", {"ApiKeyAuthParameters": {"ApiKeyName": "x-key", "ApiKeyValue": "k3y"},
+                 "InvocationHttpParameters": {"HeaderParameters": [{"Key": "open", "Value": "o"},
+                                                                   {"Key": "h", "Value": "hid", "IsValueSecret": True}],
+                                              "QueryStringParameters": [{"Key": "q", "Value": "qv", "IsValueSecret": True}]}}),
+    ("BASIC", {"BasicAuthParameters": {"Username": "u", "Password": "pw"}}),
+    ("OAUTH_CLIENT_CREDENTIALS", {"OAuthParameters": {
+        "ClientParameters": {"ClientID": "id", "ClientSecret": "cs"}, "AuthorizationEndpoint": "https://a/t",
+        "HttpMethod": "POST", "OAuthHttpParameters": {"BodyParameters": [{"Key": "b", "Value": "bv", "IsValueSecret": True}]}}}),
+]
+
+
+@pytest.mark.parametrize("auth_type,auth", AUTHS, ids=[a[0] for a in AUTHS])
+def test_a_connection_is_stored_without_secrets_and_completed_from_its_secret(auth_type: str, auth: dict[str, Any]) -> None:
+    from eventyard.services.events.connections import _without_secrets
+    from eventyard.services.secretsmanager.managed import fill_auth
+
+    assert fill_auth(auth_type, _without_secrets(auth), connection_secret_value(auth_type, auth)) == auth
+
+
+def test_the_connections_table_holds_no_secret_value(store: Store, now: list[int]) -> None:
+    from eventyard.runtime.delivery import DeliveryRuntime
+    from eventyard.services import ServiceRegistry
+
+    events = ServiceRegistry(store, DeliveryRuntime(store)).events
+    auth = AUTHS[0][1]
+    _call(events.create_connection(CTX, {"Name": "c", "AuthorizationType": "API_KEY", "AuthParameters": auth}))
+    _call(events.update_connection(CTX, {"Name": "c", "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "y"}}}))
+    raw = repr(store.read_sync(lambda s: s.all("SELECT * FROM event_connections")))
+    for secret_value in ("k3y", "hid", "qv"):
+        assert secret_value not in raw
+    stored = store.read_sync(lambda s: s.connections.get(CTX.account, CTX.region, "c"))
+    assert stored.auth["ApiKeyAuthParameters"] == {"ApiKeyName": "y"}  # what is not secret stays in the clear
+    record = store.read_sync(lambda s: events.with_secrets(s, s.connections.get(CTX.account, CTX.region, "c")))
+    assert record.auth["ApiKeyAuthParameters"] == {"ApiKeyName": "y", "ApiKeyValue": "k3y"}
+    assert record.auth["InvocationHttpParameters"] == auth["InvocationHttpParameters"]

@@ -12,6 +12,7 @@ parameter as ``{"key", "value", "is_value_secret"}``.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -57,6 +58,45 @@ def connection_secret_value(auth_type: str, auth: dict[str, Any]) -> dict[str, A
     if auth.get("InvocationHttpParameters"):
         out["invocation_http_parameters"] = _http_parameters(auth["InvocationHttpParameters"])
     return out
+
+
+def _fill_parameters(stored: dict[str, Any] | None, kept: dict[str, Any] | None) -> dict[str, Any] | None:
+    """HTTP parameters as stored, each secret value taken back from the secret."""
+    if not isinstance(stored, dict) or not isinstance(kept, dict):
+        return stored
+    out = dict(stored)
+    for member, key in _PARAMETER_LISTS:
+        items, values = stored.get(member), kept.get(key) or []
+        if not isinstance(items, list):
+            continue
+        filled = []
+        for i, item in enumerate(items):
+            item = dict(item)
+            if "Value" not in item and i < len(values) and values[i].get("key") == item.get("Key"):
+                item["Value"] = values[i].get("value")
+            filled.append(item)
+        out[member] = filled
+    return out
+
+
+def fill_auth(auth_type: str, stored: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
+    """A connection's stored AuthParameters (secret values left out) with the values its
+    secret keeps (``connection_secret_value``'s shape), the stored shape otherwise kept."""
+    auth = dict(stored)
+    if auth_type == "API_KEY" and isinstance(auth.get("ApiKeyAuthParameters"), dict):
+        auth["ApiKeyAuthParameters"] = {**auth["ApiKeyAuthParameters"], "ApiKeyValue": kept.get("api_key_value")}
+    elif auth_type == "BASIC" and isinstance(auth.get("BasicAuthParameters"), dict):
+        auth["BasicAuthParameters"] = {**auth["BasicAuthParameters"], "Password": kept.get("password")}
+    elif isinstance(auth.get("OAuthParameters"), dict):
+        oauth = dict(auth["OAuthParameters"])
+        oauth["ClientParameters"] = {**(oauth.get("ClientParameters") or {}), "ClientSecret": kept.get("client_secret")}
+        if "OAuthHttpParameters" in oauth:
+            oauth["OAuthHttpParameters"] = _fill_parameters(oauth["OAuthHttpParameters"], kept.get("oauth_http_parameters"))
+        auth["OAuthParameters"] = oauth
+    if "InvocationHttpParameters" in auth:
+        auth["InvocationHttpParameters"] = _fill_parameters(auth["InvocationHttpParameters"],
+                                                            kept.get("invocation_http_parameters"))
+    return auth
 
 
 class ServiceSecrets:
@@ -105,3 +145,13 @@ class ConnectionSecrets:
                 return  # nothing the secret holds changed
             value = orjson.dumps(connection_secret_value(after.authorization_type, after.auth)).decode()
             self.secrets.put(s, arn=after.secret_arn, owning_service=EVENTS, value=value)
+
+    def with_secrets(self, s: Session, record: ConnectionRecord) -> ConnectionRecord:
+        """The stored connection (no secret values) completed from its secret; as stored
+        when it has no secret (rows written before connections kept one)."""
+        if record.secret_arn is None or record.auth is None:
+            return record
+        text = self.secrets.value(s, record.secret_arn)
+        if text is None:
+            return record
+        return replace(record, auth=fill_auth(record.authorization_type, record.auth, orjson.loads(text)))

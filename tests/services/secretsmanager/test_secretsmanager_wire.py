@@ -282,6 +282,8 @@ def test_resource_policies(server: Any) -> None:
     assert _error(sm.put_resource_policy, SecretId="p", ResourcePolicy="{not json")["Code"] == \
         "MalformedPolicyDocumentException"
     assert sm.validate_resource_policy(ResourcePolicy=policy)["PolicyValidationPassed"] is True
+    broad = sm.validate_resource_policy(ResourcePolicy=public)
+    assert broad["PolicyValidationPassed"] is False and broad["ValidationErrors"][0]["CheckName"] == "BROAD_ACCESS_CHECK"
     checked = sm.validate_resource_policy(SecretId="p", ResourcePolicy=json.dumps({"Statement": [{"Effect": "Maybe"}]}))
     assert checked["PolicyValidationPassed"] is False and checked["ValidationErrors"]
     assert _error(sm.put_resource_policy, SecretId="p", ResourcePolicy=policy, PolicyName="other")["Code"] == \

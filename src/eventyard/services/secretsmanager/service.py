@@ -595,11 +595,14 @@ class SecretsManagerService:
         if req.get("SecretId"):
             await self._read(lambda s: self._secret(s, ctx, req["SecretId"], operation="ValidateResourcePolicy"))
         parsed = _checked_policy(req["ResourcePolicy"])
-        problems = list(parsed.problems)
-        if not parsed.statements and not problems:
-            problems.append("The policy has no statement.")
-        return {"PolicyValidationPassed": not problems,
-                "ValidationErrors": [{"CheckName": "SYNTAX_CHECK", "ErrorMessage": p} for p in problems]}
+        # AWS's checks: syntax, and no broad access (a wildcard principal); the check names are eventyard's
+        errors = [{"CheckName": "SYNTAX_CHECK", "ErrorMessage": p} for p in parsed.problems]
+        if not parsed.statements and not errors:
+            errors.append({"CheckName": "SYNTAX_CHECK", "ErrorMessage": "The policy has no statement."})
+        if _is_public(parsed):
+            errors.append({"CheckName": "BROAD_ACCESS_CHECK",
+                           "ErrorMessage": "The policy grants access to every principal (\"*\") without a condition."})
+        return {"PolicyValidationPassed": not errors, "ValidationErrors": errors}
 
     # -- passwords and rotation -------------------------------------------------------------
     async def get_random_password(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:

@@ -48,9 +48,12 @@ def main() -> None:
 @click.option("--web-identity", "web_identity", multiple=True, envvar="EVENTYARD_WEB_IDENTITY",
               help="An OpenID Connect issuer STS's AssumeRoleWithWebIdentity trusts: ISSUER|KEYS[|AUDIENCE,...], "
               "KEYS being hs256:SECRET or the path of a JWKS file (repeatable).")
+@click.option("--secrets-key", default=None, envvar="EVENTYARD_SECRETS_KEY",
+              help="Secrets Manager's data key (32 bytes, base64) that seals secret values in the store "
+                   "(default: a key generated once and kept in the store).")
 def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rules_per_bus: int,
           delivery_lease_s: int, log_level: str, public_url: str | None, request_timeout_s: float,
-          metrics_token: str | None, web_identity: tuple[str, ...]) -> None:
+          metrics_token: str | None, web_identity: tuple[str, ...], secrets_key: str | None) -> None:
     """Serve EventBridge, SQS and SNS on one port, with their deliveries and timers, in
     one process. Lambda, Step Functions, Scheduler and Pipes requests are recognised and
     answered 501 NotImplemented. Every flag can be set by its EVENTYARD_* variable.
@@ -86,7 +89,15 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
     settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys,
                         rules_per_bus=rules_per_bus, delivery_lease_s=delivery_lease_s, log_level=log_level,
                         public_url=public, request_timeout_s=request_timeout_s, metrics_token=metrics_token or None,
-                        web_identity_issuers=issuers)
+                        web_identity_issuers=issuers,
+                        secrets_key=secrets_key or None)
+    if secrets_key:
+        from eventyard.services.secretsmanager.sealing import parse_key
+
+        try:
+            parse_key(secrets_key)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--secrets-key") from None
     listener = _listen(host, port)  # before the store: a busy port changes nothing
     try:
         app = build_app(settings)

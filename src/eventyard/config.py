@@ -31,3 +31,5 @@ class Settings:
     metrics_token: str | None = None
     # OpenID Connect issuers whose tokens AssumeRoleWithWebIdentity accepts
     web_identity_issuers: tuple[WebIdentityIssuer, ...] = field(default_factory=tuple)
+    # Secrets Manager's data key (32 bytes, base64); None: a key generated once and kept in the store
+    secrets_key: str | None = None

@@ -17,6 +17,7 @@ from eventyard.config import Settings
 from eventyard.core import jsondoc
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
+from eventyard.services.secretsmanager.sealing import parse_key
 from eventyard.store import Store, open_store
 from eventyard.web import Site, build_site, is_own_request
 
@@ -54,7 +55,8 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     disable_created_metrics()  # CloudWatch has no such series; they only add noise
     runtime = DeliveryRuntime(opened, lease_ms=settings.delivery_lease_s * 1000)
     metrics = CollectorRegistry()
-    registry = ServiceRegistry(opened, runtime, metrics)
+    registry = ServiceRegistry(opened, runtime, metrics,
+                               secrets_key=parse_key(settings.secrets_key) if settings.secrets_key else None)
     registry.events.rules_per_bus = settings.rules_per_bus
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys},
                          issued=registry.sts.credentials)

@@ -35,6 +35,7 @@ from _clients import client  # noqa: E402
 from eventyard.api import catalog, query_protocol  # noqa: E402
 from eventyard.core import jsondoc  # noqa: E402
 from eventyard.services.events import service as events_service  # noqa: E402
+from eventyard.services.secretsmanager import service as secretsmanager_service  # noqa: E402
 from eventyard.services.sns import service as sns_service  # noqa: E402
 from eventyard.services.sqs import service as sqs_service  # noqa: E402
 from eventyard.services.sts import service as sts_service  # noqa: E402
@@ -46,8 +47,10 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=
                 suppress_health_check=list(HealthCheck))
 
 IMPLEMENTED = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS,
-               "sts": sts_service.OPERATIONS}
-CLIENT_PROTOCOLS = [("events", "json"), ("sqs", "json"), ("sqs", "query"), ("sns", "query"), ("sts", "query")]
+               "sts": sts_service.OPERATIONS,
+               "secretsmanager": secretsmanager_service.OPERATIONS}
+CLIENT_PROTOCOLS = [("events", "json"), ("sqs", "json"), ("sqs", "query"), ("sns", "query"), ("sts", "query"),
+                    ("secretsmanager", "json")]
 
 
 def operations(service: str) -> list[str]:
@@ -125,6 +128,7 @@ class Known:
         ev.put_rule(Name="fuzz-wild", EventPattern='{"detail":{"a":[{"wildcard":"*x*"}],"b":[{"exists":false}]}}')
         ev.put_targets(Rule="fuzz-wild", Targets=[{"Id": "q", "Arn": self.queue_arn}])
         ev.create_archive(ArchiveName="fuzz", EventSourceArn=f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default")
+        secret = client("secretsmanager", url, account=ACCOUNT).create_secret(Name="fuzz", SecretString="s")
         receipt = None
         sqs.send_message(QueueUrl=self.queue_url, MessageBody="m")
         got = sqs.receive_message(QueueUrl=self.queue_url, VisibilityTimeout=0).get("Messages", [])
@@ -148,6 +152,11 @@ class Known:
             "ReceiptHandle": [receipt] if receipt else [],
             "SourceArn": [self.queue_arn],
             "EventSourceArn": [f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default"],
+            "SecretId": ["fuzz", secret["ARN"]],
+            "SecretIdList": [["fuzz", secret["ARN"]]],
+            "VersionId": [secret["VersionId"]],
+            "MoveToVersionId": [secret["VersionId"]],
+            "RemoveFromVersionId": [secret["VersionId"]],
         }
 
 

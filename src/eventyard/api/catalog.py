@@ -127,6 +127,7 @@ _SERVICES = {
     "pipes": "coral",
     "lambda": "coral",  # recognised and validated, answered NotImplemented (501) for now
     "sts": "coral-query",
+    "secretsmanager": "coral",
 }
 
 

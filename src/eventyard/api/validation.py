@@ -15,7 +15,7 @@ from typing import Any, Callable
 from botocore.model import Shape
 
 from eventyard.api._compiled import compile_shape
-from eventyard.core.errors import Structure, Violation
+from eventyard.core.errors import SENSITIVE, Structure, Violation
 
 _MAX_VIOLATIONS = 10
 
@@ -132,9 +132,11 @@ def _check(value: Any, shape: Shape, path: str, found: list[Violation]) -> None:
             if item is not None:
                 _check(item, member, _join(path, name), found)
         return
+    # a secret's value or a password is checked like any other, never shown in the message
+    hidden = bool(meta.get("sensitive"))
     if kind in ("string", "blob", "list", "map"):
         size = len(value)
-        shown = _as_aws_shows(value, shape) if kind == "list" else value
+        shown = SENSITIVE if hidden else _as_aws_shows(value, shape) if kind == "list" else value
         if "min" in meta and size < meta["min"]:
             found.append(Violation(path, shown, f"Member must have length greater than or equal to {meta['min']}", "length"))
         elif "max" in meta and size > meta["max"]:
@@ -147,12 +149,14 @@ def _check(value: Any, shape: Shape, path: str, found: list[Violation]) -> None:
     if kind == "string":
         enum = shape.enum
         if enum and value not in enum:
-            found.append(Violation(path, value, f"Member must satisfy enum value set: [{', '.join(enum)}]", "enum"))
+            found.append(Violation(path, SENSITIVE if hidden else value,
+                                   f"Member must satisfy enum value set: [{', '.join(enum)}]", "enum"))
         pattern = meta.get("pattern")
         if pattern:
             compiled = compile_pattern(pattern)
             if compiled is not None and compiled.fullmatch(value) is None:
-                found.append(Violation(path, value, f"Member must satisfy regular expression pattern: {pattern}", "pattern"))
+                found.append(Violation(path, SENSITIVE if hidden else value,
+                                       f"Member must satisfy regular expression pattern: {pattern}", "pattern"))
     elif kind == "list":
         for i, item in enumerate(value):
             if item is not None:

@@ -28,6 +28,16 @@ class ServiceError(Exception):
         return f"{type(self).__name__}({self.code!r}, {self.message!r})"
 
 
+class _Sensitive:
+    """The value of a member the model marks sensitive: never repeated in a message."""
+
+    def __repr__(self) -> str:
+        return "SENSITIVE"
+
+
+SENSITIVE = _Sensitive()
+
+
 @dataclass(frozen=True)
 class Violation:
     """One broken constraint: where (AWS's lowerCamel path) and what."""
@@ -72,6 +82,8 @@ def _show(value: object) -> str:
 
 
 def format_violation(v: Violation) -> str:
+    if v.value is SENSITIVE:  # as AWS words it: "Value at 'secretString' failed ..."
+        return f"Value at '{v.path}' failed to satisfy constraint: {v.constraint}"
     shown = "null" if v.value is None else f"'{_show(v.value)}'"
     return f"Value {shown} at '{v.path}' failed to satisfy constraint: {v.constraint}"
 

@@ -14,6 +14,9 @@ from eventyard.services import _operations
 from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
 from eventyard.services.events import service as events_service
+from eventyard.services.secretsmanager import SecretsManagerService
+from eventyard.services.secretsmanager import service as secretsmanager_service
+from eventyard.services.secretsmanager.managed import ConnectionSecrets, ServiceSecrets
 from eventyard.services.sns import SnsService
 from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import SqsService
@@ -26,7 +29,8 @@ from eventyard.store import Store
 
 
 class ServiceRegistry:
-    def __init__(self, store: Store, runtime: DeliveryRuntime, metrics: CollectorRegistry | None = None) -> None:
+    def __init__(self, store: Store, runtime: DeliveryRuntime, metrics: CollectorRegistry | None = None, *,
+                 secrets_key: bytes | None = None) -> None:
         self.store = store
         self.runtime = runtime
         self.wakeups = Wakeups()
@@ -41,11 +45,15 @@ class ServiceRegistry:
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
         self.sts = StsService(store)
         self.timers.at_start("sts-server-key", self.sts.server_key.get)  # loaded before the first session token
+        self.secretsmanager = SecretsManagerService(store, self.jobs, data_key=secrets_key)
+        # every EventBridge connection keeps its authorization in a secret of its own
+        self.events.connection_secrets = ConnectionSecrets(ServiceSecrets(self.secretsmanager.keys))
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
             "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),
             "sns": _operations.bind(sns_service.OPERATIONS, self.sns),
             "sts": _operations.bind(sts_service.OPERATIONS, self.sts),
+            "secretsmanager": _operations.bind(secretsmanager_service.OPERATIONS, self.secretsmanager),
         }
 
     def start(self) -> None:

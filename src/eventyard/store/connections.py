@@ -28,7 +28,7 @@ class ConnectionRecord:
     authorization_type: str  # API_KEY | BASIC | OAUTH_CLIENT_CREDENTIALS
     state: str  # AUTHORIZED | AUTHORIZING | DEAUTHORIZED ...
     state_reason: str | None
-    auth: dict[str, Any] | None  # AuthParameters with their secrets; None once deauthorized
+    auth: dict[str, Any] | None  # AuthParameters (secret values are in the connection's secret); None once deauthorized
     secret_arn: str | None
     kms_key_identifier: str | None
     connectivity: dict[str, Any] | None  # InvocationConnectivityParameters

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from eventyard.store.jobs import Jobs
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
+    from eventyard.store.secrets import Secrets
     from eventyard.store.tags import Tags
     from eventyard.store.server_keys import ServerKeys
     from eventyard.store.sns_platform import SnsPlatform
@@ -183,3 +184,9 @@ class Session:
         from eventyard.store.server_keys import ServerKeys
 
         return ServerKeys(self)
+
+    @cached_property
+    def secrets(self) -> "Secrets":
+        from eventyard.store.secrets import Secrets
+
+        return Secrets(self)

@@ -171,7 +171,7 @@ class ApiDestinationDeliverer:
         def read(s: Any) -> tuple[ApiDestinationRecord | None, ConnectionRecord | None]:
             destination = s.api_destinations.by_arn(arn)
             connection = s.connections.by_arn(destination.connection_arn) if destination is not None else None
-            return destination, connection
+            return destination, (self.service.with_secrets(s, connection) if connection is not None else None)
 
         destination, connection = await self.service.store.read(read)
         if destination is None:

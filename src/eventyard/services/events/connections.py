@@ -4,8 +4,9 @@ DeleteConnection, DeauthorizeConnection.
 A connection holds how API destinations authorize (API key, basic, OAuth client
 credentials) and the extra HTTP parameters sent with every invocation. Its secrets (the
 key value, the password, the client secret, parameter values marked ``IsValueSecret``)
-are stored with it, as AWS keeps them in a Secrets Manager secret whose ARN
-(``SecretArn``) is all that describes show of them.
+are kept, as on AWS, in a Secrets Manager secret of the connection's (``SecretArn``,
+written in the same unit of work by ``connection_secrets``), not in its row; describes
+show none of them.
 
 States as recorded on AWS: API_KEY and BASIC connections are ``AUTHORIZED`` at once; an
 OAuth connection is ``AUTHORIZING`` until its first token arrives (fetched in the
@@ -17,12 +18,13 @@ without secrets; ``UpdateConnection`` with new secrets authorizes it again.
 
 from __future__ import annotations
 
+import copy
 import secrets
 import string
 import uuid
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -178,7 +180,7 @@ def public_auth(auth: dict[str, Any]) -> dict[str, Any]:
 
 def _without_secrets(auth: dict[str, Any]) -> dict[str, Any]:
     """What DeauthorizeConnection leaves: the parameters, none of the secret values."""
-    out = _merge(auth, {})
+    out = copy.deepcopy(auth)  # nested parameters are edited below; the caller's stay whole
     for member, field in _SECRETS:
         if isinstance(out.get(member), dict):
             out[member] = {k: v for k, v in out[member].items() if k != field}
@@ -201,9 +203,42 @@ def _state_summary(record: ConnectionRecord, state: str | None = None) -> dict[s
     return out
 
 
+class ConnectionSecretKeeper(Protocol):
+    """Keeps each connection's Secrets Manager secret (``SecretArn``) in step with the
+    connection, inside the unit of work that changes the connection."""
+
+    def connection_changed(self, s: Session, before: ConnectionRecord | None,
+                           after: ConnectionRecord | None) -> None: ...
+
+    def with_secrets(self, s: Session, record: ConnectionRecord) -> ConnectionRecord:
+        """``record`` (as stored: no secret values) with the values its secret holds."""
+        ...
+
+
 class ConnectionOperations(EventsBase):
     """The operations; OAuth authorization runs through ``self.api_destination_deliverer``'s
-    token cache (set by the service), as one-off jobs of the node's ``Timers``."""
+    token cache (set by the service), as one-off jobs of the node's ``Timers``. The
+    connection's secret is kept by ``connection_secrets`` (Secrets Manager's, set by the
+    registry; none: the secret ARN is named but no secret is kept)."""
+
+    connection_secrets: ConnectionSecretKeeper | None = None
+
+    def _secret_changed(self, s: Session, before: ConnectionRecord | None, after: ConnectionRecord | None) -> None:
+        if self.connection_secrets is not None:
+            self.connection_secrets.connection_changed(s, before, after)
+
+    def _stored(self, record: ConnectionRecord) -> ConnectionRecord:
+        """What the connection's row keeps: with a secret keeper, no secret values (they
+        are in the connection's secret, sealed)."""
+        if self.connection_secrets is None or record.auth is None or record.secret_arn is None:
+            return record
+        return replace(record, auth=_without_secrets(record.auth))
+
+    def with_secrets(self, s: Session, record: ConnectionRecord) -> ConnectionRecord:
+        """A stored connection with its secret values, for those who authorize with it."""
+        if self.connection_secrets is None or record.secret_arn is None:
+            return record
+        return self.connection_secrets.with_secrets(s, record)
 
     def _init_connections(self, timers: Timers) -> None:
         self._timers = timers
@@ -266,7 +301,8 @@ class ConnectionOperations(EventsBase):
         def create(s: Session) -> None:
             if s.connections.get(ctx.account, ctx.region, name) is not None:
                 raise ServiceError("ResourceAlreadyExistsException", f"Connection {name} already exists.")
-            s.connections.insert(record)
+            s.connections.insert(self._stored(record))
+            self._secret_changed(s, None, record)
 
         try:
             await self.store.write(create)
@@ -327,7 +363,7 @@ class ConnectionOperations(EventsBase):
         updated: list[ConnectionRecord] = []
 
         def update(s: Session) -> None:
-            current = self._connection(s, ctx, name, "update")
+            current = self.with_secrets(s, self._connection(s, ctx, name, "update"))
             auth_type = req.get("AuthorizationType") or current.authorization_type
             change = req.get("AuthParameters")
             base = current.auth or {}
@@ -348,7 +384,8 @@ class ConnectionOperations(EventsBase):
             if reauthorize:
                 record = replace(record, state=self._first_state(auth_type), state_reason=None,
                                  secret_arn=current.secret_arn or _secret_arn(ctx, name), authorized_at=now)
-            s.connections.replace(record)
+            s.connections.replace(self._stored(record))
+            self._secret_changed(s, current, record)
             updated.append(record)
 
         await self.store.write(update)
@@ -366,6 +403,7 @@ class ConnectionOperations(EventsBase):
         def delete(s: Session) -> ConnectionRecord:
             record = self._connection(s, ctx, name, "delete")
             s.connections.delete(ctx.account, ctx.region, name)
+            self._secret_changed(s, record, None)
             return record
 
         record = await self.store.write(delete)
@@ -384,6 +422,7 @@ class ConnectionOperations(EventsBase):
                              auth=_without_secrets(current.auth) if current.auth is not None else None,
                              secret_arn=None, modified_at=now)
             s.connections.replace(record)
+            self._secret_changed(s, current, record)
             return record
 
         record = await self.store.write(deauthorize)

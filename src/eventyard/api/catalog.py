@@ -119,6 +119,7 @@ _SERVICES = {
     "scheduler": "coral",
     "pipes": "coral",
     "lambda": "coral",  # recognised and validated, answered NotImplemented (501) for now
+    "iam": "coral-query",  # Coral's wording under the query code ValidationError
 }
 
 
@@ -186,4 +187,4 @@ def by_signing_name() -> dict[str, ServiceSpec]:
 @lru_cache(maxsize=1)
 def by_query_version() -> dict[str, ServiceSpec]:
     # SQS's legacy query protocol shares the JSON model's shapes and version.
-    return {s.api_version: s for s in all_services() if s.name in ("sns", "sqs")}
+    return {s.api_version: s for s in all_services() if s.name in ("sns", "sqs") or s.protocol == "query"}

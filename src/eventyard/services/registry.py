@@ -14,6 +14,8 @@ from eventyard.services import _operations
 from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
 from eventyard.services.events import service as events_service
+from eventyard.services.iam import IamService
+from eventyard.services.iam import service as iam_service
 from eventyard.services.sns import SnsService
 from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import SqsService
@@ -37,10 +39,12 @@ class ServiceRegistry:
         self.sqs = sqs
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
+        self.iam = IamService(store)
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
             "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),
             "sns": _operations.bind(sns_service.OPERATIONS, self.sns),
+            "iam": _operations.bind(iam_service.OPERATIONS, self.iam),
         }
 
     def start(self) -> None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from eventyard.store.event_replays import EventReplays
     from eventyard.store.event_buses import EventBuses
     from eventyard.store.event_rules import EventRules
+    from eventyard.store.iam import IamRepository
     from eventyard.store.jobs import Jobs
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
@@ -176,3 +177,9 @@ class Session:
         from eventyard.store.sns_platform import SnsPlatform
 
         return SnsPlatform(self)
+
+    @cached_property
+    def iam(self) -> "IamRepository":
+        from eventyard.store.iam import IamRepository
+
+        return IamRepository(self)

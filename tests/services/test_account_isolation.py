@@ -352,13 +352,17 @@ OWN_ACCOUNT_ONLY = {
         "UpdateEndpoint", "UpdateEventBus",
     },
 }
+# IAM is per account through and through: every operation acts on the caller's own
+# account (another account's user, role or policy is simply not found; see
+# tests/services/iam/test_iam_account.py).
+OWN_ACCOUNT_ONLY["iam"] = set(catalog.service("iam").operations)
 # Operations whose parameter is itself the credential, as on AWS: the token of a
 # subscription confirmation (sent to the endpoint's owner) works for whoever holds it.
 CAPABILITY = {"sns": {"ConfirmSubscription"}}
 
 
 def test_every_operation_is_classified():
-    for service in ("sqs", "sns", "events"):
+    for service in ("sqs", "sns", "events", "iam"):
         tabled = {c.operation.split("(")[0] for c in CASES if c.service == service}
         listed = tabled | OWN_ACCOUNT_ONLY[service] | CAPABILITY.get(service, set())
         assert set(catalog.service(service).operations) - listed == set(), service

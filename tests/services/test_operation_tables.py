@@ -13,12 +13,15 @@ from eventyard.api import catalog
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
 from eventyard.services.events import service as events_service
+from eventyard.services.iam import service as iam_service
 from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import service as sqs_service
 from eventyard.store import open_store
 
-TABLES = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS}
-CLASSES = {"events": events_service.EventsService, "sqs": sqs_service.SqsService, "sns": sns_service.SnsService}
+TABLES = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS,
+          "iam": iam_service.OPERATIONS}
+CLASSES = {"events": events_service.EventsService, "sqs": sqs_service.SqsService, "sns": sns_service.SnsService,
+           "iam": iam_service.IamService}
 
 
 @pytest.fixture(scope="module")

@@ -422,7 +422,7 @@ class IamRepository:
         self._s.execute("INSERT INTO iam_policy_versions (policy_arn, version_id, version_no, document, created_ms)"
                         " VALUES (?, ?, ?, ?, ?)", (arn, version_id, number, document, now_ms))
         if set_default:
-            self.set_default_version(arn, version_id, now_ms)
+            self.set_default_version(arn, version_id)
         return version_id
 
     def policy_version(self, arn: str, version_id: str) -> IamPolicyVersion | None:
@@ -438,9 +438,9 @@ class IamRepository:
                            " WHERE v.policy_arn = ? ORDER BY v.version_no DESC", (arn,))
         return [IamPolicyVersion(r[0], r[1], r[2], int(r[3]), r[1] == r[4]) for r in rows]
 
-    def set_default_version(self, arn: str, version_id: str, now_ms: int) -> None:
-        self._s.execute("UPDATE iam_policies SET default_version = ?, updated_ms = ? WHERE arn = ?",
-                        (version_id, now_ms, arn))
+    def set_default_version(self, arn: str, version_id: str) -> None:
+        # updated_ms stays: AWS's UpdateDate is when the newest version was made
+        self._s.execute("UPDATE iam_policies SET default_version = ? WHERE arn = ?", (version_id, arn))
 
     def delete_policy_version(self, arn: str, version_id: str) -> None:
         self._s.execute("DELETE FROM iam_policy_versions WHERE policy_arn = ? AND version_id = ?", (arn, version_id))

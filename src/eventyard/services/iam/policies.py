@@ -227,7 +227,7 @@ class PolicyOperations(IamBase):
             self._own_policy(s, ctx.account, arn)
             if s.iam.policy_version(arn, version_id) is None:
                 raise _version_missing(arn, version_id)
-            s.iam.set_default_version(arn, version_id, clock.now_ms())
+            s.iam.set_default_version(arn, version_id)
 
         await self.store.write(update)
 

@@ -4,6 +4,7 @@ policy simulator. IAM is global: ARNs carry no region, and clients sign for us-e
 
 from __future__ import annotations
 
+from eventyard.core import clock
 from eventyard.services._operations import OperationTable
 from eventyard.services.iam.account import AccountOperations
 from eventyard.services.iam.policies import PolicyOperations
@@ -17,6 +18,12 @@ class IamService(UserOperations, GroupOperations, AccessKeyOperations, RoleOpera
     """One method per IAM operation (declared in ``OPERATIONS`` below), one module per
     concern sharing ``IamBase`` (the store). Everything is per account: another
     account's user, role or policy is simply not found."""
+
+    async def note_access_key_used(self, access_key_id: str, service: str, region: str) -> None:
+        """Record a request signed with an IAM access key (GetAccessKeyLastUsed shows it);
+        for whoever authenticates requests, never an operation."""
+        now = clock.now_ms()
+        await self.store.write(lambda s: s.iam.note_access_key_used(access_key_id, now, service, region))
 
 
 S = IamService

@@ -33,13 +33,16 @@ class SourcePolicy:
     document: str
 
 
-def _statements(document: str) -> list[Statement]:
-    """The statements of an identity policy, each applying to any principal."""
+def _statements(document: str) -> list[tuple[Statement, list[str]]]:
+    """The statements of an identity policy, each applying to any principal, with the
+    condition keys each names as written (IAM reports missing keys in their case)."""
     decoded = json.loads(document)
     raw = decoded.get("Statement", [])
-    items = [raw] if isinstance(raw, dict) else raw
-    decoded["Statement"] = [{**item, "Principal": "*"} for item in items if isinstance(item, dict)]
-    return list(parse_policy(decoded).statements)
+    items = [item for item in ([raw] if isinstance(raw, dict) else raw) if isinstance(item, dict)]
+    decoded["Statement"] = [{**item, "Principal": "*"} for item in items]
+    keys = [[key for tests in (item.get("Condition") or {}).values() if isinstance(tests, dict) for key in tests]
+            for item in items]
+    return list(zip(parse_policy(decoded).statements, keys))
 
 
 def _context(entries: Sequence[dict[str, Any]]) -> dict[str, str | list[str]]:
@@ -61,12 +64,12 @@ def _decide(policies: Sequence[SourcePolicy], request: AccessRequest) -> tuple[s
     allowing: list[SourcePolicy] = []
     missing: set[str] = set()
     for source in policies:
-        for st in _statements(source.document):
+        for st, keys in _statements(source.document):
             bare = Statement(st.effect, st.sid, None, None, st.actions, st.not_actions, st.resources,
                              st.not_resources, (), st.usable)
             if not statement_matches(bare, request, context):
                 continue  # action or resource differ: its conditions do not matter
-            missing |= {c.key for c in st.conditions if c.key not in context}
+            missing |= {key for key in keys if key.lower() not in context}
             if statement_matches(st, request, context):
                 (denying if st.effect == "Deny" else allowing).append(source)
     if denying:

@@ -91,8 +91,9 @@ def test_roles_profiles_and_service_linked_roles(server):
         cli.fails("create-role", "--role-name", "bad", "--assume-role-policy-document", json.dumps(
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
                                                       "Action": "sts:AssumeRole", "Resource": "*"}]}))
-    assert "(ValidationError)" in cli.fails("create-role", "--role-name", "x", "--assume-role-policy-document",
-                                            trust_policy(), "--max-session-duration", "60")
+    assert "(ValidationError) when calling the CreateRole operation: 1 validation error detected: Value 'bad name' " \
+           "at 'roleName' failed to satisfy constraint" in cli.fails(
+               "create-role", "--role-name", "bad name", "--assume-role-policy-document", trust_policy())
     cli.ok("update-role", "--role-name", "runner", "--max-session-duration", "3600")
     cli.ok("update-assume-role-policy", "--role-name", "runner", "--policy-document", trust_policy("ec2.amazonaws.com"))
     cli.ok("tag-role", "--role-name", "runner", "--tags", "Key=a,Value=1")

@@ -199,7 +199,7 @@ def test_aws_managed_policies_are_readable_and_attachable(server, name):
     iam, _ = iam_client(server)
     arn = f"arn:aws:iam::aws:policy/{name}"
     policy = iam.get_policy(PolicyArn=arn)["Policy"]
-    assert policy["Arn"] == arn and policy["IsAttachable"] and policy["PolicyName"] == name.rsplit("/", 1)[1]
+    assert policy["Arn"] == arn and policy["IsAttachable"] and policy["PolicyName"] == name.rsplit("/", 1)[-1]
     document = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
     assert document["Version"] == "2012-10-17" and document["Statement"]
     iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust_policy())

@@ -13,6 +13,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
+from _clients import client
 from _iam import error, iam_client, policy_document, trust_policy
 
 BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -57,9 +58,10 @@ def test_role_defaults_and_duplicates(server):
 
 @pytest.mark.parametrize("duration", [3599, 43201])
 def test_max_session_duration_is_bounded(server, duration):
-    iam, _ = iam_client(server)
+    iam, account = iam_client(server)
+    raw = client("iam", server.url, account=account, raw=True)  # boto3 would refuse 3599 itself
     with pytest.raises(ClientError) as exc:
-        iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust_policy(), MaxSessionDuration=duration)
+        raw.create_role(RoleName="r", AssumeRolePolicyDocument=trust_policy(), MaxSessionDuration=duration)
     code, message, status = error(exc)
     assert (code, status) == ("ValidationError", 400)
     assert f"Value '{duration}' at 'maxSessionDuration' failed to satisfy constraint" in message

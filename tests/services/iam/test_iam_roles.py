@@ -185,3 +185,23 @@ def test_service_linked_roles(server):
     with pytest.raises(ClientError) as exc:
         iam.delete_service_linked_role(RoleName="plain")
     assert error(exc)[0] == "InvalidInput"
+
+
+def test_update_role_description_answers_the_role(server):
+    iam, _ = iam_client(server)
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust_policy(), Description="old")
+    role = iam.update_role_description(RoleName="r", Description="new")["Role"]
+    assert (role["RoleName"], role["Description"]) == ("r", "new")
+    with pytest.raises(ClientError) as exc:
+        iam.update_role_description(RoleName="nobody", Description="x")
+    assert error(exc) == ("NoSuchEntity", "The role with name nobody cannot be found.", 404)
+
+
+def test_instance_profile_tags(server):
+    iam, _ = iam_client(server)
+    made = iam.create_instance_profile(InstanceProfileName="p", Tags=[{"Key": "a", "Value": "1"}])["InstanceProfile"]
+    assert made["Tags"] == [{"Key": "a", "Value": "1"}]
+    iam.tag_instance_profile(InstanceProfileName="p", Tags=[{"Key": "b", "Value": "2"}])
+    iam.untag_instance_profile(InstanceProfileName="p", TagKeys=["a"])
+    assert iam.list_instance_profile_tags(InstanceProfileName="p")["Tags"] == [{"Key": "b", "Value": "2"}]
+    assert iam.get_instance_profile(InstanceProfileName="p")["InstanceProfile"]["Tags"] == [{"Key": "b", "Value": "2"}]

@@ -180,3 +180,12 @@ def test_access_keys(server):
     with pytest.raises(ClientError) as exc:
         iam.update_access_key(UserName="u", AccessKeyId=second["AccessKeyId"], Status="Sleeping")
     assert error(exc)[0] == "ValidationError"
+
+
+def test_get_user_without_a_name_is_the_caller(server):
+    iam, account = iam_client(server)
+    me = iam.get_user()["User"]  # the command-line (root) credentials of the account
+    assert (me["UserId"], me["Arn"]) == (account, f"arn:aws:iam::{account}:root")
+    with pytest.raises(ClientError) as exc:
+        iam.create_access_key()
+    assert error(exc) == ("ValidationError", "Must specify userName when calling with non-User credentials", 400)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
@@ -140,3 +141,13 @@ def test_simulate_principal_policy_reads_what_is_in_force(server):
     with pytest.raises(ClientError) as exc:
         iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{account}:user/nobody", ActionNames=["s3:*"])
     assert error(exc) == ("NoSuchEntity", "The user with name nobody cannot be found.", 404)
+
+
+def test_errors_are_iam_error_responses(server):
+    """As AWS writes them: IAM's namespace, no <Detail/> (an unsigned request, Version names IAM)."""
+    r = httpx.post(server.url + "/", data={"Action": "GetUser", "Version": "2010-05-08", "UserName": "nobody"},
+                   timeout=30)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/xml")
+    assert r.text.startswith('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender'
+                             '</Type><Code>NoSuchEntity</Code><Message>The user with name nobody cannot be found.'
+                             '</Message></Error><RequestId>')

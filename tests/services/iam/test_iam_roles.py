@@ -205,3 +205,22 @@ def test_instance_profile_tags(server):
     iam.untag_instance_profile(InstanceProfileName="p", TagKeys=["a"])
     assert iam.list_instance_profile_tags(InstanceProfileName="p")["Tags"] == [{"Key": "b", "Value": "2"}]
     assert iam.get_instance_profile(InstanceProfileName="p")["InstanceProfile"]["Tags"] == [{"Key": "b", "Value": "2"}]
+
+
+def test_a_trust_policy_names_only_users_and_roles_that_exist(server):
+    iam, account = iam_client(server)
+    user_arn = iam.create_user(UserName="dev", Path="/people/")["User"]["Arn"]
+
+    def trusting(arn: str) -> str:
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}]})
+
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=trusting(user_arn))
+    iam.create_role(RoleName="root", AssumeRolePolicyDocument=trusting(f"arn:aws:iam::{account}:root"))
+    for missing in (f"arn:aws:iam::{account}:user/ghost", f"arn:aws:iam::{account}:user/dev"):  # wrong path too
+        with pytest.raises(ClientError) as exc:
+            iam.create_role(RoleName="r2", AssumeRolePolicyDocument=trusting(missing))
+        assert error(exc) == ("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{missing}"', 400)
+        with pytest.raises(ClientError) as exc:
+            iam.update_assume_role_policy(RoleName="r", PolicyDocument=trusting(missing))
+        assert error(exc)[0] == "MalformedPolicyDocument"

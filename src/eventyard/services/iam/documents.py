@@ -173,6 +173,24 @@ def check_trust_policy(text: str) -> dict[str, Any]:
     return document
 
 
+def named_principals(document: dict[str, Any]) -> list[str]:
+    """The IAM user and role ARNs a trust policy names (AWS checks that they exist)."""
+    raw = document.get("Statement")
+    found: list[str] = []
+    for st in [raw] if isinstance(raw, dict) else raw or []:
+        principal = st.get("Principal", st.get("NotPrincipal"))
+        if isinstance(principal, dict):
+            for name in _strings(principal.get("AWS", [])) or []:
+                parts = name.split(":", 5)
+                if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith(("user/", "role/")):
+                    found.append(name)
+    return found
+
+
+def invalid_principal(arn: str) -> Exception:
+    return malformed(f'Invalid principal in policy: "AWS":"{arn}"')
+
+
 def _check_principal(principal: Any) -> None:
     if principal == "*":
         return

@@ -31,9 +31,22 @@ from eventyard.services.iam._base import (
     unmodifiable,
     whole_listing,
 )
-from eventyard.services.iam.documents import check_trust_policy
+from eventyard.services.iam.documents import check_trust_policy, invalid_principal, named_principals
 from eventyard.store import ConflictError, Session
 from eventyard.store.iam import IamInstanceProfile, IamRole
+
+
+def _check_principals_exist(s: Session, arns: list[str]) -> None:
+    """A trust policy may name only users and roles that exist (AWS keeps their ids, so a
+    deleted and re-created role is another principal); any account's, since all live here."""
+    for arn in arns:
+        parts = arn.split(":", 5)
+        kind, name = parts[5].split("/", 1)[0], parts[5].rsplit("/", 1)[1]
+        if "*" in arn or "?" in arn:
+            raise invalid_principal(arn)
+        found = s.iam.user(parts[4], name) if kind == "user" else s.iam.role(parts[4], name)
+        if found is None or found.arn != arn:
+            raise invalid_principal(arn)
 
 
 def _protected(role: IamRole) -> bool:
@@ -49,21 +62,23 @@ class RoleOperations(IamBase):
     async def create_role(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name, path = params["RoleName"], params.get("Path") or "/"
         document = params["AssumeRolePolicyDocument"]
-        check_trust_policy(document)
+        principals = named_principals(check_trust_policy(document))
         tags = tags_given(params)
         boundary = params.get("PermissionsBoundary")
         role = IamRole(ctx.account, name, new_id("AROA"), entity_arn(ctx.account, "role", path, name), path,
                        document, int(params.get("MaxSessionDuration") or DEFAULT_MAX_SESSION_DURATION), boundary,
                        clock.now_ms(), params.get("Description"))
-        await self._insert_role(role, tags)
+        await self._insert_role(role, tags, principals=principals)
         shape = role_shape(role, tags)
         del shape["RoleLastUsed"]  # CreateRole's answer has none
         return {"Role": shape}
 
-    async def _insert_role(self, role: IamRole, tags: dict[str, str], taken: str | None = None) -> None:
+    async def _insert_role(self, role: IamRole, tags: dict[str, str], taken: str | None = None,
+                           principals: list[str] | None = None) -> None:
         taken = taken or f"Role with name {role.role_name} already exists."
 
         def create(s: Session) -> None:
+            _check_principals_exist(s, principals or [])
             if role.permissions_boundary_arn is not None:
                 self._attachable(s, role.account_id, role.permissions_boundary_arn)
             if s.iam.role(role.account_id, role.role_name) is not None:
@@ -113,12 +128,13 @@ class RoleOperations(IamBase):
 
     async def update_assume_role_policy(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         document = params["PolicyDocument"]
-        check_trust_policy(document)
+        principals = named_principals(check_trust_policy(document))
 
         def update(s: Session) -> None:
             role = self._role(s, ctx.account, params["RoleName"])
             if _protected(role):
                 raise _protected_error(role)
+            _check_principals_exist(s, principals)
             s.iam.set_trust_policy(role.role_id, document)
 
         await self.store.write(update)

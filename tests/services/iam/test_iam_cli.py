@@ -11,9 +11,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from _iam import policy_document, trust_policy
 
 BIN = Path(sys.executable).parent
+# each `aws` run starts a Python process (seconds on a busy machine): a hang guard only
+pytestmark = pytest.mark.timeout(900)
 
 
 class Cli:
@@ -40,7 +44,7 @@ class Cli:
         return done.stderr.strip()
 
 
-def test_users_groups_and_keys(server):
+def test_users_and_groups(server):
     cli = Cli(server)
     user = cli.ok("create-user", "--user-name", "alice", "--tags", "Key=team,Value=core")["User"]
     assert user["Arn"] == f"arn:aws:iam::{cli.account}:user/alice"
@@ -65,6 +69,10 @@ def test_users_groups_and_keys(server):
     cli.ok("remove-user-from-group", "--group-name", "devs", "--user-name", "alice")
     cli.ok("delete-group", "--group-name", "devs")
 
+
+def test_access_keys(server):
+    cli = Cli(server)
+    cli.ok("create-user", "--user-name", "alice")
     key = cli.ok("create-access-key", "--user-name", "alice")["AccessKey"]
     assert key["AccessKeyId"].startswith("AKIA") and len(key["SecretAccessKey"]) == 40
     cli.ok("create-access-key", "--user-name", "alice")
@@ -80,7 +88,7 @@ def test_users_groups_and_keys(server):
     cli.ok("delete-user", "--user-name", "alice")
 
 
-def test_roles_profiles_and_service_linked_roles(server):
+def test_roles(server):
     cli = Cli(server)
     role = cli.ok("create-role", "--role-name", "runner", "--assume-role-policy-document", trust_policy(),
                   "--description", "runs", "--max-session-duration", "7200")["Role"]
@@ -103,7 +111,13 @@ def test_roles_profiles_and_service_linked_roles(server):
     cli.ok("put-role-permissions-boundary", "--role-name", "runner", "--permissions-boundary", basic)
     cli.ok("delete-role-permissions-boundary", "--role-name", "runner")
     assert [r["RoleName"] for r in cli.ok("list-roles")["Roles"]] == ["runner"]
+    cli.ok("delete-role", "--role-name", "runner")
+    assert "(NoSuchEntity)" in cli.fails("get-role", "--role-name", "runner")
 
+
+def test_instance_profiles_and_service_linked_roles(server):
+    cli = Cli(server)
+    cli.ok("create-role", "--role-name", "runner", "--assume-role-policy-document", trust_policy())
     cli.ok("create-instance-profile", "--instance-profile-name", "web")
     cli.ok("add-role-to-instance-profile", "--instance-profile-name", "web", "--role-name", "runner")
     assert [p["InstanceProfileName"] for p in cli.ok("list-instance-profiles-for-role", "--role-name", "runner")[
@@ -115,7 +129,6 @@ def test_roles_profiles_and_service_linked_roles(server):
     cli.ok("remove-role-from-instance-profile", "--instance-profile-name", "web", "--role-name", "runner")
     cli.ok("delete-instance-profile", "--instance-profile-name", "web")
     cli.ok("delete-role", "--role-name", "runner")
-    assert "(NoSuchEntity)" in cli.fails("get-role", "--role-name", "runner")
 
     linked = cli.ok("create-service-linked-role", "--aws-service-name", "ecs.amazonaws.com")["Role"]
     assert linked["RoleName"] == "AWSServiceRoleForECS" and linked["Path"] == "/aws-service-role/ecs.amazonaws.com/"
@@ -123,7 +136,7 @@ def test_roles_profiles_and_service_linked_roles(server):
     assert cli.ok("get-service-linked-role-deletion-status", "--deletion-task-id", task)["Status"] == "SUCCEEDED"
 
 
-def test_policies_inline_attached_and_simulated(server):
+def test_managed_policies_and_versions(server):
     cli = Cli(server)
     arn = cli.ok("create-policy", "--policy-name", "send", "--policy-document",
                  policy_document("sqs:SendMessage"))["Policy"]["Arn"]
@@ -143,7 +156,14 @@ def test_policies_inline_attached_and_simulated(server):
     assert cli.ok("list-policy-tags", "--policy-arn", arn)["Tags"] == [{"Key": "a", "Value": "1"}]
     cli.ok("untag-policy", "--policy-arn", arn, "--tag-keys", "a")
     assert arn in [p["Arn"] for p in cli.ok("list-policies", "--scope", "Local")["Policies"]]
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    assert cli.ok("get-policy", "--policy-arn", admin)["Policy"]["PolicyName"] == "AdministratorAccess"
+    cli.ok("delete-policy", "--policy-arn", arn)
+    assert "(NoSuchEntity)" in cli.fails("get-policy", "--policy-arn", arn)
 
+
+def test_inline_policies(server):
+    cli = Cli(server)
     cli.ok("create-user", "--user-name", "u")
     cli.ok("create-group", "--group-name", "g")
     cli.ok("create-role", "--role-name", "r", "--assume-role-policy-document", trust_policy())
@@ -157,6 +177,16 @@ def test_policies_inline_attached_and_simulated(server):
         assert f"(NoSuchEntity) when calling the Get{kind.capitalize()}Policy operation: The {kind} policy with " \
                "name inline cannot be found." in cli.fails(f"get-{kind}-policy", f"--{kind}-name", name,
                                                            "--policy-name", "inline")
+
+
+def test_attached_policies_and_the_simulator(server):
+    cli = Cli(server)
+    arn = cli.ok("create-policy", "--policy-name", "send", "--policy-document",
+                 policy_document("sqs:SendMessage"))["Policy"]["Arn"]
+    cli.ok("create-user", "--user-name", "u")
+    cli.ok("create-group", "--group-name", "g")
+    cli.ok("create-role", "--role-name", "r", "--assume-role-policy-document", trust_policy())
+    for kind, name in (("user", "u"), ("group", "g"), ("role", "r")):
         cli.ok(f"attach-{kind}-policy", f"--{kind}-name", name, "--policy-arn", arn)
         attached = cli.ok(f"list-attached-{kind}-policies", f"--{kind}-name", name)["AttachedPolicies"]
         assert attached == [{"PolicyName": "send", "PolicyArn": arn}]
@@ -171,11 +201,7 @@ def test_policies_inline_attached_and_simulated(server):
     assert custom[0]["EvalDecision"] == "explicitDeny"
     for kind, name in (("user", "u"), ("group", "g"), ("role", "r")):
         cli.ok(f"detach-{kind}-policy", f"--{kind}-name", name, "--policy-arn", arn)
-    cli.ok("delete-policy", "--policy-arn", arn)
-    assert "(NoSuchEntity)" in cli.fails("get-policy", "--policy-arn", arn)
-
     admin = "arn:aws:iam::aws:policy/AdministratorAccess"
-    assert cli.ok("get-policy", "--policy-arn", admin)["Policy"]["PolicyName"] == "AdministratorAccess"
     cli.ok("attach-role-policy", "--role-name", "r", "--policy-arn", admin)
     assert [p["Arn"] for p in cli.ok("list-policies", "--only-attached")["Policies"]] == [admin]
 

@@ -61,6 +61,7 @@ def test_users_are_listed_in_pages(server):
 
 @pytest.mark.parametrize("name, path, constraint", [
     ("has space", None, "Member must satisfy regular expression pattern: [\\w+=,.@-]+"),
+    ("caf\u00e9", None, "Member must satisfy regular expression pattern: [\\w+=,.@-]+"),  # Java's \w is ASCII
     ("x" * 65, None, "Member must have length less than or equal to 64"),
     ("ok", "no-slash", "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"),
 ])

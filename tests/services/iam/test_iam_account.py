@@ -151,3 +151,23 @@ def test_errors_are_iam_error_responses(server):
     assert r.text.startswith('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender'
                              '</Type><Code>NoSuchEntity</Code><Message>The user with name nobody cannot be found.'
                              '</Message></Error><RequestId>')
+
+
+def test_simulate_with_a_resource_policy(server):
+    iam, account = iam_client(server)
+    queue = f"arn:aws:sqs:us-east-1:{account}:q"
+    caller = f"arn:aws:iam::{account}:user/someone"
+    resource_policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": caller}, "Action": "sqs:SendMessage", "Resource": queue},
+        {"Effect": "Deny", "Principal": "*", "Action": "sqs:DeleteQueue", "Resource": queue}]})
+    results = iam.simulate_custom_policy(
+        PolicyInputList=[policy_document("sqs:*")], ResourcePolicy=resource_policy, CallerArn=caller,
+        ActionNames=["sqs:SendMessage", "sqs:DeleteQueue", "sqs:PurgeQueue"], ResourceArns=[queue])
+    assert _decisions(results["EvaluationResults"]) == {
+        ("sqs:SendMessage", queue): "allowed", ("sqs:DeleteQueue", queue): "explicitDeny",
+        ("sqs:PurgeQueue", queue): "allowed"}
+    alone = iam.simulate_custom_policy(
+        PolicyInputList=[policy_document("sns:Publish")], ResourcePolicy=resource_policy, CallerArn=caller,
+        ActionNames=["sqs:SendMessage"], ResourceArns=[queue])["EvaluationResults"][0]
+    assert alone["EvalDecision"] == "allowed"  # the resource policy alone allows, within the account
+    assert alone["MatchedStatements"] == [{"SourcePolicyId": "ResourcePolicy", "SourcePolicyType": "resource"}]

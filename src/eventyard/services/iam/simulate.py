@@ -15,9 +15,10 @@ from typing import Any, Sequence
 
 from eventyard.core import aws_managed_policies
 from eventyard.core.identity import RequestContext
-from eventyard.core.policies import AccessRequest, Principal, parse_policy, statement_matches
+from eventyard.core import policies
+from eventyard.core.policies import AccessRequest, Decision, Policy, PolicyError, Principal, parse_policy, statement_matches
 from eventyard.core.policies.document import Statement
-from eventyard.services.iam._base import IamBase, invalid_input, no_such_entity, page_of, whole_listing
+from eventyard.services.iam._base import IamBase, invalid_input, malformed, no_such_entity, page_of, whole_listing
 from eventyard.services.iam.documents import check_identity_policy
 from eventyard.store import Session
 
@@ -57,13 +58,13 @@ def _context(entries: Sequence[dict[str, Any]]) -> dict[str, str | list[str]]:
     return found
 
 
-def _decide(policies: Sequence[SourcePolicy], request: AccessRequest) -> tuple[str, list[SourcePolicy], set[str]]:
+def _decide(sources: Sequence[SourcePolicy], request: AccessRequest) -> tuple[str, list[SourcePolicy], set[str]]:
     """(decision, the policies whose statements decided, condition keys the request lacked)."""
     context = request.condition_context()
     denying: list[SourcePolicy] = []
     allowing: list[SourcePolicy] = []
     missing: set[str] = set()
-    for source in policies:
+    for source in sources:
         for st, keys in _statements(source.document):
             bare = Statement(st.effect, st.sid, None, None, st.actions, st.not_actions, st.resources,
                              st.not_resources, (), st.usable)
@@ -86,13 +87,23 @@ def _unique(sources: list[SourcePolicy]) -> list[SourcePolicy]:
     return list(seen.values())
 
 
+def _resource_decision(resource_policy: Policy | None, request: AccessRequest) -> str:
+    decision = policies.evaluate(resource_policy, request)
+    return {Decision.EXPLICIT_DENY: "explicitDeny", Decision.ALLOW: "allowed"}.get(decision, "implicitDeny")
+
+
 def evaluate(policies: Sequence[SourcePolicy], boundaries: Sequence[SourcePolicy], actions: Sequence[str],
-             resources: Sequence[str], context: dict[str, str | list[str]], principal: Principal) -> list[dict[str, Any]]:
+             resources: Sequence[str], context: dict[str, str | list[str]], principal: Principal,
+             resource_policy: Policy | None = None) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     for action in actions:
         for resource in resources:
             request = AccessRequest(principal, action, resource, context)
             decision, matched, missing = _decide(policies, request)
+            # within one account a resource policy's Allow is enough, and its Deny wins
+            by_resource = _resource_decision(resource_policy, request)
+            if by_resource == "explicitDeny" or (by_resource == "allowed" and decision == "implicitDeny"):
+                decision, matched = by_resource, [SourcePolicy("ResourcePolicy", "resource", "")]
             result: dict[str, Any] = {"EvalActionName": action, "EvalResourceName": resource}
             if boundaries:
                 bounded, bound_matched, bound_missing = _decide(boundaries, request)
@@ -176,11 +187,17 @@ class SimulateOperations(IamBase):
         return [SourcePolicy(arn.rsplit("/", 1)[1], kind, document)]
 
     @staticmethod
-    def _answer(params: dict[str, Any], policies: list[SourcePolicy], boundaries: list[SourcePolicy],
+    def _answer(params: dict[str, Any], identity: list[SourcePolicy], boundaries: list[SourcePolicy],
                 principal: Principal) -> dict[str, Any]:
         resources = params.get("ResourceArns") or ["*"]
-        results = evaluate(policies, boundaries, params["ActionNames"], resources,
-                           _context(params.get("ContextEntries") or []), principal)
+        resource_policy = None
+        if params.get("ResourcePolicy"):
+            try:
+                resource_policy = parse_policy(params["ResourcePolicy"])
+            except PolicyError:
+                raise malformed("Syntax errors in policy.") from None
+        results = evaluate(identity, boundaries, params["ActionNames"], resources,
+                           _context(params.get("ContextEntries") or []), principal, resource_policy)
         page = page_of(params)
         keyed = [(f"{n:08d}", r) for n, r in enumerate(results)]
         return whole_listing("EvaluationResults", keyed, page, lambda item: item[0], lambda item: item[1])

@@ -193,6 +193,10 @@ def test_identity_policies_of_a_role_and_boundaries(store: Store) -> None:
     assert store.read_sync(lambda s: s.iam.permissions_boundary(A, "user", "bob")) == \
         store.read_sync(lambda s: s.iam.default_document(ADMIN))
     assert store.read_sync(lambda s: s.iam.permissions_boundary(A, "user", "nobody")) is None
+    holders = store.read_sync(lambda s: s.iam.boundary_holders(A, p.arn))
+    assert [(h.kind, h.principal_name) for h in holders] == [("role", "runner")]
+    assert [h.principal_name for h in store.read_sync(lambda s: s.iam.boundary_holders(A, ADMIN))] == ["bob"]
+    assert store.read_sync(lambda s: s.iam.boundary_holders(B, ADMIN)) == []
 
 
 # -- inline policies and attachments ---------------------------------------------------

@@ -507,6 +507,13 @@ class IamRepository:
             (policy_arn, account_id))
         return [IamAttachment(r[0], r[1], r[2], policy_arn) for r in rows]
 
+    def boundary_holders(self, account_id: str, policy_arn: str) -> builtins.list[IamAttachment]:
+        """The users and roles of an account whose permissions boundary is the policy."""
+        rows = self._s.all("SELECT 'user', user_id, name FROM iam_users WHERE account_id = ? AND boundary_arn = ?"
+                           " UNION ALL SELECT 'role', role_id, name FROM iam_roles WHERE account_id = ?"
+                           " AND boundary_arn = ? ORDER BY 1, 2", (account_id, policy_arn, account_id, policy_arn))
+        return [IamAttachment(r[0], r[1], r[2], policy_arn) for r in rows]
+
     # -- instance profiles -------------------------------------------------------------
     def insert_instance_profile(self, profile: IamInstanceProfile) -> None:
         self._s.execute(f"INSERT INTO iam_instance_profiles ({_PROFILE}, name_key) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -225,3 +225,20 @@ def test_list_policies_scopes(server):
     service_role = iam.list_policies(Scope="AWS", PathPrefix="/service-role/")["Policies"]
     assert service_role and all(p["Path"] == "/service-role/" for p in service_role)
     assert iam.list_policies(OnlyAttached=True)["Policies"] == []
+
+
+def test_a_policy_used_as_a_boundary(server):
+    iam, _ = iam_client(server)
+    arn = iam.create_policy(PolicyName="b", PolicyDocument=policy_document("sqs:*"))["Policy"]["Arn"]
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust_policy(), PermissionsBoundary=arn)
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert (policy["AttachmentCount"], policy["PermissionsBoundaryUsageCount"]) == (0, 1)
+    as_boundary = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsBoundary")
+    assert [r["RoleName"] for r in as_boundary["PolicyRoles"]] == ["r"]
+    as_permissions = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsPolicy")
+    assert as_permissions["PolicyRoles"] == []
+    with pytest.raises(ClientError) as exc:
+        iam.delete_policy(PolicyArn=arn)
+    assert error(exc) == ("DeleteConflict", "Cannot delete a policy attached to entities.", 409)
+    iam.delete_role_permissions_boundary(RoleName="r")
+    iam.delete_policy(PolicyArn=arn)

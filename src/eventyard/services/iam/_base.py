@@ -178,11 +178,12 @@ def access_key_shape(key: IamAccessKey) -> dict[str, Any]:
             "CreateDate": iso(key.created_ms)}
 
 
-def policy_shape(policy: IamPolicy, attachments: int, tags: Mapping[str, str] | None = None) -> dict[str, Any]:
+def policy_shape(policy: IamPolicy, attachments: int, tags: Mapping[str, str] | None = None,
+                 boundary_uses: int = 0) -> dict[str, Any]:
     shape: dict[str, Any] = {
         "PolicyName": policy.policy_name, "PolicyId": policy.policy_id, "Arn": policy.arn, "Path": policy.path,
         "DefaultVersionId": policy.default_version_id, "AttachmentCount": attachments,
-        "PermissionsBoundaryUsageCount": 0, "IsAttachable": True, "CreateDate": iso(policy.created_ms),
+        "PermissionsBoundaryUsageCount": boundary_uses, "IsAttachable": True, "CreateDate": iso(policy.created_ms),
         "UpdateDate": iso(policy.updated_ms),
     }
     if policy.description:
@@ -192,10 +193,12 @@ def policy_shape(policy: IamPolicy, attachments: int, tags: Mapping[str, str] | 
     return shape
 
 
-def aws_policy_shape(policy: aws_managed_policies.AwsManagedPolicy, attachments: int) -> dict[str, Any]:
+def aws_policy_shape(policy: aws_managed_policies.AwsManagedPolicy, attachments: int,
+                     boundary_uses: int = 0) -> dict[str, Any]:
     return {
         "PolicyName": policy.name, "PolicyId": policy.policy_id, "Arn": policy.arn, "Path": policy.path,
-        "DefaultVersionId": policy.version_id, "AttachmentCount": attachments, "PermissionsBoundaryUsageCount": 0,
+        "DefaultVersionId": policy.version_id, "AttachmentCount": attachments,
+        "PermissionsBoundaryUsageCount": boundary_uses,
         "IsAttachable": True, "Description": policy.description, "CreateDate": parse_iso(policy.created),
         "UpdateDate": parse_iso(policy.updated),
     }

@@ -110,12 +110,14 @@ class PolicyOperations(IamBase):
         check_policy_arn(arn)
         aws = aws_managed_policies.by_arn(arn)
         if aws is not None:
-            count = await self.store.read(lambda s: s.iam.attachment_count(ctx.account, arn))
-            return {"Policy": aws_policy_shape(aws, count)}
+            count, uses = await self.store.read(lambda s: (s.iam.attachment_count(ctx.account, arn),
+                                                           len(s.iam.boundary_holders(ctx.account, arn))))
+            return {"Policy": aws_policy_shape(aws, count, uses)}
 
         def read(s: Session) -> dict[str, Any]:
             policy = self._own_policy(s, ctx.account, arn)
-            return policy_shape(policy, s.iam.attachment_count(ctx.account, arn), s.tags.get(policy.policy_id))
+            return policy_shape(policy, s.iam.attachment_count(ctx.account, arn), s.tags.get(policy.policy_id),
+                                len(s.iam.boundary_holders(ctx.account, arn)))
 
         return {"Policy": await self.store.read(read)}
 
@@ -151,7 +153,7 @@ class PolicyOperations(IamBase):
 
         def delete(s: Session) -> None:
             self._own_policy(s, ctx.account, arn)
-            if s.iam.attachment_count(ctx.account, arn):
+            if s.iam.attachment_count(ctx.account, arn) or s.iam.boundary_holders(ctx.account, arn):
                 raise delete_conflict("Cannot delete a policy attached to entities.")
             if len(s.iam.policy_versions(arn)) > 1:
                 raise delete_conflict("This policy has more than one version. Before you delete a policy, you must "
@@ -408,6 +410,7 @@ class PolicyOperations(IamBase):
     async def list_entities_for_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["PolicyArn"]
         wanted = params.get("EntityFilter")
+        usage = params.get("PolicyUsageFilter")
 
         def read(s: Session) -> dict[str, Any]:
             self._attachable(s, ctx.account, arn)
@@ -417,7 +420,16 @@ class PolicyOperations(IamBase):
                 "user": ("PolicyUsers", lambda n, i: {"UserName": n, "UserId": i}),
                 "role": ("PolicyRoles", lambda n, i: {"RoleName": n, "RoleId": i}),
             }
-            for found in s.iam.attachments_of(ctx.account, arn):
+            holders = []
+            if usage in (None, "PermissionsPolicy"):
+                holders += s.iam.attachments_of(ctx.account, arn)
+            if usage in (None, "PermissionsBoundary"):
+                holders += s.iam.boundary_holders(ctx.account, arn)
+            seen: set[str] = set()
+            for found in holders:
+                if found.principal_id in seen:
+                    continue
+                seen.add(found.principal_id)
                 if wanted in (None, found.kind.capitalize()):
                     field, shape = shapes[found.kind]
                     answer[field].append(shape(found.principal_name, found.principal_id))

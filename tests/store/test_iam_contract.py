@@ -261,3 +261,16 @@ def test_counts(store: Store) -> None:
     store.write_sync(lambda s: s.iam.attach(A, "user", bob.user_id, ADMIN))
     counts = store.read_sync(lambda s: s.iam.counts(A))
     assert (counts["Users"], counts["Roles"], counts["Groups"], counts["AttachedPolicies"]) == (1, 1, 0, 1)
+
+
+def test_lock_holds_an_entity_for_the_transaction(store: Store) -> None:
+    bob = user(store, "bob")
+    p = policy(store, "P", doc("sqs:*"))
+
+    def locked(s):  # type: ignore[no-untyped-def]
+        s.iam.lock("user", bob.user_id)
+        s.iam.lock("policy", p.arn)
+        s.iam.lock("role", "AROA-missing")  # nothing to hold: no error
+        return s.iam.access_keys_of(bob.user_id)
+
+    assert store.write_sync(locked) == []

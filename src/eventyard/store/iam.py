@@ -181,9 +181,21 @@ def _page(sql: str, params: list[Any], *, path_prefix: str | None, after: str | 
     return sql, params
 
 
+_LOCKABLE = {"user": ("iam_users", "user_id"), "group": ("iam_groups", "group_id"), "role": ("iam_roles", "role_id"),
+             "policy": ("iam_policies", "arn"), "instance-profile": ("iam_instance_profiles", "profile_id")}
+
+
 class IamRepository:
     def __init__(self, session: "Session") -> None:
         self._s = session
+
+    def lock(self, kind: str, key: str) -> None:
+        """Hold an entity's row until the transaction ends, so that a count-then-insert
+        (two access keys per user, five versions per policy, ten attached policies)
+        holds across nodes on PostgreSQL; SQLite's writes are serial already."""
+        if self._s.dialect == "postgres":
+            table, column = _LOCKABLE[kind]
+            self._s.execute(f"SELECT 1 FROM {table} WHERE {column} = ? FOR UPDATE", (key,))
 
     # -- the contract ------------------------------------------------------------------
     def access_key(self, access_key_id: str) -> IamAccessKey | None:

@@ -174,6 +174,7 @@ class PolicyOperations(IamBase):
 
         def create(s: Session) -> IamPolicyVersion:
             self._own_policy(s, ctx.account, arn)
+            s.iam.lock("policy", arn)
             if len(s.iam.policy_versions(arn)) >= MAX_POLICY_VERSIONS:
                 raise limit_exceeded(f"A managed policy can have up to {MAX_POLICY_VERSIONS} versions. Before you "
                                      "create a new version, you must delete an existing version.")
@@ -272,6 +273,7 @@ class PolicyOperations(IamBase):
 
         def put(s: Session) -> None:
             principal_id = self._principal_id(s, ctx.account, who, name, modifying=True)
+            s.iam.lock(who.kind, principal_id)
             others = sum(_size(s.iam.inline_policy(principal_id, other) or "")
                          for other in s.iam.inline_policy_names(principal_id) if other != policy_name)
             if others + _size(document) > MAX_INLINE_SIZE[who.kind]:
@@ -352,6 +354,7 @@ class PolicyOperations(IamBase):
         def attach(s: Session) -> None:
             principal_id = self._principal_id(s, ctx.account, who, params[who.name_param], modifying=True)
             self._attachable(s, ctx.account, arn)
+            s.iam.lock(who.kind, principal_id)
             held = s.iam.attached(principal_id)
             if arn not in held and len(held) >= MAX_MANAGED_POLICIES_PER_PRINCIPAL:
                 raise limit_exceeded(f"Cannot exceed quota for PoliciesPer{who.label}: "

@@ -324,6 +324,7 @@ class InstanceProfileOperations(IamBase):
         def add(s: Session) -> None:
             profile = self._profile(s, ctx.account, params["InstanceProfileName"])
             role = self._role(s, ctx.account, params["RoleName"])
+            s.iam.lock("instance-profile", profile.profile_id)
             held = s.iam.profile_roles(profile.profile_id)
             if any(r.role_id == role.role_id for r in held):
                 raise already_exists(f"Role {role.role_name} is already associated with instance profile "

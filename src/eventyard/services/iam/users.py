@@ -238,6 +238,7 @@ class AccessKeyOperations(IamBase):
 
         def create(s: Session) -> IamAccessKey:
             user = self._user(s, ctx.account, name)
+            s.iam.lock("user", user.user_id)
             if len(s.iam.access_keys_of(user.user_id)) >= MAX_ACCESS_KEYS_PER_USER:
                 raise limit_exceeded(f"Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS_PER_USER}")
             key = IamAccessKey(new_id("AKIA", 16), new_secret(), ctx.account, user.user_name, user.arn,

@@ -59,6 +59,10 @@ def test_users_and_groups(server):
     cli.ok("tag-user", "--user-name", "alice", "--tags", "Key=k,Value=v")
     cli.ok("untag-user", "--user-name", "alice", "--tag-keys", "team")
     assert cli.ok("list-user-tags", "--user-name", "alice")["Tags"] == [{"Key": "k", "Value": "v"}]
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    cli.ok("put-user-permissions-boundary", "--user-name", "alice", "--permissions-boundary", admin)
+    assert cli.ok("get-user", "--user-name", "alice")["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == admin
+    cli.ok("delete-user-permissions-boundary", "--user-name", "alice")
 
     cli.ok("create-group", "--group-name", "devs")
     cli.ok("add-user-to-group", "--group-name", "devs", "--user-name", "alice")
@@ -67,7 +71,8 @@ def test_users_and_groups(server):
     assert [g["GroupName"] for g in cli.ok("list-groups")["Groups"]] == ["devs"]
     assert "(DeleteConflict)" in cli.fails("delete-group", "--group-name", "devs")
     cli.ok("remove-user-from-group", "--group-name", "devs", "--user-name", "alice")
-    cli.ok("delete-group", "--group-name", "devs")
+    cli.ok("update-group", "--group-name", "devs", "--new-group-name", "ops")
+    cli.ok("delete-group", "--group-name", "ops")
 
 
 def test_access_keys(server):

@@ -59,6 +59,8 @@ class UserOperations(IamBase):
         if name is None:
             # no name: the caller itself; the account's root when the caller is no IAM user
             key = await self._caller_key(ctx)
+            if key is None and (ctx.access_key or "").startswith("ASIA"):  # temporary credentials: no user
+                raise validation_error("Must specify userName when calling with non-User credentials")
             if key is None:
                 return {"User": {"UserId": ctx.account, "Arn": f"arn:aws:iam::{ctx.account}:root",
                                  "CreateDate": iso(0)}}

@@ -190,3 +190,12 @@ def test_get_user_without_a_name_is_the_caller(server):
     with pytest.raises(ClientError) as exc:
         iam.create_access_key()
     assert error(exc) == ("ValidationError", "Must specify userName when calling with non-User credentials", 400)
+
+
+def test_get_user_without_a_name_from_temporary_credentials(server):
+    from _clients import client
+
+    temporary = client("iam", server.url, account="ASIAEXAMPLE000000001")  # dev mode: any key signs
+    with pytest.raises(ClientError) as exc:
+        temporary.get_user()
+    assert error(exc) == ("ValidationError", "Must specify userName when calling with non-User credentials", 400)

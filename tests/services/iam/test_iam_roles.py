@@ -94,7 +94,7 @@ def test_bad_trust_policies_are_malformed(server, document, reason):
 
 
 def test_role_tags_and_boundary(server):
-    iam, _ = iam_client(server)
+    iam, account = iam_client(server)
     iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust_policy())
     iam.tag_role(RoleName="r", Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
     iam.untag_role(RoleName="r", TagKeys=["b"])
@@ -106,6 +106,10 @@ def test_role_tags_and_boundary(server):
     made = iam.create_role(RoleName="bounded", AssumeRolePolicyDocument=trust_policy(),
                            PermissionsBoundary=BASIC)["Role"]
     assert made["PermissionsBoundary"]["PermissionsBoundaryArn"] == BASIC
+    missing = f"arn:aws:iam::{account}:policy/none"
+    with pytest.raises(ClientError) as exc:
+        iam.create_role(RoleName="x", AssumeRolePolicyDocument=trust_policy(), PermissionsBoundary=missing)
+    assert error(exc) == ("NoSuchEntity", f"Scope ARN: {missing} does not exist or is not attachable.", 404)
 
 
 def test_a_role_with_policies_or_profiles_cannot_be_deleted(server):

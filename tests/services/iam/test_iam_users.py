@@ -101,7 +101,7 @@ def test_user_permissions_boundary(server):
     missing = f"arn:aws:iam::{account}:policy/none"
     with pytest.raises(ClientError) as exc:
         iam.put_user_permissions_boundary(UserName="u", PermissionsBoundary=missing)
-    assert error(exc) == ("NoSuchEntity", f"Policy {missing} does not exist or is not attachable.", 404)
+    assert error(exc) == ("NoSuchEntity", f"Scope ARN: {missing} does not exist or is not attachable.", 404)
 
 
 def test_a_user_with_policies_or_keys_cannot_be_deleted(server):

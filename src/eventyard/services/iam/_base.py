@@ -308,13 +308,15 @@ class IamBase:
         return policy
 
     @staticmethod
-    def _attachable(s: Session, account: str, arn: str) -> None:
+    def _attachable(s: Session, account: str, arn: str, *, as_boundary: bool = False) -> None:
         check_policy_arn(arn)
         if aws_managed_policies.by_arn(arn) is not None:
             return
         policy = s.iam.policy(arn)
         if policy is None or policy.account_id != account:
-            raise not_attachable(arn)
+            # AWS words a missing boundary by its "scope"
+            raise no_such_entity(f"Scope ARN: {arn} does not exist or is not attachable.") if as_boundary \
+                else not_attachable(arn)
 
 
 def same_name(a: str, b: str) -> bool:

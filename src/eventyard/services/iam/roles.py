@@ -80,7 +80,7 @@ class RoleOperations(IamBase):
         def create(s: Session) -> None:
             _check_principals_exist(s, principals or [])
             if role.permissions_boundary_arn is not None:
-                self._attachable(s, role.account_id, role.permissions_boundary_arn)
+                self._attachable(s, role.account_id, role.permissions_boundary_arn, as_boundary=True)
             if s.iam.role(role.account_id, role.role_name) is not None:
                 raise (already_exists(taken) if taken.startswith("Role") else invalid_input(taken))
             s.iam.insert_role(role)
@@ -178,7 +178,7 @@ class RoleOperations(IamBase):
             role = self._role(s, ctx.account, params["RoleName"])
             if _protected(role):
                 raise _protected_error(role)
-            self._attachable(s, ctx.account, arn)
+            self._attachable(s, ctx.account, arn, as_boundary=True)
             s.iam.set_role_boundary(role.role_id, arn)
 
         await self.store.write(put)

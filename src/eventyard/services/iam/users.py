@@ -42,7 +42,7 @@ class UserOperations(IamBase):
 
         def create(s: Session) -> None:
             if boundary is not None:
-                self._attachable(s, ctx.account, boundary)
+                self._attachable(s, ctx.account, boundary, as_boundary=True)
             if s.iam.user(ctx.account, name) is not None:
                 raise already_exists(f"User with name {name} already exists.")
             s.iam.insert_user(user)
@@ -131,7 +131,7 @@ class UserOperations(IamBase):
 
         def put(s: Session) -> None:
             user = self._user(s, ctx.account, params["UserName"])
-            self._attachable(s, ctx.account, arn)
+            self._attachable(s, ctx.account, arn, as_boundary=True)
             s.iam.set_user_boundary(user.user_id, arn)
 
         await self.store.write(put)

@@ -122,6 +122,12 @@ def test_a_user_with_policies_or_keys_cannot_be_deleted(server):
         iam.delete_user(UserName="u")
     assert error(exc) == ("DeleteConflict", "Cannot delete entity, must delete access keys first.", 409)
     iam.delete_access_key(UserName="u", AccessKeyId=key)
+    iam.create_group(GroupName="g")
+    iam.add_user_to_group(GroupName="g", UserName="u")
+    with pytest.raises(ClientError) as exc:
+        iam.delete_user(UserName="u")
+    assert error(exc) == ("DeleteConflict", "Cannot delete entity, must remove users from group first.", 409)
+    iam.remove_user_from_group(GroupName="g", UserName="u")
     iam.delete_user(UserName="u")
 
 

@@ -103,6 +103,8 @@ class UserOperations(IamBase):
                 raise delete_conflict("Cannot delete entity, must detach all policies first.")
             if s.iam.access_keys_of(user.user_id):
                 raise delete_conflict("Cannot delete entity, must delete access keys first.")
+            if s.iam.groups_of_user(user.user_id):  # AWS's words are the same as DeleteGroup's
+                raise delete_conflict("Cannot delete entity, must remove users from group first.")
             s.iam.delete_user(user.user_id)
 
         await self.store.write(delete)

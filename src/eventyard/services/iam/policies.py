@@ -22,7 +22,6 @@ from eventyard.services.iam._base import (
     limit_exceeded,
     new_id,
     no_such_entity,
-    not_attachable,
     page_of,
     parse_iso,
     policy_not_found,
@@ -446,4 +445,4 @@ def _policy_path(arn: str) -> str:
     return resource[len("policy"):resource.rfind("/") + 1]
 
 
-__all__ = ["PolicyOperations", "not_attachable"]
+__all__ = ["PolicyOperations"]

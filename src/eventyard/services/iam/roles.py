@@ -25,7 +25,6 @@ from eventyard.services.iam._base import (
     page_of,
     profile_not_found,
     profile_shape,
-    role_not_found,
     role_shape,
     tags_given,
     unmodifiable,
@@ -370,4 +369,4 @@ class InstanceProfileOperations(IamBase):
         return whole_listing("Tags", _tagging.as_list(tags), page, lambda t: t["Key"], lambda t: t)
 
 
-__all__ = ["InstanceProfileOperations", "RoleOperations", "role_not_found", "service_linked_role_name"]
+__all__ = ["InstanceProfileOperations", "RoleOperations", "service_linked_role_name"]

@@ -287,7 +287,6 @@ class AccessKeyOperations(IamBase):
         key_id = params["AccessKeyId"]
         key = await self.store.read(lambda s: s.iam.access_key(key_id))
         if key is None or key.account_id != ctx.account:
-            # AWS answers AccessDenied for a key it does not know
             raise no_such_entity(f"The Access Key with id {key_id} cannot be found.")
         used: dict[str, Any] = {"ServiceName": "N/A", "Region": "N/A"}
         if key.last_used_ms is not None:

@@ -335,7 +335,7 @@ def test_body_over_the_limit_is_refused_in_the_clients_protocol(server):
 # botocore signs for each; eventyard serves none of these
 UNKNOWN_SERVICES = [
     ("sts", "get_federation_token", {"Name": "someone"}),  # query (an STS operation not served)
-    ("iam", "list_users", {}),  # query
+    ("iam", "list_open_id_connect_providers", {}),  # query, a known service, an operation not served
     ("ec2", "describe_instances", {}),  # ec2
     ("s3", "list_buckets", {}),  # rest-xml
     ("route53", "list_hosted_zones", {}),  # rest-xml

@@ -429,6 +429,10 @@ TRUST_POLICY = {"sts": {"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebId
 NOT_SERVED = {"secretsmanager": {"AssociateCrossAccountReplica", "DisassociateCrossAccountReplica",
                                  "ListResourcePolicies", "RemoveRegionsFromReplication", "ReplicateSecretToRegions",
                                  "StopReplicationToReplica"}}
+# IAM is per account through and through: every operation acts on the caller's own
+# account (another account's user, role or policy is simply not found; see
+# tests/services/iam/test_iam_account.py).
+OWN_ACCOUNT_ONLY["iam"] = set(catalog.service("iam").operations)
 # Operations whose parameter is itself the credential, as on AWS: the token of a
 # subscription confirmation (sent to the endpoint's owner) works for whoever holds it.
 CAPABILITY = {"sns": {"ConfirmSubscription"}}

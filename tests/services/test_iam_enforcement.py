@@ -28,10 +28,6 @@ from botocore import xform_name
 from _clients import NO_RETRY
 from _iam_table import A, B, DEFAULT_TOPIC_POLICY, REGION, ROWS, Row
 
-try:
-    import eventyard.store.iam  # noqa: F401  (the IAM store: the iam branch)
-except ImportError:
-    pytest.skip("needs the iam branch", allow_module_level=True)
 
 ROOT_KEYS = {A: ("AKIAROOTAAAAAAAAAAAA", "root-secret-a"), B: ("AKIAROOTBBBBBBBBBBBB", "root-secret-b")}
 METRICS_TOKEN = "enforcement-table"

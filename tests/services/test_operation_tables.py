@@ -13,15 +13,16 @@ from eventyard.api import catalog
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
 from eventyard.services.events import service as events_service
+from eventyard.services.iam import service as iam_service
 from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import service as sqs_service
 from eventyard.services.sts import service as sts_service
 from eventyard.store import open_store
 
 TABLES = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS,
-          "sts": sts_service.OPERATIONS}
+          "sts": sts_service.OPERATIONS, "iam": iam_service.OPERATIONS}
 CLASSES = {"events": events_service.EventsService, "sqs": sqs_service.SqsService, "sns": sns_service.SnsService,
-           "sts": sts_service.StsService}
+           "sts": sts_service.StsService, "iam": iam_service.IamService}
 
 
 @pytest.fixture(scope="module")

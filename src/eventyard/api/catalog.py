@@ -128,6 +128,7 @@ _SERVICES = {
     "lambda": "coral",  # recognised and validated, answered NotImplemented (501) for now
     "sts": "coral-query",
     "secretsmanager": "coral",
+    "iam": "coral-query",  # Coral's wording under the query code ValidationError
 }
 
 
@@ -196,4 +197,4 @@ def by_signing_name() -> dict[str, ServiceSpec]:
 def by_query_version() -> dict[str, ServiceSpec]:
     # SQS's legacy query protocol shares the JSON model's shapes and version; an unsigned
     # query request (STS's AssumeRoleWithWebIdentity) is known by its Version alone.
-    return {s.api_version: s for s in all_services() if s.name == "sqs" or s.protocol == "query"}
+    return {s.api_version: s for s in all_services() if s.name in ("sns", "sqs") or s.protocol == "query"}

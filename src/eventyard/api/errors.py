@@ -62,8 +62,8 @@ def render_query(err: WireError, spec: ServiceSpec | None, request_id: str) -> H
         ns = f' xmlns="{spec.model.metadata["xmlNamespace"]}"'
     elif spec is not None and spec.name == "sqs":
         ns = ' xmlns="http://queue.amazonaws.com/doc/2012-11-05/"'
-    # SQS's error bodies carry an empty <Detail/>; SNS's and STS's do not
-    detail = "" if spec is not None and spec.name in ("sns", "sts") else "<Detail/>"
+    # SQS's error bodies carry an empty <Detail/>; those of the query services (SNS, IAM, STS) do not
+    detail = "" if spec is not None and spec.protocol == "query" else "<Detail/>"
     body = (
         f"<ErrorResponse{ns}><Error><Type>{fault}</Type><Code>{escape(code)}</Code>"
         f"<Message>{escape(err.message)}</Message>{detail}</Error>"

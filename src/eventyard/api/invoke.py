@@ -110,7 +110,7 @@ def validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireErro
         name = _pascal(first.path)
         reason = "no value for required parameter" if first.kind == "required" else first.constraint
         return WireError("InvalidParameterException", f"Invalid parameter: {name} Reason: {reason}", query_code="InvalidParameter")
-    if spec.validation == "coral-query":
+    if spec.validation == "coral-query":  # IAM, STS: Coral's words, the query code ValidationError
         return WireError("ValidationError", format_violations(violations))
     return WireError("ValidationException", format_violations(violations))
 

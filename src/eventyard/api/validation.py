@@ -63,7 +63,8 @@ def compile_pattern(pattern: str) -> re.Pattern[str] | None:
         return make() if inside else f"[{make()}]"
 
     try:
-        return re.compile(_P_ESCAPE.sub(replace, pattern), re.DOTALL)
+        # ASCII: Java's \w, \d and \s are ASCII-only ("café" is not a [\w+=,.@-]+ IAM name)
+        return re.compile(_P_ESCAPE.sub(replace, pattern), re.DOTALL | re.ASCII)
     except (re.error, ValueError):
         return None
 

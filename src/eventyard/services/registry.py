@@ -17,6 +17,8 @@ from eventyard.services.events import service as events_service
 from eventyard.services.secretsmanager import SecretsManagerService
 from eventyard.services.secretsmanager import service as secretsmanager_service
 from eventyard.services.secretsmanager.managed import ConnectionSecrets, ServiceSecrets
+from eventyard.services.iam import IamService
+from eventyard.services.iam import service as iam_service
 from eventyard.services.sns import SnsService
 from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import SqsService
@@ -48,12 +50,14 @@ class ServiceRegistry:
         self.secretsmanager = SecretsManagerService(store, self.jobs, data_key=secrets_key)
         # every EventBridge connection keeps its authorization in a secret of its own
         self.events.connection_secrets = ConnectionSecrets(ServiceSecrets(self.secretsmanager.keys))
+        self.iam = IamService(store)
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
             "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),
             "sns": _operations.bind(sns_service.OPERATIONS, self.sns),
             "sts": _operations.bind(sts_service.OPERATIONS, self.sts),
             "secretsmanager": _operations.bind(secretsmanager_service.OPERATIONS, self.secretsmanager),
+            "iam": _operations.bind(iam_service.OPERATIONS, self.iam),
         }
 
     def start(self) -> None:

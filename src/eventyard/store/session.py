@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from eventyard.store.event_replays import EventReplays
     from eventyard.store.event_buses import EventBuses
     from eventyard.store.event_rules import EventRules
+    from eventyard.store.iam import IamRepository
     from eventyard.store.jobs import Jobs
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
@@ -190,3 +191,9 @@ class Session:
         from eventyard.store.secrets import Secrets
 
         return Secrets(self)
+
+    @cached_property
+    def iam(self) -> "IamRepository":
+        from eventyard.store.iam import IamRepository
+
+        return IamRepository(self)

@@ -16,8 +16,6 @@ from botocore.exceptions import ClientError
 from _clients import client
 from _sts import with_credentials
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("eventyard.store.iam") is None,
-                                reason="needs the iam branch")
 
 AKID, SECRET, ACCOUNT = "AKIDSTSWITHIAM00001", "with-iam-secret", "135792468024"
 INVALID_TOKEN = "The security token included in the request is invalid."

@@ -80,7 +80,7 @@ class World:
             self.queue_urls[name] = self.sqs.create_queue(QueueName=name)["QueueUrl"]
         return self.queue_urls[name]
 
-    def reset(self, row: Row, queue_url: str) -> None:
+    def reset(self, row: Row, n: int, queue_url: str) -> None:
         """The shared resources as the row wants them: its policy, its tags, nothing else."""
         self.sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": "", "DelaySeconds": "0"})
         self.sqs.untag_queue(QueueUrl=queue_url, TagKeys=["team", "locked"])
@@ -97,7 +97,7 @@ class World:
         except ClientError:
             pass
         if row.resource is not None:
-            policy = json.dumps(row.resource)
+            policy = json.dumps(localized(row.resource, n))  # it names the row's own principals
             target = row.call.target
             if target == "queue":
                 self.sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
@@ -180,7 +180,7 @@ def principal_client(row: Row, n: int, url: str, service: str) -> tuple[Any, str
 def test_row_over_the_wire(iam_server: Any, world: World, n: int, row: Row) -> None:
     call = row.call
     queue_url = world.queue_url(localized(call.queue_name, n))
-    world.reset(row, queue_url)
+    world.reset(row, n, queue_url)
     caller, principal_arn = principal_client(row, n, iam_server.url, call.service)
     before = world.snapshot(row, n, queue_url) if row.expect == "deny" else None
     params = localized(call.params("<queue-url>"), n)  # the URL holds the row's names already

@@ -6,7 +6,6 @@ skipped, with that reason and no other.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest

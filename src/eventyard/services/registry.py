@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
+from eventyard.api.invoke import Invoker
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.jobs import JobRuntime
@@ -20,6 +21,8 @@ from eventyard.services.sqs import SqsService
 from eventyard.services.sqs import service as sqs_service
 from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.services.sqs.metrics import QueueDepths
+from eventyard.services.stepfunctions import StepFunctionsService
+from eventyard.services.stepfunctions import service as stepfunctions_service
 from eventyard.store import Store
 
 
@@ -37,10 +40,14 @@ class ServiceRegistry:
         self.sqs = sqs
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
+        # tasks call other services through the in-process seam, as the API does
+        self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
+                                                  ingest=self.events.ingest)
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
             "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),
             "sns": _operations.bind(sns_service.OPERATIONS, self.sns),
+            "stepfunctions": _operations.bind(stepfunctions_service.OPERATIONS, self.stepfunctions),
         }
 
     def start(self) -> None:

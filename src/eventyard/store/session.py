@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from eventyard.store.queues import Queues
     from eventyard.store.tags import Tags
     from eventyard.store.sns_platform import SnsPlatform
+    from eventyard.store.states import StateMachines
     from eventyard.store.topics import Topics
 
 
@@ -176,3 +177,9 @@ class Session:
         from eventyard.store.sns_platform import SnsPlatform
 
         return SnsPlatform(self)
+
+    @cached_property
+    def states(self) -> "StateMachines":
+        from eventyard.store.states import StateMachines
+
+        return StateMachines(self)

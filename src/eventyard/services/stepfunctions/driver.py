@@ -90,6 +90,8 @@ class AfterCommit:
     keys: set[str] = field(default_factory=set)
     kick: bool = False
     ended: list[tuple[ExecutionRecord, EndExecution, int]] = field(default_factory=list)
+    # the EndExecution effect per execution: ExecutionState keeps no error for ABORTED/TIMED_OUT
+    ends: dict[str, EndExecution] = field(default_factory=dict)
 
 
 def _job_key(execution_arn: str, ident: str) -> str:
@@ -157,6 +159,8 @@ class Driver:
                 after.kick = True
             elif isinstance(effect, CancelTimer):
                 s.jobs.cancel(TIMER, _job_key(arn, effect.timer_id))
+            elif isinstance(effect, EndExecution):
+                after.ends[arn] = effect
             elif isinstance(effect, ReadItems):
                 # no S3 here yet: the reader fails as a read of a missing object would
                 self.post(s, arn, ItemsRead(effect.reader_id, None, now, error="States.ItemReaderFailed",
@@ -173,13 +177,15 @@ class Driver:
         ended = state.status in TERMINAL
         if ended:
             s.states.close_tasks_of(record.arn)
-            output = None if state.output is None else _text(state.output)
+            end = after.ends.get(record.arn) or EndExecution(
+                state.status, None if state.output is None else _text(state.output), state.error, state.cause)
+            output = end.output if state.status == "SUCCEEDED" else None
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,
-                                    event_count=record.event_count, output=output, error=state.error,
-                                    cause=state.cause, stop_date=now)
+                                    event_count=record.event_count, output=output, error=end.error,
+                                    cause=end.cause, stop_date=now)
             after.keys.add(f"{EXECUTION_WAKE}:{record.arn}")
             wake(s, EXECUTION_WAKE, record.arn)
-            after.ended.append((record, EndExecution(state.status, output, state.error, state.cause), now))
+            after.ended.append((record, end, now))
             self._answer_parent(s, record, state, output, after)
         else:
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,

@@ -34,6 +34,7 @@ from eventyard.store.states import ExecutionRecord
 
 if TYPE_CHECKING:
     from eventyard.runtime.wakeups import Wakeups
+    from eventyard.services.stepfunctions.integrations import Integrations
 
 SYNC_LIMIT_SECONDS = 300.0  # an Express execution runs at most five minutes
 _DETAIL_DATA = ("input", "output", "parameters", "inputDetails", "outputDetails")
@@ -68,6 +69,7 @@ def redrive_status(record: ExecutionRecord) -> tuple[str, str | None]:
 class ExecutionOperations(MachineOperations):
     driver: Driver
     wakeups: "Wakeups"
+    integrations: "Integrations"
 
     def _execution(self, s: Session, ctx: RequestContext, arn: str) -> ExecutionRecord:
         parsed = parse_arn(arn, "execution", "express")
@@ -83,6 +85,7 @@ class ExecutionOperations(MachineOperations):
 
     async def _start(self, ctx: RequestContext, params: dict[str, Any], *, sync: bool) -> ExecutionRecord:
         target = params["stateMachineArn"]
+        self.integrations.public_url = ctx.base_url
         name = check_name(params.get("name") or str(uuid.uuid4()))
         text = check_input(params.get("input") if params.get("input") is not None else "{}")
         after = AfterCommit()

@@ -96,12 +96,15 @@ class Integrations:
     def __init__(self, store: Store, invoke: Invoke | None) -> None:
         self.store = store
         self.invoke = invoke
+        # where clients reach this server (the URLs in answers, e.g. GetQueueUrl's): the
+        # last request's, as a task runs without one
+        self.public_url = "http://localhost:4566"
 
     async def call(self, p: dict[str, Any], after: "AfterCommit") -> Event | None:
         """Make the task's call; its answer as an interpreter event, or None when a
         callback (``.waitForTaskToken``) or a child execution (``.sync``) will answer."""
         resource, pattern = p["resource"], p["pattern"]
-        context = RequestContext(account=p["account"], region=p["region"])
+        context = RequestContext(account=p["account"], region=p["region"], base_url=self.public_url)
         if resource.startswith(_PREFIX):
             target = resource[len(_PREFIX):]
             for suffix in _SUFFIXES:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import uuid
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from _clients import client
+from _clients import NO_RETRY, client
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
@@ -141,3 +143,13 @@ def test_tags(sfn):
     with pytest.raises(ClientError) as exc:
         sfn.list_tags_for_resource(resourceArn=arn + "x")
     assert code(exc) == "ResourceNotFound"
+
+
+def test_test_state_is_not_implemented_yet(server):
+    sfn = boto3.session.Session().client("stepfunctions", endpoint_url=server.url, region_name="us-east-1",
+                                         aws_access_key_id="test", aws_secret_access_key="test",
+                                         config=NO_RETRY.merge(Config(inject_host_prefix=False)))
+    with pytest.raises(ClientError) as exc:
+        sfn.test_state(definition=PASS, roleArn=ROLE)
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert code(exc) == "NotImplemented"

@@ -333,6 +333,19 @@ class ExecutionOperations(MachineOperations):
             answer["nextToken"] = encode_token(str(shown[-1]["id"]))
         return answer
 
+    # -- map runs: distributed Map runs are not started yet, so none exists ---------------
+    async def list_map_runs(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        await self.store.read(lambda s: self._execution(s, ctx, params["executionArn"]))
+        return {"mapRuns": []}
+
+    async def describe_map_run(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["mapRunArn"]
+        owned(ctx, parse_arn(arn, "mapRun"), arn)
+        raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'")
+
+    async def update_map_run(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self.describe_map_run(ctx, params)
+
     @staticmethod
     def _event(event: dict[str, Any], with_data: bool) -> dict[str, Any]:
         out = dict(event)

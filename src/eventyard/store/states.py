@@ -112,7 +112,8 @@ class ExecutionRecord:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> "ExecutionRecord":
-        return cls(*row[:16], int(row[16]), int(row[17]),  # type: ignore[arg-type]
+        return cls(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11],
+                   row[12], row[13], row[14], row[15], int(row[16]), int(row[17]),
                    None if row[18] is None else int(row[18]), int(row[19]), None if row[20] is None else int(row[20]))
 
 

@@ -80,7 +80,8 @@ def event_body(event: Event) -> dict[str, Any]:
 
 def event_of(body: dict[str, Any], now_ms: int) -> Event:
     fields = {k: v for k, v in body.items() if k != "kind"}
-    return _EVENTS[body["kind"]](now_ms=now_ms, **fields)  # type: ignore[no-any-return]
+    event: Event = _EVENTS[body["kind"]](now_ms=now_ms, **fields)
+    return event
 
 
 @dataclass

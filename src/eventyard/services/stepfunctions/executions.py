@@ -87,7 +87,8 @@ class ExecutionOperations(MachineOperations):
         target = params["stateMachineArn"]
         self.integrations.public_url = ctx.base_url
         name = check_name(params.get("name") or str(uuid.uuid4()))
-        text = check_input(params.get("input") if params.get("input") is not None else "{}")
+        given = params.get("input")
+        text = check_input(given if isinstance(given, str) else "{}")
         after = AfterCommit()
         now = clock.now_ms()
 

@@ -346,3 +346,46 @@ def test_start_sync_execution_on_the_sync_host(server):
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "SUCCEEDED"
     assert json.loads(answer.json()["output"]) == {"a": 1}
+
+
+def test_status_changes_go_to_the_default_bus(server, sfn, sqs, account):
+    events = client("events", server.url, account=account)
+    url = sqs.create_queue(QueueName="status")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="sfn-status", EventPattern=json.dumps({
+        "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"]}))
+    events.put_targets(Rule="sfn-status", Targets=[{"Id": "q", "Arn": queue_arn}])
+    arn = machine(sfn, {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "C"}}})
+    execution = sfn.start_execution(stateMachineArn=arn, input='{"a": 1}')["executionArn"]
+    event = json.loads(receive(sqs, url)["Body"])
+    assert event["source"] == "aws.states"
+    assert event["detail-type"] == "Step Functions Execution Status Change"
+    assert event["account"] == account
+    assert event["resources"] == [execution]
+    detail = event["detail"]
+    assert (detail["executionArn"], detail["stateMachineArn"], detail["status"]) == (execution, arn, "FAILED")
+    assert (detail["error"], detail["cause"], detail["input"]) == ("E", "C", '{"a": 1}')
+    assert isinstance(detail["startDate"], int) and isinstance(detail["stopDate"], int)
+
+
+def test_two_nodes_share_executions(make_server, backend_url):
+    if not backend_url.startswith("postgresql"):
+        pytest.skip("nodes share a store on PostgreSQL only")  # SQLite: one server per file
+    a, b = make_server(), make_server()
+    account = new_account()
+    sfn_a = client("stepfunctions", a.url, account=account)
+    sfn_b = client("stepfunctions", b.url, account=account)
+    activity = sfn_a.create_activity(name="work")["activityArn"]
+    arn = machine(sfn_a, {"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 1, "Next": "T"},
+        "T": {"Type": "Task", "Resource": activity, "End": True}}})
+    executions = [sfn_a.start_execution(stateMachineArn=arn, input=json.dumps({"n": n}))["executionArn"]
+                  for n in range(6)]
+    answered = 0
+    while answered < len(executions):  # a worker on node B takes what node A's executions queue
+        task = sfn_b.get_activity_task(activityArn=activity)
+        if task.get("taskToken"):
+            sfn_b.send_task_success(taskToken=task["taskToken"], output=task["input"])
+            answered += 1
+    outputs = sorted(json.loads(ended(sfn_a, e)["output"])["n"] for e in executions)
+    assert outputs == list(range(6))

@@ -67,9 +67,7 @@ class CallbackOperations:
             task = self._open_task(s, ctx, token)
             if close:
                 s.states.close_task(token)
-            self.driver.post(s, task.execution_arn, make(task), after)
-            while self.driver.apply_inbox(s, task.execution_arn, after):
-                pass
+            self.driver.deliver(s, task.execution_arn, make(task), after)
 
         await self.store.write(answer)
         self.driver.signal(after)
@@ -158,8 +156,7 @@ class CallbackOperations:
             def take(s: Session) -> TaskRecord | None:
                 task = s.states.take_activity_task(arn, worker)
                 if task is not None:
-                    self.driver.post(s, task.execution_arn, TaskStarted(task.task_id, worker or "", 0), after)
-                    self.driver.apply_inbox(s, task.execution_arn, after)
+                    self.driver.deliver(s, task.execution_arn, TaskStarted(task.task_id, worker or "", 0), after)
                 return task
 
             with self.wakeups.watch(key) as queued:

@@ -112,6 +112,13 @@ class Driver:
         s.jobs.add(NewJob(ADVANCE, {"arn": execution_arn}, now, now, key=execution_arn))
         after.kick = True
 
+    def deliver(self, s: Session, execution_arn: str, event: Event, after: AfterCommit) -> None:
+        """Post ``event`` and apply the inbox now, in the caller's unit of work (no job:
+        nothing is left waiting once this unit commits)."""
+        s.states.post(execution_arn, event_body(event))
+        while self.apply_inbox(s, execution_arn, after):
+            pass
+
     def apply_inbox(self, s: Session, execution_arn: str, after: AfterCommit) -> bool:
         """Apply up to INBOX_BATCH waiting events; whether more wait."""
         locked = s.states.lock_execution(execution_arn)
@@ -242,8 +249,7 @@ class Driver:
         arn, timer = job.payload["arn"], job.payload["timer"]
 
         def fired(s: Session) -> None:
-            self.post(s, arn, TimerFired(timer, 0), after)
-            self.apply_inbox(s, arn, after)
+            self.deliver(s, arn, TimerFired(timer, 0), after)
 
         await self.integrations.store.write(fired)
         self.signal(after)
@@ -257,8 +263,7 @@ class Driver:
         def answered(s: Session) -> None:
             self.integrations.link(s, p, after)
             if answer is not None:  # else a callback or a child execution will answer
-                self.post(s, p["arn"], answer, after)
-                self.apply_inbox(s, p["arn"], after)
+                self.deliver(s, p["arn"], answer, after)
 
         await self.integrations.store.write(answered)
         self.signal(after)

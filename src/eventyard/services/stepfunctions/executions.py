@@ -274,9 +274,7 @@ class ExecutionOperations(MachineOperations):
         def stop(s: Session) -> int:
             record = self._execution(s, ctx, arn)
             if record.status == "RUNNING":
-                self.driver.post(s, arn, Stop(params.get("error"), params.get("cause"), 0), after)
-                while self.driver.apply_inbox(s, arn, after):
-                    pass
+                self.driver.deliver(s, arn, Stop(params.get("error"), params.get("cause"), 0), after)
                 record = s.states.execution(arn) or record
             return record.stop_date or clock.now_ms()
 

@@ -23,6 +23,7 @@ from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.services.sqs.metrics import QueueDepths
 from eventyard.services.stepfunctions import StepFunctionsService
 from eventyard.services.stepfunctions import service as stepfunctions_service
+from eventyard.services.stepfunctions.targets import ExecutionStarter
 from eventyard.store import Store
 
 
@@ -43,6 +44,7 @@ class ServiceRegistry:
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
                                                   ingest=self.events.ingest)
+        runtime.register_deliverer("states", ExecutionStarter(self.stepfunctions))  # rules' state machine targets
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
             "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),

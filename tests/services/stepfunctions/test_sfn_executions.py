@@ -389,3 +389,21 @@ def test_two_nodes_share_executions(make_server, backend_url):
             answered += 1
     outputs = sorted(json.loads(ended(sfn_a, e)["output"])["n"] for e in executions)
     assert outputs == list(range(6))
+
+
+def test_an_eventbridge_rule_starts_executions(server, sfn, account):
+    events = client("events", server.url, account=account)
+    arn = machine(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": "$.detail", "End": True}}})
+    events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(Rule="orders", Targets=[{"Id": "sm", "Arn": arn, "RoleArn": ROLE}])
+    assert events.put_events(Entries=[{"Source": "shop", "DetailType": "order", "Detail": json.dumps({"n": n})}
+                                      for n in range(3)])["FailedEntryCount"] == 0
+    deadline = time.monotonic() + 60
+    while True:
+        listed = sfn.list_executions(stateMachineArn=arn)["executions"]
+        if len(listed) == 3 and all(e["status"] == "SUCCEEDED" for e in listed) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    outputs = sorted(json.loads(sfn.describe_execution(executionArn=e["executionArn"])["output"])["n"]
+                     for e in listed)
+    assert outputs == [0, 1, 2]

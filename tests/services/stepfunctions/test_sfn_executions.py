@@ -407,3 +407,27 @@ def test_an_eventbridge_rule_starts_executions(server, sfn, account):
     outputs = sorted(json.loads(sfn.describe_execution(executionArn=e["executionArn"])["output"])["n"]
                      for e in listed)
     assert outputs == [0, 1, 2]
+
+
+def test_a_failed_sync_child_fails_the_parent_task(sfn):
+    child = machine(sfn, {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Nope", "Cause": "child"}}})
+    parent = machine(sfn, {"StartAt": "Child", "States": {"Child": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+        "Parameters": {"StateMachineArn": child}, "End": True}}})
+    out = ended(sfn, sfn.start_execution(stateMachineArn=parent, input="{}")["executionArn"])
+    assert (out["status"], out["error"]) == ("FAILED", "States.TaskFailed")
+    assert json.loads(out["cause"])["Error"] == "Nope"
+
+
+def test_express_refuses_callbacks_at_create_and_input_has_a_limit(sfn):
+    with pytest.raises(ClientError) as exc:
+        machine(sfn, {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "u", "MessageBody.$": "$$.Task.Token"}, "End": True}}}, type="EXPRESS")
+    assert code(exc) == "InvalidDefinition"
+    assert "Express state machine does not support" in exc.value.response["Error"]["Message"]
+    arn = machine(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    with pytest.raises(ClientError) as exc:
+        sfn.start_execution(stateMachineArn=arn, input=json.dumps({"x": "a" * 262_144}))
+    assert code(exc) in ("InvalidExecutionInput", "ValidationException")
+    assert sfn.list_executions(stateMachineArn=arn)["executions"] == []

@@ -194,7 +194,7 @@ class Driver:
             after.keys.add(f"{EXECUTION_WAKE}:{record.arn}")
             wake(s, EXECUTION_WAKE, record.arn)
             after.ended.append((record, end, now))
-            self._answer_parent(s, record, state, output, after)
+            self._answer_parent(s, record, after)
         else:
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,
                                     event_count=record.event_count, redrive_count=None)
@@ -215,24 +215,11 @@ class Driver:
         s.jobs.add(NewJob(TASK, payload, now, now, key=_job_key(record.arn, task.task_id)))
         after.kick = True
 
-    def _answer_parent(self, s: Session, record: ExecutionRecord, state: ExecutionState, output: str | None,
-                       after: AfterCommit) -> None:
+    def _answer_parent(self, s: Session, record: ExecutionRecord, after: AfterCommit) -> None:
         """A child started by ``states:startExecution.sync`` answers its parent's task."""
         link = s.states.task(f"child:{record.arn}")
-        if link is None or link.status == "CLOSED":
-            return
-        s.states.close_task(link.token)
-        pattern = link.input or "sync"
-        if state.status == "SUCCEEDED":
-            described = self.integrations.described_child(s, record.arn, pattern)
-            self.post(s, link.execution_arn, TaskSucceeded(link.task_id, described, 0), after)
-        else:
-            error = {"FAILED": "States.TaskFailed", "TIMED_OUT": "States.Timeout",
-                     "ABORTED": "States.TaskFailed"}.get(state.status, "States.TaskFailed")
-            if state.status == "FAILED" and state.error:
-                error = "States.TaskFailed"
-            cause = _text(self.integrations.described_child(s, record.arn, pattern))
-            self.post(s, link.execution_arn, TaskFailed(link.task_id, error, cause, 0), after)
+        if link is not None and link.status != "CLOSED":
+            self.post(s, link.execution_arn, self.integrations.child_answer(s, link), after)
 
     # -- job handlers ------------------------------------------------------------------
     async def run_advance(self, job: JobRecord) -> Finished | Again:

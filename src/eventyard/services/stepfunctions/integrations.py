@@ -218,14 +218,20 @@ class Integrations:
                                      clock.now_ms()))
         record = s.states.execution(child)
         if record is not None and record.status != "RUNNING":
-            described = self.described_child(s, child, p["pattern"])
-            s.states.close_task(f"child:{child}")
-            event: Event
-            if record.status == "SUCCEEDED":
-                event = TaskSucceeded(p["task"], described, 0)
-            else:
-                event = TaskFailed(p["task"], "States.TaskFailed", _text(described), 0)
-            self._post(s, p["arn"], event, after)
+            link = s.states.task(f"child:{child}")
+            assert link is not None
+            self._post(s, p["arn"], self.child_answer(s, link), after)
+
+    def child_answer(self, s: Session, link: TaskRecord) -> Event:
+        """The parent task's answer once its ``.sync`` child ended (the link is closed):
+        the child's description, as output when it succeeded, else as the cause of
+        States.TaskFailed."""
+        s.states.close_task(link.token)
+        child = link.token.removeprefix("child:")
+        described = self.described_child(s, child, link.input or "sync")
+        if described["Status"] == "SUCCEEDED":
+            return TaskSucceeded(link.task_id, described, 0)
+        return TaskFailed(link.task_id, "States.TaskFailed", _text(described), 0)
 
     def _post(self, s: Session, arn: str, event: Event, after: "AfterCommit") -> None:
         from eventyard.services.stepfunctions.driver import ADVANCE, event_body

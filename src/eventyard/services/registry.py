@@ -43,7 +43,7 @@ class ServiceRegistry:
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
-                                                  ingest=self.events.ingest)
+                                                  ingest=self.events.ingest, metrics=metrics)
         runtime.register_deliverer("states", ExecutionStarter(self.stepfunctions))  # rules' state machine targets
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),

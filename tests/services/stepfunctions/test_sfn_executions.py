@@ -431,3 +431,22 @@ def test_express_refuses_callbacks_at_create_and_input_has_a_limit(sfn):
         sfn.start_execution(stateMachineArn=arn, input=json.dumps({"x": "a" * 262_144}))
     assert code(exc) in ("InvalidExecutionInput", "ValidationException")
     assert sfn.list_executions(stateMachineArn=arn)["executions"] == []
+
+
+def test_metrics_per_state_machine(server, sfn):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    arn = machine(sfn, {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.ok", "BooleanEquals": True, "Next": "Y"}], "Default": "N"},
+        "Y": {"Type": "Succeed"}, "N": {"Type": "Fail", "Error": "E"}}})
+    for ok in (True, True, False):
+        ended(sfn, sfn.start_execution(stateMachineArn=arn, input=json.dumps({"ok": ok}))["executionArn"])
+    samples: dict[tuple[str, str], float] = {}
+    for family in text_string_to_metric_families(httpx.get(f"{server.url}/metrics", timeout=10).text):
+        for sample in family.samples:
+            if sample.labels.get("state_machine") == arn:
+                samples[(sample.name, sample.labels.get("status", ""))] = sample.value
+    assert samples[("eventyard_stepfunctions_executions_started_total", "")] == 3
+    assert samples[("eventyard_stepfunctions_executions_ended_total", "SUCCEEDED")] == 2
+    assert samples[("eventyard_stepfunctions_executions_ended_total", "FAILED")] == 1
+    assert samples[("eventyard_stepfunctions_execution_seconds_count", "")] == 3

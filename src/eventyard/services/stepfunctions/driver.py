@@ -90,6 +90,7 @@ class AfterCommit:
 
     keys: set[str] = field(default_factory=set)
     kick: bool = False
+    started: list[ExecutionRecord] = field(default_factory=list)
     ended: list[tuple[ExecutionRecord, EndExecution, int]] = field(default_factory=list)
     # the EndExecution effect per execution: ExecutionState keeps no error for ABORTED/TIMED_OUT
     ends: dict[str, EndExecution] = field(default_factory=dict)

@@ -122,6 +122,7 @@ class ExecutionOperations(MachineOperations):
                                      machine.machine_type, digest, role, "RUNNING", text, None, None, None,
                                      params.get("traceHeader"), 0, 0, None, now, None)
             s.states.insert_execution(record, step.state.to_json())
+            after.started.append(record)
             self.driver.commit_step(s, record, step, now, after)
             return record
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+from prometheus_client import CollectorRegistry
 
 from eventyard.core import clock
 from eventyard.core.ids import event_id
@@ -20,6 +21,7 @@ from eventyard.services.stepfunctions.callbacks import CallbackOperations
 from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterCommit, Driver
 from eventyard.services.stepfunctions.executions import ExecutionOperations
 from eventyard.services.stepfunctions.integrations import Integrations
+from eventyard.services.stepfunctions.metrics import StateMachineMetrics
 from eventyard.store import Store
 from eventyard.store.states import ExecutionRecord
 
@@ -36,7 +38,7 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations):
     (call a task's resource)."""
 
     def __init__(self, store: Store, jobs: JobRuntime, wakeups: Wakeups, invoke: Invoke | None = None,
-                 ingest: Ingest | None = None) -> None:
+                 ingest: Ingest | None = None, metrics: CollectorRegistry | None = None) -> None:
         self.store = store
         self.jobs = jobs
         self.wakeups = wakeups
@@ -44,6 +46,7 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations):
         self.driver = Driver(self.integrations)
         self.driver.signal = self._signal
         self.ingest = ingest
+        self.metrics = StateMachineMetrics(metrics or CollectorRegistry())
         self._pending: set[asyncio.Task[None]] = set()
         jobs.register(ADVANCE, _Handler(self.driver.run_advance))
         jobs.register(TIMER, _Handler(self.driver.run_timer))
@@ -54,7 +57,10 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations):
             self.wakeups.signal(key)
         if after.kick:
             self.jobs.kick()
+        for record in after.started:
+            self.metrics.count_started(record.machine_arn)
         for record, end, now in after.ended:
+            self.metrics.count_ended(record.machine_arn, end.status, (now - record.start_date) / 1000)
             log.info("execution.ended", execution=record.arn, status=end.status, error=end.error,
                      ms=now - record.start_date)
             if self.ingest is not None:

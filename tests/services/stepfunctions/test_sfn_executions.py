@@ -450,3 +450,11 @@ def test_metrics_per_state_machine(server, sfn):
     assert samples[("eventyard_stepfunctions_executions_ended_total", "SUCCEEDED")] == 2
     assert samples[("eventyard_stepfunctions_executions_ended_total", "FAILED")] == 1
     assert samples[("eventyard_stepfunctions_execution_seconds_count", "")] == 3
+
+
+def test_a_plain_function_arn_fails_as_for_a_missing_function(sfn):
+    function = "arn:aws:lambda:us-east-1:123456789012:function:nope"
+    arn = machine(sfn, {"StartAt": "L", "States": {"L": {"Type": "Task", "Resource": function, "End": True}}})
+    out = ended(sfn, sfn.start_execution(stateMachineArn=arn, input="[1]")["executionArn"])
+    assert (out["status"], out["error"]) == ("FAILED", "Lambda.ResourceNotFoundException")
+    assert out["cause"].startswith(f"Function not found: {function}")

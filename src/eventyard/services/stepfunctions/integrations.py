@@ -115,7 +115,7 @@ class Integrations:
             target = "lambda:invoke" if ":lambda:" in resource else resource
         parameters = p["parameters"] if isinstance(p["parameters"], dict) else {}
         if ":lambda:" in resource and not resource.startswith(_PREFIX):
-            parameters = {"FunctionName": resource, "Payload": parameters}
+            parameters = {"FunctionName": resource, "Payload": p["parameters"]}  # the whole input is the event
         try:
             if target.startswith("aws-sdk:"):
                 _, service, action = target.split(":", 2)
@@ -203,8 +203,9 @@ class Integrations:
             payload = params.get("Payload")
             request = {"FunctionName": params.get("FunctionName", ""),
                        "Payload": _text(payload if payload is not None else {}).encode()}
+            # the in-process seam reaches Lambda as soon as the registry serves it
             answer = await self._call("lambda", "Invoke", request, context, "Lambda")
-            return answer
+            return _lambda_result(answer, plain=not p["resource"].startswith(_PREFIX))
         raise _TaskError("States.Runtime", f"The resource provided {_PREFIX}{target} is not supported by eventyard.")
 
     # -- inside the unit of work that records the call ----------------------------------
@@ -261,6 +262,25 @@ class Integrations:
         if record.cause is not None:
             answer["Cause"] = record.cause
         return answer
+
+
+def _lambda_result(answer: dict[str, Any], *, plain: bool) -> Any:
+    """Lambda's answer as the task's result: the function's payload (a plain function
+    ARN) or AWS's ``{"Payload", "StatusCode", ...}`` (``lambda:invoke``); a function error
+    fails the task with the error type the function raised."""
+    raw = answer.get("Payload", b"")
+    text = base64.b64decode(raw).decode() if isinstance(raw, str) else bytes(raw or b"").decode()
+    try:
+        payload = json.loads(text) if text else None
+    except ValueError:
+        payload = text
+    if answer.get("FunctionError"):
+        error = payload.get("errorType", "Lambda.Unknown") if isinstance(payload, dict) else "Lambda.Unknown"
+        raise _TaskError(error, text)
+    if plain:
+        return payload
+    return {"ExecutedVersion": answer.get("ExecutedVersion", "$LATEST"), "Payload": payload,
+            "StatusCode": answer.get("StatusCode", 200)}
 
 
 class _TaskError(Exception):

@@ -458,3 +458,16 @@ def test_a_plain_function_arn_fails_as_for_a_missing_function(sfn):
     out = ended(sfn, sfn.start_execution(stateMachineArn=arn, input="[1]")["executionArn"])
     assert (out["status"], out["error"]) == ("FAILED", "Lambda.ResourceNotFoundException")
     assert out["cause"].startswith(f"Function not found: {function}")
+
+
+def test_a_loop_without_waits_fails_at_the_history_quota(sfn):
+    arn = machine(sfn, {"StartAt": "Loop", "States": {
+        "Loop": {"Type": "Choice", "Choices": [{"Variable": "$.spin", "BooleanEquals": True, "Next": "Loop"}],
+                 "Default": "Done"},
+        "Done": {"Type": "Succeed"}}})
+    execution = sfn.start_execution(stateMachineArn=arn, input='{"spin": true}')["executionArn"]
+    out = ended(sfn, execution)
+    assert (out["status"], out["error"]) == ("FAILED", "States.Runtime")
+    assert out["cause"] == "The execution reached the maximum number of history events (25000)."
+    [last] = sfn.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=1)["events"]
+    assert (last["id"], last["type"]) == (25_000, "ExecutionFailed")

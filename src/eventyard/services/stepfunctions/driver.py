@@ -44,10 +44,10 @@ from eventyard.core.states import (
     TaskStarted,
     TaskSucceeded,
     TimerFired,
-    advance,
 )
 from eventyard.runtime.jobs import Again, Finished
 from eventyard.services.stepfunctions._base import compiled
+from eventyard.services.stepfunctions.bounded import advance
 from eventyard.store import Session
 from eventyard.store.jobs import JobRecord, NewJob
 from eventyard.store.notifications import wake
@@ -64,7 +64,6 @@ TASK = "sfn-task"
 ACTIVITY_WAKE = "sfn-activity"
 EXECUTION_WAKE = "sfn-execution"
 INBOX_BATCH = 100
-MAX_HISTORY_EVENTS = 25_000
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
 _EVENTS: dict[str, type] = {cls.__name__: cls for cls in (
@@ -136,7 +135,7 @@ class Driver:
         machine = self.machine(s, record)
         now = clock.now_ms()
         for body in bodies:
-            step = advance(machine, state, event_of(body, now), in_place=True)
+            step = advance(machine, state, event_of(body, now))
             self.commit_step(s, record, step, now, after, save=False)
             record = _counted(record, step)
         self.save(s, record, state, now, after)

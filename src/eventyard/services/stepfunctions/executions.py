@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.core.states import Execution, ExecutionState, Stop, redrive, start
+from eventyard.core.states import Execution, ExecutionState, Stop
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.stepfunctions._base import (
     MAX_INPUT_BYTES,
@@ -27,6 +27,7 @@ from eventyard.services.stepfunctions._base import (
     parse_arn,
     validation,
 )
+from eventyard.services.stepfunctions.bounded import redrive, start
 from eventyard.services.stepfunctions.driver import EXECUTION_WAKE, TERMINAL, AfterCommit, Driver
 from eventyard.services.stepfunctions.machines import DEFAULT_PAGE, MAX_PAGE, MachineOperations, invalid_token
 from eventyard.store import Session

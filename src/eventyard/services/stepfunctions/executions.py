@@ -21,8 +21,6 @@ from eventyard.services.stepfunctions._base import (
     compiled,
     epoch_seconds,
     execution_not_found,
-    invalid_arn,
-    machine_arn,
     owned,
     parse_arn,
     validation,
@@ -357,5 +355,3 @@ class ExecutionOperations(MachineOperations):
                     out[key] = {k: v for k, v in details.items() if k not in _DETAIL_DATA}
         return out
 
-
-__all__ = ["ExecutionOperations", "invalid_arn", "machine_arn"]

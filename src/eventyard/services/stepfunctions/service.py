@@ -16,7 +16,7 @@ from eventyard.core.states import EndExecution
 from eventyard.runtime.jobs import JobRuntime
 from eventyard.runtime.wakeups import Wakeups
 from eventyard.services._operations import OperationTable
-from eventyard.services.stepfunctions._base import Invoke, epoch_seconds
+from eventyard.services.stepfunctions._base import Invoke
 from eventyard.services.stepfunctions.callbacks import CallbackOperations
 from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterCommit, Driver
 from eventyard.services.stepfunctions.executions import ExecutionOperations
@@ -141,4 +141,4 @@ OPERATIONS: OperationTable = {
     "ValidateStateMachineDefinition": StepFunctionsService.validate_state_machine_definition,
 }
 
-__all__ = ["OPERATIONS", "StepFunctionsService", "epoch_seconds"]
+__all__ = ["OPERATIONS", "StepFunctionsService"]

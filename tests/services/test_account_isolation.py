@@ -140,6 +140,41 @@ class World:
     def secret_arn(self) -> str:
         return self.secret["ARN"]
 
+    # -- Step Functions --------------------------------------------------------------
+    @cached_property
+    def activity_arn(self) -> str:
+        return self.a("stepfunctions").create_activity(name=f"act-{self.tag}")["activityArn"]
+
+    @cached_property
+    def machine_arn(self) -> str:
+        definition = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": self.activity_arn,
+                                                              "End": True}}}
+        return self.a("stepfunctions").create_state_machine(
+            name=f"sm-{self.tag}", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{A}:role/r",
+            publish=True)["stateMachineArn"]
+
+    @cached_property
+    def version_arn(self) -> str:
+        return f"{self.machine_arn}:1"
+
+    @cached_property
+    def alias_arn(self) -> str:
+        return self.a("stepfunctions").create_state_machine_alias(name="live", routingConfiguration=[
+            {"stateMachineVersionArn": self.version_arn, "weight": 100}])["stateMachineAliasArn"]
+
+    @cached_property
+    def execution_arn(self) -> str:
+        return self.a("stepfunctions").start_execution(stateMachineArn=self.machine_arn, input="{}")["executionArn"]
+
+    @cached_property
+    def task_token(self) -> str:
+        _ = self.execution_arn
+        return self.a("stepfunctions").get_activity_task(activityArn=self.activity_arn)["taskToken"]
+
+    @cached_property
+    def map_run_arn(self) -> str:
+        return self.execution_arn.replace(":execution:", ":mapRun:") + "/map:1"
+
     # -- grants ----------------------------------------------------------------------
     def grant(self, service: str) -> None:
         """A's resource policies let B do everything a policy can grant."""
@@ -152,7 +187,7 @@ class World:
             self.a("sns").set_topic_attributes(TopicArn=self.topic_arn, AttributeName="Policy", AttributeValue=policy)
         elif service == "secretsmanager":
             self.a("secretsmanager").put_resource_policy(SecretId=self.secret_arn, ResourcePolicy=policy)
-        else:
+        elif service == "events":
             _ = self.bus_arn
             self.a("events").put_permission(EventBusName=f"bus-{self.tag}", Action="events:PutEvents",
                                             Principal=B, StatementId="b")
@@ -324,6 +359,89 @@ EVENTS_CASES = [
 ]
 
 
+SFN_DENIED = ("AccessDeniedException",)
+
+
+def _without_host_prefix(c: Any) -> Any:
+    """The same caller without botocore's "sync-" host prefix (an IP address cannot take one)."""
+    import boto3
+    from botocore.config import Config
+
+    other = boto3.session.Session().client(
+        "stepfunctions", endpoint_url=c.meta.endpoint_url, region_name=REGION, aws_access_key_id="x",
+        aws_secret_access_key="x", config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
+    other._request_signer._credentials = c._request_signer._credentials
+    return other
+_ROUTE = "stateMachineVersionArn"
+STATES_CASES = [
+    Case("stepfunctions", "CreateStateMachineAlias", lambda c, w: c.create_state_machine_alias(
+        name="other", routingConfiguration=[{_ROUTE: w.version_arn, "weight": 100}]), False, SFN_DENIED),
+    Case("stepfunctions", "DeleteActivity", lambda c, w: c.delete_activity(activityArn=w.activity_arn),
+         False, SFN_DENIED),
+    Case("stepfunctions", "DeleteStateMachine", lambda c, w: c.delete_state_machine(stateMachineArn=w.machine_arn),
+         False, SFN_DENIED),
+    Case("stepfunctions", "DeleteStateMachineAlias", lambda c, w: c.delete_state_machine_alias(
+        stateMachineAliasArn=w.alias_arn), False, SFN_DENIED),
+    Case("stepfunctions", "DeleteStateMachineVersion", lambda c, w: c.delete_state_machine_version(
+        stateMachineVersionArn=w.version_arn), False, SFN_DENIED),
+    Case("stepfunctions", "DescribeActivity", lambda c, w: c.describe_activity(activityArn=w.activity_arn),
+         False, SFN_DENIED),
+    Case("stepfunctions", "DescribeExecution", lambda c, w: c.describe_execution(executionArn=w.execution_arn),
+         False, SFN_DENIED),
+    Case("stepfunctions", "DescribeMapRun", lambda c, w: c.describe_map_run(mapRunArn=w.map_run_arn),
+         False, SFN_DENIED, ("ResourceNotFound",)),
+    Case("stepfunctions", "DescribeStateMachine", lambda c, w: c.describe_state_machine(
+        stateMachineArn=w.machine_arn), False, SFN_DENIED),
+    Case("stepfunctions", "DescribeStateMachineAlias", lambda c, w: c.describe_state_machine_alias(
+        stateMachineAliasArn=w.alias_arn), False, SFN_DENIED),
+    Case("stepfunctions", "DescribeStateMachineForExecution", lambda c, w: c.describe_state_machine_for_execution(
+        executionArn=w.execution_arn), False, SFN_DENIED),
+    Case("stepfunctions", "GetActivityTask", lambda c, w: c.get_activity_task(  # a task waits: no long poll
+        activityArn=(w.execution_arn, w.activity_arn)[1]),
+         False, SFN_DENIED),
+    Case("stepfunctions", "GetExecutionHistory", lambda c, w: c.get_execution_history(
+        executionArn=w.execution_arn), False, SFN_DENIED),
+    Case("stepfunctions", "ListExecutions", lambda c, w: c.list_executions(stateMachineArn=w.machine_arn),
+         False, SFN_DENIED),
+    Case("stepfunctions", "ListMapRuns", lambda c, w: c.list_map_runs(executionArn=w.execution_arn),
+         False, SFN_DENIED),
+    Case("stepfunctions", "ListStateMachineAliases", lambda c, w: c.list_state_machine_aliases(
+        stateMachineArn=w.machine_arn), False, SFN_DENIED),
+    Case("stepfunctions", "ListStateMachineVersions", lambda c, w: c.list_state_machine_versions(
+        stateMachineArn=w.machine_arn), False, SFN_DENIED),
+    Case("stepfunctions", "ListTagsForResource", lambda c, w: c.list_tags_for_resource(resourceArn=w.machine_arn),
+         False, SFN_DENIED),
+    Case("stepfunctions", "PublishStateMachineVersion", lambda c, w: c.publish_state_machine_version(
+        stateMachineArn=w.machine_arn), False, SFN_DENIED),
+    Case("stepfunctions", "RedriveExecution", lambda c, w: c.redrive_execution(executionArn=w.execution_arn),
+         False, SFN_DENIED, ("ExecutionNotRedrivable",)),
+    Case("stepfunctions", "SendTaskFailure", lambda c, w: c.send_task_failure(taskToken=w.task_token),
+         False, ("InvalidToken",)),
+    Case("stepfunctions", "SendTaskHeartbeat", lambda c, w: c.send_task_heartbeat(taskToken=w.task_token),
+         False, ("InvalidToken",)),
+    Case("stepfunctions", "SendTaskSuccess", lambda c, w: c.send_task_success(taskToken=w.task_token, output="{}"),
+         False, ("InvalidToken",)),
+    Case("stepfunctions", "StartExecution", lambda c, w: c.start_execution(stateMachineArn=w.machine_arn),
+         False, SFN_DENIED),
+    Case("stepfunctions", "StartSyncExecution", lambda c, w: _without_host_prefix(c).start_sync_execution(
+        stateMachineArn=w.machine_arn),
+         False, SFN_DENIED, ("StateMachineTypeNotSupported",)),
+    Case("stepfunctions", "StopExecution", lambda c, w: c.stop_execution(executionArn=w.execution_arn),
+         False, SFN_DENIED),
+    Case("stepfunctions", "TagResource", lambda c, w: c.tag_resource(resourceArn=w.machine_arn,
+                                                                     tags=[{"key": "k", "value": "v"}]),
+         False, SFN_DENIED),
+    Case("stepfunctions", "UntagResource", lambda c, w: c.untag_resource(resourceArn=w.machine_arn, tagKeys=["k"]),
+         False, SFN_DENIED),
+    Case("stepfunctions", "UpdateMapRun", lambda c, w: c.update_map_run(mapRunArn=w.map_run_arn, maxConcurrency=1),
+         False, SFN_DENIED, ("ResourceNotFound",)),
+    Case("stepfunctions", "UpdateStateMachine", lambda c, w: c.update_state_machine(
+        stateMachineArn=w.machine_arn, tracingConfiguration={"enabled": True}), False, SFN_DENIED),
+    Case("stepfunctions", "UpdateStateMachineAlias", lambda c, w: c.update_state_machine_alias(
+        stateMachineAliasArn=w.alias_arn, description="d"), False, SFN_DENIED),
+]
+
+
 def _shows(wanted: str, listing: Callable[[], list[dict[str, Any]]], key: str) -> list[dict[str, Any]]:
     """A listing filtered by another account's resource: the owner sees it, others see
     nothing (reported as the code ``Hidden``)."""
@@ -393,7 +511,7 @@ SECRETS_CASES = [
         SecretId=w.secret_arn, ResourcePolicy=_policy_for_b()), True, SECRETS_DENIED),
 ]
 
-CASES = SQS_CASES + SNS_CASES + EVENTS_CASES + SECRETS_CASES
+CASES = SQS_CASES + SNS_CASES + EVENTS_CASES + SECRETS_CASES + STATES_CASES
 
 # Operations that name no resource of a given account: they act in the caller's own
 # account and region (creating, listing, account settings), or name a resource by a
@@ -416,6 +534,8 @@ OWN_ACCOUNT_ONLY = {
         "UpdateEndpoint", "UpdateEventBus",
     },
     "secretsmanager": {"CreateSecret", "GetRandomPassword", "ListSecrets"},
+    "stepfunctions": {"CreateActivity", "CreateStateMachine", "ListActivities", "ListStateMachines", "TestState",
+                      "ValidateStateMachineDefinition"},
 }
 # STS acts on the caller's own principal, or issues a role's session: whether another
 # account's role may be assumed is its trust policy's say (``--auth iam``; tested in

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
+from eventyard.api.invoke import Invoker
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.jobs import JobRuntime
@@ -27,6 +28,9 @@ from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.services.sqs.metrics import QueueDepths
 from eventyard.services.sts import StsService
 from eventyard.services.sts import service as sts_service
+from eventyard.services.stepfunctions import StepFunctionsService
+from eventyard.services.stepfunctions import service as stepfunctions_service
+from eventyard.services.stepfunctions.targets import ExecutionStarter
 from eventyard.store import Store
 
 
@@ -51,6 +55,10 @@ class ServiceRegistry:
         # every EventBridge connection keeps its authorization in a secret of its own
         self.events.connection_secrets = ConnectionSecrets(ServiceSecrets(self.secretsmanager.keys))
         self.iam = IamService(store)
+        # tasks call other services through the in-process seam, as the API does
+        self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
+                                                  ingest=self.events.ingest, metrics=metrics)
+        runtime.register_deliverer("states", ExecutionStarter(self.stepfunctions))  # rules' state machine targets
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
             "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),
@@ -58,6 +66,7 @@ class ServiceRegistry:
             "sts": _operations.bind(sts_service.OPERATIONS, self.sts),
             "secretsmanager": _operations.bind(secretsmanager_service.OPERATIONS, self.secretsmanager),
             "iam": _operations.bind(iam_service.OPERATIONS, self.iam),
+            "stepfunctions": _operations.bind(stepfunctions_service.OPERATIONS, self.stepfunctions),
         }
 
     def start(self) -> None:

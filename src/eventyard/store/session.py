@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from eventyard.store.tags import Tags
     from eventyard.store.server_keys import ServerKeys
     from eventyard.store.sns_platform import SnsPlatform
+    from eventyard.store.states import StateMachines
     from eventyard.store.topics import Topics
 
 
@@ -197,3 +198,9 @@ class Session:
         from eventyard.store.iam import IamRepository
 
         return IamRepository(self)
+
+    @cached_property
+    def states(self) -> "StateMachines":
+        from eventyard.store.states import StateMachines
+
+        return StateMachines(self)

@@ -1,0 +1,5 @@
+"""AWS Step Functions."""
+
+from eventyard.services.stepfunctions.service import StepFunctionsService
+
+__all__ = ["StepFunctionsService"]

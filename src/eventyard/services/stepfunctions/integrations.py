@@ -1,0 +1,290 @@
+"""Task resources: what a Task state's ``Resource`` calls, through the in-process seam
+(``api.invoke``), and the error names Step Functions gives the answers.
+
+- Optimized integrations (``arn:aws:states:::sqs:sendMessage``, ``sns:publish``,
+  ``events:putEvents``, ``states:startExecution``), request-response, ``.waitForTaskToken``
+  (the call is made, the callback answers) and, for ``startExecution``, ``.sync`` /
+  ``.sync:2`` (the child execution's end answers).
+- ``arn:aws:states:::aws-sdk:<service>:<action>``: any operation eventyard serves, its
+  parameters in PascalCase, its errors ``<Service>.<Error>Exception`` (AWS's SDK
+  integration naming: the service in PascalCase, "Exception" added when missing).
+- Lambda (``lambda:invoke`` and function ARNs) goes through the same seam to the Lambda
+  service; until it is served the call fails as AWS fails a missing function.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from eventyard.core import clock
+from eventyard.core.identity import RequestContext
+from eventyard.core.states import Event, TaskFailed, TaskSucceeded
+from eventyard.services.stepfunctions._base import Invoke
+from eventyard.store import Session, Store
+from eventyard.store.states import TaskRecord
+
+if TYPE_CHECKING:
+    from eventyard.services.stepfunctions.driver import AfterCommit
+
+_PREFIX = "arn:aws:states:::"
+_SUFFIXES = (".waitForTaskToken", ".sync:2", ".sync")
+# aws-sdk service names that differ from botocore's, and their error prefixes
+_SDK_SERVICES = {"sfn": "stepfunctions", "eventbridge": "events"}
+_SDK_ERROR_PREFIX = {"sqs": "Sqs", "sns": "Sns", "eventbridge": "EventBridge", "sfn": "Sfn", "lambda": "Lambda"}
+# the optimized integrations' error prefixes
+_OPTIMIZED_PREFIX = {"sqs": "SQS", "sns": "SNS", "events": "EventBridge", "states": "StepFunctions",
+                     "lambda": "Lambda"}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    """A service's answer as JSON values (timestamps as epoch seconds, blobs as base64)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _pascal(value: Any) -> Any:
+    """aws-sdk answers: member names in PascalCase, as Step Functions shows them."""
+    if isinstance(value, dict):
+        return {(k[:1].upper() + k[1:]): _pascal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_pascal(v) for v in value]
+    return value
+
+
+def _as_model(value: Any, shape: Any) -> Any:
+    """PascalCase parameters onto a model's member names (camelCase for some services)."""
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = {name.lower(): name for name in shape.members}
+        out = {}
+        for key, item in value.items():
+            name = members.get(key.lower(), key)
+            out[name] = _as_model(item, shape.members.get(name))
+        return out
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_as_model(v, shape.member) for v in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {k: _as_model(v, shape.value) for k, v in value.items()}
+    if shape.type_name == "timestamp" and isinstance(value, (int, float, str)):
+        return value
+    return value
+
+
+def _code_of(exc: Exception) -> tuple[str, str, int]:
+    code = str(getattr(exc, "code", type(exc).__name__))
+    message = str(getattr(exc, "message", exc))
+    status = int(getattr(exc, "status", 400) or 400)
+    return code, message, status
+
+
+class Integrations:
+    def __init__(self, store: Store, invoke: Invoke | None) -> None:
+        self.store = store
+        self.invoke = invoke
+        # where clients reach this server (the URLs in answers, e.g. GetQueueUrl's): the
+        # last request's, as a task runs without one
+        self.public_url = "http://localhost:4566"
+
+    async def call(self, p: dict[str, Any], after: "AfterCommit") -> Event | None:
+        """Make the task's call; its answer as an interpreter event, or None when a
+        callback (``.waitForTaskToken``) or a child execution (``.sync``) will answer."""
+        resource, pattern = p["resource"], p["pattern"]
+        context = RequestContext(account=p["account"], region=p["region"], base_url=self.public_url)
+        if resource.startswith(_PREFIX):
+            target = resource[len(_PREFIX):]
+            for suffix in _SUFFIXES:
+                if target.endswith(suffix):
+                    target = target[: -len(suffix)]
+                    break
+        else:
+            target = "lambda:invoke" if ":lambda:" in resource else resource
+        parameters = p["parameters"] if isinstance(p["parameters"], dict) else {}
+        if ":lambda:" in resource and not resource.startswith(_PREFIX):
+            parameters = {"FunctionName": resource, "Payload": p["parameters"]}  # the whole input is the event
+        try:
+            if target.startswith("aws-sdk:"):
+                _, service, action = target.split(":", 2)
+                output = await self._sdk(service, action, parameters, context)
+            else:
+                output = await self._optimized(target, parameters, context, p)
+        except _TaskError as failed:
+            return TaskFailed(p["task"], failed.error, failed.cause, 0)
+        if pattern == "waitForTaskToken":
+            return None
+        if pattern in ("sync", "sync:2") and target == "states:startExecution":
+            p["child"] = output["ExecutionArn"]
+            return None
+        return TaskSucceeded(p["task"], output, 0)
+
+    async def _call(self, service: str, operation: str, params: dict[str, Any], context: RequestContext,
+                    prefix: str) -> dict[str, Any]:
+        if self.invoke is None:
+            raise _TaskError("States.Runtime", "No in-process invoker is configured.")
+        try:
+            return _plain(await self.invoke(service, operation, params, context))
+        except Exception as exc:  # the service refused: AWS's name for the error, its message as cause
+            code, message, status = _code_of(exc)
+            error = code if code.endswith("Exception") else code + "Exception"
+            cause = (f"{message} (Service: {prefix}, Status Code: {status}, Request ID: {context.request_id})")
+            if code == "NotImplemented" and service == "lambda":
+                # Lambda is not served yet: the answer AWS gives for a function that does not exist
+                function = params.get("FunctionName", "")
+                raise _TaskError("Lambda.ResourceNotFoundException",
+                                 f"Function not found: {function} (Service: AWSLambda; Status Code: 404; "
+                                 f"Error Code: ResourceNotFoundException; Request ID: {context.request_id}; "
+                                 "Proxy: null)") from None
+            if code in ("UnknownOperationException", "UnknownServiceException"):
+                raise _TaskError("States.Runtime", message) from None
+            raise _TaskError(f"{prefix}.{error}", cause) from None
+
+    async def _sdk(self, service: str, action: str, parameters: dict[str, Any],
+                   context: RequestContext) -> Any:
+        botocore_name = _SDK_SERVICES.get(service, service)
+        operation = action[:1].upper() + action[1:]
+        prefix = _SDK_ERROR_PREFIX.get(service, service[:1].upper() + service[1:])
+        params = parameters
+        try:
+            from eventyard.api import catalog  # the models only; no HTTP
+
+            model = catalog.service(botocore_name).operations.get(operation)
+            if model is not None:
+                params = _as_model(parameters, model.input_shape)
+        except Exception:
+            pass
+        return _pascal(await self._call(botocore_name, operation, params, context, prefix))
+
+    async def _optimized(self, target: str, parameters: dict[str, Any], context: RequestContext,
+                         p: dict[str, Any]) -> Any:
+        service, _, action = target.partition(":")
+        prefix = _OPTIMIZED_PREFIX.get(service, service.upper())
+        params = dict(parameters)
+        if target == "sqs:sendMessage":
+            if "MessageBody" in params:
+                params["MessageBody"] = _text(params["MessageBody"])
+            return await self._call("sqs", "SendMessage", params, context, prefix)
+        if target == "sns:publish":
+            if "Message" in params:
+                params["Message"] = _text(params["Message"])
+            return await self._call("sns", "Publish", params, context, prefix)
+        if target == "events:putEvents":
+            entries = [dict(e) for e in params.get("Entries", [])]
+            for entry in entries:
+                if "Detail" in entry:
+                    entry["Detail"] = _text(entry["Detail"])
+            params["Entries"] = entries
+            answer = await self._call("events", "PutEvents", params, context, prefix)
+            if answer.get("FailedEntryCount"):
+                raise _TaskError("EventBridge.FailedEntry", _text(answer))
+            return answer
+        if target == "states:startExecution":
+            request: dict[str, Any] = {"stateMachineArn": params.get("StateMachineArn", "")}
+            if "Input" in params:
+                request["input"] = _text(params["Input"])
+            if "Name" in params:
+                request["name"] = params["Name"]
+            answer = await self._call("stepfunctions", "StartExecution", request, context, prefix)
+            return {"ExecutionArn": answer["executionArn"], "StartDate": answer["startDate"]}
+        if target == "lambda:invoke":
+            payload = params.get("Payload")
+            request = {"FunctionName": params.get("FunctionName", ""),
+                       "Payload": _text(payload if payload is not None else {}).encode()}
+            # the in-process seam reaches Lambda as soon as the registry serves it
+            answer = await self._call("lambda", "Invoke", request, context, "Lambda")
+            return _lambda_result(answer, plain=not p["resource"].startswith(_PREFIX))
+        raise _TaskError("States.Runtime", f"The resource provided {_PREFIX}{target} is not supported by eventyard.")
+
+    # -- inside the unit of work that records the call ----------------------------------
+    def link(self, s: Session, p: dict[str, Any], after: "AfterCommit") -> None:
+        """A ``.sync`` child execution remembers which task waits for it; if it already
+        ended (a short child ends inside StartExecution), the parent is answered now."""
+        child = p.get("child")
+        if child is None:
+            return
+        s.states.add_task(TaskRecord(f"child:{child}", p["arn"], p["task"], None, p["pattern"], "WAITING", None,
+                                     clock.now_ms()))
+        record = s.states.execution(child)
+        if record is not None and record.status != "RUNNING":
+            link = s.states.task(f"child:{child}")
+            assert link is not None
+            self._post(s, p["arn"], self.child_answer(s, link), after)
+
+    def child_answer(self, s: Session, link: TaskRecord) -> Event:
+        """The parent task's answer once its ``.sync`` child ended (the link is closed):
+        the child's description, as output when it succeeded, else as the cause of
+        States.TaskFailed."""
+        s.states.close_task(link.token)
+        child = link.token.removeprefix("child:")
+        described = self.described_child(s, child, link.input or "sync")
+        if described["Status"] == "SUCCEEDED":
+            return TaskSucceeded(link.task_id, described, 0)
+        return TaskFailed(link.task_id, "States.TaskFailed", _text(described), 0)
+
+    def _post(self, s: Session, arn: str, event: Event, after: "AfterCommit") -> None:
+        from eventyard.services.stepfunctions.driver import ADVANCE, event_body
+        from eventyard.store.jobs import NewJob
+
+        s.states.post(arn, event_body(event))
+        now = clock.now_ms()
+        s.jobs.add(NewJob(ADVANCE, {"arn": arn}, now, now, key=arn))
+        after.kick = True
+
+    def described_child(self, s: Session, arn: str, pattern: str) -> dict[str, Any]:
+        """What ``.sync`` returns: DescribeExecution of the child in PascalCase; with
+        ``.sync:2`` the output is JSON, with ``.sync`` JSON text."""
+        record = s.states.execution(arn)
+        assert record is not None
+        answer: dict[str, Any] = {
+            "ExecutionArn": record.arn, "StateMachineArn": record.machine_arn, "Name": record.name,
+            "Status": record.status, "StartDate": record.start_date, "StopDate": record.stop_date,
+            "Input": record.input if pattern == "sync" else json.loads(record.input),
+            "InputDetails": {"Included": True},
+        }
+        if record.output is not None:
+            answer["Output"] = record.output if pattern == "sync" else json.loads(record.output)
+            answer["OutputDetails"] = {"Included": True}
+        if record.error is not None:
+            answer["Error"] = record.error
+        if record.cause is not None:
+            answer["Cause"] = record.cause
+        return answer
+
+
+def _lambda_result(answer: dict[str, Any], *, plain: bool) -> Any:
+    """Lambda's answer as the task's result: the function's payload (a plain function
+    ARN) or AWS's ``{"Payload", "StatusCode", ...}`` (``lambda:invoke``); a function error
+    fails the task with the error type the function raised."""
+    raw = answer.get("Payload", b"")
+    text = base64.b64decode(raw).decode() if isinstance(raw, str) else bytes(raw or b"").decode()
+    try:
+        payload = json.loads(text) if text else None
+    except ValueError:
+        payload = text
+    if answer.get("FunctionError"):
+        error = payload.get("errorType", "Lambda.Unknown") if isinstance(payload, dict) else "Lambda.Unknown"
+        raise _TaskError(error, text)
+    if plain:
+        return payload
+    return {"ExecutedVersion": answer.get("ExecutedVersion", "$LATEST"), "Payload": payload,
+            "StatusCode": answer.get("StatusCode", 200)}
+
+
+class _TaskError(Exception):
+    def __init__(self, error: str, cause: str) -> None:
+        super().__init__(error)
+        self.error = error
+        self.cause = cause

@@ -1,0 +1,144 @@
+"""AWS Step Functions: state machines (versions, aliases), durable executions run by
+``core.states`` through ``driver.Driver``, task integrations, callbacks and activities."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry
+
+from eventyard.core import clock
+from eventyard.core.ids import event_id
+from eventyard.core.states import EndExecution
+from eventyard.runtime.jobs import JobRuntime
+from eventyard.runtime.wakeups import Wakeups
+from eventyard.services._operations import OperationTable
+from eventyard.services.stepfunctions._base import Invoke
+from eventyard.services.stepfunctions.callbacks import CallbackOperations
+from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterCommit, Driver
+from eventyard.services.stepfunctions.executions import ExecutionOperations
+from eventyard.services.stepfunctions.integrations import Integrations
+from eventyard.services.stepfunctions.metrics import StateMachineMetrics
+from eventyard.store import Store
+from eventyard.store.states import ExecutionRecord
+
+log = structlog.get_logger("eventyard.stepfunctions")
+
+# EventBridge's ingest: (account, region, [(bus name, event)], now ms) -> routed through the bus's rules
+Ingest = Callable[..., Awaitable[Any]]
+
+
+class StepFunctionsService(ExecutionOperations, CallbackOperations):
+    """One method per Step Functions operation (``OPERATIONS`` below). Registers the
+    driver's job kinds with the node's job runtime: ``sfn-advance`` (apply an
+    execution's inbox), ``sfn-timer`` (Wait, retry backoff, timeouts) and ``sfn-task``
+    (call a task's resource)."""
+
+    def __init__(self, store: Store, jobs: JobRuntime, wakeups: Wakeups, invoke: Invoke | None = None,
+                 ingest: Ingest | None = None, metrics: CollectorRegistry | None = None) -> None:
+        self.store = store
+        self.jobs = jobs
+        self.wakeups = wakeups
+        self.integrations = Integrations(store, invoke)
+        self.driver = Driver(self.integrations)
+        self.driver.signal = self._signal
+        self.ingest = ingest
+        self.metrics = StateMachineMetrics(metrics or CollectorRegistry())
+        self._pending: set[asyncio.Task[None]] = set()
+        jobs.register(ADVANCE, _Handler(self.driver.run_advance))
+        jobs.register(TIMER, _Handler(self.driver.run_timer))
+        jobs.register(TASK, _Handler(self.driver.run_task))
+
+    def _signal(self, after: AfterCommit) -> None:
+        for key in after.keys:
+            self.wakeups.signal(key)
+        if after.kick:
+            self.jobs.kick()
+        for record in after.started:
+            self.metrics.count_started(record.machine_arn)
+        for record, end, now in after.ended:
+            self.metrics.count_ended(record.machine_arn, end.status, (now - record.start_date) / 1000)
+            log.info("execution.ended", execution=record.arn, status=end.status, error=end.error,
+                     ms=now - record.start_date)
+            if self.ingest is not None:
+                self._spawn(self._status_changed(record, end, now))
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        try:
+            task = asyncio.ensure_future(coro)
+        except RuntimeError:
+            return  # no running loop (a synchronous caller): nothing to put
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _status_changed(self, record: ExecutionRecord, end: EndExecution, now: int) -> None:
+        """AWS's "Step Functions Execution Status Change" event on the default bus."""
+        assert self.ingest is not None
+        detail = {"executionArn": record.arn, "stateMachineArn": record.machine_arn, "name": record.name,
+                  "status": end.status, "startDate": record.start_date, "stopDate": now,
+                  "input": record.input, "output": end.output, "inputDetails": {"included": True},
+                  "outputDetails": {"included": True} if end.output is not None else None,
+                  "error": end.error, "cause": end.cause}
+        event = {"version": "0", "id": event_id(), "detail-type": "Step Functions Execution Status Change",
+                 "source": "aws.states", "account": record.account_id, "time": _iso_seconds(now),
+                 "region": record.region, "resources": [record.arn], "detail": detail}
+        try:
+            await self.ingest(record.account_id, record.region, [("default", event)], clock.now_ms())
+        except Exception:  # the execution's end stands whatever the bus does
+            log.exception("execution.status_event_failed", execution=record.arn)
+
+
+def _iso_seconds(ms: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Handler:
+    def __init__(self, run: Callable[[Any], Awaitable[Any]]) -> None:
+        self.run = run
+
+
+OPERATIONS: OperationTable = {
+    "CreateActivity": StepFunctionsService.create_activity,
+    "CreateStateMachine": StepFunctionsService.create_state_machine,
+    "CreateStateMachineAlias": StepFunctionsService.create_state_machine_alias,
+    "DeleteActivity": StepFunctionsService.delete_activity,
+    "DeleteStateMachine": StepFunctionsService.delete_state_machine,
+    "DeleteStateMachineAlias": StepFunctionsService.delete_state_machine_alias,
+    "DeleteStateMachineVersion": StepFunctionsService.delete_state_machine_version,
+    "DescribeActivity": StepFunctionsService.describe_activity,
+    "DescribeExecution": StepFunctionsService.describe_execution,
+    "DescribeMapRun": StepFunctionsService.describe_map_run,
+    "DescribeStateMachine": StepFunctionsService.describe_state_machine,
+    "DescribeStateMachineAlias": StepFunctionsService.describe_state_machine_alias,
+    "DescribeStateMachineForExecution": StepFunctionsService.describe_state_machine_for_execution,
+    "GetActivityTask": StepFunctionsService.get_activity_task,
+    "GetExecutionHistory": StepFunctionsService.get_execution_history,
+    "ListActivities": StepFunctionsService.list_activities,
+    "ListExecutions": StepFunctionsService.list_executions,
+    "ListMapRuns": StepFunctionsService.list_map_runs,
+    "ListStateMachineAliases": StepFunctionsService.list_state_machine_aliases,
+    "ListStateMachineVersions": StepFunctionsService.list_state_machine_versions,
+    "ListStateMachines": StepFunctionsService.list_state_machines,
+    "ListTagsForResource": StepFunctionsService.list_tags_for_resource,
+    "PublishStateMachineVersion": StepFunctionsService.publish_state_machine_version,
+    "RedriveExecution": StepFunctionsService.redrive_execution,
+    "SendTaskFailure": StepFunctionsService.send_task_failure,
+    "SendTaskHeartbeat": StepFunctionsService.send_task_heartbeat,
+    "SendTaskSuccess": StepFunctionsService.send_task_success,
+    "StartExecution": StepFunctionsService.start_execution,
+    "StartSyncExecution": StepFunctionsService.start_sync_execution,
+    "StopExecution": StepFunctionsService.stop_execution,
+    "TagResource": StepFunctionsService.tag_resource,
+    "UntagResource": StepFunctionsService.untag_resource,
+    "UpdateMapRun": StepFunctionsService.update_map_run,
+    "UpdateStateMachine": StepFunctionsService.update_state_machine,
+    "UpdateStateMachineAlias": StepFunctionsService.update_state_machine_alias,
+    "ValidateStateMachineDefinition": StepFunctionsService.validate_state_machine_definition,
+}
+
+__all__ = ["OPERATIONS", "StepFunctionsService"]

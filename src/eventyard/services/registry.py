@@ -17,7 +17,6 @@ from eventyard.services.events import service as events_service
 from eventyard.services.sns import SnsService
 from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import SqsService
-from eventyard.services.sqs import service as sqs_service
 from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.services.sqs.metrics import QueueDepths
 from eventyard.store import Store
@@ -32,14 +31,14 @@ class ServiceRegistry:
         self.jobs = JobRuntime(store, self.wakeups)  # and the handlers of their durable jobs here
         self.http = OutboundHttp()  # one outbound pool and pacer for every HTTP deliverer
         sqs = SqsService(store, self.wakeups, self.timers)
-        runtime.register_deliverer("sqs", QueueDeliverer(sqs))
+        runtime.register_deliverer("sqs", QueueDeliverer(store, sqs.queue_writer))
         self.events = EventsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.sqs = sqs
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
-            "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),
+            "sqs": sqs.operations(),
             "sns": _operations.bind(sns_service.OPERATIONS, self.sns),
         }
 

@@ -78,7 +78,7 @@ class EventsBase:
     def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService) -> None:
         self.store = store
         self.runtime = runtime
-        self.sqs = sqs
+        self.queue_writer = sqs.queue_writer  # queue targets and dead letters
         # (account, region) pairs whose default bus is known to exist
         self._defaults_ready: set[tuple[str, str]] = set()
 

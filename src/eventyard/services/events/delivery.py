@@ -18,7 +18,8 @@ import structlog
 
 from eventyard.core import arns, jsondoc
 from eventyard.runtime.delivery import Failure
-from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
+from eventyard.services.sqs.inbound import QueueUnavailable
+from eventyard.services.sqs.types import MessageAttribute, QueueMessage
 from eventyard.store import Session
 from eventyard.store.deliveries import DeliveryRecord
 from eventyard.store.event_rules import RuleRecord, TargetRecord
@@ -112,17 +113,14 @@ class EventsOrigin:
             condition = self.exhausted_condition(record, failure, now)
             if condition is not None:
                 attributes["EXHAUSTED_RETRY_CONDITION"] = condition
-            message = Inbound(
-                jsondoc.dumps(ctx["event"]),
-                message_attributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items() if v},
-                group_id=None,
-            )
-            sqs = self.service.sqs
+            message = QueueMessage(jsondoc.dumps(ctx["event"]),
+                                   attributes={k: MessageAttribute("String", v) for k, v in attributes.items() if v})
+            writer = self.service.queue_writer
             try:
-                queue = sqs.queue_for_arn(s, dead_letter)
+                queue = writer.queue_for_arn(s, dead_letter)
                 if queue.fifo:  # EventBridge cannot dead-letter into a FIFO queue
                     raise QueueUnavailable("InvalidParameterValue", "A FIFO queue cannot be a dead-letter queue.")
-                sqs.enqueue(s, queue, [message], sender=record.account_id, now=now)
+                writer.enqueue(s, queue, [message], sender=record.account_id, now=now)
                 self._written.append(queue.id)
                 dead_lettered = True
             except QueueUnavailable as err:
@@ -138,7 +136,7 @@ class EventsOrigin:
     def committed(self) -> None:
         written, self._written = self._written, []
         if written:
-            self.service.sqs.queues_written(written)
+            self.service.queue_writer.signal(written)
 
 
 class BusDeliverer:

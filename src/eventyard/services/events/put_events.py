@@ -21,7 +21,7 @@ from eventyard.services.events import _archive_rules, delivery, transforms
 from eventyard.services.events._base import DEFAULT_BUS
 from eventyard.services.events.matching import BusRules, RuleCache
 from eventyard.services.events.targets import TargetOperations, target_kind
-from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
+from eventyard.services.sqs.types import QueueMessage, ServiceSource
 from eventyard.store import Session
 from eventyard.store.deliveries import NewDelivery
 from eventyard.store.event_rules import RuleRecord, TargetRecord
@@ -186,7 +186,7 @@ class PutEventsOperations(TargetOperations):
     def _after_ingest(self, done: Ingest) -> None:
         """After the commit: wake long polls and the outbox, count what happened."""
         if done.queues:
-            self.sqs.queues_written(done.queues)
+            self.queue_writer.signal(done.queues)
         if done.outbox:
             self.runtime.kick()
         self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms)
@@ -223,33 +223,20 @@ class PutEventsOperations(TargetOperations):
     def _write_queues(self, s: Session, done: Ingest, now: int) -> None:
         """Queue targets on this store are written in the unit of work itself, one batch
         per queue; what a queue refuses goes through the outbox (retries, dead letters)."""
+        sources: dict[str, ServiceSource] = {}  # the rule is what another account's queue policy may name
         for queue_arn, items in done.for_queues.items():
-            try:
-                queue = self.sqs.queue_for_arn(s, queue_arn)
-            except QueueUnavailable:
-                queue = None
-            batches = [items] if queue is not None else []
-            refused = [] if queue is not None else items
-            while batches:
-                batch = batches.pop()
-                assert queue is not None
-                messages = [
-                    Inbound(body, group_id=(target.spec.get("SqsParameters") or {}).get("MessageGroupId"))
-                    for _, target, event, body in batch
-                ]
-                # the rule is the source another account's queue policy may name; a batch of
-                # several rules that the queue refuses is retried one message at a time
-                rules = {rule.arn for rule, _, _, _ in batch}
-                via = ("events.amazonaws.com", next(iter(rules))) if len(rules) == 1 else None
-                try:
-                    self.sqs.enqueue(s, queue, messages, sender=batch[0][0].account_id, now=now, via=via)
-                except QueueUnavailable:
-                    if len(batch) == 1:
-                        refused.extend(batch)
-                    else:  # find the messages the queue refuses, keep the others
-                        batches.extend([[item] for item in reversed(batch)])
-                    continue
-                done.queues.append(queue.id)
-                done.invoked.extend(rule.arn for rule, _, _, _ in batch)
-            for rule, target, event, body in refused:
+            messages = []
+            for rule, target, _, body in items:
+                source = sources.get(rule.arn)
+                if source is None:
+                    source = sources[rule.arn] = ServiceSource("events.amazonaws.com", rule.arn)
+                group = (target.spec.get("SqsParameters") or {}).get("MessageGroupId")
+                messages.append(QueueMessage(body, group_id=group, via=source))
+            write = self.queue_writer.write(s, queue_arn, messages, sender=items[0][0].account_id, now=now)
+            if write.queue_id is not None:
+                done.queues.append(write.queue_id)
+            refused = set(write.refused)
+            done.invoked.extend(rule.arn for i, (rule, _, _, _) in enumerate(items) if i not in refused)
+            for i in write.refused:
+                rule, target, event, body = items[i]
                 self._to_outbox(s, done, rule, target, "sqs", event, body, now)

@@ -124,7 +124,7 @@ class SnsBase:
     def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService) -> None:
         self.store = store
         self.runtime = runtime
-        self.sqs = sqs
+        self.queue_writer = sqs.queue_writer  # queue subscriptions and dead letters
         self.signer = Signer(store)
         # where clients reach this node, for the URLs in messages that no request carries
         # (an EventBridge rule publishing to a topic): the last SNS request's, or the default

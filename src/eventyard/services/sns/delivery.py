@@ -27,7 +27,8 @@ from eventyard.runtime.delivery import Failure
 from eventyard.runtime.http import OutboundHttp
 from eventyard.services.sns import delivery_policy
 from eventyard.services.sns.publish import sqs_attributes_from_json
-from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
+from eventyard.services.sqs.inbound import QueueUnavailable
+from eventyard.services.sqs.types import QueueMessage
 from eventyard.store import Session
 from eventyard.store.deliveries import DeliveryRecord
 
@@ -64,16 +65,15 @@ class SnsOrigin:
             # the copy is the message the subscriber would have got, nothing added (AWS's
             # recorded behaviour); raw delivery keeps the published attributes
             raw_attributes = ctx.get("raw_attributes")
-            message = Inbound(record.payload["body"],
-                              message_attributes=sqs_attributes_from_json(raw_attributes)
-                              if raw_attributes else None,
-                              group_id=record.target.get("group_id"), dedup_id=record.payload.get("dedup_id"))
-            sqs = self.service.sqs
+            # (a standard queue gets neither group nor deduplication id)
+            message = QueueMessage(record.payload["body"],
+                                   attributes=sqs_attributes_from_json(raw_attributes) if raw_attributes else None,
+                                   group_id=record.target.get("group_id"), dedup_id=record.payload.get("dedup_id"),
+                                   fifo_group_only=True)
+            writer = self.service.queue_writer
             try:
-                queue = sqs.queue_for_arn(s, dead_letter)
-                if not queue.fifo:
-                    message = Inbound(message.body, message.message_attributes)
-                sqs.enqueue(s, queue, [message], sender=record.account_id, now=now)
+                queue = writer.queue_for_arn(s, dead_letter)
+                writer.enqueue(s, queue, [message], sender=record.account_id, now=now)
                 self._written.append(queue.id)
                 dead_lettered = True
             except QueueUnavailable as err:
@@ -92,7 +92,7 @@ class SnsOrigin:
     def committed(self) -> None:
         written, self._written = self._written, []
         if written:
-            self.service.sqs.queues_written(written)
+            self.service.queue_writer.signal(written)
 
 
 class HttpDeliverer:

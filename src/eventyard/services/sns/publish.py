@@ -14,7 +14,7 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from eventyard.core import arns, clock, ids, jsondoc
 from eventyard.core.errors import ServiceError
@@ -32,7 +32,7 @@ from eventyard.services.sns._base import (
 from eventyard.services.sns.matching import TopicSubscriptions
 from eventyard.services.sns.platform import PlatformOperations
 from eventyard.services.sns.signing import SigningKey
-from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
+from eventyard.services.sqs.types import MessageAttribute, QueueMessage, ServiceSource
 from eventyard.store import Session
 from eventyard.store.deliveries import NewDelivery
 from eventyard.store.topics import SubscriptionRecord, TopicRecord
@@ -104,7 +104,7 @@ class Entry:
 class Fanout:
     """What a publish writes: messages by queue and outbox rows; then what it wrote."""
 
-    for_queues: dict[str, list[tuple[SubscriptionRecord, Inbound, dict[str, Any]]]] = field(default_factory=dict)
+    for_queues: dict[str, list[tuple[SubscriptionRecord, QueueMessage, dict[str, Any]]]] = field(default_factory=dict)
     deliveries: list[NewDelivery] = field(default_factory=list)
     queues: list[int] = field(default_factory=list)  # written in the unit of work
     refused: list[NewDelivery] = field(default_factory=list)  # what a queue refused, to the outbox
@@ -285,7 +285,7 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
 
         results, fanout = await self.store.write(unit)
         if fanout.queues:
-            self.sqs.queues_written(fanout.queues)
+            self.queue_writer.signal(fanout.queues)
         if fanout.deliveries or fanout.refused:
             self.runtime.kick()
         self.metrics.count_published(topic_arn, sum(1 for r in results if isinstance(r, dict)))
@@ -353,6 +353,7 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
         topic = subs.topic
         notifications: dict[str, envelope.Notification] = {}
         signature_version = topic.attributes.get("SignatureVersion", "1")
+        source: ServiceSource | None = None
 
         def notification(text: str) -> envelope.Notification:
             found = notifications.get(text)
@@ -373,9 +374,12 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
                        "message_id": message_id, "published_at": now,
                        "dead_letter_arn": subs.dead_letters.get(sub.arn)}
             if sub.protocol == "sqs":
-                inbound = Inbound(body, message_attributes=_sqs_attributes(entry.attributes) if raw else None,
-                                  group_id=entry.group_id, dedup_id=entry.dedup_id, trace_header=entry.trace_header)
-                fanout.for_queues.setdefault(sub.endpoint, []).append((sub, inbound, context))
+                # from a FIFO topic, a standard queue gets the message without its group
+                source = source or ServiceSource("sns.amazonaws.com", topic.arn)
+                message = QueueMessage(body, attributes=_sqs_attributes(entry.attributes) if raw else None,
+                                       trace_header=entry.trace_header, group_id=entry.group_id,
+                                       dedup_id=entry.dedup_id, fifo_group_only=topic.fifo, via=source)
+                fanout.for_queues.setdefault(sub.endpoint, []).append((sub, message, context))
                 continue
             payload: dict[str, Any] = {"body": body, "context": context}
             if sub.protocol in ("http", "https"):
@@ -393,35 +397,17 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
 
     def _write_queues(self, s: Session, fanout: Fanout, topic: TopicRecord, now: int) -> None:
         for queue_arn, items in fanout.for_queues.items():
-            try:
-                queue = self.sqs.queue_for_arn(s, queue_arn)
-            except QueueUnavailable:
-                queue = None
-            refused = [] if queue is not None else list(items)
-            batches = [items] if queue is not None else []
-            while batches:
-                batch = batches.pop()
-                assert queue is not None
-                # a standard queue gets no deduplication id, and from a FIFO topic no group either
-                messages = [m if queue.fifo else Inbound(m.body, m.message_attributes,
-                                                         None if topic.fifo else m.group_id, None, m.trace_header)
-                            for _, m, _ in batch]
-                try:
-                    self.sqs.enqueue(s, queue, messages, sender=topic.account_id, now=now,
-                                     via=("sns.amazonaws.com", topic.arn))
-                except QueueUnavailable:
-                    if len(batch) == 1:
-                        refused.extend(batch)
-                    else:  # find the messages the queue refuses, keep the others
-                        batches.extend([[item] for item in reversed(batch)])
-                    continue
-                fanout.queues.append(queue.id)
-            for sub, message, context in refused:
+            write = self.queue_writer.write(s, queue_arn, [message for _, message, _ in items],
+                                            sender=topic.account_id, now=now)
+            if write.queue_id is not None:
+                fanout.queues.append(write.queue_id)
+            for i in write.refused:
+                _, message, context = items[i]
                 payload: dict[str, Any] = {"body": message.body, "context": context}
-                if message.message_attributes:
+                if message.attributes:
                     # raw delivery's attributes, kept for the dead-letter copy; binary values as
                     # base64 (the outbox payload is JSON)
-                    context["raw_attributes"] = _json_safe(message.message_attributes)
+                    context["raw_attributes"] = _json_safe(message.attributes)
                 if message.dedup_id is not None:
                     payload["dedup_id"] = message.dedup_id
                 if message.trace_header is not None:
@@ -435,38 +421,37 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
         s.deliveries.add(fanout.refused)
 
 
-def _json_safe(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+def _json_safe(attributes: Mapping[str, MessageAttribute]) -> dict[str, dict[str, str]]:
     out = {}
     for name, attr in attributes.items():
-        value = attr.get("BinaryValue")
-        if value is not None:
-            out[name] = {"DataType": attr["DataType"], "BinaryBase64": base64.b64encode(bytes(value)).decode()}
+        if attr.binary_value is not None:
+            out[name] = {"DataType": attr.data_type, "BinaryBase64": base64.b64encode(attr.binary_value).decode()}
         else:
-            out[name] = {"DataType": attr["DataType"], "StringValue": attr.get("StringValue", "")}
+            out[name] = {"DataType": attr.data_type, "StringValue": attr.string_value or ""}
     return out
 
 
-def sqs_attributes_from_json(attributes: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
-    """``_json_safe``'s inverse: SQS's typed form."""
-    out: dict[str, dict[str, Any]] = {}
+def sqs_attributes_from_json(attributes: dict[str, dict[str, str]]) -> dict[str, MessageAttribute]:
+    """``_json_safe``'s inverse."""
+    out: dict[str, MessageAttribute] = {}
     for name, attr in attributes.items():
         if "BinaryBase64" in attr:
-            out[name] = {"DataType": attr["DataType"], "BinaryValue": base64.b64decode(attr["BinaryBase64"])}
+            out[name] = MessageAttribute(attr["DataType"], binary_value=base64.b64decode(attr["BinaryBase64"]))
         else:
-            out[name] = {"DataType": attr["DataType"], "StringValue": attr["StringValue"]}
+            out[name] = MessageAttribute(attr["DataType"], attr["StringValue"])
     return out
 
 
-def _sqs_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]] | None:
+def _sqs_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, MessageAttribute] | None:
     """Raw delivery: the message's attributes become the SQS message's."""
     if not attributes:
         return None
     out = {}
     for name, attr in attributes.items():
         if attr.get("BinaryValue") is not None:
-            out[name] = {"DataType": attr["DataType"], "BinaryValue": attr["BinaryValue"]}
+            out[name] = MessageAttribute(attr["DataType"], binary_value=bytes(attr["BinaryValue"]))
         else:
-            out[name] = {"DataType": attr["DataType"], "StringValue": attr.get("StringValue", "")}
+            out[name] = MessageAttribute(attr["DataType"], attr.get("StringValue", ""))
     return out
 
 

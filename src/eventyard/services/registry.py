@@ -15,7 +15,6 @@ from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
 from eventyard.services.events import service as events_service
 from eventyard.services.sns import SnsService
-from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import SqsService
 from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.services.sqs.metrics import QueueDepths
@@ -39,7 +38,7 @@ class ServiceRegistry:
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": _operations.bind(events_service.OPERATIONS, self.events),
             "sqs": sqs.operations(),
-            "sns": _operations.bind(sns_service.OPERATIONS, self.sns),
+            "sns": self.sns.operations(),
         }
 
     def start(self) -> None:

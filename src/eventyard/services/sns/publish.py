@@ -19,9 +19,10 @@ from typing import Any, Mapping
 from eventyard.core import arns, clock, ids, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import _batches
 from eventyard.services.sns import delivery_policy, envelope
-from eventyard.services.sns._base import (
+from eventyard.services.sns._common import (
     DEDUP_WINDOW_MS,
     DEFAULT_MAX_MESSAGE_SIZE,
     MAX_SUBJECT,
@@ -29,11 +30,14 @@ from eventyard.services.sns._base import (
     invalid,
     topic_not_found,
 )
-from eventyard.services.sns.matching import TopicSubscriptions
+from eventyard.services.sns.directory import TopicDirectory
+from eventyard.services.sns.matching import SubscriptionCache, TopicSubscriptions
+from eventyard.services.sns.metrics import TopicMetrics
 from eventyard.services.sns.platform import PlatformOperations
-from eventyard.services.sns.signing import SigningKey
+from eventyard.services.sns.signing import Signer, SigningKey
+from eventyard.services.sqs.inbound import QueueWriter
 from eventyard.services.sqs.types import MessageAttribute, QueueMessage, ServiceSource
-from eventyard.store import Session
+from eventyard.store import Session, Store
 from eventyard.store.deliveries import NewDelivery
 from eventyard.store.topics import SubscriptionRecord, TopicRecord
 
@@ -192,7 +196,29 @@ def check_for_topic(entry: Entry, topic: TopicRecord, *, whole_batch: bool = Fal
                       "is not valid for this topic type")
 
 
-class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the platform's check
+class PublishOperations:
+    """Publish, PublishBatch, and ``publish_on_behalf`` for eventyard's own publishers.
+
+    ``platform`` answers whether an endpoint takes a direct Publish; ``subscriptions``
+    caches each topic's subscriptions and filter policies; queue subscriptions are written
+    through ``queue_writer`` in the publish's unit of work, the rest through the outbox
+    that ``runtime`` delivers."""
+
+    def __init__(self, store: Store, runtime: DeliveryRuntime, directory: TopicDirectory, signer: Signer,
+                 subscriptions: SubscriptionCache, metrics: TopicMetrics, queue_writer: QueueWriter,
+                 platform: PlatformOperations) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.directory = directory
+        self.signer = signer
+        self.subscriptions = subscriptions
+        self.metrics = metrics
+        self.queue_writer = queue_writer
+        self.platform = platform
+        # where clients reach this node, for the URLs in messages that no request carries
+        # (an EventBridge rule publishing to a topic): the last SNS request's, or the default
+        self.public_url = "http://localhost:4566"
+
     async def publish(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         if req.get("PhoneNumber") is not None and not req.get("TopicArn") and not req.get("TargetArn"):
             number = req["PhoneNumber"]
@@ -209,12 +235,12 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
         parsed = check_arn(topic_arn, field_name, region=ctx.region)
         if parsed.resource.startswith("endpoint/"):
             # the endpoint is looked at before the message: a disabled one is reported first
-            await self.check_endpoint_publishable(topic_arn, ctx)
+            await self.platform.check_endpoint_publishable(topic_arn, ctx)
             check_entry(req, to_endpoint=True)
             return {"MessageId": ids.uuid4()}  # mobile push: accepted, not delivered
         entry = check_entry(req)
         if parsed.account != ctx.account:
-            await self._topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
+            await self.directory.topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
         result = (await self._publish(ctx, topic_arn, [entry]))[0]
         if isinstance(result, ServiceError):
             raise result
@@ -232,7 +258,7 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
         if cached is not None and cached.topic.account_id == ctx.account:
             topic = cached.topic
         else:
-            topic = await self._topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
+            topic = await self.directory.topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
         for entry in checked:
             assert isinstance(entry, Entry)
             check_for_topic(entry, topic, whole_batch=True)
@@ -251,6 +277,27 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
             else:
                 successful.append({"Id": entry_id, **outcome})
         return {"Successful": successful, "Failed": failed}
+
+    async def publish_on_behalf(self, publisher: str, region: str, topic_arn: str, message: str, *,
+                                group_id: str | None = None, dedup_id: str | None = None) -> str:
+        """Publish ``message`` to a topic from inside eventyard (an EventBridge rule's target,
+        next a state machine's task) for the ``publisher`` account: checked as Publish
+        checks a message, and against the topic's policy when the topic is another
+        account's. Returns the MessageId; raises the ServiceError Publish would answer.
+        ``dedup_id`` counts on FIFO topics only."""
+        request: dict[str, str] = {"Message": message}
+        if group_id is not None:
+            request["MessageGroupId"] = group_id
+        if dedup_id is not None and topic_arn.endswith(".fifo"):
+            request["MessageDeduplicationId"] = dedup_id
+        entry = check_entry(request)
+        if topic_arn.split(":")[4:5] != [publisher]:
+            await self.directory.topic(topic_arn, caller=publisher, action="Publish")
+        context = RequestContext(account=publisher, region=region, base_url=self.public_url)
+        [result] = await self._publish(context, topic_arn, [entry])
+        if isinstance(result, ServiceError):
+            raise result
+        return str(result["MessageId"])
 
     # -- the unit of work --------------------------------------------------------------
     async def _publish(self, ctx: RequestContext, topic_arn: str,

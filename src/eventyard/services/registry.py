@@ -10,10 +10,8 @@ from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.jobs import JobRuntime
 from eventyard.runtime.timers import Timers
 from eventyard.runtime.wakeups import Wakeups
-from eventyard.services import _operations
 from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
-from eventyard.services.events import service as events_service
 from eventyard.services.sns import SnsService
 from eventyard.services.sqs import SqsService
 from eventyard.services.sqs.inbound import QueueDeliverer
@@ -36,7 +34,7 @@ class ServiceRegistry:
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
         self.handlers: dict[str, dict[str, Handler]] = {
-            "events": _operations.bind(events_service.OPERATIONS, self.events),
+            "events": self.events.operations(),
             "sqs": sqs.operations(),
             "sns": self.sns.operations(),
         }

@@ -31,8 +31,9 @@ from eventyard.core.errors import ServiceError, ValidationError, Violation
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.timers import Timers
 from eventyard.services._pagination import Page
-from eventyard.services.events._base import EventsBase
-from eventyard.store import ConflictError, Session
+from eventyard.runtime.http import OutboundHttp
+from eventyard.services.events._http_auth import TokenCache
+from eventyard.store import ConflictError, Session, Store
 from eventyard.store.connections import ConnectionRecord
 
 log = structlog.get_logger("eventyard.events")
@@ -201,12 +202,16 @@ def _state_summary(record: ConnectionRecord, state: str | None = None) -> dict[s
     return out
 
 
-class ConnectionOperations(EventsBase):
-    """The operations; OAuth authorization runs through ``self.api_destination_deliverer``'s
-    token cache (set by the service), as one-off jobs of the node's ``Timers``."""
+class ConnectionOperations:
+    """The operations; OAuth authorization fills ``tokens`` (the API destination
+    deliverer's token cache) through the node's outbound ``http``, as one-off jobs of the
+    node's ``Timers``."""
 
-    def _init_connections(self, timers: Timers) -> None:
+    def __init__(self, store: Store, timers: Timers, tokens: TokenCache, http: OutboundHttp) -> None:
+        self.store = store
         self._timers = timers
+        self.tokens = tokens
+        self.http = http
 
     # -- helpers ---------------------------------------------------------------------
     def _connection(self, s: Session, ctx: RequestContext, name: str, action: str = "describe") -> ConnectionRecord:
@@ -228,11 +233,8 @@ class ConnectionOperations(EventsBase):
     async def _authorize(self, record: ConnectionRecord) -> None:
         from eventyard.services.events._http_auth import AuthorizationFailed
 
-        deliverer = getattr(self, "api_destination_deliverer", None)
-        if deliverer is None:
-            return
         try:
-            await deliverer.tokens.token(record, deliverer.client())
+            await self.tokens.token(record, self.http.client(verify=True))  # the deliverer's client
         except AuthorizationFailed as err:
             reason = str(err)[:512]
             await self.store.write(lambda s: s.connections.set_state(
@@ -354,9 +356,7 @@ class ConnectionOperations(EventsBase):
         await self.store.write(update)
         record = updated[-1]
         if record.state == AUTHORIZING:
-            deliverer = getattr(self, "api_destination_deliverer", None)
-            if deliverer is not None:
-                deliverer.tokens.forget(record.arn)
+            self.tokens.forget(record.arn)
             self._authorize_soon(record)
         return _state_summary(record)
 
@@ -369,9 +369,7 @@ class ConnectionOperations(EventsBase):
             return record
 
         record = await self.store.write(delete)
-        deliverer = getattr(self, "api_destination_deliverer", None)
-        if deliverer is not None:
-            deliverer.tokens.forget(record.arn)
+        self.tokens.forget(record.arn)
         return _state_summary(record, DELETING)
 
     async def deauthorize_connection(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -387,7 +385,5 @@ class ConnectionOperations(EventsBase):
             return record
 
         record = await self.store.write(deauthorize)
-        deliverer = getattr(self, "api_destination_deliverer", None)
-        if deliverer is not None:
-            deliverer.tokens.forget(record.arn)
+        self.tokens.forget(record.arn)
         return _state_summary(record, DEAUTHORIZING)

@@ -29,9 +29,9 @@ import structlog
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError, ValidationError, Violation
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.timers import Timers
 from eventyard.services._pagination import Page
-from eventyard.runtime.http import OutboundHttp
 from eventyard.services.events._http_auth import TokenCache
 from eventyard.store import ConflictError, Session, Store
 from eventyard.store.connections import ConnectionRecord

@@ -104,7 +104,7 @@ class PutEventsOperations:
                 await self.buses.ensure_default_for(ctx)
             # an event for a bus that does not exist is accepted and dropped, as on AWS
             await self.router.ingest(owner, ctx.region, [(bus, event) for _, bus, event in mine], now,
-                              detail_bytes=detail_bytes)
+                                     detail_bytes=detail_bytes)
             for i, _, event in mine:
                 results[i] = {"EventId": event["id"]}
         failed = sum(1 for r in results if r is not None and "ErrorCode" in r)
@@ -192,7 +192,7 @@ class EventRouter:
         return missing
 
     def match_and_route(self, s: Session, done: Ingest, rules: BusRules, bus_arn: str, event: dict[str, Any],
-                         only_rules: set[str] | None, now: int) -> None:
+                        only_rules: set[str] | None, now: int) -> None:
         """One event through its bus's rules (``only_rules`` of them, when given) to every
         target of every rule it matches, inside the unit of work."""
         matched = rules.matches(event)
@@ -216,7 +216,7 @@ class EventRouter:
             self.metrics.invoked_many(done.invoked, latency_ms=clock.now_ms() - done.ingested_at)
 
     def route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
-               compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
+              compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
         archive = _archive_rules.archive_of(rule, target) if rule.managed_by is not None else None
         if archive is not None:  # an archive keeps the event in this unit of work
             size = _archive_rules.archived_size(event, done.detail_bytes.get(event.get("id", "")))

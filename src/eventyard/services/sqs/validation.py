@@ -88,16 +88,14 @@ def message_attributes(attributes: Mapping[str, Mapping[str, Any]] | None) -> tu
     """Checked message attributes (values decoded) and their size in bytes."""
     if not attributes:
         return {}, 0
-    _attribute_count(len(attributes))
+    if len(attributes) > MAX_MESSAGE_ATTRIBUTES:
+        raise _too_many_attributes(len(attributes))
     checked: dict[str, dict[str, Any]] = {}
     size = 0
     for name, value in attributes.items():
-        if value.get("StringListValues") or value.get("BinaryListValues"):
-            _attribute_name(name)  # a bad name or type is reported first
-            _attribute_type(name, value.get("DataType") or "")
-            raise errors.invalid(f"Message (user) attribute '{name}': list values are not supported.")
         size += _attribute(checked, name, value.get("DataType") or "", value.get("StringValue"),
-                           value.get("BinaryValue"))
+                           value.get("BinaryValue"),
+                           lists=value.get("StringListValues") or value.get("BinaryListValues"))
     return checked, size
 
 
@@ -105,7 +103,8 @@ def typed_message_attributes(attributes: Mapping[str, MessageAttribute] | None) 
     """``message_attributes`` for attributes another service hands over, typed."""
     if not attributes:
         return {}, 0
-    _attribute_count(len(attributes))
+    if len(attributes) > MAX_MESSAGE_ATTRIBUTES:
+        raise _too_many_attributes(len(attributes))
     checked: dict[str, dict[str, Any]] = {}
     size = 0
     for name, value in attributes.items():
@@ -113,29 +112,25 @@ def typed_message_attributes(attributes: Mapping[str, MessageAttribute] | None) 
     return checked, size
 
 
-def _attribute_count(count: int) -> None:
-    if count > MAX_MESSAGE_ATTRIBUTES:
-        raise errors.invalid(
-            f"Number of message attributes [{count}] exceeds the allowed maximum [{MAX_MESSAGE_ATTRIBUTES}]."
-        )
+def _too_many_attributes(count: int) -> ServiceError:
+    return errors.invalid(
+        f"Number of message attributes [{count}] exceeds the allowed maximum [{MAX_MESSAGE_ATTRIBUTES}]."
+    )
 
 
-def _attribute_type(name: str, data_type: str) -> str:
-    """The base type (String, Number, Binary) of a valid data type."""
+def _attribute(checked: dict[str, dict[str, Any]], name: str, data_type: str, text: str | None,
+               data: bytes | bytearray | None, *, lists: object = None) -> int:
+    """Check one attribute into ``checked``; its size in bytes. ``lists``: its list
+    values, if any, which SQS refuses (after a bad name or type)."""
+    _attribute_name(name)
     base = data_type.split(".", 1)[0]
     if base not in _DATA_TYPES or len(data_type) > 256 or data_type.endswith("."):
         raise errors.invalid(
             f"The type of message (user) attribute '{name}' is invalid. You must use only the following "
             "supported type prefixes: Binary, Number, String."
         )
-    return base
-
-
-def _attribute(checked: dict[str, dict[str, Any]], name: str, data_type: str, text: str | None,
-               data: bytes | bytearray | None) -> int:
-    """Check one attribute into ``checked``; its size in bytes."""
-    _attribute_name(name)
-    base = _attribute_type(name, data_type)
+    if lists:
+        raise errors.invalid(f"Message (user) attribute '{name}': list values are not supported.")
     if base == "Binary":
         if not data:
             raise errors.invalid(f"Message (user) attribute '{name}' must contain a non-empty value of type 'Binary'.")
@@ -187,8 +182,10 @@ def _number(name: str, text: str) -> None:
 
 def system_attributes(attributes: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
     """MessageSystemAttributes: only AWSTraceHeader, a String."""
+    if not attributes:
+        return {}
     checked: dict[str, dict[str, Any]] = {}
-    for name, value in (attributes or {}).items():
+    for name, value in attributes.items():
         if name != "AWSTraceHeader":
             raise errors.invalid(f"Message system attribute name '{name}' is invalid.")
         if value.get("DataType") != "String":

@@ -14,16 +14,13 @@ from eventyard.runtime.wakeups import Wakeups
 from eventyard.services import _operations
 from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
-from eventyard.services.events import service as events_service
 from eventyard.services.secretsmanager import SecretsManagerService
 from eventyard.services.secretsmanager import service as secretsmanager_service
 from eventyard.services.secretsmanager.managed import ConnectionSecrets, ServiceSecrets
 from eventyard.services.iam import IamService
 from eventyard.services.iam import service as iam_service
 from eventyard.services.sns import SnsService
-from eventyard.services.sns import service as sns_service
 from eventyard.services.sqs import SqsService
-from eventyard.services.sqs import service as sqs_service
 from eventyard.services.sqs.inbound import QueueDeliverer
 from eventyard.services.sqs.metrics import QueueDepths
 from eventyard.services.sts import StsService
@@ -44,7 +41,7 @@ class ServiceRegistry:
         self.jobs = JobRuntime(store, self.wakeups)  # and the handlers of their durable jobs here
         self.http = OutboundHttp()  # one outbound pool and pacer for every HTTP deliverer
         sqs = SqsService(store, self.wakeups, self.timers)
-        runtime.register_deliverer("sqs", QueueDeliverer(sqs))
+        runtime.register_deliverer("sqs", QueueDeliverer(store, sqs.queue_writer))
         self.events = EventsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.sqs = sqs
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
@@ -53,16 +50,16 @@ class ServiceRegistry:
         self.timers.at_start("sts-server-key", self.sts.server_key.get)  # loaded before the first session token
         self.secretsmanager = SecretsManagerService(store, self.jobs, data_key=secrets_key)
         # every EventBridge connection keeps its authorization in a secret of its own
-        self.events.connection_secrets = ConnectionSecrets(ServiceSecrets(self.secretsmanager.keys))
+        self.events.connections.connection_secrets = ConnectionSecrets(ServiceSecrets(self.secretsmanager.keys))
         self.iam = IamService(store)
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
-                                                  ingest=self.events.ingest, metrics=metrics)
+                                                  ingest=self.events.router.ingest, metrics=metrics)
         runtime.register_deliverer("states", ExecutionStarter(self.stepfunctions))  # rules' state machine targets
         self.handlers: dict[str, dict[str, Handler]] = {
-            "events": _operations.bind(events_service.OPERATIONS, self.events),
-            "sqs": _operations.bind(sqs_service.OPERATIONS, sqs),
-            "sns": _operations.bind(sns_service.OPERATIONS, self.sns),
+            "events": self.events.operations(),
+            "sqs": sqs.operations(),
+            "sns": self.sns.operations(),
             "sts": _operations.bind(sts_service.OPERATIONS, self.sts),
             "secretsmanager": _operations.bind(secretsmanager_service.OPERATIONS, self.secretsmanager),
             "iam": _operations.bind(iam_service.OPERATIONS, self.iam),

@@ -228,6 +228,6 @@ def test_the_connections_table_holds_no_secret_value(store: Store, now: list[int
         assert secret_value not in raw
     stored = store.read_sync(lambda s: s.connections.get(CTX.account, CTX.region, "c"))
     assert stored.auth["ApiKeyAuthParameters"] == {"ApiKeyName": "y"}  # what is not secret stays in the clear
-    record = store.read_sync(lambda s: events.with_secrets(s, s.connections.get(CTX.account, CTX.region, "c")))
+    record = store.read_sync(lambda s: events.connections.with_secrets(s, s.connections.get(CTX.account, CTX.region, "c")))
     assert record.auth["ApiKeyAuthParameters"] == {"ApiKeyName": "y", "ApiKeyValue": "k3y"}
     assert record.auth["InvocationHttpParameters"] == auth["InvocationHttpParameters"]

@@ -1,23 +1,17 @@
-"""State and helpers shared by the EventBridge operations."""
+"""What the EventBridge operations share: buses by name, errors, policies."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from eventyard.core import arns, clock, jsondoc, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import _tagging
-from eventyard.services.sqs import SqsService
 from eventyard.store import Store
 from eventyard.store.event_buses import EventBusRecord
-
-if TYPE_CHECKING:
-    from eventyard.services.events.matching import RuleCache
-    from eventyard.services.events.metrics import EventMetrics
 
 DEFAULT_BUS = "default"
 MAX_BUSES = 100  # AWS quota: event buses per account and region
@@ -71,19 +65,16 @@ def policy_allows(policy: dict[str, Any], sender_account: str, resource: str,
     return policies.evaluate(parsed, request) is policies.Decision.ALLOW
 
 
-class EventsBase:
-    metrics: "EventMetrics"
-    rule_cache: "RuleCache"
+class BusDirectory:
+    """Each account's and region's buses: the ``default`` bus made on first use, and
+    whether a bus's policy lets another account put events on it."""
 
-    def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.runtime = runtime
-        self.sqs = sqs
         # (account, region) pairs whose default bus is known to exist
         self._defaults_ready: set[tuple[str, str]] = set()
 
-    # -- helpers -----------------------------------------------------------
-    async def _ensure_default_bus(self, ctx: RequestContext) -> None:
+    async def ensure_default_for(self, ctx: RequestContext) -> None:
         await self.ensure_default_bus(ctx.account, ctx.region)
 
     async def ensure_default_bus(self, account: str, region: str) -> None:
@@ -106,34 +97,34 @@ class EventsBase:
             return False
         return policy_allows(jsondoc.loads(record.policy), sender_account, record.arn)
 
-    def _bus_name(self, ctx: RequestContext, name_or_arn: str | None, field: str = "Name") -> str:
-        """Buses are named by name or ARN; an ARN must be of this account and region."""
-        if not name_or_arn:
-            return DEFAULT_BUS
-        if not name_or_arn.startswith("arn:"):
-            return name_or_arn
-        arn = arns.parse(name_or_arn)
-        if arn is None or arn.service != "events" or arn.resource_type != "event-bus":
-            raise ServiceError("ValidationException", f"Parameter {field} is not valid. Reason: {name_or_arn} is not an event bus ARN.")
-        if arn.account != ctx.account or arn.region != ctx.region:
-            raise bus_not_found(arn.resource_id)
-        return arn.resource_id
 
-    @staticmethod
-    def _describe(record: EventBusRecord, *, brief: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"Name": record.name, "Arn": record.arn}
-        if record.description is not None:
-            out["Description"] = record.description
-        if not brief:
-            if record.kms_key_identifier is not None:
-                out["KmsKeyIdentifier"] = record.kms_key_identifier
-            if record.dead_letter_arn is not None:
-                out["DeadLetterConfig"] = {"Arn": record.dead_letter_arn}
-            if record.log_config is not None:
-                out["LogConfig"] = orjson.loads(record.log_config)
-        if record.policy is not None:
-            out["Policy"] = record.policy
-        out["CreationTime"] = record.created_at / 1000  # stored in ms, answered in seconds
-        out["LastModifiedTime"] = record.modified_at / 1000
-        return out
+def bus_name(ctx: RequestContext, name_or_arn: str | None, field: str = "Name") -> str:
+    """Buses are named by name or ARN; an ARN must be of this account and region."""
+    if not name_or_arn:
+        return DEFAULT_BUS
+    if not name_or_arn.startswith("arn:"):
+        return name_or_arn
+    arn = arns.parse(name_or_arn)
+    if arn is None or arn.service != "events" or arn.resource_type != "event-bus":
+        raise ServiceError("ValidationException", f"Parameter {field} is not valid. Reason: {name_or_arn} is not an event bus ARN.")
+    if arn.account != ctx.account or arn.region != ctx.region:
+        raise bus_not_found(arn.resource_id)
+    return arn.resource_id
 
+
+def describe_bus(record: EventBusRecord, *, brief: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {"Name": record.name, "Arn": record.arn}
+    if record.description is not None:
+        out["Description"] = record.description
+    if not brief:
+        if record.kms_key_identifier is not None:
+            out["KmsKeyIdentifier"] = record.kms_key_identifier
+        if record.dead_letter_arn is not None:
+            out["DeadLetterConfig"] = {"Arn": record.dead_letter_arn}
+        if record.log_config is not None:
+            out["LogConfig"] = orjson.loads(record.log_config)
+    if record.policy is not None:
+        out["Policy"] = record.policy
+    out["CreationTime"] = record.created_at / 1000  # stored in ms, answered in seconds
+    out["LastModifiedTime"] = record.modified_at / 1000
+    return out

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -42,12 +42,10 @@ from eventyard.runtime.delivery import Failure
 from eventyard.runtime.http import OutboundHttp
 from eventyard.services.events._http_auth import AuthorizationFailed, TokenCache, parameters, static_headers
 from eventyard.services.events.connections import AUTHORIZING
+from eventyard.store import Store
 from eventyard.store.api_destinations import ApiDestinationRecord
 from eventyard.store.connections import ConnectionRecord
 from eventyard.store.deliveries import DeliveryRecord
-
-if TYPE_CHECKING:
-    from eventyard.services.events.service import EventsService
 
 log = structlog.get_logger("eventyard.events")
 
@@ -155,9 +153,13 @@ class ApiDestinationDeliverer:
     ``http`` (the target's HttpParameters); ``payload["body"]`` is what is sent and
     ``payload["context"]["event"]`` the event that dynamic parameters read."""
 
-    def __init__(self, service: "EventsService", http: OutboundHttp | None = None) -> None:
-        self.service = service
-        self.tokens = TokenCache()
+    def __init__(self, store: Store, tokens: TokenCache, on_authorized: Callable[[str], Awaitable[None]],
+                 http: OutboundHttp | None = None, *,
+                 with_secrets: Callable[[Any, ConnectionRecord], ConnectionRecord] = lambda s, record: record) -> None:
+        self.store = store
+        self.with_secrets = with_secrets  # a stored connection with its secret's values
+        self.tokens = tokens  # shared with the connection operations, which fetch the first token
+        self.on_authorized = on_authorized  # a token arrived for an AUTHORIZING connection
         self.http = http or OutboundHttp()
         self.pacer = self.http.pacer
 
@@ -171,9 +173,9 @@ class ApiDestinationDeliverer:
         def read(s: Any) -> tuple[ApiDestinationRecord | None, ConnectionRecord | None]:
             destination = s.api_destinations.by_arn(arn)
             connection = s.connections.by_arn(destination.connection_arn) if destination is not None else None
-            return destination, (self.service.with_secrets(s, connection) if connection is not None else None)
+            return destination, (self.with_secrets(s, connection) if connection is not None else None)
 
-        destination, connection = await self.service.store.read(read)
+        destination, connection = await self.store.read(read)
         if destination is None:
             return Failure("NO_RESOURCE", f"ApiDestination {arn} does not exist.", retryable=False)
         if connection is None:
@@ -198,7 +200,7 @@ class ApiDestinationDeliverer:
             except AuthorizationFailed as err:
                 return Failure("SDK_CLIENT_ERROR", PREFIX + f"Unable to authorize the connection: {err}")
             if connection.state == AUTHORIZING:
-                await self.service.connection_authorized(connection.arn)
+                await self.on_authorized(connection.arn)
             _set_headers(headers, {"Authorization": f"Bearer {token}"})
         else:
             _set_headers(headers, static_headers(connection))

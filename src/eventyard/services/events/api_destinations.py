@@ -21,9 +21,8 @@ from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError, ValidationError, Violation
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import Page
-from eventyard.services.events._base import EventsBase
 from eventyard.services.events.connections import AUTHORIZED, is_http_url
-from eventyard.store import ConflictError, Session
+from eventyard.store import ConflictError, Session, Store
 from eventyard.store.api_destinations import ApiDestinationRecord
 
 LIST_LIMIT = 100
@@ -52,7 +51,10 @@ def _check_endpoint(endpoint: str | None) -> None:
                            f"Parameter InvocationEndpoint is not valid. Reason: {endpoint} is not an HTTPS URL.")
 
 
-class ApiDestinationOperations(EventsBase):
+class ApiDestinationOperations:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
     def _destination(self, s: Session, ctx: RequestContext, name: str, action: str = "describe") -> ApiDestinationRecord:
         record = s.api_destinations.get(ctx.account, ctx.region, name)
         if record is None:

@@ -20,9 +20,9 @@ from eventyard.core.identity import RequestContext
 from eventyard.core.patterns.parse import parse_pattern
 from eventyard.services._pagination import Page
 from eventyard.services.events import _archive_rules
-from eventyard.services.events._base import EventsBase, bus_not_found
+from eventyard.services.events._base import BusDirectory, bus_not_found
 from eventyard.services.events.rules import rule_arn
-from eventyard.store import ConflictError, Session
+from eventyard.store import ConflictError, Session, Store
 from eventyard.store.event_archives import ArchiveRecord
 from eventyard.store.event_rules import RuleRecord
 
@@ -44,7 +44,13 @@ def _bus_of(archive: ArchiveRecord) -> str:
     return source.resource_id
 
 
-class ArchiveOperations(EventsBase):
+class ArchiveOperations:
+    """Archives: create, describe, update, list, delete, and the sweep of expired events."""
+
+    def __init__(self, store: Store, buses: BusDirectory) -> None:
+        self.store = store
+        self.buses = buses
+
     def _source_bus(self, ctx: RequestContext, source_arn: str, field: str = "EventSourceArn") -> str:
         """The name of this account's bus that ``source_arn`` names."""
         arn = arns.parse(source_arn)
@@ -87,7 +93,7 @@ class ArchiveOperations(EventsBase):
         pattern = req.get("EventPattern")
         if pattern is not None:
             parse_pattern(pattern)  # InvalidEventPatternException with AWS's reason
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
         record = ArchiveRecord(ctx.account, ctx.region, name, _archive_rules.archive_arn(ctx.region, ctx.account, name),
                                req["EventSourceArn"], req.get("Description"), pattern,
                                int(req.get("RetentionDays") or 0), req.get("KmsKeyIdentifier"), "ENABLED", None,
@@ -131,7 +137,7 @@ class ArchiveOperations(EventsBase):
                                "At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.")
         bus = self._source_bus(ctx, source) if source is not None else None
         page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
 
         def read(s: Session) -> tuple[list[ArchiveRecord], dict[str, tuple[int, int]]]:
             if bus is not None and s.event_buses.get(ctx.account, ctx.region, bus) is None:

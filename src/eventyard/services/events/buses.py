@@ -18,18 +18,26 @@ from eventyard.services._pagination import Page
 from eventyard.services.events._base import (
     DEFAULT_BUS,
     MAX_BUSES,
-    EventsBase,
+    BusDirectory,
     _test_event,
     bus_arn,
+    bus_name,
     bus_not_found,
+    describe_bus,
     too_many_tags_given,
     too_many_tags_on_resource,
 )
-from eventyard.store import ConflictError, Session
+from eventyard.store import ConflictError, Session, Store
 from eventyard.store.event_buses import EventBusRecord
 
 
-class BusOperations(EventsBase):
+class BusOperations:
+    """Event buses: create, describe, update, list, delete; tags; TestEventPattern."""
+
+    def __init__(self, store: Store, buses: BusDirectory) -> None:
+        self.store = store
+        self.buses = buses
+
     async def create_event_bus(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name: str = req["Name"]
         source = req.get("EventSourceName")
@@ -44,7 +52,7 @@ class BusOperations(EventsBase):
         tags = _tagging.from_list(req.get("Tags", []))
         _tagging.check_count(tags, too_many_tags_given)
         dlq = (req.get("DeadLetterConfig") or {}).get("Arn")
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
         now = clock.now_ms()
         log_config = orjson.dumps(req["LogConfig"]).decode() if req.get("LogConfig") else None
         record = EventBusRecord(ctx.account, ctx.region, name, bus_arn(ctx, name), req.get("Description"),
@@ -71,18 +79,18 @@ class BusOperations(EventsBase):
         return out
 
     async def describe_event_bus(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        name = self._bus_name(ctx, req.get("Name"))
-        await self._ensure_default_bus(ctx)
+        name = bus_name(ctx, req.get("Name"))
+        await self.buses.ensure_default_for(ctx)
         record = await self.store.read(lambda s: s.event_buses.get(ctx.account, ctx.region, name))
         if record is None:
             raise bus_not_found(name)
-        return self._describe(record)
+        return describe_bus(record)
 
     async def update_event_bus(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         """What is given replaces what the bus had; a KMS key left out falls back to an
         AWS owned key, as AWS documents; the rest left out stays."""
-        name = self._bus_name(ctx, req.get("Name"))
-        await self._ensure_default_bus(ctx)
+        name = bus_name(ctx, req.get("Name"))
+        await self.buses.ensure_default_for(ctx)
         now = clock.now_ms()
 
         def update(s: Session) -> EventBusRecord:
@@ -99,7 +107,7 @@ class BusOperations(EventsBase):
 
         record = await self.store.write(update)
         out: dict[str, Any] = {"Arn": record.arn, "Name": record.name}
-        described = self._describe(record)
+        described = describe_bus(record)
         for key in ("KmsKeyIdentifier", "Description", "DeadLetterConfig", "LogConfig"):
             if key in described:
                 out[key] = described[key]
@@ -108,19 +116,19 @@ class BusOperations(EventsBase):
     async def list_event_buses(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         page = Page(req.get("NextToken"), req.get("Limit") or MAX_BUSES)
         prefix = req.get("NamePrefix")
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
         found = await self.store.read(
             lambda s: s.event_buses.list(ctx.account, ctx.region, prefix=prefix, after=page.after,
                                          limit=page.read_limit)
         )
         shown, token = page.cut(found, lambda r: r.name)
-        out: dict[str, Any] = {"EventBuses": [self._describe(r, brief=True) for r in shown]}
+        out: dict[str, Any] = {"EventBuses": [describe_bus(r, brief=True) for r in shown]}
         if token is not None:
             out["NextToken"] = token
         return out
 
     async def delete_event_bus(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        name = self._bus_name(ctx, req["Name"])
+        name = bus_name(ctx, req["Name"])
         if name == DEFAULT_BUS:
             raise ServiceError("ValidationException", "Cannot delete event bus default.")
 
@@ -157,7 +165,7 @@ class BusOperations(EventsBase):
             bus, name = (DEFAULT_BUS, parts[0]) if len(parts) == 1 else (parts[0], "/".join(parts[1:]))
             if arn.account != ctx.account or arn.region != ctx.region:
                 raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus {bus}.")
-            await self._ensure_default_bus(ctx)
+            await self.buses.ensure_default_for(ctx)
 
             def rule(s: Session) -> str:
                 found = s.event_rules.get(ctx.account, ctx.region, bus, name)
@@ -170,13 +178,13 @@ class BusOperations(EventsBase):
             raise ServiceError("ResourceNotFoundException", f"Resource {arn_text} does not exist.")
         if arn.account != ctx.account or arn.region != ctx.region:
             raise bus_not_found(arn.resource_id)
-        await self._ensure_default_bus(ctx)
-        bus_name = arn.resource_id
+        await self.buses.ensure_default_for(ctx)
+        name = arn.resource_id
 
         def event_bus(s: Session) -> str:
-            record = s.event_buses.get(ctx.account, ctx.region, bus_name)
+            record = s.event_buses.get(ctx.account, ctx.region, name)
             if record is None:
-                raise bus_not_found(bus_name)
+                raise bus_not_found(name)
             return record.arn
 
         return event_bus

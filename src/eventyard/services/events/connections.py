@@ -31,10 +31,11 @@ import structlog
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError, ValidationError, Violation
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.timers import Timers
 from eventyard.services._pagination import Page
-from eventyard.services.events._base import EventsBase
-from eventyard.store import ConflictError, Session
+from eventyard.services.events._http_auth import TokenCache
+from eventyard.store import ConflictError, Session, Store
 from eventyard.store.connections import ConnectionRecord
 
 log = structlog.get_logger("eventyard.events")
@@ -215,11 +216,12 @@ class ConnectionSecretKeeper(Protocol):
         ...
 
 
-class ConnectionOperations(EventsBase):
-    """The operations; OAuth authorization runs through ``self.api_destination_deliverer``'s
-    token cache (set by the service), as one-off jobs of the node's ``Timers``. The
-    connection's secret is kept by ``connection_secrets`` (Secrets Manager's, set by the
-    registry; none: the secret ARN is named but no secret is kept)."""
+class ConnectionOperations:
+    """The operations; OAuth authorization fills ``tokens`` (the API destination
+    deliverer's token cache) through the node's outbound ``http``, as one-off jobs of the
+    node's ``Timers``. The connection's secret is kept by ``connection_secrets``
+    (Secrets Manager's, set by the registry; none: the secret ARN is named but no secret
+    is kept)."""
 
     connection_secrets: ConnectionSecretKeeper | None = None
 
@@ -240,8 +242,11 @@ class ConnectionOperations(EventsBase):
             return record
         return self.connection_secrets.with_secrets(s, record)
 
-    def _init_connections(self, timers: Timers) -> None:
+    def __init__(self, store: Store, timers: Timers, tokens: TokenCache, http: OutboundHttp) -> None:
+        self.store = store
         self._timers = timers
+        self.tokens = tokens
+        self.http = http
 
     # -- helpers ---------------------------------------------------------------------
     def _connection(self, s: Session, ctx: RequestContext, name: str, action: str = "describe") -> ConnectionRecord:
@@ -263,11 +268,8 @@ class ConnectionOperations(EventsBase):
     async def _authorize(self, record: ConnectionRecord) -> None:
         from eventyard.services.events._http_auth import AuthorizationFailed
 
-        deliverer = getattr(self, "api_destination_deliverer", None)
-        if deliverer is None:
-            return
         try:
-            await deliverer.tokens.token(record, deliverer.client())
+            await self.tokens.token(record, self.http.client(verify=True))  # the deliverer's client
         except AuthorizationFailed as err:
             reason = str(err)[:512]
             await self.store.write(lambda s: s.connections.set_state(
@@ -391,9 +393,7 @@ class ConnectionOperations(EventsBase):
         await self.store.write(update)
         record = updated[-1]
         if record.state == AUTHORIZING:
-            deliverer = getattr(self, "api_destination_deliverer", None)
-            if deliverer is not None:
-                deliverer.tokens.forget(record.arn)
+            self.tokens.forget(record.arn)
             self._authorize_soon(record)
         return _state_summary(record)
 
@@ -407,9 +407,7 @@ class ConnectionOperations(EventsBase):
             return record
 
         record = await self.store.write(delete)
-        deliverer = getattr(self, "api_destination_deliverer", None)
-        if deliverer is not None:
-            deliverer.tokens.forget(record.arn)
+        self.tokens.forget(record.arn)
         return _state_summary(record, DELETING)
 
     async def deauthorize_connection(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -426,7 +424,5 @@ class ConnectionOperations(EventsBase):
             return record
 
         record = await self.store.write(deauthorize)
-        deliverer = getattr(self, "api_destination_deliverer", None)
-        if deliverer is not None:
-            deliverer.tokens.forget(record.arn)
+        self.tokens.forget(record.arn)
         return _state_summary(record, DEAUTHORIZING)

@@ -18,13 +18,16 @@ import structlog
 
 from eventyard.core import arns, jsondoc
 from eventyard.runtime.delivery import Failure
-from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
+from eventyard.services.events._base import BusDirectory
+from eventyard.services.events.metrics import EventMetrics
+from eventyard.services.sqs.inbound import QueueUnavailable, QueueWriter
+from eventyard.services.sqs.types import MessageAttribute, QueueMessage
 from eventyard.store import Session
 from eventyard.store.deliveries import DeliveryRecord
 from eventyard.store.event_rules import RuleRecord, TargetRecord
 
-if TYPE_CHECKING:
-    from eventyard.services.events.service import EventsService
+if TYPE_CHECKING:  # the router's module writes this module's outbox rows
+    from eventyard.services.events.put_events import EventRouter
 
 log = structlog.get_logger("eventyard.events")
 
@@ -72,8 +75,9 @@ def backoff_ms(attempts: int) -> int:
 
 
 class EventsOrigin:
-    def __init__(self, service: "EventsService") -> None:
-        self.service = service
+    def __init__(self, queue_writer: QueueWriter, metrics: EventMetrics) -> None:
+        self.queue_writer = queue_writer  # targets' dead-letter queues
+        self.metrics = metrics
         self._written: list[int] = []  # dead-letter queues written in the unit of work now running
 
     def retry_at(self, record: DeliveryRecord, failure: Failure, now: int) -> int | None:
@@ -86,7 +90,7 @@ class EventsOrigin:
             due = max(due, now + failure.retry_after_ms)
         if due - int(ctx["ingested_at"]) > int(ctx["max_age_seconds"]) * 1000:
             return None
-        self.service.metrics.retried(ctx["rule_arn"])
+        self.metrics.retried(ctx["rule_arn"])
         return due
 
     def exhausted_condition(self, record: DeliveryRecord, failure: Failure, now: int) -> str | None:
@@ -112,41 +116,39 @@ class EventsOrigin:
             condition = self.exhausted_condition(record, failure, now)
             if condition is not None:
                 attributes["EXHAUSTED_RETRY_CONDITION"] = condition
-            message = Inbound(
-                jsondoc.dumps(ctx["event"]),
-                message_attributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items() if v},
-                group_id=None,
-            )
-            sqs = self.service.sqs
+            message = QueueMessage(jsondoc.dumps(ctx["event"]),
+                                   attributes={k: MessageAttribute("String", v) for k, v in attributes.items() if v})
+            writer = self.queue_writer
             try:
-                queue = sqs.queue_for_arn(s, dead_letter)
+                queue = writer.queue_for_arn(s, dead_letter)
                 if queue.fifo:  # EventBridge cannot dead-letter into a FIFO queue
                     raise QueueUnavailable("InvalidParameterValue", "A FIFO queue cannot be a dead-letter queue.")
-                sqs.enqueue(s, queue, [message], sender=record.account_id, now=now)
+                writer.enqueue(s, queue, [message], sender=record.account_id, now=now)
                 self._written.append(queue.id)
                 dead_lettered = True
             except QueueUnavailable as err:
                 log.warning("events.dead_letter_failed", queue=dead_letter, reason=err.message, rule=ctx["rule_arn"])
         log.warning("events.delivery_failed", rule=ctx["rule_arn"], target=ctx["target_arn"], code=failure.code,
                  attempts=record.attempts, dead_lettered=dead_lettered)
-        self.service.metrics.failed(ctx["rule_arn"], dead_lettered=dead_lettered)
+        self.metrics.failed(ctx["rule_arn"], dead_lettered=dead_lettered)
 
     def delivered(self, record: DeliveryRecord, now: int) -> None:
         ctx = record.payload["context"]
-        self.service.metrics.invoked(ctx["rule_arn"], latency_ms=now - int(ctx["ingested_at"]))
+        self.metrics.invoked(ctx["rule_arn"], latency_ms=now - int(ctx["ingested_at"]))
 
     def committed(self) -> None:
         written, self._written = self._written, []
         if written:
-            self.service.sqs.queues_written(written)
+            self.queue_writer.signal(written)
 
 
 class BusDeliverer:
     """Kind ``events``: the event goes on to another bus (this account's or, when that
     bus's policy allows it, another's), where that bus's rules route it."""
 
-    def __init__(self, service: "EventsService") -> None:
-        self.service = service
+    def __init__(self, buses: BusDirectory, router: EventRouter) -> None:
+        self.buses = buses
+        self.router = router
 
     async def deliver(self, record: DeliveryRecord) -> Failure | None:
         arn = arns.parse(record.target["arn"])
@@ -154,12 +156,12 @@ class BusDeliverer:
             return Failure("INVALID_PARAMETER", f"{record.target['arn']} is not an event bus.", retryable=False)
         event = dict(record.payload["context"]["event"])
         if arn.account != record.account_id:
-            allowed = await self.service.bus_allows(arn.account, arn.region, arn.resource_id, record.account_id)
+            allowed = await self.buses.bus_allows(arn.account, arn.region, arn.resource_id, record.account_id)
             if not allowed:
                 return Failure("NO_PERMISSIONS",
                                f"Account {record.account_id} is not authorized to put events to {record.target['arn']}.",
                                retryable=False)
-        missing = await self.service.ingest(arn.account, arn.region, [(arn.resource_id, event)],
+        missing = await self.router.ingest(arn.account, arn.region, [(arn.resource_id, event)],
                                             int(record.payload["context"]["ingested_at"]))
         if missing:
             return Failure("NO_RESOURCE", f"Event bus {arn.resource_id} does not exist.", retryable=False)

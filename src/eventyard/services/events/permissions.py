@@ -10,8 +10,8 @@ from typing import Any
 from eventyard.core import clock, jsondoc, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.services.events._base import EventsBase, bus_not_found
-from eventyard.store import Session
+from eventyard.services.events._base import BusDirectory, bus_not_found
+from eventyard.store import Session, Store
 
 MAX_POLICY_BYTES = 10_240  # "The permission policy on the event bus cannot exceed 10 KB in size."
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
@@ -66,10 +66,16 @@ def _check_length(text: str) -> None:
                            f"The policy on the event bus cannot exceed {MAX_POLICY_BYTES} bytes.")
 
 
-class PermissionOperations(EventsBase):
+class PermissionOperations:
+    """PutPermission and RemovePermission: statements of a bus's policy."""
+
+    def __init__(self, store: Store, buses: BusDirectory) -> None:
+        self.store = store
+        self.buses = buses
+
     async def put_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         bus = req.get("EventBusName") or "default"
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
         full: str | None = req.get("Policy")
         if full is not None:  # a whole policy replaces the bus's policy
             _parsed_policy(full)
@@ -94,7 +100,7 @@ class PermissionOperations(EventsBase):
 
     async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         bus = req.get("EventBusName") or "default"
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
         sid = req.get("StatementId")
 
         def remove(s: Session) -> None:

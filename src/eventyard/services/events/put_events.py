@@ -17,12 +17,15 @@ import orjson
 from eventyard.core import arns, clock, ids, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services.events import _archive_rules, delivery, transforms
-from eventyard.services.events._base import DEFAULT_BUS
+from eventyard.services.events._base import DEFAULT_BUS, BusDirectory
 from eventyard.services.events.matching import BusRules, RuleCache
-from eventyard.services.events.targets import TargetOperations, target_kind
-from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
-from eventyard.store import Session
+from eventyard.services.events.metrics import EventMetrics
+from eventyard.services.events.targets import target_kind
+from eventyard.services.sqs.inbound import QueueWriter
+from eventyard.services.sqs.types import QueueMessage, ServiceSource
+from eventyard.store import Session, Store
 from eventyard.store.deliveries import NewDelivery
 from eventyard.store.event_rules import RuleRecord, TargetRecord
 
@@ -62,9 +65,12 @@ class Ingest:
     for_queues: dict[str, list[tuple[RuleRecord, TargetRecord, dict[str, Any], str]]] = field(default_factory=dict)
 
 
-class PutEventsOperations(TargetOperations):
-    def _init_put_events(self) -> None:
-        self.rule_cache = RuleCache()
+class PutEventsOperations:
+    """PutEvents: entries checked here, routed by ``router``."""
+
+    def __init__(self, buses: BusDirectory, router: EventRouter) -> None:
+        self.buses = buses
+        self.router = router
 
     # -- the operation ---------------------------------------------------------------
     async def put_events(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +91,7 @@ class PutEventsOperations(TargetOperations):
             events.append((i, owner, bus, event))
             detail_bytes[event["id"]] = len(entry["Detail"].encode("utf-8"))
         for owner, bus in {(o, b) for _, o, b, _ in events if o != ctx.account}:
-            if not await self.bus_allows(owner, ctx.region, bus, ctx.account):
+            if not await self.buses.bus_allows(owner, ctx.region, bus, ctx.account):
                 target = arns.build("events", ctx.region, owner, f"event-bus/{bus}")
                 raise ServiceError(
                     "AccessDeniedException",
@@ -95,10 +101,10 @@ class PutEventsOperations(TargetOperations):
         for owner in sorted({o for _, o, _, _ in events}):
             mine = [(i, bus, event) for i, o, bus, event in events if o == owner]
             if owner == ctx.account:
-                await self._ensure_default_bus(ctx)
+                await self.buses.ensure_default_for(ctx)
             # an event for a bus that does not exist is accepted and dropped, as on AWS
-            await self.ingest(owner, ctx.region, [(bus, event) for _, bus, event in mine], now,
-                              detail_bytes=detail_bytes)
+            await self.router.ingest(owner, ctx.region, [(bus, event) for _, bus, event in mine], now,
+                                     detail_bytes=detail_bytes)
             for i, _, event in mine:
                 results[i] = {"EventId": event["id"]}
         failed = sum(1 for r in results if r is not None and "ErrorCode" in r)
@@ -139,7 +145,23 @@ class PutEventsOperations(TargetOperations):
         }
         return owner, bus, event
 
-    # -- ingestion (PutEvents, bus targets, replays, schedules) ----------------------
+
+class EventRouter:
+    """The routing pipeline of every event that enters a bus (PutEvents, bus targets,
+    replays, schedules): match the bus's rules (``rule_cache``, compiled per bus), render
+    each matched target's input, and in the caller's unit of work write archives, queue
+    targets on this store (``queue_writer``) and outbox rows for every other target;
+    after the commit wake the queues and the ``runtime``, and count in ``metrics``."""
+
+    def __init__(self, store: Store, runtime: DeliveryRuntime, buses: BusDirectory, queue_writer: QueueWriter,
+                 metrics: EventMetrics) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.buses = buses
+        self.queue_writer = queue_writer
+        self.metrics = metrics
+        self.rule_cache = RuleCache()
+
     async def ingest(self, account: str, region: str, events: list[tuple[str, dict[str, Any]]], now: int,
                      *, only_rules: set[str] | None = None, detail_bytes: dict[str, int] | None = None) -> set[str]:
         """Route ``events`` (bus name, event) through their buses' rules in one unit of
@@ -147,7 +169,7 @@ class PutEventsOperations(TargetOperations):
         ``detail_bytes``: event id -> the size of its Detail as sent (for archives)."""
         missing: set[str] = set()
         if any(bus == DEFAULT_BUS for bus, _ in events):
-            await self.ensure_default_bus(account, region)
+            await self.buses.ensure_default_bus(account, region)
 
         def unit(s: Session) -> Ingest:
             done = Ingest(ingested_at=now, detail_bytes=detail_bytes or {})
@@ -161,16 +183,16 @@ class PutEventsOperations(TargetOperations):
                     missing.add(bus)
                     continue
                 bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
-                self._match_and_route(s, done, rules, bus_arn, event, only_rules, now)
-            self._write_queues(s, done, now)
+                self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
+            self.write_queues(s, done, now)
             return done
 
         done = await self.store.write(unit)
-        self._after_ingest(done)
+        self.after_ingest(done)
         return missing
 
-    def _match_and_route(self, s: Session, done: Ingest, rules: BusRules, bus_arn: str, event: dict[str, Any],
-                         only_rules: set[str] | None, now: int) -> None:
+    def match_and_route(self, s: Session, done: Ingest, rules: BusRules, bus_arn: str, event: dict[str, Any],
+                        only_rules: set[str] | None, now: int) -> None:
         """One event through its bus's rules (``only_rules`` of them, when given) to every
         target of every rule it matches, inside the unit of work."""
         matched = rules.matches(event)
@@ -181,20 +203,20 @@ class PutEventsOperations(TargetOperations):
         for rule in matched:
             done.triggered.append(rule.arn)
             for target in rules.targets.get(rule.arn, ()):
-                self._route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
+                self.route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
 
-    def _after_ingest(self, done: Ingest) -> None:
+    def after_ingest(self, done: Ingest) -> None:
         """After the commit: wake long polls and the outbox, count what happened."""
         if done.queues:
-            self.sqs.queues_written(done.queues)
+            self.queue_writer.signal(done.queues)
         if done.outbox:
             self.runtime.kick()
         self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms)
         if done.invoked:  # written in the unit of work: invoked when it committed
             self.metrics.invoked_many(done.invoked, latency_ms=clock.now_ms() - done.ingested_at)
 
-    def _route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
-               compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
+    def route(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord,
+              compiled: transforms.TargetInput, event: dict[str, Any], now: int) -> None:
         archive = _archive_rules.archive_of(rule, target) if rule.managed_by is not None else None
         if archive is not None:  # an archive keeps the event in this unit of work
             size = _archive_rules.archived_size(event, done.detail_bytes.get(event.get("id", "")))
@@ -220,36 +242,23 @@ class PutEventsOperations(TargetOperations):
         )])
         done.outbox += 1
 
-    def _write_queues(self, s: Session, done: Ingest, now: int) -> None:
+    def write_queues(self, s: Session, done: Ingest, now: int) -> None:
         """Queue targets on this store are written in the unit of work itself, one batch
         per queue; what a queue refuses goes through the outbox (retries, dead letters)."""
+        sources: dict[str, ServiceSource] = {}  # the rule is what another account's queue policy may name
         for queue_arn, items in done.for_queues.items():
-            try:
-                queue = self.sqs.queue_for_arn(s, queue_arn)
-            except QueueUnavailable:
-                queue = None
-            batches = [items] if queue is not None else []
-            refused = [] if queue is not None else items
-            while batches:
-                batch = batches.pop()
-                assert queue is not None
-                messages = [
-                    Inbound(body, group_id=(target.spec.get("SqsParameters") or {}).get("MessageGroupId"))
-                    for _, target, event, body in batch
-                ]
-                # the rule is the source another account's queue policy may name; a batch of
-                # several rules that the queue refuses is retried one message at a time
-                rules = {rule.arn for rule, _, _, _ in batch}
-                via = ("events.amazonaws.com", next(iter(rules))) if len(rules) == 1 else None
-                try:
-                    self.sqs.enqueue(s, queue, messages, sender=batch[0][0].account_id, now=now, via=via)
-                except QueueUnavailable:
-                    if len(batch) == 1:
-                        refused.extend(batch)
-                    else:  # find the messages the queue refuses, keep the others
-                        batches.extend([[item] for item in reversed(batch)])
-                    continue
-                done.queues.append(queue.id)
-                done.invoked.extend(rule.arn for rule, _, _, _ in batch)
-            for rule, target, event, body in refused:
+            messages = []
+            for rule, target, _, body in items:
+                source = sources.get(rule.arn)
+                if source is None:
+                    source = sources[rule.arn] = ServiceSource("events.amazonaws.com", rule.arn)
+                group = (target.spec.get("SqsParameters") or {}).get("MessageGroupId")
+                messages.append(QueueMessage(body, group_id=group, via=source))
+            write = self.queue_writer.write(s, queue_arn, messages, sender=items[0][0].account_id, now=now)
+            if write.queue_id is not None:
+                done.queues.append(write.queue_id)
+            refused = set(write.refused)
+            done.invoked.extend(rule.arn for i, (rule, _, _, _) in enumerate(items) if i not in refused)
+            for i in write.refused:
+                rule, target, event, body = items[i]
                 self._to_outbox(s, done, rule, target, "sqs", event, body, now)

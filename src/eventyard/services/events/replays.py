@@ -25,10 +25,10 @@ from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import Page
-from eventyard.services.events._base import DEFAULT_BUS, bus_not_found
-from eventyard.services.events.put_events import Ingest, PutEventsOperations
+from eventyard.services.events._base import DEFAULT_BUS, BusDirectory, bus_not_found
+from eventyard.services.events.put_events import EventRouter, Ingest
 from eventyard.services.events.rules import rule_arn, rule_not_found
-from eventyard.store import ConflictError, Session
+from eventyard.store import ConflictError, Session, Store
 from eventyard.store.event_replays import ReplayRecord
 
 LIST_LIMIT = 100
@@ -72,7 +72,15 @@ def _rule_of(arn_text: str) -> tuple[str, str] | None:
     return None
 
 
-class ReplayOperations(PutEventsOperations):
+class ReplayOperations:
+    """Replays: start, describe, list, cancel; ``step_replays`` sends archived events on
+    through ``router``."""
+
+    def __init__(self, store: Store, buses: BusDirectory, router: EventRouter) -> None:
+        self.store = store
+        self.buses = buses
+        self.router = router
+
     @staticmethod
     def _describe_replay(r: ReplayRecord, *, listed: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {"ReplayName": r.name}
@@ -108,7 +116,7 @@ class ReplayOperations(PutEventsOperations):
             raise ServiceError("ValidationException",
                                "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.")
         filters: list[str] = list(destination.get("FilterArns") or [])
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
         now = clock.now_ms()
         kept_destination: dict[str, Any] = {"Arn": destination["Arn"]}
         if filters:
@@ -194,7 +202,7 @@ class ReplayOperations(PutEventsOperations):
         total = 0
         for _ in range(REPLAY_BATCHES_PER_TICK):
             done, sent, more = await self.store.write(self._replay_step)
-            self._after_ingest(done)
+            self.router.after_ingest(done)
             total += sent
             if not more:
                 break
@@ -211,7 +219,7 @@ class ReplayOperations(PutEventsOperations):
                 continue
             dest = arns.parse(replay.destination["Arn"])
             assert dest is not None
-            rules = self.rule_cache.get(s, replay.account_id, replay.region, dest.resource_id)
+            rules = self.router.rule_cache.get(s, replay.account_id, replay.region, dest.resource_id)
             if rules is None:
                 s.event_replays.set_state(replay.arn, "FAILED", reason=f"Event bus {dest.resource_id} does not exist.",
                                           ended_at=clock.now_ms())
@@ -222,7 +230,7 @@ class ReplayOperations(PutEventsOperations):
             bus = str(replay.destination["Arn"])
             for archived in batch:
                 event = {**archived.event, "replay-name": replay.name}
-                self._match_and_route(s, done, rules, bus, event, only, now_ms)
+                self.router.match_and_route(s, done, rules, bus, event, only, now_ms)
                 sent += 1
             if batch:
                 s.event_replays.advance(replay.arn, cursor=batch[-1].id, last_replayed=batch[-1].event_time,
@@ -231,6 +239,6 @@ class ReplayOperations(PutEventsOperations):
                 more = True
             else:
                 s.event_replays.set_state(replay.arn, "COMPLETED", ended_at=clock.now_ms())
-        self._write_queues(s, done, now_ms)
+        self.router.write_queues(s, done, now_ms)
         return done, sent, more
 

@@ -14,11 +14,12 @@ from eventyard.services._pagination import Page
 from eventyard.services.events import schedules
 from eventyard.services.events._base import (
     DEFAULT_BUS,
-    EventsBase,
+    BusDirectory,
+    bus_name,
     bus_not_found,
     too_many_tags_given,
 )
-from eventyard.store import ConflictError, Session
+from eventyard.store import ConflictError, Session, Store
 from eventyard.store.event_rules import RuleRecord
 
 DEFAULT_RULES_PER_BUS = 300  # AWS's default quota (100 in af-south-1 and eu-south-1)
@@ -34,17 +35,23 @@ def rule_not_found(name: str, bus: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus {bus}.")
 
 
-class RuleOperations(EventsBase):
-    rules_per_bus = DEFAULT_RULES_PER_BUS
+def rule_in(s: Session, ctx: RequestContext, bus: str, name: str) -> RuleRecord:
+    """Inside a unit of work: the named rule, or AWS's not-found error."""
+    rule = s.event_rules.get(ctx.account, ctx.region, bus, name)
+    if rule is None:
+        if bus != DEFAULT_BUS and s.event_buses.get(ctx.account, ctx.region, bus) is None:
+            raise bus_not_found(bus)
+        raise rule_not_found(name, bus)
+    return rule
 
-    def _rule(self, s: Session, ctx: RequestContext, bus: str, name: str) -> RuleRecord:
-        """Inside a unit of work: the named rule, or AWS's not-found error."""
-        rule = s.event_rules.get(ctx.account, ctx.region, bus, name)
-        if rule is None:
-            if bus != DEFAULT_BUS and s.event_buses.get(ctx.account, ctx.region, bus) is None:
-                raise bus_not_found(bus)
-            raise rule_not_found(name, bus)
-        return rule
+
+class RuleOperations:
+    """Rules: put, describe, list, delete, enable, disable, by target."""
+
+    def __init__(self, store: Store, buses: BusDirectory) -> None:
+        self.store = store
+        self.buses = buses
+        self.rules_per_bus = DEFAULT_RULES_PER_BUS  # the server sets its configured quota
 
     @staticmethod
     def _describe_rule(rule: RuleRecord, *, listed: bool = False) -> dict[str, Any]:
@@ -68,7 +75,7 @@ class RuleOperations(EventsBase):
     # -- operations ------------------------------------------------------------------
     async def put_rule(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name: str = req["Name"]
-        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        bus = bus_name(ctx, req.get("EventBusName"), "EventBusName")
         pattern_text, schedule = req.get("EventPattern"), req.get("ScheduleExpression")
         if pattern_text is None and schedule is None:
             raise ServiceError("ValidationException", "Parameter(s) EventPattern or ScheduleExpression must be specified.")
@@ -81,7 +88,7 @@ class RuleOperations(EventsBase):
         state = req.get("State") or "ENABLED"
         tags = _tagging.from_list(req.get("Tags", []))
         _tagging.check_count(tags, too_many_tags_given)
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
         arn = rule_arn(ctx, bus, name)
         record = RuleRecord(ctx.account, ctx.region, bus, name, arn, pattern_text, schedule, state,
                             req.get("Description"), req.get("RoleArn"), None, ctx.account,
@@ -110,15 +117,15 @@ class RuleOperations(EventsBase):
         return {"RuleArn": arn}
 
     async def describe_rule(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
-        await self._ensure_default_bus(ctx)
-        rule = await self.store.read(lambda s: self._rule(s, ctx, bus, req["Name"]))
+        bus = bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        await self.buses.ensure_default_for(ctx)
+        rule = await self.store.read(lambda s: rule_in(s, ctx, bus, req["Name"]))
         return self._describe_rule(rule)
 
     async def list_rules(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        bus = bus_name(ctx, req.get("EventBusName"), "EventBusName")
         page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
 
         def read(s: Session) -> list[RuleRecord]:
             if s.event_buses.get(ctx.account, ctx.region, bus) is None:
@@ -133,7 +140,7 @@ class RuleOperations(EventsBase):
         return out
 
     async def delete_rule(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        bus = bus_name(ctx, req.get("EventBusName"), "EventBusName")
         name = req["Name"]
 
         def delete(s: Session) -> None:
@@ -153,11 +160,11 @@ class RuleOperations(EventsBase):
         return None
 
     async def _set_state(self, ctx: RequestContext, req: dict[str, Any], state: str) -> None:
-        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
-        await self._ensure_default_bus(ctx)
+        bus = bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        await self.buses.ensure_default_for(ctx)
 
         def change(s: Session) -> None:
-            rule = self._rule(s, ctx, bus, req["Name"])
+            rule = rule_in(s, ctx, bus, req["Name"])
             if rule.state != state:
                 s.event_rules.set_state(rule.arn, state)
                 if state != "DISABLED":  # resume from now, without the ticks missed while disabled
@@ -173,9 +180,9 @@ class RuleOperations(EventsBase):
         await self._set_state(ctx, req, "DISABLED")
 
     async def list_rule_names_by_target(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        bus = bus_name(ctx, req.get("EventBusName"), "EventBusName")
         page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
 
         def read(s: Session) -> list[str]:
             if s.event_buses.get(ctx.account, ctx.region, bus) is None:

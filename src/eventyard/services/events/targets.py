@@ -9,8 +9,9 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import Page
 from eventyard.services.events import transforms
-from eventyard.services.events.rules import RuleOperations
-from eventyard.store import Session
+from eventyard.services.events._base import BusDirectory, bus_name
+from eventyard.services.events.rules import rule_in
+from eventyard.store import Session, Store
 
 MAX_TARGETS_PER_RULE = 5
 LIST_LIMIT = 100
@@ -56,9 +57,15 @@ def _validate_target(target: dict[str, Any], index: int) -> None:
         raise ServiceError("ValidationException", f"RoleArn is required for target {target['Arn']}.")
 
 
-class TargetOperations(RuleOperations):
+class TargetOperations:
+    """A rule's targets: put, remove, list."""
+
+    def __init__(self, store: Store, buses: BusDirectory) -> None:
+        self.store = store
+        self.buses = buses
+
     async def put_targets(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        bus = bus_name(ctx, req.get("EventBusName"), "EventBusName")
         name = req["Rule"]
         targets: list[dict[str, Any]] = req["Targets"]
         ids = [t["Id"] for t in targets]
@@ -68,10 +75,10 @@ class TargetOperations(RuleOperations):
             _validate_target(target, index)
         accepted = targets
         failed: list[dict[str, Any]] = []  # every check above fails the whole call, as on AWS
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
 
         def put(s: Session) -> None:
-            rule = self._rule(s, ctx, bus, name)
+            rule = rule_in(s, ctx, bus, name)
             existing = {t.target_id for t in s.event_rules.targets(rule.arn)}
             if len(existing | {t["Id"] for t in accepted}) > MAX_TARGETS_PER_RULE:
                 raise ServiceError("LimitExceededException",
@@ -83,11 +90,11 @@ class TargetOperations(RuleOperations):
         return {"FailedEntryCount": len(failed), "FailedEntries": failed}
 
     async def remove_targets(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
-        await self._ensure_default_bus(ctx)
+        bus = bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        await self.buses.ensure_default_for(ctx)
 
         def remove(s: Session) -> None:
-            rule = self._rule(s, ctx, bus, req["Rule"])
+            rule = rule_in(s, ctx, bus, req["Rule"])
             if rule.managed_by is not None and not req.get("Force"):
                 raise ServiceError("ManagedRuleException",
                                    f"Rule {rule.name} is managed by {rule.managed_by} and its targets cannot be removed without Force.")
@@ -98,12 +105,12 @@ class TargetOperations(RuleOperations):
         return {"FailedEntryCount": 0, "FailedEntries": []}
 
     async def list_targets_by_rule(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        bus = self._bus_name(ctx, req.get("EventBusName"), "EventBusName")
+        bus = bus_name(ctx, req.get("EventBusName"), "EventBusName")
         page = Page(req.get("NextToken"), req.get("Limit") or LIST_LIMIT)
-        await self._ensure_default_bus(ctx)
+        await self.buses.ensure_default_for(ctx)
 
         def read(s: Session) -> list[dict[str, Any]]:
-            rule = self._rule(s, ctx, bus, req["Rule"])
+            rule = rule_in(s, ctx, bus, req["Rule"])
             return [t.spec for t in s.event_rules.targets(rule.arn)]
 
         shown, token = page.cut(page.resume(await self.store.read(read), _target_id), _target_id)

@@ -18,21 +18,21 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import structlog
 
+from eventyard.core.errors import ServiceError
 from eventyard.runtime.delivery import Failure
 from eventyard.runtime.http import OutboundHttp
 from eventyard.services.sns import delivery_policy
-from eventyard.services.sns.publish import sqs_attributes_from_json
-from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
+from eventyard.services.sns.metrics import TopicMetrics
+from eventyard.services.sns.publish import PublishOperations, sqs_attributes_from_json
+from eventyard.services.sqs.inbound import QueueUnavailable, QueueWriter
+from eventyard.services.sqs.types import QueueMessage
 from eventyard.store import Session
 from eventyard.store.deliveries import DeliveryRecord
-
-if TYPE_CHECKING:
-    from eventyard.services.sns.service import SnsService
 
 log = structlog.get_logger("eventyard.sns")
 
@@ -41,8 +41,9 @@ HTTP_TIMEOUT = 15.0
 
 
 class SnsOrigin:
-    def __init__(self, service: "SnsService") -> None:
-        self.service = service
+    def __init__(self, queue_writer: QueueWriter, metrics: TopicMetrics) -> None:
+        self.queue_writer = queue_writer  # subscriptions' dead-letter queues
+        self.metrics = metrics
         self._written: list[int] = []
 
     def retry_at(self, record: DeliveryRecord, failure: Failure, now: int) -> int | None:
@@ -64,16 +65,15 @@ class SnsOrigin:
             # the copy is the message the subscriber would have got, nothing added (AWS's
             # recorded behaviour); raw delivery keeps the published attributes
             raw_attributes = ctx.get("raw_attributes")
-            message = Inbound(record.payload["body"],
-                              message_attributes=sqs_attributes_from_json(raw_attributes)
-                              if raw_attributes else None,
-                              group_id=record.target.get("group_id"), dedup_id=record.payload.get("dedup_id"))
-            sqs = self.service.sqs
+            # (a standard queue gets neither group nor deduplication id)
+            message = QueueMessage(record.payload["body"],
+                                   attributes=sqs_attributes_from_json(raw_attributes) if raw_attributes else None,
+                                   group_id=record.target.get("group_id"), dedup_id=record.payload.get("dedup_id"),
+                                   fifo_group_only=True)
+            writer = self.queue_writer
             try:
-                queue = sqs.queue_for_arn(s, dead_letter)
-                if not queue.fifo:
-                    message = Inbound(message.body, message.message_attributes)
-                sqs.enqueue(s, queue, [message], sender=record.account_id, now=now)
+                queue = writer.queue_for_arn(s, dead_letter)
+                writer.enqueue(s, queue, [message], sender=record.account_id, now=now)
                 self._written.append(queue.id)
                 dead_lettered = True
             except QueueUnavailable as err:
@@ -82,17 +82,17 @@ class SnsOrigin:
         log.warning("sns.delivery_failed", subscription=ctx.get("subscription_arn"), code=failure.code,
                     attempts=record.attempts, dead_lettered=dead_lettered)
         if not ctx.get("confirmation") and ctx.get("topic_arn"):
-            self.service.metrics.count_failed(ctx["topic_arn"], record.target_kind)
+            self.metrics.count_failed(ctx["topic_arn"], record.target_kind)
 
     def delivered(self, record: DeliveryRecord, now: int) -> None:
         ctx = record.payload.get("context") or {}
         if not ctx.get("confirmation") and ctx.get("topic_arn"):
-            self.service.metrics.count_delivered(ctx["topic_arn"], record.target_kind)
+            self.metrics.count_delivered(ctx["topic_arn"], record.target_kind)
 
     def committed(self) -> None:
         written, self._written = self._written, []
         if written:
-            self.service.sqs.queues_written(written)
+            self.queue_writer.signal(written)
 
 
 class HttpDeliverer:
@@ -131,15 +131,13 @@ class TopicDeliverer:
     to it as a Publish would. ``target``: ``arn``; ``payload``: ``body``, optional
     ``dedup_id`` (FIFO topics deduplicate on it) and ``group_id``."""
 
-    def __init__(self, service: "SnsService") -> None:
-        self.service = service
+    def __init__(self, publishing: PublishOperations) -> None:
+        self.publishing = publishing
 
     async def deliver(self, record: DeliveryRecord) -> Failure | None:
-        from eventyard.core.errors import ServiceError
-
         topic_arn = record.target["arn"]
         try:
-            await self.service.publish_on_behalf(record.account_id, record.region, topic_arn, record.payload["body"],
+            await self.publishing.publish_on_behalf(record.account_id, record.region, topic_arn, record.payload["body"],
                                                  group_id=record.target.get("group_id"),
                                                  dedup_id=record.payload.get("dedup_id"))
             return None

@@ -13,8 +13,8 @@ from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import Page
-from eventyard.services.sns._base import INVALID_PARAMETER, SnsBase, check_owner, invalid, not_found
-from eventyard.store import Session
+from eventyard.services.sns._common import INVALID_PARAMETER, check_owner, invalid, not_found
+from eventyard.store import Session, Store
 from eventyard.store.sns_platform import PlatformApplication, PlatformEndpoint
 
 PLATFORMS = ("ADM", "APNS", "APNS_SANDBOX", "GCM", "BAIDU", "MPNS", "WNS", "APNS_VOIP", "APNS_VOIP_SANDBOX")
@@ -37,7 +37,12 @@ def check_phone(number: str, field: str = "PhoneNumber") -> str:
     return number
 
 
-class PlatformOperations(SnsBase):
+class PlatformOperations:
+    """Mobile push (applications and endpoints, stored, not delivered) and SMS settings."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
     # -- platform applications -------------------------------------------------------
     async def create_platform_application(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name, platform = req["Name"], req["Platform"]

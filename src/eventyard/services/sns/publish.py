@@ -14,14 +14,15 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from eventyard.core import arns, clock, ids, jsondoc
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import _batches
 from eventyard.services.sns import delivery_policy, envelope
-from eventyard.services.sns._base import (
+from eventyard.services.sns._common import (
     DEDUP_WINDOW_MS,
     DEFAULT_MAX_MESSAGE_SIZE,
     MAX_SUBJECT,
@@ -29,11 +30,14 @@ from eventyard.services.sns._base import (
     invalid,
     topic_not_found,
 )
-from eventyard.services.sns.matching import TopicSubscriptions
+from eventyard.services.sns.directory import TopicDirectory
+from eventyard.services.sns.matching import SubscriptionCache, TopicSubscriptions
+from eventyard.services.sns.metrics import TopicMetrics
 from eventyard.services.sns.platform import PlatformOperations
-from eventyard.services.sns.signing import SigningKey
-from eventyard.services.sqs.inbound import Inbound, QueueUnavailable
-from eventyard.store import Session
+from eventyard.services.sns.signing import Signer, SigningKey
+from eventyard.services.sqs.inbound import QueueWriter
+from eventyard.services.sqs.types import MessageAttribute, QueueMessage, ServiceSource
+from eventyard.store import Session, Store
 from eventyard.store.deliveries import NewDelivery
 from eventyard.store.topics import SubscriptionRecord, TopicRecord
 
@@ -104,7 +108,7 @@ class Entry:
 class Fanout:
     """What a publish writes: messages by queue and outbox rows; then what it wrote."""
 
-    for_queues: dict[str, list[tuple[SubscriptionRecord, Inbound, dict[str, Any]]]] = field(default_factory=dict)
+    for_queues: dict[str, list[tuple[SubscriptionRecord, QueueMessage, dict[str, Any]]]] = field(default_factory=dict)
     deliveries: list[NewDelivery] = field(default_factory=list)
     queues: list[int] = field(default_factory=list)  # written in the unit of work
     refused: list[NewDelivery] = field(default_factory=list)  # what a queue refused, to the outbox
@@ -192,7 +196,29 @@ def check_for_topic(entry: Entry, topic: TopicRecord, *, whole_batch: bool = Fal
                       "is not valid for this topic type")
 
 
-class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the platform's check
+class PublishOperations:
+    """Publish, PublishBatch, and ``publish_on_behalf`` for eventyard's own publishers.
+
+    ``platform`` answers whether an endpoint takes a direct Publish; ``subscriptions``
+    caches each topic's subscriptions and filter policies; queue subscriptions are written
+    through ``queue_writer`` in the publish's unit of work, the rest through the outbox
+    that ``runtime`` delivers."""
+
+    def __init__(self, store: Store, runtime: DeliveryRuntime, directory: TopicDirectory, signer: Signer,
+                 subscriptions: SubscriptionCache, metrics: TopicMetrics, queue_writer: QueueWriter,
+                 platform: PlatformOperations) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.directory = directory
+        self.signer = signer
+        self.subscriptions = subscriptions
+        self.metrics = metrics
+        self.queue_writer = queue_writer
+        self.platform = platform
+        # where clients reach this node, for the URLs in messages that no request carries
+        # (an EventBridge rule publishing to a topic): the last SNS request's, or the default
+        self.public_url = "http://localhost:4566"
+
     async def publish(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         if req.get("PhoneNumber") is not None and not req.get("TopicArn") and not req.get("TargetArn"):
             number = req["PhoneNumber"]
@@ -209,12 +235,12 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
         parsed = check_arn(topic_arn, field_name, region=ctx.region)
         if parsed.resource.startswith("endpoint/"):
             # the endpoint is looked at before the message: a disabled one is reported first
-            await self.check_endpoint_publishable(topic_arn, ctx)
+            await self.platform.check_endpoint_publishable(topic_arn, ctx)
             check_entry(req, to_endpoint=True)
             return {"MessageId": ids.uuid4()}  # mobile push: accepted, not delivered
         entry = check_entry(req)
         if parsed.account != ctx.account:
-            await self._topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
+            await self.directory.topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
         result = (await self._publish(ctx, topic_arn, [entry]))[0]
         if isinstance(result, ServiceError):
             raise result
@@ -232,7 +258,7 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
         if cached is not None and cached.topic.account_id == ctx.account:
             topic = cached.topic
         else:
-            topic = await self._topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
+            topic = await self.directory.topic(topic_arn, caller=ctx.account, action="Publish", region=ctx.region)
         for entry in checked:
             assert isinstance(entry, Entry)
             check_for_topic(entry, topic, whole_batch=True)
@@ -251,6 +277,27 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
             else:
                 successful.append({"Id": entry_id, **outcome})
         return {"Successful": successful, "Failed": failed}
+
+    async def publish_on_behalf(self, publisher: str, region: str, topic_arn: str, message: str, *,
+                                group_id: str | None = None, dedup_id: str | None = None) -> str:
+        """Publish ``message`` to a topic from inside eventyard (an EventBridge rule's target,
+        next a state machine's task) for the ``publisher`` account: checked as Publish
+        checks a message, and against the topic's policy when the topic is another
+        account's. Returns the MessageId; raises the ServiceError Publish would answer.
+        ``dedup_id`` counts on FIFO topics only."""
+        request: dict[str, str] = {"Message": message}
+        if group_id is not None:
+            request["MessageGroupId"] = group_id
+        if dedup_id is not None and topic_arn.endswith(".fifo"):
+            request["MessageDeduplicationId"] = dedup_id
+        entry = check_entry(request)
+        if topic_arn.split(":")[4:5] != [publisher]:
+            await self.directory.topic(topic_arn, caller=publisher, action="Publish")
+        context = RequestContext(account=publisher, region=region, base_url=self.public_url)
+        [result] = await self._publish(context, topic_arn, [entry])
+        if isinstance(result, ServiceError):
+            raise result
+        return str(result["MessageId"])
 
     # -- the unit of work --------------------------------------------------------------
     async def _publish(self, ctx: RequestContext, topic_arn: str,
@@ -285,7 +332,7 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
 
         results, fanout = await self.store.write(unit)
         if fanout.queues:
-            self.sqs.queues_written(fanout.queues)
+            self.queue_writer.signal(fanout.queues)
         if fanout.deliveries or fanout.refused:
             self.runtime.kick()
         self.metrics.count_published(topic_arn, sum(1 for r in results if isinstance(r, dict)))
@@ -353,6 +400,7 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
         topic = subs.topic
         notifications: dict[str, envelope.Notification] = {}
         signature_version = topic.attributes.get("SignatureVersion", "1")
+        source: ServiceSource | None = None
 
         def notification(text: str) -> envelope.Notification:
             found = notifications.get(text)
@@ -373,9 +421,12 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
                        "message_id": message_id, "published_at": now,
                        "dead_letter_arn": subs.dead_letters.get(sub.arn)}
             if sub.protocol == "sqs":
-                inbound = Inbound(body, message_attributes=_sqs_attributes(entry.attributes) if raw else None,
-                                  group_id=entry.group_id, dedup_id=entry.dedup_id, trace_header=entry.trace_header)
-                fanout.for_queues.setdefault(sub.endpoint, []).append((sub, inbound, context))
+                # from a FIFO topic, a standard queue gets the message without its group
+                source = source or ServiceSource("sns.amazonaws.com", topic.arn)
+                message = QueueMessage(body, attributes=_sqs_attributes(entry.attributes) if raw else None,
+                                       trace_header=entry.trace_header, group_id=entry.group_id,
+                                       dedup_id=entry.dedup_id, fifo_group_only=topic.fifo, via=source)
+                fanout.for_queues.setdefault(sub.endpoint, []).append((sub, message, context))
                 continue
             payload: dict[str, Any] = {"body": body, "context": context}
             if sub.protocol in ("http", "https"):
@@ -393,35 +444,17 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
 
     def _write_queues(self, s: Session, fanout: Fanout, topic: TopicRecord, now: int) -> None:
         for queue_arn, items in fanout.for_queues.items():
-            try:
-                queue = self.sqs.queue_for_arn(s, queue_arn)
-            except QueueUnavailable:
-                queue = None
-            refused = [] if queue is not None else list(items)
-            batches = [items] if queue is not None else []
-            while batches:
-                batch = batches.pop()
-                assert queue is not None
-                # a standard queue gets no deduplication id, and from a FIFO topic no group either
-                messages = [m if queue.fifo else Inbound(m.body, m.message_attributes,
-                                                         None if topic.fifo else m.group_id, None, m.trace_header)
-                            for _, m, _ in batch]
-                try:
-                    self.sqs.enqueue(s, queue, messages, sender=topic.account_id, now=now,
-                                     via=("sns.amazonaws.com", topic.arn))
-                except QueueUnavailable:
-                    if len(batch) == 1:
-                        refused.extend(batch)
-                    else:  # find the messages the queue refuses, keep the others
-                        batches.extend([[item] for item in reversed(batch)])
-                    continue
-                fanout.queues.append(queue.id)
-            for sub, message, context in refused:
+            write = self.queue_writer.write(s, queue_arn, [message for _, message, _ in items],
+                                            sender=topic.account_id, now=now)
+            if write.queue_id is not None:
+                fanout.queues.append(write.queue_id)
+            for i in write.refused:
+                _, message, context = items[i]
                 payload: dict[str, Any] = {"body": message.body, "context": context}
-                if message.message_attributes:
+                if message.attributes:
                     # raw delivery's attributes, kept for the dead-letter copy; binary values as
                     # base64 (the outbox payload is JSON)
-                    context["raw_attributes"] = _json_safe(message.message_attributes)
+                    context["raw_attributes"] = _json_safe(message.attributes)
                 if message.dedup_id is not None:
                     payload["dedup_id"] = message.dedup_id
                 if message.trace_header is not None:
@@ -435,38 +468,37 @@ class PublishOperations(PlatformOperations):  # Publish to an endpoint asks the 
         s.deliveries.add(fanout.refused)
 
 
-def _json_safe(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+def _json_safe(attributes: Mapping[str, MessageAttribute]) -> dict[str, dict[str, str]]:
     out = {}
     for name, attr in attributes.items():
-        value = attr.get("BinaryValue")
-        if value is not None:
-            out[name] = {"DataType": attr["DataType"], "BinaryBase64": base64.b64encode(bytes(value)).decode()}
+        if attr.binary_value is not None:
+            out[name] = {"DataType": attr.data_type, "BinaryBase64": base64.b64encode(attr.binary_value).decode()}
         else:
-            out[name] = {"DataType": attr["DataType"], "StringValue": attr.get("StringValue", "")}
+            out[name] = {"DataType": attr.data_type, "StringValue": attr.string_value or ""}
     return out
 
 
-def sqs_attributes_from_json(attributes: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
-    """``_json_safe``'s inverse: SQS's typed form."""
-    out: dict[str, dict[str, Any]] = {}
+def sqs_attributes_from_json(attributes: dict[str, dict[str, str]]) -> dict[str, MessageAttribute]:
+    """``_json_safe``'s inverse."""
+    out: dict[str, MessageAttribute] = {}
     for name, attr in attributes.items():
         if "BinaryBase64" in attr:
-            out[name] = {"DataType": attr["DataType"], "BinaryValue": base64.b64decode(attr["BinaryBase64"])}
+            out[name] = MessageAttribute(attr["DataType"], binary_value=base64.b64decode(attr["BinaryBase64"]))
         else:
-            out[name] = {"DataType": attr["DataType"], "StringValue": attr["StringValue"]}
+            out[name] = MessageAttribute(attr["DataType"], attr["StringValue"])
     return out
 
 
-def _sqs_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]] | None:
+def _sqs_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, MessageAttribute] | None:
     """Raw delivery: the message's attributes become the SQS message's."""
     if not attributes:
         return None
     out = {}
     for name, attr in attributes.items():
         if attr.get("BinaryValue") is not None:
-            out[name] = {"DataType": attr["DataType"], "BinaryValue": attr["BinaryValue"]}
+            out[name] = MessageAttribute(attr["DataType"], binary_value=bytes(attr["BinaryValue"]))
         else:
-            out[name] = {"DataType": attr["DataType"], "StringValue": attr.get("StringValue", "")}
+            out[name] = MessageAttribute(attr["DataType"], attr.get("StringValue", ""))
     return out
 
 

@@ -16,11 +16,11 @@ from eventyard.core.patterns import json_syntax
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.core.patterns.sns import parse_filter_policy
+from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services._pagination import Page
 from eventyard.services.sns import delivery_policy, envelope
-from eventyard.services.sns._base import (
+from eventyard.services.sns._common import (
     INVALID_PARAMETER,
-    SnsBase,
     check_arn,
     check_subscription_arn,
     invalid,
@@ -29,7 +29,9 @@ from eventyard.services.sns._base import (
     subscription_allows,
     topic_not_found,
 )
-from eventyard.store import Session
+from eventyard.services.sns.directory import TopicDirectory, topic_in
+from eventyard.services.sns.signing import Signer
+from eventyard.store import Session, Store
 from eventyard.store.deliveries import NewDelivery
 from eventyard.store.topics import SubscriptionRecord
 
@@ -127,10 +129,19 @@ def check_subscription_attribute(name: str, value: str, protocol: str, *, fifo_t
     return value
 
 
-class SubscriptionOperations(SnsBase):
+class SubscriptionOperations:
+    """Subscriptions: subscribe (with HTTP/S confirmations through the outbox), confirm,
+    unsubscribe, attributes, lists."""
+
+    def __init__(self, store: Store, runtime: DeliveryRuntime, directory: TopicDirectory, signer: Signer) -> None:
+        self.store = store
+        self.runtime = runtime  # kicked after a confirmation is queued
+        self.directory = directory
+        self.signer = signer
+
     # -- Subscribe -------------------------------------------------------------------
     async def subscribe(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="Subscribe", region=ctx.region)
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="Subscribe", region=ctx.region)
         protocol = req["Protocol"].lower() if req["Protocol"].lower() in PROTOCOLS else req["Protocol"]
         endpoint = _check_endpoint(protocol, req.get("Endpoint"), fifo_topic=topic.fifo)
         if protocol == "application" and await self.store.read(lambda s: s.sns_platform.endpoint(endpoint)) is None:
@@ -149,7 +160,7 @@ class SubscriptionOperations(SnsBase):
         key = await self.signer.key() if protocol in ("http", "https") else None
 
         def unit(s: Session) -> SubscriptionRecord:
-            current = self._topic_in(s, topic.arn)
+            current = topic_in(s, topic.arn)
             for sub in s.topics.subscriptions_of(topic.arn):
                 if sub.protocol == protocol and sub.endpoint == endpoint:
                     if any(sub.attributes.get(k) != v for k, v in attributes.items()):
@@ -241,7 +252,7 @@ class SubscriptionOperations(SnsBase):
 
     # -- attributes ------------------------------------------------------------------
     async def get_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        sub = await self._subscription(req["SubscriptionArn"], caller=ctx.account, action="GetSubscriptionAttributes")
+        sub = await self.directory.subscription(req["SubscriptionArn"], caller=ctx.account, action="GetSubscriptionAttributes")
         topic = await self.store.read(lambda s: s.topics.get(sub.topic_arn))
         out: dict[str, str] = {
             "ConfirmationWasAuthenticated": "true" if sub.confirmed else "false",
@@ -267,7 +278,7 @@ class SubscriptionOperations(SnsBase):
         return {"Attributes": out}
 
     async def set_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        sub = await self._subscription(req["SubscriptionArn"], caller=ctx.account, action="SetSubscriptionAttributes")
+        sub = await self.directory.subscription(req["SubscriptionArn"], caller=ctx.account, action="SetSubscriptionAttributes")
         name, value = req["AttributeName"], req.get("AttributeValue") or ""
         topic = await self.store.read(lambda s: s.topics.get(sub.topic_arn))
         fifo = bool(topic and topic.fifo)
@@ -305,7 +316,7 @@ class SubscriptionOperations(SnsBase):
         return _listed(page, found)
 
     async def list_subscriptions_by_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="ListSubscriptionsByTopic",
                                   region=ctx.region)
         page = Page(req.get("NextToken"), PAGE, error_code=INVALID_PARAMETER)
         found = await self.store.read(

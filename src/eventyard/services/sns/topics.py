@@ -14,20 +14,22 @@ from eventyard.core.identity import RequestContext
 from eventyard.services import _tagging
 from eventyard.services._pagination import Page
 from eventyard.services.sns import delivery_policy
-from eventyard.services.sns._base import (
+from eventyard.services.sns._common import (
     DEFAULT_MAX_MESSAGE_SIZE,
     INVALID_PARAMETER,
     MAX_MESSAGE_SIZE,
-    SnsBase,
     check_arn,
     default_policy,
+    drop_none,
     invalid,
     not_authorized,
     topic_allows,
     too_many_tags,
     topic_not_found,
 )
-from eventyard.store import ConflictError, Session
+from eventyard.services.sns.directory import TopicDirectory, topic_in
+from eventyard.services.sns.matching import SubscriptionCache
+from eventyard.store import ConflictError, Session, Store
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,251}\.fifo")
@@ -81,7 +83,14 @@ def check_attribute(name: str, value: str, *, fifo: bool) -> str:
     return value
 
 
-class TopicOperations(SnsBase):
+class TopicOperations:
+    """Topics: create, delete, attributes, list, tags, data protection, permissions."""
+
+    def __init__(self, store: Store, directory: TopicDirectory, subscriptions: SubscriptionCache) -> None:
+        self.store = store
+        self.directory = directory
+        self.subscriptions = subscriptions  # forgotten when a topic changes
+
     # -- CreateTopic -----------------------------------------------------------------
     async def create_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name = req["Name"]
@@ -145,7 +154,7 @@ class TopicOperations(SnsBase):
 
     # -- attributes ------------------------------------------------------------------
     async def get_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="GetTopicAttributes",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="GetTopicAttributes",
                                   region=ctx.region)
         confirmed, pending = await self.store.read(lambda s: s.topics.count_subscriptions(topic.arn))
         out: dict[str, str] = {
@@ -167,7 +176,7 @@ class TopicOperations(SnsBase):
         return {"Attributes": out}
 
     async def set_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="SetTopicAttributes",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="SetTopicAttributes",
                                   region=ctx.region)
         name, value = req["AttributeName"], req.get("AttributeValue") or ""
         if name == "FifoTopic":
@@ -175,7 +184,7 @@ class TopicOperations(SnsBase):
         stored = check_attribute(name, value, fifo=topic.fifo) if value or name in ("DisplayName",) else ""
 
         def unit(s: Session) -> None:
-            current = self._topic_in(s, topic.arn)
+            current = topic_in(s, topic.arn)
             attributes = dict(current.attributes)
             if stored == "" and name not in ("DisplayName",):
                 attributes.pop(name, None)  # an empty value resets the attribute
@@ -247,11 +256,11 @@ class TopicOperations(SnsBase):
     async def get_data_protection_policy(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         arn = req["ResourceArn"]
         topic = await self.store.read(lambda s: _resource(s, arn, ctx))
-        return self._drop_none({"DataProtectionPolicy": topic.data_protection_policy})
+        return drop_none({"DataProtectionPolicy": topic.data_protection_policy})
 
     # -- permissions -----------------------------------------------------------------
     async def add_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="AddPermission", region=ctx.region)
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="AddPermission", region=ctx.region)
         label = req["Label"]
         if any(a not in TOPIC_ACTIONS for a in req["ActionName"]):
             raise invalid("Policy statement action out of service scope!")
@@ -259,7 +268,7 @@ class TopicOperations(SnsBase):
         actions = [f"SNS:{a}" for a in req["ActionName"]]
 
         def unit(s: Session) -> None:
-            current = self._topic_in(s, topic.arn)
+            current = topic_in(s, topic.arn)
             policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
             statements = policies.statements_of(policy)
             if policies.has_sid(statements, label):
@@ -270,12 +279,12 @@ class TopicOperations(SnsBase):
         await self.store.write(unit)
 
     async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self._topic(req["TopicArn"], caller=ctx.account, action="RemovePermission",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="RemovePermission",
                                   region=ctx.region)
         label = req["Label"]
 
         def unit(s: Session) -> None:
-            current = self._topic_in(s, topic.arn)
+            current = topic_in(s, topic.arn)
             policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
             statements = policies.statements_of(policy)
             kept = policies.without_sid(statements, label)

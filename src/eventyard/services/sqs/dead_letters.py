@@ -15,8 +15,9 @@ from eventyard.core import clock
 from eventyard.core.identity import RequestContext
 from eventyard.services._pagination import Page
 from eventyard.services.sqs import access, errors, urls
-from eventyard.services.sqs._base import SqsBase
-from eventyard.store import Session
+from eventyard.services.sqs.directory import QueueDirectory, queue_url
+from eventyard.services.sqs.upkeep import Upkeep
+from eventyard.store import Session, Store
 from eventyard.store.queues import MoveTaskRecord, QueueRecord
 
 MAX_MOVE_RATE = 500
@@ -40,9 +41,16 @@ def _handle_source(handle: str) -> str | None:
     return source if isinstance(source, str) else ""
 
 
-class DeadLetterOperations(SqsBase):
+class DeadLetterOperations:
+    """ListDeadLetterSourceQueues and message move tasks; ``upkeep`` runs the tasks."""
+
+    def __init__(self, store: Store, directory: QueueDirectory, upkeep: Upkeep) -> None:
+        self.store = store
+        self.directory = directory
+        self.upkeep = upkeep
+
     async def list_dead_letter_source_queues(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         limit = req.get("MaxResults")
         if limit is not None and not 1 <= limit <= MAX_LIST_SOURCES:
             raise errors.invalid_value("MaxResults", limit, f"MaxResults must be an integer between 1 and {MAX_LIST_SOURCES}.")
@@ -50,7 +58,7 @@ class DeadLetterOperations(SqsBase):
         found = await self.store.read(
             lambda s: s.queues.dead_letter_sources(record.arn, after=page.after, limit=page.read_limit))
         shown, token = page.cut(found, lambda q: q.name)
-        out: dict[str, Any] = {"queueUrls": [self._url(ctx, q) for q in shown]}
+        out: dict[str, Any] = {"queueUrls": [queue_url(ctx, q) for q in shown]}
         if limit is not None and token is not None:  # AWS paginates only when asked to
             out["NextToken"] = token
         return out

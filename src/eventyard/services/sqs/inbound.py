@@ -1,49 +1,28 @@
-"""Messages that other services put on a queue (EventBridge targets, SNS subscriptions).
+"""Messages that other services put on a queue (EventBridge targets and dead letters, SNS
+subscriptions and dead letters): ``QueueWriter``, one typed path for all of them.
 
 They are enqueued inside the caller's own unit of work, so that accepting an event or a
-publish and delivering it to a queue on the same store commit together. The caller
-signals the queues after its commit (``InboundOperations.queues_written``) so that long
-polls return at once.
+publish and delivering it to a queue on the same store commit together; what a queue
+refuses, or a queue that is not on this store, is left to the caller's outbox. The
+caller signals the queues after its commit (``QueueWriter.signal``) so that long polls
+return at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
-from eventyard.core import clock
-from eventyard.core import arns
+from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.runtime.delivery import Failure
+from eventyard.runtime.wakeups import Keyed
 from eventyard.services.sqs import access, fifo, outgoing
-from eventyard.services.sqs._base import SqsBase
-from eventyard.store import Session
+from eventyard.services.sqs.directory import QueueDirectory
+from eventyard.services.sqs.types import QueueMessage, ServiceSource, attributes_from_wire
+from eventyard.store import Session, Store
 from eventyard.store.deliveries import DeliveryRecord
 from eventyard.store.queues import QueueRecord
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """One message for a queue: what SendMessage would carry."""
-
-    body: str
-    message_attributes: dict[str, dict[str, Any]] | None = None  # SQS's typed form
-    group_id: str | None = None
-    dedup_id: str | None = None
-    trace_header: str | None = None
-
-    def entry(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"MessageBody": self.body}
-        if self.message_attributes:
-            out["MessageAttributes"] = self.message_attributes
-        if self.group_id is not None:
-            out["MessageGroupId"] = self.group_id
-        if self.dedup_id is not None:
-            out["MessageDeduplicationId"] = self.dedup_id
-        if self.trace_header is not None:
-            out["MessageSystemAttributes"] = {"AWSTraceHeader": {"DataType": "String", "StringValue": self.trace_header}}
-        return out
-
 
 NO_QUEUE = "AWS.SimpleQueueService.NonExistentQueue"
 
@@ -58,7 +37,20 @@ class QueueUnavailable(Exception):
         self.message = message
 
 
-class InboundOperations(SqsBase):
+@dataclass(frozen=True, slots=True)
+class QueueWrite:
+    """What ``QueueWriter.write`` did with a batch: the queue it wrote to (None when it
+    wrote nothing), and the positions of the messages it left for the outbox, in order."""
+
+    queue_id: int | None
+    refused: list[int]
+
+
+class QueueWriter:
+    def __init__(self, directory: QueueDirectory, wakeups: Keyed) -> None:
+        self.directory = directory  # queue settings, parsed once per version
+        self.wakeups = wakeups
+
     def queue_for_arn(self, s: Session, queue_arn: str) -> QueueRecord:
         """Inside a unit of work: the queue an ARN names, or ``QueueUnavailable``."""
         arn = arns.parse(queue_arn)
@@ -69,18 +61,21 @@ class InboundOperations(SqsBase):
             raise QueueUnavailable(NO_QUEUE, "The specified queue does not exist.")
         return record
 
-    def enqueue(self, s: Session, queue: QueueRecord, messages: Sequence[Inbound], *, sender: str,
-                now: int, via: tuple[str, str] | None = None) -> list[str]:
+    def enqueue(self, s: Session, queue: QueueRecord, messages: Sequence[QueueMessage], *, sender: str,
+                now: int) -> list[str]:
         """Inside a unit of work: put messages on ``queue``; their message ids (a FIFO
         duplicate gets its original's). A message the queue refuses (too large, no group
         on a FIFO queue ...) raises ``QueueUnavailable`` and nothing of the batch is kept.
-        ``via``: (service principal, source ARN) of the sending service, which another
-        account's queue policy must allow; AWS reports a refusal as a missing queue."""
-        if not access.delivery_allowed(queue, sender, via):
+        Another account's queue policy must allow the messages' ``via`` (all the same
+        one); AWS reports a refusal as a missing queue."""
+        via = messages[0].via if messages else None
+        if any(m.via is not via and m.via != via for m in messages):
+            via = None
+        if not access.delivery_allowed(queue, sender, _via(via)):
             raise QueueUnavailable(NO_QUEUE, "The specified queue does not exist or you do not have access to it.")
-        settings = self.settings(queue)
+        settings = self.directory.settings(queue)
         try:
-            prepared = [outgoing.prepare(m.entry(), settings, sender=sender, now=now) for m in messages]
+            prepared = [outgoing.prepare_message(m, settings, sender=sender, now=now) for m in messages]
         except ServiceError as err:
             raise QueueUnavailable(err.code, err.message) from err
         if queue.fifo:
@@ -88,10 +83,40 @@ class InboundOperations(SqsBase):
         s.messages.add(queue.id, [p.message for p in prepared])
         return [p.message.message_id for p in prepared]
 
-    def queues_written(self, queue_ids: Sequence[int]) -> None:
+    def write(self, s: Session, queue_arn: str, messages: Sequence[QueueMessage], *, sender: str,
+              now: int) -> QueueWrite:
+        """Inside a unit of work: put ``messages`` on the queue ``queue_arn`` names, as one
+        batch. What it refuses (every message, when the queue is not on this store) is
+        found one message at a time and left for the caller's outbox, where retries and
+        dead letters take over; the others are written."""
+        try:
+            queue = self.queue_for_arn(s, queue_arn)
+        except QueueUnavailable:
+            return QueueWrite(None, list(range(len(messages))))
+        refused: list[int] = []
+        written = False
+        batches = [range(len(messages))]
+        while batches:
+            batch = batches.pop()
+            try:
+                self.enqueue(s, queue, [messages[i] for i in batch], sender=sender, now=now)
+            except QueueUnavailable:
+                if len(batch) == 1:
+                    refused.append(batch[0])
+                else:  # find the messages the queue refuses, keep the others
+                    batches.extend(range(i, i + 1) for i in reversed(batch))
+                continue
+            written = True
+        return QueueWrite(queue.id if written else None, refused)
+
+    def signal(self, queue_ids: Sequence[int]) -> None:
         """After the caller's commit: wake the long polls of these queues."""
         for queue_id in set(queue_ids):
             self.wakeups.signal(queue_id)
+
+
+def _via(source: ServiceSource | None) -> tuple[str, str] | None:
+    return None if source is None else (source.principal, source.source_arn)
 
 
 class QueueDeliverer:
@@ -102,28 +127,29 @@ class QueueDeliverer:
     ``trace_header``.
     """
 
-    def __init__(self, sqs: InboundOperations) -> None:
-        self.sqs = sqs
+    def __init__(self, store: Store, writer: QueueWriter) -> None:
+        self.store = store
+        self.writer = writer
 
     async def deliver(self, record: DeliveryRecord) -> Failure | None:
         target, payload = record.target, record.payload
+        context = payload.get("context") or {}
+        source = context.get("topic_arn") or context.get("rule_arn")
+        message = QueueMessage(
+            payload["body"], attributes=attributes_from_wire(payload.get("message_attributes")),
+            trace_header=payload.get("trace_header"), group_id=target.get("group_id"),
+            dedup_id=payload.get("dedup_id"),
+            via=ServiceSource(f"{record.origin}.amazonaws.com", source) if source else None,
+        )
         written: list[int] = []
 
         def unit(s: Session) -> None:
-            queue = self.sqs.queue_for_arn(s, target["arn"])
-            message = Inbound(
-                payload["body"], message_attributes=payload.get("message_attributes"),
-                group_id=target.get("group_id"), dedup_id=payload.get("dedup_id") if queue.fifo else None,
-                trace_header=payload.get("trace_header"),
-            )
-            context = payload.get("context") or {}
-            source = context.get("topic_arn") or context.get("rule_arn")
-            via = (f"{record.origin}.amazonaws.com", source) if source else None
-            self.sqs.enqueue(s, queue, [message], sender=record.account_id, now=clock.now_ms(), via=via)
+            queue = self.writer.queue_for_arn(s, target["arn"])
+            self.writer.enqueue(s, queue, [message], sender=record.account_id, now=clock.now_ms())
             written.append(queue.id)
 
         try:
-            await self.sqs.store.write(unit)
+            await self.store.write(unit)
         except QueueUnavailable as err:
             # a missing queue or a message it refuses is a client-side error: retrying
             # cannot help, so it goes to the dead-letter queue at once (EventBridge's and
@@ -131,5 +157,5 @@ class QueueDeliverer:
             if err.code == NO_QUEUE:
                 return Failure("NO_RESOURCE", err.message, retryable=False)
             return Failure("INVALID_PARAMETER", err.message, retryable=False)
-        self.sqs.queues_written(written)
+        self.writer.signal(written)
         return None

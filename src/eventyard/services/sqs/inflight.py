@@ -16,9 +16,10 @@ from typing import Any, Callable
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.wakeups import Keyed
 from eventyard.services.sqs import errors, receipts, validation
-from eventyard.services.sqs._base import SqsBase
-from eventyard.store import Session
+from eventyard.services.sqs.directory import QueueDirectory, latest
+from eventyard.store import Session, Store
 from eventyard.store.queues import QueueRecord
 
 _MAX_TOTAL_VISIBILITY_MS = validation.MAX_VISIBILITY * 1000
@@ -95,22 +96,29 @@ def _change_visibility(s: Session, queue: QueueRecord, handle: str, receipt: rec
     return timeout == 0
 
 
-class InFlightOperations(SqsBase):
+class InFlightOperations:
+    """Received messages, by receipt handle: DeleteMessage(Batch), ChangeMessageVisibility(Batch)."""
+
+    def __init__(self, store: Store, directory: QueueDirectory, wakeups: Keyed) -> None:
+        self.store = store
+        self.directory = directory
+        self.wakeups = wakeups
+
     async def delete_message(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         handle = req["ReceiptHandle"]
         receipt = _receipt(record, handle)
-        ready = await self.store.write(lambda s: _delete(s, self._current(s, record.id), handle, receipt, clock.now_ms()))
+        ready = await self.store.write(lambda s: _delete(s, latest(s, record.id), handle, receipt, clock.now_ms()))
         if ready:
             self.wakeups.signal(record.id)
 
     async def change_message_visibility(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         handle = req["ReceiptHandle"]
         timeout = validation.visibility_timeout(req["VisibilityTimeout"])
         receipt = _receipt(record, handle)
         ready = await self.store.write(
-            lambda s: _change_visibility(s, self._current(s, record.id), handle, receipt, timeout, clock.now_ms())
+            lambda s: _change_visibility(s, latest(s, record.id), handle, receipt, timeout, clock.now_ms())
         )
         if ready:
             self.wakeups.signal(record.id)
@@ -134,7 +142,7 @@ class InFlightOperations(SqsBase):
         many: Callable[[Session, QueueRecord, list[tuple[dict[str, Any], receipts.Receipt]], int],
                        tuple[dict[str, dict[str, Any]], bool]] | None = None,
     ) -> dict[str, Any]:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         entries = validation.batch_entries(req.get("Entries"), entry_shape)
         failed: dict[str, dict[str, Any]] = {}
         todo: list[tuple[dict[str, Any], receipts.Receipt]] = []
@@ -147,7 +155,7 @@ class InFlightOperations(SqsBase):
                 failed[entry["Id"]] = errors.entry_failure(entry["Id"], err)
 
         def run(s: Session) -> tuple[dict[str, dict[str, Any]], bool]:
-            queue, now = self._current(s, record.id), clock.now_ms()
+            queue, now = latest(s, record.id), clock.now_ms()
             if many is not None:
                 return many(s, queue, todo, now)
             errors_by_id: dict[str, dict[str, Any]] = {}

@@ -8,12 +8,13 @@ from typing import Any
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.runtime.wakeups import fallback_seconds
+from eventyard.runtime.wakeups import Keyed, fallback_seconds
 from eventyard.services.sqs import errors, fifo, outgoing, standard, validation
-from eventyard.services.sqs._base import SqsBase
+from eventyard.services.sqs.directory import QueueDirectory, latest, sender_id
+from eventyard.services.sqs.in_flight_limit import max_in_flight
 from eventyard.services.sqs.outgoing import Outgoing
 from eventyard.services.sqs.standard import Claim
-from eventyard.store import Session
+from eventyard.store import Session, Store
 from eventyard.store.queues import QueueRecord
 
 
@@ -23,7 +24,16 @@ from eventyard.store.queues import QueueRecord
 IN_FLIGHT_RECOUNT_SECONDS = 1.0
 
 
-class MessageOperations(SqsBase):
+class MessageOperations:
+    """SendMessage, SendMessageBatch and ReceiveMessage, with long polls on ``wakeups``."""
+
+    def __init__(self, store: Store, directory: QueueDirectory, wakeups: Keyed) -> None:
+        self.store = store
+        self.directory = directory
+        self.wakeups = wakeups
+        self.max_in_flight = max_in_flight()
+        self._in_flight_seen: dict[int, tuple[float, int]] = {}  # queue id -> (counted at, count + received since)
+
     def _in_flight_check_due(self, queue_id: int, cap: int, limit: int) -> bool:
         hit = self._in_flight_seen.get(queue_id)
         return hit is None or time.monotonic() - hit[0] >= IN_FLIGHT_RECOUNT_SECONDS or hit[1] + limit >= cap
@@ -39,15 +49,15 @@ class MessageOperations(SqsBase):
 
     # -- sending ---------------------------------------------------------------------
     async def send_message(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         now = clock.now_ms()
-        out = outgoing.prepare(req, self.settings(record), sender=self._sender(ctx), now=now,
+        out = outgoing.prepare(req, self.directory.settings(record), sender=sender_id(ctx), now=now,
                                trace_header=ctx.trace_header)
         [(message_id, seq)] = await self._store_messages(record, [out], now)
         return outgoing.sent(out, message_id, seq)
 
     async def send_message_batch(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         entries = validation.batch_entries(req.get("Entries"), "SendMessageBatchRequestEntry")
         total = sum(outgoing.raw_size(e) for e in entries)
         if total > outgoing.BATCH_LIMIT:
@@ -55,7 +65,7 @@ class MessageOperations(SqsBase):
                 "BatchRequestTooLong",
                 f"Batch requests cannot be longer than {outgoing.BATCH_LIMIT} bytes. You have sent {total} bytes.",
             )
-        settings, now, sender = self.settings(record), clock.now_ms(), self._sender(ctx)
+        settings, now, sender = self.directory.settings(record), clock.now_ms(), sender_id(ctx)
         if settings.fifo:
             outgoing.check_fifo_batch(entries, settings)
         ready: list[tuple[str, Outgoing]] = []
@@ -76,10 +86,10 @@ class MessageOperations(SqsBase):
         return errors.batch_result(successful, failed)
 
     async def _store_messages(self, record: QueueRecord, batch: list[Outgoing], now: int) -> list[tuple[str, int | None]]:
-        settings = self.settings(record)
+        settings = self.directory.settings(record)
 
         def store(s: Session) -> list[tuple[str, int | None]]:
-            current = self._current(s, record.id)
+            current = latest(s, record.id)
             if current.fifo:
                 return list(fifo.send(s, current, settings, batch, now))
             s.messages.add(current.id, [out.message for out in batch])
@@ -91,13 +101,13 @@ class MessageOperations(SqsBase):
 
     # -- receiving ----------------------------------------------------------------------
     async def receive_message(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         limit, visibility, wait = req.get("MaxNumberOfMessages"), req.get("VisibilityTimeout"), req.get("WaitTimeSeconds")
         validation.receive_limits(limit, visibility, wait)
         attempt_id = req.get("ReceiveRequestAttemptId")
         if attempt_id is not None:
             validation.token("ReceiveRequestAttemptId", attempt_id)
-        settings = self.settings(record)
+        settings = self.directory.settings(record)
         limit = limit or 1
         wait = settings.receive_wait if wait is None else wait
         system_names = set(req.get("AttributeNames") or []) | set(req.get("MessageSystemAttributeNames") or [])
@@ -107,9 +117,9 @@ class MessageOperations(SqsBase):
         cap = self.max_in_flight
 
         def attempt(s: Session) -> Claim:
-            current = self._current(s, record.id)
+            current = latest(s, record.id)
             now = clock.now_ms()
-            current_settings = self.settings(current)
+            current_settings = self.directory.settings(current)
             timeout = current_settings.visibility_timeout if visibility is None else visibility
             if current.fifo:
                 return fifo.claim(s, current, current_settings, limit=limit, visibility=timeout, now=now,

@@ -1,5 +1,6 @@
-"""Turning a SendMessage request (or batch entry) into a stored message, and a stored
-message back into a ReceiveMessage ``Message``."""
+"""Turning a SendMessage request (or batch entry), or a message another service puts on
+a queue, into a stored message, and a stored message back into a ReceiveMessage
+``Message``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import orjson
 from eventyard.core import ids
 from eventyard.services.sqs import errors, md5, receipts, validation
 from eventyard.services.sqs.attributes import QueueSettings
+from eventyard.services.sqs.types import QueueMessage
 from eventyard.store.messages import NewMessage, StoredMessage
 
 BATCH_LIMIT = 1_048_576  # a whole SendMessageBatch, whatever the queue's MaximumMessageSize
@@ -38,10 +40,27 @@ def prepare(entry: dict[str, Any], settings: QueueSettings, *, sender: str, now:
     attributes, attribute_size = validation.message_attributes(entry.get("MessageAttributes"))
     system = validation.system_attributes(entry.get("MessageSystemAttributes"))
     if trace_header and not system:
-        system = validation.system_attributes({"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}})
+        system = validation.trace_header(trace_header)
+    return _checked(body, delay, attributes, attribute_size, system, entry.get("MessageGroupId"),
+                    entry.get("MessageDeduplicationId"), settings, sender, now)
+
+
+def prepare_message(message: QueueMessage, settings: QueueSettings, *, sender: str, now: int) -> Outgoing:
+    """``prepare`` for a message another service puts on the queue: the same checks."""
+    body = validation.body(message.body)
+    delay = validation.delay(message.delay_seconds, fifo=settings.fifo)
+    attributes, attribute_size = validation.typed_message_attributes(message.attributes)
+    system = validation.trace_header(message.trace_header) if message.trace_header is not None else {}
+    group = message.group_id if settings.fifo or not message.fifo_group_only else None
+    dedup = message.dedup_id if settings.fifo else None
+    return _checked(body, delay, attributes, attribute_size, system, group, dedup, settings, sender, now)
+
+
+def _checked(body: str, delay: int | None, attributes: dict[str, dict[str, Any]], attribute_size: int,
+             system: dict[str, dict[str, Any]], group: str | None, dedup: str | None, settings: QueueSettings,
+             sender: str, now: int) -> Outgoing:
+    """The rules of the queue that hold for any sender, and the message to store."""
     validation.message_size(body, attribute_size, settings.maximum_message_size)
-    group = entry.get("MessageGroupId")
-    dedup = entry.get("MessageDeduplicationId")
     if group is not None:
         validation.token("MessageGroupId", group)
     if dedup is not None:

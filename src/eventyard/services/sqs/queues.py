@@ -9,11 +9,12 @@ import orjson
 from eventyard.core import clock, policies
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.runtime.wakeups import Keyed
 from eventyard.services import _tagging
 from eventyard.services._pagination import Page
 from eventyard.services.sqs import attributes, errors, redrive, urls, validation
-from eventyard.services.sqs._base import SqsBase
-from eventyard.store import ConflictError, Session
+from eventyard.services.sqs.directory import QueueDirectory, latest, queue_url
+from eventyard.store import ConflictError, Session, Store
 from eventyard.store.queues import QueueRecord
 
 QUEUE_DELETED_WAIT_MS = 60_000
@@ -32,7 +33,14 @@ def _redrive_target(attrs: dict[str, str]) -> str | None:
     return orjson.loads(policy)["deadLetterTargetArn"] if policy else None
 
 
-class QueueOperations(SqsBase):
+class QueueOperations:
+    """Queues themselves: create, find, list, delete, attributes, purge, tags, permissions."""
+
+    def __init__(self, store: Store, directory: QueueDirectory, wakeups: Keyed) -> None:
+        self.store = store
+        self.directory = directory
+        self.wakeups = wakeups  # long polls, by queue id
+
     async def create_queue(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         name: str = req["QueueName"]
         given = req.get("Attributes") or {}
@@ -77,12 +85,12 @@ class QueueOperations(SqsBase):
             record = await self.store.write(create)
         except ConflictError:  # a concurrent create won: compare with it
             record = await self.store.write(create)
-        return {"QueueUrl": self._url(ctx, record)}
+        return {"QueueUrl": queue_url(ctx, record)}
 
     async def get_queue_url(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         account = req.get("QueueOwnerAWSAccountId") or ctx.account
-        record = await self._queue(ctx, f"/{account}/{req['QueueName']}")
-        return {"QueueUrl": self._url(ctx, record)}
+        record = await self.directory.find(ctx, f"/{account}/{req['QueueName']}")
+        return {"QueueUrl": queue_url(ctx, record)}
 
     async def list_queues(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         limit = req.get("MaxResults")
@@ -96,13 +104,13 @@ class QueueOperations(SqsBase):
         shown, token = page.cut(found, lambda q: q.name)
         out: dict[str, Any] = {}
         if shown:
-            out["QueueUrls"] = [self._url(ctx, q) for q in shown]
+            out["QueueUrls"] = [queue_url(ctx, q) for q in shown]
         if limit is not None and token is not None:  # AWS paginates only when asked to
             out["NextToken"] = token
         return out
 
     async def delete_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
 
         def delete(s: Session) -> None:
             current = s.queues.get_by_id(record.id)
@@ -111,17 +119,17 @@ class QueueOperations(SqsBase):
                 s.tags.remove_all(current.arn)
 
         await self.store.write(delete)
-        self._forget(record)
+        self.directory.forget(record)
         self.wakeups.signal(record.id)  # long polls on it end
 
     async def get_queue_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         wanted = attributes.requested(req.get("AttributeNames"))
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         counted = wanted & {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
                             "ApproximateNumberOfMessagesDelayed"}
 
         def read(s: Session) -> tuple[QueueRecord, Any]:
-            current = self._current(s, record.id)
+            current = latest(s, record.id)
             counts = s.messages.counts(current.id, now=clock.now_ms(), after_id=current.purged_upto) if counted else None
             return current, counts
 
@@ -148,11 +156,11 @@ class QueueOperations(SqsBase):
         return {"Attributes": values} if values else {}
 
     async def set_queue_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         changes = attributes.check(req.get("Attributes") or {}, fifo=record.fifo, creating=False)
 
         def update(s: Session) -> None:
-            current = self._current(s, record.id)
+            current = latest(s, record.id)
             new = attributes.merged(current.attributes, changes)
             if new.get("RedrivePolicy") and new.get("RedrivePolicy") != current.attributes.get("RedrivePolicy"):
                 redrive.check_dead_letter_target(s, current, source_arn=current.arn, fifo=current.fifo,
@@ -164,14 +172,14 @@ class QueueOperations(SqsBase):
                 s.messages.shorten_retention(current.id, new_retention * 1000)
 
         await self.store.write(update)
-        self._forget(record)
+        self.directory.forget(record)
         self.wakeups.signal(record.id)
 
     async def purge_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
 
         def purge(s: Session) -> None:
-            current = self._current(s, record.id)
+            current = latest(s, record.id)
             now = clock.now_ms()
             if current.purged_at is not None and now - current.purged_at < PURGE_INTERVAL_MS:
                 raise ServiceError(
@@ -183,36 +191,36 @@ class QueueOperations(SqsBase):
                 s.messages.forget_dedups(current.id)
 
         await self.store.write(purge)
-        self._forget(record)
+        self.directory.forget(record)
 
     # -- tags ----------------------------------------------------------------------
     async def tag_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         if not req["Tags"]:
             raise errors.missing("Tags")
         tags = validation.tags(req["Tags"])
 
         def tag(s: Session) -> None:
-            current = self._current(s, record.id)
+            current = latest(s, record.id)
             _tagging.add(s, current.arn, tags, validation.too_many_tags(current.name))
 
         await self.store.write(tag)
 
     async def untag_queue(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         keys = list(req["TagKeys"])
         if not keys:
             raise errors.invalid("Tag keys must be between 1 and 128 characters in length.")
-        await self.store.write(lambda s: _tagging.remove(s, self._current(s, record.id).arn, keys))
+        await self.store.write(lambda s: _tagging.remove(s, latest(s, record.id).arn, keys))
 
     async def list_queue_tags(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        record = await self._queue(ctx, req["QueueUrl"])
-        tags = await self.store.read(lambda s: _tagging.of(s, self._current(s, record.id).arn))
+        record = await self.directory.find(ctx, req["QueueUrl"])
+        tags = await self.store.read(lambda s: _tagging.of(s, latest(s, record.id).arn))
         return {"Tags": tags} if tags else {}
 
     # -- permissions (statements of the queue's Policy) ---------------------------------------
     async def add_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         label: str = req["Label"]
         accounts, actions = list(req["AWSAccountIds"]), list(req["Actions"])
         if not accounts or not actions:
@@ -227,7 +235,7 @@ class QueueOperations(SqsBase):
         statement = policies.allow_accounts(label, accounts, [f"SQS:{a}" for a in actions], record.arn)
 
         def add(s: Session) -> None:
-            current = self._current(s, record.id)
+            current = latest(s, record.id)
             policy = _policy(current)
             if policies.has_sid(policy["Statement"], label):
                 raise errors.invalid_value("Label", label, "Already exists.")
@@ -236,14 +244,14 @@ class QueueOperations(SqsBase):
             s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, clock.now_ms())
 
         await self.store.write(add)
-        self._forget(record)
+        self.directory.forget(record)
 
     async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        record = await self._queue(ctx, req["QueueUrl"])
+        record = await self.directory.find(ctx, req["QueueUrl"])
         label: str = req["Label"]
 
         def remove(s: Session) -> None:
-            current = self._current(s, record.id)
+            current = latest(s, record.id)
             policy = _policy(current)
             kept = policies.without_sid(policy["Statement"], label)
             if len(kept) == len(policy["Statement"]):
@@ -256,7 +264,7 @@ class QueueOperations(SqsBase):
             s.queues.set_attributes(current.id, new, current.dead_letter_target_arn, clock.now_ms())
 
         await self.store.write(remove)
-        self._forget(record)
+        self.directory.forget(record)
 
 
 def _policy(record: QueueRecord) -> dict[str, Any]:

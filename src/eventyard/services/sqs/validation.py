@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping
 from eventyard.core.errors import ServiceError
 from eventyard.services import _batches, _tagging
 from eventyard.services.sqs import errors
+from eventyard.services.sqs.types import MessageAttribute
 
 MAX_BATCH = _batches.MAX_ENTRIES
 MAX_DELAY = 900
@@ -88,39 +89,62 @@ def message_attributes(attributes: Mapping[str, Mapping[str, Any]] | None) -> tu
     if not attributes:
         return {}, 0
     if len(attributes) > MAX_MESSAGE_ATTRIBUTES:
-        raise errors.invalid(
-            f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum [{MAX_MESSAGE_ATTRIBUTES}]."
-        )
+        raise _too_many_attributes(len(attributes))
     checked: dict[str, dict[str, Any]] = {}
     size = 0
     for name, value in attributes.items():
-        _attribute_name(name)
-        data_type = value.get("DataType") or ""
-        base = data_type.split(".", 1)[0]
-        if base not in _DATA_TYPES or len(data_type) > 256 or data_type.endswith("."):
-            raise errors.invalid(
-                f"The type of message (user) attribute '{name}' is invalid. You must use only the following "
-                "supported type prefixes: Binary, Number, String."
-            )
-        if value.get("StringListValues") or value.get("BinaryListValues"):
-            raise errors.invalid(f"Message (user) attribute '{name}': list values are not supported.")
-        if base == "Binary":
-            data = value.get("BinaryValue")
-            if not data:
-                raise errors.invalid(f"Message (user) attribute '{name}' must contain a non-empty value of type 'Binary'.")
-            checked[name] = {"DataType": data_type, "BinaryValue": bytes(data)}
-            size += len(data)
-        else:
-            text = value.get("StringValue")
-            if not text:
-                raise errors.invalid(f"Message (user) attribute '{name}' must contain a non-empty value of type 'String'.")
-            _attribute_characters(name, text)
-            if base == "Number":
-                _number(name, text)
-            checked[name] = {"DataType": data_type, "StringValue": text}
-            size += len(text.encode("utf-8"))
-        size += len(name.encode("utf-8")) + len(data_type.encode("utf-8"))
+        size += _attribute(checked, name, value.get("DataType") or "", value.get("StringValue"),
+                           value.get("BinaryValue"),
+                           lists=value.get("StringListValues") or value.get("BinaryListValues"))
     return checked, size
+
+
+def typed_message_attributes(attributes: Mapping[str, MessageAttribute] | None) -> tuple[dict[str, dict[str, Any]], int]:
+    """``message_attributes`` for attributes another service hands over, typed."""
+    if not attributes:
+        return {}, 0
+    if len(attributes) > MAX_MESSAGE_ATTRIBUTES:
+        raise _too_many_attributes(len(attributes))
+    checked: dict[str, dict[str, Any]] = {}
+    size = 0
+    for name, value in attributes.items():
+        size += _attribute(checked, name, value.data_type, value.string_value, value.binary_value)
+    return checked, size
+
+
+def _too_many_attributes(count: int) -> ServiceError:
+    return errors.invalid(
+        f"Number of message attributes [{count}] exceeds the allowed maximum [{MAX_MESSAGE_ATTRIBUTES}]."
+    )
+
+
+def _attribute(checked: dict[str, dict[str, Any]], name: str, data_type: str, text: str | None,
+               data: bytes | bytearray | None, *, lists: object = None) -> int:
+    """Check one attribute into ``checked``; its size in bytes. ``lists``: its list
+    values, if any, which SQS refuses (after a bad name or type)."""
+    _attribute_name(name)
+    base = data_type.split(".", 1)[0]
+    if base not in _DATA_TYPES or len(data_type) > 256 or data_type.endswith("."):
+        raise errors.invalid(
+            f"The type of message (user) attribute '{name}' is invalid. You must use only the following "
+            "supported type prefixes: Binary, Number, String."
+        )
+    if lists:
+        raise errors.invalid(f"Message (user) attribute '{name}': list values are not supported.")
+    if base == "Binary":
+        if not data:
+            raise errors.invalid(f"Message (user) attribute '{name}' must contain a non-empty value of type 'Binary'.")
+        checked[name] = {"DataType": data_type, "BinaryValue": bytes(data)}
+        size = len(data)
+    else:
+        if not text:
+            raise errors.invalid(f"Message (user) attribute '{name}' must contain a non-empty value of type 'String'.")
+        _attribute_characters(name, text)
+        if base == "Number":
+            _number(name, text)
+        checked[name] = {"DataType": data_type, "StringValue": text}
+        size = len(text.encode("utf-8"))
+    return size + len(name.encode("utf-8")) + len(data_type.encode("utf-8"))
 
 
 def _attribute_name(name: str) -> None:
@@ -160,13 +184,26 @@ def system_attributes(attributes: Mapping[str, Mapping[str, Any]] | None) -> dic
     """MessageSystemAttributes: only AWSTraceHeader, a String."""
     if not attributes:
         return {}
+    checked: dict[str, dict[str, Any]] = {}
     for name, value in attributes.items():
         if name != "AWSTraceHeader":
             raise errors.invalid(f"Message system attribute name '{name}' is invalid.")
-        if value.get("DataType") != "String" or not value.get("StringValue"):
-            raise errors.invalid("Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'.")
-        _attribute_characters(name, value["StringValue"])
-    return {"AWSTraceHeader": {"DataType": "String", "StringValue": attributes["AWSTraceHeader"]["StringValue"]}}
+        if value.get("DataType") != "String":
+            raise _no_trace_header()
+        checked = trace_header(value.get("StringValue"))
+    return checked
+
+
+def trace_header(text: str | None) -> dict[str, dict[str, Any]]:
+    """The AWSTraceHeader system attribute, checked."""
+    if not text:
+        raise _no_trace_header()
+    _attribute_characters("AWSTraceHeader", text)
+    return {"AWSTraceHeader": {"DataType": "String", "StringValue": text}}
+
+
+def _no_trace_header() -> ServiceError:
+    return errors.invalid("Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'.")
 
 
 def message_size(text: str, attribute_size: int, limit: int) -> int:

@@ -1,21 +1,13 @@
-"""State and helpers shared by the SNS operations."""
+"""What the SNS operations share: their errors, ARN checks, and the topic policy."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eventyard.core import arns, policies
 from eventyard.core.errors import ServiceError
-from eventyard.runtime.delivery import DeliveryRuntime
-from eventyard.services.sns.signing import Signer
-from eventyard.services.sqs import SqsService
-from eventyard.store import Session, Store
 from eventyard.store.topics import SubscriptionRecord, TopicRecord
-
-if TYPE_CHECKING:
-    from eventyard.services.sns.matching import SubscriptionCache
-    from eventyard.services.sns.metrics import TopicMetrics
 
 MAX_TOPICS = 100_000  # AWS quota: standard topics per account
 MAX_SUBJECT = 100
@@ -117,54 +109,5 @@ def subscription_allows(sub: SubscriptionRecord, caller: str) -> bool:
     return caller == sub.account_id or (topic is not None and caller == topic.account)
 
 
-class SnsBase:
-    subscriptions: "SubscriptionCache"
-    metrics: "TopicMetrics"
-
-    def __init__(self, store: Store, runtime: DeliveryRuntime, sqs: SqsService) -> None:
-        self.store = store
-        self.runtime = runtime
-        self.sqs = sqs
-        self.signer = Signer(store)
-        # where clients reach this node, for the URLs in messages that no request carries
-        # (an EventBridge rule publishing to a topic): the last SNS request's, or the default
-        self.public_url = "http://localhost:4566"
-
-    async def _topic(self, topic_arn: str | None, field: str = "TopicArn", *, caller: str | None = None,
-                     action: str = "", region: str | None = None) -> TopicRecord:
-        """The topic an ARN names; with ``caller``, one whose owner or policy lets the
-        caller's account do ``action``; with ``region``, one of the caller's region."""
-        if not topic_arn:
-            raise invalid(f"{field} Reason: no value for required parameter")
-        check_arn(topic_arn, field, region=region)
-        record = await self.store.read(lambda s: s.topics.get(topic_arn))
-        if record is None:
-            raise topic_not_found()
-        if caller is not None and not topic_allows(record, caller, action):
-            raise not_authorized(caller, action, record.arn)
-        return record
-
-    @staticmethod
-    def _topic_in(s: Session, topic_arn: str) -> TopicRecord:
-        record = s.topics.get(topic_arn)
-        if record is None:
-            raise topic_not_found()
-        return record
-
-    async def _subscription(self, arn: str | None, *, caller: str | None = None,
-                            action: str = "") -> SubscriptionRecord:
-        """The subscription an ARN names; with ``caller``, only for the subscription's
-        owner or the topic's owner (subscriptions have no policy of their own)."""
-        if not arn:
-            raise invalid("SubscriptionArn Reason: no value for required parameter")
-        check_subscription_arn(arn)
-        record = await self.store.read(lambda s: s.topics.subscription(arn))
-        if record is None:
-            raise not_found("Subscription does not exist")
-        if caller is not None and not subscription_allows(record, caller):
-            raise not_authorized(caller, action, arn)
-        return record
-
-    @staticmethod
-    def _drop_none(out: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in out.items() if v is not None}
+def drop_none(out: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in out.items() if v is not None}

@@ -1,19 +1,13 @@
-"""State and helpers shared by the SQS operations."""
+"""Finding queues: the queue a QueueUrl names (cached briefly, access checked), and a
+queue's settings parsed once per version of its attributes."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from eventyard.core import clock
 from eventyard.core.identity import RequestContext
-from eventyard.runtime.timers import Timers
-from eventyard.runtime.wakeups import Wakeups
 from eventyard.services.sqs import access, attributes, errors, urls
-from eventyard.services.sqs.in_flight_limit import max_in_flight
-from eventyard.services.sqs.upkeep import Upkeep
 from eventyard.store import Session, Store
-from eventyard.store.messages import READY_KIND
 from eventyard.store.queues import QueueRecord
 
 # Queue records are cached briefly: AWS too takes up to 60 s to propagate attribute
@@ -22,18 +16,13 @@ _CACHE_SECONDS = 1.0
 _CACHE_MAX = 10_000
 
 
-class SqsBase:
-    def __init__(self, store: Store, wakeups: Wakeups | None = None, timers: Timers | None = None) -> None:
+class QueueDirectory:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.wakeups = (wakeups or Wakeups()).keyed(READY_KIND)  # long polls, by queue id
-        self.upkeep = Upkeep(store, self.wakeups, timers)  # a periodic job of ``timers``
         self._queues: dict[tuple[str, str, str], tuple[float, QueueRecord]] = {}
         self._settings: dict[tuple[int, int], attributes.QueueSettings] = {}
-        self.max_in_flight = max_in_flight()
-        self._in_flight_seen: dict[int, tuple[float, int]] = {}  # queue id -> (counted at, count + received since)
 
-    # -- queues --------------------------------------------------------------------
-    async def _queue(self, ctx: RequestContext, queue_url: str) -> QueueRecord:
+    async def find(self, ctx: RequestContext, queue_url: str) -> QueueRecord:
         """The queue a QueueUrl names (any host; see ``urls``), once the caller is shown
         to be allowed ``ctx.operation`` on it."""
         ref = urls.parse_url(queue_url)
@@ -52,16 +41,9 @@ class SqsBase:
         access.check(ctx, record)
         return record
 
-    def _forget(self, record: QueueRecord) -> None:
+    def forget(self, record: QueueRecord) -> None:
+        """Drop the cached record (after the queue changed)."""
         self._queues.pop((record.account_id, record.region, record.name), None)
-
-    @staticmethod
-    def _current(s: Session, queue_id: int) -> QueueRecord:
-        """Inside a unit of work: the queue as committed now."""
-        record = s.queues.get_by_id(queue_id)
-        if record is None:
-            raise errors.queue_not_found()
-        return record
 
     def settings(self, record: QueueRecord) -> attributes.QueueSettings:
         key = (record.id, record.modified_at)
@@ -72,14 +54,19 @@ class SqsBase:
             found = self._settings[key] = attributes.settings(record.attributes, fifo=record.fifo)
         return found
 
-    @staticmethod
-    def _url(ctx: RequestContext, record: QueueRecord) -> str:
-        return urls.queue_url(ctx, record.region, record.account_id, record.name)
 
-    @staticmethod
-    def _sender(ctx: RequestContext) -> str:
-        return ctx.access_key or ctx.account
+def latest(s: Session, queue_id: int) -> QueueRecord:
+    """Inside a unit of work: the queue as committed now."""
+    record = s.queues.get_by_id(queue_id)
+    if record is None:
+        raise errors.queue_not_found()
+    return record
 
-    @staticmethod
-    def _drop_none(out: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in out.items() if v is not None}
+
+def queue_url(ctx: RequestContext, record: QueueRecord) -> str:
+    return urls.queue_url(ctx, record.region, record.account_id, record.name)
+
+
+def sender_id(ctx: RequestContext) -> str:
+    """SenderId of what the caller sends."""
+    return ctx.access_key or ctx.account

@@ -426,6 +426,8 @@ def _us(before: float | None, after: float | None, transitions: int) -> float | 
 
 
 def _per_transition(before: float | None, after: float | None, transitions: int) -> str:
+    if not transitions:
+        return "server CPU per transition: none (no execution completed)"
     us = _us(before, after, transitions)
     return "server CPU n/a" if us is None else f"server CPU {us:,.0f} us/transition"
 

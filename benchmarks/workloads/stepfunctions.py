@@ -49,6 +49,11 @@ the phase, divided by 5 per completed execution, or by the Map's transitions) is
 columns ``exec CPU us/tr`` (the ``start`` phase: includes the StartExecution calls and the
 consumers' SQS receives and deletes) and ``map CPU us/tr`` (the interpreter alone, nearly).
 
+Peers: moto (5.x) by default runs no execution (StartExecution records one that stays
+RUNNING; its EventBridge does not deliver to state machines); ``-p moto_execute=1`` switches
+on its interpreter through ``/moto-api/config``. ministack runs executions in threads, in
+memory, and its EventBridge starts them.
+
 Targets from issue 15 on the 2-core machine, durable (stated, not asserted here):
 **>= 1,000 executions/s completed**, **>= 10,000 transitions/s** in the Map,
 **p99 <= 100 ms** start to end at 200 executions/s offered.
@@ -157,7 +162,7 @@ def _starter(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: f
                 if due > now:
                     time.sleep(due - now)
             sent = time.time()
-            details = []
+            details: list[dict[str, Any]] = []
             for _ in range(per_call):
                 details.append({"key": f"{prefix}-{thread}-{n}", "sent": sent, "amount": (n * 37 + index) % 1000})
                 n += 1
@@ -330,10 +335,10 @@ class StepFunctions(FanoutWorkload):
             else:
                 warm_end = outcome["start"] + ctx.warmup
                 e2e = sorted(r - s for s, r in outcome["e2e"] if s >= warm_end)
-                extra["e2e p50 ms"] = None if not e2e else percentile(e2e, 50) * 1000
-                extra["e2e p99 ms"] = None if not e2e else percentile(e2e, 99) * 1000
+                extra["e2e p50 ms"] = _ms_value(percentile(e2e, 50))
+                extra["e2e p99 ms"] = _ms_value(percentile(e2e, 99))
                 notes.append(f"[latency] {len(e2e):,} executions measured at {params['rate']} executions/s offered, "
-                             f"p90 {_ms(percentile(e2e, 90) if e2e else None)}, max {_ms(e2e[-1] if e2e else None)}")
+                             f"p90 {_ms(percentile(e2e, 90))}, max {_ms(e2e[-1] if e2e else None)}")
         result = (Result(ctx.system, extra=extra) if start_stats is None
                   else Result.from_stats(ctx.system, start_stats, extra=extra))
         result.details[:0] = notes
@@ -430,6 +435,10 @@ def _per_transition(before: float | None, after: float | None, transitions: int)
         return "server CPU per transition: none (no execution completed)"
     us = _us(before, after, transitions)
     return "server CPU n/a" if us is None else f"server CPU {us:,.0f} us/transition"
+
+
+def _ms_value(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1000
 
 
 def _ms(seconds: float | None) -> str:

@@ -44,6 +44,15 @@ def test_every_operation_of_the_identity_services_has_a_row(service: str) -> Non
 
 
 @pytest.mark.parametrize("service, operation, params, action, resources", [
+    ("stepfunctions", "StartExecution", {"stateMachineArn": f"arn:aws:states:us-east-1:{A}:stateMachine:orders"}, "states:StartExecution", [f"arn:aws:states:us-east-1:{A}:stateMachine:orders"]),
+    ("stepfunctions", "CreateStateMachine", {"name": "orders", "definition": "{}"}, "states:CreateStateMachine",
+     [f"arn:aws:states:us-east-1:{A}:stateMachine:orders"]),
+    ("stepfunctions", "CreateStateMachineAlias", {"name": "live", "routingConfiguration": [
+        {"stateMachineVersionArn": f"arn:aws:states:us-east-1:{A}:stateMachine:orders" + ":3", "weight": 100}]}, "states:CreateStateMachineAlias",
+     [f"arn:aws:states:us-east-1:{A}:stateMachine:orders" + ":live"]),
+    ("stepfunctions", "DescribeExecution", {"executionArn": f"arn:aws:states:us-east-1:{A}:execution:orders:x"},
+     "states:DescribeExecution", [f"arn:aws:states:us-east-1:{A}:execution:orders:x"]),
+    ("stepfunctions", "ListStateMachines", {}, "states:ListStateMachines", [f"arn:aws:states:us-east-1:{A}:*"]),
     ("sqs", "SendMessage", {"QueueUrl": f"http://localhost:4566/queue/us-east-1/{A}/orders"}, "sqs:SendMessage",
      [QUEUE]),
     ("sqs", "SendMessageBatch", {"QueueUrl": f"https://sqs.eu-west-1.amazonaws.com/{B}/orders"}, "sqs:SendMessage",

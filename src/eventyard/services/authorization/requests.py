@@ -343,14 +343,68 @@ class _IamRows(Mapping[str, Row]):
 IAM: Mapping[str, Row] = _IamRows()
 
 
+# Step Functions: the action is the operation's name (states:StartExecution), the resource
+# the state machine, version, alias, execution, activity or map run its parameters name;
+# a create names what it makes; listings, definitions checks and task answers (the token
+# names no resource) act on the account.
+_STATES_ARNS = ("stateMachineAliasArn", "stateMachineVersionArn", "stateMachineArn", "executionArn", "mapRunArn",
+                "activityArn", "resourceArn")
+_STATES_CREATES = {"CreateStateMachine": "stateMachine", "CreateActivity": "activity"}
+
+
+def _states_resources(operation: str) -> Resources:
+    made = _STATES_CREATES.get(operation)
+
+    def resources(params: dict[str, Any], where: Where) -> list[str]:
+        if made is not None and params.get("name"):
+            return [f"arn:aws:states:{where.region}:{where.account}:{made}:{params['name']}"]
+        if operation == "CreateStateMachineAlias" and params.get("name"):
+            routes = params.get("routingConfiguration") or []
+            version = routes[0].get("stateMachineVersionArn", "") if routes and isinstance(routes[0], dict) else ""
+            if isinstance(version, str) and version.count(":") >= 7:
+                return [version.rsplit(":", 1)[0] + ":" + str(params["name"])]
+        for param in _STATES_ARNS:
+            value = params.get(param)
+            if isinstance(value, str) and value.startswith("arn:"):
+                return [value]
+        return _account_wide("states")(params, where)
+    return resources
+
+
+class _RuleRows(Mapping[str, Row]):
+    """A table that is a rule: every operation's action is its own name, its resources
+    found by ``resources(operation)``; so every operation the service serves has its row."""
+
+    def __init__(self, resources: Callable[[str], Resources]) -> None:
+        self._resources = resources
+
+    def __getitem__(self, operation: str) -> Row:
+        if not operation[:1].isupper():
+            raise KeyError(operation)
+        return (operation, self._resources(operation))
+
+    def __contains__(self, operation: object) -> bool:
+        return isinstance(operation, str) and operation[:1].isupper()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+STATES: Mapping[str, Row] = _RuleRows(_states_resources)
+
+
 _TABLES: dict[str, Mapping[str, Row | None]] = {
     "sqs": SQS, "sns": SNS, "events": EVENTS, "sts": STS, "secretsmanager": SECRETS, "iam": IAM,
+    "stepfunctions": STATES,
 }
 
 
 # the IAM prefix of each service's actions
 PREFIXES = {"sqs": "sqs", "sns": "sns", "events": "events", "sts": "sts", "secretsmanager": "secretsmanager",
-            "iam": "iam"}
+            "iam": "iam", "stepfunctions": "states"}
 
 
 def has_row(service: str, operation: str) -> bool:

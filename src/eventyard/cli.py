@@ -33,8 +33,8 @@ def main() -> None:
 @click.option("--rules-per-bus", default=300, show_default=True, type=click.IntRange(1, 100_000),
               envvar="EVENTYARD_RULES_PER_BUS", help="EventBridge quota: rules per event bus.")
 @click.option("--delivery-lease", "delivery_lease_s", default=120, show_default=True, type=click.IntRange(5, 86_400),
-              envvar="EVENTYARD_DELIVERY_LEASE", help="Seconds a claimed delivery stays leased to its worker "
-              "(after a crash, its deliveries run again when the lease ends).")
+              envvar="EVENTYARD_DELIVERY_LEASE", help="Seconds a claimed delivery or job (timer, execution step) stays "
+              "leased to its worker (after a crash, what it held runs again when the lease ends).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, envvar="EVENTYARD_LOG_LEVEL")
 @click.option("--public-url", default=None, envvar="EVENTYARD_PUBLIC_URL",

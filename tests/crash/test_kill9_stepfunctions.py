@@ -15,7 +15,8 @@ import pytest
 from _clients import client
 from _scaffold import SERVER_GONE, Load
 
-# jobs a killed server had claimed come due again when their lease (120 s) runs out
+# jobs a killed server had claimed come due again when their lease runs out (leased_server:
+# --delivery-lease, which leases jobs too, is short)
 pytestmark = [pytest.mark.crash, pytest.mark.timeout(600)]
 
 ACCOUNT = "123456789077"
@@ -67,8 +68,8 @@ def answer_callbacks(server: Any, url: str, stop: threading.Event) -> None:
             time.sleep(0.2)  # the server is down: try again after its restart
 
 
-def test_executions_survive_kill9(restartable_server):
-    server = restartable_server
+def test_executions_survive_kill9(leased_server):
+    server = leased_server
     sqs = client("sqs", server.url, account=ACCOUNT)
     sfn = client("stepfunctions", server.url, account=ACCOUNT)
     tasks_url = sqs.create_queue(QueueName="records")["QueueUrl"]

@@ -38,7 +38,8 @@ class ServiceRegistry:
         self.runtime = runtime
         self.wakeups = Wakeups()
         self.timers = Timers(self.wakeups)  # services register their background jobs here
-        self.jobs = JobRuntime(store, self.wakeups)  # and the handlers of their durable jobs here
+        # and the handlers of their durable jobs here, leased as long as outbox deliveries
+        self.jobs = JobRuntime(store, self.wakeups, lease_ms=runtime.lease_ms)
         self.http = OutboundHttp()  # one outbound pool and pacer for every HTTP deliverer
         sqs = SqsService(store, self.wakeups, self.timers)
         runtime.register_deliverer("sqs", QueueDeliverer(store, sqs.queue_writer))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections import deque
+from collections.abc import Callable
 import json
 import random
 import re
@@ -251,26 +252,65 @@ class Step:
 
 # --- the interpreter ----------------------------------------------------------------
 
-def start(definition: Machine, execution: Execution, now_ms: int) -> Step:
+HISTORY_QUOTA = 25_000  # AWS's hard limit of history events per execution
+QUOTA_ERROR = "States.Runtime"
+QUOTA_CAUSE = "The execution reached the maximum number of history events ({budget})."
+
+
+def start(definition: Machine, execution: Execution, now_ms: int, *, budget: int | None = None) -> Step:
+    """``budget``: the most history events the execution may have (``HISTORY_QUOTA`` as
+    AWS); see ``_within_budget``. ``None``: no limit."""
     state = ExecutionState(execution=execution.__dict__.copy())
-    run = _Interpreter(definition, state, now_ms)
-    return run.begin()
+    run = _Interpreter(definition, state, now_ms, budget)
+    return _within_budget(run, run.begin)
 
 
-def advance(definition: Machine, state: ExecutionState, event: Event, *, in_place: bool = False) -> Step:
+def advance(definition: Machine, state: ExecutionState, event: Event, *, in_place: bool = False,
+            budget: int | None = None) -> Step:
     """Apply ``event`` to a copy of ``state`` (the input state is not changed), or, with
     ``in_place``, to ``state`` itself: a caller that keeps only the newest state (it stores
     ``step.state`` and drops the old one) saves copying a large Map's items every step."""
     working = state if in_place else ExecutionState(**copy.deepcopy(state.__dict__))
-    return _Interpreter(definition, working, event.now_ms).handle(event)
+    run = _Interpreter(definition, working, event.now_ms, budget)
+    return _within_budget(run, lambda: run.handle(event))
 
 
-def redrive(definition: Machine, state: ExecutionState, now_ms: int) -> Step:
+def redrive(definition: Machine, state: ExecutionState, now_ms: int, *, budget: int | None = None) -> Step:
     """RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution goes on from the state
     that did not finish (a Parallel or Map starts again whole), keeping its variables;
     ``redrive_count`` grows by one and history gains ExecutionRedriven."""
     working = ExecutionState(**copy.deepcopy(state.__dict__))
-    return _Interpreter(definition, working, now_ms).redrive()
+    run = _Interpreter(definition, working, now_ms, budget)
+    return _within_budget(run, run.redrive)
+
+
+class _HistoryFull(Exception):
+    pass
+
+
+def _within_budget(interpreter: "_Interpreter", go: Callable[[], Step]) -> Step:
+    """A machine that loops without waiting (a Choice back to itself) would never return
+    from one step: the budget cuts it off from inside, as AWS's quota does. When an event
+    would take the history to ``budget``, the step stops there: the history keeps the
+    events it has and event number ``budget`` is ExecutionFailed (States.Runtime, AWS's
+    cause); the stopped step's tasks, timers and map runs are dropped and whatever earlier
+    steps left waiting is cancelled."""
+    try:
+        return go()
+    except _HistoryFull:
+        state = interpreter.s
+        recorded = [e for e in interpreter.effects if isinstance(e, RecordEvent)]
+        interpreter.effects = []
+        interpreter.cancel_everything()
+        cancels = interpreter.effects
+        cause = QUOTA_CAUSE.format(budget=interpreter.budget)
+        state.status, state.error, state.cause, state.output = "FAILED", QUOTA_ERROR, cause, None
+        last = state.last_event_id
+        state.last_event_id = last + 1
+        failed = {"type": "ExecutionFailed", "id": last + 1, "previousEventId": last, "timestamp": interpreter.now,
+                  "executionFailedEventDetails": {"error": QUOTA_ERROR, "cause": cause}}
+        return Step(state, [*recorded, RecordEvent(failed), *cancels,
+                            EndExecution("FAILED", error=QUOTA_ERROR, cause=cause)])
 
 
 class _Fault(Exception):
@@ -286,8 +326,9 @@ class _Fault(Exception):
 
 
 class _Interpreter:
-    def __init__(self, definition: Machine, state: ExecutionState, now_ms: int) -> None:
+    def __init__(self, definition: Machine, state: ExecutionState, now_ms: int, budget: int | None = None) -> None:
         self.definition = definition
+        self.budget = budget
         self.s = state
         self.now = now_ms
         self.effects: list[Effect] = []
@@ -297,6 +338,8 @@ class _Interpreter:
 
     # events and effects
     def emit(self, event_type: str, previous: int, details: dict[str, Any] | None = None) -> int:
+        if self.budget is not None and self.s.last_event_id >= self.budget - 1:
+            raise _HistoryFull  # the last event the budget allows is the ExecutionFailed
         self.s.last_event_id += 1
         event: dict[str, Any] = {"type": event_type, "id": self.s.last_event_id, "previousEventId": previous,
                                  "timestamp": self.now}
@@ -374,14 +417,14 @@ class _Interpreter:
             return self.done()
         if isinstance(event, Stop):
             self.cancel_everything()
-            self.s.status = "ABORTED"
+            self.s.status, self.s.error, self.s.cause = "ABORTED", event.error, event.cause
             details = {k: v for k, v in (("error", event.error), ("cause", event.cause)) if v is not None}
             self.emit("ExecutionAborted", self.s.last_event_id, details)
             self.effects.append(EndExecution("ABORTED", error=event.error, cause=event.cause))
             return self.done()
         if isinstance(event, TimerFired) and event.timer_id == "execution-timeout":
             self.cancel_everything()
-            self.s.status = "TIMED_OUT"
+            self.s.status, self.s.error, self.s.cause = "TIMED_OUT", errors.TIMEOUT, None
             self.emit("ExecutionTimedOut", self.s.last_event_id, {"error": errors.TIMEOUT})
             self.effects.append(EndExecution("TIMED_OUT", error=errors.TIMEOUT))
             return self.done()

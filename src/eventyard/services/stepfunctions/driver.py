@@ -26,6 +26,7 @@ import structlog
 
 from eventyard.core import clock
 from eventyard.core.states import (
+    HISTORY_QUOTA,
     CancelTask,
     CancelTimer,
     EndExecution,
@@ -44,10 +45,10 @@ from eventyard.core.states import (
     TaskStarted,
     TaskSucceeded,
     TimerFired,
+    advance,
 )
 from eventyard.runtime.jobs import Again, Finished
 from eventyard.services.stepfunctions._base import compiled
-from eventyard.services.stepfunctions.bounded import advance
 from eventyard.store import Session
 from eventyard.store.jobs import JobRecord, NewJob
 from eventyard.store.notifications import wake
@@ -91,8 +92,6 @@ class AfterCommit:
     kick: bool = False
     started: list[ExecutionRecord] = field(default_factory=list)
     ended: list[tuple[ExecutionRecord, EndExecution, int]] = field(default_factory=list)
-    # the EndExecution effect per execution: ExecutionState keeps no error for ABORTED/TIMED_OUT
-    ends: dict[str, EndExecution] = field(default_factory=dict)
 
 
 def _job_key(execution_arn: str, ident: str) -> str:
@@ -135,7 +134,7 @@ class Driver:
         machine = self.machine(s, record)
         now = clock.now_ms()
         for body in bodies:
-            step = advance(machine, state, event_of(body, now))
+            step = advance(machine, state, event_of(body, now), in_place=True, budget=HISTORY_QUOTA)
             self.commit_step(s, record, step, now, after, save=False)
             record = _counted(record, step)
         self.save(s, record, state, now, after)
@@ -167,8 +166,6 @@ class Driver:
                 after.kick = True
             elif isinstance(effect, CancelTimer):
                 s.jobs.cancel(TIMER, _job_key(arn, effect.timer_id))
-            elif isinstance(effect, EndExecution):
-                after.ends[arn] = effect
             elif isinstance(effect, ReadItems):
                 # no S3 here yet: the reader fails as a read of a missing object would
                 self.post(s, arn, ItemsRead(effect.reader_id, None, now, error="States.ItemReaderFailed",
@@ -185,8 +182,8 @@ class Driver:
         ended = state.status in TERMINAL
         if ended:
             s.states.close_tasks_of(record.arn)
-            end = after.ends.get(record.arn) or EndExecution(
-                state.status, None if state.output is None else _text(state.output), state.error, state.cause)
+            end = EndExecution(state.status, None if state.output is None else _text(state.output), state.error,
+                               state.cause)
             output = end.output if state.status == "SUCCEEDED" else None
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,
                                     event_count=record.event_count, output=output, error=end.error,

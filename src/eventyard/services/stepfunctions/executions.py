@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.core.states import Execution, ExecutionState, Stop
+from eventyard.core.states import HISTORY_QUOTA, Execution, ExecutionState, Stop, redrive, start
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.stepfunctions._base import (
     MAX_INPUT_BYTES,
@@ -25,7 +25,6 @@ from eventyard.services.stepfunctions._base import (
     parse_arn,
     validation,
 )
-from eventyard.services.stepfunctions.bounded import redrive, start
 from eventyard.services.stepfunctions.driver import EXECUTION_WAKE, TERMINAL, AfterCommit, Driver
 from eventyard.services.stepfunctions.machines import DEFAULT_PAGE, MAX_PAGE, MachineOperations, invalid_token
 from eventyard.store import Session
@@ -115,7 +114,7 @@ class ExecutionOperations(MachineOperations):
             definition = compiled(body, machine.machine_type)
             execution = Execution(arn, name, version.arn if version else machine.arn, machine.name, role, text,
                                   _iso(now), secrets.token_hex(16), 0, machine.region)
-            step = start(definition, execution, now)
+            step = start(definition, execution, now, budget=HISTORY_QUOTA)
             record = ExecutionRecord(arn, machine.account_id, machine.region, machine.arn,
                                      version.arn if version else None, alias.arn if alias else None, name,
                                      machine.machine_type, digest, role, "RUNNING", text, None, None, None,
@@ -296,7 +295,7 @@ class ExecutionOperations(MachineOperations):
             if status != "REDRIVABLE":
                 raise ServiceError("ExecutionNotRedrivable", reason or "Execution cannot be redriven")
             machine = self.driver.machine(s, record)
-            step = redrive(machine, ExecutionState.from_json(state_text), now)
+            step = redrive(machine, ExecutionState.from_json(state_text), now, budget=HISTORY_QUOTA)
             s.states.save_execution(arn, state=state_text, status="RUNNING", event_count=record.event_count,
                                     redrive_count=record.redrive_count + 1, redrive_date=now)
             running = replace(record, status="RUNNING", redrive_count=record.redrive_count + 1, redrive_date=now,

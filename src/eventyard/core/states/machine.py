@@ -329,6 +329,10 @@ class _Interpreter:
     def __init__(self, definition: Machine, state: ExecutionState, now_ms: int, budget: int | None = None) -> None:
         self.definition = definition
         self.budget = budget
+        # TestState's inspection data: set by ``single.py`` to note the data flow of one state
+        self.inspected: str | None = None
+        self.inspection: dict[str, Any] = {}
+        self.initial_variables: dict[str, Any] = {}  # TestState's ``variables``
         self.s = state
         self.now = now_ms
         self.effects: list[Effect] = []
@@ -348,6 +352,10 @@ class _Interpreter:
             event[key] = details
         self.effects.append(RecordEvent(event))
         return self.s.last_event_id
+
+    def note(self, state: State, key: str, value: Any) -> None:
+        if state.name == self.inspected:
+            self.inspection[key] = copy.deepcopy(value)
 
     def rng(self) -> random.Random:
         self.s.draws += 1
@@ -383,7 +391,8 @@ class _Interpreter:
         if self.definition.timeout_seconds:
             self.effects.append(StartTimer("execution-timeout",
                                            self.now + self.definition.timeout_seconds * 1000, "execution-timeout"))
-        self.s.runs["0"] = self.new_run(None, [], self.definition.start_at, execution_input, 0, {})
+        self.s.runs["0"] = self.new_run(None, [], self.definition.start_at, execution_input, 0,
+                                        dict(self.initial_variables))
         self.ready.append("0")
         self.s.runs["0"]["raw"] = info["input_text"]
         self.drive()
@@ -558,9 +567,13 @@ class _Interpreter:
                 return
             scope = self.scope(run, state)
             effective = apply_input_path(state.input_path, run["input"], scope)
+            self.note(state, "afterInputPath", effective)
             if state.parameters is not None:
                 effective = state.parameters.evaluate(effective, scope)
+            self.note(state, "afterParameters", effective)
             result = copy.deepcopy(state.result) if state.result is not UNSET else effective
+            self.note(state, "result", result)
+            self.note(state, "afterResultSelector", result)
             self.finish_state(run_id, run, state, result)
         except StatesError as failure:
             raise self.fault(failure) from None
@@ -691,12 +704,15 @@ class _Interpreter:
                 states = {"input": run["input"], "context": context}
                 rng = self.rng()
                 parameters = state.arguments.evaluate(states, run["variables"], rng) if state.arguments else run["input"]
+                self.note(state, "afterArguments", parameters)
                 timeout = self.number_field(state.timeout_seconds, states, run, rng)
                 heartbeat = self.number_field(state.heartbeat_seconds, states, run, rng)
             else:
                 scope = self.scope(run, state, extra)
                 effective = apply_input_path(state.input_path, run["input"], scope)
+                self.note(state, "afterInputPath", effective)
                 parameters = state.parameters.evaluate(effective, scope) if state.parameters else effective
+                self.note(state, "afterParameters", parameters)
                 timeout = state.timeout_seconds
                 heartbeat = state.heartbeat_seconds
                 if state.timeout_seconds_path is not None:
@@ -821,6 +837,7 @@ class _Interpreter:
         except StatesError as failure:
             self.emit_task_outcome(run, wait, "Failed", {"error": failure.error, "cause": failure.cause})
             raise _Fault(failure.error, failure.cause, False, reported_by_task=True) from None
+        self.note(state, "result", event.output)
         self.emit_task_outcome(run, wait, "Succeeded", {"output": text(event.output),
                                                         "outputDetails": {"truncated": False}})
         self.finish_with_result(run_id, run, state, event.output)
@@ -864,6 +881,7 @@ class _Interpreter:
             scope = self.scope(run, state)
             if state.result_selector is not None:
                 result = state.result_selector.evaluate(result, scope)
+            self.note(state, "afterResultSelector", result)
             self.finish_state(run_id, run, state, result)
         except StatesError as failure:
             raise self.fault(failure) from None
@@ -897,10 +915,12 @@ class _Interpreter:
                 value = result
             else:
                 value = apply_result_path(state.result_path, run["input"], result)
+                self.note(state, "afterResultPath", value)
             value = apply_output_path(state.output_path, value, scope)
         check_payload(value, state.name)
         if assigned:
             run["variables"] = {**run["variables"], **assigned}
+        self.note(state, "variables", run["variables"])
         details: dict[str, Any] = {"name": state.name, "output": text(value), "outputDetails": {"truncated": False}}
         if assigned:
             details["assignedVariables"] = {k: text(v) for k, v in assigned.items()}
@@ -937,6 +957,7 @@ class _Interpreter:
                 details["location"] = field_match.group(1)
             details["state"] = state.name
             run["previous"] = self.emit("EvaluationFailed", run["previous"], details)
+        self.note(state, "error", {"error": fault.error, "cause": cause})
         if fault.prefixed and fault.error in errors.UNCATCHABLE:
             # Nothing may handle it, at any depth: the execution fails from this state.
             self.fail_execution(run, fault.error, cause)
@@ -951,6 +972,7 @@ class _Interpreter:
                     if retrier.jitter_strategy == "FULL":
                         delay = self.rng().uniform(0, delay)
                     run["retries"][i] += 1
+                    self.note(state, "errorDetails", {"retryIndex": i, "retryBackoffIntervalSeconds": int(delay)})
                     timer = f"{run_id}/{run['entered_id']}/retry/{sum(run['retries'])}"
                     run["wait"] = {"timer": timer, "retry": True}
                     self.effects.append(StartTimer(timer, self.now + int(delay * 1000), "retry"))
@@ -958,9 +980,10 @@ class _Interpreter:
                 break  # the first retrier that matches decides, even when exhausted
         if children_failed:
             run["previous"] = self.emit(f"{state.type}StateFailed", run["previous"], None)
-        for catcher in state.catch:
+        for index, catcher in enumerate(state.catch):
             if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
                    for name in catcher.error_equals):
+                self.note(state, "errorDetails", {"catchIndex": index})
                 error_output = {"Error": fault.error, "Cause": cause}
                 try:
                     self.catch(run_id, run, state, catcher, error_output)
@@ -997,6 +1020,7 @@ class _Interpreter:
             value = apply_result_path(catcher.result_path, run["input"], error_output)
         if assigned:
             run["variables"] = {**run["variables"], **assigned}
+        self.note(state, "variables", run["variables"])
         details: dict[str, Any] = {"name": state.name, "output": text(value), "outputDetails": {"truncated": False}}
         if assigned:
             details["assignedVariables"] = {k: text(v) for k, v in assigned.items()}

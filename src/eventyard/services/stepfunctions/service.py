@@ -22,6 +22,7 @@ from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterC
 from eventyard.services.stepfunctions.executions import ExecutionOperations
 from eventyard.services.stepfunctions.integrations import Integrations
 from eventyard.services.stepfunctions.metrics import StateMachineMetrics
+from eventyard.services.stepfunctions.teststate import TestStateOperations
 from eventyard.store import Store
 from eventyard.store.states import ExecutionRecord
 
@@ -31,7 +32,7 @@ log = structlog.get_logger("eventyard.stepfunctions")
 Ingest = Callable[..., Awaitable[Any]]
 
 
-class StepFunctionsService(ExecutionOperations, CallbackOperations):
+class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOperations):
     """One method per Step Functions operation (``OPERATIONS`` below). Registers the
     driver's job kinds with the node's job runtime: ``sfn-advance`` (apply an
     execution's inbox), ``sfn-timer`` (Wait, retry backoff, timeouts) and ``sfn-task``
@@ -134,6 +135,7 @@ OPERATIONS: OperationTable = {
     "StartSyncExecution": StepFunctionsService.start_sync_execution,
     "StopExecution": StepFunctionsService.stop_execution,
     "TagResource": StepFunctionsService.tag_resource,
+    "TestState": StepFunctionsService.test_state,
     "UntagResource": StepFunctionsService.untag_resource,
     "UpdateMapRun": StepFunctionsService.update_map_run,
     "UpdateStateMachine": StepFunctionsService.update_state_machine,

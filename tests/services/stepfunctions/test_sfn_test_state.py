@@ -123,5 +123,7 @@ def test_bad_requests_are_refused(sfn: Any) -> None:
     assert code(definition=json.dumps({"Type": "Pass", "End": True}), input="[1,") == "InvalidExecutionInput"
     assert code(definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}),
                 stateName="Z") == "InvalidDefinition"
-    assert code(definition=json.dumps({"Type": "Parallel", "Branches": [], "End": True})) in (
-        "InvalidDefinition", "ValidationException")
+    parallel = {"Type": "Parallel", "End": True,
+                "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}]}
+    assert code(definition=json.dumps(parallel)) == "ValidationException"
+    assert code(definition=json.dumps({"Type": "Pass", "End": True}), variables="[1]") == "ValidationException"

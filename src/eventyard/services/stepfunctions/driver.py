@@ -49,6 +49,7 @@ from eventyard.core.states import (
 )
 from eventyard.runtime.jobs import Again, Finished
 from eventyard.services.stepfunctions._base import compiled
+from eventyard.services.stepfunctions.maprun import MapRuns, is_child
 from eventyard.store import Session
 from eventyard.store.jobs import JobRecord, NewJob
 from eventyard.store.notifications import wake
@@ -101,6 +102,7 @@ def _job_key(execution_arn: str, ident: str) -> str:
 class Driver:
     def __init__(self, integrations: "Integrations") -> None:
         self.integrations = integrations
+        self.map_runs = MapRuns(self)
         # set by the service: local wake-ups and job kicks after a commit, end-of-execution hooks
         self.signal: Callable[[AfterCommit], None] = lambda after: None
 
@@ -171,8 +173,7 @@ class Driver:
                 self.post(s, arn, ItemsRead(effect.reader_id, None, now, error="States.ItemReaderFailed",
                                             cause="Reading items is not supported by eventyard yet."), after)
             elif isinstance(effect, StartMapRun):
-                self.post(s, arn, MapRunEnded(effect.map_run_arn, None, now, error="States.Runtime",
-                                              cause="Distributed Map runs are not supported by eventyard yet."), after)
+                self.map_runs.begin(s, record, effect, now, after)
         record = _counted(record, step)
         if save:
             self.save(s, record, step.state, now, after)
@@ -192,6 +193,9 @@ class Driver:
             wake(s, EXECUTION_WAKE, record.arn)
             after.ended.append((record, end, now))
             self._answer_parent(s, record, after)
+            if is_child(record):
+                self.map_runs.child_ended(s, record, now, after)
+            self.map_runs.parent_ended(s, record, now, after)
         else:
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,
                                     event_count=record.event_count, redrive_count=None)

@@ -21,6 +21,7 @@ from eventyard.services.stepfunctions.callbacks import CallbackOperations
 from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterCommit, Driver
 from eventyard.services.stepfunctions.executions import ExecutionOperations
 from eventyard.services.stepfunctions.integrations import Integrations
+from eventyard.services.stepfunctions.maprun import MAP
 from eventyard.services.stepfunctions.metrics import StateMachineMetrics
 from eventyard.services.stepfunctions.teststate import TestStateOperations
 from eventyard.store import Store
@@ -52,6 +53,7 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
         jobs.register(ADVANCE, _Handler(self.driver.run_advance))
         jobs.register(TIMER, _Handler(self.driver.run_timer))
         jobs.register(TASK, _Handler(self.driver.run_task))
+        jobs.register(MAP, _Handler(self.driver.map_runs.run_job))
 
     def _signal(self, after: AfterCommit) -> None:
         for key in after.keys:

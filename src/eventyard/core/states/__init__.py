@@ -98,7 +98,8 @@ Errors
 Modules: ``jsonpath`` (the path dialect), ``intrinsics`` (``States.*`` functions),
 ``payload`` (InputPath -> Parameters -> ResultSelector -> ResultPath -> OutputPath),
 ``choice`` (rules), ``jsonata`` (the one door to the JSONata library), ``jsonata_fields``,
-``definition``, ``machine``, ``history``.
+``definition``, ``machine``, ``history``, ``single`` (one state run on its own, for
+TestState, with its data flow noted as TestState's inspectionData).
 """
 
 from __future__ import annotations

@@ -36,8 +36,8 @@ Ingest = Callable[..., Awaitable[Any]]
 class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOperations):
     """One method per Step Functions operation (``OPERATIONS`` below). Registers the
     driver's job kinds with the node's job runtime: ``sfn-advance`` (apply an
-    execution's inbox), ``sfn-timer`` (Wait, retry backoff, timeouts) and ``sfn-task``
-    (call a task's resource)."""
+    execution's inbox), ``sfn-timer`` (Wait, retry backoff, timeouts), ``sfn-task``
+    (call a task's resource) and ``sfn-map`` (a distributed Map's run: ``maprun``)."""
 
     def __init__(self, store: Store, jobs: JobRuntime, wakeups: Wakeups, invoke: Invoke | None = None,
                  ingest: Ingest | None = None, metrics: CollectorRegistry | None = None) -> None:

@@ -127,3 +127,18 @@ def test_bad_requests_are_refused(sfn: Any) -> None:
                 "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}]}
     assert code(definition=json.dumps(parallel)) == "ValidationException"
     assert code(definition=json.dumps({"Type": "Pass", "End": True}), variables="[1]") == "ValidationException"
+
+
+def test_a_mocked_map_or_parallel_keeps_its_result_processing(sfn: Any) -> None:
+    mapped = {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.done", "Next": "After",
+              "ResultSelector": {"count.$": "States.ArrayLength($)"},
+              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}
+    out = sfn.test_state(definition=json.dumps(mapped), input='{"items": [1, 2]}',
+                         mock={"result": json.dumps(["a", "b", "c"])})
+    assert (out["status"], json.loads(out["output"]), out["nextState"]) == (
+        "SUCCEEDED", {"items": [1, 2], "done": {"count": 3}}, "After")
+    parallel = {"Type": "Parallel", "End": True, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Undo"}],
+                "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}]}
+    caught = sfn.test_state(definition=json.dumps(parallel), input="{}",
+                            mock={"errorOutput": {"error": "States.BranchFailed", "cause": "b"}})
+    assert (caught["status"], caught["nextState"], caught["error"]) == ("CAUGHT_ERROR", "Undo", "States.BranchFailed")

@@ -29,6 +29,19 @@ LONE_STATE_NAME = "TestState"
 _BUDGET = 1000
 
 
+# a mocked Map or Parallel runs as a Task the mock answers: its own work is what is mocked,
+# its input and result processing, Retry and Catch stay
+_STAND_IN_RESOURCE = "arn:aws:states:us-east-1:000000000000:activity:TestState"
+_KEPT_BY_STAND_IN = {"Type", "Comment", "QueryLanguage", "InputPath", "OutputPath", "ResultPath", "ResultSelector",
+                     "Output", "Assign", "Retry", "Catch", "Next", "End"}
+
+
+def _stand_in(state: dict[str, Any]) -> dict[str, Any]:
+    task = {k: v for k, v in state.items() if k in _KEPT_BY_STAND_IN}
+    task.update(Type="Task", Resource=_STAND_IN_RESOURCE)
+    return task
+
+
 def _targets(state: dict[str, Any]) -> set[str]:
     found = {state.get("Next"), state.get("Default")}
     found |= {c.get("Next") for c in state.get("Choices", []) if isinstance(c, dict)}
@@ -44,7 +57,9 @@ class SingleState:
     inspection: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, definition: str, state_name: str | None = None) -> "SingleState":
+    def parse(cls, definition: str, state_name: str | None = None, *, mocked: bool = False) -> "SingleState":
+        """``mocked``: a mock answers the state's work (a Map or Parallel then runs as a
+        Task standing in for it)."""
         try:
             document = json.loads(definition)
         except ValueError:
@@ -67,11 +82,17 @@ class SingleState:
             language = None
         if not isinstance(state, dict):
             raise ValueError("A state must be a JSON object")
+        state_type = str(state.get("Type"))
+        if mocked and state_type in ("Map", "Parallel"):
+            parse_definition({"StartAt": name, "States": {name: state, **{
+                target: {"Type": "Succeed"} for target in _targets(state) if target != name}},
+                **({"QueryLanguage": language} if language else {})})  # the real state must be valid
+            state = _stand_in(state)
         stubs = {target: {"Type": "Succeed"} for target in _targets(state) if target != name}
         machine_document: dict[str, Any] = {"StartAt": name, "States": {name: state, **stubs}}
         if language is not None:
             machine_document["QueryLanguage"] = language
-        return cls(parse_definition(machine_document), name, str(state.get("Type")))
+        return cls(parse_definition(machine_document), name, state_type)
 
     def _interpreter(self, state: ExecutionState, now_ms: int) -> _Interpreter:
         interpreter = _Interpreter(self.machine, state, now_ms, _BUDGET)

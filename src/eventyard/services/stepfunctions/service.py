@@ -21,7 +21,7 @@ from eventyard.services.stepfunctions.callbacks import CallbackOperations
 from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterCommit, Driver
 from eventyard.services.stepfunctions.executions import ExecutionOperations
 from eventyard.services.stepfunctions.integrations import Integrations
-from eventyard.services.stepfunctions.maprun import MAP
+from eventyard.services.stepfunctions.maprun import MAP, is_child, machine_arn_of
 from eventyard.services.stepfunctions.metrics import StateMachineMetrics
 from eventyard.services.stepfunctions.teststate import TestStateOperations
 from eventyard.store import Store
@@ -80,7 +80,8 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
     async def _status_changed(self, record: ExecutionRecord, end: EndExecution, now: int) -> None:
         """AWS's "Step Functions Execution Status Change" event on the default bus."""
         assert self.ingest is not None
-        detail = {"executionArn": record.arn, "stateMachineArn": record.machine_arn, "name": record.name,
+        machine_arn = machine_arn_of(record.machine_arn) if is_child(record) else record.machine_arn
+        detail = {"executionArn": record.arn, "stateMachineArn": machine_arn, "name": record.name,
                   "status": end.status, "startDate": record.start_date, "stopDate": now,
                   "input": record.input, "output": end.output, "inputDetails": {"included": True},
                   "outputDetails": {"included": True} if end.output is not None else None,

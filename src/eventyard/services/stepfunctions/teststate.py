@@ -1,7 +1,9 @@
 """TestState: one state run on its own (``core.states.single``), its tasks really called
 through the in-process seam as AWS calls them, answered with the status, output, error,
 cause and next state, and per inspection level the data flow (DEBUG and TRACE:
-``inspectionData``). A ``mock`` answers the task instead of calling it. A Wait's timer
+``inspectionData``). A ``mock`` answers the task instead of calling it; a Map or Parallel
+runs only with one (as a Task standing in for it: its result processing, Retry and Catch
+apply to the mocked result). A Wait's timer
 comes due at once (nothing is kept: TestState runs no durable execution); a retry ends
 the test as RETRIABLE, as AWS reports it."""
 
@@ -50,15 +52,14 @@ class TestStateOperations:
         input_text = check_input(params.get("input") or "{}")
         variables = self._variables(params.get("variables"))
         try:
-            test = SingleState.parse(params["definition"], params.get("stateName"))
+            test = SingleState.parse(params["definition"], params.get("stateName"), mocked=bool(params.get("mock")))
         except DefinitionInvalid as refused:
             raise ServiceError("InvalidDefinition", refused.message) from None
         except ValueError as bad:
             raise ServiceError("InvalidDefinition", f"Invalid State Machine Definition: '{bad}'") from None
         mock = params.get("mock")
-        if test.state_type in _NEEDS_MOCK_TYPES:
-            # AWS runs these only with a mock standing for the whole state; not here yet
-            raise validation(f"TestState of a {test.state_type} state is not supported by eventyard yet.")
+        if test.state_type in _NEEDS_MOCK_TYPES and not mock:
+            raise validation(f"TestState runs a {test.state_type} state only with a mock.")
         now = clock.now_ms()
         name = f"test-{secrets.token_hex(8)}"
         execution = Execution(f"arn:aws:states:{ctx.region}:{ctx.account}:execution:TestStateMachine:{name}", name,

@@ -142,3 +142,17 @@ def test_a_mocked_map_or_parallel_keeps_its_result_processing(sfn: Any) -> None:
     caught = sfn.test_state(definition=json.dumps(parallel), input="{}",
                             mock={"errorOutput": {"error": "States.BranchFailed", "cause": "b"}})
     assert (caught["status"], caught["nextState"], caught["error"]) == ("CAUGHT_ERROR", "Undo", "States.BranchFailed")
+
+
+def test_retries_already_made_decide_retriable_or_failed(sfn: Any) -> None:
+    state = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": True,
+             "Parameters": {"QueueUrl": "u", "MessageBody": "x"},
+             "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 3}]}
+    mock = {"errorOutput": {"error": "Boom", "cause": "again"}}
+    second = sfn.test_state(definition=json.dumps(state), input="{}", mock=mock, inspectionLevel="DEBUG",
+                            stateConfiguration={"retrierRetryCount": 2})
+    assert second["status"] == "RETRIABLE"
+    assert second["inspectionData"]["errorDetails"] == {"retryIndex": 0, "retryBackoffIntervalSeconds": 18}
+    spent = sfn.test_state(definition=json.dumps(state), input="{}", mock=mock,
+                           stateConfiguration={"retrierRetryCount": 3})
+    assert (spent["status"], spent["error"], spent["cause"]) == ("FAILED", "Boom", "again")

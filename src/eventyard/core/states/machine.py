@@ -333,6 +333,7 @@ class _Interpreter:
         self.inspected: str | None = None
         self.inspection: dict[str, Any] = {}
         self.initial_variables: dict[str, Any] = {}  # TestState's ``variables``
+        self.retries_before = 0  # TestState's stateConfiguration.retrierRetryCount
         self.s = state
         self.now = now_ms
         self.effects: list[Effect] = []
@@ -536,7 +537,7 @@ class _Interpreter:
         state = self.state_of(run)
         run["phase"] = "in-state"
         run.pop("exit_previous", None)
-        run["retries"] = [0] * len(state.retry)
+        run["retries"] = [self.retries_before if state.name == self.inspected else 0] * len(state.retry)
         run["entered_ms"] = self.now
         run["entered_id"] = self.emit(f"{state.type}StateEntered", run["previous"],
                                       {"name": state.name, "input": text(run["input"]),

@@ -100,9 +100,11 @@ class SingleState:
         interpreter.inspection = self.inspection
         return interpreter
 
-    def begin(self, execution: Execution, variables: dict[str, Any], now_ms: int) -> Step:
+    def begin(self, execution: Execution, variables: dict[str, Any], now_ms: int, *, retries_before: int = 0) -> Step:
+        """``retries_before``: the retries already made (the tested state's retriers start there)."""
         interpreter = self._interpreter(ExecutionState(execution=execution.__dict__.copy()), now_ms)
         interpreter.initial_variables = dict(variables)
+        interpreter.retries_before = retries_before
         return _within_budget(interpreter, interpreter.begin)
 
     def advance(self, state: ExecutionState, event: Event) -> Step:

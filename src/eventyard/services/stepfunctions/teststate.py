@@ -66,7 +66,8 @@ class TestStateOperations:
                               f"arn:aws:states:{ctx.region}:{ctx.account}:stateMachine:TestStateMachine",
                               "TestStateMachine", params.get("roleArn") or "", input_text,
                               _iso(now), secrets.token_hex(16), region=ctx.region)
-        step = test.begin(execution, variables, now)
+        configuration = params.get("stateConfiguration") or {}
+        step = test.begin(execution, variables, now, retries_before=int(configuration.get("retrierRetryCount") or 0))
         history = list(step.events)
         retrying = False
         for _ in range(_MAX_STEPS):

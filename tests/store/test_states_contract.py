@@ -180,3 +180,22 @@ def test_activities(store: Store) -> None:
         ACCOUNT, REGION, after=listed[-1].arn, limit=5))] == ["b"]
     assert store.write_sync(lambda s: s.states.delete_activity(f"{BASE}:activity:a")) is True
     assert store.read_sync(lambda s: s.states.activity(f"{BASE}:activity:a")) is None
+
+
+def test_map_runs_insert_lock_save_list(store: Store) -> None:
+    parent = f"{BASE}:execution:m:p"
+    first, second = f"{BASE}:mapRun:m/each:1", f"{BASE}:mapRun:m/each:2"
+    store.write_sync(lambda s: s.states.insert_map_run(second, parent, {"status": "RUNNING", "n": 2}, T0 + 1))
+    store.write_sync(lambda s: s.states.insert_map_run(first, parent, {"status": "RUNNING", "n": 1}, T0))
+
+    def bump(s) -> None:  # type: ignore[no-untyped-def]
+        run = s.states.map_run(first, lock=True)
+        run["status"] = "SUCCEEDED"
+        s.states.save_map_run(first, run)
+
+    store.write_sync(bump)
+    assert store.read_sync(lambda s: s.states.map_run(first)) == {"status": "SUCCEEDED", "n": 1}
+    assert store.read_sync(lambda s: s.states.map_run(f"{BASE}:mapRun:m/each:3")) is None
+    listed = store.read_sync(lambda s: s.states.map_runs(parent))
+    assert [arn for arn, _ in listed] == [first, second]
+    assert store.read_sync(lambda s: s.states.map_runs(f"{BASE}:execution:m:other")) == []

@@ -306,6 +306,25 @@ class StateMachines:
         params.append(limit)
         return [orjson.loads(r[0]) for r in self._s.all(sql, params)]
 
+    # -- map runs: a distributed Map's children (the body is the service's JSON) -------------
+    def insert_map_run(self, arn: str, execution_arn: str, body: dict[str, Any], start_date: int) -> None:
+        self._s.execute("INSERT INTO sfn_map_runs (arn, execution_arn, body, start_date) VALUES (?, ?, ?, ?)",
+                        (arn, execution_arn, orjson.dumps(body).decode(), start_date))
+
+    def map_run(self, arn: str, *, lock: bool = False) -> dict[str, Any] | None:
+        """The map run's body; with ``lock``, its row held until the unit ends."""
+        held = " FOR UPDATE" if lock and self._s.dialect == "postgres" else ""
+        row = self._s.one(f"SELECT body FROM sfn_map_runs WHERE arn = ?{held}", (arn,))
+        return None if row is None else dict(orjson.loads(row[0]))
+
+    def save_map_run(self, arn: str, body: dict[str, Any]) -> None:
+        self._s.execute("UPDATE sfn_map_runs SET body = ? WHERE arn = ?", (orjson.dumps(body).decode(), arn))
+
+    def map_runs(self, execution_arn: str) -> builtins.list[tuple[str, dict[str, Any]]]:
+        rows = self._s.all("SELECT arn, body FROM sfn_map_runs WHERE execution_arn = ? ORDER BY start_date, arn",
+                           (execution_arn,))
+        return [(str(r[0]), dict(orjson.loads(r[1]))) for r in rows]
+
     # -- the inbox: events for an execution, applied in order by its driver ----------------
     def post(self, execution_arn: str, event: dict[str, Any]) -> None:
         self._s.execute("INSERT INTO sfn_inbox (execution_arn, body) VALUES (?, ?)",

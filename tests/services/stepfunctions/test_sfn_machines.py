@@ -144,12 +144,3 @@ def test_tags(sfn):
         sfn.list_tags_for_resource(resourceArn=arn + "x")
     assert code(exc) == "ResourceNotFound"
 
-
-def test_test_state_is_not_implemented_yet(server):
-    sfn = boto3.session.Session().client("stepfunctions", endpoint_url=server.url, region_name="us-east-1",
-                                         aws_access_key_id="test", aws_secret_access_key="test",
-                                         config=NO_RETRY.merge(Config(inject_host_prefix=False)))
-    with pytest.raises(ClientError) as exc:
-        sfn.test_state(definition=PASS, roleArn=ROLE)
-    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert code(exc) == "NotImplemented"

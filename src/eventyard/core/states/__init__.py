@@ -16,6 +16,14 @@ The interpreter contract (what the service builds on)
     step = start(machine, execution, now_ms)         # ExecutionStarted and the first moves
     step = advance(machine, step.state, event)       # one event in, everything it causes out
     step = advance(machine, state, event, in_place=True)   # the same, reusing ``state``
+    step = advance(..., budget=HISTORY_QUOTA)        # start/advance/redrive: at most this
+                                                     # many history events (AWS: 25,000)
+
+A ``budget`` bounds one step too: a machine that loops without waiting would otherwise
+never return. When an event would take the history to ``budget`` events, the step stops;
+event number ``budget`` is ExecutionFailed with ``States.Runtime`` "The execution reached
+the maximum number of history events (25000)." as AWS records it; the stopped step's own
+tasks and timers are dropped and what earlier steps left waiting is cancelled.
 
 ``advance`` is pure and deterministic: the same machine, state and event give the same
 new state and effects (randomness is drawn from ``Execution.seed`` and a counter kept in
@@ -74,8 +82,11 @@ ResultPath/OutputPath/Output, which see the variables as they were before this s
 Assign. Parallel branches and Map iterations start with a copy of the outer variables;
 what they assign stays inside them.
 
-Left to the service: the 256 KiB limit on StartExecution's input, the 25,000-event
-history quota (count RecordEvent effects), timestamps on the wire, Express executions'
+``ExecutionState.error``/``cause`` are set for every ending that has them (FAILED,
+ABORTED with StopExecution's, TIMED_OUT with States.Timeout).
+
+Left to the service: the 256 KiB limit on StartExecution's input, passing the history
+quota as ``budget``, timestamps on the wire, Express executions'
 history going to logs, and task tokens' own format if it wants one (``InvokeTask.task_token``
 is deterministic per execution and attempt). JSONata states need the ``jsonatapy`` package.
 
@@ -87,7 +98,8 @@ Errors
 Modules: ``jsonpath`` (the path dialect), ``intrinsics`` (``States.*`` functions),
 ``payload`` (InputPath -> Parameters -> ResultSelector -> ResultPath -> OutputPath),
 ``choice`` (rules), ``jsonata`` (the one door to the JSONata library), ``jsonata_fields``,
-``definition``, ``machine``, ``history``.
+``definition``, ``machine``, ``history``, ``single`` (one state run on its own, for
+TestState, with its data flow noted as TestState's inspectionData).
 """
 
 from __future__ import annotations
@@ -95,6 +107,7 @@ from __future__ import annotations
 from eventyard.core.states.definition import Machine, State, parse_definition, validate_definition
 from eventyard.core.states.errors import DefinitionInvalid, Diagnostic, StatesError
 from eventyard.core.states.machine import (
+    HISTORY_QUOTA,
     CancelTask,
     CancelTimer,
     EndExecution,
@@ -124,6 +137,7 @@ from eventyard.core.states.machine import (
 )
 
 __all__ = [
+    "HISTORY_QUOTA",
     "CancelTask", "CancelTimer", "DefinitionInvalid", "Diagnostic", "EndExecution", "Event", "Execution",
     "ExecutionState", "InvokeTask", "Machine", "RecordEvent", "StartTimer", "State", "StatesError", "Step",
     "Stop", "TaskFailed", "TaskHeartbeat", "TaskStarted", "TaskSucceeded", "TimerFired", "advance",

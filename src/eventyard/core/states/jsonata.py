@@ -22,6 +22,7 @@ import hashlib
 import importlib
 import json
 import random
+import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any, Final
@@ -75,32 +76,45 @@ _HASHES = {"MD5": hashlib.md5, "SHA-1": hashlib.sha1, "SHA-256": hashlib.sha256,
 
 
 class Expression:
-    """A compiled expression. Not shared between threads while evaluating: the random
-    source of the current evaluation is held on the instance."""
+    """A compiled expression, usable from any thread. The library's compiled expressions
+    are bound to the thread that made them (it panics otherwise), and the service advances
+    executions on worker threads while definitions are parsed on the event loop: so each
+    thread compiles its own copy on first use, with its own random source."""
 
     def __init__(self, text: str, compiled: Any) -> None:
         self.text = text
-        self._compiled = compiled
-        self._rng = random.Random(0)
+        self._per_thread: dict[int, _Bound] = {threading.get_ident(): _Bound(compiled)}
+
+    def evaluate(self, states: Mapping[str, Any], variables: Mapping[str, Any],
+                 rng: random.Random | None = None) -> Any:
+        bound = self._per_thread.get(threading.get_ident())
+        if bound is None:
+            bound = self._per_thread[threading.get_ident()] = _Bound(_load().compile(self.text))
+        bindings = dict(variables)
+        bindings["states"] = states
+        bound.rng = rng or random.Random(0)
+        try:
+            text = bound.compiled.evaluate_json_or_none(None, bindings)
+        except (ValueError, TypeError) as failure:
+            raise JsonataEvaluationError(str(failure)) from None
+        if text is None:
+            return UNDEFINED
+        return json.loads(text)
+
+
+class _Bound:
+    """One thread's compiled expression with Step Functions' functions registered; the
+    random source of the current evaluation is held here."""
+
+    def __init__(self, compiled: Any) -> None:
+        self.compiled = compiled
+        self.rng = random.Random(0)
         compiled.register("partition", self._partition)
         compiled.register("range", self._range)
         compiled.register("hash", self._hash)
         compiled.register_override("random", self._random)  # AWS's $random takes an optional seed
         compiled.register("uuid", self._uuid)
         compiled.register("parse", self._parse)
-
-    def evaluate(self, states: Mapping[str, Any], variables: Mapping[str, Any],
-                 rng: random.Random | None = None) -> Any:
-        bindings = dict(variables)
-        bindings["states"] = states
-        self._rng = rng or random.Random(0)
-        try:
-            text = self._compiled.evaluate_json_or_none(None, bindings)
-        except (ValueError, TypeError) as failure:
-            raise JsonataEvaluationError(str(failure)) from None
-        if text is None:
-            return UNDEFINED
-        return json.loads(text)
 
     # Step Functions' functions. A failure inside one is a JSONata evaluation error.
     def _partition(self, items: Any, size: Any) -> list[Any]:
@@ -128,10 +142,10 @@ class Expression:
         return str(_HASHES[algorithm](text.encode()).hexdigest())
 
     def _random(self, seed: Any = None) -> float:
-        return random.Random(seed).random() if seed is not None else self._rng.random()
+        return random.Random(seed).random() if seed is not None else self.rng.random()
 
     def _uuid(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def _parse(self, text: Any) -> Any:
         if not isinstance(text, str):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections import deque
+from collections.abc import Callable
 import json
 import random
 import re
@@ -251,26 +252,65 @@ class Step:
 
 # --- the interpreter ----------------------------------------------------------------
 
-def start(definition: Machine, execution: Execution, now_ms: int) -> Step:
+HISTORY_QUOTA = 25_000  # AWS's hard limit of history events per execution
+QUOTA_ERROR = "States.Runtime"
+QUOTA_CAUSE = "The execution reached the maximum number of history events ({budget})."
+
+
+def start(definition: Machine, execution: Execution, now_ms: int, *, budget: int | None = None) -> Step:
+    """``budget``: the most history events the execution may have (``HISTORY_QUOTA`` as
+    AWS); see ``_within_budget``. ``None``: no limit."""
     state = ExecutionState(execution=execution.__dict__.copy())
-    run = _Interpreter(definition, state, now_ms)
-    return run.begin()
+    run = _Interpreter(definition, state, now_ms, budget)
+    return _within_budget(run, run.begin)
 
 
-def advance(definition: Machine, state: ExecutionState, event: Event, *, in_place: bool = False) -> Step:
+def advance(definition: Machine, state: ExecutionState, event: Event, *, in_place: bool = False,
+            budget: int | None = None) -> Step:
     """Apply ``event`` to a copy of ``state`` (the input state is not changed), or, with
     ``in_place``, to ``state`` itself: a caller that keeps only the newest state (it stores
     ``step.state`` and drops the old one) saves copying a large Map's items every step."""
     working = state if in_place else ExecutionState(**copy.deepcopy(state.__dict__))
-    return _Interpreter(definition, working, event.now_ms).handle(event)
+    run = _Interpreter(definition, working, event.now_ms, budget)
+    return _within_budget(run, lambda: run.handle(event))
 
 
-def redrive(definition: Machine, state: ExecutionState, now_ms: int) -> Step:
+def redrive(definition: Machine, state: ExecutionState, now_ms: int, *, budget: int | None = None) -> Step:
     """RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution goes on from the state
     that did not finish (a Parallel or Map starts again whole), keeping its variables;
     ``redrive_count`` grows by one and history gains ExecutionRedriven."""
     working = ExecutionState(**copy.deepcopy(state.__dict__))
-    return _Interpreter(definition, working, now_ms).redrive()
+    run = _Interpreter(definition, working, now_ms, budget)
+    return _within_budget(run, run.redrive)
+
+
+class _HistoryFull(Exception):
+    pass
+
+
+def _within_budget(interpreter: "_Interpreter", go: Callable[[], Step]) -> Step:
+    """A machine that loops without waiting (a Choice back to itself) would never return
+    from one step: the budget cuts it off from inside, as AWS's quota does. When an event
+    would take the history to ``budget``, the step stops there: the history keeps the
+    events it has and event number ``budget`` is ExecutionFailed (States.Runtime, AWS's
+    cause); the stopped step's tasks, timers and map runs are dropped and whatever earlier
+    steps left waiting is cancelled."""
+    try:
+        return go()
+    except _HistoryFull:
+        state = interpreter.s
+        recorded = [e for e in interpreter.effects if isinstance(e, RecordEvent)]
+        interpreter.effects = []
+        interpreter.cancel_everything()
+        cancels = interpreter.effects
+        cause = QUOTA_CAUSE.format(budget=interpreter.budget)
+        state.status, state.error, state.cause, state.output = "FAILED", QUOTA_ERROR, cause, None
+        last = state.last_event_id
+        state.last_event_id = last + 1
+        failed = {"type": "ExecutionFailed", "id": last + 1, "previousEventId": last, "timestamp": interpreter.now,
+                  "executionFailedEventDetails": {"error": QUOTA_ERROR, "cause": cause}}
+        return Step(state, [*recorded, RecordEvent(failed), *cancels,
+                            EndExecution("FAILED", error=QUOTA_ERROR, cause=cause)])
 
 
 class _Fault(Exception):
@@ -286,8 +326,14 @@ class _Fault(Exception):
 
 
 class _Interpreter:
-    def __init__(self, definition: Machine, state: ExecutionState, now_ms: int) -> None:
+    def __init__(self, definition: Machine, state: ExecutionState, now_ms: int, budget: int | None = None) -> None:
         self.definition = definition
+        self.budget = budget
+        # TestState's inspection data: set by ``single.py`` to note the data flow of one state
+        self.inspected: str | None = None
+        self.inspection: dict[str, Any] = {}
+        self.initial_variables: dict[str, Any] = {}  # TestState's ``variables``
+        self.retries_before = 0  # TestState's stateConfiguration.retrierRetryCount
         self.s = state
         self.now = now_ms
         self.effects: list[Effect] = []
@@ -297,6 +343,8 @@ class _Interpreter:
 
     # events and effects
     def emit(self, event_type: str, previous: int, details: dict[str, Any] | None = None) -> int:
+        if self.budget is not None and self.s.last_event_id >= self.budget - 1:
+            raise _HistoryFull  # the last event the budget allows is the ExecutionFailed
         self.s.last_event_id += 1
         event: dict[str, Any] = {"type": event_type, "id": self.s.last_event_id, "previousEventId": previous,
                                  "timestamp": self.now}
@@ -305,6 +353,10 @@ class _Interpreter:
             event[key] = details
         self.effects.append(RecordEvent(event))
         return self.s.last_event_id
+
+    def note(self, state: State, key: str, value: Any) -> None:
+        if state.name == self.inspected:
+            self.inspection[key] = copy.deepcopy(value)
 
     def rng(self) -> random.Random:
         self.s.draws += 1
@@ -340,7 +392,8 @@ class _Interpreter:
         if self.definition.timeout_seconds:
             self.effects.append(StartTimer("execution-timeout",
                                            self.now + self.definition.timeout_seconds * 1000, "execution-timeout"))
-        self.s.runs["0"] = self.new_run(None, [], self.definition.start_at, execution_input, 0, {})
+        self.s.runs["0"] = self.new_run(None, [], self.definition.start_at, execution_input, 0,
+                                        dict(self.initial_variables))
         self.ready.append("0")
         self.s.runs["0"]["raw"] = info["input_text"]
         self.drive()
@@ -374,14 +427,14 @@ class _Interpreter:
             return self.done()
         if isinstance(event, Stop):
             self.cancel_everything()
-            self.s.status = "ABORTED"
+            self.s.status, self.s.error, self.s.cause = "ABORTED", event.error, event.cause
             details = {k: v for k, v in (("error", event.error), ("cause", event.cause)) if v is not None}
             self.emit("ExecutionAborted", self.s.last_event_id, details)
             self.effects.append(EndExecution("ABORTED", error=event.error, cause=event.cause))
             return self.done()
         if isinstance(event, TimerFired) and event.timer_id == "execution-timeout":
             self.cancel_everything()
-            self.s.status = "TIMED_OUT"
+            self.s.status, self.s.error, self.s.cause = "TIMED_OUT", errors.TIMEOUT, None
             self.emit("ExecutionTimedOut", self.s.last_event_id, {"error": errors.TIMEOUT})
             self.effects.append(EndExecution("TIMED_OUT", error=errors.TIMEOUT))
             return self.done()
@@ -484,7 +537,7 @@ class _Interpreter:
         state = self.state_of(run)
         run["phase"] = "in-state"
         run.pop("exit_previous", None)
-        run["retries"] = [0] * len(state.retry)
+        run["retries"] = [self.retries_before if state.name == self.inspected else 0] * len(state.retry)
         run["entered_ms"] = self.now
         run["entered_id"] = self.emit(f"{state.type}StateEntered", run["previous"],
                                       {"name": state.name, "input": text(run["input"]),
@@ -515,9 +568,13 @@ class _Interpreter:
                 return
             scope = self.scope(run, state)
             effective = apply_input_path(state.input_path, run["input"], scope)
+            self.note(state, "afterInputPath", effective)
             if state.parameters is not None:
                 effective = state.parameters.evaluate(effective, scope)
+            self.note(state, "afterParameters", effective)
             result = copy.deepcopy(state.result) if state.result is not UNSET else effective
+            self.note(state, "result", result)
+            self.note(state, "afterResultSelector", result)
             self.finish_state(run_id, run, state, result)
         except StatesError as failure:
             raise self.fault(failure) from None
@@ -648,12 +705,15 @@ class _Interpreter:
                 states = {"input": run["input"], "context": context}
                 rng = self.rng()
                 parameters = state.arguments.evaluate(states, run["variables"], rng) if state.arguments else run["input"]
+                self.note(state, "afterArguments", parameters)
                 timeout = self.number_field(state.timeout_seconds, states, run, rng)
                 heartbeat = self.number_field(state.heartbeat_seconds, states, run, rng)
             else:
                 scope = self.scope(run, state, extra)
                 effective = apply_input_path(state.input_path, run["input"], scope)
+                self.note(state, "afterInputPath", effective)
                 parameters = state.parameters.evaluate(effective, scope) if state.parameters else effective
+                self.note(state, "afterParameters", parameters)
                 timeout = state.timeout_seconds
                 heartbeat = state.heartbeat_seconds
                 if state.timeout_seconds_path is not None:
@@ -778,6 +838,7 @@ class _Interpreter:
         except StatesError as failure:
             self.emit_task_outcome(run, wait, "Failed", {"error": failure.error, "cause": failure.cause})
             raise _Fault(failure.error, failure.cause, False, reported_by_task=True) from None
+        self.note(state, "result", event.output)
         self.emit_task_outcome(run, wait, "Succeeded", {"output": text(event.output),
                                                         "outputDetails": {"truncated": False}})
         self.finish_with_result(run_id, run, state, event.output)
@@ -821,6 +882,7 @@ class _Interpreter:
             scope = self.scope(run, state)
             if state.result_selector is not None:
                 result = state.result_selector.evaluate(result, scope)
+            self.note(state, "afterResultSelector", result)
             self.finish_state(run_id, run, state, result)
         except StatesError as failure:
             raise self.fault(failure) from None
@@ -854,10 +916,12 @@ class _Interpreter:
                 value = result
             else:
                 value = apply_result_path(state.result_path, run["input"], result)
+                self.note(state, "afterResultPath", value)
             value = apply_output_path(state.output_path, value, scope)
         check_payload(value, state.name)
         if assigned:
             run["variables"] = {**run["variables"], **assigned}
+        self.note(state, "variables", run["variables"])
         details: dict[str, Any] = {"name": state.name, "output": text(value), "outputDetails": {"truncated": False}}
         if assigned:
             details["assignedVariables"] = {k: text(v) for k, v in assigned.items()}
@@ -894,6 +958,7 @@ class _Interpreter:
                 details["location"] = field_match.group(1)
             details["state"] = state.name
             run["previous"] = self.emit("EvaluationFailed", run["previous"], details)
+        self.note(state, "error", {"error": fault.error, "cause": cause})
         if fault.prefixed and fault.error in errors.UNCATCHABLE:
             # Nothing may handle it, at any depth: the execution fails from this state.
             self.fail_execution(run, fault.error, cause)
@@ -908,6 +973,7 @@ class _Interpreter:
                     if retrier.jitter_strategy == "FULL":
                         delay = self.rng().uniform(0, delay)
                     run["retries"][i] += 1
+                    self.note(state, "errorDetails", {"retryIndex": i, "retryBackoffIntervalSeconds": int(delay)})
                     timer = f"{run_id}/{run['entered_id']}/retry/{sum(run['retries'])}"
                     run["wait"] = {"timer": timer, "retry": True}
                     self.effects.append(StartTimer(timer, self.now + int(delay * 1000), "retry"))
@@ -915,9 +981,10 @@ class _Interpreter:
                 break  # the first retrier that matches decides, even when exhausted
         if children_failed:
             run["previous"] = self.emit(f"{state.type}StateFailed", run["previous"], None)
-        for catcher in state.catch:
+        for index, catcher in enumerate(state.catch):
             if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
                    for name in catcher.error_equals):
+                self.note(state, "errorDetails", {"catchIndex": index})
                 error_output = {"Error": fault.error, "Cause": cause}
                 try:
                     self.catch(run_id, run, state, catcher, error_output)
@@ -954,6 +1021,7 @@ class _Interpreter:
             value = apply_result_path(catcher.result_path, run["input"], error_output)
         if assigned:
             run["variables"] = {**run["variables"], **assigned}
+        self.note(state, "variables", run["variables"])
         details: dict[str, Any] = {"name": state.name, "output": text(value), "outputDetails": {"truncated": False}}
         if assigned:
             details["assignedVariables"] = {k: text(v) for k, v in assigned.items()}

@@ -26,6 +26,7 @@ import structlog
 
 from eventyard.core import clock
 from eventyard.core.states import (
+    HISTORY_QUOTA,
     CancelTask,
     CancelTimer,
     EndExecution,
@@ -44,10 +45,11 @@ from eventyard.core.states import (
     TaskStarted,
     TaskSucceeded,
     TimerFired,
+    advance,
 )
 from eventyard.runtime.jobs import Again, Finished
 from eventyard.services.stepfunctions._base import compiled
-from eventyard.services.stepfunctions.bounded import advance
+from eventyard.services.stepfunctions.maprun import MapRuns, is_child
 from eventyard.store import Session
 from eventyard.store.jobs import JobRecord, NewJob
 from eventyard.store.notifications import wake
@@ -91,8 +93,6 @@ class AfterCommit:
     kick: bool = False
     started: list[ExecutionRecord] = field(default_factory=list)
     ended: list[tuple[ExecutionRecord, EndExecution, int]] = field(default_factory=list)
-    # the EndExecution effect per execution: ExecutionState keeps no error for ABORTED/TIMED_OUT
-    ends: dict[str, EndExecution] = field(default_factory=dict)
 
 
 def _job_key(execution_arn: str, ident: str) -> str:
@@ -102,6 +102,7 @@ def _job_key(execution_arn: str, ident: str) -> str:
 class Driver:
     def __init__(self, integrations: "Integrations") -> None:
         self.integrations = integrations
+        self.map_runs = MapRuns(self)
         # set by the service: local wake-ups and job kicks after a commit, end-of-execution hooks
         self.signal: Callable[[AfterCommit], None] = lambda after: None
 
@@ -135,7 +136,7 @@ class Driver:
         machine = self.machine(s, record)
         now = clock.now_ms()
         for body in bodies:
-            step = advance(machine, state, event_of(body, now))
+            step = advance(machine, state, event_of(body, now), in_place=True, budget=HISTORY_QUOTA)
             self.commit_step(s, record, step, now, after, save=False)
             record = _counted(record, step)
         self.save(s, record, state, now, after)
@@ -167,15 +168,12 @@ class Driver:
                 after.kick = True
             elif isinstance(effect, CancelTimer):
                 s.jobs.cancel(TIMER, _job_key(arn, effect.timer_id))
-            elif isinstance(effect, EndExecution):
-                after.ends[arn] = effect
             elif isinstance(effect, ReadItems):
                 # no S3 here yet: the reader fails as a read of a missing object would
                 self.post(s, arn, ItemsRead(effect.reader_id, None, now, error="States.ItemReaderFailed",
                                             cause="Reading items is not supported by eventyard yet."), after)
             elif isinstance(effect, StartMapRun):
-                self.post(s, arn, MapRunEnded(effect.map_run_arn, None, now, error="States.Runtime",
-                                              cause="Distributed Map runs are not supported by eventyard yet."), after)
+                self.map_runs.begin(s, record, effect, now, after)
         record = _counted(record, step)
         if save:
             self.save(s, record, step.state, now, after)
@@ -185,8 +183,8 @@ class Driver:
         ended = state.status in TERMINAL
         if ended:
             s.states.close_tasks_of(record.arn)
-            end = after.ends.get(record.arn) or EndExecution(
-                state.status, None if state.output is None else _text(state.output), state.error, state.cause)
+            end = EndExecution(state.status, None if state.output is None else _text(state.output), state.error,
+                               state.cause)
             output = end.output if state.status == "SUCCEEDED" else None
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,
                                     event_count=record.event_count, output=output, error=end.error,
@@ -195,6 +193,9 @@ class Driver:
             wake(s, EXECUTION_WAKE, record.arn)
             after.ended.append((record, end, now))
             self._answer_parent(s, record, after)
+            if is_child(record):
+                self.map_runs.child_ended(s, record, now, after)
+            self.map_runs.parent_ended(s, record, now, after)
         else:
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,
                                     event_count=record.event_count, redrive_count=None)

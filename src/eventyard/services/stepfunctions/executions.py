@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.core.states import Execution, ExecutionState, Stop
+from eventyard.core.states import HISTORY_QUOTA, Execution, ExecutionState, Stop, redrive, start
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.stepfunctions._base import (
     MAX_INPUT_BYTES,
@@ -25,7 +25,8 @@ from eventyard.services.stepfunctions._base import (
     parse_arn,
     validation,
 )
-from eventyard.services.stepfunctions.bounded import redrive, start
+from eventyard.services.stepfunctions.maprun import described as described_map_run
+from eventyard.services.stepfunctions.maprun import is_child, machine_arn_of
 from eventyard.services.stepfunctions.driver import EXECUTION_WAKE, TERMINAL, AfterCommit, Driver
 from eventyard.services.stepfunctions.machines import DEFAULT_PAGE, MAX_PAGE, MachineOperations, invalid_token
 from eventyard.store import Session
@@ -115,7 +116,7 @@ class ExecutionOperations(MachineOperations):
             definition = compiled(body, machine.machine_type)
             execution = Execution(arn, name, version.arn if version else machine.arn, machine.name, role, text,
                                   _iso(now), secrets.token_hex(16), 0, machine.region)
-            step = start(definition, execution, now)
+            step = start(definition, execution, now, budget=HISTORY_QUOTA)
             record = ExecutionRecord(arn, machine.account_id, machine.region, machine.arn,
                                      version.arn if version else None, alias.arn if alias else None, name,
                                      machine.machine_type, digest, role, "RUNNING", text, None, None, None,
@@ -166,6 +167,8 @@ class ExecutionOperations(MachineOperations):
             "status": record.status, "startDate": epoch_seconds(record.start_date),
             "inputDetails": {"included": with_data}, "redriveCount": record.redrive_count,
         }
+        if is_child(record):  # a map run's child: its machine is the run's item processor
+            answer["stateMachineArn"], answer["mapRunArn"] = machine_arn_of(record.machine_arn), record.machine_arn
         if with_data:
             answer["input"] = record.input
         if record.stop_date is not None and record.status != "RUNNING":
@@ -215,11 +218,11 @@ class ExecutionOperations(MachineOperations):
         return await self.store.read(read)
 
     async def list_executions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("mapRunArn") is not None:
-            raise ServiceError("ResourceNotFound", f"Resource not found: '{params['mapRunArn']}'")
-        if params.get("stateMachineArn") is None:
+        if params.get("mapRunArn") is not None and params.get("stateMachineArn") is not None:
+            raise validation("Must provide either a StateMachine ARN or MapRun ARN, not both")
+        if params.get("mapRunArn") is None and params.get("stateMachineArn") is None:
             raise validation("Must provide a StateMachine ARN or MapRun ARN")
-        target = params["stateMachineArn"]
+        target = params.get("stateMachineArn") or params["mapRunArn"]
         size = min(params.get("maxResults") or DEFAULT_PAGE, MAX_PAGE)
         token = params.get("nextToken")
         after: tuple[int, str] | None = None
@@ -232,6 +235,9 @@ class ExecutionOperations(MachineOperations):
                 raise invalid_token(token) from None
 
         def read(s: Session) -> list[ExecutionRecord]:
+            if params.get("mapRunArn") is not None:
+                self._map_run(s, ctx, target)
+                return s.states.executions(target, status=params.get("statusFilter"), after=after, limit=size + 1)
             machine, version, alias, _ = self._target(s, ctx, target)
             if machine.machine_type == "EXPRESS":
                 raise ServiceError("StateMachineTypeNotSupported",
@@ -257,6 +263,8 @@ class ExecutionOperations(MachineOperations):
         item: dict[str, Any] = {"executionArn": e.arn, "stateMachineArn": e.machine_arn, "name": e.name,
                                 "status": e.status, "startDate": epoch_seconds(e.start_date),
                                 "redriveCount": e.redrive_count}
+        if is_child(e):
+            item["stateMachineArn"], item["mapRunArn"] = machine_arn_of(e.machine_arn), e.machine_arn
         if e.stop_date is not None and e.status != "RUNNING":
             item["stopDate"] = epoch_seconds(e.stop_date)
         if e.version_arn is not None:
@@ -296,7 +304,7 @@ class ExecutionOperations(MachineOperations):
             if status != "REDRIVABLE":
                 raise ServiceError("ExecutionNotRedrivable", reason or "Execution cannot be redriven")
             machine = self.driver.machine(s, record)
-            step = redrive(machine, ExecutionState.from_json(state_text), now)
+            step = redrive(machine, ExecutionState.from_json(state_text), now, budget=HISTORY_QUOTA)
             s.states.save_execution(arn, state=state_text, status="RUNNING", event_count=record.event_count,
                                     redrive_count=record.redrive_count + 1, redrive_date=now)
             running = replace(record, status="RUNNING", redrive_count=record.redrive_count + 1, redrive_date=now,
@@ -332,18 +340,60 @@ class ExecutionOperations(MachineOperations):
             answer["nextToken"] = encode_token(str(shown[-1]["id"]))
         return answer
 
-    # -- map runs: distributed Map runs are not started yet, so none exists ---------------
+    # -- map runs: a distributed Map's child executions (``maprun``) ---------------------
+    def _map_run(self, s: Session, ctx: RequestContext, arn: str) -> dict[str, Any]:
+        owned(ctx, parse_arn(arn, "mapRun"), arn)
+        run = s.states.map_run(arn)
+        if run is None:
+            raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'")
+        return run
+
     async def list_map_runs(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        await self.store.read(lambda s: self._execution(s, ctx, params["executionArn"]))
-        return {"mapRuns": []}
+        def read(s: Session) -> list[tuple[str, dict[str, Any]]]:
+            self._execution(s, ctx, params["executionArn"])
+            return s.states.map_runs(params["executionArn"])
+
+        runs = await self.store.read(read)
+        listed = []
+        for arn, run in runs:
+            item = {"executionArn": run["executionArn"], "mapRunArn": arn, "stateMachineArn": run["machineArn"],
+                    "startDate": epoch_seconds(run["startDate"])}
+            if run["stopDate"] is not None:
+                item["stopDate"] = epoch_seconds(run["stopDate"])
+            listed.append(item)
+        return {"mapRuns": listed}
 
     async def describe_map_run(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["mapRunArn"]
-        owned(ctx, parse_arn(arn, "mapRun"), arn)
-        raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'")
+        answer = described_map_run(arn, await self.store.read(lambda s: self._map_run(s, ctx, arn)))
+        answer["startDate"] = epoch_seconds(answer["startDate"])
+        if "stopDate" in answer:
+            answer["stopDate"] = epoch_seconds(answer["stopDate"])
+        return answer
 
     async def update_map_run(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return await self.describe_map_run(ctx, params)
+        arn = params["mapRunArn"]
+        if all(params.get(k) is None for k in ("maxConcurrency", "toleratedFailurePercentage",
+                                               "toleratedFailureCount")):
+            raise validation("At least one of the parameters 'maxConcurrency', 'toleratedFailurePercentage' or "
+                             "'toleratedFailureCount' must be specified")
+        after = AfterCommit()
+
+        def update(s: Session) -> None:
+            owned(ctx, parse_arn(arn, "mapRun"), arn)
+            run = s.states.map_run(arn, lock=True)
+            if run is None:
+                raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'")
+            for key in ("maxConcurrency", "toleratedFailurePercentage", "toleratedFailureCount"):
+                if params.get(key) is not None:
+                    run[key] = params[key]
+            s.states.save_map_run(arn, run)
+            if run["status"] == "RUNNING":  # more room, or a new threshold: look again
+                self.driver.map_runs.schedule(s, arn, None, clock.now_ms(), after)
+
+        await self.store.write(update)
+        self.driver.signal(after)
+        return {}
 
     @staticmethod
     def _event(event: dict[str, Any], with_data: bool) -> dict[str, Any]:

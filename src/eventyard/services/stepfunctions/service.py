@@ -21,7 +21,9 @@ from eventyard.services.stepfunctions.callbacks import CallbackOperations
 from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterCommit, Driver
 from eventyard.services.stepfunctions.executions import ExecutionOperations
 from eventyard.services.stepfunctions.integrations import Integrations
+from eventyard.services.stepfunctions.maprun import MAP, is_child, machine_arn_of
 from eventyard.services.stepfunctions.metrics import StateMachineMetrics
+from eventyard.services.stepfunctions.teststate import TestStateOperations
 from eventyard.store import Store
 from eventyard.store.states import ExecutionRecord
 
@@ -31,11 +33,11 @@ log = structlog.get_logger("eventyard.stepfunctions")
 Ingest = Callable[..., Awaitable[Any]]
 
 
-class StepFunctionsService(ExecutionOperations, CallbackOperations):
+class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOperations):
     """One method per Step Functions operation (``OPERATIONS`` below). Registers the
     driver's job kinds with the node's job runtime: ``sfn-advance`` (apply an
-    execution's inbox), ``sfn-timer`` (Wait, retry backoff, timeouts) and ``sfn-task``
-    (call a task's resource)."""
+    execution's inbox), ``sfn-timer`` (Wait, retry backoff, timeouts), ``sfn-task``
+    (call a task's resource) and ``sfn-map`` (a distributed Map's run: ``maprun``)."""
 
     def __init__(self, store: Store, jobs: JobRuntime, wakeups: Wakeups, invoke: Invoke | None = None,
                  ingest: Ingest | None = None, metrics: CollectorRegistry | None = None) -> None:
@@ -51,6 +53,7 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations):
         jobs.register(ADVANCE, _Handler(self.driver.run_advance))
         jobs.register(TIMER, _Handler(self.driver.run_timer))
         jobs.register(TASK, _Handler(self.driver.run_task))
+        jobs.register(MAP, _Handler(self.driver.map_runs.run_job))
 
     def _signal(self, after: AfterCommit) -> None:
         for key in after.keys:
@@ -77,7 +80,8 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations):
     async def _status_changed(self, record: ExecutionRecord, end: EndExecution, now: int) -> None:
         """AWS's "Step Functions Execution Status Change" event on the default bus."""
         assert self.ingest is not None
-        detail = {"executionArn": record.arn, "stateMachineArn": record.machine_arn, "name": record.name,
+        machine_arn = machine_arn_of(record.machine_arn) if is_child(record) else record.machine_arn
+        detail = {"executionArn": record.arn, "stateMachineArn": machine_arn, "name": record.name,
                   "status": end.status, "startDate": record.start_date, "stopDate": now,
                   "input": record.input, "output": end.output, "inputDetails": {"included": True},
                   "outputDetails": {"included": True} if end.output is not None else None,
@@ -134,6 +138,7 @@ OPERATIONS: OperationTable = {
     "StartSyncExecution": StepFunctionsService.start_sync_execution,
     "StopExecution": StepFunctionsService.stop_execution,
     "TagResource": StepFunctionsService.tag_resource,
+    "TestState": StepFunctionsService.test_state,
     "UntagResource": StepFunctionsService.untag_resource,
     "UpdateMapRun": StepFunctionsService.update_map_run,
     "UpdateStateMachine": StepFunctionsService.update_state_machine,

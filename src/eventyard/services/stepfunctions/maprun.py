@@ -1,0 +1,194 @@
+"""Distributed Map runs: the interpreter's ``StartMapRun`` becomes a map run row and one
+child execution per input (at most ``maxConcurrency`` running), each an ordinary durable
+execution of the Map's item processor whose ``machine_arn`` is the map run's ARN (so
+``ListExecutions(mapRunArn=...)`` lists them). Every step of the run is a ``sfn-map`` job
+in a unit of its own: "pump" starts children, "child" counts one child's end; when all
+have ended, or failures exceed the tolerated threshold, the parent gets ``MapRunEnded``
+with the results in item order. Items come from the input only (no S3 ItemReader here)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from eventyard.core import clock
+from eventyard.core.states import HISTORY_QUOTA, Execution, MapRunEnded, StartMapRun, Stop, start, tolerance_exceeded
+from eventyard.runtime.jobs import Finished
+from eventyard.services.stepfunctions._base import compiled
+from eventyard.store import Session
+from eventyard.store.jobs import JobRecord, NewJob
+from eventyard.store.states import ExecutionRecord
+
+if TYPE_CHECKING:
+    from eventyard.services.stepfunctions.driver import AfterCommit, Driver
+
+MAP = "sfn-map"
+# AWS: a distributed Map with MaxConcurrency 0 runs up to 10,000 children at once
+UNLIMITED = 10_000
+ENDED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
+THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+
+
+def is_child(record: ExecutionRecord) -> bool:
+    return ":mapRun:" in record.machine_arn
+
+
+def machine_arn_of(map_run_arn: str) -> str:
+    """``...:mapRun:parent/label:uuid`` -> ``...:stateMachine:parent/label`` (the children's)."""
+    return map_run_arn.replace(":mapRun:", ":stateMachine:", 1).rsplit(":", 1)[0]
+
+
+def _processor_text(definition: str, where: list[Any]) -> str:
+    """The item processor's own definition, with the query language it inherits."""
+    machine = json.loads(definition)
+    language = machine.get("QueryLanguage", "JSONPath")
+    for state_name, branch in where:
+        state = machine["States"][state_name]
+        language = state.get("QueryLanguage", language)
+        machine = state.get("ItemProcessor") or state.get("Iterator") if branch is None else state["Branches"][branch]
+    own = {"QueryLanguage": language, "StartAt": machine["StartAt"], "States": machine["States"]}
+    return json.dumps(own, separators=(",", ":"))
+
+
+def _iso(ms: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+class MapRuns:
+    def __init__(self, driver: "Driver") -> None:
+        self.driver = driver
+
+    # -- inside the parent's unit of work ---------------------------------------------
+    def begin(self, s: Session, parent: ExecutionRecord, effect: StartMapRun, now: int, after: "AfterCommit") -> None:
+        body = s.states.definition(parent.definition_hash)
+        assert body is not None
+        digest = s.states.keep_definition(_processor_text(body, effect.where))
+        total = len(effect.inputs)
+        run = {
+            "executionArn": parent.arn, "machineArn": machine_arn_of(effect.map_run_arn),
+            "roleArn": parent.role_arn, "account": parent.account_id, "region": parent.region,
+            "definitionHash": digest, "executionType": effect.execution_type, "status": "RUNNING",
+            "maxConcurrency": effect.max_concurrency,
+            "toleratedFailureCount": effect.tolerated_failure_count,
+            "toleratedFailurePercentage": effect.tolerated_failure_percentage,
+            "inputs": effect.inputs, "next": 0, "running": 0, "children": {}, "ended": {},
+            "results": [None] * total, "counts": {status: 0 for status in ENDED},
+            "startDate": now, "stopDate": None,
+        }
+        s.states.insert_map_run(effect.map_run_arn, parent.arn, run, now)
+        self.schedule(s, effect.map_run_arn, None, now, after)
+
+    def schedule(self, s: Session, map_run_arn: str, child_arn: str | None, now: int, after: "AfterCommit") -> None:
+        key = f"{map_run_arn}|{child_arn or 'pump'}"
+        s.jobs.add(NewJob(MAP, {"run": map_run_arn, "child": child_arn}, now, now, key=key))
+        after.kick = True
+
+    def child_ended(self, s: Session, child: ExecutionRecord, now: int, after: "AfterCommit") -> None:
+        self.schedule(s, child.machine_arn, child.arn, now, after)
+
+    def parent_ended(self, s: Session, parent: ExecutionRecord, now: int, after: "AfterCommit") -> None:
+        """The parent is over (stopped, failed elsewhere, timed out): its runs are aborted."""
+        for arn, run in s.states.map_runs(parent.arn):
+            if run["status"] == "RUNNING":
+                self._end(s, arn, run, "ABORTED", now, after, answer=False)
+                s.states.save_map_run(arn, run)
+
+    # -- the sfn-map job -----------------------------------------------------------------
+    async def run_job(self, job: JobRecord) -> Finished:
+        from eventyard.services.stepfunctions.driver import AfterCommit
+
+        after = AfterCommit()
+        await self.driver.integrations.store.write(
+            lambda s: self.step(s, job.payload["run"], job.payload.get("child"), after))
+        self.driver.signal(after)
+        return Finished()
+
+    def step(self, s: Session, arn: str, child_arn: str | None, after: "AfterCommit") -> None:
+        run = s.states.map_run(arn, lock=True)
+        if run is None or run["status"] != "RUNNING":
+            return
+        now = clock.now_ms()
+        if child_arn is not None and child_arn in run["children"] and child_arn not in run["ended"]:
+            child = s.states.execution(child_arn)
+            if child is not None and child.status in ENDED:
+                run["ended"][child_arn] = child.status
+                run["running"] -= 1
+                run["counts"][child.status] += 1
+                index = run["children"][child_arn]
+                run["results"][index] = (json.loads(child.output) if child.status == "SUCCEEDED" and child.output
+                                         else {"Error": child.error, "Cause": child.cause})
+        total = len(run["inputs"])
+        failed = run["counts"]["FAILED"] + run["counts"]["TIMED_OUT"] + run["counts"]["ABORTED"]
+        if failed and tolerance_exceeded(failed, total, run["toleratedFailureCount"],
+                                         run["toleratedFailurePercentage"]):
+            self._end(s, arn, run, "FAILED", now, after)
+        elif run["next"] >= total and run["running"] == 0:
+            self._end(s, arn, run, "SUCCEEDED", now, after)
+        else:
+            limit = run["maxConcurrency"] or UNLIMITED
+            while run["running"] < limit and run["next"] < total:
+                self._start_child(s, arn, run, run["next"], now, after)
+                run["next"] += 1
+                run["running"] += 1
+        s.states.save_map_run(arn, run)
+
+    def _start_child(self, s: Session, map_run_arn: str, run: dict[str, Any], index: int, now: int,
+                     after: "AfterCommit") -> None:
+        name = str(uuid.uuid4())
+        machine_name = run["machineArn"].split(":stateMachine:", 1)[1]
+        arn = f"arn:aws:states:{run['region']}:{run['account']}:execution:{machine_name}:{name}"
+        text = json.dumps(run["inputs"][index], separators=(",", ":"), ensure_ascii=False)
+        body = s.states.definition(run["definitionHash"])
+        assert body is not None
+        execution = Execution(arn, name, run["machineArn"], machine_name, run["roleArn"], text, _iso(now),
+                              secrets.token_hex(16), 0, run["region"])
+        step = start(compiled(body, "STANDARD"), execution, now, budget=HISTORY_QUOTA)
+        record = ExecutionRecord(arn, run["account"], run["region"], map_run_arn, None, None, name,
+                                 run["executionType"], run["definitionHash"], run["roleArn"], "RUNNING", text, None,
+                                 None, None, None, 0, 0, None, now, None)
+        s.states.insert_execution(record, step.state.to_json())
+        run["children"][arn] = index
+        after.started.append(record)
+        self.driver.commit_step(s, record, step, now, after)
+
+    def _end(self, s: Session, arn: str, run: dict[str, Any], status: str, now: int, after: "AfterCommit", *,
+             answer: bool = True) -> None:
+        run["status"] = status
+        run["stopDate"] = now
+        for child_arn in run["children"]:
+            if child_arn not in run["ended"]:
+                self.driver.post(s, child_arn, Stop(None, None, now), after)
+        if not answer:
+            return
+        if status == "SUCCEEDED":
+            self.driver.post(s, run["executionArn"], MapRunEnded(arn, run["results"], now), after)
+        else:
+            self.driver.post(s, run["executionArn"],
+                             MapRunEnded(arn, None, now, error=THRESHOLD_ERROR, cause=THRESHOLD_CAUSE), after)
+
+
+def described(arn: str, run: dict[str, Any]) -> dict[str, Any]:
+    """DescribeMapRun's answer (``startDate``/``stopDate`` as epoch ms: the caller converts)."""
+    counts = run["counts"]
+    total = len(run["inputs"])
+    running = run["running"]
+    pending = total - run["next"] if run["status"] == "RUNNING" else 0
+    tally = {"pending": pending, "running": running, "succeeded": counts["SUCCEEDED"], "failed": counts["FAILED"],
+             "timedOut": counts["TIMED_OUT"], "aborted": counts["ABORTED"] + (
+                 total - sum(counts.values()) - running - pending),
+             "total": total, "resultsWritten": counts["SUCCEEDED"], "failuresNotRedrivable": 0, "pendingRedrive": 0}
+    answer: dict[str, Any] = {
+        "mapRunArn": arn, "executionArn": run["executionArn"], "status": run["status"], "startDate": run["startDate"],
+        "maxConcurrency": run["maxConcurrency"],
+        "toleratedFailurePercentage": float(run["toleratedFailurePercentage"] or 0),
+        "toleratedFailureCount": int(run["toleratedFailureCount"] or 0),
+        "itemCounts": tally, "executionCounts": dict(tally), "redriveCount": 0,
+    }
+    if run["stopDate"] is not None:
+        answer["stopDate"] = run["stopDate"]
+    return answer

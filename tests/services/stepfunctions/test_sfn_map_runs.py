@@ -1,0 +1,106 @@
+"""Distributed Map over items from the input, through boto3 on both backends: the run's
+children are executions (ListExecutions(mapRunArn=...)), MaxConcurrency bounds them,
+DescribeMapRun / ListMapRuns answer in AWS's shapes, UpdateMapRun changes the bound while
+it runs, tolerated failures, and a stopped parent aborts its run."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from _clients import client
+from test_sfn_executions import ended, machine, new_account
+
+
+@pytest.fixture
+def sfn(server: Any) -> Any:
+    return client("stepfunctions", server.url, account=new_account())
+
+
+def distributed(processor_states: dict[str, Any], start_at: str, **fields: Any) -> dict[str, Any]:
+    return {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "Label": "each", "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": start_at, "States": processor_states}, **fields}}}
+
+
+def until(check: Callable[[], Any], timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def test_a_distributed_map_runs_children_in_order(sfn: Any) -> None:
+    arn = machine(sfn, distributed({"Double": {"Type": "Pass", "Parameters": {"v.$": "States.MathAdd($.n, $.n)"},
+                                               "OutputPath": "$.v", "End": True}}, "Double",
+                                   MaxConcurrency=5, ItemSelector={"n.$": "$$.Map.Item.Value"}))
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"items": list(range(30))}))["executionArn"]
+    out = ended(sfn, execution, timeout=120)
+    assert out["status"] == "SUCCEEDED", out
+    assert json.loads(out["output"]) == [2 * n for n in range(30)]
+    [run] = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    assert run["executionArn"] == execution and ":mapRun:" in run["mapRunArn"] and "stopDate" in run
+    assert run["stateMachineArn"].endswith(":stateMachine:" + arn.rsplit(":", 1)[1] + "/each")
+    described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    assert (described["status"], described["maxConcurrency"]) == ("SUCCEEDED", 5)
+    assert described["itemCounts"]["succeeded"] == described["itemCounts"]["total"] == 30
+    assert described["executionCounts"]["running"] == 0
+    assert (described["toleratedFailureCount"], described["toleratedFailurePercentage"]) == (0, 0.0)
+    children = sfn.list_executions(mapRunArn=run["mapRunArn"], maxResults=100)["executions"]
+    assert len(children) == 30 and all(c["status"] == "SUCCEEDED" for c in children)
+    child = sfn.describe_execution(executionArn=children[0]["executionArn"])
+    assert child["mapRunArn"] == run["mapRunArn"] and child["stateMachineArn"] == run["stateMachineArn"]
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
+    assert "MapRunStarted" in types and "MapRunSucceeded" in types
+
+
+ODD_FAILS = {"Odd": {"Type": "Choice", "Choices": [{"Variable": "$.odd", "BooleanEquals": True, "Next": "Bad"}],
+                     "Default": "Good"},
+             "Bad": {"Type": "Fail", "Error": "Odd", "Cause": "odd item"},
+             "Good": {"Type": "Pass", "End": True}}
+
+
+def test_tolerated_failures(sfn: Any) -> None:
+    items = [{"odd": n % 2 == 1} for n in range(6)]  # three fail
+    strict = machine(sfn, distributed(ODD_FAILS, "Odd", ToleratedFailureCount=1))
+    out = ended(sfn, sfn.start_execution(stateMachineArn=strict, input=json.dumps({"items": items}))["executionArn"],
+                timeout=120)
+    assert (out["status"], out["error"]) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    lenient = machine(sfn, distributed(ODD_FAILS, "Odd", ToleratedFailurePercentage=50))
+    run = sfn.start_execution(stateMachineArn=lenient, input=json.dumps({"items": items}))["executionArn"]
+    out = ended(sfn, run, timeout=120)
+    assert out["status"] == "SUCCEEDED", out
+    results = json.loads(out["output"])
+    assert results[0] == {"odd": False} and results[1] == {"Error": "Odd", "Cause": "odd item"}
+    [listed] = sfn.list_map_runs(executionArn=run)["mapRuns"]
+    counts = sfn.describe_map_run(mapRunArn=listed["mapRunArn"])["itemCounts"]
+    assert (counts["succeeded"], counts["failed"]) == (3, 3)
+    failed = sfn.list_executions(mapRunArn=listed["mapRunArn"], statusFilter="FAILED")["executions"]
+    assert len(failed) == 3
+
+
+def test_update_map_run_and_a_stopped_parent(sfn: Any) -> None:
+    arn = machine(sfn, distributed({"Hold": {"Type": "Wait", "Seconds": 3600, "End": True}}, "Hold",
+                                   MaxConcurrency=2))
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"items": list(range(10))}))["executionArn"]
+    runs = until(lambda: sfn.list_map_runs(executionArn=execution)["mapRuns"])
+    run_arn = runs[0]["mapRunArn"]
+    assert until(lambda: sfn.describe_map_run(mapRunArn=run_arn)["itemCounts"]["running"] == 2)
+    assert sfn.describe_map_run(mapRunArn=run_arn)["itemCounts"]["pending"] == 8
+    sfn.update_map_run(mapRunArn=run_arn, maxConcurrency=4, toleratedFailureCount=3)
+    assert until(lambda: sfn.describe_map_run(mapRunArn=run_arn)["itemCounts"]["running"] == 4)
+    described = sfn.describe_map_run(mapRunArn=run_arn)
+    assert (described["maxConcurrency"], described["toleratedFailureCount"]) == (4, 3)
+    with pytest.raises(sfn.exceptions.ResourceNotFound):
+        sfn.describe_map_run(mapRunArn=run_arn[:-4] + "0000")
+    sfn.stop_execution(executionArn=execution)
+    assert until(lambda: sfn.describe_map_run(mapRunArn=run_arn)["status"] == "ABORTED")
+    assert until(lambda: all(c["status"] == "ABORTED" for c in
+                             sfn.list_executions(mapRunArn=run_arn)["executions"]))

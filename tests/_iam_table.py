@@ -492,10 +492,16 @@ def _rows() -> list[Row]:
         resource=doc(grant(B, "sqs:SendMessage", QUEUE)), reason=NO_SESSION)
     add("cross-topic-both", USER_B, PUBLISH, "allow", identity=(doc(allow("sns:Publish", TOPIC)),),
         resource=doc(grant(B, "sns:Publish", TOPIC)), aws_example=CROSS_ACCOUNT)
+    add("cross-topic-names-user", USER_B, PUBLISH, "allow", identity=(doc(allow("sns:Publish", TOPIC)),),
+        resource=doc(grant(BOB_B, "sns:Publish", TOPIC)))
+    add("cross-topic-names-other-user", USER_B, PUBLISH, "deny", identity=(doc(allow("sns:Publish", TOPIC)),),
+        resource=doc(grant(f"arn:aws:iam::{B}:user/mallory", "sns:Publish", TOPIC)), reason=NO_RESOURCE)
     add("cross-topic-default-policy", USER_B, PUBLISH, "deny", identity=(doc(allow("sns:Publish", TOPIC)),),
         reason=NO_RESOURCE)
     add("cross-topic-no-identity", USER_B, GET_TOPIC, "deny", resource=doc(grant(B, "sns:GetTopicAttributes", TOPIC)),
         reason=NO_IDENTITY)
+    add("cross-bus-names-user", USER_B, PUT_EVENTS, "allow", identity=(doc(allow("events:PutEvents", BUS)),),
+        resource=doc(grant(BOB_B, "events:PutEvents", BUS)))
     add("cross-bus-both", USER_B, PUT_EVENTS, "allow", identity=(doc(allow("events:PutEvents", BUS)),),
         resource=doc(grant(B, "events:PutEvents", BUS)), aws_example=CROSS_ACCOUNT)
     add("cross-bus-no-policy", USER_B, PUT_EVENTS, "deny", identity=(doc(allow("events:PutEvents", BUS)),),

@@ -48,7 +48,7 @@ def bus_not_found(name: str) -> ServiceError:
 
 
 def policy_allows(policy: dict[str, Any], sender_account: str, resource: str,
-                  org_id: str | None = None) -> bool:
+                  org_id: str | None = None, principal_arn: str | None = None) -> bool:
     """Whether the bus's resource policy lets ``sender_account`` call ``events:PutEvents``
     on ``resource`` (the shared evaluator in ``core.policies``: an ``Allow`` whose
     principal, action, resource and conditions hold, and no such ``Deny``).
@@ -60,8 +60,9 @@ def policy_allows(policy: dict[str, Any], sender_account: str, resource: str,
     except policies.PolicyError:
         return False
     context = {"aws:PrincipalOrgID": org_id} if org_id is not None else {}
-    request = policies.AccessRequest(policies.Principal.of_account(sender_account), "events:PutEvents", resource,
-                                     context)
+    # the sender's user or role session when known (a statement may name it), else its account
+    request = policies.AccessRequest(policies.Principal.of_arn(sender_account, principal_arn), "events:PutEvents",
+                                     resource, context)
     return policies.evaluate(parsed, request) is policies.Decision.ALLOW
 
 
@@ -88,14 +89,15 @@ class BusDirectory:
         await self.store.write(lambda s: s.event_buses.insert(record, if_absent=True))
         self._defaults_ready.add(scope)
 
-    async def bus_allows(self, account: str, region: str, bus: str, sender_account: str) -> bool:
+    async def bus_allows(self, account: str, region: str, bus: str, sender_account: str,
+                         principal_arn: str | None = None) -> bool:
         """Whether the bus's resource policy lets ``sender_account`` put events on it."""
         if account == sender_account:
             return True
         record = await self.store.read(lambda s: s.event_buses.get(account, region, bus))
         if record is None or not record.policy:
             return False
-        return policy_allows(jsondoc.loads(record.policy), sender_account, record.arn)
+        return policy_allows(jsondoc.loads(record.policy), sender_account, record.arn, principal_arn=principal_arn)
 
 
 def bus_name(ctx: RequestContext, name_or_arn: str | None, field: str = "Name") -> str:

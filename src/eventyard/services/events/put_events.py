@@ -91,7 +91,7 @@ class PutEventsOperations:
             events.append((i, owner, bus, event))
             detail_bytes[event["id"]] = len(entry["Detail"].encode("utf-8"))
         for owner, bus in {(o, b) for _, o, b, _ in events if o != ctx.account}:
-            if not await self.buses.bus_allows(owner, ctx.region, bus, ctx.account):
+            if not await self.buses.bus_allows(owner, ctx.region, bus, ctx.account, ctx.principal_arn):
                 target = arns.build("events", ctx.region, owner, f"event-bus/{bus}")
                 raise ServiceError(
                     "AccessDeniedException",

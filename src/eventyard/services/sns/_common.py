@@ -81,12 +81,14 @@ def _parsed(text: str) -> policies.Policy | None:
         return None
 
 
-def topic_allows(topic: TopicRecord, caller: str, action: str) -> bool:
-    """Whether ``caller``'s account may do ``SNS:<action>`` on ``topic``: the owner unless
-    the topic policy denies it, another account where the policy allows it. The default
-    policy's ``AWS:SourceOwner`` condition holds for no direct call of another account."""
+def topic_allows(topic: TopicRecord, caller: str, action: str, principal_arn: str | None = None) -> bool:
+    """Whether ``caller``'s account (``principal_arn``: the user or role session that
+    signed, if known) may do ``SNS:<action>`` on ``topic``: the owner unless the topic
+    policy denies it, another account where the policy allows it (a statement may name
+    the account or the principal itself). The default policy's ``AWS:SourceOwner``
+    condition holds for no direct call of another account."""
     text = topic.attributes.get("Policy") or default_policy(topic.arn, topic.account_id)
-    request = policies.AccessRequest(policies.Principal.of_account(caller), f"SNS:{action}", topic.arn)
+    request = policies.AccessRequest(policies.Principal.of_arn(caller, principal_arn), f"SNS:{action}", topic.arn)
     return policies.authorize(_parsed(text), request, owner=topic.account_id, policy_admin=action in _POLICY_ADMIN)
 
 

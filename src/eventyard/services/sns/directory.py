@@ -21,7 +21,7 @@ class TopicDirectory:
         self.store = store
 
     async def topic(self, topic_arn: str | None, field: str = "TopicArn", *, caller: str | None = None,
-                    action: str = "", region: str | None = None) -> TopicRecord:
+                    action: str = "", region: str | None = None, principal_arn: str | None = None) -> TopicRecord:
         """The topic an ARN names; with ``caller``, one whose owner or policy lets the
         caller's account do ``action``; with ``region``, one of the caller's region."""
         if not topic_arn:
@@ -30,7 +30,7 @@ class TopicDirectory:
         record = await self.store.read(lambda s: s.topics.get(topic_arn))
         if record is None:
             raise topic_not_found()
-        if caller is not None and not topic_allows(record, caller, action):
+        if caller is not None and not topic_allows(record, caller, action, principal_arn):
             raise not_authorized(caller, action, record.arn)
         return record
 

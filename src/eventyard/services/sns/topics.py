@@ -144,7 +144,7 @@ class TopicOperations:
 
         def unit(s: Session) -> None:
             topic = s.topics.get(arn)
-            if topic is not None and not topic_allows(topic, ctx.account, "DeleteTopic"):
+            if topic is not None and not topic_allows(topic, ctx.account, "DeleteTopic", ctx.principal_arn):
                 raise not_authorized(ctx.account, "DeleteTopic", arn)
             if s.topics.delete(arn):  # deleting a topic that does not exist succeeds, as on AWS
                 s.tags.remove_all(arn)
@@ -154,7 +154,7 @@ class TopicOperations:
 
     # -- attributes ------------------------------------------------------------------
     async def get_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="GetTopicAttributes",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="GetTopicAttributes",
                                   region=ctx.region)
         confirmed, pending = await self.store.read(lambda s: s.topics.count_subscriptions(topic.arn))
         out: dict[str, str] = {
@@ -176,7 +176,7 @@ class TopicOperations:
         return {"Attributes": out}
 
     async def set_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="SetTopicAttributes",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="SetTopicAttributes",
                                   region=ctx.region)
         name, value = req["AttributeName"], req.get("AttributeValue") or ""
         if name == "FifoTopic":
@@ -260,7 +260,7 @@ class TopicOperations:
 
     # -- permissions -----------------------------------------------------------------
     async def add_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="AddPermission", region=ctx.region)
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="AddPermission", region=ctx.region)
         label = req["Label"]
         if any(a not in TOPIC_ACTIONS for a in req["ActionName"]):
             raise invalid("Policy statement action out of service scope!")
@@ -279,7 +279,7 @@ class TopicOperations:
         await self.store.write(unit)
 
     async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, action="RemovePermission",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="RemovePermission",
                                   region=ctx.region)
         label = req["Label"]
 
@@ -313,7 +313,7 @@ def _resource(s: Session, arn: str, ctx: RequestContext) -> Any:
     topic = s.topics.get(arn)
     if topic is None:
         raise ServiceError("ResourceNotFoundException", "Resource does not exist")
-    if not topic_allows(topic, ctx.account, ctx.operation or ""):
+    if not topic_allows(topic, ctx.account, ctx.operation or "", ctx.principal_arn):
         raise not_authorized(ctx.account, ctx.operation or "", arn)
     return topic
 

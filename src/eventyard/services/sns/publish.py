@@ -240,7 +240,8 @@ class PublishOperations:
             return {"MessageId": ids.uuid4()}  # mobile push: accepted, not delivered
         entry = check_entry(req)
         if parsed.account != ctx.account:
-            await self.directory.topic(topic_arn, caller=ctx.account, principal_arn=ctx.principal_arn, action="Publish", region=ctx.region)
+            await self.directory.topic(topic_arn, caller=ctx.account,
+                                       principal_arn=ctx.principal_arn, action="Publish", region=ctx.region)
         result = (await self._publish(ctx, topic_arn, [entry]))[0]
         if isinstance(result, ServiceError):
             raise result
@@ -258,7 +259,8 @@ class PublishOperations:
         if cached is not None and cached.topic.account_id == ctx.account:
             topic = cached.topic
         else:
-            topic = await self.directory.topic(topic_arn, caller=ctx.account, principal_arn=ctx.principal_arn, action="Publish", region=ctx.region)
+            topic = await self.directory.topic(topic_arn, caller=ctx.account,
+                                               principal_arn=ctx.principal_arn, action="Publish", region=ctx.region)
         for entry in checked:
             assert isinstance(entry, Entry)
             check_for_topic(entry, topic, whole_batch=True)

@@ -141,7 +141,8 @@ class SubscriptionOperations:
 
     # -- Subscribe -------------------------------------------------------------------
     async def subscribe(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="Subscribe", region=ctx.region)
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account,
+                                           principal_arn=ctx.principal_arn, action="Subscribe", region=ctx.region)
         protocol = req["Protocol"].lower() if req["Protocol"].lower() in PROTOCOLS else req["Protocol"]
         endpoint = _check_endpoint(protocol, req.get("Endpoint"), fifo_topic=topic.fifo)
         if protocol == "application" and await self.store.read(lambda s: s.sns_platform.endpoint(endpoint)) is None:
@@ -252,7 +253,7 @@ class SubscriptionOperations:
 
     # -- attributes ------------------------------------------------------------------
     async def get_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        sub = await self.directory.subscription(req["SubscriptionArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="GetSubscriptionAttributes")
+        sub = await self.directory.subscription(req["SubscriptionArn"], caller=ctx.account, action="GetSubscriptionAttributes")
         topic = await self.store.read(lambda s: s.topics.get(sub.topic_arn))
         out: dict[str, str] = {
             "ConfirmationWasAuthenticated": "true" if sub.confirmed else "false",
@@ -278,7 +279,7 @@ class SubscriptionOperations:
         return {"Attributes": out}
 
     async def set_subscription_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        sub = await self.directory.subscription(req["SubscriptionArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="SetSubscriptionAttributes")
+        sub = await self.directory.subscription(req["SubscriptionArn"], caller=ctx.account, action="SetSubscriptionAttributes")
         name, value = req["AttributeName"], req.get("AttributeValue") or ""
         topic = await self.store.read(lambda s: s.topics.get(sub.topic_arn))
         fifo = bool(topic and topic.fifo)
@@ -316,7 +317,8 @@ class SubscriptionOperations:
         return _listed(page, found)
 
     async def list_subscriptions_by_topic(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="ListSubscriptionsByTopic",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account,
+                                           principal_arn=ctx.principal_arn, action="ListSubscriptionsByTopic",
                                   region=ctx.region)
         page = Page(req.get("NextToken"), PAGE, error_code=INVALID_PARAMETER)
         found = await self.store.read(

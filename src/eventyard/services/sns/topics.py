@@ -154,7 +154,8 @@ class TopicOperations:
 
     # -- attributes ------------------------------------------------------------------
     async def get_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="GetTopicAttributes",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account,
+                                           principal_arn=ctx.principal_arn, action="GetTopicAttributes",
                                   region=ctx.region)
         confirmed, pending = await self.store.read(lambda s: s.topics.count_subscriptions(topic.arn))
         out: dict[str, str] = {
@@ -176,7 +177,8 @@ class TopicOperations:
         return {"Attributes": out}
 
     async def set_topic_attributes(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="SetTopicAttributes",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account,
+                                           principal_arn=ctx.principal_arn, action="SetTopicAttributes",
                                   region=ctx.region)
         name, value = req["AttributeName"], req.get("AttributeValue") or ""
         if name == "FifoTopic":
@@ -260,7 +262,8 @@ class TopicOperations:
 
     # -- permissions -----------------------------------------------------------------
     async def add_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="AddPermission", region=ctx.region)
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account,
+                                           principal_arn=ctx.principal_arn, action="AddPermission", region=ctx.region)
         label = req["Label"]
         if any(a not in TOPIC_ACTIONS for a in req["ActionName"]):
             raise invalid("Policy statement action out of service scope!")
@@ -279,7 +282,8 @@ class TopicOperations:
         await self.store.write(unit)
 
     async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
-        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account, principal_arn=ctx.principal_arn, action="RemovePermission",
+        topic = await self.directory.topic(req["TopicArn"], caller=ctx.account,
+                                           principal_arn=ctx.principal_arn, action="RemovePermission",
                                   region=ctx.region)
         label = req["Label"]
 

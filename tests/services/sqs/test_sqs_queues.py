@@ -15,7 +15,7 @@ def test_create_get_url_and_the_host_the_client_used(server):
     acct = account()
     c = sqs(server, account=acct)
     url = c.create_queue(QueueName="orders")["QueueUrl"]
-    assert url == f"{server.url}/queue/us-east-1/{acct}/orders"
+    assert url == f"{server.url}/{acct}/orders"
     assert c.get_queue_url(QueueName="orders")["QueueUrl"] == url
     assert c.get_queue_url(QueueName="orders", QueueOwnerAWSAccountId=acct)["QueueUrl"] == url
     # any host in an incoming QueueUrl; URLs without a region (AWS's carry it in the host)
@@ -171,7 +171,7 @@ def test_list_queues_with_prefix_and_pagination(server):
         c.create_queue(QueueName=name)
     sqs(server).create_queue(QueueName="app-other-account")
     urls = c.list_queues()["QueueUrls"]
-    assert urls == [f"{server.url}/queue/us-east-1/{acct}/{n}" for n in names]
+    assert urls == [f"{server.url}/{acct}/{n}" for n in names]
     assert "NextToken" not in c.list_queues()
     assert [u.rsplit("/", 1)[1] for u in c.list_queues(QueueNamePrefix="app-")["QueueUrls"]] == names[:7]
     assert "QueueUrls" not in c.list_queues(QueueNamePrefix="zzz")

@@ -1,0 +1,15 @@
+# Secrets Manager: a secret and its current value. Included by tests/test_terraform.py
+# once the server serves Secrets Manager.
+
+resource "aws_secretsmanager_secret" "partner" {
+  name        = "ty/partner-${var.suffix}"
+  description = "Partner API credentials"
+  # destroyed at once, not scheduled: the test checks that it is gone
+  recovery_window_in_days = 0
+  tags                    = { team = "yard" }
+}
+
+resource "aws_secretsmanager_secret_version" "partner" {
+  secret_id     = aws_secretsmanager_secret.partner.id
+  secret_string = jsonencode({ user = "yard", token = "not-a-real-token" })
+}

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, ResponseParserError
+from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 from _clients import client
 
@@ -135,6 +136,16 @@ variable "suffix" {{
   type = string
 }}
 
+variable "account" {{
+  type    = string
+  default = "{ACCOUNT}"
+}}
+
+variable "revision" {{
+  type    = number
+  default = 1
+}}
+
 provider "aws" {{
   region     = "us-east-1"
   access_key = "{ACCOUNT}"
@@ -190,16 +201,20 @@ def test_terraform_applies_replans_clean_and_destroys(server: Any, tmp_path: Pat
     for name in files:
         shutil.copy(CONFIGURATIONS / name, tmp_path / name)
     suffix = uuid.uuid4().hex[:8]
-    var = f"-var=suffix={suffix}"
-
     workspace.run("init", "-no-color", "-input=false", f"-plugin-dir={PLUGIN_DIR}")
-    workspace.run("apply", "-no-color", "-input=false", "-auto-approve", var)
-    listed = workspace.run("state", "list").stdout.split()
-    print(f"Terraform created {len(listed)} resources: {' '.join(listed)}")
 
-    # No drift: every attribute the provider reads back is what it wrote.
-    plan = workspace.run("plan", "-no-color", "-input=false", "-detailed-exitcode", var, expect=(0, 2))
-    assert plan.returncode == 0, f"the re-plan after apply wants changes (drift):\n{_tail(plan.stdout, 200)}"
+    # Revision 1 creates everything; revision 2 updates most of it (attributes, tags added
+    # and removed, policies, patterns). After each apply, no drift: every attribute the
+    # provider reads back is what it wrote.
+    for revision in (1, 2):
+        variables = (f"-var=suffix={suffix}", f"-var=revision={revision}")
+        workspace.run("apply", "-no-color", "-input=false", "-auto-approve", *variables)
+        if revision == 1:
+            listed = workspace.run("state", "list").stdout.split()
+            print(f"Terraform created {len(listed)} resources: {' '.join(listed)}")
+        plan = workspace.run("plan", "-no-color", "-input=false", "-detailed-exitcode", *variables, expect=(0, 2))
+        assert plan.returncode == 0, (
+            f"the re-plan after applying revision {revision} wants changes (drift):\n{_tail(plan.stdout, 200)}")
 
     _assert_core_exists(url, suffix)
     if "identity.tf" in files:
@@ -207,7 +222,7 @@ def test_terraform_applies_replans_clean_and_destroys(server: Any, tmp_path: Pat
     if "secrets.tf" in files:
         _assert_secrets_exist(url, suffix)
 
-    workspace.run("destroy", "-no-color", "-input=false", "-auto-approve", var)
+    workspace.run("destroy", "-no-color", "-input=false", "-auto-approve", *variables)
     assert workspace.run("state", "list").stdout.split() == []
     _assert_core_gone(url, suffix)
     if "identity.tf" in files:
@@ -225,9 +240,13 @@ def _assert_core_exists(url: str, suffix: str) -> None:
     orders = sqs.get_queue_attributes(QueueUrl=orders_url, AttributeNames=["All"])["Attributes"]
     dead_url = sqs.get_queue_url(QueueName=f"ty-dead-letters-{suffix}")["QueueUrl"]
     dead = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["All"])["Attributes"]
-    assert json.loads(orders["RedrivePolicy"]) == {"deadLetterTargetArn": dead["QueueArn"], "maxReceiveCount": 4}
-    assert orders["VisibilityTimeout"] == "45"
+    assert json.loads(orders["RedrivePolicy"]) == {"deadLetterTargetArn": dead["QueueArn"], "maxReceiveCount": 5}
+    assert orders["VisibilityTimeout"] == "60"
+    assert sqs.list_queue_tags(QueueUrl=orders_url)["Tags"] == {"team": "yard", "stage": "live"}
+    assert dead["KmsMasterKeyId"] == "alias/aws/sqs" and dead["KmsDataKeyReusePeriodSeconds"] == "600"
     assert {s["Sid"] for s in json.loads(orders["Policy"])["Statement"]} == {"FromTopic", "FromRules"}
+    assert {s["Sid"] for s in json.loads(dead["Policy"])["Statement"]} == {"FailedRuleDeliveries",
+                                                                          "FailedTopicDeliveries"}
     assert json.loads(dead["RedriveAllowPolicy"]) == {"redrivePermission": "byQueue",
                                                       "sourceQueueArns": [orders["QueueArn"]]}
     assert sqs.list_queue_tags(QueueUrl=dead_url)["Tags"] == {"team": "yard", "purpose": "dead-letters"}
@@ -239,26 +258,44 @@ def _assert_core_exists(url: str, suffix: str) -> None:
     orders_topic, ledger_topic = topics[f"ty-orders-{suffix}"], topics[f"ty-ledger-{suffix}.fifo"]
     attributes = sns.get_topic_attributes(TopicArn=orders_topic)["Attributes"]
     assert json.loads(attributes["Policy"])["Statement"][0]["Sid"] == "PublishFromRules"
+    assert attributes["DisplayName"] == "Orders (live)" and attributes["SignatureVersion"] == "2"
+    assert json.loads(attributes["DeliveryPolicy"])["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 8
+    assert {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=orders_topic)["Tags"]} == {
+        "team": "yard", "stage": "live"}
+    ledger_attributes = sns.get_topic_attributes(TopicArn=ledger_topic)["Attributes"]
+    assert json.loads(ledger_attributes["ArchivePolicy"]) == {"MessageRetentionPeriod": 14}
     [subscription] = sns.list_subscriptions_by_topic(TopicArn=orders_topic)["Subscriptions"]
     subscribed = sns.get_subscription_attributes(SubscriptionArn=subscription["SubscriptionArn"])["Attributes"]
     assert subscribed["RawMessageDelivery"] == "true" and subscribed["FilterPolicyScope"] == "MessageBody"
+    assert json.loads(subscribed["FilterPolicy"])["total"] == [{"numeric": [">", 250]}]
     assert json.loads(subscribed["RedrivePolicy"]) == {"deadLetterTargetArn": dead["QueueArn"]}
     assert len(sns.list_subscriptions_by_topic(TopicArn=ledger_topic)["Subscriptions"]) == 1
 
     bus = events.describe_event_bus(Name=f"ty-orders-{suffix}")
-    assert json.loads(bus["Policy"])["Statement"][0]["Sid"] == "PartnerPuts"
+    [statement] = json.loads(bus["Policy"])["Statement"]
+    assert statement["Sid"] == "PartnerPuts" and len(statement["Principal"]["AWS"]) == 2
+    assert bus["Description"] == "Orders of the shop (live)" and bus["DeadLetterConfig"] == {"Arn": dead["QueueArn"]}
+    assert {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=bus["Arn"])["Tags"]} == {
+        "team": "yard", "stage": "live"}
     rules = {r["Name"]: r for r in events.list_rules(EventBusName=bus["Name"])["Rules"]}
-    assert set(rules) == {f"ty-placed-{suffix}"}
-    [target] = events.list_targets_by_rule(Rule=f"ty-placed-{suffix}", EventBusName=bus["Name"])["Targets"]
-    assert target["DeadLetterConfig"] == {"Arn": dead["QueueArn"]}
-    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600}
+    assert set(rules) == {f"ty-placed-{suffix}", f"Events-Archive-ty-orders-{suffix}"}  # the archive's own
+    assert json.loads(rules[f"ty-placed-{suffix}"]["EventPattern"])["detail-type"] == ["OrderPlaced", "OrderAmended"]
+    targets = {t["Id"]: t for t in events.list_targets_by_rule(Rule=f"ty-placed-{suffix}",
+                                                                EventBusName=bus["Name"])["Targets"]}
+    assert set(targets) == {"orders-queue", "warehouse"}
+    assert targets["orders-queue"]["DeadLetterConfig"] == {"Arn": dead["QueueArn"]}
+    assert targets["orders-queue"]["RetryPolicy"] == {"MaximumRetryAttempts": 8, "MaximumEventAgeInSeconds": 3600}
+    assert targets["warehouse"]["HttpParameters"]["QueryStringParameters"] == {"priority": "high"}
     nightly = events.describe_rule(Name=f"ty-nightly-{suffix}")
-    assert nightly["ScheduleExpression"] == "cron(0 3 * * ? *)" and nightly["State"] == "DISABLED"
-    assert events.describe_archive(ArchiveName=f"ty-orders-{suffix}")["RetentionDays"] == 7
+    assert nightly["ScheduleExpression"] == "cron(0 3 * * ? *)" and nightly["State"] == "ENABLED"
+    assert events.describe_archive(ArchiveName=f"ty-orders-{suffix}")["RetentionDays"] == 14
     connection = events.describe_connection(Name=f"ty-partner-{suffix}")
-    assert connection["AuthorizationType"] == "API_KEY"
+    assert connection["AuthorizationType"] == "API_KEY" and connection["ConnectionState"] == "AUTHORIZED"
     destination = events.describe_api_destination(Name=f"ty-partner-{suffix}")
     assert destination["ConnectionArn"] == connection["ConnectionArn"]
+    assert destination["InvocationRateLimitPerSecond"] == 50
+    warehouse = events.describe_connection(Name=f"ty-warehouse-{suffix}")["AuthParameters"]
+    assert warehouse["InvocationHttpParameters"]["BodyParameters"][0]["Value"] == "live"
     default_policy = json.loads(events.describe_event_bus()["Policy"])
     assert "PartnerOnDefault" in {s["Sid"] for s in default_policy["Statement"]}
 
@@ -275,8 +312,9 @@ def _assert_core_gone(url: str, suffix: str) -> None:
     assert _gone(lambda: events.describe_event_bus(Name=f"ty-orders-{suffix}"), missing)
     assert _gone(lambda: events.describe_rule(Name=f"ty-nightly-{suffix}"), missing)
     assert _gone(lambda: events.describe_archive(ArchiveName=f"ty-orders-{suffix}"), missing)
-    assert _gone(lambda: events.describe_connection(Name=f"ty-partner-{suffix}"), missing)
-    assert _gone(lambda: events.describe_api_destination(Name=f"ty-partner-{suffix}"), missing)
+    for name in (f"ty-partner-{suffix}", f"ty-warehouse-{suffix}"):
+        assert _gone(lambda: events.describe_connection(Name=name), missing)
+        assert _gone(lambda: events.describe_api_destination(Name=name), missing)
     assert "Policy" not in events.describe_event_bus()
 
 

@@ -1,35 +1,94 @@
 # EventBridge, SQS and SNS: every resource type of the services eventyard serves,
 # created, re-planned (no changes) and destroyed by tests/test_terraform.py.
-# The provider block and var.suffix come from the test (provider.tf).
+# The provider block, var.account, var.suffix and var.revision come from the test (provider.tf): it
+# applies revision 1, then revision 2 (updates of every kind: attributes, tags added and
+# removed, policies, patterns), and re-plans after each.
 
-# -- SQS ---------------------------------------------------------------------
-resource "aws_sqs_queue" "dead_letters" {
-  name                      = "ty-dead-letters-${var.suffix}"
-  message_retention_seconds = 1209600
-  tags                      = { team = "yard", purpose = "dead-letters" }
+locals {
+  second = var.revision >= 2
 }
 
-# Only the orders queue may use dead_letters as its DLQ (its own resource: inline, the
-# policy would name the orders queue, which names dead_letters: a cycle).
+# -- SQS ---------------------------------------------------------------------
+locals {
+  # Named rather than referenced where a reference would chain the provider's queue
+  # waiters (about 25 s each) one after another.
+  orders_queue_arn = "arn:aws:sqs:us-east-1:${var.account}:ty-orders-${var.suffix}"
+}
+
+resource "aws_sqs_queue" "dead_letters" {
+  name                              = "ty-dead-letters-${var.suffix}"
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = "alias/aws/sqs"
+  kms_data_key_reuse_period_seconds = 600
+  tags                              = { team = "yard", purpose = "dead-letters" }
+}
+
+# Only the orders queue may use dead_letters as its DLQ.
 resource "aws_sqs_queue_redrive_allow_policy" "dead_letters" {
   queue_url = aws_sqs_queue.dead_letters.id
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.orders.arn]
+    sourceQueueArns   = [local.orders_queue_arn]
+  })
+}
+
+# EventBridge and SNS may write failed deliveries into dead_letters.
+resource "aws_sqs_queue_policy" "dead_letters" {
+  queue_url = aws_sqs_queue.dead_letters.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "FailedRuleDeliveries"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = "sqs:SendMessage"
+        Resource  = aws_sqs_queue.dead_letters.arn
+        Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.placed.arn } }
+      },
+      {
+        Sid       = "FailedTopicDeliveries"
+        Effect    = "Allow"
+        Principal = { Service = "sns.amazonaws.com" }
+        Action    = "sqs:SendMessage"
+        Resource  = aws_sqs_queue.dead_letters.arn
+        Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.orders.arn } }
+      },
+    ]
   })
 }
 
 resource "aws_sqs_queue" "orders" {
   name                       = "ty-orders-${var.suffix}"
-  visibility_timeout_seconds = 45
+  visibility_timeout_seconds = local.second ? 60 : 45
   delay_seconds              = 2
   receive_wait_time_seconds  = 10
   max_message_size           = 131072
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dead_letters.arn
-    maxReceiveCount     = 4
+    maxReceiveCount     = local.second ? 5 : 4
   })
-  tags = { team = "yard" }
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "FromTopic"
+        Effect    = "Allow"
+        Principal = { Service = "sns.amazonaws.com" }
+        Action    = "sqs:SendMessage"
+        Resource  = local.orders_queue_arn
+        Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.orders.arn } }
+      },
+      {
+        Sid       = "FromRules"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = "sqs:SendMessage"
+        Resource  = local.orders_queue_arn
+      },
+    ]
+  })
+  tags = local.second ? { team = "yard", stage = "live" } : { team = "yard", owner = "orders" }
 }
 
 resource "aws_sqs_queue" "fifo" {
@@ -42,41 +101,35 @@ resource "aws_sqs_queue" "fifo" {
   redrive_allow_policy = jsonencode({ redrivePermission = "denyAll" })
 }
 
-resource "aws_sqs_queue_policy" "orders" {
-  queue_url = aws_sqs_queue.orders.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "FromTopic"
-        Effect    = "Allow"
-        Principal = { Service = "sns.amazonaws.com" }
-        Action    = "sqs:SendMessage"
-        Resource  = aws_sqs_queue.orders.arn
-        Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.orders.arn } }
-      },
-      {
-        Sid       = "FromRules"
-        Effect    = "Allow"
-        Principal = { Service = "events.amazonaws.com" }
-        Action    = "sqs:SendMessage"
-        Resource  = aws_sqs_queue.orders.arn
-      },
-    ]
-  })
-}
-
 # -- SNS ---------------------------------------------------------------------
 resource "aws_sns_topic" "orders" {
-  name         = "ty-orders-${var.suffix}"
-  display_name = "Orders"
-  tags         = { team = "yard" }
+  name              = "ty-orders-${var.suffix}"
+  display_name      = local.second ? "Orders (live)" : "Orders"
+  signature_version = 2
+  tracing_config    = "Active"
+  delivery_policy = jsonencode({
+    http = {
+      defaultHealthyRetryPolicy = {
+        minDelayTarget     = 5
+        maxDelayTarget     = 30
+        numRetries         = local.second ? 8 : 5
+        numNoDelayRetries  = 0
+        numMinDelayRetries = 0
+        numMaxDelayRetries = 0
+        backoffFunction    = "exponential"
+      }
+      disableSubscriptionOverrides = false
+    }
+  })
+  tags = local.second ? { team = "yard", stage = "live" } : { team = "yard", owner = "orders" }
 }
 
 resource "aws_sns_topic" "ledger" {
   name                        = "ty-ledger-${var.suffix}.fifo"
   fifo_topic                  = true
   content_based_deduplication = true
+  fifo_throughput_scope       = "MessageGroup"
+  archive_policy              = jsonencode({ MessageRetentionPeriod = local.second ? 14 : 7 })
 }
 
 resource "aws_sns_topic_policy" "orders" {
@@ -102,7 +155,7 @@ resource "aws_sns_topic_subscription" "orders" {
   filter_policy_scope  = "MessageBody"
   filter_policy = jsonencode({
     kind  = ["order"]
-    total = [{ numeric = [">", 100] }]
+    total = [{ numeric = [">", local.second ? 250 : 100] }]
   })
   redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dead_letters.arn })
 }
@@ -117,26 +170,30 @@ resource "aws_sns_topic_subscription" "ledger" {
 
 # -- EventBridge ---------------------------------------------------------------
 resource "aws_cloudwatch_event_bus" "orders" {
-  name = "ty-orders-${var.suffix}"
-  tags = { team = "yard" }
+  name        = "ty-orders-${var.suffix}"
+  description = local.second ? "Orders of the shop (live)" : "Orders of the shop"
+  dead_letter_config {
+    arn = aws_sqs_queue.dead_letters.arn
+  }
+  tags = local.second ? { team = "yard", stage = "live" } : { team = "yard", owner = "orders" }
 }
 
 resource "aws_cloudwatch_event_rule" "placed" {
   name           = "ty-placed-${var.suffix}"
-  description    = "Orders placed"
+  description    = local.second ? "Orders placed (live)" : "Orders placed"
   event_bus_name = aws_cloudwatch_event_bus.orders.name
   event_pattern = jsonencode({
     source      = ["shop.orders"]
-    detail-type = ["OrderPlaced"]
+    detail-type = local.second ? ["OrderPlaced", "OrderAmended"] : ["OrderPlaced"]
     detail      = { total = [{ numeric = [">", 0] }] }
   })
-  tags = { team = "yard" }
+  tags = local.second ? { team = "yard", stage = "live" } : { team = "yard", owner = "orders" }
 }
 
 resource "aws_cloudwatch_event_rule" "nightly" {
   name                = "ty-nightly-${var.suffix}"
   schedule_expression = "cron(0 3 * * ? *)"
-  state               = "DISABLED"
+  state               = local.second ? "ENABLED" : "DISABLED"
 }
 
 resource "aws_cloudwatch_event_target" "placed_to_queue" {
@@ -157,7 +214,7 @@ resource "aws_cloudwatch_event_target" "placed_to_queue" {
   }
   retry_policy {
     maximum_event_age_in_seconds = 3600
-    maximum_retry_attempts       = 5
+    maximum_retry_attempts       = local.second ? 8 : 5
   }
 }
 
@@ -174,7 +231,7 @@ resource "aws_cloudwatch_event_archive" "orders" {
   name             = "ty-orders-${var.suffix}"
   description      = "Every order event"
   event_source_arn = aws_cloudwatch_event_bus.orders.arn
-  retention_days   = 7
+  retention_days   = local.second ? 14 : 7
   event_pattern    = jsonencode({ source = ["shop.orders"] })
 }
 
@@ -185,7 +242,7 @@ resource "aws_cloudwatch_event_connection" "partner" {
   auth_parameters {
     api_key {
       key   = "x-api-key"
-      value = "not-a-real-key"
+      value = local.second ? "another-fake-key" : "not-a-real-key"
     }
   }
 }
@@ -195,8 +252,62 @@ resource "aws_cloudwatch_event_api_destination" "partner" {
   description                      = "Partner order hook"
   invocation_endpoint              = "https://partner.example.com/orders/*"
   http_method                      = "POST"
-  invocation_rate_limit_per_second = 20
+  invocation_rate_limit_per_second = local.second ? 50 : 20
   connection_arn                   = aws_cloudwatch_event_connection.partner.arn
+}
+
+resource "aws_cloudwatch_event_connection" "warehouse" {
+  name               = "ty-warehouse-${var.suffix}"
+  authorization_type = "BASIC"
+  auth_parameters {
+    basic {
+      username = "yard"
+      password = "not-a-real-password"
+    }
+    invocation_http_parameters {
+      header {
+        key             = "x-tenant"
+        value           = "shop"
+        is_value_secret = false
+      }
+      header {
+        key             = "x-signature"
+        value           = "not-a-real-signature"
+        is_value_secret = true
+      }
+      query_string {
+        key             = "source"
+        value           = "eventyard"
+        is_value_secret = false
+      }
+      body {
+        key             = "channel"
+        value           = local.second ? "live" : "test"
+        is_value_secret = false
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_api_destination" "warehouse" {
+  name                = "ty-warehouse-${var.suffix}"
+  invocation_endpoint = "https://warehouse.example.com/orders/*/reserve"
+  http_method         = "PUT"
+  connection_arn      = aws_cloudwatch_event_connection.warehouse.arn
+}
+
+resource "aws_cloudwatch_event_target" "placed_to_warehouse" {
+  rule           = aws_cloudwatch_event_rule.placed.name
+  event_bus_name = aws_cloudwatch_event_bus.orders.name
+  target_id      = "warehouse"
+  arn            = aws_cloudwatch_event_api_destination.warehouse.arn
+  role_arn       = "arn:aws:iam::000000000000:role/ty-invoke-api-destinations"
+  input_path     = "$.detail"
+  http_target {
+    path_parameter_values   = ["$.detail.id"]
+    header_parameters       = { "x-order-source" = "$.source" }
+    query_string_parameters = { priority = local.second ? "high" : "normal" }
+  }
 }
 
 resource "aws_cloudwatch_event_bus_policy" "orders" {
@@ -206,7 +317,7 @@ resource "aws_cloudwatch_event_bus_policy" "orders" {
     Statement = [{
       Sid       = "PartnerPuts"
       Effect    = "Allow"
-      Principal = { AWS = "arn:aws:iam::111122223333:root" }
+      Principal = { AWS = local.second ? ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"] : ["arn:aws:iam::111122223333:root"] }
       Action    = "events:PutEvents"
       Resource  = aws_cloudwatch_event_bus.orders.arn
     }]

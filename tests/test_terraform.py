@@ -66,6 +66,12 @@ def _terraform_binary() -> str:
     return found
 
 
+@pytest.fixture(scope="session")
+def terraform() -> str:
+    """Terraform's binary, checked before any server starts (session scope comes first)."""
+    return _terraform_binary()
+
+
 def _serves(url: str, service: str) -> bool:
     """Whether the server answers ``service`` at all (a service that answers with an
     error still counts: its failure must show in Terraform, not be stepped around)."""
@@ -179,10 +185,16 @@ def _gone(call: Any, *codes: str) -> bool:
     return False
 
 
-# The provider's waiters and a cold 700 MB provider binary make this the suite's longest test.
+# The provider's waiters and a cold 700 MB provider binary make this the suite's longest test
+# (about 5 minutes per backend on a busy 2-core machine): by default it runs on SQLite only.
+# What Terraform sees is decided above the store (services and wire protocols), and both
+# stores pass one contract suite; EVENTYARD_TEST_TERRAFORM_BACKENDS=sqlite,postgres runs both.
+TERRAFORM_BACKENDS = os.environ.get("EVENTYARD_TEST_TERRAFORM_BACKENDS", "sqlite").split(",")
+
+
 @pytest.mark.timeout(3600)
-def test_terraform_applies_replans_clean_and_destroys(server: Any, tmp_path: Path) -> None:
-    terraform = _terraform_binary()
+@pytest.mark.parametrize("backend_url", TERRAFORM_BACKENDS, indirect=True, scope="module")
+def test_terraform_applies_replans_clean_and_destroys(terraform: str, server: Any, tmp_path: Path) -> None:
     url = server.url
     served = {name: _serves(url, name) for name in ("sts", "iam", "secretsmanager")}
     if not served["sts"]:
@@ -217,6 +229,7 @@ def test_terraform_applies_replans_clean_and_destroys(server: Any, tmp_path: Pat
             f"the re-plan after applying revision {revision} wants changes (drift):\n{_tail(plan.stdout, 200)}")
 
     _assert_core_exists(url, suffix)
+    _assert_core_read_back(url, suffix, json.loads(workspace.run("output", "-json", "seen").stdout))
     if "identity.tf" in files:
         _assert_identity_exists(url, suffix)
     if "secrets.tf" in files:
@@ -300,6 +313,26 @@ def _assert_core_exists(url: str, suffix: str) -> None:
     assert "PartnerOnDefault" in {s["Sid"] for s in default_policy["Statement"]}
 
 
+def _assert_core_read_back(url: str, suffix: str, seen: dict[str, Any]) -> None:
+    """What the configuration's data sources read equals what boto3 reads."""
+    sqs, sns, events = client("sqs", url), client("sns", url), client("events", url)
+    orders_url = sqs.get_queue_url(QueueName=f"ty-orders-{suffix}")["QueueUrl"]
+    assert seen["queue_url"] == orders_url
+    assert seen["queue_arn"] == sqs.get_queue_attributes(QueueUrl=orders_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    assert seen["queue_tags"] == {"team": "yard", "stage": "live"}
+    assert seen["queue_urls"] == sorted(sqs.list_queues(QueueNamePrefix="ty-")["QueueUrls"])
+    assert len(seen["queue_urls"]) == 3
+    assert seen["topic_arn"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:ty-orders-{suffix}"
+    bus = events.describe_event_bus(Name=f"ty-orders-{suffix}")
+    assert (seen["bus_arn"], seen["bus_description"]) == (bus["Arn"], bus["Description"])
+    assert seen["bus_names"] == [f"ty-orders-{suffix}"]
+    connection = events.describe_connection(Name=f"ty-partner-{suffix}")
+    assert seen["connection_arn"] == connection["ConnectionArn"] and seen["connection_type"] == "API_KEY"
+    assert seen["connection_secret"] == connection["SecretArn"]
+    assert sns.get_topic_attributes(TopicArn=seen["topic_arn"])["Attributes"]["TopicArn"] == seen["topic_arn"]
+
+
 def _assert_core_gone(url: str, suffix: str) -> None:
     sqs, sns, events = client("sqs", url), client("sns", url), client("events", url)
     for queue in (f"ty-orders-{suffix}", f"ty-dead-letters-{suffix}", f"ty-ledger-{suffix}.fifo"):
@@ -322,6 +355,10 @@ def _assert_identity_exists(url: str, suffix: str) -> None:
     iam = client("iam", url)
     role = iam.get_role(RoleName=f"ty-worker-{suffix}")["Role"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert role["Description"] == "Runs the order workers (live)" and role["MaxSessionDuration"] == 7200
+    assert {t["Key"]: t["Value"] for t in role["Tags"]} == {"team": "yard", "stage": "live"}
+    policy = iam.get_policy(PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/ty-publish-{suffix}")["Policy"]
+    assert policy["DefaultVersionId"] == "v2"  # revision 2 changed its document
     attached = {p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]}
     assert attached == {f"ty-publish-{suffix}"}
     assert iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"] == ["read-queues"]
@@ -343,8 +380,13 @@ def _assert_identity_gone(url: str, suffix: str) -> None:
 def _assert_secrets_exist(url: str, suffix: str) -> None:
     secrets = client("secretsmanager", url)
     value = secrets.get_secret_value(SecretId=f"ty/partner-{suffix}")
-    assert json.loads(value["SecretString"]) == {"user": "yard", "token": "not-a-real-token"}
+    assert json.loads(value["SecretString"]) == {"user": "yard", "token": "another-fake-token"}
     assert "AWSCURRENT" in value["VersionStages"]
+    described = secrets.describe_secret(SecretId=f"ty/partner-{suffix}")
+    assert described["Description"] == "Partner API credentials (live)"
+    assert {t["Key"]: t["Value"] for t in described["Tags"]} == {"team": "yard", "stage": "live"}
+    stages = sorted(stage for stages in described["VersionIdsToStages"].values() for stage in stages)
+    assert stages == ["AWSCURRENT", "AWSPREVIOUS"]
 
 
 def _assert_secrets_gone(url: str, suffix: str) -> None:

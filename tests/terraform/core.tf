@@ -329,3 +329,46 @@ resource "aws_cloudwatch_event_permission" "partner" {
   statement_id = "PartnerOnDefault"
   action       = "events:PutEvents"
 }
+
+# -- data sources: what the provider reads of them --------------------------------
+data "aws_sqs_queue" "orders" {
+  name = aws_sqs_queue.orders.name
+}
+
+data "aws_sqs_queues" "yard" {
+  queue_name_prefix = "ty-"
+  depends_on        = [aws_sqs_queue.orders, aws_sqs_queue.dead_letters, aws_sqs_queue.fifo]
+}
+
+data "aws_sns_topic" "orders" {
+  name = aws_sns_topic.orders.name
+}
+
+data "aws_cloudwatch_event_bus" "orders" {
+  name = aws_cloudwatch_event_bus.orders.name
+}
+
+data "aws_cloudwatch_event_buses" "yard" {
+  name_prefix = "ty-orders-"
+  depends_on  = [aws_cloudwatch_event_bus.orders]
+}
+
+data "aws_cloudwatch_event_connection" "partner" {
+  name = aws_cloudwatch_event_connection.partner.name
+}
+
+output "seen" {
+  value = {
+    queue_url         = data.aws_sqs_queue.orders.url
+    queue_arn         = data.aws_sqs_queue.orders.arn
+    queue_tags        = data.aws_sqs_queue.orders.tags
+    queue_urls        = sort(data.aws_sqs_queues.yard.queue_urls)
+    topic_arn         = data.aws_sns_topic.orders.arn
+    bus_arn           = data.aws_cloudwatch_event_bus.orders.arn
+    bus_description   = data.aws_cloudwatch_event_bus.orders.description
+    bus_names         = [for bus in data.aws_cloudwatch_event_buses.yard.event_buses : bus.name]
+    connection_arn    = data.aws_cloudwatch_event_connection.partner.arn
+    connection_type   = data.aws_cloudwatch_event_connection.partner.authorization_type
+    connection_secret = data.aws_cloudwatch_event_connection.partner.secret_arn
+  }
+}

@@ -1,11 +1,17 @@
 # IAM: a function's execution role, a managed and an inline policy, a deploying user with
 # an access key, and the group it belongs to. Included by tests/test_terraform.py once
-# the server serves IAM.
+# the server serves IAM. It names core.tf's resources by ARN only, so it also applies alone.
+
+locals {
+  orders_bus_arn   = "arn:aws:events:us-east-1:${var.account}:event-bus/ty-orders-${var.suffix}"
+  orders_topic_arn = "arn:aws:sns:us-east-1:${var.account}:ty-orders-${var.suffix}"
+  orders_queue     = "arn:aws:sqs:us-east-1:${var.account}:ty-orders-${var.suffix}"
+}
 
 resource "aws_iam_role" "worker" {
   name                 = "ty-worker-${var.suffix}"
   path                 = "/service/"
-  description          = "Runs the order workers"
+  description          = local.second ? "Runs the order workers (live)" : "Runs the order workers"
   max_session_duration = 7200
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -15,7 +21,7 @@ resource "aws_iam_role" "worker" {
       Action    = "sts:AssumeRole"
     }]
   })
-  tags = { team = "yard" }
+  tags = local.second ? { team = "yard", stage = "live" } : { team = "yard", owner = "orders" }
 }
 
 resource "aws_iam_policy" "publish" {
@@ -24,9 +30,10 @@ resource "aws_iam_policy" "publish" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
-      Effect   = "Allow"
-      Action   = ["events:PutEvents", "sns:Publish"]
-      Resource = [aws_cloudwatch_event_bus.orders.arn, aws_sns_topic.orders.arn]
+      Effect = "Allow"
+      # revision 2 makes a second version of the policy, its default one
+      Action   = local.second ? ["events:PutEvents", "sns:Publish", "sqs:SendMessage"] : ["events:PutEvents", "sns:Publish"]
+      Resource = local.second ? [local.orders_bus_arn, local.orders_topic_arn, local.orders_queue] : [local.orders_bus_arn, local.orders_topic_arn]
     }]
   })
   tags = { team = "yard" }
@@ -44,8 +51,8 @@ resource "aws_iam_role_policy" "worker_reads_queues" {
     Version = "2012-10-17"
     Statement = [{
       Effect   = "Allow"
-      Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
-      Resource = aws_sqs_queue.orders.arn
+      Action   = local.second ? ["sqs:ReceiveMessage", "sqs:DeleteMessage"] : ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      Resource = local.orders_queue
     }]
   })
 }
@@ -53,7 +60,7 @@ resource "aws_iam_role_policy" "worker_reads_queues" {
 resource "aws_iam_user" "deployer" {
   name = "ty-deployer-${var.suffix}"
   path = "/ci/"
-  tags = { team = "yard" }
+  tags = local.second ? { team = "yard", stage = "live" } : { team = "yard" }
 }
 
 resource "aws_iam_access_key" "deployer" {

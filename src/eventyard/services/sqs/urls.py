@@ -6,7 +6,10 @@ region, so the URL round-trips. Tools read AWS's path: Terraform's provider take
 queue name from a path of exactly two segments and refuses any other ("SQS Queue URL ...
 is in the incorrect format"). On AWS the region is in the host; eventyard answers every
 region on one host, so a queue of another region than the caller's is named with the
-region in the path: ``/queue/{region}/{account}/{name}`` (localstack's "path" form).
+region in the path: ``/queue/{region}/{account}/{name}`` (localstack's "path" form). The
+price of AWS's path: handed to a client of another region, the short URL names that
+region's queue of the same name (AWS's host would keep naming the first); the
+``/queue/{region}/`` form and AWS's own regional URLs name their region from any client.
 
 A request may name a queue by any of: those two forms; AWS's own URLs (the region from
 the host); or the bare queue name, as AWS accepts (the caller's account and region).

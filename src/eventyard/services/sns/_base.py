@@ -145,8 +145,8 @@ class SnsBase:
         return record
 
     @staticmethod
-    def _topic_in(s: Session, topic_arn: str) -> TopicRecord:
-        record = s.topics.get(topic_arn)
+    def _topic_in(s: Session, topic_arn: str, *, for_update: bool = False) -> TopicRecord:
+        record = s.topics.get(topic_arn, for_update=for_update)
         if record is None:
             raise topic_not_found()
         return record

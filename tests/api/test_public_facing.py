@@ -60,13 +60,13 @@ def test_a_plain_host_is_used_in_urls(server):
     r = httpx.post(server.url + "/", content=b'{"QueueName": "hosted2"}', timeout=10, headers={
         "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.CreateQueue",
         "Host": "sqs.internal:4566"})
-    assert r.json()["QueueUrl"] == "http://sqs.internal:4566/queue/us-east-1/000000000000/hosted2"
+    assert r.json()["QueueUrl"] == "http://sqs.internal:4566/000000000000/hosted2"
 
 
 def test_the_public_url_setting_names_every_url(public_server):
     sqs = client("sqs", public_server.url)
     url = sqs.create_queue(QueueName="pub")["QueueUrl"]
-    assert url == "https://queues.example.com:8443/queue/us-east-1/000000000000/pub"
+    assert url == "https://queues.example.com:8443/000000000000/pub"
     r = httpx.post(public_server.url + "/", content=b'{"QueueName": "pub"}', timeout=10, headers={
         "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.GetQueueUrl",
         "Host": "evil.example/<script>"})

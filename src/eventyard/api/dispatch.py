@@ -37,7 +37,7 @@ from eventyard.core.ids import request_id as new_request_id
 
 log = structlog.get_logger("eventyard.api")
 
-# A queue URL's path (``/queue/<region>/<account>/<name>``, or the older ``/<account>/<name>``):
+# A queue URL's path (AWS's ``/<account>/<name>``, or ``/queue/<region>/<account>/<name>``):
 # the query API may be called on it, also with GET (AWS's "query requests on the queue URL").
 _SQS_QUEUE_PATH = re.compile(r"^/(queue/[a-z0-9-]+/)?\d{12}/[^/]+/?$")
 # Actions AWS refuses on a queue's URL: they do not act on a queue.

@@ -50,9 +50,13 @@ class EventBuses:
         )
         return bool(cur.rowcount == 1)
 
-    def get(self, account_id: str, region: str, name: str) -> EventBusRecord | None:
+    def get(self, account_id: str, region: str, name: str, *, for_update: bool = False) -> EventBusRecord | None:
+        """``for_update``: the row stays locked until the transaction ends (PostgreSQL), so a
+        read-modify-write of its policy cannot lose a concurrent one's statement; SQLite's
+        one writer already serializes them."""
+        lock = " FOR UPDATE" if for_update and self._s.dialect == "postgres" else ""
         row = self._s.one(
-            f"SELECT {_COLUMNS} FROM event_buses WHERE account_id = ? AND region = ? AND name = ?",
+            f"SELECT {_COLUMNS} FROM event_buses WHERE account_id = ? AND region = ? AND name = ?{lock}",
             (account_id, region, name),
         )
         return EventBusRecord(*row) if row else None

@@ -114,8 +114,12 @@ class Queues:
         )
         return QueueRecord.from_row(row) if row else None
 
-    def get_by_id(self, queue_id: int) -> QueueRecord | None:
-        row = self._s.one(f"SELECT {_COLUMNS} FROM sqs_queues WHERE id = ?", (queue_id,))
+    def get_by_id(self, queue_id: int, *, for_update: bool = False) -> QueueRecord | None:
+        """``for_update``: the row stays locked until the transaction ends (PostgreSQL), so a
+        read-modify-write of its attributes cannot lose a concurrent one's change; SQLite's
+        one writer already serializes them."""
+        lock = " FOR UPDATE" if for_update and self._s.dialect == "postgres" else ""
+        row = self._s.one(f"SELECT {_COLUMNS} FROM sqs_queues WHERE id = ?{lock}", (queue_id,))
         return QueueRecord.from_row(row) if row else None
 
     def get_by_arn(self, arn: str) -> QueueRecord | None:

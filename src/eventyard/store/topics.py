@@ -77,8 +77,12 @@ class Topics:
             (account_id, region, name, arn, int(fifo), orjson.dumps(attributes).decode(), data_protection_policy, now),
         )
 
-    def get(self, arn: str) -> TopicRecord | None:
-        row = self._s.one(f"SELECT {_TOPIC_COLUMNS} FROM sns_topics WHERE arn = ?", (arn,))
+    def get(self, arn: str, *, for_update: bool = False) -> TopicRecord | None:
+        """``for_update``: the row stays locked until the transaction ends (PostgreSQL), so a
+        read-modify-write of its attributes cannot lose a concurrent one's change; SQLite's
+        one writer already serializes them."""
+        lock = " FOR UPDATE" if for_update and self._s.dialect == "postgres" else ""
+        row = self._s.one(f"SELECT {_TOPIC_COLUMNS} FROM sns_topics WHERE arn = ?{lock}", (arn,))
         return TopicRecord.from_row(row) if row else None
 
     def version(self, arn: str) -> tuple[int, int] | None:

@@ -254,3 +254,21 @@ def test_policy_evaluation():
     assert not policy_allows(_policy(_allow(Resource=BUS + "x")), "222222222222", BUS)
     assert not policy_allows(_policy(_allow(), _allow(Effect="Deny")), "222222222222", BUS)
     assert not policy_allows(_policy(), "222222222222", BUS)
+
+
+def test_concurrent_permissions_on_one_bus_are_all_kept(server):
+    # Terraform creates several aws_cloudwatch_event_permission resources of one bus at
+    # once; each PutPermission rewrites the bus's policy. Read without the bus's row
+    # locked, one of two concurrent statements was lost on PostgreSQL.
+    from concurrent.futures import ThreadPoolExecutor
+
+    account = f"{uuid.uuid4().int % 10**12:012d}"
+    clients = [client("events", server.url, account=account) for _ in range(4)]
+    clients[0].create_event_bus(Name="shared")
+    sids = [f"Partner{i}" for i in range(16)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda i: clients[i % 4].put_permission(
+            EventBusName="shared", Action="events:PutEvents", Principal=f"{111122220000 + i:012d}",
+            StatementId=sids[i]), range(len(sids))))
+    policy = json.loads(clients[0].describe_event_bus(Name="shared")["Policy"])
+    assert sorted(s["Sid"] for s in policy["Statement"]) == sorted(sids)

@@ -261,3 +261,25 @@ def test_other_accounts_need_the_topic_policy(server):
         other.subscribe(TopicArn=arn, Protocol="email", Endpoint="a@example.com")
     assert error(exc)[0] == "AuthorizationError"
     assert sns.list_topics()["Topics"] == [{"TopicArn": arn}]
+
+
+def test_concurrent_attribute_changes_of_one_topic_are_all_kept(server):
+    # Terraform's topic, topic policy and data protection policy of one topic are changed
+    # at once; each SetTopicAttributes rewrites the topic's attributes. Read without the
+    # topic's row locked, one of two concurrent changes was lost on PostgreSQL.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from _clients import client
+
+    sns, _, account = clients(server)
+    workers = [client("sns", server.url, account=account) for _ in range(4)]
+    arns = [sns.create_topic(Name=f"both-{i}")["TopicArn"] for i in range(16)]
+    changes = [(arn, name, value) for arn in arns
+               for name, value in (("DisplayName", "shown"), ("SignatureVersion", "2"))]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda i: workers[i % 4].set_topic_attributes(
+            TopicArn=changes[i][0], AttributeName=changes[i][1], AttributeValue=changes[i][2]),
+            range(len(changes))))
+    for arn in arns:
+        attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+        assert (attributes["DisplayName"], attributes.get("SignatureVersion")) == ("shown", "2"), arn

@@ -15,7 +15,7 @@ def test_create_get_url_and_the_host_the_client_used(server):
     acct = account()
     c = sqs(server, account=acct)
     url = c.create_queue(QueueName="orders")["QueueUrl"]
-    assert url == f"{server.url}/queue/us-east-1/{acct}/orders"
+    assert url == f"{server.url}/{acct}/orders"
     assert c.get_queue_url(QueueName="orders")["QueueUrl"] == url
     assert c.get_queue_url(QueueName="orders", QueueOwnerAWSAccountId=acct)["QueueUrl"] == url
     # any host in an incoming QueueUrl; URLs without a region (AWS's carry it in the host)
@@ -171,7 +171,7 @@ def test_list_queues_with_prefix_and_pagination(server):
         c.create_queue(QueueName=name)
     sqs(server).create_queue(QueueName="app-other-account")
     urls = c.list_queues()["QueueUrls"]
-    assert urls == [f"{server.url}/queue/us-east-1/{acct}/{n}" for n in names]
+    assert urls == [f"{server.url}/{acct}/{n}" for n in names]
     assert "NextToken" not in c.list_queues()
     assert [u.rsplit("/", 1)[1] for u in c.list_queues(QueueNamePrefix="app-")["QueueUrls"]] == names[:7]
     assert "QueueUrls" not in c.list_queues(QueueNamePrefix="zzz")
@@ -259,3 +259,26 @@ def test_accounts_and_regions_are_isolated(server):
     eu.create_queue(QueueName="mine", Attributes={"DelaySeconds": "3"})
     assert eu.get_queue_attributes(QueueUrl=eu.get_queue_url(QueueName="mine")["QueueUrl"],
                                    AttributeNames=["QueueArn"])["Attributes"]["QueueArn"].startswith("arn:aws:sqs:eu-west-1:")
+
+
+def test_concurrent_attribute_changes_of_one_queue_are_all_kept(server):
+    # Terraform's queue policy and redrive allow policy are two resources on one queue,
+    # destroyed at once: each SetQueueAttributes removes its own attribute. A change read
+    # and rewritten without the row locked lost the other's on PostgreSQL, and the
+    # provider waited forever for its attribute to go.
+    from concurrent.futures import ThreadPoolExecutor
+
+    acct = account()
+    c = sqs(server, account=acct)
+    policy = '{"Version":"2012-10-17","Statement":[]}'
+    allow = '{"redrivePermission":"denyAll"}'
+    urls = [c.create_queue(QueueName=f"both-{i}", Attributes={"Policy": policy, "RedriveAllowPolicy": allow})[
+        "QueueUrl"] for i in range(24)]
+    clients = [sqs(server, account=acct) for _ in range(4)]  # boto3 clients are not shared across threads
+    changes = [(url, name) for url in urls for name in ("Policy", "RedriveAllowPolicy")]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda i: clients[i % 4].set_queue_attributes(
+            QueueUrl=changes[i][0], Attributes={changes[i][1]: ""}), range(len(changes))))
+    left = {url: set(c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy", "RedriveAllowPolicy"]).get(
+        "Attributes", {})) for url in urls}
+    assert left == {url: set() for url in urls}

@@ -29,8 +29,17 @@ def test_urls_that_name_no_queue(url):
     assert exc.value.code == "QueueDoesNotExist"
 
 
-def test_a_queue_url_round_trips():
+def test_a_queue_of_another_region_carries_its_region_in_the_path():
     ctx = RequestContext(base_url="http://example.test:4566")
     url = queue_url(ctx, "us-west-2", "123456789012", "q")
     assert url == "http://example.test:4566/queue/us-west-2/123456789012/q"
     assert parse_url(url) == QueueRef("123456789012", "q", "us-west-2")
+
+
+def test_a_queue_of_the_callers_region_has_aws_own_path():
+    # Terraform's provider reads the queue name from a path of exactly two segments
+    # (/account/name) and refuses any other URL; the caller's region resolves it back.
+    ctx = RequestContext(base_url="http://example.test:4566", region="eu-west-1")
+    url = queue_url(ctx, "eu-west-1", "123456789012", "q.fifo")
+    assert url == "http://example.test:4566/123456789012/q.fifo"
+    assert parse_url(url) == QueueRef("123456789012", "q.fifo", None)

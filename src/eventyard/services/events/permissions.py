@@ -82,7 +82,7 @@ class PermissionOperations:
             _check_length(full)
 
         def put(s: Session) -> None:
-            record = s.event_buses.get(ctx.account, ctx.region, bus)
+            record = s.event_buses.get(ctx.account, ctx.region, bus, for_update=True)
             if record is None:
                 raise bus_not_found(bus)
             new_text = full
@@ -104,7 +104,7 @@ class PermissionOperations:
         sid = req.get("StatementId")
 
         def remove(s: Session) -> None:
-            record = s.event_buses.get(ctx.account, ctx.region, bus)
+            record = s.event_buses.get(ctx.account, ctx.region, bus, for_update=True)
             if record is None:
                 raise bus_not_found(bus)
             if req.get("RemoveAllPermissions"):

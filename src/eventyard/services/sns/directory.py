@@ -49,9 +49,10 @@ class TopicDirectory:
         return record
 
 
-def topic_in(s: Session, topic_arn: str) -> TopicRecord:
-    """Inside a unit of work: the topic as committed now."""
-    record = s.topics.get(topic_arn)
+def topic_in(s: Session, topic_arn: str, *, for_update: bool = False) -> TopicRecord:
+    """Inside a unit of work: the topic as committed now (``for_update``: locked, for a
+    read-modify-write of its attributes)."""
+    record = s.topics.get(topic_arn, for_update=for_update)
     if record is None:
         raise topic_not_found()
     return record

@@ -186,7 +186,7 @@ class TopicOperations:
         stored = check_attribute(name, value, fifo=topic.fifo) if value or name in ("DisplayName",) else ""
 
         def unit(s: Session) -> None:
-            current = topic_in(s, topic.arn)
+            current = topic_in(s, topic.arn, for_update=True)
             attributes = dict(current.attributes)
             if stored == "" and name not in ("DisplayName",):
                 attributes.pop(name, None)  # an empty value resets the attribute
@@ -271,7 +271,7 @@ class TopicOperations:
         actions = [f"SNS:{a}" for a in req["ActionName"]]
 
         def unit(s: Session) -> None:
-            current = topic_in(s, topic.arn)
+            current = topic_in(s, topic.arn, for_update=True)
             policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
             statements = policies.statements_of(policy)
             if policies.has_sid(statements, label):
@@ -288,7 +288,7 @@ class TopicOperations:
         label = req["Label"]
 
         def unit(s: Session) -> None:
-            current = topic_in(s, topic.arn)
+            current = topic_in(s, topic.arn, for_update=True)
             policy = orjson.loads(current.attributes.get("Policy") or default_policy(topic.arn, topic.account_id))
             statements = policies.statements_of(policy)
             kept = policies.without_sid(statements, label)

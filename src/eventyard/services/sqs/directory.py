@@ -55,9 +55,10 @@ class QueueDirectory:
         return found
 
 
-def latest(s: Session, queue_id: int) -> QueueRecord:
-    """Inside a unit of work: the queue as committed now."""
-    record = s.queues.get_by_id(queue_id)
+def latest(s: Session, queue_id: int, *, for_update: bool = False) -> QueueRecord:
+    """Inside a unit of work: the queue as committed now (``for_update``: locked, for a
+    read-modify-write of its attributes)."""
+    record = s.queues.get_by_id(queue_id, for_update=for_update)
     if record is None:
         raise errors.queue_not_found()
     return record

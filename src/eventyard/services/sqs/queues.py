@@ -160,7 +160,7 @@ class QueueOperations:
         changes = attributes.check(req.get("Attributes") or {}, fifo=record.fifo, creating=False)
 
         def update(s: Session) -> None:
-            current = latest(s, record.id)
+            current = latest(s, record.id, for_update=True)
             new = attributes.merged(current.attributes, changes)
             if new.get("RedrivePolicy") and new.get("RedrivePolicy") != current.attributes.get("RedrivePolicy"):
                 redrive.check_dead_letter_target(s, current, source_arn=current.arn, fifo=current.fifo,
@@ -235,7 +235,7 @@ class QueueOperations:
         statement = policies.allow_accounts(label, accounts, [f"SQS:{a}" for a in actions], record.arn)
 
         def add(s: Session) -> None:
-            current = latest(s, record.id)
+            current = latest(s, record.id, for_update=True)
             policy = _policy(current)
             if policies.has_sid(policy["Statement"], label):
                 raise errors.invalid_value("Label", label, "Already exists.")
@@ -251,7 +251,7 @@ class QueueOperations:
         label: str = req["Label"]
 
         def remove(s: Session) -> None:
-            current = latest(s, record.id)
+            current = latest(s, record.id, for_update=True)
             policy = _policy(current)
             kept = policies.without_sid(policy["Statement"], label)
             if len(kept) == len(policy["Statement"]):

@@ -1,14 +1,18 @@
 """Queue URLs and ARNs.
 
-A queue URL is ``{scheme://host the client used}/queue/{region}/{account}/{name}``.
-On AWS the region is in the host (``https://sqs.{region}.amazonaws.com/{account}/{name}``);
-eventyard answers every region on one host, so the region goes in the path (localstack's
-"path" form), where the same name in two regions still gets two URLs. Every SDK takes
-the URL as an opaque string, and older ones post to it: any path works.
+A queue URL is ``{scheme://host the client used}/{account}/{name}``, AWS's own path, for
+a queue in the caller's region: a request naming that form resolves in the caller's
+region, so the URL round-trips. Tools read AWS's path: Terraform's provider takes the
+queue name from a path of exactly two segments and refuses any other ("SQS Queue URL ...
+is in the incorrect format"). On AWS the region is in the host; eventyard answers every
+region on one host, so a queue of another region than the caller's is named with the
+region in the path: ``/queue/{region}/{account}/{name}`` (localstack's "path" form). The
+price of AWS's path: handed to a client of another region, the short URL names that
+region's queue of the same name (AWS's host would keep naming the first); the
+``/queue/{region}/`` form and AWS's own regional URLs name their region from any client.
 
-A request may name a queue by any of: that form; AWS's own URLs (the region from the
-host); eventyard's earlier ``/{account}/{name}`` (the caller's region); or the bare
-queue name, as AWS accepts (the caller's account and region).
+A request may name a queue by any of: those two forms; AWS's own URLs (the region from
+the host); or the bare queue name, as AWS accepts (the caller's account and region).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class QueueRef:
 
 
 def queue_url(ctx: RequestContext, region: str, account: str, name: str) -> str:
+    if region == ctx.region:
+        return f"{ctx.base_url}/{account}/{name}"
     return f"{ctx.base_url}/queue/{region}/{account}/{name}"
 
 

@@ -83,13 +83,14 @@ class Expression:
 
     def __init__(self, text: str, compiled: Any) -> None:
         self.text = text
-        self._per_thread: dict[int, _Bound] = {threading.get_ident(): _Bound(compiled)}
+        self._per_thread = threading.local()  # .bound: this thread's compiled copy
+        self._per_thread.bound = _Bound(compiled)
 
     def evaluate(self, states: Mapping[str, Any], variables: Mapping[str, Any],
                  rng: random.Random | None = None) -> Any:
-        bound = self._per_thread.get(threading.get_ident())
+        bound: _Bound | None = getattr(self._per_thread, "bound", None)
         if bound is None:
-            bound = self._per_thread[threading.get_ident()] = _Bound(_load().compile(self.text))
+            bound = self._per_thread.bound = _Bound(_load().compile(self.text))
         bindings = dict(variables)
         bindings["states"] = states
         bound.rng = rng or random.Random(0)

@@ -106,7 +106,14 @@ class Driver:
         # set by the service: local wake-ups and job kicks after a commit, end-of-execution hooks
         self.signal: Callable[[AfterCommit], None] = lambda after: None
 
+    @staticmethod
+    def after_commit() -> AfterCommit:
+        """A fresh record of the signals a unit of work owes (for collaborators that
+        cannot import this module without a cycle)."""
+        return AfterCommit()
+
     # -- inside a unit of work ---------------------------------------------------------
+
     def post(self, s: Session, execution_arn: str, event: Event, after: AfterCommit) -> None:
         s.states.post(execution_arn, event_body(event))
         now = clock.now_ms()

@@ -100,9 +100,7 @@ class MapRuns:
 
     # -- the sfn-map job -----------------------------------------------------------------
     async def run_job(self, job: JobRecord) -> Finished:
-        from eventyard.services.stepfunctions.driver import AfterCommit
-
-        after = AfterCommit()
+        after = self.driver.after_commit()
         await self.driver.integrations.store.write(
             lambda s: self.step(s, job.payload["run"], job.payload.get("child"), after))
         self.driver.signal(after)

@@ -86,6 +86,9 @@ class CredentialSource(Protocol):
 
     async def temporary(self, access_key_id: str, session_token: str) -> TemporaryCredential | None: ...
 
+    async def used(self, access_key_id: str, service: str, region: str) -> None:
+        """A request signed with this long-term key was accepted (IAM's GetAccessKeyLastUsed)."""
+
 
 # ExpiredToken as each protocol family answers it (query: IAM/STS/SNS XML bodies; json:
 # Coral's ExpiredTokenException, 400; rest-json: the same code, 403, as Lambda answers)
@@ -152,6 +155,8 @@ class Authenticator:
         except sigv4.SigV4Error as exc:
             code, status, message = exc.wire(protocol)
             raise WireError(code, message, status) from None
+        if expiration is None and self.issued is not None:
+            await self.issued.used(sig.access_key, sig.service, sig.region or DEFAULT_REGION)
         return Caller.of(identity, sig.region or DEFAULT_REGION, sig.access_key, sig.service, expiration)
 
     async def _issued_key(self, sig: sigv4.Signature, protocol: str,

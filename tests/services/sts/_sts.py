@@ -63,6 +63,10 @@ class FakeRole:
 class FakeIam:
     keys: dict[str, FakeAccessKey] = field(default_factory=dict)
     roles: dict[tuple[str, str], FakeRole] = field(default_factory=dict)
+    uses: list[tuple[str, str, str]] = field(default_factory=list)
+
+    async def note_used(self, access_key_id: str, service: str, region: str) -> None:
+        self.uses.append((access_key_id, service, region))
 
     async def access_key(self, access_key_id: str) -> FakeAccessKey | None:
         return self.keys.get(access_key_id)

@@ -1,8 +1,4 @@
-"""STS with IAM's real store: users and roles made through IAM's own API.
-
-Needs ``eventyard.store.iam`` (the IAM branch); until it is merged every test here is
-skipped, with that reason and no other.
-"""
+"""STS with IAM's real store: users and roles made through IAM's own API."""
 
 from __future__ import annotations
 
@@ -46,6 +42,19 @@ def test_an_iam_users_key_is_that_user_to_get_caller_identity(signed_server):
     assert who["UserId"].startswith("AIDA")
 
 
+def test_a_users_key_records_its_last_use(signed_server):
+    iam = _root(signed_server, "iam")
+    iam.create_user(UserName="sts-erin")
+    key = iam.create_access_key(UserName="sts-erin")["AccessKey"]
+    before = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+    assert before == {"ServiceName": "N/A", "Region": "N/A"}
+    _keyed(signed_server, "sqs", key).list_queues()
+    used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
+    assert used["UserName"] == "sts-erin"
+    last = used["AccessKeyLastUsed"]
+    assert last["ServiceName"] == "sqs" and last["Region"] == "us-east-1" and "LastUsedDate" in last
+
+
 def test_a_deleted_or_inactive_key_is_refused(signed_server):
     iam = _root(signed_server, "iam")
     iam.create_user(UserName="sts-bob")
@@ -71,8 +80,8 @@ def test_a_role_made_with_iam_is_assumed(signed_server):
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]}
     role = iam.create_role(RoleName="sts-deployer", AssumeRolePolicyDocument=json.dumps(trust),
                            MaxSessionDuration=7200)["Role"]
-    iam.create_user(UserName="sts-carol")
-    key = iam.create_access_key(UserName="sts-carol")["AccessKey"]
+    iam.create_user(UserName="sts-dana")
+    key = iam.create_access_key(UserName="sts-dana")["AccessKey"]
     answer = _keyed(signed_server, "sts", key).assume_role(RoleArn=role["Arn"], RoleSessionName="s1",
                                                            DurationSeconds=7200)
     assert answer["AssumedRoleUser"] == {"AssumedRoleId": f"{role['RoleId']}:s1",

@@ -24,93 +24,46 @@ from eventyard.core import clock, sealed
 from eventyard.core.access_keys import TEMPORARY_PREFIX, new_access_key_id, new_secret_access_key
 from eventyard.core.identity import Identity
 from eventyard.store import Store
-from eventyard.store.session import Session
+from eventyard.store.iam import IamAccessKey, IamRole
 
 SERVER_KEY_PURPOSE = "sts"
 SESSION_TOKEN = "session-token"
 AUTHORIZATION_MESSAGE = "authorization-message"
 
 
-class AccessKeyRecord(Protocol):
-    """What STS reads of an IAM access key (``store.iam.IamAccessKey``)."""
-
-    @property
-    def access_key_id(self) -> str: ...
-
-    @property
-    def secret_access_key(self) -> str: ...
-
-    @property
-    def account_id(self) -> str: ...
-
-    @property
-    def user_name(self) -> str: ...
-
-    @property
-    def user_arn(self) -> str: ...
-
-    @property
-    def user_id(self) -> str: ...
-
-    @property
-    def status(self) -> str: ...
-
-
-class RoleRecord(Protocol):
-    """What STS reads of an IAM role (``store.iam.IamRole``)."""
-
-    @property
-    def account_id(self) -> str: ...
-
-    @property
-    def role_name(self) -> str: ...
-
-    @property
-    def role_id(self) -> str: ...
-
-    @property
-    def arn(self) -> str: ...
-
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def trust_policy(self) -> str: ...
-
-    @property
-    def max_session_duration(self) -> int: ...
-
-
 class IamDirectory(Protocol):
-    async def access_key(self, access_key_id: str) -> AccessKeyRecord | None: ...
+    async def access_key(self, access_key_id: str) -> IamAccessKey | None: ...
 
-    async def role(self, account_id: str, role_name: str) -> RoleRecord | None: ...
+    async def role(self, account_id: str, role_name: str) -> IamRole | None: ...
+
+    async def note_used(self, access_key_id: str, service: str, region: str) -> None: ...
+
+
+# AWS refreshes a key's last use "within four hours"; recording it at most once a minute
+# per key keeps a store write off nearly every signed request.
+KEY_USE_INTERVAL_MS = 60_000
 
 
 class StoreIamDirectory:
-    """IAM's users' keys and roles, read from the store (``session.iam``). Until the
-    store has an IAM repository there are neither keys nor roles."""
+    """IAM's users' keys and roles, read from the store (``session.iam``)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.available = hasattr(Session, "iam")
+        self._noted_ms: dict[str, int] = {}
 
-    async def access_key(self, access_key_id: str) -> AccessKeyRecord | None:
-        if not self.available:
-            return None
-        found: AccessKeyRecord | None = await self.store.read(lambda s: _iam(s).access_key(access_key_id))
-        return found
+    async def access_key(self, access_key_id: str) -> IamAccessKey | None:
+        return await self.store.read(lambda s: s.iam.access_key(access_key_id))
 
-    async def role(self, account_id: str, role_name: str) -> RoleRecord | None:
-        if not self.available:
-            return None
-        found: RoleRecord | None = await self.store.read(lambda s: _iam(s).role(account_id, role_name))
-        return found
+    async def role(self, account_id: str, role_name: str) -> IamRole | None:
+        return await self.store.read(lambda s: s.iam.role(account_id, role_name))
 
-
-def _iam(session: Any) -> Any:
-    """``session.iam``, typed loosely until store/iam.py is on this branch."""
-    return session.iam
+    async def note_used(self, access_key_id: str, service: str, region: str) -> None:
+        """Record a request this key signed (GetAccessKeyLastUsed), at most once a minute."""
+        now = clock.now_ms()
+        if now - self._noted_ms.get(access_key_id, -KEY_USE_INTERVAL_MS) < KEY_USE_INTERVAL_MS:
+            return
+        self._noted_ms[access_key_id] = now
+        await self.store.write(lambda s: s.iam.note_access_key_used(access_key_id, now, service, region))
 
 
 @dataclass(frozen=True)
@@ -220,6 +173,10 @@ class IssuedCredentials:
             return None
         identity = Identity(key.account_id, "user", key.user_arn, key.user_id, name=key.user_name)
         return LongTermKey(key.secret_access_key, identity)
+
+    async def used(self, access_key_id: str, service: str, region: str) -> None:
+        """A request signed with this long-term key was accepted."""
+        await self.directory.note_used(access_key_id, service, region)
 
     async def temporary(self, access_key_id: str, session_token: str) -> SessionCredentials | None:
         """The session a token holds, if it is this store's and was issued for this key id."""

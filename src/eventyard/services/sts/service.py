@@ -19,7 +19,6 @@ from eventyard.services.sts.credentials import (
     AUTHORIZATION_MESSAGE,
     IamDirectory,
     IssuedCredentials,
-    RoleRecord,
     ServerKey,
     SessionCredentials,
     SessionTokens,
@@ -27,6 +26,7 @@ from eventyard.services.sts.credentials import (
 )
 from eventyard.services.sts.web_identity import WebIdentityIssuer, verify
 from eventyard.store import Store
+from eventyard.store.iam import IamRole
 
 _ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})$")
 _ASSUMED_ROLE_ARN = re.compile(r"^arn:aws[\w-]*:sts::(\d{12}):assumed-role/([\w+=,.@-]+)/")
@@ -169,7 +169,7 @@ class StsService:
                             name=role.role_name, role_arn=role.arn, session_name=session_name)
         return await self.tokens.issue(identity, min(duration_s, role.max_session_duration), "AssumeRole")
 
-    async def _role(self, role_arn: str) -> RoleRecord | None:
+    async def _role(self, role_arn: str) -> IamRole | None:
         parsed = _ROLE_ARN.match(role_arn)
         if parsed is None:
             raise _validation("Request ARN is invalid")  # AWS, recorded
@@ -184,7 +184,7 @@ class StsService:
         return Identity(me.account, me.kind, me.arn, me.principal_id, me.name, role.arn, me.session_name,
                         me.session_policy, me.session_tags)
 
-    async def _role_session(self, role: RoleRecord, session_name: str, policy: str | None, duration: int,
+    async def _role_session(self, role: IamRole, session_name: str, policy: str | None, duration: int,
                             issued_by: str, params: dict[str, Any]) -> dict[str, Any]:
         if duration > role.max_session_duration:
             raise _validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")

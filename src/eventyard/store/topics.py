@@ -132,8 +132,11 @@ class Topics:
         )
         self._bump(sub.topic_arn)
 
-    def subscription(self, arn: str) -> SubscriptionRecord | None:
-        row = self._s.one(f"SELECT {_SUB_COLUMNS} FROM sns_subscriptions WHERE arn = ?", (arn,))
+    def subscription(self, arn: str, *, for_update: bool = False) -> SubscriptionRecord | None:
+        """``for_update``: locked until the transaction ends (PostgreSQL), for a
+        read-modify-write of its attributes that must not lose a concurrent one."""
+        lock = " FOR UPDATE" if for_update and self._s.dialect == "postgres" else ""
+        row = self._s.one(f"SELECT {_SUB_COLUMNS} FROM sns_subscriptions WHERE arn = ?{lock}", (arn,))
         return SubscriptionRecord.from_row(row) if row else None
 
     def subscription_by_token(self, token: str) -> SubscriptionRecord | None:

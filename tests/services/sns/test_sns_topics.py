@@ -283,3 +283,26 @@ def test_concurrent_attribute_changes_of_one_topic_are_all_kept(server):
     for arn in arns:
         attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
         assert (attributes["DisplayName"], attributes.get("SignatureVersion")) == ("shown", "2"), arn
+
+
+def test_concurrent_attribute_changes_of_one_subscription_are_all_kept(server):
+    # Each SetSubscriptionAttributes rewrites the subscription's attributes: read without
+    # the row locked, one of two concurrent changes could be lost on PostgreSQL.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from _clients import client
+
+    sns, sqs, account = clients(server)
+    workers = [client("sns", server.url, account=account) for _ in range(4)]
+    topic = sns.create_topic(Name="subs-both")["TopicArn"]
+    subs = [sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue(sqs, f"subs-both-{i}")[1],
+                          ReturnSubscriptionArn=True)["SubscriptionArn"] for i in range(12)]
+    changes = [(arn, name, value) for arn in subs
+               for name, value in (("RawMessageDelivery", "true"), ("FilterPolicy", '{"kind": ["a"]}'))]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda i: workers[i % 4].set_subscription_attributes(
+            SubscriptionArn=changes[i][0], AttributeName=changes[i][1], AttributeValue=changes[i][2]),
+            range(len(changes))))
+    for arn in subs:
+        attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+        assert (attributes["RawMessageDelivery"], attributes.get("FilterPolicy")) == ("true", '{"kind": ["a"]}'), arn

@@ -292,7 +292,9 @@ class SubscriptionOperations:
             check_subscription_attribute(name, value, sub.protocol, fifo_topic=fifo, subscribe=False, scope=scope)
 
         def unit(s: Session) -> None:
-            current = s.topics.subscription(sub.arn)
+            if name == "FilterPolicy" and value:  # the topic's lock serializes the policy count
+                topic_in(s, sub.topic_arn, for_update=True)
+            current = s.topics.subscription(sub.arn, for_update=True)
             if current is None:
                 raise not_found("Subscription does not exist")
             attributes = dict(current.attributes)

@@ -14,7 +14,7 @@ break each, and shows at most 500 characters of the text. Pure: no I/O.
 
 from __future__ import annotations
 
-__all__ = ["JACKSON_SNIPPET_MAX", "jackson_location", "jackson_suffix"]
+__all__ = ["JACKSON_SNIPPET_MAX", "jackson_location", "jackson_suffix", "line_and_column"]
 
 JACKSON_SNIPPET_MAX = 500
 
@@ -23,7 +23,8 @@ def _utf16_length(text: str) -> int:
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
-def _line_and_column(text: str, offset: int) -> tuple[int, int]:
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """Jackson's (line, column) after ``offset`` characters of ``text`` were read."""
     line, row_start, i = 1, 0, 0
     while True:
         n = text.find("\n", i, offset)
@@ -39,7 +40,7 @@ def _line_and_column(text: str, offset: int) -> tuple[int, int]:
 def jackson_location(text: str, offset: int, *, source: str = "String") -> str:
     """``[Source: (String)"<text>"; line: L, column: C]`` after ``offset`` characters read."""
     offset = max(0, min(offset, len(text)))
-    line, column = _line_and_column(text, offset)
+    line, column = line_and_column(text, offset)
     shown, cut = text, ""
     if len(text) > JACKSON_SNIPPET_MAX:
         shown, cut = text[:JACKSON_SNIPPET_MAX], f"[truncated {len(text) - JACKSON_SNIPPET_MAX} chars]"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NoReturn
 
+from eventyard.core.json_errors import line_and_column
 from eventyard.core.patterns import _json
 
 __all__ = ["REDACTED_SOURCE", "JsonSyntax", "describe", "syntax_error"]
@@ -48,8 +49,7 @@ class _LocatingScanner(_json._Scanner):
     def _location(self, i: int) -> str:
         if self.source.startswith("(String)"):
             return super()._location(i)
-        line = self.text.count("\n", 0, i) + 1
-        column = i - (self.text.rfind("\n", 0, i) + 1) + 1
+        line, column = line_and_column(self.text, i)
         return f"[Source: {self.source}; line: {line}, column: {column}]"
 
     def _unexpected(self, i: int, what: str) -> NoReturn:
@@ -80,8 +80,7 @@ def syntax_error(text: str, source: str = REDACTED_SOURCE) -> JsonSyntax | None:
             return JsonSyntax("No content to map due to end-of-input", 1, 1, source)
         return None
     at = min(scanner.at, len(text))
-    line = text.count("\n", 0, at) + 1
-    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    line, column = line_and_column(text, at)
     return JsonSyntax(found.reason, line, column, source)
 
 

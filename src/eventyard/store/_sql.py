@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 
@@ -16,20 +17,25 @@ def for_dialect(sql: str, dialect: str) -> str:
     return sql if dialect == "sqlite" else _to_pyformat(sql)
 
 
-def name_page(
-    sql: str, params: list[object], *, prefix: str | None, after: str | None, limit: int
+def key_page(
+    sql: str, params: Sequence[object], *, key: str = "name", prefix: str | None = None,
+    after: str | None, limit: int | None,
 ) -> tuple[str, list[object]]:
-    """Append a by-name page to ``sql``: ``name`` starting with ``prefix``, ``> after``, ordered.
+    """Append one keyset page to ``sql`` (which ends in a WHERE clause): ``key`` starting
+    with ``prefix``, ``> after``, ordered by ``key``, at most ``limit`` rows (all if None).
 
-    A range on the key instead of LIKE: no escaping, and the primary-key index serves it.
+    A range on the key instead of LIKE: no escaping, and the key's index serves it.
     """
     params = list(params)
     if prefix:
-        sql += " AND name >= ? AND name < ?"
+        sql += f" AND {key} >= ? AND {key} < ?"
         params += [prefix, prefix + "\U0010ffff"]
     if after is not None:
-        sql += " AND name > ?"
+        sql += f" AND {key} > ?"
         params.append(after)
-    sql += " ORDER BY name LIMIT ?"
-    params.append(limit)
+    sql += f" ORDER BY {key}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
     return sql, params
+

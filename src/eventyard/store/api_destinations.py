@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from eventyard.store._sql import name_page
+from eventyard.store._sql import key_page
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session
@@ -77,7 +77,7 @@ class ApiDestinations:
         if connection_arn is not None:
             base += " AND connection_arn = ?"
             params.append(connection_arn)
-        sql, params = name_page(base, params, prefix=prefix, after=after, limit=limit)
+        sql, params = key_page(base, params, prefix=prefix, after=after, limit=limit)
         return [ApiDestinationRecord.from_row(row) for row in self._s.all(sql, params)]
 
     def delete(self, account_id: str, region: str, name: str) -> bool:

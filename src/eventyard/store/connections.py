@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from eventyard.store._sql import name_page
+from eventyard.store._sql import key_page
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session
@@ -99,7 +99,7 @@ class Connections:
         if state is not None:
             base += " AND state = ?"
             params.append(state)
-        sql, params = name_page(base, params, prefix=prefix, after=after, limit=limit)
+        sql, params = key_page(base, params, prefix=prefix, after=after, limit=limit)
         return [ConnectionRecord.from_row(row) for row in self._s.all(sql, params)]
 
     def delete(self, account_id: str, region: str, name: str) -> bool:

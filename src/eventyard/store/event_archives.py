@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import orjson
 
 from eventyard.core import jsondoc
-from eventyard.store._sql import name_page
+from eventyard.store._sql import key_page
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session
@@ -81,7 +81,7 @@ class EventArchives:
         if state is not None:
             sql += " AND state = ?"
             params.append(state)
-        sql, params = name_page(sql, params, prefix=prefix, after=after, limit=limit)
+        sql, params = key_page(sql, params, prefix=prefix, after=after, limit=limit)
         return [ArchiveRecord(*row) for row in self._s.all(sql, params)]
 
     def delete(self, arn: str) -> None:

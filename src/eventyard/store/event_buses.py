@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from eventyard.store._sql import name_page
+from eventyard.store._sql import key_page
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session
@@ -65,7 +65,7 @@ class EventBuses:
         self, account_id: str, region: str, *, prefix: str | None, after: str | None, limit: int
     ) -> list[EventBusRecord]:
         """Buses ordered by name, ``name > after``, starting with ``prefix``."""
-        sql, params = name_page(
+        sql, params = key_page(
             f"SELECT {_COLUMNS} FROM event_buses WHERE account_id = ? AND region = ?",
             [account_id, region], prefix=prefix, after=after, limit=limit,
         )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from eventyard.store._sql import name_page
+from eventyard.store._sql import key_page
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session
@@ -80,7 +80,7 @@ class EventReplays:
         if state is not None:
             sql += " AND state = ?"
             params.append(state)
-        sql, params = name_page(sql, params, prefix=prefix, after=after, limit=limit)
+        sql, params = key_page(sql, params, prefix=prefix, after=after, limit=limit)
         return [ReplayRecord.from_row(row) for row in self._s.all(sql, params)]
 
     def active(self, limit: int) -> builtins.list[ReplayRecord]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import orjson
 
-from eventyard.store._sql import name_page
+from eventyard.store._sql import key_page
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session
@@ -84,7 +84,7 @@ class EventRules:
 
     def list(self, account_id: str, region: str, bus: str, *, prefix: str | None, after: str | None,
              limit: int) -> list[RuleRecord]:
-        sql, params = name_page(
+        sql, params = key_page(
             f"SELECT {_COLUMNS} FROM event_rules WHERE account_id = ? AND region = ? AND bus = ?",
             [account_id, region, bus], prefix=prefix, after=after, limit=limit,
         )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eventyard.core import aws_managed_policies
+from eventyard.store._sql import key_page
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session
@@ -171,13 +172,7 @@ def _page(sql: str, params: list[Any], *, path_prefix: str | None, after: str | 
     if path_prefix:
         sql += " AND path >= ? AND path < ?"
         params += [path_prefix, path_prefix + "\U0010ffff"]
-    if after is not None:
-        sql += " AND name_key > ?"
-        params.append(after)
-    sql += " ORDER BY name_key"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
+    sql, params = key_page(sql, params, key="name_key", after=after, limit=limit)
     return sql, params
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from eventyard.store._sql import name_page
+from eventyard.store._sql import key_page
 
 if TYPE_CHECKING:
     from eventyard.store.session import Session
@@ -130,7 +130,7 @@ class Queues:
         self, account_id: str, region: str, *, prefix: str | None, after: str | None, limit: int
     ) -> list[QueueRecord]:
         """Queues ordered by name, ``name > after``, starting with ``prefix``."""
-        sql, params = name_page(
+        sql, params = key_page(
             f"SELECT {_COLUMNS} FROM sqs_queues WHERE account_id = ? AND region = ?",
             [account_id, region], prefix=prefix, after=after, limit=limit,
         )
@@ -140,11 +140,7 @@ class Queues:
         """Queues whose RedrivePolicy names ``target_arn``, ordered by name."""
         sql = f"SELECT {_COLUMNS} FROM sqs_queues WHERE dead_letter_target_arn = ?"
         params: list[object] = [target_arn]
-        if after is not None:
-            sql += " AND name > ?"
-            params.append(after)
-        sql += " ORDER BY name LIMIT ?"
-        params.append(limit)
+        sql, params = key_page(sql, params, after=after, limit=limit)
         return [QueueRecord.from_row(row) for row in self._s.all(sql, params)]
 
     def is_dead_letter_target(self, target_arn: str) -> bool:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from eventyard.store._sql import key_page
+
 if TYPE_CHECKING:
     from eventyard.store.session import Session
 
@@ -53,11 +55,7 @@ class SnsPlatform:
         sql = ("SELECT arn, account_id, region, name, platform, attributes FROM sns_platform_applications"
                " WHERE account_id = ? AND region = ?")
         params: list[Any] = [account_id, region]
-        if after is not None:
-            sql += " AND arn > ?"
-            params.append(after)
-        sql += " ORDER BY arn LIMIT ?"
-        params.append(limit)
+        sql, params = key_page(sql, params, key="arn", after=after, limit=limit)
         return [PlatformApplication.from_row(r) for r in self._s.all(sql, params)]
 
     def set_application_attributes(self, arn: str, attributes: dict[str, str]) -> None:
@@ -88,11 +86,7 @@ class SnsPlatform:
     def endpoints(self, application_arn: str, *, after: str | None, limit: int) -> list[PlatformEndpoint]:
         sql = "SELECT arn, application_arn, token, attributes FROM sns_platform_endpoints WHERE application_arn = ?"
         params: list[Any] = [application_arn]
-        if after is not None:
-            sql += " AND arn > ?"
-            params.append(after)
-        sql += " ORDER BY arn LIMIT ?"
-        params.append(limit)
+        sql, params = key_page(sql, params, key="arn", after=after, limit=limit)
         return [PlatformEndpoint(r[0], r[1], r[2], orjson.loads(r[3])) for r in self._s.all(sql, params)]
 
     def set_endpoint(self, arn: str, token: str, attributes: dict[str, str]) -> None:
@@ -107,13 +101,7 @@ class SnsPlatform:
                  limit: int | None = None) -> dict[str, str]:
         sql = "SELECT key, value FROM sns_account_settings WHERE account_id = ? AND region = ? AND kind = ?"
         params: list[Any] = [account_id, region, kind]
-        if after is not None:
-            sql += " AND key > ?"
-            params.append(after)
-        sql += " ORDER BY key"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
+        sql, params = key_page(sql, params, key="key", after=after, limit=limit)
         return {k: v for k, v in self._s.all(sql, params)}
 
     def put_settings(self, account_id: str, region: str, kind: str, values: dict[str, str]) -> None:

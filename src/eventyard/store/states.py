@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from eventyard.store._sql import key_page
+
 if TYPE_CHECKING:
     from eventyard.store.session import Session
 
@@ -189,11 +191,7 @@ class StateMachines:
     def list(self, account_id: str, region: str, *, after: str | None, limit: int) -> builtins.list[MachineRecord]:
         sql = f"SELECT {_MACHINE} FROM sfn_state_machines WHERE account_id = ? AND region = ?"
         params: list[Any] = [account_id, region]
-        if after is not None:
-            sql += " AND arn > ?"
-            params.append(after)
-        sql += " ORDER BY arn LIMIT ?"
-        params.append(limit)
+        sql, params = key_page(sql, params, key="arn", after=after, limit=limit)
         return [MachineRecord.from_row(r) for r in self._s.all(sql, params)]
 
     # -- versions and aliases ------------------------------------------------------------
@@ -387,11 +385,7 @@ class StateMachines:
                    ) -> builtins.list[ActivityRecord]:
         sql = "SELECT arn, account_id, region, name, created_at FROM sfn_activities WHERE account_id = ? AND region = ?"
         params: list[Any] = [account_id, region]
-        if after is not None:
-            sql += " AND arn > ?"
-            params.append(after)
-        sql += " ORDER BY arn LIMIT ?"
-        params.append(limit)
+        sql, params = key_page(sql, params, key="arn", after=after, limit=limit)
         return [ActivityRecord(r[0], r[1], r[2], r[3], int(r[4])) for r in self._s.all(sql, params)]
 
     def delete_activity(self, arn: str) -> bool:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from eventyard.store._sql import key_page
+
 if TYPE_CHECKING:
     from eventyard.store.session import Session
 
@@ -93,11 +95,7 @@ class Topics:
     def list(self, account_id: str, region: str, *, after: str | None, limit: int) -> list[str]:
         sql = "SELECT arn FROM sns_topics WHERE account_id = ? AND region = ?"
         params: list[Any] = [account_id, region]
-        if after is not None:
-            sql += " AND arn > ?"
-            params.append(after)
-        sql += " ORDER BY arn LIMIT ?"
-        params.append(limit)
+        sql, params = key_page(sql, params, key="arn", after=after, limit=limit)
         return [r[0] for r in self._s.all(sql, params)]
 
     def set_attributes(self, arn: str, attributes: dict[str, str]) -> None:
@@ -147,24 +145,14 @@ class Topics:
                          limit: int | None = None) -> builtins.list[SubscriptionRecord]:
         sql = f"SELECT {_SUB_COLUMNS} FROM sns_subscriptions WHERE topic_arn = ?"
         params: list[Any] = [topic_arn]
-        if after is not None:
-            sql += " AND arn > ?"
-            params.append(after)
-        sql += " ORDER BY arn"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
+        sql, params = key_page(sql, params, key="arn", after=after, limit=limit)
         return [SubscriptionRecord.from_row(r) for r in self._s.all(sql, params)]
 
     def subscriptions_owned(self, account_id: str, region: str, *, after: str | None,
                             limit: int) -> builtins.list[SubscriptionRecord]:
         sql = f"SELECT {_SUB_COLUMNS} FROM sns_subscriptions WHERE account_id = ? AND region = ?"
         params: list[Any] = [account_id, region]
-        if after is not None:
-            sql += " AND arn > ?"
-            params.append(after)
-        sql += " ORDER BY arn LIMIT ?"
-        params.append(limit)
+        sql, params = key_page(sql, params, key="arn", after=after, limit=limit)
         return [SubscriptionRecord.from_row(r) for r in self._s.all(sql, params)]
 
     def confirm(self, arn: str) -> None:

@@ -221,6 +221,12 @@ class _Worker:
         self.api.close()
         self._loop.call_soon(self._cleanup)
 
+    async def stop(self) -> None:
+        """Kill the process and wait until it is gone (bounded: SIGKILL takes no time)."""
+        self.kill()
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(self.exited), 10)
+
     def _cleanup(self) -> None:
         if not self.exited.done():
             # Not reaped yet: close the pipes once it has been.
@@ -374,7 +380,7 @@ class WorkerPool:
             extra = [platform.timed_out(request.request_id, self.init_timeout_seconds)]
         memory = worker.max_memory_mb()
         worker.retired = True
-        worker.kill()
+        await worker.stop()
         lines = worker.capture.take() + extra
         lines.append(platform.init_report(init_ms, error_type))
         lines.append(platform.start(request.request_id, code.version))
@@ -427,6 +433,7 @@ class WorkerPool:
                 function_error, status = "Unhandled", "error"
                 worker.retired = True  # the runtime client fails on the 413 and exits
             elif _document_type(outcome.payload) in _OOM_PAYLOAD_TYPES:
+                await worker.stop()
                 payload, function_error, status, error_type = self._out_of_memory(worker, request, platform, lines)
             else:
                 payload, function_error = outcome.payload, "Unhandled"
@@ -446,7 +453,7 @@ class WorkerPool:
             duration_ms = (time.perf_counter() - (worker.api.delivered_at or sent)) * 1000
             memory = worker.max_memory_mb()
             worker.retired = True
-            worker.kill()
+            await worker.stop()
             lines += worker.capture.take()
             error_type = "Sandbox.Timedout"
             payload = _error_payload(error_type, f"RequestId: {request.request_id} Error: Task timed out after "

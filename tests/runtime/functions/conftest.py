@@ -44,9 +44,9 @@ def request(payload: bytes = b"{}") -> InvocationRequest:
 class PoolDriver:
     """Runs coroutines against one WorkerPool on one event loop for the whole test."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, **options: Any) -> None:
         self.loop = asyncio.new_event_loop()
-        self.pool = WorkerPool(state_dir)
+        self.pool = WorkerPool(state_dir, **options)
 
     def run(self, make: Callable[[], Awaitable[T]]) -> T:
         async def call() -> T:

@@ -289,3 +289,45 @@ def test_unsupported_runtime_is_refused(driver: PoolDriver, app: Path) -> None:
     assert driver.pool.supports("python3.13") is None
     with pytest.raises(RuntimeNotSupported, match="java21"):
         driver.invoke(function_code(app, runtime="java21"))
+
+
+def test_idle_workers_are_stopped(tmp_path: Path, app: Path) -> None:
+    pool_driver = PoolDriver(tmp_path / "state", idle_seconds=0.05)
+    try:
+        code = function_code(app, "app.sleeps")
+        pid = json.loads(pool_driver.invoke(code).payload)
+
+        async def wait_until_idle_stopped() -> bool:
+            for _ in range(6000):  # polls for up to a minute: only a failure waits that long
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    return True
+                await asyncio.sleep(0.01)
+            return False
+
+        assert pool_driver.run(wait_until_idle_stopped)
+        assert pool_driver.invoke(code).init_duration_ms is not None
+    finally:
+        pool_driver.close()
+
+
+def test_json_log_format(driver: PoolDriver, app: Path) -> None:
+    invocation = request()
+    result = driver.invoke(function_code(app, log_format="JSON"), invocation)
+    records = [json.loads(m) for m in _messages(result) if m.startswith("{")]
+    kinds = [record.get("type") for record in records]
+    assert kinds[:1] == ["platform.start"] and kinds[-2:] == ["platform.runtimeDone", "platform.report"]
+    report = records[-1]["record"]
+    assert report["requestId"] == invocation.request_id and report["status"] == "success"
+    assert set(report["metrics"]) == {"durationMs", "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB",
+                                      "initDurationMs"}
+    [app_record] = [record for record in records if record.get("level") == "INFO"]
+    assert app_record["message"] == "a record\nover two lines" and app_record["requestId"] == invocation.request_id
+
+
+def test_missing_code_directory_is_an_error_result(driver: PoolDriver, tmp_path: Path) -> None:
+    invocation = request()
+    result = driver.invoke(function_code(tmp_path / "gone"), invocation)
+    assert result.function_error == "Unhandled"
+    assert _document(result)["errorType"] == "Runtime.InvalidWorkingDirectory"

@@ -94,6 +94,11 @@ def _trace_id() -> str:
     return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
 
 
+def _log_stream_name(version: str) -> str:
+    """Lambda's stream per execution environment: ``YYYY/MM/DD/[VERSION]<32 hex>``."""
+    return f"{datetime.now(timezone.utc):%Y/%m/%d}/[{version}]{secrets.token_hex(16)}"
+
+
 def _error_payload(error_type: str, message: str) -> bytes:
     return orjson.dumps({"errorType": error_type, "errorMessage": message})
 
@@ -147,8 +152,7 @@ class _Worker:
     async def spawn(cls, code: FunctionCode, state_dir: Path, node: str | None, node_version: int) -> _Worker:
         api = RuntimeApi()
         address = await api.start()
-        now = datetime.now(timezone.utc)
-        log_stream = f"{now:%Y/%m/%d}/[{code.version}]{secrets.token_hex(16)}"
+        log_stream = _log_stream_name(code.version)
         output_read, output_write = os.pipe()
         telemetry_read, telemetry_write = os.pipe()
         tmp_dir = state_dir / "tmp" / log_stream.rsplit("]", 1)[1]
@@ -249,12 +253,15 @@ class WorkerPool:
         self._reaper: asyncio.Task[None] | None = None
         self._node: str | None = None
         self._node_version: int | None = None
+        self._support: dict[str, str | None] = {}
         self._closed = False
 
     # -- FunctionRunner ---------------------------------------------------------------
 
     def supports(self, runtime: str) -> str | None:
-        return unsupported_reason(runtime)
+        if runtime not in self._support:
+            self._support[runtime] = unsupported_reason(runtime)  # once: it looks for node on PATH
+        return self._support[runtime]
 
     async def invoke(self, code: FunctionCode, request: InvocationRequest) -> InvocationResult:
         if self._closed:
@@ -340,7 +347,10 @@ class WorkerPool:
 
     async def _invoke_cold(self, code: FunctionCode, request: InvocationRequest) -> InvocationResult:
         node, node_version = self._node_runtime() if runtime_family(code.runtime) == "node" else (None, 0)
-        worker = await _Worker.spawn(code, self.state_dir, node, node_version)
+        try:
+            worker = await _Worker.spawn(code, self.state_dir, node, node_version)
+        except OSError as error:  # e.g. a hot-reload folder that is gone: the invoker gets an error, not a 500
+            return _spawn_failed(code, request, error)
         self._busy.add(worker)
         try:
             waiters: set[asyncio.Future[object]] = {worker.api.ready, worker.api.init_error, worker.exited}  # type: ignore[arg-type]
@@ -478,6 +488,20 @@ class WorkerPool:
         message = f"RequestId: {request.request_id} Error: Runtime exited with error: signal: killed"
         lines.append(platform.runtime_error(message, error_type))
         return _error_payload(error_type, message), "Unhandled", "error", error_type
+
+
+def _spawn_failed(code: FunctionCode, request: InvocationRequest, error: OSError) -> InvocationResult:
+    platform = PlatformLines(code.log_format)
+    error_type = "Runtime.InvalidWorkingDirectory" if not code.code_dir.is_dir() else "Runtime.Unknown"
+    detail = f"chdir {code.code_dir}: no such file or directory" if not code.code_dir.is_dir() else str(error)
+    message = f"RequestId: {request.request_id} Error: {detail}"
+    lines = [platform.runtime_error(message, error_type), platform.start(request.request_id, code.version),
+             platform.end(request.request_id),
+             platform.report(request.request_id, 0.0, 0, code.memory_mb, 0, None, "error", error_type)]
+    return InvocationResult(payload=_error_payload(error_type, message), function_error="Unhandled", duration_ms=0.0,
+                            billed_duration_ms=0, max_memory_used_mb=0, init_duration_ms=None,
+                            log_stream=_log_stream_name(code.version),
+                            log_lines=tuple(lines))
 
 
 def _document_type(payload: bytes) -> str | None:

@@ -145,6 +145,7 @@ class _Worker:
         self.last_used = time.monotonic()
         self.retired = False
         self.stopped = False
+        self._status_fd: int | None = None  # /proc/PID/status, for the peak resident set
         self._pidfd = os.pidfd_open(process.pid)
         loop.add_reader(self._pidfd, self._reap)
 
@@ -205,12 +206,13 @@ class _Worker:
         else:
             kb = 0
             try:
-                with open(f"/proc/{self.process.pid}/status", "rb") as status:
-                    for line in status:
-                        if line.startswith(b"VmHWM:"):
-                            kb = int(line.split()[1])
-                            break
-            except (OSError, ValueError, IndexError):
+                if self._status_fd is None:
+                    self._status_fd = os.open(f"/proc/{self.process.pid}/status", os.O_RDONLY | os.O_CLOEXEC)
+                status = os.pread(self._status_fd, 8192, 0)  # one open per worker: this runs every invoke
+                at = status.find(b"VmHWM:")
+                if at >= 0:
+                    kb = int(status[at + 6:status.index(b"kB", at)])
+            except (OSError, ValueError):
                 pass
         return max(1, math.ceil(kb / 1024))
 
@@ -237,6 +239,9 @@ class _Worker:
             self.exited.add_done_callback(lambda _: self._cleanup())
             return
         self.capture.close()
+        if self._status_fd is not None:
+            os.close(self._status_fd)
+            self._status_fd = None
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 

@@ -44,8 +44,8 @@ def request(payload: bytes = b"{}") -> InvocationRequest:
 class PoolDriver:
     """Runs coroutines against one WorkerPool on one event loop for the whole test."""
 
-    def __init__(self, state_dir: Path, **options: Any) -> None:
-        self.loop = asyncio.new_event_loop()
+    def __init__(self, state_dir: Path, loop: asyncio.AbstractEventLoop | None = None, **options: Any) -> None:
+        self.loop = loop or asyncio.new_event_loop()
         self.pool = WorkerPool(state_dir, **options)
 
     def run(self, make: Callable[[], Awaitable[T]]) -> T:

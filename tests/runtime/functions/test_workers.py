@@ -331,3 +331,20 @@ def test_missing_code_directory_is_an_error_result(driver: PoolDriver, tmp_path:
     result = driver.invoke(function_code(tmp_path / "gone"), invocation)
     assert result.function_error == "Unhandled"
     assert _document(result)["errorType"] == "Runtime.InvalidWorkingDirectory"
+
+
+def test_runs_on_uvloop_as_the_server_does(tmp_path: Path, app: Path) -> None:
+    import uvloop  # uvicorn's default loop where installed, as it is with eventyard
+
+    pool_driver = PoolDriver(tmp_path / "state", loop=uvloop.new_event_loop())
+    try:
+        first = pool_driver.invoke(function_code(app))
+        assert first.function_error is None, first.payload
+        assert json.loads(pool_driver.invoke(function_code(app)).payload)["pid"] == json.loads(first.payload)["pid"]
+        crashed = pool_driver.invoke(function_code(app, "app.exits", revision="r2"))
+        assert _document(crashed)["errorType"] == "Runtime.ExitError"
+        timed_out = pool_driver.invoke(function_code(app, "app.sleeps", timeout_s=1, revision="r3"),
+                                       request(b'{"sleep": true}'))
+        assert _document(timed_out)["errorType"] == "Sandbox.Timedout"
+    finally:
+        pool_driver.close()

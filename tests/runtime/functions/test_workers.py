@@ -265,7 +265,9 @@ def test_node_handler_or_refusal(driver: PoolDriver, tmp_path: Path) -> None:
           return { n: event.n, id: context.awsRequestId, env: process.env.AWS_EXECUTION_ENV };
         };
         exports.fails = async () => { throw new TypeError("bad thing"); };
+        exports.layered = async () => require("greeting").word;
     """})
+    layer = write_code(tmp_path / "layer", {"nodejs/node_modules/greeting/index.js": "exports.word = 'hi';\n"})
     code = function_code(code_dir, "index.handler", runtime="nodejs20.x")
     invocation = request(b'{"n": 5}')
     result = driver.invoke(code, invocation)
@@ -281,6 +283,9 @@ def test_node_handler_or_refusal(driver: PoolDriver, tmp_path: Path) -> None:
     assert isinstance(document["trace"], list) and document["trace"][0] == "TypeError: bad thing"
     missing = driver.invoke(function_code(code_dir, "index.nope", runtime="nodejs20.x", revision="r3"))
     assert _document(missing)["errorType"] == "Runtime.HandlerNotFound"
+    layered = driver.invoke(function_code(code_dir, "index.layered", runtime="nodejs20.x", revision="r4",
+                                          layer_dirs=(layer,)))
+    assert json.loads(layered.payload) == "hi"  # a layer's nodejs/node_modules is on NODE_PATH, as /opt's is
 
 
 def test_unsupported_runtime_is_refused(driver: PoolDriver, app: Path) -> None:

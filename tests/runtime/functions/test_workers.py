@@ -353,3 +353,21 @@ def test_runs_on_uvloop_as_the_server_does(tmp_path: Path, app: Path) -> None:
         assert _document(timed_out)["errorType"] == "Sandbox.Timedout"
     finally:
         pool_driver.close()
+
+
+def test_a_cancelled_invoke_never_leaves_its_worker_to_the_next(driver: PoolDriver, app: Path) -> None:
+    code = function_code(app, "app.sleeps", timeout_s=60)
+    pid = json.loads(driver.invoke(code).payload)
+
+    async def cancel_while_running() -> None:
+        task = asyncio.ensure_future(driver.pool.invoke(code, request(b'{"sleep": true}')))
+        await asyncio.sleep(0)  # let the invocation reach the worker
+        while not driver.pool._busy:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    driver.run(cancel_while_running)
+    after = driver.invoke(code)
+    assert after.function_error is None and json.loads(after.payload) != pid

@@ -172,8 +172,6 @@ class _Worker:
                 os.close(fd)
             shutil.rmtree(tmp_dir, ignore_errors=True)
             raise
-        finally:
-            pass
         os.close(output_write)
         os.close(telemetry_write)
         limit = code.memory_mb * 1024 * 1024
@@ -430,6 +428,9 @@ class WorkerPool:
         try:
             await asyncio.wait((outcome_future, worker.exited), timeout=code.timeout_s,
                                return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            worker.retired = True  # the invoker gave up (cancelled): the handler may still be running
+            raise
         finally:
             worker.api.finish()
         status: str | None = None

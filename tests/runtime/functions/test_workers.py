@@ -371,3 +371,16 @@ def test_a_cancelled_invoke_never_leaves_its_worker_to_the_next(driver: PoolDriv
     driver.run(cancel_while_running)
     after = driver.invoke(code)
     assert after.function_error is None and json.loads(after.payload) != pid
+
+
+def test_close_stops_every_worker_and_clears_their_tmp(tmp_path: Path, app: Path) -> None:
+    pool_driver = PoolDriver(tmp_path / "state")
+    try:
+        results = [pool_driver.invoke(function_code(app, "app.sleeps", function_arn=f"{ARN}{n}")) for n in range(2)]
+        assert len(list((tmp_path / "state" / "tmp").iterdir())) == 2  # each worker has its own TMPDIR
+    finally:
+        pool_driver.close()
+    for result in results:
+        with pytest.raises(ProcessLookupError):
+            os.kill(json.loads(result.payload), 0)
+    assert list((tmp_path / "state" / "tmp").iterdir()) == []

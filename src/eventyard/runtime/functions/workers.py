@@ -145,6 +145,7 @@ class _Worker:
         self.last_used = time.monotonic()
         self.retired = False
         self.stopped = False
+        self._cleaned = False
         self._status_fd: int | None = None  # /proc/PID/status, for the peak resident set
         self._pidfd = os.pidfd_open(process.pid)
         loop.add_reader(self._pidfd, self._reap)
@@ -230,12 +231,16 @@ class _Worker:
         self.kill()
         with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(self.exited), 10)
+        self._cleanup()
 
     def _cleanup(self) -> None:
+        if self._cleaned:
+            return
         if not self.exited.done():
             # Not reaped yet: close the pipes once it has been.
             self.exited.add_done_callback(lambda _: self._cleanup())
             return
+        self._cleaned = True
         self.capture.close()
         if self._status_fd is not None:
             os.close(self._status_fd)
@@ -299,8 +304,7 @@ class WorkerPool:
             worker.retired = True
             worker.kill()
         for worker in workers:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(worker.exited), 10)
+            await worker.stop()
 
     # -- workers ----------------------------------------------------------------------
 

@@ -27,7 +27,10 @@ AWS's npm client needs Node >= 22). Each worker has its own Runtime API endpoint
   does, ``Runtime.OutOfMemory`` "RequestId: ID Error: Runtime exited with error: signal:
   killed", and kills the worker. A worker killed by a signal whose peak memory reached
   the limit is reported the same way. ``Max Memory Used`` is the process's peak resident
-  set (``VmHWM``).
+  set (``VmHWM``). (Node: V8's heap limit is sized from MemorySize as on Lambda; a heap
+  that outgrows it aborts, "signal: aborted", ``Runtime.ExitError``, as there.)
+- **/tmp.** Each worker gets its own directory under ``state_dir/tmp`` as ``TMPDIR``
+  (removed with the worker), eventyard's stand-in for the environment's own ``/tmp``.
 - **Logs.** Each invocation's stdout/stderr lines and framed runtime records come back in
   ``InvocationResult.log_lines`` between Lambda's ``START``/``END``/``REPORT`` lines
   (a cold start's init output first). The service writes them to CloudWatch Logs.

@@ -36,6 +36,7 @@ def test_a_wheel_builds_without_a_c_compiler_and_the_matcher_runs_in_pure_python
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert "eventyard/core/patterns/compiled.py" in names
+        assert "eventyard/runtime/functions/node_runtime.mjs" in names  # package data: Node workers' client
         assert not [n for n in names if "_native" in n and n.endswith((".so", ".pyd"))]
         archive.extractall(tmp_path / "site")
     # the installed package, on its own (not this source tree, whose extension may be built)

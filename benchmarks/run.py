@@ -95,7 +95,7 @@ def run_system(name: str, workload: Workload, args: argparse.Namespace, workdir:
             f"(pid {server.proc.pid if server.proc else '?'}, listening: {', '.join(listeners)})")
         ctx = RunContext(name, server.endpoint, args.threads, args.duration, args.warmup,
                          args.ops, args.procs, store_url=getattr(server, "store_url", None),
-                         server_cpu=server.cpu_seconds)
+                         server_cpu=server.cpu_seconds, server_pid=server.proc.pid if server.proc else None)
         log(f"[{name}] running {workload.name} ...")
         wall0, server0, client0 = time.perf_counter(), server.cpu_seconds(), _client_cpu()
         try:

@@ -58,6 +58,7 @@ class RunContext:
     procs: int = 1  # client processes, each running ``threads`` threads
     store_url: str | None = None  # eventyard's store, for workloads that preload data directly
     server_cpu: Callable[[], float] | None = None  # CPU seconds the server has used so far
+    server_pid: int | None = None  # the server process itself (its children, e.g. function workers, apart)
     stop: threading.Event = field(default_factory=threading.Event)
 
     def client(self, service: str) -> Any:

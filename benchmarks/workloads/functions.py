@@ -72,7 +72,9 @@ from ..harness import LoadStats, Result, error_kind, log, make_client, percentil
 from ..processes import stat_fields
 from . import RunContext, Workload, register
 
-ROLE = "arn:aws:iam::123456789012:role/bench-functions"
+ROLE_NAME = "bench-functions"
+TRUST_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 HANDLER = "lambda_function.handler"
 NOOP_SOURCE = "def handler(e, c):\n    return e\n"
 # One small append per batch; the file is opened once per worker process.
@@ -106,7 +108,7 @@ class InvokeError(Exception):
     """A failed Invoke, shaped like botocore's ClientError for ``error_kind``."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+        super().__init__(message)
         self.response = {"Error": {"Code": code, "Message": message}}
 
 
@@ -183,12 +185,16 @@ def _ticks(fields: list[str], children: bool) -> int:
     return sum(int(f) for f in fields[11:15 if children else 13])
 
 
-def process_cpu(pid: int | None) -> float | None:
-    """The server process's own user + system seconds (not its children's)."""
+def process_cpu(pid: int | None) -> tuple[float, float] | None:
+    """The server process's own user + system seconds, and those of the children it reaped."""
     if pid is None:
         return None
     fields = stat_fields(pid)
-    return None if fields is None else _ticks(fields, children=False) / os.sysconf("SC_CLK_TCK")
+    if fields is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    own = _ticks(fields, children=False)
+    return own / tick, (_ticks(fields, children=True) - own) / tick
 
 
 def descendants_cpu(pid: int | None) -> float | None:
@@ -215,27 +221,49 @@ def descendants_cpu(pid: int | None) -> float | None:
 
 
 class _Cpu:
-    """Server and function CPU seconds between two points."""
+    """Server and function CPU seconds between two points. ``idle_rate``: the server's CPU
+    seconds per second with nothing to do (its timers and pollers), taken off its figure."""
 
-    def __init__(self, pid: int | None) -> None:
-        self.pid = pid
+    def __init__(self, pid: int | None, idle_rate: float = 0.0) -> None:
+        self.pid, self.idle_rate = pid, idle_rate
+        self.t0 = time.perf_counter()
         self.server0, self.functions0 = process_cpu(pid), descendants_cpu(pid)
 
-    def per(self, count: int) -> str:
+    def _deltas(self) -> tuple[float, float, float | None] | None:
+        """(server seconds, idle seconds to take off, function seconds) since the start."""
         server1, functions1 = process_cpu(self.pid), descendants_cpu(self.pid)
-        if not count or self.server0 is None or server1 is None:
-            return "server CPU n/a"
-        text = f"server CPU {1e6 * (server1 - self.server0) / count:,.0f} us"
-        if self.functions0 is not None and functions1 is not None:
-            # a worker that exited in between takes its ticks along: then this undercounts
-            text += f", function processes {1e6 * max(0.0, functions1 - self.functions0) / count:,.0f} us"
-        return text
-
-    def server_us(self, count: int) -> float | None:
-        server1 = process_cpu(self.pid)
-        if not count or self.server0 is None or server1 is None:
+        if self.server0 is None or server1 is None:
             return None
-        return 1e6 * (server1 - self.server0) / count
+        functions = None
+        if self.functions0 is not None and functions1 is not None:
+            # live descendants plus what the server reaped; a worker that exited unreaped
+            # in between takes its ticks along, so this may undercount
+            functions = max(0.0, functions1 - self.functions0) + (server1[1] - self.server0[1])
+        return server1[0] - self.server0[0], self.idle_rate * (time.perf_counter() - self.t0), functions
+
+    def per(self, count: int) -> tuple[float | None, str]:
+        """Server CPU microseconds per ``count`` (idle taken off), and a note."""
+        deltas = self._deltas()
+        if not count or deltas is None:
+            return None, "server CPU n/a"
+        server, idle, functions = deltas
+        net = 1e6 * max(0.0, server - idle) / count
+        text = f"server CPU {net:,.0f} us"
+        if idle:
+            text += f" ({1e6 * server / count:,.0f} us before taking off its idle CPU)"
+        if functions is not None:
+            text += f", function processes {1e6 * functions / count:,.0f} us"
+        return net, text
+
+
+def idle_rate(pid: int | None, seconds: float) -> float:
+    """The server's own CPU seconds per second while nothing is asked of it."""
+    before = process_cpu(pid)
+    if before is None or seconds <= 0:
+        return 0.0
+    time.sleep(seconds)
+    after = process_cpu(pid)
+    return 0.0 if after is None else (after[0] - before[0]) / seconds
 
 
 def _ms(values: list[float], q: float) -> str:
@@ -260,7 +288,7 @@ class Functions(Workload):
                    "source mapping (BatchSize 10) -> no-op handler in messages/s")
     service = "lambda"
     defaults = {"tail_invokes": 200, "cold_functions": 10, "messages": 10_000, "batch": 10, "runtime": "python3.12",
-                "active_timeout": 60.0, "esm_timeout": 300.0, "esm_idle": 20.0, "phases": "warm,cold,sqs"}
+                "active_timeout": 60.0, "idle_sample": 2.0, "esm_timeout": 300.0, "esm_idle": 20.0, "phases": "warm,cold,sqs"}
     extra_columns = ("overhead p50 ms", "CPU us/inv", "cold p50 ms", "init p50 ms", "sqs msg/s", "sqs lost")
 
     def run(self, ctx: RunContext) -> Result:
@@ -270,12 +298,16 @@ class Functions(Workload):
         if unknown:
             raise ValueError(f"unknown phases {sorted(unknown)}")
         lam = make_client("lambda", ctx.endpoint, timeout=60)
-        extra: dict[str, Any] = {}
         notes: list[str] = []
+        params["_role"] = _execution_role(ctx.endpoint, notes)
+        extra: dict[str, Any] = {}
         stats: LoadStats | None = None
         scratch = tempfile.mkdtemp(prefix="eventyard-bench-fn-")  # the function processes write here
         try:
             runs = self._first_invoke(ctx, lam, params, notes)
+            params["_idle"] = idle_rate(ctx.server_pid, float(params["idle_sample"]))
+            notes.append(f"server's own CPU while idle (after the first invoke, {params['idle_sample']:g}s): "
+                         f"{100 * params['_idle']:.1f}% of a core, taken off the CPU figures below")
             if runs and "warm" in phases:
                 stats = self._warm(ctx, params, extra, notes)
             if runs and "cold" in phases:
@@ -291,7 +323,7 @@ class Functions(Workload):
     # -- set-up helpers -------------------------------------------------------------
     def _create(self, lam: Any, name: str, source: str, params: dict[str, Any],
                 environment: dict[str, str] | None = None) -> None:
-        lam.create_function(FunctionName=name, Runtime=params["runtime"], Role=ROLE, Handler=HANDLER,
+        lam.create_function(FunctionName=name, Runtime=params["runtime"], Role=params["_role"], Handler=HANDLER,
                             Code={"ZipFile": code_zip(source)}, Timeout=30, MemorySize=128,
                             **({"Environment": {"Variables": environment}} if environment else {}))
 
@@ -339,7 +371,7 @@ class Functions(Workload):
         overheads: list[float] = []
         durations: list[float] = []
         failures: dict[str, int] = {}
-        cpu = _Cpu(ctx.server_pid)
+        cpu = _Cpu(ctx.server_pid, params["_idle"])
         try:
             for i in range(int(params["tail_invokes"])):
                 t0 = time.perf_counter()
@@ -359,7 +391,7 @@ class Functions(Workload):
         if overheads:
             extra["overhead p50 ms"] = percentile(sorted(overheads), 50)
         notes.append(f"[warm] sequential with LogType Tail: latency {_spread(latencies)}; handler Duration "
-                     f"{_spread(durations)}; latency - Duration {_spread(overheads)}; {cpu.per(len(latencies))} "
+                     f"{_spread(durations)}; latency - Duration {_spread(overheads)}; {cpu.per(len(latencies))[1]} "
                      f"per invoke; load {load:.2f} at the start"
                      + (f"; errors {failures}" if failures else "")
                      + ("" if durations or not latencies else "; no REPORT line in LogResult: overhead not measured"))
@@ -369,7 +401,7 @@ class Functions(Workload):
         clients = [InvokeClient(ctx.endpoint) for _ in range(ctx.threads)]
         states = [{"payload": b'{"caller": %d, "n": 1}' % i, "expected": {"caller": i, "n": 1}}
                   for i in range(ctx.threads)]
-        cpu = _Cpu(ctx.server_pid)
+        cpu = _Cpu(ctx.server_pid, params["_idle"])
         try:
             stats = run_load(clients, _invoke_op, states, duration=ctx.duration, warmup=ctx.warmup,
                              total_ops=ctx.total_ops, stop=ctx.stop)
@@ -377,8 +409,8 @@ class Functions(Workload):
             for c in clients:
                 c.close()
         calls = stats.ops + stats.errors + stats.warmup_ops + stats.warmup_errors
-        extra["CPU us/inv"] = cpu.server_us(calls)
-        notes.append(f"[warm] {ctx.threads} concurrent callers: {cpu.per(calls)} per invoke over {calls:,} invokes "
+        extra["CPU us/inv"], text = cpu.per(calls)
+        notes.append(f"[warm] {ctx.threads} concurrent callers: {text} per invoke over {calls:,} invokes "
                      f"(warm-up included); load {load:.2f} at the start")
         return stats
 
@@ -452,7 +484,7 @@ class Functions(Workload):
                 warm.close()
         load = os.getloadavg()[0]
         log(f"[{ctx.system}] sqs: CreateEventSourceMapping BatchSize {params['batch']} (load {load:.2f})")
-        cpu = _Cpu(ctx.server_pid)
+        cpu = _Cpu(ctx.server_pid, params["_idle"])
         t0 = time.perf_counter()
         try:
             mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="bench-esm",
@@ -487,7 +519,7 @@ class Functions(Workload):
             time.sleep(0.05)
         seconds = now - t0
         count = len(handled.ids)
-        per_message = cpu.per(count)
+        per_message = cpu.per(count)[1]
         if count:
             extra["sqs msg/s"] = count / seconds
         extra["sqs lost"] = sent - count
@@ -496,11 +528,25 @@ class Functions(Workload):
                      f"mapping state {mapping.get('State', '?')} at creation; {per_message} per message; "
                      f"load {load:.2f} at the start")
         if not runs and ctx.system == "moto":
-            notes.append("[sqs] moto: the mapping is accepted, but its function cannot run without Docker")
+            notes.append("[sqs] moto accepts the mapping, but runs a mapped function only inside SendMessage "
+                         "(synchronously, for the message just sent), never for messages already queued; and "
+                         "that function would need Docker")
         try:
             lam.delete_event_source_mapping(UUID=mapping["UUID"])
         except Exception as exc:  # noqa: BLE001
             notes.append(f"[sqs] DeleteEventSourceMapping failed: {error_kind(exc)}")
+
+
+def _execution_role(endpoint: str, notes: list[str]) -> str:
+    """The functions' execution role, created in IAM: moto, like AWS, refuses a role that does
+    not exist ("The role defined for the function cannot be assumed by Lambda")."""
+    arn = f"arn:aws:iam::123456789012:role/{ROLE_NAME}"
+    try:
+        return str(make_client("iam", endpoint).create_role(
+            RoleName=ROLE_NAME, AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"])
+    except Exception as exc:  # noqa: BLE001 - a system without IAM takes any role ARN
+        notes.append(f"CreateRole failed ({error_kind(exc)}), functions use {arn}")
+        return arn
 
 
 def _invoke_op(client: InvokeClient, state: dict[str, Any]) -> str:

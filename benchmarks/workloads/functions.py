@@ -498,6 +498,7 @@ class Functions(Workload):
         ended = "timed out"
         visible = invisible = -1
         handled = _Handled(out)
+        first_seen: float | None = None  # when the handler's first batch was seen
         while True:
             now = time.perf_counter()
             attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
@@ -505,6 +506,8 @@ class Functions(Workload):
             visible = int(attributes.get("ApproximateNumberOfMessages", -1))
             invisible = int(attributes.get("ApproximateNumberOfMessagesNotVisible", -1))
             handled.update()
+            if first_seen is None and handled.lines:
+                first_seen = now
             if visible == 0 and invisible == 0 and len(handled.ids) >= sent:
                 ended = "drained"
                 break
@@ -525,7 +528,10 @@ class Functions(Workload):
         extra["sqs lost"] = sent - count
         notes.append(f"[sqs] {ended} after {seconds:.2f}s: handler saw {count:,} of {sent:,} messages "
                      f"({handled.lines - count:,} duplicates), queue visible {visible}, in flight {invisible}; "
-                     f"mapping state {mapping.get('State', '?')} at creation; {per_message} per message; "
+                     f"mapping state {mapping.get('State', '?')} at creation; "
+                     + (f"first batch seen after {first_seen - t0:.2f}s, {count / (now - first_seen):,.0f} msg/s "
+                        "from then on; " if first_seen is not None and now > first_seen else "")
+                     + f"{per_message} per message; "
                      f"load {load:.2f} at the start")
         if not runs and ctx.system == "moto":
             notes.append("[sqs] moto accepts the mapping, but runs a mapped function only inside SendMessage "

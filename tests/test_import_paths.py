@@ -15,6 +15,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def python_files() -> list[Path]:
     files = [*REPO.joinpath("tests").rglob("*.py"), *REPO.joinpath("benchmarks").rglob("*.py")]
+    # not the peers' venv (benchmarks/.peers-venv, created by the first benchmark run): not our code
+    files = [f for f in files if not any(part.startswith(".") for part in f.relative_to(REPO).parts)]
     for script in REPO.joinpath("scripts").iterdir():
         if script.is_file() and script.read_text(errors="replace").startswith("#!/usr/bin/env python"):
             files.append(script)

@@ -104,6 +104,10 @@ def code_zip(source: str) -> bytes:
     return buffer.getvalue()
 
 
+class NotServed(Exception):
+    """The system does not serve Lambda at all (CreateFunction is refused)."""
+
+
 class InvokeError(Exception):
     """A failed Invoke, shaped like botocore's ClientError for ``error_kind``."""
 
@@ -304,7 +308,12 @@ class Functions(Workload):
         stats: LoadStats | None = None
         scratch = tempfile.mkdtemp(prefix="eventyard-bench-fn-")  # the function processes write here
         try:
-            runs = self._first_invoke(ctx, lam, params, notes)
+            try:
+                runs = self._first_invoke(ctx, lam, params, notes)
+            except NotServed as exc:
+                result = Result(ctx.system, extra={"sqs msg/s": "not served"})
+                result.details = [*notes, f"Lambda not served: {exc}"]
+                return result
             params["_idle"] = idle_rate(ctx.server_pid, float(params["idle_sample"]))
             notes.append(f"server's own CPU while idle (after the first invoke, {params['idle_sample']:g}s): "
                          f"{100 * params['_idle']:.1f}% of a core, taken off the CPU figures below")
@@ -342,7 +351,10 @@ class Functions(Workload):
 
     def _first_invoke(self, ctx: RunContext, lam: Any, params: dict[str, Any], notes: list[str]) -> bool:
         """Create the no-op function and invoke it once: can this system run functions?"""
-        self._create(lam, "bench-noop", NOOP_SOURCE, params)
+        try:
+            self._create(lam, "bench-noop", NOOP_SOURCE, params)
+        except Exception as exc:  # noqa: BLE001 - a system without Lambda is a row that says so
+            raise NotServed(f"CreateFunction failed: {error_kind(exc)}: {str(exc)[:200]}") from exc
         state = self._wait_active(lam, "bench-noop", params["active_timeout"])
         client = InvokeClient(ctx.endpoint)
         t0 = time.perf_counter()

@@ -537,7 +537,8 @@ class Functions(Workload):
         per_message = cpu.per(count)[1]
         if count:
             extra["sqs msg/s"] = count / seconds
-        extra["sqs lost"] = sent - count
+        if runs:  # where no function runs, the messages left on the queue say nothing about the mapping
+            extra["sqs lost"] = sent - count
         notes.append(f"[sqs] {ended} after {seconds:.2f}s: handler saw {count:,} of {sent:,} messages "
                      f"({handled.lines - count:,} duplicates), queue visible {visible}, in flight {invisible}; "
                      f"mapping state {mapping.get('State', '?')} at creation; "

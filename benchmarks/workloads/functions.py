@@ -39,6 +39,9 @@ Phases (``-p phases=warm,cold,sqs``), each on its own functions:
    server's CPU per message. A system that refuses CreateEventSourceMapping (eventyard
    before its mappings exist) gets ``not served`` in the cell and the error in the notes.
 
+A system that refuses CreateFunction (no Lambda at all) gets a row of empty cells, ``not
+served`` under ``sqs msg/s`` and the error in the notes.
+
 Peers: **ministack** runs Python functions as local subprocesses (a warm worker per
 function speaking JSON lines on stdin/stdout, no Runtime API) and polls SQS for its
 mappings in a thread. **moto** runs functions only in Docker (``docker run`` per invoke),

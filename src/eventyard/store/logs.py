@@ -98,6 +98,16 @@ class LogsRepository:
         assert row is not None
         return LogGroupRecord.from_row(row)
 
+    def ensure_group(self, account_id: str, region: str, name: str, created_ms: int, log_group_class: str
+                     ) -> LogGroupRecord:
+        """The group, created if missing (two writers racing get the same one)."""
+        self._s.execute("INSERT INTO log_groups (account_id, region, name, created_ms, log_group_class)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, region, name) DO NOTHING",
+                        (account_id, region, name, created_ms, log_group_class))
+        found = self.group(account_id, region, name)
+        assert found is not None
+        return found
+
     def group(self, account_id: str, region: str, name: str) -> LogGroupRecord | None:
         row = self._s.one(f"SELECT {_GROUP_COLUMNS} FROM log_groups WHERE account_id = ? AND region = ? AND name = ?",
                           (account_id, region, name))

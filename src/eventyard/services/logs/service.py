@@ -130,8 +130,8 @@ class LogsService:
             raise ServiceError("ValidationException", _NOT_MUTUALLY_EXCLUSIVE)
         if name is None and identifier is None:
             raise invalid("Either logGroupName or logGroupIdentifier must be specified.")
-        ref = group_of(identifier, ctx.account, ctx.region) if identifier is not None else \
-            GroupRef(ctx.account, ctx.region, name)
+        ref = group_of(str(identifier), ctx.account, ctx.region) if identifier is not None else \
+            GroupRef(ctx.account, ctx.region, str(name))
         if (ref.account, ref.region) != (ctx.account, ctx.region):
             raise group_not_found()
         return ref

@@ -184,6 +184,8 @@ class LogsRepository:
         and the group's size up to date."""
         if not events:
             return
+        if self._s.dialect == "postgres":  # its text cannot hold U+0000: kept as U+FFFD
+            events = [(ts, m.replace("\x00", "\ufffd")) if "\x00" in m else (ts, m) for ts, m in events]
         self._s.executemany(
             "INSERT INTO log_events (group_id, stream_id, timestamp_ms, ingestion_ms, message) VALUES (?, ?, ?, ?, ?)",
             [(group.id, stream.id, ts, ingestion_ms, message) for ts, message in events])

@@ -308,3 +308,16 @@ def test_another_account_sees_none_of_its_groups(server, logs):
     with pytest.raises(ClientError) as exc:
         other.describe_log_streams(logGroupName="mine")
     assert error(exc)[0] == "ResourceNotFoundException"
+
+
+def test_nul_characters_never_break_the_store(logs):
+    logs.create_log_group(logGroupName="g")
+    with pytest.raises(ClientError) as exc:
+        logs.create_log_stream(logGroupName="g", logStreamName="a\x00b")
+    assert error(exc)[0] == "InvalidParameterException"
+    logs.create_log_stream(logGroupName="g", logStreamName="s")
+    logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=[{"timestamp": now_ms(), "message": "a\x00b"}])
+    assert logs.get_log_events(logGroupName="g", logStreamName="s")["events"][0]["message"] in ("a\x00b", "a\ufffdb")
+    with pytest.raises(ClientError) as exc:
+        logs.get_log_events(logGroupName="g", logStreamName="x\x00")
+    assert error(exc)[0] == "ResourceNotFoundException"

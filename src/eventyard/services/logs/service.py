@@ -271,6 +271,8 @@ class LogsService:
 
     # -- log streams ---------------------------------------------------------------------
     async def create_log_stream(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        if "\x00" in req["logStreamName"]:
+            raise invalid("Invalid log stream name: it may not contain the character U+0000.")
         now = clock.now_ms()
 
         def create(s: Session) -> None:

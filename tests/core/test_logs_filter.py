@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from eventyard.core.logs_filter import FilterPatternError, compile_filter
+from eventyard.core.logs_filter import FilterPatternError, compile_extractor, compile_filter
 
 
 def matches(pattern: str, message: str) -> bool:
@@ -105,3 +105,10 @@ def test_refused_patterns_name_the_term(pattern: str, term: str):
 def test_malformed_patterns_are_refused(pattern: str):
     with pytest.raises(FilterPatternError):
         compile_filter(pattern)
+
+
+def test_extracted_fields_of_a_space_delimited_pattern():
+    extract = compile_extractor("[ip, user, ..., status = 4*, bytes]")
+    assert extract(LINE) == {"$ip": "127.0.0.1", "$user": "frank", "$status": "404", "$bytes": "1534"}
+    assert extract("1 2 3 500 9") == {}
+    assert compile_extractor("ERROR")(LINE) == {}

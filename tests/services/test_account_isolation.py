@@ -580,7 +580,7 @@ TRUST_POLICY = {"sts": {"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebId
 # account; the others are answered NotImplemented (501).
 _LOGS_SERVED_BY_NAME = {"CreateLogGroup", "CreateLogStream", "DeleteLogGroup", "DeleteLogStream",
                         "DeleteRetentionPolicy", "DescribeLogGroups", "ListLogGroups", "ListTagsLogGroup",
-                        "PutLogEvents", "PutRetentionPolicy", "TagLogGroup", "UntagLogGroup"}
+                        "PutLogEvents", "PutRetentionPolicy", "TagLogGroup", "TestMetricFilter", "UntagLogGroup"}
 OWN_ACCOUNT_ONLY["logs"] = _LOGS_SERVED_BY_NAME
 # Operations recognised but not served (answered 501 NotImplemented): replication.
 NOT_SERVED = {"secretsmanager": {"AssociateCrossAccountReplica", "DisassociateCrossAccountReplica",

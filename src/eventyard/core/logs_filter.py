@@ -55,6 +55,17 @@ def compile_filter(pattern: str | None) -> Matcher:
     return _terms(text)
 
 
+def compile_extractor(pattern: str | None) -> Callable[[str], dict[str, str]]:
+    """The fields a space-delimited pattern names, as a matching message fills them
+    (``{"$ip": "127.0.0.1", ...}``, what TestMetricFilter shows); {} for other forms."""
+    text = (pattern or "").strip()
+    if not text.startswith("["):
+        compile_filter(text)  # refused as FilterLogEvents refuses it
+        return lambda message: {}
+    extract = _DelimitedPattern(text).extractor()
+    return lambda message: extract(message) or {}
+
+
 # -- terms --------------------------------------------------------------------------------
 def _term_tokens(text: str) -> list[str]:
     """Split on spaces, keeping a quoted phrase (with its prefix) or a %regex% whole."""
@@ -321,6 +332,11 @@ class _DelimitedPattern:
         self.text = text
 
     def matcher(self) -> Matcher:
+        extract = self.extractor()
+        return lambda message: extract(message) is not None
+
+    def extractor(self) -> Callable[[str], dict[str, str] | None]:
+        """The named fields of a matching message; None if it does not match."""
         parser = _Parser(_tokens(self.text[1:-1]), self.text)
         names: list[str | None] = []  # None: an ellipsis
         conditions: list[Predicate] = []
@@ -344,11 +360,14 @@ class _DelimitedPattern:
             elif parser.peek() is not None:
                 raise _invalid(parser.peek() or "")
         if not names:
-            return lambda message: True
+            return lambda message: {}
 
-        def matches(message: str) -> bool:
-            return any(all(c(values) for c in conditions) for values in _assign(names, _fields(message)))
-        return matches
+        def extract(message: str) -> dict[str, str] | None:
+            for values in _assign(names, _fields(message)):
+                if all(c(values) for c in conditions):
+                    return {f"${name}": value for name, value in values.items()}
+            return None
+        return extract
 
     @staticmethod
     def _comparison(parser: _Parser) -> Predicate:

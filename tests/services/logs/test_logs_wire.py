@@ -321,3 +321,18 @@ def test_nul_characters_never_break_the_store(logs):
     with pytest.raises(ClientError) as exc:
         logs.get_log_events(logGroupName="g", logStreamName="x\x00")
     assert error(exc)[0] == "ResourceNotFoundException"
+
+
+def test_test_metric_filter_shows_matches_and_fields(logs):
+    answer = logs.test_metric_filter(filterPattern="[ip, user, status = 4*, bytes]", logEventMessages=[
+        "10.0.0.1 alice 404 12", "10.0.0.2 bob 200 7", "10.0.0.3 carol 403 99"])
+    assert answer["matches"] == [
+        {"eventNumber": 1, "eventMessage": "10.0.0.1 alice 404 12",
+         "extractedValues": {"$ip": "10.0.0.1", "$user": "alice", "$status": "404", "$bytes": "12"}},
+        {"eventNumber": 3, "eventMessage": "10.0.0.3 carol 403 99",
+         "extractedValues": {"$ip": "10.0.0.3", "$user": "carol", "$status": "403", "$bytes": "99"}}]
+    assert [m["eventNumber"] for m in logs.test_metric_filter(
+        filterPattern="ERROR", logEventMessages=["ERROR a", "ok"])["matches"]] == [1]
+    with pytest.raises(ClientError) as exc:
+        logs.test_metric_filter(filterPattern="a:b", logEventMessages=["x"])
+    assert error(exc) == ("InvalidParameterException", "Invalid character(s) in term ':'")

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.core.logs_filter import FilterPatternError, compile_filter
+from eventyard.core.logs_filter import FilterPatternError, compile_extractor, compile_filter
 from eventyard.runtime.timers import Timers
 from eventyard.services import _tagging
 from eventyard.services._operations import OperationTable
@@ -486,6 +486,16 @@ class LogsService:
             out["nextToken"] = encode_token(_key_text(resume))
         return out
 
+    async def test_metric_filter(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        """Which of the messages a filter pattern matches (and the fields it names)."""
+        try:
+            matches = compile_filter(req["filterPattern"])
+            extract = compile_extractor(req["filterPattern"])
+        except FilterPatternError as bad:
+            raise invalid(str(bad)) from None
+        return {"matches": [{"eventNumber": number, "eventMessage": message, "extractedValues": extract(message)}
+                            for number, message in enumerate(req["logEventMessages"], start=1) if matches(message)]}
+
     # -- tags ----------------------------------------------------------------------------
     async def _tag(self, ref: GroupRef, tags: dict[str, str], too_many: Callable[[], ServiceError]) -> None:
         def tag(s: Session) -> None:
@@ -569,6 +579,7 @@ OPERATIONS: OperationTable = {
     "PutRetentionPolicy": LogsService.put_retention_policy,
     "TagLogGroup": LogsService.tag_log_group,
     "TagResource": LogsService.tag_resource,
+    "TestMetricFilter": LogsService.test_metric_filter,
     "UntagLogGroup": LogsService.untag_log_group,
     "UntagResource": LogsService.untag_resource,
 }

@@ -536,6 +536,8 @@ LOGS_CASES = [
                                                                 logStreamName="s"), False, LOGS_DENIED),
     Case("logs", "ListTagsForResource", lambda c, w: c.list_tags_for_resource(resourceArn=_log_group_arn(w)),
          False, LOGS_DENIED),
+    Case("logs", "PutLogGroupDeletionProtection", lambda c, w: c.put_log_group_deletion_protection(
+        logGroupIdentifier=_log_group_arn(w), deletionProtectionEnabled=False), False, LOGS_DENIED),
     Case("logs", "TagResource", lambda c, w: c.tag_resource(resourceArn=_log_group_arn(w), tags={"k": "v"}),
          False, LOGS_DENIED),
     Case("logs", "UntagResource", lambda c, w: c.untag_resource(resourceArn=_log_group_arn(w), tagKeys=["k"]),
@@ -587,7 +589,8 @@ NOT_SERVED = {"secretsmanager": {"AssociateCrossAccountReplica", "DisassociateCr
                                  "ListResourcePolicies", "RemoveRegionsFromReplication", "ReplicateSecretToRegions",
                                  "StopReplicationToReplica"}}
 NOT_SERVED["logs"] = set(catalog.service("logs").operations) - _LOGS_SERVED_BY_NAME - {
-    "DescribeLogStreams", "FilterLogEvents", "GetLogEvents", "ListTagsForResource", "TagResource", "UntagResource"}
+    "DescribeLogStreams", "FilterLogEvents", "GetLogEvents", "ListTagsForResource", "PutLogGroupDeletionProtection",
+    "TagResource", "UntagResource"}
 # IAM is per account through and through: every operation acts on the caller's own
 # account (another account's user, role or policy is simply not found; see
 # tests/services/iam/test_iam_account.py).

@@ -137,6 +137,9 @@ class LogsRepository:
     def set_retention(self, group_id: int, days: int | None) -> None:
         self._s.execute("UPDATE log_groups SET retention_days = ? WHERE id = ?", (days, group_id))
 
+    def set_deletion_protection(self, group_id: int, enabled: bool) -> None:
+        self._s.execute("UPDATE log_groups SET deletion_protection = ? WHERE id = ?", (int(enabled), group_id))
+
     def delete_group(self, group_id: int) -> None:
         """The group with its streams and events (its tags are the caller's)."""
         self._s.execute("DELETE FROM log_events WHERE group_id = ?", (group_id,))

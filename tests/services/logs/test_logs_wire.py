@@ -336,3 +336,17 @@ def test_test_metric_filter_shows_matches_and_fields(logs):
     with pytest.raises(ClientError) as exc:
         logs.test_metric_filter(filterPattern="a:b", logEventMessages=["x"])
     assert error(exc) == ("InvalidParameterException", "Invalid character(s) in term ':'")
+
+
+def test_deletion_protection_blocks_deleting_a_group(logs, account):
+    logs.create_log_group(logGroupName="kept", deletionProtectionEnabled=True)
+    assert logs.describe_log_groups(logGroupNamePrefix="kept")["logGroups"][0]["deletionProtectionEnabled"] is True
+    with pytest.raises(ClientError) as exc:
+        logs.delete_log_group(logGroupName="kept")
+    assert error(exc)[0] == "ValidationException"
+    logs.put_log_group_deletion_protection(logGroupIdentifier=f"arn:aws:logs:us-east-1:{account}:log-group:kept",
+                                           deletionProtectionEnabled=False)
+    logs.delete_log_group(logGroupName="kept")
+    with pytest.raises(ClientError) as exc:
+        logs.put_log_group_deletion_protection(logGroupIdentifier="kept", deletionProtectionEnabled=True)
+    assert error(exc)[0] == "ResourceNotFoundException"

@@ -172,13 +172,23 @@ class LogsService:
         def delete(s: Session) -> None:
             group = self._group(s, GroupRef(ctx.account, ctx.region, name))
             if group.deletion_protection:
-                raise ServiceError("OperationAbortedException",
+                raise ServiceError("ValidationException",
                                    "Log group deletion protection is enabled. Disable it before deleting the log"
                                    " group.")
             s.logs.delete_group(group.id)
             s.tags.remove_all(group_arn(ctx.region, ctx.account, name))
 
         await self.store.write(delete)
+
+    async def put_log_group_deletion_protection(self, ctx: RequestContext, req: dict[str, Any]) -> None:
+        ref = group_of(req["logGroupIdentifier"], ctx.account, ctx.region)
+        if (ref.account, ref.region) != (ctx.account, ctx.region):
+            raise group_not_found()
+
+        def put(s: Session) -> None:
+            s.logs.set_deletion_protection(self._group(s, ref).id, bool(req["deletionProtectionEnabled"]))
+
+        await self.store.write(put)
 
     @staticmethod
     def _described_group(group: LogGroupRecord, *, by_pattern: bool = False) -> dict[str, Any]:
@@ -576,6 +586,7 @@ OPERATIONS: OperationTable = {
     "ListTagsForResource": LogsService.list_tags_for_resource,
     "ListTagsLogGroup": LogsService.list_tags_log_group,
     "PutLogEvents": LogsService.put_log_events,
+    "PutLogGroupDeletionProtection": LogsService.put_log_group_deletion_protection,
     "PutRetentionPolicy": LogsService.put_retention_policy,
     "TagLogGroup": LogsService.tag_log_group,
     "TagResource": LogsService.tag_resource,

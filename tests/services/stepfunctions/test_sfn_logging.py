@@ -125,3 +125,14 @@ def test_express_history_is_in_the_logs_only(sfn, logs, account):
         sfn.get_execution_history(executionArn=out["executionArn"])
     assert exc.value.response["Error"]["Code"] == "InvalidArn"
     assert exc.value.response["Error"]["Message"] == "Invalid Arn: 'Resource type not valid in this context: express'"
+
+
+def test_large_inputs_are_truncated_in_the_log(sfn, logs, account):
+    name = group(logs, account)
+    arn, _ = machine(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                     loggingConfiguration=logging(account, name, "ALL"))
+    big = json.dumps({"x": "a" * 255_000})
+    ended(sfn, sfn.start_execution(stateMachineArn=arn, input=big)["executionArn"])
+    first = logged(logs, name)[0][1]
+    assert first["details"]["inputDetails"] == {"truncated": True}
+    assert len(first["details"]["input"].encode()) == 248 * 1024 and big.startswith(first["details"]["input"])

@@ -5,7 +5,8 @@ Written in the unit of work that commits the events to the history, so the log h
 exactly what the history holds, crash or not. Each event becomes one log event, a JSON
 object with AWS's fields (``id``, ``type``, ``details``, ``previous_event_id``,
 ``event_timestamp``, ``execution_arn``, ``redrive_count``); ``includeExecutionData:
-false`` leaves inputs and outputs out. Level ``ALL`` logs every event, ``ERROR`` the
+false`` leaves inputs and outputs out; longer than 248 KB, they are cut and flagged
+``truncated``. Level ``ALL`` logs every event, ``ERROR`` the
 failures of states, tasks and the execution, ``FATAL`` only the execution's own failure
 (AWS's log levels). The group must exist, as on AWS (Step Functions makes the stream, not
 the group): events for a missing group are dropped. The stream is AWS's
@@ -29,6 +30,7 @@ from eventyard.services.logs.names import parse_group_arn
 from eventyard.store import Session
 from eventyard.store.states import ExecutionRecord
 
+MAX_DATA_BYTES = 248 * 1024  # an input or output longer than this is truncated in the log
 CONFIG_TTL_SECONDS = 1.0  # how long a machine's logging configuration is trusted without a read
 
 FATAL_TYPES = frozenset({"ExecutionAborted", "ExecutionFailed", "ExecutionTimedOut"})
@@ -75,11 +77,22 @@ def stream_name(record: ExecutionRecord) -> str:
     return f"states/{machine}/{started}/{hashlib.sha256(record.arn.encode()).hexdigest()[:8]}"
 
 
+def _truncated(details: dict[str, Any]) -> dict[str, Any]:
+    """Inputs and outputs cut to what a log event takes, flagged ``truncated`` (AWS: 248 KB)."""
+    out = dict(details)
+    for data, flags in (("input", "inputDetails"), ("output", "outputDetails")):
+        value = out.get(data)
+        if isinstance(value, str) and len(value.encode()) > MAX_DATA_BYTES:
+            out[data] = value.encode()[:MAX_DATA_BYTES].decode(errors="ignore")
+            out[flags] = {**(out.get(flags) or {}), "truncated": True}
+    return out
+
+
 def log_message(record: ExecutionRecord, event: dict[str, Any], include_data: bool) -> str:
     details: dict[str, Any] = {}
     for key, value in event.items():
         if key.endswith("EventDetails") and isinstance(value, dict):
-            details = value if include_data else {k: v for k, v in value.items() if k not in _DATA}
+            details = _truncated(value) if include_data else {k: v for k, v in value.items() if k not in _DATA}
     body = {"id": str(event["id"]), "type": event["type"], "details": details,
             "previous_event_id": str(event.get("previousEventId", 0)),
             "event_timestamp": str(event["timestamp"]), "execution_arn": record.arn,

@@ -40,6 +40,7 @@ class StoreLogSink:
         self.store = store
         self._pending: list[_Pending] = []
         self._draining = False
+        self._drainer: asyncio.Future[None] | None = None
 
     async def put(self, account_id: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
         if not events:
@@ -48,7 +49,7 @@ class StoreLogSink:
         self._pending.append(entry)
         if not self._draining:
             self._draining = True
-            asyncio.ensure_future(self._drain())
+            self._drainer = asyncio.ensure_future(self._drain())  # held: the loop keeps tasks weakly
         await asyncio.shield(entry.done)
 
     async def _drain(self) -> None:

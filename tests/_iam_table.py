@@ -110,6 +110,9 @@ class Call:
             ("iam", "GetUser"): {"UserName": "carol"},
             ("sts", "GetCallerIdentity"): {},
             ("secretsmanager", "GetSecretValue"): {"SecretId": SECRET},
+            ("logs", "PutLogEvents"): {"logGroupName": "/aws/lambda/f", "logStreamName": "s",
+                                       "logEvents": [{"timestamp": 1, "message": "m"}]},
+            ("logs", "CreateLogGroup"): {"logGroupName": "/aws/lambda/f"},
         }[(self.service, self.operation)]
         return {**base, **extra}
 
@@ -139,6 +142,8 @@ CREATE_USER = Call("iam", "CreateUser", "user")
 LIST_USERS = Call("iam", "ListUsers", "account")
 WHO_AM_I = Call("sts", "GetCallerIdentity", "account")
 GET_SECRET = Call("secretsmanager", "GetSecretValue", "secret")
+PUT_LOG_EVENTS = Call("logs", "PutLogEvents", "log-stream")
+CREATE_LOG_GROUP = Call("logs", "CreateLogGroup", "new-log-group")
 
 # the policy AWS gives a new topic: everyone, on condition of the topic's own account
 DEFAULT_TOPIC_POLICY = {
@@ -328,6 +333,17 @@ def _rows() -> list[Row]:
         resource=doc(grant(B, "secretsmanager:GetSecretValue", "*")), **secrets_only)
     add("secret-cross-account-no-resource-policy", USER_B, GET_SECRET, "deny",
         identity=(doc(allow("secretsmanager:*")),), reason=NO_RESOURCE, **secrets_only)
+
+    # CloudWatch Logs (core only): the policy AWS's AWSLambdaBasicExecutionRole gives a
+    # function (the group on the account, streams and events on its own group's ``:*``)
+    basic_execution = doc(allow("logs:CreateLogGroup", f"arn:aws:logs:{REGION}:{A}:*"),
+                          allow(["logs:CreateLogStream", "logs:PutLogEvents"],
+                                f"arn:aws:logs:{REGION}:{A}:log-group:/aws/lambda/f:*"))
+    add("logs-basic-execution-put", ROLE, PUT_LOG_EVENTS, "allow", identity=(basic_execution,), wire=False)
+    add("logs-basic-execution-create-group", ROLE, CREATE_LOG_GROUP, "allow", identity=(basic_execution,),
+        wire=False)
+    add("logs-other-function-group", ROLE, PUT_LOG_EVENTS, "deny", reason=NO_IDENTITY, wire=False, identity=(doc(
+        allow("logs:PutLogEvents", f"arn:aws:logs:{REGION}:{A}:log-group:/aws/lambda/g:*")),))
 
     # -- the account's root -----------------------------------------------------------
     add("root-owner-no-policy", ROOT, SEND, "allow")

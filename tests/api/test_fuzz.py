@@ -36,6 +36,7 @@ from eventyard.api import catalog, query_protocol  # noqa: E402
 from eventyard.core import jsondoc  # noqa: E402
 from eventyard.services.events import service as events_service  # noqa: E402
 from eventyard.services.secretsmanager import service as secretsmanager_service  # noqa: E402
+from eventyard.services.logs import service as logs_service  # noqa: E402
 from eventyard.services.sns import service as sns_service  # noqa: E402
 from eventyard.services.sqs import service as sqs_service  # noqa: E402
 from eventyard.services.sts import service as sts_service  # noqa: E402
@@ -48,9 +49,9 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=
 
 IMPLEMENTED = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS,
                "sts": sts_service.OPERATIONS,
-               "secretsmanager": secretsmanager_service.OPERATIONS}
+               "secretsmanager": secretsmanager_service.OPERATIONS, "logs": logs_service.OPERATIONS}
 CLIENT_PROTOCOLS = [("events", "json"), ("sqs", "json"), ("sqs", "query"), ("sns", "query"), ("sts", "query"),
-                    ("secretsmanager", "json")]
+                    ("secretsmanager", "json"), ("logs", "json")]
 
 
 def operations(service: str) -> list[str]:

@@ -511,7 +511,40 @@ SECRETS_CASES = [
         SecretId=w.secret_arn, ResourcePolicy=_policy_for_b()), True, SECRETS_DENIED),
 ]
 
-CASES = SQS_CASES + SNS_CASES + EVENTS_CASES + SECRETS_CASES + STATES_CASES
+# CloudWatch Logs: groups are the caller's own, named by name; an operation that takes a
+# group's ARN (logGroupIdentifier, resourceArn) finds none in another account (no
+# cross-account observability links here).
+LOGS_DENIED = ("ResourceNotFoundException",)
+
+
+def _log_group_arn(w: World) -> str:
+    name = f"g-{w.tag}"
+    try:
+        w.a("logs").create_log_group(logGroupName=name)
+        w.a("logs").create_log_stream(logGroupName=name, logStreamName="s")
+    except ClientError:
+        pass  # made by an earlier call of this world
+    return f"arn:aws:logs:{REGION}:{A}:log-group:{name}"
+
+
+LOGS_CASES = [
+    Case("logs", "DescribeLogStreams", lambda c, w: c.describe_log_streams(logGroupIdentifier=_log_group_arn(w)),
+         False, LOGS_DENIED),
+    Case("logs", "FilterLogEvents", lambda c, w: c.filter_log_events(logGroupIdentifier=_log_group_arn(w)),
+         False, LOGS_DENIED),
+    Case("logs", "GetLogEvents", lambda c, w: c.get_log_events(logGroupIdentifier=_log_group_arn(w),
+                                                                logStreamName="s"), False, LOGS_DENIED),
+    Case("logs", "ListTagsForResource", lambda c, w: c.list_tags_for_resource(resourceArn=_log_group_arn(w)),
+         False, LOGS_DENIED),
+    Case("logs", "PutLogGroupDeletionProtection", lambda c, w: c.put_log_group_deletion_protection(
+        logGroupIdentifier=_log_group_arn(w), deletionProtectionEnabled=False), False, LOGS_DENIED),
+    Case("logs", "TagResource", lambda c, w: c.tag_resource(resourceArn=_log_group_arn(w), tags={"k": "v"}),
+         False, LOGS_DENIED),
+    Case("logs", "UntagResource", lambda c, w: c.untag_resource(resourceArn=_log_group_arn(w), tagKeys=["k"]),
+         False, LOGS_DENIED),
+]
+
+CASES = SQS_CASES + SNS_CASES + EVENTS_CASES + SECRETS_CASES + STATES_CASES + LOGS_CASES
 
 # Operations that name no resource of a given account: they act in the caller's own
 # account and region (creating, listing, account settings), or name a resource by a
@@ -545,10 +578,19 @@ OWN_ACCOUNT_ONLY["sts"] = {"AssumeRoot", "DecodeAuthorizationMessage", "GetAcces
                            "GetScopedCredentials", "GetSessionToken", "GetTrustBundles", "GetWebIdentityToken",
                            "IssueWorkloadIdentityContext"}
 TRUST_POLICY = {"sts": {"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}}
+# CloudWatch Logs: the operations served that name a group by name act in the caller's own
+# account; the others are answered NotImplemented (501).
+_LOGS_SERVED_BY_NAME = {"CreateLogGroup", "CreateLogStream", "DeleteLogGroup", "DeleteLogStream",
+                        "DeleteRetentionPolicy", "DescribeLogGroups", "ListLogGroups", "ListTagsLogGroup",
+                        "PutLogEvents", "PutRetentionPolicy", "TagLogGroup", "TestMetricFilter", "UntagLogGroup"}
+OWN_ACCOUNT_ONLY["logs"] = _LOGS_SERVED_BY_NAME
 # Operations recognised but not served (answered 501 NotImplemented): replication.
 NOT_SERVED = {"secretsmanager": {"AssociateCrossAccountReplica", "DisassociateCrossAccountReplica",
                                  "ListResourcePolicies", "RemoveRegionsFromReplication", "ReplicateSecretToRegions",
                                  "StopReplicationToReplica"}}
+NOT_SERVED["logs"] = set(catalog.service("logs").operations) - _LOGS_SERVED_BY_NAME - {
+    "DescribeLogStreams", "FilterLogEvents", "GetLogEvents", "ListTagsForResource", "PutLogGroupDeletionProtection",
+    "TagResource", "UntagResource"}
 # IAM is per account through and through: every operation acts on the caller's own
 # account (another account's user, role or policy is simply not found; see
 # tests/services/iam/test_iam_account.py).

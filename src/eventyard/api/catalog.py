@@ -129,6 +129,7 @@ _SERVICES = {
     "sts": "coral-query",
     "secretsmanager": "coral",
     "iam": "coral-query",  # Coral's wording under the query code ValidationError
+    "logs": "coral-logs",  # Coral's wording under InvalidParameterException
 }
 
 

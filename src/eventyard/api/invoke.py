@@ -110,6 +110,13 @@ def validation_error(spec: ServiceSpec, violations: list[Violation]) -> WireErro
         name = _pascal(first.path)
         reason = "no value for required parameter" if first.kind == "required" else first.constraint
         return WireError("InvalidParameterException", f"Invalid parameter: {name} Reason: {reason}", query_code="InvalidParameter")
+    if spec.validation == "coral-logs":  # CloudWatch Logs: Coral's words under InvalidParameterException
+        first = violations[0]
+        if first.kind == "length" and first.path in ("logGroupName", "logStreamName") and \
+                isinstance(first.value, str) and len(first.value) > 512:
+            return WireError("InvalidParameterException",
+                             "Invalid LogGroup or LogStream, both must have length less than or equal to 512.")
+        return WireError("InvalidParameterException", format_violations(violations))
     if spec.validation == "coral-query":  # IAM, STS: Coral's words, the query code ValidationError
         return WireError("ValidationError", format_violations(violations))
     return WireError("ValidationException", format_violations(violations))

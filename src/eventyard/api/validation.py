@@ -49,6 +49,8 @@ def _category_class(prefix: str) -> str:
 _JAVA_CLASSES = {"ASCII": lambda: "\\x00-\\x7f", "L": lambda: _category_class("L"),
                  "N": lambda: _category_class("N"), "Z": lambda: _category_class("Z")}
 _P_ESCAPE = re.compile(r"\\p\{(\w+)\}")
+# Java reads "-" after a class escape inside [...] as itself ([\w-_] in CloudWatch Logs' model)
+_CLASS_THEN_DASH = re.compile(r"(\\[wdsWDS])-(?!\])")
 
 
 @lru_cache(maxsize=None)
@@ -64,7 +66,8 @@ def compile_pattern(pattern: str) -> re.Pattern[str] | None:
 
     try:
         # ASCII: Java's \w, \d and \s are ASCII-only ("café" is not a [\w+=,.@-]+ IAM name)
-        return re.compile(_P_ESCAPE.sub(replace, pattern), re.DOTALL | re.ASCII)
+        java = _CLASS_THEN_DASH.sub(lambda m: m.group(1) + "\\-", pattern)
+        return re.compile(_P_ESCAPE.sub(replace, java), re.DOTALL | re.ASCII)
     except (re.error, ValueError):
         return None
 

@@ -19,6 +19,9 @@ from eventyard.services.secretsmanager import service as secretsmanager_service
 from eventyard.services.secretsmanager.managed import ConnectionSecrets, ServiceSecrets
 from eventyard.services.iam import IamService
 from eventyard.services.iam import service as iam_service
+from eventyard.services.logs import service as logs_service
+from eventyard.services.logs.service import LogsService
+from eventyard.services.logs.sink import StoreLogSink
 from eventyard.services.sns import SnsService
 from eventyard.services.sqs import SqsService
 from eventyard.services.sqs.inbound import QueueDeliverer
@@ -53,6 +56,8 @@ class ServiceRegistry:
         # every EventBridge connection keeps its authorization in a secret of its own
         self.events.connections.connection_secrets = ConnectionSecrets(ServiceSecrets(self.secretsmanager.keys))
         self.iam = IamService(store)
+        self.logs = LogsService(store, self.timers)
+        self.log_sink = StoreLogSink(store)  # how other services write their logs (functions)
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
                                                   ingest=self.events.router.ingest, metrics=metrics)
@@ -65,6 +70,7 @@ class ServiceRegistry:
             "secretsmanager": _operations.bind(secretsmanager_service.OPERATIONS, self.secretsmanager),
             "iam": _operations.bind(iam_service.OPERATIONS, self.iam),
             "stepfunctions": _operations.bind(stepfunctions_service.OPERATIONS, self.stepfunctions),
+            "logs": _operations.bind(logs_service.OPERATIONS, self.logs),
         }
 
     def start(self) -> None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from eventyard.store.event_rules import EventRules
     from eventyard.store.iam import IamRepository
     from eventyard.store.jobs import Jobs
+    from eventyard.store.logs import LogsRepository
     from eventyard.store.messages import Messages
     from eventyard.store.queues import Queues
     from eventyard.store.secrets import Secrets
@@ -204,3 +205,9 @@ class Session:
         from eventyard.store.states import StateMachines
 
         return StateMachines(self)
+
+    @cached_property
+    def logs(self) -> "LogsRepository":
+        from eventyard.store.logs import LogsRepository
+
+        return LogsRepository(self)

@@ -396,15 +396,42 @@ class _RuleRows(Mapping[str, Row]):
 STATES: Mapping[str, Row] = _RuleRows(_states_resources)
 
 
+# CloudWatch Logs: the action is the operation's name (logs:PutLogEvents); the resource is
+# the stream an operation names (``log-group:G:log-stream:S``), else its group as AWS's
+# denials name it (``log-group:G:log-stream:``, recorded), an ARN given as such, or the
+# account's ``*`` for listings. Both forms fall under a policy's ``log-group:G:*``.
+def _logs_resources(operation: str) -> Resources:
+    def resources(params: dict[str, Any], where: Where) -> list[str]:
+        arn = params.get("resourceArn")
+        if isinstance(arn, str) and arn.startswith("arn:"):
+            return [arn]
+        group = params.get("logGroupName")
+        identifier = params.get("logGroupIdentifier")
+        base = f"arn:aws:logs:{where.region}:{where.account}:log-group:"
+        if isinstance(identifier, str) and identifier.startswith("arn:") and ":log-group:" in identifier:
+            prefix, _, rest = identifier.partition(":log-group:")
+            base, group = prefix + ":log-group:", rest.removesuffix(":*")
+        elif isinstance(identifier, str):
+            group = identifier
+        if not isinstance(group, str):
+            return _account_wide("logs")(params, where)
+        stream = params.get("logStreamName")
+        return [f"{base}{group}:log-stream:{stream if isinstance(stream, str) else ''}"]
+    return resources
+
+
+LOGS: Mapping[str, Row] = _RuleRows(_logs_resources)
+
+
 _TABLES: dict[str, Mapping[str, Row | None]] = {
     "sqs": SQS, "sns": SNS, "events": EVENTS, "sts": STS, "secretsmanager": SECRETS, "iam": IAM,
-    "stepfunctions": STATES,
+    "stepfunctions": STATES, "logs": LOGS,
 }
 
 
 # the IAM prefix of each service's actions
 PREFIXES = {"sqs": "sqs", "sns": "sns", "events": "events", "sts": "sts", "secretsmanager": "secretsmanager",
-            "iam": "iam", "stepfunctions": "states"}
+            "iam": "iam", "stepfunctions": "states", "logs": "logs"}
 
 
 def has_row(service: str, operation: str) -> bool:

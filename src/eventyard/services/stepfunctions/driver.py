@@ -105,6 +105,9 @@ class Driver:
         self.map_runs = MapRuns(self)
         # set by the service: local wake-ups and job kicks after a commit, end-of-execution hooks
         self.signal: Callable[[AfterCommit], None] = lambda after: None
+        # set by the service: each step's history events, in the unit that appends them (CloudWatch Logs)
+        self.history_logged: Callable[[Session, ExecutionRecord, list[dict[str, Any]]], None] = \
+            lambda s, record, events: None
 
     @staticmethod
     def after_commit() -> AfterCommit:
@@ -161,6 +164,7 @@ class Driver:
         arn = record.arn
         events = step.events
         s.states.append_history(arn, events)
+        self.history_logged(s, record, events)
         for effect in step.effects:
             if isinstance(effect, InvokeTask):
                 self._invoke(s, record, effect, now, after)

@@ -328,6 +328,9 @@ class ExecutionOperations(MachineOperations):
             except ValueError:
                 raise invalid_token(token) from None
 
+        if parse_arn(arn, "execution", "express").kind == "express":  # its history is in CloudWatch Logs only
+            raise ServiceError("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'")
+
         def read(s: Session) -> list[dict[str, Any]]:
             self._execution(s, ctx, arn)
             return s.states.history(arn, after=after, reverse=reverse, limit=size + 1)

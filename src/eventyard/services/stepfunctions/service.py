@@ -19,6 +19,7 @@ from eventyard.services._operations import OperationTable
 from eventyard.services.stepfunctions._base import Invoke
 from eventyard.services.stepfunctions.callbacks import CallbackOperations
 from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterCommit, Driver
+from eventyard.services.stepfunctions.execution_logs import ExecutionLogs
 from eventyard.services.stepfunctions.executions import ExecutionOperations
 from eventyard.services.stepfunctions.integrations import Integrations
 from eventyard.services.stepfunctions.maprun import MAP, is_child, machine_arn_of
@@ -47,6 +48,7 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
         self.integrations = Integrations(store, invoke)
         self.driver = Driver(self.integrations)
         self.driver.signal = self._signal
+        self.driver.history_logged = ExecutionLogs()  # loggingConfiguration: history to CloudWatch Logs
         self.ingest = ingest
         self.metrics = StateMachineMetrics(metrics or CollectorRegistry())
         self._pending: set[asyncio.Task[None]] = set()

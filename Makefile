@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-dev postgres bench clean
+.PHONY: run test install install-dev postgres test-tools bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,15 @@ run: install
 postgres:
 	@scripts/pg-cluster ensure
 
+# Chromium (browser tests) and AWS CLI v2 (`aws logs tail`), from Debian's packages when missing
+test-tools:
+	@scripts/test-tools
+
 # One throwaway PostgreSQL cluster for the whole run, shared by 4 pytest workers (most
 # tests wait on servers, timers and sockets, so 4 workers overlap well on 2 cores);
 # a module's tests stay on one worker so its servers start once per backend.
 TEST_WORKERS ?= 4
-test: install-dev postgres
+test: install-dev postgres test-tools
 	scripts/pg-cluster run -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 # Side by side with moto and ministack: make bench WORKLOAD=eventbus-read BENCH_ARGS="--duration 10"

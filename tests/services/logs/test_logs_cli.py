@@ -104,8 +104,6 @@ def test_the_calls_tail_makes(server: Any, account: str) -> None:
     assert list(printed.values()) == ["START RequestId: 1", "END RequestId: 1", "REPORT RequestId: 1"]
 
 
-@pytest.mark.skipif(not Path(CLI_V2).exists(),
-                    reason="AWS CLI v2 is not installed (apt-get install awscli)")
 def test_aws_logs_tail_with_cli_v2(server: Any, account: str, tmp_path: Path) -> None:
     logs = client("logs", server.url, account=account)
     logs.create_log_group(logGroupName="/aws/lambda/tailed")

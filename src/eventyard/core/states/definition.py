@@ -220,6 +220,7 @@ _REQUIRED_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("dynamodb", "getItem"): ("TableName", "Key"),
     ("states", "startExecution"): ("StateMachineArn",),
     ("events", "putEvents"): ("Entries",),
+    ("http", "invoke"): ("ApiEndpoint", "Method", "Authentication"),
     ("ecs", "runTask"): ("TaskDefinition",),
     ("glue", "startJobRun"): ("JobName",),
 }
@@ -228,6 +229,8 @@ _STATES_INTEGRATION = re.compile(r"arn:aws[a-z-]*:states:::([a-zA-Z0-9-]+):([a-z
 _SDK_INTEGRATION = re.compile(r"arn:aws[a-z-]*:states:::aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)(\.waitForTaskToken)?$")
 _ACTIVITY = re.compile(r"arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:activity:.+$")
 _FUNCTION = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::[A-Za-z0-9_$-]+)?$")
+# the HTTP task's errors: States.Http.StatusCode.<status> and States.Http.Socket
+_HTTP_ERROR = re.compile(r"States\.Http\.(StatusCode\.\d{3}|Socket)$")
 _ITEM_READERS = frozenset({"s3:getObject", "s3:listObjectsV2"})
 _INPUT_TYPES = ("CSV", "JSON", "JSONL", "PARQUET", "MANIFEST")
 _VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*$")
@@ -544,7 +547,7 @@ class _Builder:
                 self.checker.schema("The value for the field 'ErrorEquals' must be an array of STRING",
                                     f"{where}/ErrorEquals")
                 return ()
-            if name.startswith("States.") and name not in PREDEFINED:
+            if name.startswith("States.") and name not in PREDEFINED and not _HTTP_ERROR.match(name):
                 self.checker.schema(f"The error name '{name}' is not a valid States error name",
                                     f"{where}/ErrorEquals")
         if "States.ALL" in names and len(names) > 1:

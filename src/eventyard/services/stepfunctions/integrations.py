@@ -23,6 +23,7 @@ from eventyard.core import clock
 from eventyard.core.identity import RequestContext
 from eventyard.core.states import Event, TaskFailed, TaskSucceeded
 from eventyard.services.stepfunctions._base import Invoke
+from eventyard.services.stepfunctions.http_task import HttpTaskFailed, HttpTasks
 from eventyard.store import Session, Store
 from eventyard.store.states import TaskRecord
 
@@ -99,6 +100,8 @@ class Integrations:
         # where clients reach this server (the URLs in answers, e.g. GetQueueUrl's): the
         # last request's, as a task runs without one
         self.public_url = "http://localhost:4566"
+        # the HTTP task's caller (EventBridge connections, outbound HTTP), set by the registry
+        self.http_tasks: HttpTasks | None = None
 
     async def call(self, p: dict[str, Any], after: "AfterCommit") -> Event | None:
         """Make the task's call; its answer as an interpreter event, or None when a
@@ -122,7 +125,7 @@ class Integrations:
                 output = await self._sdk(service, action, parameters, context)
             else:
                 output = await self._optimized(target, parameters, context, p)
-        except _TaskError as failed:
+        except (_TaskError, HttpTaskFailed) as failed:
             return TaskFailed(p["task"], failed.error, failed.cause, 0)
         if pattern == "waitForTaskToken":
             return None
@@ -199,6 +202,10 @@ class Integrations:
                 request["name"] = params["Name"]
             answer = await self._call("stepfunctions", "StartExecution", request, context, prefix)
             return {"ExecutionArn": answer["executionArn"], "StartDate": answer["startDate"]}
+        if target == "http:invoke":
+            if self.http_tasks is None:
+                raise _TaskError("States.Runtime", "The HTTP task is not available on this server.")
+            return await self.http_tasks.invoke(params, context.account, context.region)
         if target == "lambda:invoke":
             payload = params.get("Payload")
             request = {"FunctionName": params.get("FunctionName", ""),

@@ -104,3 +104,47 @@ def test_update_map_run_and_a_stopped_parent(sfn: Any) -> None:
     assert until(lambda: sfn.describe_map_run(mapRunArn=run_arn)["status"] == "ABORTED")
     assert until(lambda: all(c["status"] == "ABORTED" for c in
                              sfn.list_executions(mapRunArn=run_arn)["executions"]))
+
+
+def test_redrive_reruns_only_the_children_that_did_not_succeed(server: Any, sfn: Any) -> None:
+    # odd items need a queue that does not exist yet: they fail until it is created
+    gate = f"gate-{new_account()}"
+    processor = {
+        "Odd": {"Type": "Choice", "Choices": [{"Variable": "$.odd", "BooleanEquals": True, "Next": "Open"}],
+                "Default": "Done"},
+        "Open": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:getQueueUrl",
+                 "Parameters": {"QueueName": gate}, "ResultPath": None, "End": True},
+        "Done": {"Type": "Pass", "End": True}}
+    arn = machine(sfn, distributed(processor, "Odd", MaxConcurrency=2))
+    sqs = client("sqs", server.url, account=arn.split(":")[4])
+    items = [{"n": n, "odd": n % 2 == 1} for n in range(6)]
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"items": items}))["executionArn"]
+    out = ended(sfn, execution, timeout=120)
+    assert (out["status"], out["error"]) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    [run] = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    map_run = run["mapRunArn"]
+    assert until(lambda: all(c["status"] != "RUNNING" for c in
+                             sfn.list_executions(mapRunArn=map_run)["executions"]))
+    first = sfn.list_executions(mapRunArn=map_run, maxResults=100)["executions"]
+    succeeded_before = {c["executionArn"] for c in first if c["status"] == "SUCCEEDED"}
+    assert 0 < len(first) < 6 or any(c["status"] != "SUCCEEDED" for c in first)
+    assert sfn.describe_map_run(mapRunArn=map_run)["redriveCount"] == 0
+
+    sqs.create_queue(QueueName=gate)
+    sfn.redrive_execution(executionArn=execution)
+    out = ended(sfn, execution, timeout=120)
+    assert out["status"] == "SUCCEEDED", out
+    assert json.loads(out["output"]) == items
+    assert out["redriveCount"] == 1
+    assert sfn.list_map_runs(executionArn=execution)["mapRuns"][0]["mapRunArn"] == map_run  # the same run
+    described = sfn.describe_map_run(mapRunArn=map_run)
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+    assert "redriveDate" in described
+    assert described["itemCounts"]["succeeded"] == described["itemCounts"]["total"] == 6
+    after = sfn.list_executions(mapRunArn=map_run, maxResults=100)["executions"]
+    # every child that succeeded before is still there and was not run again: 6 successes in all
+    assert succeeded_before <= {c["executionArn"] for c in after}
+    assert len(after) == len(first) + (6 - len(succeeded_before))
+    assert sum(c["status"] == "SUCCEEDED" for c in after) == 6
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]]
+    assert "ExecutionRedriven" in types and "MapRunRedriven" in types

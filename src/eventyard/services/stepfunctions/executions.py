@@ -369,6 +369,8 @@ class ExecutionOperations(MachineOperations):
         answer["startDate"] = epoch_seconds(answer["startDate"])
         if "stopDate" in answer:
             answer["stopDate"] = epoch_seconds(answer["stopDate"])
+        if "redriveDate" in answer:
+            answer["redriveDate"] = epoch_seconds(answer["redriveDate"])
         return answer
 
     async def update_map_run(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

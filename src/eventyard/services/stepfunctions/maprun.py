@@ -4,7 +4,9 @@ execution of the Map's item processor whose ``machine_arn`` is the map run's ARN
 ``ListExecutions(mapRunArn=...)`` lists them). Every step of the run is a ``sfn-map`` job
 in a unit of its own: "pump" starts children, "child" counts one child's end; when all
 have ended, or failures exceed the tolerated threshold, the parent gets ``MapRunEnded``
-with the results in item order. Items come from the input only (no S3 ItemReader here)."""
+with the results in item order. Items come from the input only (no S3 ItemReader here).
+A redriven parent redrives its failed run (``_redrive``): only the items that did not
+succeed run again."""
 
 from __future__ import annotations
 
@@ -65,6 +67,8 @@ class MapRuns:
 
     # -- inside the parent's unit of work ---------------------------------------------
     def begin(self, s: Session, parent: ExecutionRecord, effect: StartMapRun, now: int, after: "AfterCommit") -> None:
+        if effect.redrive and self._redrive(s, effect.map_run_arn, now, after):
+            return
         body = s.states.definition(parent.definition_hash)
         assert body is not None
         digest = s.states.keep_definition(_processor_text(body, effect.where))
@@ -82,6 +86,40 @@ class MapRuns:
         }
         s.states.insert_map_run(effect.map_run_arn, parent.arn, run, now)
         self.schedule(s, effect.map_run_arn, None, now, after)
+
+    def _redrive(self, s: Session, arn: str, now: int, after: "AfterCommit") -> bool:
+        """The parent was redriven: its run goes on. Children that did not succeed (failed,
+        timed out, aborted, or stopped with the run) and items never started run again as
+        new children; succeeded ones keep their results. A run that had succeeded answers
+        with its results at once. False when there is no such run to redrive."""
+        run = s.states.map_run(arn, lock=True)
+        if run is None:
+            return False
+        if run["status"] == "SUCCEEDED":
+            self.driver.post(s, run["executionArn"], MapRunEnded(arn, run["results"], now), after)
+            return True
+        again: list[int] = []
+        kept: dict[str, int] = {}
+        counts = {status: 0 for status in ENDED}
+        for child_arn, index in run["children"].items():
+            status = run["ended"].get(child_arn)
+            if status is None:  # stopped with the run: how it ended (or ends) is the child's row
+                child = s.states.execution(child_arn)
+                status = child.status if child is not None else "ABORTED"
+                if status == "SUCCEEDED" and child is not None:
+                    run["results"][index] = json.loads(child.output) if child.output else None
+            if status == "SUCCEEDED":
+                kept[child_arn] = index
+                counts["SUCCEEDED"] += 1
+            else:
+                again.append(index)
+        again.extend(range(run["next"], len(run["inputs"])))
+        run.update(status="RUNNING", stopDate=None, next=len(run["inputs"]), running=0, queue=sorted(again),
+                   children=kept, ended={child: "SUCCEEDED" for child in kept}, counts=counts,
+                   redriveCount=int(run.get("redriveCount", 0)) + 1, redriveDate=now)
+        s.states.save_map_run(arn, run)
+        self.schedule(s, arn, None, now, after)
+        return True
 
     def schedule(self, s: Session, map_run_arn: str, child_arn: str | None, now: int, after: "AfterCommit") -> None:
         key = f"{map_run_arn}|{child_arn or 'pump'}"
@@ -125,13 +163,17 @@ class MapRuns:
         if failed and tolerance_exceeded(failed, total, run["toleratedFailureCount"],
                                          run["toleratedFailurePercentage"]):
             self._end(s, arn, run, "FAILED", now, after)
-        elif run["next"] >= total and run["running"] == 0:
+        elif run["next"] >= total and not run.get("queue") and run["running"] == 0:
             self._end(s, arn, run, "SUCCEEDED", now, after)
         else:
             limit = run["maxConcurrency"] or UNLIMITED
-            while run["running"] < limit and run["next"] < total:
-                self._start_child(s, arn, run, run["next"], now, after)
-                run["next"] += 1
+            queue: list[int] = run.get("queue") or []  # a redriven run's items to run again
+            while run["running"] < limit and (queue or run["next"] < total):
+                if queue:
+                    self._start_child(s, arn, run, queue.pop(0), now, after)
+                else:
+                    self._start_child(s, arn, run, run["next"], now, after)
+                    run["next"] += 1
                 run["running"] += 1
         s.states.save_map_run(arn, run)
 
@@ -175,7 +217,7 @@ def described(arn: str, run: dict[str, Any]) -> dict[str, Any]:
     counts = run["counts"]
     total = len(run["inputs"])
     running = run["running"]
-    pending = total - run["next"] if run["status"] == "RUNNING" else 0
+    pending = total - run["next"] + len(run.get("queue") or []) if run["status"] == "RUNNING" else 0
     tally = {"pending": pending, "running": running, "succeeded": counts["SUCCEEDED"], "failed": counts["FAILED"],
              "timedOut": counts["TIMED_OUT"], "aborted": counts["ABORTED"] + (
                  total - sum(counts.values()) - running - pending),
@@ -185,8 +227,10 @@ def described(arn: str, run: dict[str, Any]) -> dict[str, Any]:
         "maxConcurrency": run["maxConcurrency"],
         "toleratedFailurePercentage": float(run["toleratedFailurePercentage"] or 0),
         "toleratedFailureCount": int(run["toleratedFailureCount"] or 0),
-        "itemCounts": tally, "executionCounts": dict(tally), "redriveCount": 0,
+        "itemCounts": tally, "executionCounts": dict(tally), "redriveCount": int(run.get("redriveCount", 0)),
     }
+    if run.get("redriveDate") is not None:
+        answer["redriveDate"] = run["redriveDate"]
     if run["stopDate"] is not None:
         answer["stopDate"] = run["stopDate"]
     return answer

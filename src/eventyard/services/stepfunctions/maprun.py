@@ -4,7 +4,10 @@ execution of the Map's item processor whose ``machine_arn`` is the map run's ARN
 ``ListExecutions(mapRunArn=...)`` lists them). Every step of the run is a ``sfn-map`` job
 in a unit of its own: "pump" starts children, "child" counts one child's end; when all
 have ended, or failures exceed the tolerated threshold, the parent gets ``MapRunEnded``
-with the results in item order. Items come from the input only (no S3 ItemReader here).
+with the results in item order. Items come from the input only: eventyard serves no S3,
+so an ItemReader fails the Map with States.ItemReaderFailed and a ResultWriter that
+exports (``Resource``) fails the run with States.ResultWriterFailed, both with S3's
+NoSuchBucket as cause; a ResultWriter with only ``WriterConfig`` shapes the output.
 A redriven parent redrives its failed run (``_redrive``): only the items that did not
 succeed run again."""
 
@@ -32,6 +35,19 @@ UNLIMITED = 10_000
 ENDED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+
+
+ITEM_READER_FAILED = "States.ItemReaderFailed"
+RESULT_WRITER_FAILED = "States.ResultWriterFailed"
+
+
+def missing_bucket_cause() -> str:
+    """eventyard serves no S3, so every bucket an ItemReader reads or a ResultWriter
+    writes is missing: S3's NoSuchBucket, as AWS's SDK words it in a cause."""
+    request_id = secrets.token_hex(8).upper()
+    extended = secrets.token_urlsafe(48)
+    return (f"The specified bucket does not exist (Service: S3, Status Code: 404, Request ID: {request_id}, "
+            f"Extended Request ID: {extended})")
 
 
 def is_child(record: ExecutionRecord) -> bool:
@@ -82,7 +98,7 @@ class MapRuns:
             "toleratedFailurePercentage": effect.tolerated_failure_percentage,
             "inputs": effect.inputs, "next": 0, "running": 0, "children": {}, "ended": {},
             "results": [None] * total, "counts": {status: 0 for status in ENDED},
-            "startDate": now, "stopDate": None,
+            "startDate": now, "stopDate": None, "resultWriter": effect.result_writer,
         }
         s.states.insert_map_run(effect.map_run_arn, parent.arn, run, now)
         self.schedule(s, effect.map_run_arn, None, now, after)
@@ -205,11 +221,66 @@ class MapRuns:
                 self.driver.post(s, child_arn, Stop(None, None, now), after)
         if not answer:
             return
-        if status == "SUCCEEDED":
-            self.driver.post(s, run["executionArn"], MapRunEnded(arn, run["results"], now), after)
+        writer = run.get("resultWriter")
+        if status == "SUCCEEDED" and writer and writer.get("Resource"):
+            # the results go to S3, which eventyard does not serve: the write fails
+            run["status"] = "FAILED"
+            self.driver.post(s, run["executionArn"], MapRunEnded(arn, None, now, error=RESULT_WRITER_FAILED,
+                                                                 cause=missing_bucket_cause()), after)
+        elif status == "SUCCEEDED":
+            results = written(s, run, (writer or {}).get("WriterConfig") or {})
+            self.driver.post(s, run["executionArn"], MapRunEnded(arn, results, now), after)
         else:
             self.driver.post(s, run["executionArn"],
                              MapRunEnded(arn, None, now, error=THRESHOLD_ERROR, cause=THRESHOLD_CAUSE), after)
+
+
+def written(s: Session, run: dict[str, Any], config: dict[str, Any]) -> list[Any]:
+    """The results a ResultWriter with only ``WriterConfig`` returns in the state's output
+    (AWS: "preview the formatted output without saving it"): ``COMPACT`` (the default)
+    the children's outputs; ``FLATTEN`` the same with array outputs spliced in; ``NONE``
+    each child execution's description with its output. Under FLATTEN a failed child
+    keeps its NONE form, as AWS documents."""
+    transformation = config.get("Transformation", "COMPACT")
+    if transformation == "COMPACT":
+        return list(run["results"])
+    described_children: list[Any] = [None] * len(run["inputs"])
+    for child_arn, index in run["children"].items():
+        child = s.states.execution(child_arn)
+        if child is not None:
+            described_children[index] = _child_description(child)
+    if transformation == "NONE":
+        return described_children
+    flat: list[Any] = []
+    for index, result in enumerate(run["results"]):
+        child = described_children[index]
+        if child is not None and child["Status"] != "SUCCEEDED":
+            flat.append(child)
+        elif isinstance(result, list):
+            flat.extend(result)
+        else:
+            flat.append(result)
+    return flat
+
+
+def _child_description(child: ExecutionRecord) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "ExecutionArn": child.arn, "Input": json.loads(child.input), "InputDetails": {"Included": True},
+        "Name": child.name}
+    if child.output is not None:
+        answer["Output"] = json.loads(child.output)
+        answer["OutputDetails"] = {"Included": True}
+    if child.error is not None:
+        answer["Error"] = child.error
+    if child.cause is not None:
+        answer["Cause"] = child.cause
+    answer.update({"RedriveCount": child.redrive_count, "RedriveStatus": "NOT_REDRIVABLE",
+                   "RedriveStatusReason": f"Execution is {child.status} and cannot be redriven",
+                   "StartDate": _iso(child.start_date), "StateMachineArn": machine_arn_of(child.machine_arn),
+                   "Status": child.status})
+    if child.stop_date is not None:
+        answer["StopDate"] = _iso(child.stop_date)
+    return answer
 
 
 def described(arn: str, run: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from eventyard.core import jsondoc
 from eventyard.core.states import choice as choice_rules
 from eventyard.core.states.errors import PREDEFINED, DefinitionInvalid, Diagnostic
 from eventyard.core.states.jsonata import JsonataSyntaxError
@@ -268,7 +269,7 @@ def parse_definition(text: str | dict[str, Any], machine_type: str = "STANDARD")
         if not text.strip():
             raise DefinitionInvalid([Diagnostic(SCHEMA, "Definition must be a valid JSON object")])
         try:
-            document = json.loads(text)
+            document = loads_within_nesting(text)
         except ValueError as bad:
             raise DefinitionInvalid([_not_json(text, bad)]) from None
     else:
@@ -1077,6 +1078,15 @@ def _operand_ok(operator: str, operand: Any) -> bool:
 
 
 _TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def loads_within_nesting(text: str) -> Any:
+    """``json.loads`` of a user's text, refusing (ValueError, in Jackson's words) what
+    nests deeper than AWS's parser takes, before the stdlib's recursion runs out."""
+    if jsondoc.too_deep(text):
+        raise ValueError(f"Document nesting depth ({jsondoc.MAX_NESTING + 1}) exceeds the maximum allowed "
+                         f"({jsondoc.MAX_NESTING}, from `StreamReadConstraints.getMaxNestingDepth()`)")
+    return json.loads(text)
 
 
 def _not_json(text: str, bad: ValueError) -> Diagnostic:

@@ -181,7 +181,7 @@ def task_output(response: httpx.Response) -> dict[str, Any]:
     if media == "application/json" or media.endswith("+json"):
         try:
             body = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON after all, or nested past the stack: kept as text
             pass
     return {"Headers": headers, "ResponseBody": body, "StatusCode": response.status_code,
             "StatusText": response.reason_phrase}

@@ -83,7 +83,7 @@ def _parsed(text: str) -> Any:
         return ""
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the stack: kept as text
         return text
 
 

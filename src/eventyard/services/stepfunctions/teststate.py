@@ -13,6 +13,7 @@ import json
 import secrets
 from typing import Any
 
+from eventyard.core.states.definition import loads_within_nesting
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
@@ -119,7 +120,7 @@ class TestStateOperations:
         if not text:
             return {}
         try:
-            value = json.loads(text)
+            value = loads_within_nesting(text)
         except ValueError:
             value = None
         if not isinstance(value, dict):
@@ -132,6 +133,6 @@ def _mocked(task_id: str, mock: dict[str, Any], now: int) -> Event:
     if failure:
         return TaskFailed(task_id, str(failure.get("error") or ""), str(failure.get("cause") or ""), now)
     try:
-        return TaskSucceeded(task_id, json.loads(mock.get("result") or "null"), now)
+        return TaskSucceeded(task_id, loads_within_nesting(mock.get("result") or "null"), now)
     except ValueError:
         raise validation("The field 'mock.result' must be JSON.") from None

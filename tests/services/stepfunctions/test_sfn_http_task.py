@@ -177,3 +177,33 @@ def test_the_request_s_required_fields_are_checked_at_create_time(server, endpoi
         t.sfn.create_state_machine(name="m", definition=json.dumps(definition), roleArn=ROLE)
     assert raised.value.response["Error"]["Code"] == "InvalidDefinition"
     assert "The field 'Authentication' is required but was missing" in raised.value.response["Error"]["Message"]
+
+
+def test_test_state_at_trace_shows_the_raw_request_and_response(server, endpoint):
+    import boto3
+    from botocore.config import Config
+
+    t = Setup(server, endpoint)
+    t.endpoint.script(t.path, Answer(200, b'{"n": 1}', {"Content-Type": "application/json"}))
+    connection = t.connection("API_KEY", {**API_KEY, "InvocationHttpParameters": {
+        "QueryStringParameters": [{"Key": "secret", "Value": "s3cr3t", "IsValueSecret": True}]}})
+    sfn = boto3.session.Session().client(  # TestState's host prefix (sync-) would need wildcard DNS
+        "stepfunctions", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id=t.account,
+        aws_secret_access_key="test", config=Config(inject_host_prefix=False, retries={"max_attempts": 0}))
+    definition = json.dumps({"Type": "Task", "Resource": HTTP, "End": True, "Parameters": {
+        "ApiEndpoint": t.url, "Method": "POST", "Authentication": {"ConnectionArn": connection},
+        "RequestBody": {"a": 1}}})
+    hidden = sfn.test_state(definition=definition, roleArn=ROLE, inspectionLevel="TRACE")
+    assert hidden["status"] == "SUCCEEDED", hidden
+    request, response = hidden["inspectionData"]["request"], hidden["inspectionData"]["response"]
+    assert (request["protocol"], request["method"], request["url"]) == ("http", "POST", t.url)
+    assert request["body"] == '{"a": 1}' and "x-api-key" not in request["headers"]
+    assert "User-Agent: Amazon|StepFunctions|HttpInvoke|us-east-1" in request["headers"]
+    assert (response["statusCode"], response["statusMessage"], response["body"]) == ("200", "OK", '{"n": 1}')
+    assert response["headers"].startswith("[") and "content-type: application/json" in response["headers"].lower()
+
+    revealed = sfn.test_state(definition=definition, roleArn=ROLE, inspectionLevel="TRACE", revealSecrets=True)
+    request = revealed["inspectionData"]["request"]
+    assert "x-api-key: key-123" in request["headers"] and request["url"] == t.url + "?secret=s3cr3t"
+    assert "request" not in sfn.test_state(definition=definition, roleArn=ROLE,
+                                           inspectionLevel="DEBUG")["inspectionData"]

@@ -24,6 +24,7 @@ or unusable connection fails it with ``Events.ConnectionResource.<reason>``.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -201,7 +202,10 @@ class HttpTasks:
         self.with_secrets = with_secrets
         self.on_authorized = on_authorized
 
-    async def invoke(self, request: dict[str, Any], account: str, region: str) -> dict[str, Any]:
+    async def invoke(self, request: dict[str, Any], account: str, region: str, *,
+                     trace: dict[str, Any] | None = None, reveal_secrets: bool = False) -> dict[str, Any]:
+        """The call's output; ``trace`` (TestState at TRACE) gets the raw ``request`` and
+        ``response``, the connection's additions shown only with ``reveal_secrets``."""
         arn = connection_arn_of(request)
 
         def read(s: Any) -> ConnectionRecord | None:
@@ -227,6 +231,10 @@ class HttpTasks:
             _set_headers(headers, {"Authorization": f"Bearer {token}"})
         else:
             _set_headers(headers, static_headers(connection))
+        if trace is not None:
+            shown = (method, url, headers, content) if reveal_secrets else build_request(
+                request, replace(connection, auth={}), region)
+            trace["request"] = _traced_request(*shown)
         try:
             response = await client.request(method, url, headers=headers, content=content, timeout=TIMEOUT_SECONDS)
         except httpx.TimeoutException:
@@ -236,8 +244,27 @@ class HttpTasks:
             raise HttpTaskFailed("States.Http.Socket", f"Unable to reach the endpoint: {type(err).__name__}.") from None
         if connection.authorization_type == "OAUTH_CLIENT_CREDENTIALS" and response.status_code in (401, 407):
             self.tokens.forget(connection.arn)  # the next attempt fetches a new token, as API destinations do
+        if trace is not None:
+            trace["response"] = _traced_response(response)
         output = task_output(response)
         if not 200 <= response.status_code < 300:
             raise HttpTaskFailed(f"States.Http.StatusCode.{response.status_code}",
                                  json.dumps(output, separators=(",", ":"), ensure_ascii=False))
         return output
+
+
+def _header_list(pairs: list[tuple[str, str]]) -> str:
+    """Headers as TestState's TRACE shows them: ``[Name: value, ...]``."""
+    return "[" + ", ".join(f"{k}: {v}" for k, v in pairs) + "]"
+
+
+def _traced_request(method: str, url: str, headers: dict[str, str], content: bytes | None) -> dict[str, str]:
+    return {"protocol": urlsplit(url).scheme, "method": method, "url": url,
+            "headers": _header_list(list(headers.items())),
+            "body": (content or b"").decode("utf-8", errors="replace")}
+
+
+def _traced_response(response: httpx.Response) -> dict[str, str]:
+    return {"protocol": response.url.scheme, "statusCode": str(response.status_code),
+            "statusMessage": response.reason_phrase, "headers": _header_list(response.headers.multi_items()),
+            "body": response.content.decode("utf-8", errors="replace")}

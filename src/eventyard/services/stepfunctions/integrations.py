@@ -209,7 +209,8 @@ class Integrations:
         if target == "http:invoke":
             if self.http_tasks is None:
                 raise _TaskError("States.Runtime", "The HTTP task is not available on this server.")
-            return await self.http_tasks.invoke(params, context.account, context.region)
+            return await self.http_tasks.invoke(params, context.account, context.region, trace=p.get("trace"),
+                                                reveal_secrets=bool(p.get("reveal_secrets")))
         if target == "lambda:invoke":
             return await self._lambda(invoke_request(params), context, legacy=False)
         raise _TaskError("States.Runtime", f"The resource provided {_PREFIX}{target} is not supported by eventyard.")

@@ -1231,10 +1231,11 @@ class _Interpreter:
         info = self.info
         arn_parts = info["execution_arn"].split(":")
         region, account = (arn_parts[3], arn_parts[4]) if len(arn_parts) > 4 else ("us-east-1", "000000000000")
-        # a redriven execution redrives the map run this state started before (AWS: "redrive map run")
+        # a redriven execution redrives the map run this state started before (AWS: "redrive map run");
+        # only a top-level state's run is remembered: a redrive re-enters nested states as new runs
         redrive_count = int(info.get("redrive_count", 0))
-        started_runs = info.setdefault("map_runs", {})
-        key = f"{run_id}/{state.name}"
+        started_runs = info.setdefault("map_runs", {}) if run_id == "0" else {}
+        key = state.name
         earlier = started_runs.get(key)
         redrive = earlier is not None and earlier["redrive"] < redrive_count
         if redrive:

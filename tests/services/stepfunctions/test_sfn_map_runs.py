@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from _clients import client
 from test_sfn_executions import ended, machine, new_account
@@ -129,6 +130,11 @@ def test_redrive_reruns_only_the_children_that_did_not_succeed(server: Any, sfn:
     succeeded_before = {c["executionArn"] for c in first if c["status"] == "SUCCEEDED"}
     assert 0 < len(first) < 6 or any(c["status"] != "SUCCEEDED" for c in first)
     assert sfn.describe_map_run(mapRunArn=map_run)["redriveCount"] == 0
+    failed_child = next(c["executionArn"] for c in first if c["status"] == "FAILED")
+    assert sfn.describe_execution(executionArn=failed_child)["redriveStatus"] == "REDRIVABLE_BY_MAP_RUN"
+    with pytest.raises(ClientError) as refused:  # only its run redrives it
+        sfn.redrive_execution(executionArn=failed_child)
+    assert refused.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
 
     sqs.create_queue(QueueName=gate)
     sfn.redrive_execution(executionArn=execution)
@@ -142,10 +148,15 @@ def test_redrive_reruns_only_the_children_that_did_not_succeed(server: Any, sfn:
     assert "redriveDate" in described
     assert described["itemCounts"]["succeeded"] == described["itemCounts"]["total"] == 6
     after = sfn.list_executions(mapRunArn=map_run, maxResults=100)["executions"]
-    # every child that succeeded before is still there and was not run again: 6 successes in all
-    assert succeeded_before <= {c["executionArn"] for c in after}
-    assert len(after) == len(first) + (6 - len(succeeded_before))
-    assert sum(c["status"] == "SUCCEEDED" for c in after) == 6
+    # the children that failed were redriven themselves, those that succeeded not run again,
+    # and the items never started have children of their own now: 6 successes in all
+    assert {c["executionArn"] for c in first} <= {c["executionArn"] for c in after}
+    assert len(after) == 6 and all(c["status"] == "SUCCEEDED" for c in after)
+    failed_before = {c["executionArn"] for c in first} - succeeded_before
+    redriven = sfn.list_executions(mapRunArn=map_run, redriveFilter="REDRIVEN")["executions"]
+    assert {c["executionArn"] for c in redriven} == failed_before
+    for arn in failed_before:
+        assert sfn.describe_execution(executionArn=arn)["redriveCount"] == 1
     types = [e["type"] for e in sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]]
     assert "ExecutionRedriven" in types and "MapRunRedriven" in types
 

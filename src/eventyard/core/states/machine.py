@@ -1234,11 +1234,11 @@ class _Interpreter:
         # a redriven execution redrives the map run this state started before (AWS: "redrive map run");
         # only a top-level state's run is remembered: a redrive re-enters nested states as new runs
         redrive_count = int(info.get("redrive_count", 0))
-        started_runs = info.setdefault("map_runs", {}) if run_id == "0" else {}
+        started_runs: dict[str, Any] = info.setdefault("map_runs", {}) if run_id == "0" else {}
         key = state.name
         earlier = started_runs.get(key)
         redrive = earlier is not None and earlier["redrive"] < redrive_count
-        if redrive:
+        if earlier is not None and redrive:
             map_run_arn = earlier["arn"]
             run["previous"] = self.emit("MapRunRedriven", run["previous"],
                                         {"mapRunArn": map_run_arn, "redriveCount": redrive_count})

@@ -63,6 +63,8 @@ def redrive_status(record: ExecutionRecord) -> tuple[str, str | None]:
     if record.machine_type == "EXPRESS":
         return "NOT_REDRIVABLE", "Execution is of type EXPRESS and cannot be redriven"
     if record.status in ("FAILED", "TIMED_OUT", "ABORTED"):
+        if ":mapRun:" in record.machine_arn:  # a map run's child: redriven with its run, by its parent
+            return "REDRIVABLE_BY_MAP_RUN", None
         return "REDRIVABLE", None
     return "NOT_REDRIVABLE", f"Execution is {record.status} and cannot be redriven"
 

@@ -9,17 +9,28 @@ so an ItemReader fails the Map with States.ItemReaderFailed and a ResultWriter t
 exports (``Resource``) fails the run with States.ResultWriterFailed, both with S3's
 NoSuchBucket as cause; a ResultWriter with only ``WriterConfig`` shapes the output.
 A redriven parent redrives its failed run (``_redrive``): only the items that did not
-succeed run again."""
+succeed run again (Standard children redriven in place)."""
 
 from __future__ import annotations
 
 import json
 import secrets
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from eventyard.core import clock
-from eventyard.core.states import HISTORY_QUOTA, Execution, MapRunEnded, StartMapRun, Stop, start, tolerance_exceeded
+from eventyard.core.states import (
+    HISTORY_QUOTA,
+    Execution,
+    ExecutionState,
+    MapRunEnded,
+    StartMapRun,
+    Stop,
+    redrive,
+    start,
+    tolerance_exceeded,
+)
 from eventyard.runtime.jobs import Finished
 from eventyard.services.stepfunctions._base import compiled
 from eventyard.store import Session
@@ -104,38 +115,58 @@ class MapRuns:
         self.schedule(s, effect.map_run_arn, None, now, after)
 
     def _redrive(self, s: Session, arn: str, now: int, after: "AfterCommit") -> bool:
-        """The parent was redriven: its run goes on. Children that did not succeed (failed,
-        timed out, aborted, or stopped with the run) and items never started run again as
-        new children; succeeded ones keep their results. A run that had succeeded answers
-        with its results at once. False when there is no such run to redrive."""
+        """The parent was redriven: its run goes on. Standard children that did not
+        succeed (failed, timed out, aborted, or stopped with the run) are redriven
+        themselves (AWS: their ``redriveCount`` grows); Express ones, and items never
+        started, run as new children; succeeded children keep their results. A run that
+        had succeeded answers with its results at once. False when there is no such run."""
         run = s.states.map_run(arn, lock=True)
         if run is None:
             return False
         if run["status"] == "SUCCEEDED":
             self.driver.post(s, run["executionArn"], MapRunEnded(arn, run["results"], now), after)
             return True
-        again: list[int] = []
+        again: list[int | str] = []  # an item's index (a new child) or a child's ARN (redriven)
         kept: dict[str, int] = {}
         counts = {status: 0 for status in ENDED}
         for child_arn, index in run["children"].items():
             status = run["ended"].get(child_arn)
+            child = s.states.execution(child_arn)
             if status is None:  # stopped with the run: how it ended (or ends) is the child's row
-                child = s.states.execution(child_arn)
                 status = child.status if child is not None else "ABORTED"
                 if status == "SUCCEEDED" and child is not None:
                     run["results"][index] = json.loads(child.output) if child.output else None
             if status == "SUCCEEDED":
                 kept[child_arn] = index
                 counts["SUCCEEDED"] += 1
+            elif child is not None and child.machine_type == "STANDARD" and child.status in ENDED:
+                kept[child_arn] = index
+                again.append(child_arn)
             else:
                 again.append(index)
         again.extend(range(run["next"], len(run["inputs"])))
-        run.update(status="RUNNING", stopDate=None, next=len(run["inputs"]), running=0, queue=sorted(again),
-                   children=kept, ended={child: "SUCCEEDED" for child in kept}, counts=counts,
+        ended = {child: "SUCCEEDED" for child in kept if child not in again}
+        run.update(status="RUNNING", stopDate=None, next=len(run["inputs"]), running=0, queue=again,
+                   children=kept, ended=ended, counts=counts,
                    redriveCount=int(run.get("redriveCount", 0)) + 1, redriveDate=now)
         s.states.save_map_run(arn, run)
         self.schedule(s, arn, None, now, after)
         return True
+
+    def _redrive_child(self, s: Session, child_arn: str, now: int, after: "AfterCommit") -> None:
+        """A Standard child goes on from where it failed, as RedriveExecution would."""
+        locked = s.states.lock_execution(child_arn)
+        if locked is None:
+            return
+        record, state_text = locked
+        step = redrive(self.driver.machine(s, record), ExecutionState.from_json(state_text), now,
+                       budget=HISTORY_QUOTA)
+        count = record.redrive_count + 1
+        s.states.save_execution(child_arn, state=state_text, status="RUNNING", event_count=record.event_count,
+                                redrive_count=count, redrive_date=now)
+        running = replace(record, status="RUNNING", redrive_count=count, redrive_date=now, stop_date=None,
+                          output=None, error=None, cause=None)
+        self.driver.commit_step(s, running, step, now, after)
 
     def schedule(self, s: Session, map_run_arn: str, child_arn: str | None, now: int, after: "AfterCommit") -> None:
         key = f"{map_run_arn}|{child_arn or 'pump'}"
@@ -186,7 +217,11 @@ class MapRuns:
             queue: list[int] = run.get("queue") or []  # a redriven run's items to run again
             while run["running"] < limit and (queue or run["next"] < total):
                 if queue:
-                    self._start_child(s, arn, run, queue.pop(0), now, after)
+                    item = queue.pop(0)
+                    if isinstance(item, str):
+                        self._redrive_child(s, item, now, after)
+                    else:
+                        self._start_child(s, arn, run, item, now, after)
                 else:
                     self._start_child(s, arn, run, run["next"], now, after)
                     run["next"] += 1

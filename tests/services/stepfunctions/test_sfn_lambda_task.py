@@ -145,3 +145,26 @@ def test_a_missing_function_fails_the_execution_with_aws_s_error(server: Any, re
                                    "Error Code: ResourceNotFoundException; Request ID: ")
     events = [e["type"] for e in sfn.get_execution_history(executionArn=out["executionArn"])["events"]]
     assert ("LambdaFunctionFailed" if resource == FUNCTION else "TaskFailed") in events
+
+
+def test_a_registered_invoke_handler_is_reached_through_the_real_seam() -> None:
+    """What happens once the functions service registers Lambda's Invoke: the request
+    passes botocore's validation of Invoke's input and the handler's answer is mapped."""
+    from eventyard.api.invoke import Invoker
+
+    seen: list[dict[str, Any]] = []
+
+    async def invoke_handler(context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        seen.append(params)
+        return {"StatusCode": 200, "ExecutedVersion": "7", "Payload": b'{"ok": true}'}
+
+    seam = Invoker(lambda service, operation: invoke_handler if (service, operation) == ("lambda", "Invoke")
+                   else None)
+    integrations = Integrations(store=None, invoke=seam.invoke)  # type: ignore[arg-type]
+    task = {"arn": "x", "task": "t-1", "resource": "arn:aws:states:::lambda:invoke", "pattern": "request",
+            "parameters": {"FunctionName": FUNCTION, "Payload": {"a": 1}, "InvocationType": "RequestResponse"},
+            "token": None, "account": "123456789012", "region": "us-east-1"}
+    answer = asyncio.run(integrations.call(task, None))  # type: ignore[arg-type]
+    assert seen == [{"FunctionName": FUNCTION, "Payload": b'{"a":1}', "InvocationType": "RequestResponse"}]
+    assert isinstance(answer, TaskSucceeded)
+    assert (answer.output["ExecutedVersion"], answer.output["Payload"]) == ("7", {"ok": True})

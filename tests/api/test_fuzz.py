@@ -19,7 +19,7 @@ on every run, and a failure prints the request and the seed to replay it
 from __future__ import annotations
 
 import os
-
+import time
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -35,10 +35,12 @@ from _clients import client  # noqa: E402
 from eventyard.api import catalog, query_protocol  # noqa: E402
 from eventyard.core import jsondoc  # noqa: E402
 from eventyard.services.events import service as events_service  # noqa: E402
-from eventyard.services.secretsmanager import service as secretsmanager_service  # noqa: E402
+from eventyard.services.iam import service as iam_service  # noqa: E402
 from eventyard.services.logs import service as logs_service  # noqa: E402
+from eventyard.services.secretsmanager import service as secretsmanager_service  # noqa: E402
 from eventyard.services.sns import service as sns_service  # noqa: E402
 from eventyard.services.sqs import service as sqs_service  # noqa: E402
+from eventyard.services.stepfunctions import service as stepfunctions_service  # noqa: E402
 from eventyard.services.sts import service as sts_service  # noqa: E402
 
 ACCOUNT = "777777777777"
@@ -49,9 +51,13 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=
 
 IMPLEMENTED = {"events": events_service.OPERATIONS, "sqs": sqs_service.OPERATIONS, "sns": sns_service.OPERATIONS,
                "sts": sts_service.OPERATIONS,
-               "secretsmanager": secretsmanager_service.OPERATIONS, "logs": logs_service.OPERATIONS}
+               "secretsmanager": secretsmanager_service.OPERATIONS, "logs": logs_service.OPERATIONS,
+               "iam": iam_service.OPERATIONS, "stepfunctions": stepfunctions_service.OPERATIONS}
 CLIENT_PROTOCOLS = [("events", "json"), ("sqs", "json"), ("sqs", "query"), ("sns", "query"), ("sts", "query"),
-                    ("secretsmanager", "json"), ("logs", "json")]
+                    ("secretsmanager", "json"), ("logs", "json"), ("iam", "query"), ("stepfunctions", "json")]
+# members a drawn request keeps as drawn: pointed at a real activity, GetActivityTask
+# would long-poll 60 s for a task that never comes
+UNPOINTED = {"GetActivityTask": frozenset({"activityArn"})}
 
 
 def operations(service: str) -> list[str]:
@@ -130,6 +136,38 @@ class Known:
         ev.put_targets(Rule="fuzz-wild", Targets=[{"Id": "q", "Arn": self.queue_arn}])
         ev.create_archive(ArchiveName="fuzz", EventSourceArn=f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default")
         secret = client("secretsmanager", url, account=ACCOUNT).create_secret(Name="fuzz", SecretString="s")
+        iam = client("iam", url, account=ACCOUNT)
+        role = iam.create_role(RoleName="fuzz", AssumeRolePolicyDocument=jsondoc.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+                                                   "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+        iam.create_user(UserName="fuzz")
+        iam.create_group(GroupName="fuzz")
+        iam.create_instance_profile(InstanceProfileName="fuzz")
+        policy = iam.create_policy(PolicyName="fuzz", PolicyDocument=jsondoc.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}))
+        policy_arn = policy["Policy"]["Arn"]
+        sfn = client("stepfunctions", url, account=ACCOUNT)
+        definition = jsondoc.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+        distributed = jsondoc.dumps({"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True, "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}})
+        machine = sfn.create_state_machine(name="fuzz", definition=definition, roleArn=role,
+                                           publish=True)
+        express = sfn.create_state_machine(name="fuzz-express", definition=definition, roleArn=role,
+                                           type="EXPRESS")["stateMachineArn"]
+        mapper = sfn.create_state_machine(name="fuzz-map", definition=distributed, roleArn=role)["stateMachineArn"]
+        alias = sfn.create_state_machine_alias(name="fuzz", routingConfiguration=[
+            {"stateMachineVersionArn": machine["stateMachineVersionArn"], "weight": 100}])["stateMachineAliasArn"]
+        activity = sfn.create_activity(name="fuzz")["activityArn"]
+        execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="fuzz")["executionArn"]
+        mapped = sfn.start_execution(stateMachineArn=mapper, input='{"items":[1,2]}')["executionArn"]
+        map_runs: list[str] = []
+        for _ in range(200):  # the map run appears once the execution reaches its Map
+            map_runs = [r["mapRunArn"] for r in sfn.list_map_runs(executionArn=mapped)["mapRuns"]]
+            if map_runs:
+                break
+            time.sleep(0.05)
         receipt = None
         sqs.send_message(QueueUrl=self.queue_url, MessageBody="m")
         got = sqs.receive_message(QueueUrl=self.queue_url, VisibilityTimeout=0).get("Messages", [])
@@ -158,6 +196,21 @@ class Known:
             "VersionId": [secret["VersionId"]],
             "MoveToVersionId": [secret["VersionId"]],
             "RemoveFromVersionId": [secret["VersionId"]],
+            # IAM
+            "RoleName": ["fuzz"], "UserName": ["fuzz"], "GroupName": ["fuzz"], "InstanceProfileName": ["fuzz"],
+            "PolicyArn": [policy_arn], "PolicyName": ["fuzz"], "RoleArn": [role],
+            # Step Functions
+            "stateMachineArn": [machine["stateMachineArn"], machine["stateMachineVersionArn"], alias, express,
+                                mapper],
+            "stateMachineVersionArn": [machine["stateMachineVersionArn"]],
+            "stateMachineAliasArn": [alias],
+            "activityArn": [activity],
+            "executionArn": [execution, mapped],
+            "mapRunArn": map_runs,
+            "resourceArn": [machine["stateMachineArn"], activity],
+            "roleArn": [role],
+            "definition": [definition, distributed],
+            "name": ["fuzz"],
         }
 
 
@@ -166,8 +219,10 @@ def known(server: Any) -> Known:
     return Known(server.url)
 
 
-def _point_at_known(draw: Any, params: dict[str, Any], known: Known) -> dict[str, Any]:
+def _point_at_known(draw: Any, params: dict[str, Any], known: Known, operation: str = "") -> dict[str, Any]:
     for name in list(params):
+        if name in UNPOINTED.get(operation, ()):
+            continue
         choices = known.by_member.get(name)
         if choices and draw(st.integers(0, 3)) > 0:
             params[name] = draw(st.sampled_from(choices))
@@ -192,7 +247,7 @@ def requests(draw: Any, service: str, protocol: str, known: Known) -> tuple[str,
     name = draw(st.sampled_from(operations(service)))
     op = _operation_model(service, protocol, name)
     params = draw(shapes.values(op.input_shape)) if op.input_shape is not None else {}
-    params = _point_at_known(draw, params, known)
+    params = _point_at_known(draw, params, known, name)
     if "WaitTimeSeconds" in params:
         params["WaitTimeSeconds"] = 0  # a long poll would only wait
     request = shapes.botocore_request(protocol, op, params)

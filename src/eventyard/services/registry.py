@@ -30,6 +30,7 @@ from eventyard.services.sts import StsService
 from eventyard.services.sts import service as sts_service
 from eventyard.services.stepfunctions import StepFunctionsService
 from eventyard.services.stepfunctions import service as stepfunctions_service
+from eventyard.services.stepfunctions.http_task import HttpTasks
 from eventyard.services.stepfunctions.targets import ExecutionStarter
 from eventyard.store import Store
 
@@ -61,6 +62,9 @@ class ServiceRegistry:
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
                                                   ingest=self.events.router.ingest, metrics=metrics)
+        self.stepfunctions.integrations.http_tasks = HttpTasks(  # HTTP tasks authorize with EventBridge connections
+            store, self.events.api_destination_deliverer.tokens, self.http, self.events.connections.with_secrets,
+            self.events.connections.connection_authorized)
         runtime.register_deliverer("states", ExecutionStarter(self.stepfunctions))  # rules' state machine targets
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": self.events.operations(),

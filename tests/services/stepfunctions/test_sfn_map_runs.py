@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from _clients import client
 from test_sfn_executions import ended, machine, new_account
@@ -104,3 +105,115 @@ def test_update_map_run_and_a_stopped_parent(sfn: Any) -> None:
     assert until(lambda: sfn.describe_map_run(mapRunArn=run_arn)["status"] == "ABORTED")
     assert until(lambda: all(c["status"] == "ABORTED" for c in
                              sfn.list_executions(mapRunArn=run_arn)["executions"]))
+
+
+def test_redrive_reruns_only_the_children_that_did_not_succeed(server: Any, sfn: Any) -> None:
+    # odd items need a queue that does not exist yet: they fail until it is created
+    gate = f"gate-{new_account()}"
+    processor = {
+        "Odd": {"Type": "Choice", "Choices": [{"Variable": "$.odd", "BooleanEquals": True, "Next": "Open"}],
+                "Default": "Done"},
+        "Open": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:getQueueUrl",
+                 "Parameters": {"QueueName": gate}, "ResultPath": None, "End": True},
+        "Done": {"Type": "Pass", "End": True}}
+    arn = machine(sfn, distributed(processor, "Odd", MaxConcurrency=2))
+    sqs = client("sqs", server.url, account=arn.split(":")[4])
+    items = [{"n": n, "odd": n % 2 == 1} for n in range(6)]
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"items": items}))["executionArn"]
+    out = ended(sfn, execution, timeout=120)
+    assert (out["status"], out["error"]) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    [run] = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    map_run = run["mapRunArn"]
+    assert until(lambda: all(c["status"] != "RUNNING" for c in
+                             sfn.list_executions(mapRunArn=map_run)["executions"]))
+    first = sfn.list_executions(mapRunArn=map_run, maxResults=100)["executions"]
+    succeeded_before = {c["executionArn"] for c in first if c["status"] == "SUCCEEDED"}
+    assert 0 < len(first) < 6 or any(c["status"] != "SUCCEEDED" for c in first)
+    assert sfn.describe_map_run(mapRunArn=map_run)["redriveCount"] == 0
+    failed_child = next(c["executionArn"] for c in first if c["status"] == "FAILED")
+    assert sfn.describe_execution(executionArn=failed_child)["redriveStatus"] == "REDRIVABLE_BY_MAP_RUN"
+    with pytest.raises(ClientError) as refused:  # only its run redrives it
+        sfn.redrive_execution(executionArn=failed_child)
+    assert refused.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
+
+    sqs.create_queue(QueueName=gate)
+    sfn.redrive_execution(executionArn=execution)
+    out = ended(sfn, execution, timeout=120)
+    assert out["status"] == "SUCCEEDED", out
+    assert json.loads(out["output"]) == items
+    assert out["redriveCount"] == 1
+    assert sfn.list_map_runs(executionArn=execution)["mapRuns"][0]["mapRunArn"] == map_run  # the same run
+    described = sfn.describe_map_run(mapRunArn=map_run)
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+    assert "redriveDate" in described
+    assert described["itemCounts"]["succeeded"] == described["itemCounts"]["total"] == 6
+    after = sfn.list_executions(mapRunArn=map_run, maxResults=100)["executions"]
+    # the children that failed were redriven themselves, those that succeeded not run again,
+    # and the items never started have children of their own now: 6 successes in all
+    assert {c["executionArn"] for c in first} <= {c["executionArn"] for c in after}
+    assert len(after) == 6 and all(c["status"] == "SUCCEEDED" for c in after)
+    failed_before = {c["executionArn"] for c in first} - succeeded_before
+    redriven = sfn.list_executions(mapRunArn=map_run, redriveFilter="REDRIVEN")["executions"]
+    assert {c["executionArn"] for c in redriven} == failed_before
+    for arn in failed_before:
+        assert sfn.describe_execution(executionArn=arn)["redriveCount"] == 1
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]]
+    assert "ExecutionRedriven" in types and "MapRunRedriven" in types
+
+
+# -- ItemReader / ResultWriter: eventyard serves no S3, so every bucket is missing ------------
+S3_MISSING = "The specified bucket does not exist (Service: S3, Status Code: 404, Request ID: "
+
+
+def test_an_item_reader_fails_the_map_as_a_missing_bucket_does_and_catch_sees_it(sfn: Any) -> None:
+    definition = distributed({"Echo": {"Type": "Pass", "End": True}}, "Echo", ItemReader={
+        "Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": "no-such-bucket", "Key": "items.json"}})
+    out = ended(sfn, sfn.start_execution(stateMachineArn=machine(sfn, definition), input="{}")["executionArn"])
+    assert (out["status"], out["error"]) == ("FAILED", "States.ItemReaderFailed")
+    assert out["cause"].startswith(S3_MISSING)
+    assert sfn.list_map_runs(executionArn=out["executionArn"])["mapRuns"] == []  # no run, no children
+
+    definition["States"]["Each"]["Catch"] = [{"ErrorEquals": ["States.ItemReaderFailed"], "Next": "Handled"}]
+    definition["States"]["Handled"] = {"Type": "Pass", "End": True}
+    out = ended(sfn, sfn.start_execution(stateMachineArn=machine(sfn, definition), input="{}")["executionArn"])
+    assert out["status"] == "SUCCEEDED"
+    assert json.loads(out["output"])["Error"] == "States.ItemReaderFailed"
+
+
+def test_a_result_writer_that_exports_fails_the_run(sfn: Any) -> None:
+    definition = distributed({"Echo": {"Type": "Pass", "End": True}}, "Echo", ResultWriter={
+        "Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "no-such-bucket", "Prefix": "out"}})
+    execution = sfn.start_execution(stateMachineArn=machine(sfn, definition),
+                                    input=json.dumps({"items": [1, 2]}))["executionArn"]
+    out = ended(sfn, execution, timeout=120)
+    assert (out["status"], out["error"]) == ("FAILED", "States.ResultWriterFailed")
+    assert out["cause"].startswith(S3_MISSING)
+    [run] = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    assert sfn.describe_map_run(mapRunArn=run["mapRunArn"])["status"] == "FAILED"
+
+
+@pytest.mark.parametrize("transformation", ["COMPACT", "FLATTEN", "NONE"])
+def test_a_result_writer_with_only_writer_config_shapes_the_output(sfn: Any, transformation: str) -> None:
+    processor = {"Odd": {"Type": "Choice", "Choices": [{"Variable": "$.odd", "BooleanEquals": True, "Next": "Bad"}],
+                         "Default": "Pair"},
+                 "Bad": {"Type": "Fail", "Error": "Odd", "Cause": "odd item"},
+                 "Pair": {"Type": "Pass", "OutputPath": "$.pair", "End": True}}
+    # each even item's output is a two-element array; the odd one fails (tolerated)
+    items = [{"n": 0, "odd": False, "pair": ["x0", "y0"]}, {"n": 1, "odd": True},
+             {"n": 2, "odd": False, "pair": ["x2", "y2"]}]
+    definition = distributed(processor, "Odd", ToleratedFailureCount=1, ResultWriter={
+        "WriterConfig": {"Transformation": transformation, "OutputType": "JSON"}})
+    out = ended(sfn, sfn.start_execution(stateMachineArn=machine(sfn, definition),
+                                         input=json.dumps({"items": items}))["executionArn"], timeout=120)
+    assert out["status"] == "SUCCEEDED", out
+    output = json.loads(out["output"])
+    if transformation == "COMPACT":
+        assert output == [["x0", "y0"], {"Error": "Odd", "Cause": "odd item"}, ["x2", "y2"]]
+    elif transformation == "FLATTEN":
+        assert output[:2] == ["x0", "y0"] and output[3:] == ["x2", "y2"]
+        assert (output[2]["Status"], output[2]["Error"]) == ("FAILED", "Odd")
+    else:
+        assert [o["Status"] for o in output] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
+        assert output[0]["Output"] == ["x0", "y0"] and output[0]["Input"] == items[0]
+        assert ":execution:" in output[0]["ExecutionArn"] and output[0]["StateMachineArn"].endswith("/each")

@@ -69,7 +69,7 @@ def parse_policy(source: str | Mapping[str, Any], *, identity: bool = False) -> 
     if isinstance(source, str):
         try:
             source = json.loads(source)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the stack: not a policy either
             raise PolicyError("The policy is not valid JSON.") from None
     if not isinstance(source, Mapping):
         raise PolicyError("The policy is not a JSON object.")

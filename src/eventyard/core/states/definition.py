@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from eventyard.core import jsondoc
 from eventyard.core.states import choice as choice_rules
 from eventyard.core.states.errors import PREDEFINED, DefinitionInvalid, Diagnostic
 from eventyard.core.states.jsonata import JsonataSyntaxError
@@ -220,6 +221,7 @@ _REQUIRED_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("dynamodb", "getItem"): ("TableName", "Key"),
     ("states", "startExecution"): ("StateMachineArn",),
     ("events", "putEvents"): ("Entries",),
+    ("http", "invoke"): ("ApiEndpoint", "Method", "Authentication"),
     ("ecs", "runTask"): ("TaskDefinition",),
     ("glue", "startJobRun"): ("JobName",),
 }
@@ -228,6 +230,8 @@ _STATES_INTEGRATION = re.compile(r"arn:aws[a-z-]*:states:::([a-zA-Z0-9-]+):([a-z
 _SDK_INTEGRATION = re.compile(r"arn:aws[a-z-]*:states:::aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)(\.waitForTaskToken)?$")
 _ACTIVITY = re.compile(r"arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:activity:.+$")
 _FUNCTION = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::[A-Za-z0-9_$-]+)?$")
+# the HTTP task's errors: States.Http.StatusCode.<status> and States.Http.Socket
+_HTTP_ERROR = re.compile(r"States\.Http\.(StatusCode\.\d{3}|Socket)$")
 _ITEM_READERS = frozenset({"s3:getObject", "s3:listObjectsV2"})
 _INPUT_TYPES = ("CSV", "JSON", "JSONL", "PARQUET", "MANIFEST")
 _VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*$")
@@ -265,7 +269,7 @@ def parse_definition(text: str | dict[str, Any], machine_type: str = "STANDARD")
         if not text.strip():
             raise DefinitionInvalid([Diagnostic(SCHEMA, "Definition must be a valid JSON object")])
         try:
-            document = json.loads(text)
+            document = loads_within_nesting(text)
         except ValueError as bad:
             raise DefinitionInvalid([_not_json(text, bad)]) from None
     else:
@@ -544,7 +548,7 @@ class _Builder:
                 self.checker.schema("The value for the field 'ErrorEquals' must be an array of STRING",
                                     f"{where}/ErrorEquals")
                 return ()
-            if name.startswith("States.") and name not in PREDEFINED:
+            if name.startswith("States.") and name not in PREDEFINED and not _HTTP_ERROR.match(name):
                 self.checker.schema(f"The error name '{name}' is not a valid States error name",
                                     f"{where}/ErrorEquals")
         if "States.ALL" in names and len(names) > 1:
@@ -1074,6 +1078,15 @@ def _operand_ok(operator: str, operand: Any) -> bool:
 
 
 _TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def loads_within_nesting(text: str) -> Any:
+    """``json.loads`` of a user's text, refusing (ValueError, in Jackson's words) what
+    nests deeper than AWS's parser takes, before the stdlib's recursion runs out."""
+    if jsondoc.too_deep(text):
+        raise ValueError(f"Document nesting depth ({jsondoc.MAX_NESTING + 1}) exceeds the maximum allowed "
+                         f"({jsondoc.MAX_NESTING}, from `StreamReadConstraints.getMaxNestingDepth()`)")
+    return json.loads(text)
 
 
 def _not_json(text: str, bad: ValueError) -> Diagnostic:

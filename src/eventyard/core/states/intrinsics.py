@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from eventyard.core import jsondoc
 from eventyard.core.states import errors
 from eventyard.core.states.errors import StatesError
 from eventyard.core.states.jsonpath import MISSING, Path, PathSyntaxError
@@ -336,6 +337,8 @@ def _string_to_json(args: list[Any], frame: Frame) -> Any:
     if not text.strip():
         return None
     try:
+        if jsondoc.too_deep(text):  # before the stdlib's recursion runs out
+            raise ValueError(text)
         return json.loads(text)
     except ValueError:
         raise _fail(f"The argument '{text}' is not a valid JSON string") from None

@@ -214,6 +214,9 @@ class StartMapRun:
     tolerated_failure_percentage: float | None = None
     result_writer: dict[str, Any] | None = None
     label: str | None = None
+    # RedriveExecution: the run that failed before goes on (its failed and unstarted
+    # items run again, its succeeded ones keep their results), not a new run
+    redrive: bool = False
 
 
 Effect = Union[RecordEvent, InvokeTask, CancelTask, StartTimer, CancelTimer, EndExecution, ReadItems, StartMapRun]
@@ -1228,10 +1231,23 @@ class _Interpreter:
         info = self.info
         arn_parts = info["execution_arn"].split(":")
         region, account = (arn_parts[3], arn_parts[4]) if len(arn_parts) > 4 else ("us-east-1", "000000000000")
-        run_uuid = str(uuid.UUID(int=self.rng().getrandbits(128), version=4))
-        map_run_arn = (f"arn:aws:states:{region}:{account}:mapRun:{info['state_machine_name']}/"
-                       f"{state.label or state.name}:{run_uuid}")
-        run["previous"] = self.emit("MapRunStarted", run["previous"], {"mapRunArn": map_run_arn})
+        # a redriven execution redrives the map run this state started before (AWS: "redrive map run");
+        # only a top-level state's run is remembered: a redrive re-enters nested states as new runs
+        redrive_count = int(info.get("redrive_count", 0))
+        started_runs: dict[str, Any] = info.setdefault("map_runs", {}) if run_id == "0" else {}
+        key = state.name
+        earlier = started_runs.get(key)
+        redrive = earlier is not None and earlier["redrive"] < redrive_count
+        if earlier is not None and redrive:
+            map_run_arn = earlier["arn"]
+            run["previous"] = self.emit("MapRunRedriven", run["previous"],
+                                        {"mapRunArn": map_run_arn, "redriveCount": redrive_count})
+        else:
+            run_uuid = str(uuid.UUID(int=self.rng().getrandbits(128), version=4))
+            map_run_arn = (f"arn:aws:states:{region}:{account}:mapRun:{info['state_machine_name']}/"
+                           f"{state.label or state.name}:{run_uuid}")
+            run["previous"] = self.emit("MapRunStarted", run["previous"], {"mapRunArn": map_run_arn})
+        started_runs[key] = {"arn": map_run_arn, "redrive": redrive_count}
         run["wait"] = {"map_run": map_run_arn}
         count = state.tolerated_failure_count if isinstance(state.tolerated_failure_count, int) else None
         percentage = state.tolerated_failure_percentage if isinstance(
@@ -1252,7 +1268,7 @@ class _Interpreter:
             raise self.fault(failure) from None
         self.effects.append(StartMapRun(map_run_arn, run["where"] + [[state.name, None]], selected, run["limit"],
                                         state.execution_type or "STANDARD", count, percentage,
-                                        state.result_writer, state.label))
+                                        state.result_writer, state.label, redrive))
 
     def start_iterations(self, run_id: str, run: dict[str, Any], state: State) -> None:
         assert state.processor is not None

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventyard.core.states.definition import Machine, parse_definition
+from eventyard.core.states.definition import Machine, loads_within_nesting, parse_definition
 from eventyard.core.states.history import details_key
 from eventyard.core.states.machine import Event, Execution, ExecutionState, Step, _Interpreter, _within_budget
 
@@ -61,7 +61,7 @@ class SingleState:
         """``mocked``: a mock answers the state's work (a Map or Parallel then runs as a
         Task standing in for it)."""
         try:
-            document = json.loads(definition)
+            document = loads_within_nesting(definition)
         except ValueError:
             parse_definition(definition)  # raises AWS's refusal of text that is not JSON
             raise

@@ -31,7 +31,7 @@ SYNTAX = "Syntax errors in policy."
 def _load(text: str) -> dict[str, Any]:
     try:
         found = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the stack: no more a policy than bad syntax
         raise malformed(SYNTAX) from None
     if not isinstance(found, dict):
         raise malformed(SYNTAX)

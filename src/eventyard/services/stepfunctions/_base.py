@@ -98,6 +98,10 @@ def epoch_seconds(ms: int | None) -> float | None:
 
 
 def tags_in(given: list[dict[str, str]] | None) -> dict[str, str]:
+    for index, tag in enumerate(given or [], start=1):
+        if "key" not in tag:  # the model leaves it optional; the service requires it
+            raise validation(f"1 validation error detected: Value null at 'tags.{index}.member.key' failed to "
+                             "satisfy constraint: Member must not be null")
     return {t["key"]: t.get("value", "") for t in given or []}
 
 

@@ -10,6 +10,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
+from eventyard.core.states.definition import loads_within_nesting
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
@@ -75,7 +76,7 @@ class CallbackOperations:
 
     async def send_task_success(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            output = json.loads(params["output"])
+            output = loads_within_nesting(params["output"])
         except ValueError as bad:
             raise ServiceError("InvalidOutput", f"Invalid Output: '{bad}'") from None
         return await self._answer(ctx, params["taskToken"], lambda t: TaskSucceeded(t.task_id, output, 0), close=True)

@@ -49,7 +49,7 @@ from eventyard.core.states import (
 )
 from eventyard.runtime.jobs import Again, Finished
 from eventyard.services.stepfunctions._base import compiled
-from eventyard.services.stepfunctions.maprun import MapRuns, is_child
+from eventyard.services.stepfunctions.maprun import ITEM_READER_FAILED, MapRuns, is_child, missing_bucket_cause
 from eventyard.store import Session
 from eventyard.store.jobs import JobRecord, NewJob
 from eventyard.store.notifications import wake
@@ -180,9 +180,9 @@ class Driver:
             elif isinstance(effect, CancelTimer):
                 s.jobs.cancel(TIMER, _job_key(arn, effect.timer_id))
             elif isinstance(effect, ReadItems):
-                # no S3 here yet: the reader fails as a read of a missing object would
-                self.post(s, arn, ItemsRead(effect.reader_id, None, now, error="States.ItemReaderFailed",
-                                            cause="Reading items is not supported by eventyard yet."), after)
+                # no S3 here: the reader fails as a read from a missing bucket does
+                self.post(s, arn, ItemsRead(effect.reader_id, None, now, error=ITEM_READER_FAILED,
+                                            cause=missing_bucket_cause()), after)
             elif isinstance(effect, StartMapRun):
                 self.map_runs.begin(s, record, effect, now, after)
         record = _counted(record, step)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
+from eventyard.core.states.definition import loads_within_nesting
 from eventyard.core.states import HISTORY_QUOTA, Execution, ExecutionState, Stop, redrive, start
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.stepfunctions._base import (
@@ -52,7 +53,7 @@ def check_input(text: str) -> str:
                            f"Invalid State Machine Execution Input: 'Input size exceeds the maximum allowed "
                            f"{MAX_INPUT_BYTES} bytes'")
     try:
-        json.loads(text)
+        loads_within_nesting(text)
     except ValueError as bad:
         raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{bad}'") from None
     return text
@@ -62,6 +63,8 @@ def redrive_status(record: ExecutionRecord) -> tuple[str, str | None]:
     if record.machine_type == "EXPRESS":
         return "NOT_REDRIVABLE", "Execution is of type EXPRESS and cannot be redriven"
     if record.status in ("FAILED", "TIMED_OUT", "ABORTED"):
+        if ":mapRun:" in record.machine_arn:  # a map run's child: redriven with its run, by its parent
+            return "REDRIVABLE_BY_MAP_RUN", None
         return "REDRIVABLE", None
     return "NOT_REDRIVABLE", f"Execution is {record.status} and cannot be redriven"
 
@@ -372,6 +375,8 @@ class ExecutionOperations(MachineOperations):
         answer["startDate"] = epoch_seconds(answer["startDate"])
         if "stopDate" in answer:
             answer["stopDate"] = epoch_seconds(answer["stopDate"])
+        if "redriveDate" in answer:
+            answer["redriveDate"] = epoch_seconds(answer["redriveDate"])
         return answer
 
     async def update_map_run(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

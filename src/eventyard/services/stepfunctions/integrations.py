@@ -9,7 +9,9 @@
   parameters in PascalCase, its errors ``<Service>.<Error>Exception`` (AWS's SDK
   integration naming: the service in PascalCase, "Exception" added when missing).
 - Lambda (``lambda:invoke`` and function ARNs) goes through the same seam to the Lambda
-  service; until it is served the call fails as AWS fails a missing function.
+  service (``lambda_task``); until it is served the call fails as AWS fails a missing
+  function.
+- The HTTP task (``http:invoke``) calls out through EventBridge connections (``http_task``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ from eventyard.core import clock
 from eventyard.core.identity import RequestContext
 from eventyard.core.states import Event, TaskFailed, TaskSucceeded
 from eventyard.services.stepfunctions._base import Invoke
+from eventyard.services.stepfunctions.http_task import HttpTaskFailed, HttpTasks
+from eventyard.services.stepfunctions.lambda_task import (
+    LambdaTaskFailed,
+    invoke_request,
+    is_function_arn,
+    legacy_request,
+    missing_function,
+    refused,
+    task_output,
+)
 from eventyard.store import Session, Store
 from eventyard.store.states import TaskRecord
 
@@ -99,6 +111,8 @@ class Integrations:
         # where clients reach this server (the URLs in answers, e.g. GetQueueUrl's): the
         # last request's, as a task runs without one
         self.public_url = "http://localhost:4566"
+        # the HTTP task's caller (EventBridge connections, outbound HTTP), set by the registry
+        self.http_tasks: HttpTasks | None = None
 
     async def call(self, p: dict[str, Any], after: "AfterCommit") -> Event | None:
         """Make the task's call; its answer as an interpreter event, or None when a
@@ -112,17 +126,17 @@ class Integrations:
                     target = target[: -len(suffix)]
                     break
         else:
-            target = "lambda:invoke" if ":lambda:" in resource else resource
+            target = resource
         parameters = p["parameters"] if isinstance(p["parameters"], dict) else {}
-        if ":lambda:" in resource and not resource.startswith(_PREFIX):
-            parameters = {"FunctionName": resource, "Payload": p["parameters"]}  # the whole input is the event
         try:
-            if target.startswith("aws-sdk:"):
+            if is_function_arn(resource):  # the whole state input is the event, the answer the output
+                output = await self._lambda(legacy_request(resource, p["parameters"]), context, legacy=True)
+            elif target.startswith("aws-sdk:"):
                 _, service, action = target.split(":", 2)
                 output = await self._sdk(service, action, parameters, context)
             else:
                 output = await self._optimized(target, parameters, context, p)
-        except _TaskError as failed:
+        except (_TaskError, HttpTaskFailed, LambdaTaskFailed) as failed:
             return TaskFailed(p["task"], failed.error, failed.cause, 0)
         if pattern == "waitForTaskToken":
             return None
@@ -141,13 +155,6 @@ class Integrations:
             code, message, status = _code_of(exc)
             error = code if code.endswith("Exception") else code + "Exception"
             cause = (f"{message} (Service: {prefix}, Status Code: {status}, Request ID: {context.request_id})")
-            if code == "NotImplemented" and service == "lambda":
-                # Lambda is not served yet: the answer AWS gives for a function that does not exist
-                function = params.get("FunctionName", "")
-                raise _TaskError("Lambda.ResourceNotFoundException",
-                                 f"Function not found: {function} (Service: AWSLambda; Status Code: 404; "
-                                 f"Error Code: ResourceNotFoundException; Request ID: {context.request_id}; "
-                                 "Proxy: null)") from None
             if code in ("UnknownOperationException", "UnknownServiceException"):
                 raise _TaskError("States.Runtime", message) from None
             raise _TaskError(f"{prefix}.{error}", cause) from None
@@ -199,14 +206,35 @@ class Integrations:
                 request["name"] = params["Name"]
             answer = await self._call("stepfunctions", "StartExecution", request, context, prefix)
             return {"ExecutionArn": answer["executionArn"], "StartDate": answer["startDate"]}
+        if target == "http:invoke":
+            if self.http_tasks is None:
+                raise _TaskError("States.Runtime", "The HTTP task is not available on this server.")
+            return await self.http_tasks.invoke(params, context.account, context.region, trace=p.get("trace"),
+                                                reveal_secrets=bool(p.get("reveal_secrets")))
         if target == "lambda:invoke":
-            payload = params.get("Payload")
-            request = {"FunctionName": params.get("FunctionName", ""),
-                       "Payload": _text(payload if payload is not None else {}).encode()}
-            # the in-process seam reaches Lambda as soon as the registry serves it
-            answer = await self._call("lambda", "Invoke", request, context, "Lambda")
-            return _lambda_result(answer, plain=not p["resource"].startswith(_PREFIX))
+            return await self._lambda(invoke_request(params), context, legacy=False)
         raise _TaskError("States.Runtime", f"The resource provided {_PREFIX}{target} is not supported by eventyard.")
+
+    async def _lambda(self, request: dict[str, Any], context: RequestContext, *, legacy: bool) -> Any:
+        """Lambda's Invoke through the in-process seam: it reaches the functions service
+        as soon as the registry serves it; until then the seam answers NotImplemented and
+        the task fails as AWS fails it for a function that does not exist."""
+        if self.invoke is None:
+            raise _TaskError("States.Runtime", "No in-process invoker is configured.")
+        try:
+            answer = await self.invoke("lambda", "Invoke", request, context)
+        except Exception as exc:
+            code, message, status = _code_of(exc)
+            if code == "NotImplemented":
+                raise missing_function(request["FunctionName"], context.request_id) from None
+            if code in ("UnknownOperationException", "UnknownServiceException"):
+                raise _TaskError("States.Runtime", message) from None
+            if getattr(exc, "status", None) is None:  # a service error: the model says its HTTP status
+                from eventyard.api import catalog  # the models only; no HTTP
+
+                status = int(catalog.service("lambda").error_trait(code).get("httpStatusCode", status))
+            raise refused(code, message, status, context.request_id) from None
+        return task_output(answer, legacy=legacy, request_id=context.request_id)
 
     # -- inside the unit of work that records the call ----------------------------------
     def link(self, s: Session, p: dict[str, Any], after: "AfterCommit") -> None:
@@ -262,25 +290,6 @@ class Integrations:
         if record.cause is not None:
             answer["Cause"] = record.cause
         return answer
-
-
-def _lambda_result(answer: dict[str, Any], *, plain: bool) -> Any:
-    """Lambda's answer as the task's result: the function's payload (a plain function
-    ARN) or AWS's ``{"Payload", "StatusCode", ...}`` (``lambda:invoke``); a function error
-    fails the task with the error type the function raised."""
-    raw = answer.get("Payload", b"")
-    text = base64.b64decode(raw).decode() if isinstance(raw, str) else bytes(raw or b"").decode()
-    try:
-        payload = json.loads(text) if text else None
-    except ValueError:
-        payload = text
-    if answer.get("FunctionError"):
-        error = payload.get("errorType", "Lambda.Unknown") if isinstance(payload, dict) else "Lambda.Unknown"
-        raise _TaskError(error, text)
-    if plain:
-        return payload
-    return {"ExecutedVersion": answer.get("ExecutedVersion", "$LATEST"), "Payload": payload,
-            "StatusCode": answer.get("StatusCode", 200)}
 
 
 class _TaskError(Exception):

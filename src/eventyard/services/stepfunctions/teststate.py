@@ -13,6 +13,7 @@ import json
 import secrets
 from typing import Any
 
+from eventyard.core.states.definition import loads_within_nesting
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
@@ -70,17 +71,19 @@ class TestStateOperations:
         step = test.begin(execution, variables, now, retries_before=int(configuration.get("retrierRetryCount") or 0))
         history = list(step.events)
         retrying = False
+        level = params.get("inspectionLevel") or "INFO"
+        # TRACE: an HTTP task's raw request and response (the connection's part only with revealSecrets)
+        trace: dict[str, Any] | None = {} if level == "TRACE" else None
         for _ in range(_MAX_STEPS):
             if step.state.status != "RUNNING":
                 break
-            event = await self._next_event(ctx, step, mock)
+            event = await self._next_event(ctx, step, mock, trace, bool(params.get("revealSecrets")))
             if event is None:
                 retrying = any(isinstance(e, StartTimer) and e.purpose == "retry" for e in step.effects)
                 break
             step = test.advance(step.state, event)
             history += step.events
         answer = test.outcome(step.state, history, retrying=retrying)
-        level = params.get("inspectionLevel") or "INFO"
         if level in ("DEBUG", "TRACE"):
             data: dict[str, Any] = {"input": input_text}
             for key in _DEBUG_FIELDS:
@@ -88,10 +91,13 @@ class TestStateOperations:
                     data[key] = _text(test.inspection[key])
             if "errorDetails" in test.inspection:
                 data["errorDetails"] = test.inspection["errorDetails"]
+            if trace:
+                data.update(trace)
             answer["inspectionData"] = data
         return answer
 
-    async def _next_event(self, ctx: RequestContext, step: Step, mock: dict[str, Any] | None) -> Event | None:
+    async def _next_event(self, ctx: RequestContext, step: Step, mock: dict[str, Any] | None,
+                          trace: dict[str, Any] | None = None, reveal_secrets: bool = False) -> Event | None:
         now = clock.now_ms()
         for effect in step.effects:
             if isinstance(effect, InvokeTask):
@@ -101,7 +107,7 @@ class TestStateOperations:
                     raise validation(f"TestState supports the resource {effect.resource} only with a mock.")
                 p = {"task": effect.task_id, "resource": effect.resource, "pattern": effect.pattern,
                      "parameters": effect.parameters, "token": effect.task_token, "account": ctx.account,
-                     "region": ctx.region, "arn": ""}
+                     "region": ctx.region, "arn": "", "trace": trace, "reveal_secrets": reveal_secrets}
                 answer = await self.integrations.call(p, AfterCommit())
                 if answer is None:
                     return None
@@ -119,7 +125,7 @@ class TestStateOperations:
         if not text:
             return {}
         try:
-            value = json.loads(text)
+            value = loads_within_nesting(text)
         except ValueError:
             value = None
         if not isinstance(value, dict):
@@ -132,6 +138,6 @@ def _mocked(task_id: str, mock: dict[str, Any], now: int) -> Event:
     if failure:
         return TaskFailed(task_id, str(failure.get("error") or ""), str(failure.get("cause") or ""), now)
     try:
-        return TaskSucceeded(task_id, json.loads(mock.get("result") or "null"), now)
+        return TaskSucceeded(task_id, loads_within_nesting(mock.get("result") or "null"), now)
     except ValueError:
         raise validation("The field 'mock.result' must be JSON.") from None

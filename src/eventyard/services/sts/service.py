@@ -234,7 +234,7 @@ def _session_policy(params: dict[str, Any]) -> str | None:
                           f"have length less than or equal to {SESSION_POLICY_MAX_CHARS}")
     try:
         document = json.loads(policy)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ServiceError("MalformedPolicyDocumentException", "The policy is not in the valid JSON format.") from None
     if not isinstance(document, dict):
         raise ServiceError("MalformedPolicyDocumentException", "The policy is not in the valid JSON format.")

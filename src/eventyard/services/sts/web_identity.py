@@ -108,7 +108,7 @@ def verify(token: str, issuers: dict[str, WebIdentityIssuer], now_s: int) -> Ver
         signature = _b64(pieces[2])
         if not isinstance(header, dict) or not isinstance(claims, dict):
             raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, RecursionError, binascii.Error, UnicodeDecodeError):
         raise _invalid(NOT_A_JWT) from None
     issuer = issuers.get(str(claims.get("iss", "")))
     if issuer is None:

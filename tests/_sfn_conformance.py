@@ -1,0 +1,145 @@
+"""Step Functions conformance cases recorded on AWS, and how to run one through the pure
+interpreter.
+
+The cases live in ``tests/services/stepfunctions/conformance/*.json``: each file names its
+source (an AWS-recorded snapshot or an AWS documentation page), shared definitions, and
+cases with the input and what AWS answered (status, output or error and cause, and the
+history's event types where recorded). Task answers a case needs (what a Lambda function
+returned, or how it failed) are given in ``tasks``, in the order the tasks are scheduled.
+
+``KNOWN_DIFFERENCES`` lists the cases eventyard does not pass, each with the reason and
+what eventyard answers instead; the tests fail when a listed case starts passing or its
+answer changes, so the list stays honest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eventyard.core.states import (
+    EndExecution,
+    Execution,
+    InvokeTask,
+    StartTimer,
+    TaskFailed,
+    TaskSucceeded,
+    TimerFired,
+    advance,
+    parse_definition,
+    start,
+)
+from eventyard.core.states.machine import RecordEvent
+
+CASES_DIR = Path(__file__).parent / "services" / "stepfunctions" / "conformance"
+EXECUTION = Execution(
+    execution_arn="arn:aws:states:us-east-1:111111111111:execution:conformance:run-1", name="run-1",
+    state_machine_arn="arn:aws:states:us-east-1:111111111111:stateMachine:conformance",
+    state_machine_name="conformance", role_arn="arn:aws:iam::111111111111:role/sfn", input_text="{}",
+    start_time="2024-01-01T00:00:00.000Z", seed="conformance-seed")
+NOW_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    source: str
+    definition: dict[str, Any]
+    input: Any
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    events: list[str] | None = None
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    wire: bool = True  # can run end to end (no task answers a real server cannot give)
+
+    def expected(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"status": self.status}
+        if self.status == "SUCCEEDED":
+            answer["output"] = canonical(self.output)
+        else:
+            answer["error"], answer["cause"] = self.error, self.cause
+        if self.events is not None:
+            answer["events"] = self.events
+        return answer
+
+
+def canonical(value: Any) -> str:
+    """JSON text to compare by: keys sorted (AWS's snapshots sort them), 1 and 1.0 and
+    true kept apart (Python's == would not)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def load_cases() -> list[Case]:
+    cases: list[Case] = []
+    for path in sorted(CASES_DIR.glob("*.json")):
+        data = json.loads(path.read_text())
+        definitions = data.get("definitions", {})
+        for raw in data["cases"]:
+            definition = raw["definition"]
+            if isinstance(definition, str):
+                definition = definitions[definition]
+            status = raw.get("status", "FAILED" if "error" in raw else "SUCCEEDED")
+            events = raw.get("events", data.get("events") if status == "SUCCEEDED" else None)
+            cases.append(Case(
+                id=f"{path.stem}.{raw['id']}", source=raw.get("source", data["source"]), definition=definition,
+                input=raw.get("input", {}), status=status, output=raw.get("output"), error=raw.get("error"),
+                cause=raw.get("cause"), events=events, tasks=raw.get("tasks", []),
+                wire=raw.get("wire", not raw.get("tasks"))))
+    ids = [case.id for case in cases]
+    assert len(ids) == len(set(ids)), "case ids must be unique"
+    return cases
+
+
+def run_pure(case: Case) -> dict[str, Any]:
+    """Runs the case through the interpreter: tasks answered from the case's script in
+    the order they are scheduled, timers fired when due. Returns the answer in the shape
+    of ``Case.expected``."""
+    machine = parse_definition(json.dumps(case.definition))
+    text = case.input if isinstance(case.input, str) else json.dumps(case.input, separators=(",", ":"))
+    step = start(machine, Execution(**{**EXECUTION.__dict__, "input_text": text}), NOW_MS)
+    state = step.state
+    events: list[dict[str, Any]] = []
+    script = list(case.tasks)
+    queue: list[Any] = []  # events to deliver, earliest first
+    now = NOW_MS
+    end: EndExecution | None = None
+    for _ in range(10_000):
+        for effect in step.effects:
+            if isinstance(effect, RecordEvent):
+                events.append(effect.event)
+            elif isinstance(effect, EndExecution):
+                end = effect
+            elif isinstance(effect, InvokeTask):
+                assert script, f"{case.id}: a task was scheduled that the case gives no answer for"
+                answer = script.pop(0)
+                if "error" in answer:
+                    queue.append(TaskFailed(effect.task_id, answer["error"], answer.get("cause", ""), now))
+                else:
+                    queue.append(TaskSucceeded(effect.task_id, answer.get("output"), now))
+            elif isinstance(effect, StartTimer) and effect.purpose in ("wait", "retry"):
+                queue.append(TimerFired(effect.timer_id, effect.due_ms))
+        if end is not None or not queue:
+            break
+        queue.sort(key=lambda event: event.now_ms)
+        event = queue.pop(0)
+        now = max(now, event.now_ms)
+        step = advance(machine, state, event)
+        state = step.state
+    assert end is not None, f"{case.id}: the execution did not end"
+    answer: dict[str, Any] = {"status": end.status}
+    if end.status == "SUCCEEDED":
+        answer["output"] = canonical(json.loads(end.output or "null"))
+    else:
+        answer["error"], answer["cause"] = end.error, end.cause
+    if case.events is not None:
+        answer["events"] = [event["type"] for event in events]
+    return answer
+
+
+# case id -> (why eventyard differs, what eventyard answers instead: the fields that differ)
+KNOWN_DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
+}

@@ -73,10 +73,23 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
+def expand(value: Any) -> Any:
+    """``{"$repeat": [text, n]}`` stands for ``text * n`` (a payload over 256 KiB without a
+    file that size)."""
+    if isinstance(value, dict):
+        if set(value) == {"$repeat"}:
+            text, times = value["$repeat"]
+            return text * times
+        return {key: expand(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [expand(item) for item in value]
+    return value
+
+
 def load_cases() -> list[Case]:
     cases: list[Case] = []
     for path in sorted(CASES_DIR.glob("*.json")):
-        data = json.loads(path.read_text())
+        data = expand(json.loads(path.read_text()))
         definitions = data.get("definitions", {})
         for raw in data["cases"]:
             definition = raw["definition"]

@@ -948,7 +948,9 @@ class _Interpreter:
             self.stop_children(run, state)
             run["wait"] = None
         cause = fault.cause
-        if fault.prefixed:
+        # AWS words an oversized state result on its own ("The state/task 'X' returned a
+        # result with a size exceeding ..."), without the state prefix (test_states_errors)
+        if fault.prefixed and fault.error != errors.DATA_LIMIT_EXCEEDED:
             cause = (f"An error occurred while executing the state '{state.name}' (entered at the event id "
                      f"#{run['entered_id']}). {fault.cause}")
         if fault.prefixed and fault.error == errors.QUERY_EVALUATION_ERROR:

@@ -38,8 +38,8 @@ EXECUTION = Execution(
     execution_arn="arn:aws:states:us-east-1:111111111111:execution:conformance:run-1", name="run-1",
     state_machine_arn="arn:aws:states:us-east-1:111111111111:stateMachine:conformance",
     state_machine_name="conformance", role_arn="arn:aws:iam::111111111111:role/sfn", input_text="{}",
-    start_time="2024-01-01T00:00:00.000Z", seed="conformance-seed")
-NOW_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+    start_time="2025-01-01T00:00:00.000Z", seed="conformance-seed")
+NOW_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z: after the timestamps the recorded cases wait for
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Case:
     error: str | None = None
     cause: str | None = None
     events: list[str] | None = None
+    assigned: list[Any] | None = None  # [state name, {variable: value}] per exit that assigned
     tasks: list[dict[str, Any]] = field(default_factory=list)
     wire: bool = True  # can run end to end (no task answers a real server cannot give)
 
@@ -64,6 +65,8 @@ class Case:
             answer["error"], answer["cause"] = self.error, self.cause
         if self.events is not None:
             answer["events"] = self.events
+        if self.assigned is not None:
+            answer["assigned"] = [[name, canonical(values)] for name, values in self.assigned]
         return answer
 
 
@@ -100,7 +103,7 @@ def load_cases() -> list[Case]:
             cases.append(Case(
                 id=f"{path.stem}.{raw['id']}", source=raw.get("source", data["source"]), definition=definition,
                 input=raw.get("input", {}), status=status, output=raw.get("output"), error=raw.get("error"),
-                cause=raw.get("cause"), events=events, tasks=raw.get("tasks", []),
+                cause=raw.get("cause"), events=events, assigned=raw.get("assigned"), tasks=raw.get("tasks", []),
                 wire=raw.get("wire", not raw.get("tasks"))))
     ids = [case.id for case in cases]
     assert len(ids) == len(set(ids)), "case ids must be unique"
@@ -150,7 +153,21 @@ def run_pure(case: Case) -> dict[str, Any]:
         answer["error"], answer["cause"] = end.error, end.cause
     if case.events is not None:
         answer["events"] = [event["type"] for event in events]
+    if case.assigned is not None:
+        answer["assigned"] = assigned_variables(events)
     return answer
+
+
+def assigned_variables(events: list[dict[str, Any]]) -> list[list[str]]:
+    """[state name, canonical {variable: value}] for each state exit that assigned variables
+    (the history carries each value as JSON text)."""
+    found = []
+    for event in events:
+        details = event.get("stateExitedEventDetails") or {}
+        if details.get("assignedVariables"):
+            values = {name: json.loads(text) for name, text in details["assignedVariables"].items()}
+            found.append([details["name"], canonical(values)])
+    return found
 
 
 # case id -> (why eventyard differs, what eventyard answers instead: the fields that differ)

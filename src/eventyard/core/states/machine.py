@@ -1158,6 +1158,8 @@ class _Interpreter:
                 limit = state.max_concurrency
                 if state.max_concurrency_path is not None:
                     limit = self.path_value(state.max_concurrency_path, effective, scope)
+                    if isinstance(limit, str) and limit.isdigit():
+                        limit = int(limit)  # AWS takes the number as text too ("1", recorded)
             run["limit"] = limit if isinstance(limit, int) and limit > 0 else 0
             if state.distributed and state.item_reader is not None:
                 self.read_items(run_id, run, state)

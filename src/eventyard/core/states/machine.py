@@ -517,9 +517,12 @@ class _Interpreter:
                           "StartTime": info["start_time"], "Name": info["name"], "RoleArn": info["role_arn"],
                           "RedriveCount": info.get("redrive_count", 0)},
             "StateMachine": {"Id": info["state_machine_arn"], "Name": info["state_machine_name"]},
-            "State": {"EnteredTime": _iso(run["entered_ms"]), "Name": state.name,
-                      "RetryCount": sum(run["retries"])},
+            "State": {"EnteredTime": _iso(run["entered_ms"]), "Name": state.name},
         }
+        if state.type in ("Task", "Parallel", "Map"):
+            # only states that can retry count retries: AWS's $$.State of a Pass state has
+            # Name and EnteredTime alone (test_base::test_query_context_object_values)
+            context["State"]["RetryCount"] = sum(run["retries"])
         if extra:
             context.update(extra)
         return context
@@ -677,6 +680,11 @@ class _Interpreter:
             return self.now + seconds * 1000
         instant = parse_timestamp(stamp)
         if instant is None:
+            if not state.jsonata and state.timestamp_path is not None:
+                # AWS's words for a TimestampPath value without a zone (test_wait, recorded)
+                raise StatesError(errors.RUNTIME,
+                                  "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                                  f"offset date-time format string: {state.timestamp_path.text} == {stamp}")
             raise StatesError(errors.RUNTIME, f"The timestamp '{stamp}' is not a valid RFC3339 timestamp")
         due = int(instant.timestamp() * 1000)
         if due - self.now > MAX_WAIT_SECONDS * 1000:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from eventyard.core.states import (
+    DefinitionInvalid,
     EndExecution,
     Execution,
     InvokeTask,
@@ -55,11 +56,14 @@ class Case:
     events: list[str] | None = None
     assigned: list[Any] | None = None  # [state name, {variable: value}] per exit that assigned
     tasks: list[dict[str, Any]] = field(default_factory=list)
+    invalid_definition: str | None = None  # CreateStateMachine's InvalidDefinition message
     wire: bool = True  # can run end to end (no task answers a real server cannot give)
 
     def expected(self) -> dict[str, Any]:
         answer: dict[str, Any] = {"status": self.status}
-        if self.status == "SUCCEEDED":
+        if self.status == "INVALID_DEFINITION":
+            answer["message"] = self.invalid_definition
+        elif self.status == "SUCCEEDED":
             answer["output"] = canonical(self.output)
         else:
             answer["error"], answer["cause"] = self.error, self.cause
@@ -98,12 +102,14 @@ def load_cases() -> list[Case]:
             definition = raw["definition"]
             if isinstance(definition, str):
                 definition = definitions[definition]
-            status = raw.get("status", "FAILED" if "error" in raw else "SUCCEEDED")
+            status = raw.get("status", "INVALID_DEFINITION" if "invalid_definition" in raw
+                             else "FAILED" if "error" in raw else "SUCCEEDED")
             events = raw.get("events", data.get("events") if status == "SUCCEEDED" else None)
             cases.append(Case(
                 id=f"{path.stem}.{raw['id']}", source=raw.get("source", data["source"]), definition=definition,
                 input=raw.get("input", {}), status=status, output=raw.get("output"), error=raw.get("error"),
                 cause=raw.get("cause"), events=events, assigned=raw.get("assigned"), tasks=raw.get("tasks", []),
+                invalid_definition=raw.get("invalid_definition"),
                 wire=raw.get("wire", not raw.get("tasks"))))
     ids = [case.id for case in cases]
     assert len(ids) == len(set(ids)), "case ids must be unique"
@@ -114,7 +120,10 @@ def run_pure(case: Case) -> dict[str, Any]:
     """Runs the case through the interpreter: tasks answered from the case's script in
     the order they are scheduled, timers fired when due. Returns the answer in the shape
     of ``Case.expected``."""
-    machine = parse_definition(json.dumps(case.definition))
+    try:
+        machine = parse_definition(json.dumps(case.definition))
+    except DefinitionInvalid as refused:
+        return {"status": "INVALID_DEFINITION", "message": refused.message}
     text = case.input if isinstance(case.input, str) else json.dumps(case.input, separators=(",", ":"))
     step = start(machine, Execution(**{**EXECUTION.__dict__, "input_text": text}), NOW_MS)
     state = step.state

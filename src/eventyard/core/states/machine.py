@@ -685,6 +685,10 @@ class _Interpreter:
                 raise StatesError(errors.RUNTIME,
                                   "The TimestampPath parameter does not reference a valid ISO-8601 extended "
                                   f"offset date-time format string: {state.timestamp_path.text} == {stamp}")
+            if state.jsonata:
+                raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                                  "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
+                                  f"format string: {stamp}")
             raise StatesError(errors.RUNTIME, f"The timestamp '{stamp}' is not a valid RFC3339 timestamp")
         due = int(instant.timestamp() * 1000)
         if due - self.now > MAX_WAIT_SECONDS * 1000:
@@ -963,9 +967,9 @@ class _Interpreter:
                      f"#{run['entered_id']}). {fault.cause}")
         if fault.prefixed and fault.error == errors.QUERY_EVALUATION_ERROR:
             details: dict[str, Any] = {"error": fault.error, "cause": cause}
-            field_match = re.search(r"for the field '([^']*)'", fault.cause)
+            field_match = re.search(r"for the field '([^']*)'|^The (Timestamp) field", fault.cause)
             if field_match is not None:
-                details["location"] = field_match.group(1)
+                details["location"] = field_match.group(1) or field_match.group(2)
             details["state"] = state.name
             run["previous"] = self.emit("EvaluationFailed", run["previous"], details)
         self.note(state, "error", {"error": fault.error, "cause": cause})

@@ -323,6 +323,7 @@ class _Fault(Exception):
         self.cause = cause
         self.prefixed = prefixed
         self.reported_by_task = reported_by_task
+        self.state_failed = False  # record {Type}StateFailed even though no child ran
 
 
 class _Interpreter:
@@ -993,7 +994,7 @@ class _Interpreter:
                     self.effects.append(StartTimer(timer, self.now + int(delay * 1000), "retry"))
                     return
                 break  # the first retrier that matches decides, even when exhausted
-        if children_failed:
+        if children_failed or fault.state_failed:
             run["previous"] = self.emit(f"{state.type}StateFailed", run["previous"], None)
         for index, catcher in enumerate(state.catch):
             if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
@@ -1177,10 +1178,16 @@ class _Interpreter:
                 self.read_items(run_id, run, state)
                 return
             if not isinstance(items, list):
+                if state.jsonata and state.items is not None:
+                    raise StatesError(errors.QUERY_EVALUATION_ERROR, _not_an_array(state.items, items))
                 raise StatesError(errors.RUNTIME, f"Invalid path '{getattr(state.items_path, 'text', '$')}' : "
                                                   "The value must be an array")
         except StatesError as failure:
-            raise self.fault(failure) from None
+            fault = self.fault(failure)
+            # AWS records MapStateFailed after the EvaluationFailed of a JSONata Map that never
+            # started (test_base_scenarios::test_map_state_items_variable_sampling)
+            fault.state_failed = state.jsonata
+            raise fault from None
         if state.distributed:
             self.start_map_run(run_id, run, state, items)
             return
@@ -1286,6 +1293,20 @@ class _Interpreter:
 
 
 _UNPARSED: Any = object()
+
+
+_JSONATA_TYPES = ((bool, "boolean"), (str, "string"), (int, "number"), (float, "number"), (dict, "object"),
+                  (list, "array"))
+
+
+def _not_an_array(items: JsonataValue, value: Any) -> str:
+    """AWS's words when a JSONata Map's Items is not an array (test_base_scenarios)."""
+    expression = getattr(getattr(items, "root", None), "expression", None)
+    text = getattr(expression, "text", "")
+    kind = next((name for python_type, name in _JSONATA_TYPES if isinstance(value, python_type)), "null")
+    shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return (f"The JSONata expression '{text}' specified for the field 'Items' returned an unexpected result type. "
+            f"Expected 'array', but was '{kind}' for value: {shown}")
 
 
 def _loads(text_value: str) -> Any:

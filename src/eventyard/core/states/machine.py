@@ -1180,6 +1180,10 @@ class _Interpreter:
             if not isinstance(items, list):
                 if state.jsonata and state.items is not None:
                     raise StatesError(errors.QUERY_EVALUATION_ERROR, _not_an_array(state.items, items))
+                if state.jsonata:
+                    shown = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+                    raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                                      f"Map state input must be an array but was: {shown}")
                 raise StatesError(errors.RUNTIME, f"Invalid path '{getattr(state.items_path, 'text', '$')}' : "
                                                   "The value must be an array")
         except StatesError as failure:

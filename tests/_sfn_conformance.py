@@ -130,6 +130,7 @@ def run_pure(case: Case) -> dict[str, Any]:
     events: list[dict[str, Any]] = []
     script = list(case.tasks)
     queue: list[Any] = []  # events to deliver, earliest first
+    timers: dict[str, int] = {}  # every timer started: id -> due time
     now = NOW_MS
     end: EndExecution | None = None
     for _ in range(10_000):
@@ -141,12 +142,17 @@ def run_pure(case: Case) -> dict[str, Any]:
             elif isinstance(effect, InvokeTask):
                 assert script, f"{case.id}: a task was scheduled that the case gives no answer for"
                 answer = script.pop(0)
-                if "error" in answer:
+                if answer.get("timeout"):  # never answers: its task-timeout timer fires
+                    timer_id = f"{effect.task_id}/timeout"
+                    queue.append(TimerFired(timer_id, timers[timer_id]))
+                elif "error" in answer:
                     queue.append(TaskFailed(effect.task_id, answer["error"], answer.get("cause", ""), now))
                 else:
                     queue.append(TaskSucceeded(effect.task_id, answer.get("output"), now))
-            elif isinstance(effect, StartTimer) and effect.purpose in ("wait", "retry"):
-                queue.append(TimerFired(effect.timer_id, effect.due_ms))
+            elif isinstance(effect, StartTimer):
+                timers[effect.timer_id] = effect.due_ms
+                if effect.purpose in ("wait", "retry"):
+                    queue.append(TimerFired(effect.timer_id, effect.due_ms))
         if end is not None or not queue:
             break
         queue.sort(key=lambda event: event.now_ms)

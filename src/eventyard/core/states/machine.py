@@ -324,6 +324,7 @@ class _Fault(Exception):
         self.prefixed = prefixed
         self.reported_by_task = reported_by_task
         self.state_failed = False  # record {Type}StateFailed even though no child ran
+        self.causeless = False  # a timeout: AWS's TimedOut and ExecutionFailed carry no cause
 
 
 class _Interpreter:
@@ -809,8 +810,10 @@ class _Interpreter:
             timed_out = event.timer_id == wait.get("timeout_timer")
             error = errors.TIMEOUT if timed_out else errors.HEARTBEAT_TIMEOUT
             self.cancel_wait(run)
-            self.emit_task_outcome(run, wait, "TimedOut", {"error": error, "cause": ""})
-            raise _Fault(error, "", False)
+            self.emit_task_outcome(run, wait, "TimedOut", {"error": error})
+            fault = _Fault(error, "", False)
+            fault.causeless = True
+            raise fault
         if isinstance(event, ItemsRead):
             run["wait"] = None
             if event.error is not None or event.items is None:
@@ -1010,7 +1013,7 @@ class _Interpreter:
             # The task's failure ends its branch: the state never exits, it is aborted (the
             # parent's next event links past this one, to the failure itself).
             self.emit("TaskStateAborted", run["previous"], None)
-        self.end_run(run_id, run, failed=(fault.error, cause))
+        self.end_run(run_id, run, failed=(fault.error, None if fault.causeless else cause))
 
     def fail_execution(self, run: dict[str, Any], error: str, cause: str) -> None:
         top = self.s.runs["0"]
@@ -1088,7 +1091,9 @@ class _Interpreter:
         del parent["children"][run_id]
         try:
             if failed is not None:
-                raise _Fault(failed[0] or "", failed[1] or "", False)
+                fault = _Fault(failed[0] or "", failed[1] or "", False)
+                fault.causeless = failed[1] is None
+                raise fault
             if parent_state.type == "Map":
                 self.start_iterations(parent_id, parent, parent_state)
             if not parent["children"] and parent["next_item"] >= len(parent["items"]):

@@ -145,6 +145,8 @@ def run_pure(case: Case) -> dict[str, Any]:
                 if answer.get("timeout"):  # never answers: its task-timeout timer fires
                     timer_id = f"{effect.task_id}/timeout"
                     queue.append(TimerFired(timer_id, timers[timer_id]))
+                elif answer.get("echo"):  # the Lambda identity function: returns what it was given
+                    queue.append(TaskSucceeded(effect.task_id, effect.parameters, now))
                 elif "error" in answer:
                     queue.append(TaskFailed(effect.task_id, answer["error"], answer.get("cause", ""), now))
                 else:

@@ -181,7 +181,7 @@ def assigned_variables(events: list[dict[str, Any]]) -> list[list[str]]:
     found = []
     for event in events:
         details = event.get("stateExitedEventDetails") or {}
-        if details.get("assignedVariables"):
+        if "assignedVariables" in details:
             values = {name: json.loads(text) for name, text in details["assignedVariables"].items()}
             found.append([details["name"], canonical(values)])
     return found

@@ -141,16 +141,16 @@ def run_pure(case: Case) -> dict[str, Any]:
                 end = effect
             elif isinstance(effect, InvokeTask):
                 assert script, f"{case.id}: a task was scheduled that the case gives no answer for"
-                answer = script.pop(0)
-                if answer.get("timeout"):  # never answers: its task-timeout timer fires
+                scripted = script.pop(0)
+                if scripted.get("timeout"):  # never scripteds: its task-timeout timer fires
                     timer_id = f"{effect.task_id}/timeout"
                     queue.append(TimerFired(timer_id, timers[timer_id]))
-                elif answer.get("echo"):  # the Lambda identity function: returns what it was given
+                elif scripted.get("echo"):  # the Lambda identity function: returns what it was given
                     queue.append(TaskSucceeded(effect.task_id, effect.parameters, now))
-                elif "error" in answer:
-                    queue.append(TaskFailed(effect.task_id, answer["error"], answer.get("cause", ""), now))
+                elif "error" in scripted:
+                    queue.append(TaskFailed(effect.task_id, scripted["error"], scripted.get("cause", ""), now))
                 else:
-                    queue.append(TaskSucceeded(effect.task_id, answer.get("output"), now))
+                    queue.append(TaskSucceeded(effect.task_id, scripted.get("output"), now))
             elif isinstance(effect, StartTimer):
                 timers[effect.timer_id] = effect.due_ms
                 if effect.purpose in ("wait", "retry"):

@@ -102,6 +102,18 @@ class Expression:
             return UNDEFINED
         return json.loads(text)
 
+    def returns_function(self, states: Mapping[str, Any], variables: Mapping[str, Any],
+                         rng: random.Random | None = None) -> bool:
+        """Whether the expression's value is a function. The library gives a function as
+        "", so a caller that got "" asks again, through ``$type``, only then."""
+        typed: Expression | None = getattr(self._per_thread, "typed", None)
+        if typed is None:
+            typed = self._per_thread.typed = Expression(f"$type(({self.text}))", _load().compile(f"$type(({self.text}))"))
+        try:
+            return bool(typed.evaluate(states, variables, rng) == "function")
+        except JsonataEvaluationError:
+            return False
+
 
 class _Bound:
     """One thread's compiled expression with Step Functions' functions registered; the

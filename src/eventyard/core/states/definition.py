@@ -966,8 +966,11 @@ class _Builder:
             if "ItemSelector" in self.raw:
                 s.parameters = self.template("ItemSelector")
             s.max_concurrency = self.number_or_expression("MaxConcurrency", minimum=0, maximum=None) or 0
-            path = self.path_field("MaxConcurrencyPath", nullable=False, reference=True)
-            s.max_concurrency_path = path if isinstance(path, Path) else None
+            # a reference path from any root: AWS runs "$maxConcurrency" (a variable), as
+            # test_assign_reference_variables records
+            concurrency_path = self.rule_path(self.raw["MaxConcurrencyPath"], f"{self.where}/MaxConcurrencyPath") \
+                if "MaxConcurrencyPath" in self.raw else None
+            s.max_concurrency_path = concurrency_path if isinstance(concurrency_path, Path) else None
             for name in ("ToleratedFailurePercentagePath", "ToleratedFailureCountPath"):
                 path = self.path_field(name, nullable=False)
                 if isinstance(path, Path):

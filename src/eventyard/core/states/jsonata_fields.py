@@ -92,10 +92,23 @@ def _evaluate(node: _JNode, states: Mapping[str, Any], variables: Mapping[str, A
         value = node.expression.evaluate(states, variables, rng)
     except JsonataEvaluationError as failure:
         raise StatesError(errors.QUERY_EVALUATION_ERROR,
-                          f"An error occurred while evaluating the JSONata expression '{node.expression.text}' "
-                          f"specified for the field '{node.field}': {failure}") from None
+                          f"The JSONata expression '{node.expression.text}' specified for the field "
+                          f"'{node.field}' threw an error during evaluation. {_jsonata_message(str(failure))}") from None
     if value is UNDEFINED:
         raise StatesError(errors.QUERY_EVALUATION_ERROR,
                           f"The JSONata expression '{node.expression.text}' specified for the field "
                           f"'{node.field}' returned nothing (undefined).")
+    if value == "" and node.expression.returns_function(states, variables, rng):
+        # AWS refuses a function as a field's value (test_base_scenarios, recorded)
+        raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                          f"The JSONata expression '{node.expression.text}' specified for the field "
+                          f"'{node.field}' returned an unsupported result type.")
     return value
+
+
+def _jsonata_message(message: str) -> str:
+    """The library's message as JSONata words it ("T1006: Attempted to invoke a non-function",
+    test_math_operations_jsonata, recorded): the library adds the callee's name to T1006."""
+    if message.startswith("T1006: "):
+        return "T1006: Attempted to invoke a non-function"
+    return message

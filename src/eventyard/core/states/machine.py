@@ -326,6 +326,8 @@ class _Fault(Exception):
         self.cause = cause
         self.prefixed = prefixed
         self.reported_by_task = reported_by_task
+        self.state_failed = False  # record {Type}StateFailed even though no child ran
+        self.causeless = False  # a timeout: AWS's TimedOut and ExecutionFailed carry no cause
 
 
 class _Interpreter:
@@ -520,9 +522,12 @@ class _Interpreter:
                           "StartTime": info["start_time"], "Name": info["name"], "RoleArn": info["role_arn"],
                           "RedriveCount": info.get("redrive_count", 0)},
             "StateMachine": {"Id": info["state_machine_arn"], "Name": info["state_machine_name"]},
-            "State": {"EnteredTime": _iso(run["entered_ms"]), "Name": state.name,
-                      "RetryCount": sum(run["retries"])},
+            "State": {"EnteredTime": _iso(run["entered_ms"]), "Name": state.name},
         }
+        if state.type in ("Task", "Parallel", "Map"):
+            # only states that can retry count retries: AWS's $$.State of a Pass state has
+            # Name and EnteredTime alone (test_base::test_query_context_object_values)
+            context["State"]["RetryCount"] = sum(run["retries"])
         if extra:
             context.update(extra)
         return context
@@ -680,6 +685,15 @@ class _Interpreter:
             return self.now + seconds * 1000
         instant = parse_timestamp(stamp)
         if instant is None:
+            if not state.jsonata and state.timestamp_path is not None:
+                # AWS's words for a TimestampPath value without a zone (test_wait, recorded)
+                raise StatesError(errors.RUNTIME,
+                                  "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                                  f"offset date-time format string: {state.timestamp_path.text} == {stamp}")
+            if state.jsonata:
+                raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                                  "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
+                                  f"format string: {stamp}")
             raise StatesError(errors.RUNTIME, f"The timestamp '{stamp}' is not a valid RFC3339 timestamp")
         due = int(instant.timestamp() * 1000)
         if due - self.now > MAX_WAIT_SECONDS * 1000:
@@ -799,8 +813,10 @@ class _Interpreter:
             timed_out = event.timer_id == wait.get("timeout_timer")
             error = errors.TIMEOUT if timed_out else errors.HEARTBEAT_TIMEOUT
             self.cancel_wait(run)
-            self.emit_task_outcome(run, wait, "TimedOut", {"error": error, "cause": ""})
-            raise _Fault(error, "", False)
+            self.emit_task_outcome(run, wait, "TimedOut", {"error": error})
+            fault = _Fault(error, "", False)
+            fault.causeless = True
+            raise fault
         if isinstance(event, ItemsRead):
             run["wait"] = None
             if event.error is not None or event.items is None:
@@ -951,14 +967,16 @@ class _Interpreter:
             self.stop_children(run, state)
             run["wait"] = None
         cause = fault.cause
-        if fault.prefixed:
+        # AWS words an oversized state result on its own ("The state/task 'X' returned a
+        # result with a size exceeding ..."), without the state prefix (test_states_errors)
+        if fault.prefixed and fault.error != errors.DATA_LIMIT_EXCEEDED:
             cause = (f"An error occurred while executing the state '{state.name}' (entered at the event id "
                      f"#{run['entered_id']}). {fault.cause}")
         if fault.prefixed and fault.error == errors.QUERY_EVALUATION_ERROR:
             details: dict[str, Any] = {"error": fault.error, "cause": cause}
-            field_match = re.search(r"for the field '([^']*)'", fault.cause)
+            field_match = re.search(r"for the field '([^']*)'|^The (Timestamp) field", fault.cause)
             if field_match is not None:
-                details["location"] = field_match.group(1)
+                details["location"] = field_match.group(1) or field_match.group(2)
             details["state"] = state.name
             run["previous"] = self.emit("EvaluationFailed", run["previous"], details)
         self.note(state, "error", {"error": fault.error, "cause": cause})
@@ -982,7 +1000,7 @@ class _Interpreter:
                     self.effects.append(StartTimer(timer, self.now + int(delay * 1000), "retry"))
                     return
                 break  # the first retrier that matches decides, even when exhausted
-        if children_failed:
+        if children_failed or fault.state_failed:
             run["previous"] = self.emit(f"{state.type}StateFailed", run["previous"], None)
         for index, catcher in enumerate(state.catch):
             if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
@@ -998,7 +1016,7 @@ class _Interpreter:
             # The task's failure ends its branch: the state never exits, it is aborted (the
             # parent's next event links past this one, to the failure itself).
             self.emit("TaskStateAborted", run["previous"], None)
-        self.end_run(run_id, run, failed=(fault.error, cause))
+        self.end_run(run_id, run, failed=(fault.error, None if fault.causeless else cause))
 
     def fail_execution(self, run: dict[str, Any], error: str, cause: str) -> None:
         top = self.s.runs["0"]
@@ -1076,7 +1094,9 @@ class _Interpreter:
         del parent["children"][run_id]
         try:
             if failed is not None:
-                raise _Fault(failed[0] or "", failed[1] or "", False)
+                fault = _Fault(failed[0] or "", failed[1] or "", False)
+                fault.causeless = failed[1] is None
+                raise fault
             if parent_state.type == "Map":
                 self.start_iterations(parent_id, parent, parent_state)
             if not parent["children"] and parent["next_item"] >= len(parent["items"]):
@@ -1159,15 +1179,27 @@ class _Interpreter:
                 limit = state.max_concurrency
                 if state.max_concurrency_path is not None:
                     limit = self.path_value(state.max_concurrency_path, effective, scope)
+                    if isinstance(limit, str) and limit.isdigit():
+                        limit = int(limit)  # AWS takes the number as text too ("1", recorded)
             run["limit"] = limit if isinstance(limit, int) and limit > 0 else 0
             if state.distributed and state.item_reader is not None:
                 self.read_items(run_id, run, state)
                 return
             if not isinstance(items, list):
+                if state.jsonata and state.items is not None:
+                    raise StatesError(errors.QUERY_EVALUATION_ERROR, _not_an_array(state.items, items))
+                if state.jsonata:
+                    shown = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+                    raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                                      f"Map state input must be an array but was: {shown}")
                 raise StatesError(errors.RUNTIME, f"Invalid path '{getattr(state.items_path, 'text', '$')}' : "
                                                   "The value must be an array")
         except StatesError as failure:
-            raise self.fault(failure) from None
+            fault = self.fault(failure)
+            # AWS records MapStateFailed after the EvaluationFailed of a JSONata Map that never
+            # started (test_base_scenarios::test_map_state_items_variable_sampling)
+            fault.state_failed = state.jsonata
+            raise fault from None
         if state.distributed:
             self.start_map_run(run_id, run, state, items)
             return
@@ -1286,6 +1318,20 @@ class _Interpreter:
 
 
 _UNPARSED: Any = object()
+
+
+_JSONATA_TYPES = ((bool, "boolean"), (str, "string"), (int, "number"), (float, "number"), (dict, "object"),
+                  (list, "array"))
+
+
+def _not_an_array(items: JsonataValue, value: Any) -> str:
+    """AWS's words when a JSONata Map's Items is not an array (test_base_scenarios)."""
+    expression = getattr(getattr(items, "root", None), "expression", None)
+    text = getattr(expression, "text", "")
+    kind = next((name for python_type, name in _JSONATA_TYPES if isinstance(value, python_type)), "null")
+    shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return (f"The JSONata expression '{text}' specified for the field 'Items' returned an unexpected result type. "
+            f"Expected 'array', but was '{kind}' for value: {shown}")
 
 
 def _loads(text_value: str) -> Any:

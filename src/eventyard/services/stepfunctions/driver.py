@@ -196,7 +196,8 @@ class Driver:
             s.states.close_tasks_of(record.arn)
             end = EndExecution(state.status, None if state.output is None else _text(state.output), state.error,
                                state.cause)
-            output = end.output if state.status == "SUCCEEDED" else None
+            # a succeeded execution always has an output, JSON null included ("null", as AWS shows it)
+            output = _text(state.output) if state.status == "SUCCEEDED" else None
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,
                                     event_count=record.event_count, output=output, error=end.error,
                                     cause=end.cause, stop_date=now)

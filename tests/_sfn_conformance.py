@@ -193,12 +193,9 @@ def assigned_variables(events: list[dict[str, Any]]) -> list[list[str]]:
 # case id -> (why eventyard differs, what eventyard answers instead: the fields that differ).
 _HEARTBEAT_REASON = (
     "A .waitForTaskToken task whose heartbeat runs out: AWS records TaskSubmitted (the integration's own "
-    "response, before the callback) and names the error States.Timeout; eventyard records no TaskSubmitted "
-    "(the driver does not report the service call's response to the interpreter) and names the error "
-    "States.HeartbeatTimeout (AWS's error-handling page lists that name for Catch/Retry, so changing it "
-    "needs a decision on how such catchers match).")
+    "response, before the callback); eventyard records no TaskSubmitted (the driver does not report the "
+    "service call's response to the interpreter).")
 _HEARTBEAT_OBSERVED: dict[str, Any] = {
-    "error": "States.HeartbeatTimeout",
     "events": ["ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskTimedOut", "ExecutionFailed"],
 }
 KNOWN_DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {

@@ -41,20 +41,23 @@ PREDEFINED = frozenset({
 UNCATCHABLE = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED})
 
 
-def matches(matcher: str, error: str, *, reported_by_task: bool = False) -> bool:
+def matches(matcher: str, error: str, *, reported_by_task: bool = False, heartbeat: bool = False) -> bool:
     """Whether one ``ErrorEquals`` entry matches ``error``.
 
     A failure the interpreter raises as States.Runtime or States.DataLimitExceeded ends
     the execution whatever catches it. A task's failure is matched as reported, even with
     those names: AWS records a task result over 256 KiB as a TaskFailed with
     States.DataLimitExceeded that ``States.ALL`` catches (LocalStack's test_states_errors
-    snapshots, recorded on AWS, 21-03-2024)."""
+    snapshots, recorded on AWS, 21-03-2024). ``heartbeat``: a States.Timeout because no
+    heartbeat came, which a States.HeartbeatTimeout matcher matches too."""
     if error in UNCATCHABLE and not reported_by_task:
         return False
     if matcher == ALL:
         return True
     if matcher == TASK_FAILED:
         return error != TIMEOUT  # a wildcard for every failure but the state's own timeout
+    if matcher == HEARTBEAT_TIMEOUT:
+        return heartbeat
     return matcher == error
 
 

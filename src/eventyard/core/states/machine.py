@@ -328,6 +328,7 @@ class _Fault(Exception):
         self.reported_by_task = reported_by_task
         self.state_failed = False  # record {Type}StateFailed even though no child ran
         self.causeless = False  # a timeout: AWS's TimedOut and ExecutionFailed carry no cause
+        self.heartbeat = False  # a timeout because no heartbeat came: States.HeartbeatTimeout matches it
 
 
 class _Interpreter:
@@ -810,12 +811,14 @@ class _Interpreter:
                     return
                 self.after_wait(run_id, run, state)
                 return
-            timed_out = event.timer_id == wait.get("timeout_timer")
-            error = errors.TIMEOUT if timed_out else errors.HEARTBEAT_TIMEOUT
+            # AWS records a heartbeat that ran out as States.Timeout too (test_heartbeats,
+            # recorded 2024-04-18), while its docs let Retry and Catch name it
+            # States.HeartbeatTimeout: both names match it.
             self.cancel_wait(run)
-            self.emit_task_outcome(run, wait, "TimedOut", {"error": error})
-            fault = _Fault(error, "", False)
+            self.emit_task_outcome(run, wait, "TimedOut", {"error": errors.TIMEOUT})
+            fault = _Fault(errors.TIMEOUT, "", False)
             fault.causeless = True
+            fault.heartbeat = event.timer_id != wait.get("timeout_timer")
             raise fault
         if isinstance(event, ItemsRead):
             run["wait"] = None
@@ -985,7 +988,8 @@ class _Interpreter:
             self.fail_execution(run, fault.error, cause)
             return
         for i, retrier in enumerate(state.retry):
-            if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
+            if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task,
+                                  heartbeat=fault.heartbeat)
                    for name in retrier.error_equals):
                 if run["retries"][i] < retrier.max_attempts:
                     delay = retrier.interval_seconds * retrier.backoff_rate ** run["retries"][i]
@@ -1003,7 +1007,8 @@ class _Interpreter:
         if children_failed or fault.state_failed:
             run["previous"] = self.emit(f"{state.type}StateFailed", run["previous"], None)
         for index, catcher in enumerate(state.catch):
-            if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task)
+            if any(errors.matches(name, fault.error, reported_by_task=fault.reported_by_task,
+                                  heartbeat=fault.heartbeat)
                    for name in catcher.error_equals):
                 self.note(state, "errorDetails", {"catchIndex": index})
                 error_output = {"Error": fault.error, "Cause": cause}

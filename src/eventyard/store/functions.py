@@ -1,0 +1,97 @@
+"""Lambda: functions (one JSON document each), code archives by SHA-256, layer versions.
+
+The document's shape is the functions service's (``services/functions``); this module
+only keeps it. ``get(..., for_update=True)`` locks the row on PostgreSQL so that two
+read-modify-writes of one function (two ``UpdateAlias`` calls) do not lose one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from eventyard.store.session import Session
+
+__all__ = ["Functions"]
+
+
+class Functions:
+    def __init__(self, session: "Session") -> None:
+        self._s = session
+
+    # -- functions ---------------------------------------------------------------------
+    def get(self, account_id: str, region: str, name: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        lock = " FOR UPDATE" if for_update and self._s.dialect == "postgres" else ""
+        row = self._s.one("SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?" + lock,
+                          (account_id, region, name))
+        return None if row is None else dict(orjson.loads(row[0]))
+
+    def insert(self, account_id: str, region: str, name: str, doc: dict[str, Any], now: int) -> None:
+        """Add a function; ``ConflictError`` when the name is taken."""
+        self._s.execute("INSERT INTO lambda_functions (account_id, region, name, doc, changed_ms) VALUES (?, ?, ?, ?, ?)",
+                        (account_id, region, name, orjson.dumps(doc).decode(), now))
+
+    def replace(self, account_id: str, region: str, name: str, doc: dict[str, Any], now: int) -> bool:
+        cur = self._s.execute("UPDATE lambda_functions SET doc = ?, changed_ms = ? WHERE account_id = ? AND region = ?"
+                              " AND name = ?", (orjson.dumps(doc).decode(), now, account_id, region, name))
+        return bool(cur.rowcount)
+
+    def delete(self, account_id: str, region: str, name: str) -> bool:
+        cur = self._s.execute("DELETE FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?",
+                              (account_id, region, name))
+        return bool(cur.rowcount)
+
+    def page(self, account_id: str, region: str, *, after: str | None, limit: int) -> list[dict[str, Any]]:
+        sql = "SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ?"
+        params: list[Any] = [account_id, region]
+        if after is not None:
+            sql += " AND name > ?"
+            params.append(after)
+        sql += " ORDER BY name LIMIT ?"
+        params.append(limit)
+        return [dict(orjson.loads(row[0])) for row in self._s.all(sql, params)]
+
+    def all_in_account(self, account_id: str, region: str) -> list[dict[str, Any]]:
+        rows = self._s.all("SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ?", (account_id, region))
+        return [dict(orjson.loads(row[0])) for row in rows]
+
+    # -- code archives -----------------------------------------------------------------
+    def put_archive(self, sha256: str, archive: bytes) -> None:
+        self._s.execute("INSERT INTO lambda_code (sha256, archive) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+                        (sha256, archive))
+
+    def archive(self, sha256: str) -> bytes | None:
+        row = self._s.one("SELECT archive FROM lambda_code WHERE sha256 = ?", (sha256,))
+        return None if row is None else bytes(row[0])
+
+    # -- layers ------------------------------------------------------------------------
+    def add_layer_version(self, account_id: str, region: str, name: str, doc: dict[str, Any]) -> int:
+        """The layer's next version number, with ``doc``. A deleted version stays as a
+        tombstone (``{"Deleted": true}``) so that its number is never given again."""
+        latest = self._s.scalar("SELECT MAX(version) FROM lambda_layers WHERE account_id = ? AND region = ? AND name = ?",
+                                (account_id, region, name))
+        version = int(latest or 0) + 1
+        doc = {**doc, "Version": version}
+        self._s.execute("INSERT INTO lambda_layers (account_id, region, name, version, doc) VALUES (?, ?, ?, ?, ?)",
+                        (account_id, region, name, version, orjson.dumps(doc).decode()))
+        return version
+
+    def layer_version(self, account_id: str, region: str, name: str, version: int) -> dict[str, Any] | None:
+        row = self._s.one("SELECT doc FROM lambda_layers WHERE account_id = ? AND region = ? AND name = ? AND version = ?",
+                          (account_id, region, name, version))
+        return None if row is None else dict(orjson.loads(row[0]))
+
+    def layer_versions(self, account_id: str, region: str, name: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT doc FROM lambda_layers WHERE account_id = ? AND region = ?"
+        params: list[Any] = [account_id, region]
+        if name is not None:
+            sql += " AND name = ?"
+            params.append(name)
+        sql += " ORDER BY name, version DESC"
+        return [dict(orjson.loads(row[0])) for row in self._s.all(sql, params)]
+
+    def delete_layer_version(self, account_id: str, region: str, name: str, version: int) -> None:
+        self._s.execute("UPDATE lambda_layers SET doc = ? WHERE account_id = ? AND region = ? AND name = ?"
+                        " AND version = ?", ('{"Deleted":true}', account_id, region, name, version))

@@ -67,6 +67,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     api = ApiApp(Dispatcher(invoker, auth, RequestMetrics(metrics), public_url=settings.public_url))
     if settings.public_url:
         registry.sns.public_url = settings.public_url
+    registry.functions.invocations.base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -16,6 +16,8 @@ from pathlib import Path
 from eventyard.runtime.functions.types import FunctionCode, InvocationRequest, InvocationResult, LogLine
 
 _SCRIPT = r"""
+import os
+os.closerange(3, 65536)  # the server's listening socket is inheritable (and uvloop passes it on)
 import importlib, json, sys, time, traceback
 code_dir, handler, request_id, out_path, deadline_ms = sys.argv[1:6]
 sys.path[:0] = [code_dir] + sys.argv[6:]

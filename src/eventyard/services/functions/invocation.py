@@ -77,6 +77,8 @@ class Invocations:
         self.runner = runner
         self.state_dir = state_dir
         self.log_sink = log_sink
+        # eventyard's URL for the functions' AWS_ENDPOINT_URL when no request tells it (rules, topics)
+        self.base_url = "http://127.0.0.1:4566"
         self.running: dict[tuple[str, str, str], int] = {}  # (account, region, name) -> invocations running here
         self.running_in_account: dict[str, int] = {}
         # after the 1st and 2nd failed attempt of an asynchronous invocation (AWS: about 1 and 2 minutes)
@@ -273,7 +275,7 @@ class FunctionDeliverer:
             doc = await self.invocations.store.read(lambda s: s.functions.get(ref.account, ref.region, ref.name))
             target = pick(doc, ref)
             result = await self.invocations.run(ref, target, record.payload["body"].encode(), context["request_id"],
-                                                context.get("base_url", ""))
+                                                context.get("base_url") or self.invocations.base_url)
         except Throttled as exc:
             return Failure("TooManyRequestsException", exc.reason)
         except ServiceError as err:
@@ -287,7 +289,7 @@ class FunctionDeliverer:
         if record.origin == "sns":
             body = sns_event(body, record.payload.get("context", {}).get("subscription_arn", ""))
         try:
-            await self.invocations.accept_async(ref, body.encode(), record.payload.get("context", {}).get("base_url", ""))
+            await self.invocations.accept_async(ref, body.encode(), self.invocations.base_url)
         except ServiceError as err:
             return Failure(err.code, err.message)
         return None

@@ -33,6 +33,7 @@ from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import Failure
 from eventyard.runtime.functions.types import FunctionCode, FunctionRunner, InvocationRequest, InvocationResult
 from eventyard.services.functions import code, names
+from eventyard.services.functions.access import check_access
 from eventyard.services.functions.names import LATEST, FunctionRef
 from eventyard.services.logs.types import LogEvent, LogSink
 from eventyard.store import Session, Store
@@ -108,6 +109,8 @@ class Invocations:
                                    "Client context must be a valid Base64-encoded JSON object.") from None
         doc = await self.store.read(lambda s: s.functions.get(ref.account, ref.region, ref.name))
         target = pick(doc, ref)
+        assert doc is not None
+        check_access(ctx, ref, doc)
         if kind == "DryRun":
             return {"StatusCode": 204}
         if kind == "Event":

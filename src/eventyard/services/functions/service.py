@@ -26,6 +26,7 @@ from eventyard.services import _tagging
 from eventyard.services._operations import OperationTable
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.functions import code, configuration, names
+from eventyard.services.functions.access import check_access
 from eventyard.services.functions.invocation import Invocations
 from eventyard.services.functions.names import LATEST, FunctionRef
 from eventyard.store import ConflictError, Session, Store
@@ -88,13 +89,14 @@ class FunctionsService:
         jobs.register(SETTLE_JOB, SettleFunction())
 
     # -- helpers -----------------------------------------------------------------------
-    async def _read(self, ref: FunctionRef) -> dict[str, Any]:
+    async def _read(self, ctx: RequestContext, ref: FunctionRef) -> dict[str, Any]:
         doc = await self.store.read(lambda s: s.functions.get(ref.account, ref.region, ref.name))
         if doc is None:
             raise names.not_found(ref, None)
+        check_access(ctx, ref, doc)
         return doc
 
-    async def _change(self, ref: FunctionRef, change: Callable[[Session, dict[str, Any]], T], *,
+    async def _change(self, ctx: RequestContext, ref: FunctionRef, change: Callable[[Session, dict[str, Any]], T], *,
                       settle: bool = False) -> T:
         """Read-modify-write of one function in one unit of work; with ``settle``, the
         settle job for $LATEST's new revision is added beside it."""
@@ -103,6 +105,7 @@ class FunctionsService:
             doc = s.functions.get(ref.account, ref.region, ref.name, for_update=True)
             if doc is None:
                 raise names.not_found(ref, None)
+            check_access(ctx, ref, doc)
             result = change(s, doc)
             now = clock.now_ms()
             s.functions.replace(ref.account, ref.region, ref.name, doc, now)
@@ -121,12 +124,9 @@ class FunctionsService:
                                        "revision": doc["latest"]["RevisionId"]}, now, now,
                           key=f"{ref.account}:{ref.region}:{ref.name}"))
 
-    def _ref(self, ctx: RequestContext, req: dict[str, Any], *, qualified: bool = True) -> FunctionRef:
-        ref = names.resolve(ctx, req["FunctionName"], req.get("Qualifier") if qualified else None)
-        if ref.account != ctx.account:
-            raise ServiceError("AccessDeniedException", f"User: {ctx.principal_arn or ctx.account} is not authorized "
-                               f"to perform: lambda:{ctx.operation} on resource: {ref.qualified_arn}")
-        return ref
+    @staticmethod
+    def _ref(ctx: RequestContext, req: dict[str, Any], *, qualified: bool = True) -> FunctionRef:
+        return names.resolve(ctx, req["FunctionName"], req.get("Qualifier") if qualified else None)
 
     @staticmethod
     def _version_config(doc: dict[str, Any], ref: FunctionRef, qualifier: str | None) -> dict[str, Any]:
@@ -226,7 +226,7 @@ class FunctionsService:
 
     async def get_function(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         config = self._version_config(doc, ref, ref.qualifier)
         tags = await self.store.read(lambda s: s.tags.get(ref.arn))
         entry = config.get("_code", {})
@@ -244,7 +244,7 @@ class FunctionsService:
 
     async def get_function_configuration(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         return _shown(self._version_config(doc, ref, ref.qualifier))
 
     async def list_functions(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -277,6 +277,7 @@ class FunctionsService:
             doc = s.functions.get(ref.account, ref.region, ref.name, for_update=True)
             if doc is None:
                 raise names.not_found(ref, None)
+            check_access(ctx, ref, doc)
             if qualifier is None:
                 s.functions.delete(ref.account, ref.region, ref.name)
                 s.tags.remove_all(ref.arn)
@@ -316,7 +317,7 @@ class FunctionsService:
         ref = self._ref(ctx, req, qualified=False)
         entry, archive = await self._code_from(req, ctx)
         if req.get("DryRun"):
-            doc = await self._read(ref)
+            doc = await self._read(ctx, ref)
             config = dict(doc["latest"])
             self._set_code(config, entry, archive)
             return _shown(config)
@@ -335,7 +336,7 @@ class FunctionsService:
                 return self._publish(doc, ref, None, now)
             return dict(config)
 
-        shown = await self._change(ref, change, settle=True)
+        shown = await self._change(ctx, ref, change, settle=True)
         await self.runner.retire(ref.arn)
         return _shown(shown)
 
@@ -356,7 +357,7 @@ class FunctionsService:
             doc["latest"] = config
             return dict(config)
 
-        shown = await self._change(ref, change, settle=True)
+        shown = await self._change(ctx, ref, change, settle=True)
         await self.runner.retire(ref.arn)
         return _shown(shown)
 
@@ -392,11 +393,11 @@ class FunctionsService:
                                f"({doc['latest'].get('CodeSha256')}). Please try again with the CodeSHA256 in $LATEST.")
             return self._publish(doc, ref, req.get("Description"), clock.now_ms())
 
-        return _shown(await self._change(ref, change))
+        return _shown(await self._change(ctx, ref, change))
 
     async def list_versions_by_function(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req, qualified=False)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         every = [_shown(doc["latest"])] + [_shown(v) for _, v in sorted(doc["versions"].items(),
                                                                           key=lambda kv: int(kv[0]))]
         return _paged(every, req, "Versions", lambda c: str(c["Version"]))
@@ -441,7 +442,7 @@ class FunctionsService:
             doc["aliases"][name] = alias
             return alias
 
-        return await self._change(ref, change)
+        return await self._change(ctx, ref, change)
 
     def _alias_of(self, doc: dict[str, Any], ref: FunctionRef, name: str) -> dict[str, Any]:
         alias = doc["aliases"].get(name)
@@ -451,7 +452,7 @@ class FunctionsService:
 
     async def get_alias(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req, qualified=False)
-        return self._alias_of(await self._read(ref), ref, req["Name"])
+        return self._alias_of(await self._read(ctx, ref), ref, req["Name"])
 
     async def update_alias(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req, qualified=False)
@@ -473,7 +474,7 @@ class FunctionsService:
             doc["aliases"][req["Name"]] = alias
             return alias
 
-        return await self._change(ref, change)
+        return await self._change(ctx, ref, change)
 
     async def delete_alias(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         ref = self._ref(ctx, req, qualified=False)
@@ -483,11 +484,11 @@ class FunctionsService:
             doc["urls"].pop(req["Name"], None)
             doc["event_invoke"].pop(req["Name"], None)
 
-        await self._change(ref, change)
+        await self._change(ctx, ref, change)
 
     async def list_aliases(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req, qualified=False)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         aliases = [a for _, a in sorted(doc["aliases"].items())
                    if req.get("FunctionVersion") in (None, a["FunctionVersion"])]
         return _paged(aliases, req, "Aliases", lambda a: str(a["Name"]))
@@ -527,7 +528,7 @@ class FunctionsService:
             policy["revision"] = ids.uuid4()
             return orjson.dumps(statement).decode()
 
-        return {"Statement": await self._change(ref, change)}
+        return {"Statement": await self._change(ctx, ref, change)}
 
     async def remove_permission(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         ref = self._ref(ctx, req)
@@ -546,11 +547,11 @@ class FunctionsService:
             policy["statements"] = kept
             policy["revision"] = ids.uuid4()
 
-        await self._change(ref, change)
+        await self._change(ctx, ref, change)
 
     async def get_policy(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         policy = doc["policies"].get(self._policy_key(doc, ref))
         if not policy or not policy["statements"]:
             raise ServiceError("ResourceNotFoundException", "The resource you requested does not exist.")
@@ -560,10 +561,10 @@ class FunctionsService:
     # -- tags --------------------------------------------------------------------------
     async def _tagged_function(self, ctx: RequestContext, arn: str) -> FunctionRef:
         ref = names.resolve(ctx, arn)
-        if ref.account != ctx.account or not arn.startswith("arn:"):
+        if not arn.startswith("arn:"):
             raise ServiceError("ValidationException", f"1 validation error detected: Value '{arn}' at 'resource' "
                                                       "failed to satisfy constraint: Member must be a function ARN")
-        await self._read(ref)
+        await self._read(ctx, ref)
         return ref
 
     async def tag_resource(self, ctx: RequestContext, req: dict[str, Any]) -> None:
@@ -606,13 +607,13 @@ class FunctionsService:
                                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].")
             doc["reserved"] = wanted
 
-        await self._change(ref, change)
+        await self._change(ctx, ref, change)
         self.invocations.limits_changed(ref)
         return {"ReservedConcurrentExecutions": wanted}
 
     async def get_function_concurrency(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req, qualified=False)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         return {} if doc.get("reserved") is None else {"ReservedConcurrentExecutions": doc["reserved"]}
 
     async def delete_function_concurrency(self, ctx: RequestContext, req: dict[str, Any]) -> None:
@@ -621,7 +622,7 @@ class FunctionsService:
         def change(s: Session, doc: dict[str, Any]) -> None:
             doc["reserved"] = None
 
-        await self._change(ref, change)
+        await self._change(ctx, ref, change)
         self.invocations.limits_changed(ref)
 
     # -- event invoke configs ----------------------------------------------------------
@@ -670,11 +671,11 @@ class FunctionsService:
             doc["event_invoke"][key] = config
             return config
 
-        return await self._change(ref, change)
+        return await self._change(ctx, ref, change)
 
     async def get_function_event_invoke_config(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         config = doc["event_invoke"].get(self._invoke_config_key(doc, ref))
         if config is None:
             raise ServiceError("ResourceNotFoundException",
@@ -689,11 +690,11 @@ class FunctionsService:
                 raise ServiceError("ResourceNotFoundException",
                                    f"The function {ref.qualified_arn} doesn't have an EventInvokeConfig")
 
-        await self._change(ref, change)
+        await self._change(ctx, ref, change)
 
     async def list_function_event_invoke_configs(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req, qualified=False)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         configs = [c for _, c in sorted(doc["event_invoke"].items())]
         return _paged(configs, req, "FunctionEventInvokeConfigs", lambda c: str(c["FunctionArn"]))
 
@@ -727,11 +728,11 @@ class FunctionsService:
             doc["urls"][key] = config
             return config
 
-        return await self._change(ref, change)
+        return await self._change(ctx, ref, change)
 
     async def get_function_url_config(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         config = doc["urls"].get(self._url_key(doc, ref))
         if config is None:
             raise ServiceError("ResourceNotFoundException", "The resource you requested does not exist.")
@@ -751,7 +752,7 @@ class FunctionsService:
             config["LastModifiedTime"] = names.last_modified(clock.now_ms())
             return dict(config)
 
-        return await self._change(ref, change)
+        return await self._change(ctx, ref, change)
 
     async def delete_function_url_config(self, ctx: RequestContext, req: dict[str, Any]) -> None:
         ref = self._ref(ctx, req)
@@ -760,11 +761,11 @@ class FunctionsService:
             if doc["urls"].pop(self._url_key(doc, ref), None) is None:
                 raise ServiceError("ResourceNotFoundException", "The resource you requested does not exist.")
 
-        await self._change(ref, change)
+        await self._change(ctx, ref, change)
 
     async def list_function_url_configs(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, req, qualified=False)
-        doc = await self._read(ref)
+        doc = await self._read(ctx, ref)
         configs = [c for _, c in sorted(doc["urls"].items())]
         return _paged(configs, req, "FunctionUrlConfigs", lambda c: str(c["FunctionArn"]))
 

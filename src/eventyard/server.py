@@ -80,7 +80,8 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
                 opened.close()
 
     site = Site(store_dialect=opened.dialect, auth=auth, metrics_token=settings.metrics_token, metrics=metrics,
-                refresh_metrics=registry.queue_depths.refresh, sns_certificate=registry.sns.signing_certificate)
+                refresh_metrics=registry.queue_depths.refresh, sns_certificate=registry.sns.signing_certificate,
+                function_url=registry.function_urls.serve)
     app = build_site(site, api, lifespan)
     app.state.store = opened
     app.state.registry = registry

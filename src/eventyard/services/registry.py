@@ -21,6 +21,7 @@ from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
 from eventyard.services.functions import AsyncPolicy, FunctionDeliverer, FunctionsService, Invocations
 from eventyard.services.functions import service as functions_service
+from eventyard.services.functions.urls import FunctionUrls
 from eventyard.services.secretsmanager import SecretsManagerService
 from eventyard.services.secretsmanager import service as secretsmanager_service
 from eventyard.services.secretsmanager.managed import ConnectionSecrets, ServiceSecrets
@@ -68,6 +69,7 @@ class ServiceRegistry:
         self.function_runner = WorkerPool(functions_dir(store))
         invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=None)
         self.functions = FunctionsService(store, self.jobs, self.function_runner, invocations)
+        self.function_urls = FunctionUrls(invocations)  # served by web/ at each URL config's FunctionUrl
         runtime.register_deliverer("lambda", FunctionDeliverer(invocations))  # async invokes, rules, topics
         runtime.register_origin("lambda", AsyncPolicy(invocations))
         self.handlers: dict[str, dict[str, Handler]] = {

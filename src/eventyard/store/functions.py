@@ -66,6 +66,25 @@ class Functions:
         row = self._s.one("SELECT archive FROM lambda_code WHERE sha256 = ?", (sha256,))
         return None if row is None else bytes(row[0])
 
+    # -- function URLs -----------------------------------------------------------------
+    def put_url(self, url_id: str, account_id: str, region: str, name: str, qualifier: str) -> None:
+        self._s.execute("INSERT INTO lambda_urls (url_id, account_id, region, name, qualifier) VALUES (?, ?, ?, ?, ?)",
+                        (url_id, account_id, region, name, qualifier))
+
+    def url_owner(self, url_id: str) -> tuple[str, str, str, str] | None:
+        """(account, region, function name, qualifier or '') of a function URL."""
+        row = self._s.one("SELECT account_id, region, name, qualifier FROM lambda_urls WHERE url_id = ?", (url_id,))
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
+    def delete_urls(self, account_id: str, region: str, name: str, qualifier: str | None = None) -> None:
+        """Drop the function's URL of ``qualifier`` ('' unqualified), or all its URLs."""
+        sql = "DELETE FROM lambda_urls WHERE account_id = ? AND region = ? AND name = ?"
+        params: list[Any] = [account_id, region, name]
+        if qualifier is not None:
+            sql += " AND qualifier = ?"
+            params.append(qualifier)
+        self._s.execute(sql, params)
+
     # -- layers ------------------------------------------------------------------------
     def add_layer_version(self, account_id: str, region: str, name: str, doc: dict[str, Any]) -> int:
         """The layer's next version number, with ``doc``. A deleted version stays as a

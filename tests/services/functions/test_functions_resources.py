@@ -162,3 +162,32 @@ def test_a_state_machine_task_invokes_the_function_in_process(server: Any, accou
     output = json.loads(done["output"])
     assert output["Payload"] == {"doubled": 42} and output["StatusCode"] == 200
     assert output["ExecutedVersion"] == "$LATEST"
+
+
+def test_a_function_url_called_by_a_plain_http_client(server: Any, account: str) -> None:
+    import httpx
+
+    c = lam(server, account)
+    create(c, "page", zipped({"app.py": (
+        "import json\n"
+        "def handler(event, context):\n"
+        "    if event['rawPath'] == '/plain':\n"
+        "        return {'just': 'json'}\n"
+        "    if event['rawPath'] == '/boom':\n"
+        "        raise RuntimeError('no')\n"
+        "    return {'statusCode': 201, 'headers': {'x-seen': event['requestContext']['http']['method']},\n"
+        "            'cookies': ['a=1', 'b=2'],\n"
+        "            'body': json.dumps({'path': event['rawPath'], 'q': event.get('queryStringParameters'),\n"
+        "                                'body': event.get('body'), 'version': event['version']})}\n")}))
+    url = c.create_function_url_config(FunctionName="page", AuthType="NONE")["FunctionUrl"]
+    r = httpx.post(url + "items/7?tag=a&tag=b", content=b'{"n": 1}', headers={"Content-Type": "application/json"},
+                   timeout=30)
+    assert r.status_code == 201 and r.headers["x-seen"] == "POST"
+    assert r.headers.get_list("set-cookie") == ["a=1", "b=2"]
+    assert r.json() == {"path": "/items/7", "q": {"tag": "a,b"}, "body": '{"n": 1}', "version": "2.0"}
+    plain = httpx.get(url + "plain", timeout=30)
+    assert plain.status_code == 200 and plain.json() == {"just": "json"}
+    assert httpx.get(url + "boom", timeout=30).status_code == 502
+    c.delete_function_url_config(FunctionName="page")
+    gone = httpx.get(url, timeout=30)
+    assert gone.status_code == 403 and gone.json() == {"Message": None}

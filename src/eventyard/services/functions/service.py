@@ -280,6 +280,7 @@ class FunctionsService:
             check_access(ctx, ref, doc)
             if qualifier is None:
                 s.functions.delete(ref.account, ref.region, ref.name)
+                s.functions.delete_urls(ref.account, ref.region, ref.name)
                 s.tags.remove_all(ref.arn)
                 return
             if qualifier not in doc["versions"]:
@@ -481,7 +482,8 @@ class FunctionsService:
 
         def change(s: Session, doc: dict[str, Any]) -> None:
             doc["aliases"].pop(req["Name"], None)
-            doc["urls"].pop(req["Name"], None)
+            if doc["urls"].pop(req["Name"], None) is not None:
+                s.functions.delete_urls(ref.account, ref.region, ref.name, req["Name"])
             doc["event_invoke"].pop(req["Name"], None)
 
         await self._change(ctx, ref, change)
@@ -726,6 +728,7 @@ class FunctionsService:
             if req.get("Cors"):
                 config["Cors"] = req["Cors"]
             doc["urls"][key] = config
+            s.functions.put_url(url_id, ref.account, ref.region, ref.name, key)
             return config
 
         return await self._change(ctx, ref, change)
@@ -758,8 +761,10 @@ class FunctionsService:
         ref = self._ref(ctx, req)
 
         def change(s: Session, doc: dict[str, Any]) -> None:
-            if doc["urls"].pop(self._url_key(doc, ref), None) is None:
+            key = self._url_key(doc, ref)
+            if doc["urls"].pop(key, None) is None:
                 raise ServiceError("ResourceNotFoundException", "The resource you requested does not exist.")
+            s.functions.delete_urls(ref.account, ref.region, ref.name, key)
 
         await self._change(ctx, ref, change)
 

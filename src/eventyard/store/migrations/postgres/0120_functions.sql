@@ -27,3 +27,14 @@ CREATE TABLE lambda_layers (
     doc         TEXT NOT NULL,
     PRIMARY KEY (account_id, region, name, version)
 );
+
+-- Function URLs by their id (the URL's first label on AWS): which function and qualifier
+-- ('' for the unqualified function) a request to the URL invokes.
+CREATE TABLE lambda_urls (
+    url_id      TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    name        TEXT COLLATE "C" NOT NULL,
+    qualifier   TEXT NOT NULL,
+    UNIQUE (account_id, region, name, qualifier)
+);

@@ -108,3 +108,33 @@ def test_the_sns_event_of_a_subscribed_function() -> None:
     assert record["EventSubscriptionArn"] == "arn:t:sub"
     assert record["Sns"]["SigningCertUrl"] == "https://c" and record["Sns"]["UnsubscribeUrl"] == "https://u"
     assert record["Sns"]["Subject"] is None and record["Sns"]["MessageAttributes"] == {}
+
+
+def test_pending_refuses_invoke_and_the_async_row_carries_the_invoke_config(store: Store, tmp_path: Path) -> None:
+    import pytest
+
+    from eventyard.core.errors import ServiceError
+
+    service, runner = _service(store, tmp_path)
+    ctx = RequestContext(account=ACCOUNT, operation="Invoke")
+
+    async def scenario() -> None:
+        await service.create_function(ctx, {"FunctionName": "busy", "Runtime": "python3.12", "Role": ROLE,
+                                            "Handler": "app.handler", "Code": {"ZipFile": ECHO}})
+        with pytest.raises(ServiceError) as exc:  # the settle job has not run: still Pending
+            await service.invoke(ctx, {"FunctionName": "busy", "Payload": b"{}"})
+        assert exc.value.code == "ResourceConflictException"
+        assert exc.value.message == ("The operation cannot be performed at this time. The function is currently "
+                                     "in the following state: Pending")
+        await service.put_function_event_invoke_config(ctx, {"FunctionName": "busy", "MaximumRetryAttempts": 0,
+                                                             "MaximumEventAgeInSeconds": 60})
+        assert (await service.invoke(ctx, {"FunctionName": "busy", "InvocationType": "Event",
+                                           "Payload": b'{"k": 1}'}))["StatusCode"] == 202
+
+    asyncio.run(scenario())
+    [row] = store.write_sync(lambda s: s.deliveries.claim(now=2**62, lease_until=2**62 + 1, limit=10))
+    assert (row.origin, row.target_kind, row.target["arn"]) == ("lambda", "lambda",
+                                                                  f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:busy")
+    assert row.payload["body"] == '{"k": 1}'
+    assert (row.payload["context"]["max_retries"], row.payload["context"]["max_age_ms"]) == (0, 60_000)
+    assert runner.seen == []

@@ -144,6 +144,7 @@ class FunctionsService:
         """(the ``_code`` entry, the archive to keep) from a Code / UpdateFunctionCode request."""
         if req_code.get("ZipFile") is not None:
             archive = code.check_archive(req_code["ZipFile"])
+            code.check_unzipped_total(archive.unzipped_size)
             return {"kind": "zip", "sha": archive.sha_hex, "size": len(archive.data),
                     "unzipped": archive.unzipped_size}, archive
         if req_code.get("S3Bucket") == code.HOT_RELOAD_BUCKET and req_code.get("S3Key"):

@@ -194,6 +194,12 @@ class World:
         return "live"
 
     @cached_property
+    def mapping_uuid(self) -> str:
+        _ = self.queue_url
+        return str(self.a("lambda").create_event_source_mapping(
+            EventSourceArn=self.queue_arn, FunctionName=self.function_arn, Enabled=False)["UUID"])
+
+    @cached_property
     def layer_version_arn(self) -> str:
         from services.functions._functions import zipped
 
@@ -604,6 +610,13 @@ LAMBDA_CASES = [
         FunctionName=w.function_arn, MaximumRetryAttempts=1)),
     _fn("UpdateFunctionUrlConfig", lambda c, w: c.update_function_url_config(FunctionName=w.function_arn,
                                                                              AuthType="NONE"), may_fail=NOT_THERE),
+    # a mapping is named by its UUID: another account's is not found
+    Case("lambda", "GetEventSourceMapping", lambda c, w: c.get_event_source_mapping(UUID=w.mapping_uuid),
+         False, NOT_THERE),
+    Case("lambda", "UpdateEventSourceMapping", lambda c, w: c.update_event_source_mapping(
+        UUID=w.mapping_uuid, BatchSize=5), False, NOT_THERE),
+    Case("lambda", "DeleteEventSourceMapping", lambda c, w: c.delete_event_source_mapping(UUID=w.mapping_uuid),
+         False, NOT_THERE),
     # a layer is read by its ARN; layers have no grants here (AddLayerVersionPermission is not served)
     Case("lambda", "GetLayerVersionByArn", lambda c, w: c.get_layer_version_by_arn(Arn=w.layer_version_arn),
          False, ("AccessDeniedException", "ResourceNotFoundException")),
@@ -636,7 +649,8 @@ OWN_ACCOUNT_ONLY = {
                       "ValidateStateMachineDefinition"},
     # layers are named by name in the caller's own account (by ARN: GetLayerVersionByArn, in the table)
     "lambda": {"CreateFunction", "GetAccountSettings", "ListFunctions", "PublishLayerVersion", "GetLayerVersion",
-               "ListLayerVersions", "ListLayers", "DeleteLayerVersion"},
+               "ListLayerVersions", "ListLayers", "DeleteLayerVersion", "CreateEventSourceMapping",
+               "ListEventSourceMappings"},
 }
 # STS acts on the caller's own principal, or issues a role's session: whether another
 # account's role may be assumed is its trust policy's say (``--auth iam``; tested in

@@ -21,6 +21,7 @@ from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
 from eventyard.services.functions import AsyncPolicy, FunctionDeliverer, FunctionsService, Invocations
 from eventyard.services.functions import service as functions_service
+from eventyard.services.functions.mappings import POLL_SECONDS, EventSourceMappings
 from eventyard.services.functions.urls import FunctionUrls
 from eventyard.services.secretsmanager import SecretsManagerService
 from eventyard.services.secretsmanager import service as secretsmanager_service
@@ -70,6 +71,8 @@ class ServiceRegistry:
         invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=None)
         self.functions = FunctionsService(store, self.jobs, self.function_runner, invocations)
         self.function_urls = FunctionUrls(invocations)  # served by web/ at each URL config's FunctionUrl
+        self.event_source_mappings = EventSourceMappings(invocations, Invoker(self.resolve).invoke)
+        self.timers.every(POLL_SECONDS, "lambda-event-source-mappings", self.event_source_mappings.poll)
         runtime.register_deliverer("lambda", FunctionDeliverer(invocations))  # async invokes, rules, topics
         runtime.register_origin("lambda", AsyncPolicy(invocations))
         self.handlers: dict[str, dict[str, Handler]] = {
@@ -80,7 +83,7 @@ class ServiceRegistry:
             "secretsmanager": _operations.bind(secretsmanager_service.OPERATIONS, self.secretsmanager),
             "iam": _operations.bind(iam_service.OPERATIONS, self.iam),
             "stepfunctions": _operations.bind(stepfunctions_service.OPERATIONS, self.stepfunctions),
-            "lambda": _operations.bind(functions_service.OPERATIONS, self.functions),
+            "lambda": _operations.bind(functions_service.OPERATIONS, self.functions, self.event_source_mappings),
         }
 
     def start(self) -> None:

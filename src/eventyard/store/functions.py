@@ -85,6 +85,30 @@ class Functions:
             params.append(qualifier)
         self._s.execute(sql, params)
 
+    # -- event source mappings ---------------------------------------------------------
+    def put_mapping(self, uuid: str, account_id: str, region: str, doc: dict[str, Any]) -> None:
+        self._s.execute("INSERT INTO lambda_event_source_mappings (uuid, account_id, region, doc) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (uuid) DO UPDATE SET doc = excluded.doc",
+                        (uuid, account_id, region, orjson.dumps(doc).decode()))
+
+    def mapping(self, uuid: str, *, for_update: bool = False) -> tuple[str, str, dict[str, Any]] | None:
+        lock = " FOR UPDATE" if for_update and self._s.dialect == "postgres" else ""
+        row = self._s.one("SELECT account_id, region, doc FROM lambda_event_source_mappings WHERE uuid = ?" + lock,
+                          (uuid,))
+        return None if row is None else (row[0], row[1], dict(orjson.loads(row[2])))
+
+    def mappings(self, account_id: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
+        """Every mapping (the pollers' view), or those of one account and region, by UUID."""
+        if account_id is None:
+            rows = self._s.all("SELECT doc FROM lambda_event_source_mappings ORDER BY uuid")
+        else:
+            rows = self._s.all("SELECT doc FROM lambda_event_source_mappings WHERE account_id = ? AND region = ?"
+                               " ORDER BY uuid", (account_id, region))
+        return [dict(orjson.loads(row[0])) for row in rows]
+
+    def delete_mapping(self, uuid: str) -> None:
+        self._s.execute("DELETE FROM lambda_event_source_mappings WHERE uuid = ?", (uuid,))
+
     # -- layers ------------------------------------------------------------------------
     def add_layer_version(self, account_id: str, region: str, name: str, doc: dict[str, Any]) -> int:
         """The layer's next version number, with ``doc``. A deleted version stays as a

@@ -28,6 +28,7 @@ from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.functions import code, configuration, names
 from eventyard.services.functions.access import check_access
 from eventyard.services.functions.invocation import Invocations
+from eventyard.services.functions.mappings import EventSourceMappings
 from eventyard.services.functions.names import LATEST, FunctionRef
 from eventyard.store import ConflictError, Session, Store
 from eventyard.store.jobs import JobRecord, NewJob
@@ -959,6 +960,11 @@ OPERATIONS: OperationTable = {
     "DeleteLayerVersion": FunctionsService.delete_layer_version,
     "Invoke": FunctionsService.invoke,
     "InvokeAsync": FunctionsService.invoke_async,
+    "CreateEventSourceMapping": EventSourceMappings.create_event_source_mapping,
+    "GetEventSourceMapping": EventSourceMappings.get_event_source_mapping,
+    "UpdateEventSourceMapping": EventSourceMappings.update_event_source_mapping,
+    "DeleteEventSourceMapping": EventSourceMappings.delete_event_source_mapping,
+    "ListEventSourceMappings": EventSourceMappings.list_event_source_mappings,
 }
 
 __all__ = ["FunctionsService", "OPERATIONS", "SETTLE_JOB"]

@@ -38,3 +38,12 @@ CREATE TABLE lambda_urls (
     qualifier   TEXT NOT NULL,
     UNIQUE (account_id, region, name, qualifier)
 );
+
+-- Event source mappings (SQS): the mapping's whole answer as a JSON document; enabled
+-- ones are polled by every node (a receive claims its messages atomically).
+CREATE TABLE lambda_event_source_mappings (
+    uuid        TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    doc         TEXT NOT NULL
+);

@@ -20,6 +20,7 @@ from eventyard.services import _operations
 from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
 from eventyard.services.functions import AsyncPolicy, FunctionDeliverer, FunctionsService, Invocations
+from eventyard.services.functions import destinations
 from eventyard.services.functions import service as functions_service
 from eventyard.services.functions.mappings import POLL_SECONDS, EventSourceMappings
 from eventyard.services.functions.urls import FunctionUrls
@@ -75,6 +76,7 @@ class ServiceRegistry:
         self.timers.every(POLL_SECONDS, "lambda-event-source-mappings", self.event_source_mappings.poll)
         runtime.register_deliverer("lambda", FunctionDeliverer(invocations))  # async invokes, rules, topics
         runtime.register_origin("lambda", AsyncPolicy(invocations))
+        runtime.register_origin(destinations.ORIGIN, destinations.ResultPolicy())  # destinations, dead letters
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": self.events.operations(),
             "sqs": sqs.operations(),

@@ -30,9 +30,9 @@ import structlog
 from eventyard.core import clock, ids
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.runtime.delivery import Failure
+from eventyard.runtime.delivery import Delivered, Failure
 from eventyard.runtime.functions.types import FunctionCode, FunctionRunner, InvocationRequest, InvocationResult
-from eventyard.services.functions import code, names
+from eventyard.services.functions import code, destinations, names
 from eventyard.services.functions.access import check_access
 from eventyard.services.functions.names import LATEST, FunctionRef
 from eventyard.services.logs.types import LogEvent, LogSink
@@ -146,7 +146,11 @@ class Invocations:
                 payload={"body": payload.decode(), "context": {
                     "request_id": ids.uuid4(), "base_url": base_url,
                     "max_retries": config.get("MaximumRetryAttempts", DEFAULT_RETRIES),
-                    "max_age_ms": 1000 * int(config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S))}},
+                    "max_age_ms": 1000 * int(config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S)),
+                    # where the outcome goes, as configured when the invocation was accepted
+                    "on_success": ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination"),
+                    "on_failure": ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
+                    "dead_letter": (target.config.get("DeadLetterConfig") or {}).get("TargetArn")}},
                 created_at=now, due_at=now)])
 
         await self.store.write(accept)
@@ -265,7 +269,7 @@ class FunctionDeliverer:
     def __init__(self, invocations: Invocations) -> None:
         self.invocations = invocations
 
-    async def deliver(self, record: DeliveryRecord) -> Failure | None:
+    async def deliver(self, record: DeliveryRecord) -> Failure | Delivered | None:
         ctx = RequestContext(account=record.account_id, region=record.region)
         try:
             ref = names.resolve(ctx, record.target["arn"])
@@ -284,7 +288,10 @@ class FunctionDeliverer:
         except ServiceError as err:
             return Failure(err.code, err.message, retryable=err.code == "ResourceConflictException")
         if result.function_error:
-            return Failure("Unhandled", result.payload.decode(errors="replace")[:1000])
+            return Failure("Unhandled", orjson.dumps({"version": target.executed_version,
+                                                      "payload": result.payload.decode(errors="replace")}).decode())
+        if context.get("on_success"):
+            return Delivered({"version": target.executed_version, "payload": result.payload.decode(errors="replace")})
         return None
 
     async def _hand_over(self, ref: FunctionRef, record: DeliveryRecord) -> Failure | None:
@@ -331,8 +338,32 @@ class AsyncPolicy:
         return now + delays_ms[min(record.attempts - 1, len(delays_ms) - 1)]
 
     def give_up(self, s: Session, record: DeliveryRecord, failure: Failure, now: int) -> None:
-        log.info("functions.async_dropped", function=record.target.get("arn"), error=failure.code,
+        """A failed invocation's record to ``OnFailure``, its event to the dead-letter queue."""
+        context = record.payload["context"]
+        aged = now - record.created_at >= int(context.get("max_age_ms", DEFAULT_MAX_AGE_S * 1000))
+        version, response, error = LATEST, None, None
+        if failure.code == "Unhandled":
+            outcome = orjson.loads(failure.message)
+            version, response, error = outcome["version"], outcome["payload"], "Unhandled"
+        try:
+            if context.get("on_failure"):
+                doc = destinations.invocation_record(record, "EventAgeExceeded" if aged else "RetriesExhausted",
+                                                     version, response, error, now)
+                destinations.send_record(s, record, context["on_failure"], doc, False, now)
+            if context.get("dead_letter"):
+                destinations.send_dead_letter(s, record, context["dead_letter"], response or failure.message, now)
+        except Exception:  # give_up must not raise: the row is dropped either way
+            log.exception("functions.failure_destination_failed", function=record.target.get("arn"))
+        log.info("functions.async_failed", function=record.target.get("arn"), error=failure.code,
                  attempts=record.attempts)
+
+    def apply_result(self, s: Session, record: DeliveryRecord, result: Any, now: int) -> None:
+        """A successful invocation's record to ``OnSuccess``."""
+        try:
+            doc = destinations.invocation_record(record, "Success", result["version"], result["payload"], None, now)
+            destinations.send_record(s, record, record.payload["context"]["on_success"], doc, True, now)
+        except Exception:
+            log.exception("functions.success_destination_failed", function=record.target.get("arn"))
 
     def delivered(self, record: DeliveryRecord, now: int) -> None:
         return None

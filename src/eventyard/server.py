@@ -81,7 +81,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
 
     site = Site(store_dialect=opened.dialect, auth=auth, metrics_token=settings.metrics_token, metrics=metrics,
                 refresh_metrics=registry.queue_depths.refresh, sns_certificate=registry.sns.signing_certificate,
-                function_url=registry.function_urls.serve)
+                function_url=registry.function_urls.serve, function_code=registry.function_urls.code_archive)
     app = build_site(site, api, lifespan)
     app.state.store = opened
     app.state.registry = registry

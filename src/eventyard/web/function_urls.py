@@ -30,3 +30,15 @@ def function_url_endpoint(serve: Callable[[UrlRequest], Awaitable[UrlResponse]])
         return response
 
     return function_url
+
+
+def code_endpoint(archive: Callable[[str], Awaitable[bytes | None]]) -> Endpoint:
+    """``/_eventyard/lambda/code/<sha256>``: GetFunction's ``Code.Location``, the zip itself."""
+
+    async def function_code(request: Request) -> Response:
+        found = await archive(request.path_params["sha"])
+        if found is None:
+            return Response(b"Not Found", status_code=404)
+        return Response(found, media_type="application/zip")
+
+    return function_code

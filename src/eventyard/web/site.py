@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 
 from eventyard.api.auth import Authenticator
 from eventyard.services.functions.urls import UrlRequest, UrlResponse
-from eventyard.web.function_urls import function_url_endpoint
+from eventyard.web.function_urls import code_endpoint, function_url_endpoint
 from eventyard.web.health import health_endpoint
 from eventyard.web.home import home_endpoint, is_home
 from eventyard.web.metrics import metrics_endpoint
@@ -38,6 +38,7 @@ class Site:
     refresh_metrics: Callable[[], Awaitable[None]]  # gauges read on demand
     sns_certificate: Callable[[str], Awaitable[bytes | None]]  # file name -> PEM, or None
     function_url: Callable[[UrlRequest], Awaitable[UrlResponse]] | None = None  # Lambda's function URLs
+    function_code: Callable[[str], Awaitable[bytes | None]] | None = None  # Lambda's zips, by SHA-256
 
 
 def build_site(site: Site, api: ASGIApp, lifespan: Callable[[Starlette], AsyncContextManager[None]]) -> Starlette:
@@ -52,6 +53,8 @@ def build_site(site: Site, api: ASGIApp, lifespan: Callable[[Starlette], AsyncCo
             *([Route("/_eventyard/lambda-url/{url_id}/{path:path}", function_url_endpoint(site.function_url),
                      methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])]
               if site.function_url is not None else []),
+            *([Route("/_eventyard/lambda/code/{sha}", code_endpoint(site.function_code), methods=["GET"])]
+              if site.function_code is not None else []),
             Mount("/", app=api),
         ],
         lifespan=lifespan,

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
@@ -34,6 +35,7 @@ def test_create_from_a_zip_is_pending_then_active_and_invokes(server: Any, accou
     c.get_waiter("function_active_v2").wait(FunctionName="echo", WaiterConfig={"Delay": 0.2, "MaxAttempts": 300})
     got = c.get_function(FunctionName="echo")
     assert got["Configuration"]["State"] == "Active" and got["Code"]["RepositoryType"] == "S3"
+    assert httpx.get(got["Code"]["Location"], timeout=30).content == ECHO  # the zip, as uploaded
     answer = c.invoke(FunctionName="echo", Payload=b'{"a": 1}', LogType="Tail")
     assert answer["StatusCode"] == 200 and answer["ExecutedVersion"] == "$LATEST"
     assert json.loads(answer["Payload"].read()) == {"got": {"a": 1}}

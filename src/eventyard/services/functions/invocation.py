@@ -85,9 +85,6 @@ class Invocations:
         # after the 1st and 2nd failed attempt of an asynchronous invocation (AWS: about 1 and 2 minutes)
         self.retry_delays_ms: tuple[int, ...] = (60_000, 120_000)
 
-    def limits_changed(self, ref: FunctionRef) -> None:
-        """Reserved concurrency is read per invocation; nothing is cached to drop."""
-
     # -- the API -----------------------------------------------------------------------
     async def invoke(self, ctx: RequestContext, ref: FunctionRef, req: dict[str, Any]) -> dict[str, Any]:
         kind = req.get("InvocationType") or "RequestResponse"

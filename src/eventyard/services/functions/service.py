@@ -612,7 +612,6 @@ class FunctionsService:
             doc["reserved"] = wanted
 
         await self._change(ctx, ref, change)
-        self.invocations.limits_changed(ref)
         return {"ReservedConcurrentExecutions": wanted}
 
     async def get_function_concurrency(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
@@ -627,7 +626,6 @@ class FunctionsService:
             doc["reserved"] = None
 
         await self._change(ctx, ref, change)
-        self.invocations.limits_changed(ref)
 
     # -- event invoke configs ----------------------------------------------------------
     def _invoke_config_key(self, doc: dict[str, Any], ref: FunctionRef) -> str:

@@ -55,6 +55,12 @@ class FunctionUrls:
     def __init__(self, invocations: Invocations) -> None:
         self.invocations = invocations
 
+    async def code_archive(self, sha_hex: str) -> bytes | None:
+        """A function's or layer's zip, by the digest in GetFunction's ``Code.Location``."""
+        if len(sha_hex) != 64 or any(c not in "0123456789abcdef" for c in sha_hex):
+            return None
+        return await self.invocations.store.read(lambda s: s.functions.archive(sha_hex))
+
     async def serve(self, request: UrlRequest) -> UrlResponse:
         store = self.invocations.store
         owner = await store.read(lambda s: s.functions.url_owner(request.url_id))

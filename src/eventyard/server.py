@@ -67,6 +67,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     api = ApiApp(Dispatcher(invoker, auth, RequestMetrics(metrics), public_url=settings.public_url))
     if settings.public_url:
         registry.sns.public_url = settings.public_url
+    registry.functions.invocations.base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -79,7 +80,8 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
                 opened.close()
 
     site = Site(store_dialect=opened.dialect, auth=auth, metrics_token=settings.metrics_token, metrics=metrics,
-                refresh_metrics=registry.queue_depths.refresh, sns_certificate=registry.sns.signing_certificate)
+                refresh_metrics=registry.queue_depths.refresh, sns_certificate=registry.sns.signing_certificate,
+                function_url=registry.function_urls.serve, function_code=registry.function_urls.code_archive)
     app = build_site(site, api, lifespan)
     app.state.store = opened
     app.state.registry = registry

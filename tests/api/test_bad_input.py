@@ -340,7 +340,7 @@ UNKNOWN_SERVICES = [
     ("s3", "list_buckets", {}),  # rest-xml
     ("route53", "list_hosted_zones", {}),  # rest-xml
     ("dynamodb", "list_tables", {}),  # json
-    ("lambda", "list_functions", {}),  # rest-json
+    ("lambda", "list_code_signing_configs", {}),  # rest-json, an operation not served
     ("events", "list_endpoints", {}),  # a known service, an operation not served
 ]
 
@@ -369,8 +369,8 @@ def test_unknown_query_action_without_a_signature_gets_xml(server):
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("text/xml")
     assert _parsed_by_botocore("query", r)["Code"] == "InvalidAction"
-    r = httpx.get(server.url + "/2015-03-31/functions/", timeout=10)  # Lambda's rest-json path, unsigned
-    assert r.headers["x-amzn-errortype"] == "NotImplemented"  # a known service not served yet
+    r = httpx.get(server.url + "/2020-04-22/code-signing-configs/", timeout=10)  # Lambda's rest-json path, unsigned
+    assert r.headers["x-amzn-errortype"] == "NotImplemented"  # a known operation not served yet
     assert _parsed_by_botocore("rest-json", r)["Code"] == "NotImplemented"
     r = httpx.get(server.url + "/2099-01-01/nothing/", timeout=10)  # no service's path
     assert r.headers["x-amzn-errortype"] == "UnknownOperationException"

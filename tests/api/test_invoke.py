@@ -88,10 +88,10 @@ def test_events_validation_and_service_errors(invoker):
 
 
 def test_an_operation_not_implemented_yet(invoker):
-    err = refusal(invoker, "lambda", "ListFunctions")
+    err = refusal(invoker, "lambda", "ListCodeSigningConfigs")
     assert isinstance(err, WireError)
     assert (err.code, err.status) == ("NotImplemented", 501)
-    assert err.message == "lambda ListFunctions is not implemented by eventyard yet."
+    assert err.message == "lambda ListCodeSigningConfigs is not implemented by eventyard yet."
 
 
 def test_unknown_operations_and_services(invoker):

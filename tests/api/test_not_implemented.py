@@ -1,5 +1,5 @@
-"""Services whose models eventyard knows but does not run yet (Lambda, EventBridge
-Scheduler, Pipes) all answer the same way: the request is recognised and
+"""Services (and operations) whose models eventyard knows but does not run yet (Lambda's
+code signing, EventBridge Scheduler, Pipes) all answer the same way: the request is recognised and
 validated, then answered 501 ``NotImplemented`` in the client's protocol."""
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from botocore.exceptions import ClientError
 from _clients import client
 
 CALLS: list[tuple[str, str, Callable[[Any], Any]]] = [
-    ("lambda", "ListFunctions", lambda c: c.list_functions()),
-    ("lambda", "Invoke", lambda c: c.invoke(FunctionName="handler", Payload=b"{}")),
+    ("lambda", "ListCodeSigningConfigs", lambda c: c.list_code_signing_configs()),
     ("scheduler", "ListSchedules", lambda c: c.list_schedules()),
     ("pipes", "ListPipes", lambda c: c.list_pipes()),
 ]

@@ -175,6 +175,37 @@ class World:
     def map_run_arn(self) -> str:
         return self.execution_arn.replace(":execution:", ":mapRun:") + "/map:1"
 
+    # -- Lambda ----------------------------------------------------------------------
+    @cached_property
+    def function_arn(self) -> str:
+        from services.functions._functions import ECHO
+
+        lam = self.a("lambda")
+        arn = lam.create_function(FunctionName=f"fn-{self.tag}", Runtime="python3.12", Handler="app.handler",
+                                  Role=f"arn:aws:iam::{A}:role/r", Code={"ZipFile": ECHO})["FunctionArn"]
+        lam.get_waiter("function_active_v2").wait(FunctionName=arn, WaiterConfig={"Delay": 0.2, "MaxAttempts": 300})
+        return str(arn)
+
+    @cached_property
+    def function_alias(self) -> str:
+        lam = self.a("lambda")
+        version = lam.publish_version(FunctionName=self.function_arn)["Version"]
+        lam.create_alias(FunctionName=self.function_arn, Name="live", FunctionVersion=version)
+        return "live"
+
+    @cached_property
+    def mapping_uuid(self) -> str:
+        _ = self.queue_url
+        return str(self.a("lambda").create_event_source_mapping(
+            EventSourceArn=self.queue_arn, FunctionName=self.function_arn, Enabled=False)["UUID"])
+
+    @cached_property
+    def layer_version_arn(self) -> str:
+        from services.functions._functions import zipped
+
+        return str(self.a("lambda").publish_layer_version(LayerName=f"l-{self.tag}", Content={
+            "ZipFile": zipped({"python/x.py": ""})})["LayerVersionArn"])
+
     # -- grants ----------------------------------------------------------------------
     def grant(self, service: str) -> None:
         """A's resource policies let B do everything a policy can grant."""
@@ -187,6 +218,12 @@ class World:
             self.a("sns").set_topic_attributes(TopicArn=self.topic_arn, AttributeName="Policy", AttributeValue=policy)
         elif service == "secretsmanager":
             self.a("secretsmanager").put_resource_policy(SecretId=self.secret_arn, ResourcePolicy=policy)
+        elif service == "lambda":
+            self.a("lambda").add_permission(FunctionName=self.function_arn, StatementId="b", Action="lambda:*",
+                                            Principal=B)
+            _ = self.function_alias
+            self.a("lambda").add_permission(FunctionName=self.function_arn, Qualifier="live", StatementId="b",
+                                            Action="lambda:*", Principal=B)
         elif service == "events":
             _ = self.bus_arn
             self.a("events").put_permission(EventBusName=f"bus-{self.tag}", Action="events:PutEvents",
@@ -544,7 +581,82 @@ LOGS_CASES = [
          False, LOGS_DENIED),
 ]
 
-CASES = SQS_CASES + SNS_CASES + EVENTS_CASES + SECRETS_CASES + STATES_CASES + LOGS_CASES
+
+LAMBDA_DENIED = ("AccessDeniedException",)
+LAMBDA_BUSY = ("ResourceConflictException",)  # an update still settling
+_FN_ZIP = b"PK\x05\x06" + b"\x00" * 18  # an empty zip
+
+
+def _fn(op: str, call: Callable[[Any, World], Any], grantable: bool = True, may_fail: tuple[str, ...] = ()) -> Case:
+    return Case("lambda", op, call, grantable, LAMBDA_DENIED, owner_may_fail=may_fail)
+
+
+NOT_THERE = ("ResourceNotFoundException",)
+LAMBDA_CASES = [
+    _fn("AddPermission", lambda c, w: c.add_permission(FunctionName=w.function_arn, StatementId="x",
+                                                       Action="lambda:InvokeFunction", Principal="*")),
+    _fn("CreateAlias", lambda c, w: c.create_alias(FunctionName=w.function_arn, Name="other",
+                                                   FunctionVersion="$LATEST")),
+    _fn("CreateFunctionUrlConfig", lambda c, w: c.create_function_url_config(FunctionName=w.function_arn,
+                                                                             AuthType="NONE")),
+    _fn("DeleteAlias", lambda c, w: c.delete_alias(FunctionName=w.function_arn, Name=w.function_alias)),
+    _fn("DeleteFunction", lambda c, w: c.delete_function(FunctionName=w.function_arn)),
+    _fn("DeleteFunctionConcurrency", lambda c, w: c.delete_function_concurrency(FunctionName=w.function_arn)),
+    _fn("DeleteFunctionEventInvokeConfig", lambda c, w: c.delete_function_event_invoke_config(
+        FunctionName=w.function_arn), may_fail=NOT_THERE),
+    _fn("DeleteFunctionUrlConfig", lambda c, w: c.delete_function_url_config(FunctionName=w.function_arn),
+        may_fail=NOT_THERE),
+    _fn("GetAlias", lambda c, w: c.get_alias(FunctionName=w.function_arn, Name=w.function_alias)),
+    _fn("GetFunction", lambda c, w: c.get_function(FunctionName=w.function_arn)),
+    _fn("GetFunctionConcurrency", lambda c, w: c.get_function_concurrency(FunctionName=w.function_arn)),
+    _fn("GetFunctionConfiguration", lambda c, w: c.get_function_configuration(FunctionName=w.function_arn)),
+    _fn("GetFunctionEventInvokeConfig", lambda c, w: c.get_function_event_invoke_config(
+        FunctionName=w.function_arn), may_fail=NOT_THERE),
+    _fn("GetFunctionUrlConfig", lambda c, w: c.get_function_url_config(FunctionName=w.function_arn),
+        may_fail=NOT_THERE),
+    _fn("GetPolicy", lambda c, w: c.get_policy(FunctionName=w.function_arn), may_fail=NOT_THERE),
+    _fn("Invoke", lambda c, w: c.invoke(FunctionName=w.function_arn, Payload=b"{}")),
+    _fn("Invoke(alias)", lambda c, w: c.invoke(FunctionName=w.function_arn, Qualifier=w.function_alias,
+                                               Payload=b"{}")),
+    _fn("InvokeAsync", lambda c, w: c.invoke_async(FunctionName=w.function_arn, InvokeArgs=b"{}")),
+    _fn("ListAliases", lambda c, w: c.list_aliases(FunctionName=w.function_arn)),
+    _fn("ListFunctionEventInvokeConfigs", lambda c, w: c.list_function_event_invoke_configs(
+        FunctionName=w.function_arn)),
+    _fn("ListFunctionUrlConfigs", lambda c, w: c.list_function_url_configs(FunctionName=w.function_arn)),
+    _fn("ListTags", lambda c, w: c.list_tags(Resource=w.function_arn)),
+    _fn("ListVersionsByFunction", lambda c, w: c.list_versions_by_function(FunctionName=w.function_arn)),
+    _fn("PublishVersion", lambda c, w: c.publish_version(FunctionName=w.function_arn), may_fail=LAMBDA_BUSY),
+    _fn("PutFunctionConcurrency", lambda c, w: c.put_function_concurrency(FunctionName=w.function_arn,
+                                                                          ReservedConcurrentExecutions=5)),
+    _fn("PutFunctionEventInvokeConfig", lambda c, w: c.put_function_event_invoke_config(
+        FunctionName=w.function_arn, MaximumRetryAttempts=1)),
+    _fn("RemovePermission", lambda c, w: c.remove_permission(FunctionName=w.function_arn, StatementId="x"),
+        may_fail=NOT_THERE),
+    _fn("TagResource", lambda c, w: c.tag_resource(Resource=w.function_arn, Tags={"k": "v"})),
+    _fn("UntagResource", lambda c, w: c.untag_resource(Resource=w.function_arn, TagKeys=["k"])),
+    _fn("UpdateAlias", lambda c, w: c.update_alias(FunctionName=w.function_arn, Name=w.function_alias,
+                                                   Description="d")),
+    _fn("UpdateFunctionCode", lambda c, w: c.update_function_code(FunctionName=w.function_arn, ZipFile=_FN_ZIP),
+        may_fail=LAMBDA_BUSY),
+    _fn("UpdateFunctionConfiguration", lambda c, w: c.update_function_configuration(
+        FunctionName=w.function_arn, Description="d"), may_fail=LAMBDA_BUSY),
+    _fn("UpdateFunctionEventInvokeConfig", lambda c, w: c.update_function_event_invoke_config(
+        FunctionName=w.function_arn, MaximumRetryAttempts=1)),
+    _fn("UpdateFunctionUrlConfig", lambda c, w: c.update_function_url_config(FunctionName=w.function_arn,
+                                                                             AuthType="NONE"), may_fail=NOT_THERE),
+    # a mapping is named by its UUID: another account's is not found
+    Case("lambda", "GetEventSourceMapping", lambda c, w: c.get_event_source_mapping(UUID=w.mapping_uuid),
+         False, NOT_THERE),
+    Case("lambda", "UpdateEventSourceMapping", lambda c, w: c.update_event_source_mapping(
+        UUID=w.mapping_uuid, BatchSize=5), False, NOT_THERE),
+    Case("lambda", "DeleteEventSourceMapping", lambda c, w: c.delete_event_source_mapping(UUID=w.mapping_uuid),
+         False, NOT_THERE),
+    # a layer is read by its ARN; layers have no grants here (AddLayerVersionPermission is not served)
+    Case("lambda", "GetLayerVersionByArn", lambda c, w: c.get_layer_version_by_arn(Arn=w.layer_version_arn),
+         False, ("AccessDeniedException", "ResourceNotFoundException")),
+]
+
+CASES = SQS_CASES + SNS_CASES + EVENTS_CASES + SECRETS_CASES + STATES_CASES + LOGS_CASES + LAMBDA_CASES
 
 # Operations that name no resource of a given account: they act in the caller's own
 # account and region (creating, listing, account settings), or name a resource by a
@@ -569,6 +681,10 @@ OWN_ACCOUNT_ONLY = {
     "secretsmanager": {"CreateSecret", "GetRandomPassword", "ListSecrets"},
     "stepfunctions": {"CreateActivity", "CreateStateMachine", "ListActivities", "ListStateMachines", "TestState",
                       "ValidateStateMachineDefinition"},
+    # layers are named by name in the caller's own account (by ARN: GetLayerVersionByArn, in the table)
+    "lambda": {"CreateFunction", "GetAccountSettings", "ListFunctions", "PublishLayerVersion", "GetLayerVersion",
+               "ListLayerVersions", "ListLayers", "DeleteLayerVersion", "CreateEventSourceMapping",
+               "ListEventSourceMappings"},
 }
 # STS acts on the caller's own principal, or issues a role's session: whether another
 # account's role may be assumed is its trust policy's say (``--auth iam``; tested in
@@ -585,12 +701,18 @@ _LOGS_SERVED_BY_NAME = {"CreateLogGroup", "CreateLogStream", "DeleteLogGroup", "
                         "PutLogEvents", "PutRetentionPolicy", "TagLogGroup", "TestMetricFilter", "UntagLogGroup"}
 OWN_ACCOUNT_ONLY["logs"] = _LOGS_SERVED_BY_NAME
 # Operations recognised but not served (answered 501 NotImplemented): replication.
-NOT_SERVED = {"secretsmanager": {"AssociateCrossAccountReplica", "DisassociateCrossAccountReplica",
+NOT_SERVED = {"lambda": set(), "secretsmanager": {"AssociateCrossAccountReplica", "DisassociateCrossAccountReplica",
                                  "ListResourcePolicies", "RemoveRegionsFromReplication", "ReplicateSecretToRegions",
                                  "StopReplicationToReplica"}}
 NOT_SERVED["logs"] = set(catalog.service("logs").operations) - _LOGS_SERVED_BY_NAME - {
     "DescribeLogStreams", "FilterLogEvents", "GetLogEvents", "ListTagsForResource", "PutLogGroupDeletionProtection",
     "TagResource", "UntagResource"}
+
+
+# Lambda: what is not served yet (event source mappings, code signing, provisioned concurrency ...)
+from eventyard.services.functions.service import OPERATIONS as _LAMBDA_SERVED  # noqa: E402
+
+NOT_SERVED["lambda"] = set(catalog.service("lambda").operations) - set(_LAMBDA_SERVED)
 # IAM is per account through and through: every operation acts on the caller's own
 # account (another account's user, role or policy is simply not found; see
 # tests/services/iam/test_iam_account.py).

@@ -139,6 +139,6 @@ def test_request_tags(service, operation, params, tags, keys) -> None:
 def test_an_operation_without_a_row_asks_for_its_name_on_the_account() -> None:
     """Enforcement fails closed: only a policy that allows the action on the account's
     resources (or ``*``) lets such a call through."""
-    access = requested_access("lambda", "ListFunctions", {}, HERE)
+    access = requested_access("pipes", "ListPipes", {}, HERE)
     assert access is not None
-    assert (access.action, access.resources) == ("lambda:ListFunctions", (f"arn:aws:lambda:us-east-1:{A}:*",))
+    assert (access.action, access.resources) == ("pipes:ListPipes", (f"arn:aws:pipes:us-east-1:{A}:*",))

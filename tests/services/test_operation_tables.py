@@ -104,4 +104,4 @@ def test_internal_methods_known_today_are_unreachable(registry):
     assert registry.resolve("sns", "SigningCertificate") is None
     assert registry.resolve("sns", "ForgetExpiredDedup") is None
     assert registry.resolve("sqs", "PutEvents") is None  # another service's operation
-    assert registry.resolve("lambda", "ListFunctions") is None
+    assert registry.resolve("lambda", "ListCodeSigningConfigs") is None  # not served yet

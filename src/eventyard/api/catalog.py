@@ -110,6 +110,9 @@ _QUERY_ERROR_TRAITS: dict[str, dict[str, dict]] = {
     # unmodelled: a call IAM policies do not allow (--auth iam)
     "iam": {"AccessDenied": {"code": "AccessDenied", "httpStatusCode": 403, "senderFault": True}},
     "secretsmanager": {"AccessDeniedException": {"httpStatusCode": 400, "senderFault": True}},
+    # unmodelled: the code AWS sends for an oversized payload (the model names RequestTooLargeException)
+    "lambda": {"RequestEntityTooLargeException": {"httpStatusCode": 413, "senderFault": True},
+               "AccessDeniedException": {"httpStatusCode": 403, "senderFault": True}},
     # unmodelled errors STS answers (AWS, recorded)
     "sts": {"AccessDenied": {"code": "AccessDenied", "httpStatusCode": 403, "senderFault": True},
             "ValidationError": {"code": "ValidationError", "httpStatusCode": 400, "senderFault": True}},
@@ -125,7 +128,7 @@ _SERVICES = {
     "stepfunctions": "coral",
     "scheduler": "coral",
     "pipes": "coral",
-    "lambda": "coral",  # recognised and validated, answered NotImplemented (501) for now
+    "lambda": "coral",
     "sts": "coral-query",
     "secretsmanager": "coral",
     "iam": "coral-query",  # Coral's wording under the query code ValidationError

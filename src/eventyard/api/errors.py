@@ -22,6 +22,8 @@ class WireError(Exception):
     sender_fault: bool = True
     # SQS over JSON: the legacy query code boto3 reports (x-amzn-query-error)
     query_code: str | None = None
+    # more members of the error's shape, in a rest-json body (Lambda's ``Reason``)
+    fields: dict[str, str] | None = None
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -37,6 +39,7 @@ def from_service_error(err: ServiceError, spec: ServiceSpec | None) -> WireError
         status=status,
         sender_fault=trait.get("senderFault", err.sender_fault),
         query_code=trait.get("code"),
+        fields=getattr(err, "fields", None),
     )
 
 
@@ -73,7 +76,7 @@ def render_query(err: WireError, spec: ServiceSpec | None, request_id: str) -> H
 
 
 def render_rest_json(err: WireError, request_id: str) -> HttpResponse:
-    body = orjson.dumps({"message": err.message})
+    body = orjson.dumps({**(err.fields or {}), "message": err.message})
     headers = [
         ("Content-Type", "application/json"),
         ("x-amzn-RequestId", request_id),

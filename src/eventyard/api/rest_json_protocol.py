@@ -1,4 +1,4 @@
-"""rest-json: operations told apart by HTTP method and URI template (Scheduler, Pipes)."""
+"""rest-json: operations told apart by HTTP method and URI template (Lambda, Scheduler, Pipes)."""
 
 from __future__ import annotations
 
@@ -250,4 +250,6 @@ def serialize(result: dict[str, Any] | None, operation: OperationModel, request_
             if member.type_name == "blob":
                 return HttpResponse(status, value or b"", headers)
             return HttpResponse(status, orjson.dumps(json_protocol.encode(value, member) or {}), headers)
+    if status == 204:  # No Content: no body at all (Lambda's deletes)
+        return HttpResponse(status, b"", headers)
     return HttpResponse(status, orjson.dumps(body), headers)

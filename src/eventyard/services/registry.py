@@ -3,10 +3,15 @@ service's declared operation table, never by the method's name."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 from prometheus_client import CollectorRegistry
 
 from eventyard.api.invoke import Invoker
 from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.runtime.functions.workers import WorkerPool
 from eventyard.runtime.http import OutboundHttp
 from eventyard.runtime.jobs import JobRuntime
 from eventyard.runtime.timers import Timers
@@ -14,6 +19,11 @@ from eventyard.runtime.wakeups import Wakeups
 from eventyard.services import _operations
 from eventyard.services._operations import Handler
 from eventyard.services.events import EventsService
+from eventyard.services.functions import AsyncPolicy, FunctionDeliverer, FunctionsService, Invocations
+from eventyard.services.functions import destinations
+from eventyard.services.functions import service as functions_service
+from eventyard.services.functions.mappings import POLL_SECONDS, EventSourceMappings
+from eventyard.services.functions.urls import FunctionUrls
 from eventyard.services.secretsmanager import SecretsManagerService
 from eventyard.services.secretsmanager import service as secretsmanager_service
 from eventyard.services.secretsmanager.managed import ConnectionSecrets, ServiceSecrets
@@ -66,6 +76,16 @@ class ServiceRegistry:
             store, self.events.api_destination_deliverer.tokens, self.http, self.events.connections.with_secrets,
             self.events.connections.connection_authorized)
         runtime.register_deliverer("states", ExecutionStarter(self.stepfunctions))  # rules' state machine targets
+        # functions run as local worker processes; their code is unpacked per node under the data dir
+        self.function_runner = WorkerPool(functions_dir(store))
+        invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=self.log_sink)
+        self.functions = FunctionsService(store, self.jobs, self.function_runner, invocations)
+        self.function_urls = FunctionUrls(invocations)  # served by web/ at each URL config's FunctionUrl
+        self.event_source_mappings = EventSourceMappings(invocations, Invoker(self.resolve).invoke)
+        self.timers.every(POLL_SECONDS, "lambda-event-source-mappings", self.event_source_mappings.poll)
+        runtime.register_deliverer("lambda", FunctionDeliverer(invocations))  # async invokes, rules, topics
+        runtime.register_origin("lambda", AsyncPolicy(invocations))
+        runtime.register_origin(destinations.ORIGIN, destinations.ResultPolicy())  # destinations, dead letters
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": self.events.operations(),
             "sqs": sqs.operations(),
@@ -75,6 +95,7 @@ class ServiceRegistry:
             "iam": _operations.bind(iam_service.OPERATIONS, self.iam),
             "stepfunctions": _operations.bind(stepfunctions_service.OPERATIONS, self.stepfunctions),
             "logs": _operations.bind(logs_service.OPERATIONS, self.logs),
+            "lambda": _operations.bind(functions_service.OPERATIONS, self.functions, self.event_source_mappings),
         }
 
     def start(self) -> None:
@@ -91,9 +112,17 @@ class ServiceRegistry:
         await self.jobs.stop()
         await self.timers.stop()
         await self.runtime.stop()
+        await self.function_runner.close()
         await self.http.aclose()
 
     def resolve(self, service: str, operation: str) -> Handler | None:
         """The handler of ``operation`` (AWS's name) in ``service``'s table, or None."""
         table = self.handlers.get(service)
         return None if table is None else table.get(operation)
+
+
+def functions_dir(store: Store) -> Path:
+    """Where this node unpacks function code: beside a SQLite file, else in the temp folder."""
+    if store.dialect == "sqlite" and store.url.startswith("sqlite:///") and ":memory:" not in store.url:
+        return Path(store.url.removeprefix("sqlite:///")).resolve().parent / "functions"
+    return Path(tempfile.gettempdir()) / f"eventyard-functions-{os.getuid()}"

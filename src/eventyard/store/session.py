@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from eventyard.store.event_replays import EventReplays
     from eventyard.store.event_buses import EventBuses
     from eventyard.store.event_rules import EventRules
+    from eventyard.store.functions import Functions
     from eventyard.store.iam import IamRepository
     from eventyard.store.jobs import Jobs
     from eventyard.store.logs import LogsRepository
@@ -211,3 +212,9 @@ class Session:
         from eventyard.store.logs import LogsRepository
 
         return LogsRepository(self)
+
+    @cached_property
+    def functions(self) -> "Functions":
+        from eventyard.store.functions import Functions
+
+        return Functions(self)

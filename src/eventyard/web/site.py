@@ -11,6 +11,8 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from eventyard.api.auth import Authenticator
+from eventyard.services.functions.urls import UrlRequest, UrlResponse
+from eventyard.web.function_urls import code_endpoint, function_url_endpoint
 from eventyard.web.health import health_endpoint
 from eventyard.web.home import home_endpoint, is_home
 from eventyard.web.metrics import metrics_endpoint
@@ -35,6 +37,8 @@ class Site:
     metrics: CollectorRegistry
     refresh_metrics: Callable[[], Awaitable[None]]  # gauges read on demand
     sns_certificate: Callable[[str], Awaitable[bytes | None]]  # file name -> PEM, or None
+    function_url: Callable[[UrlRequest], Awaitable[UrlResponse]] | None = None  # Lambda's function URLs
+    function_code: Callable[[str], Awaitable[bytes | None]] | None = None  # Lambda's zips, by SHA-256
 
 
 def build_site(site: Site, api: ASGIApp, lifespan: Callable[[Starlette], AsyncContextManager[None]]) -> Starlette:
@@ -46,6 +50,11 @@ def build_site(site: Site, api: ASGIApp, lifespan: Callable[[Starlette], AsyncCo
             Route("/_eventyard/health", health_endpoint(site.store_dialect)),
             Route("/metrics", metrics_endpoint(site.metrics, site.auth, site.metrics_token, site.refresh_metrics)),
             Route("/SimpleNotificationService-{key}.pem", certificate_endpoint(site.sns_certificate)),
+            *([Route("/_eventyard/lambda-url/{url_id}/{path:path}", function_url_endpoint(site.function_url),
+                     methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])]
+              if site.function_url is not None else []),
+            *([Route("/_eventyard/lambda/code/{sha}", code_endpoint(site.function_code), methods=["GET"])]
+              if site.function_code is not None else []),
             Mount("/", app=api),
         ],
         lifespan=lifespan,

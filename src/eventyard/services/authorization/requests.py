@@ -3,7 +3,8 @@ on, and the tags it sets (the request context AWS's policy evaluation reads).
 
     requested_access(service, operation, params, account, region) -> RequestedAccess | None
 
-One table per service (``SQS``, ``SNS``, ``EVENTS``, ``IAM``, ``STS``, ``SECRETS``): the
+One table per service (``SQS``, ``SNS``, ``EVENTS``, ``IAM``, ``STS``, ``SECRETS``, ``STATES``,
+``LAMBDA``): the
 operation's IAM action and how its resources are found in its parameters. ``None``
 from the lookup: the operation needs no permission (``sts:GetCallerIdentity``).
 A test fails when a served operation has no row. Pure: no store, no I/O.
@@ -423,15 +424,60 @@ def _logs_resources(operation: str) -> Resources:
 LOGS: Mapping[str, Row] = _RuleRows(_logs_resources)
 
 
+# Lambda: the action is the operation's name but for the few IAM names apart; the resource
+# is the function (qualified when the request names a version or alias), the tagged
+# function, or the layer version; creating names the new function; the rest the account.
+_LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeAsync": "InvokeFunction",
+                   "GetLayerVersionByArn": "GetLayerVersion"}
+
+
+def _lambda_resources(operation: str) -> Resources:
+    def resources(params: dict[str, Any], where: Where) -> list[str]:
+        name = params.get("FunctionName")
+        if isinstance(name, str) and name:
+            if name.startswith("arn:"):
+                arn = name
+            else:
+                parts = name.split(":")
+                if len(parts) >= 3 and parts[1] == "function":  # ACCOUNT:function:NAME[:QUALIFIER]
+                    arn = f"arn:aws:lambda:{where.region}:{name}"
+                else:
+                    arn = f"arn:aws:lambda:{where.region}:{where.account}:function:{name}"
+            qualifier = params.get("Qualifier")
+            if isinstance(qualifier, str) and qualifier and arn.count(":") == 6:
+                arn += f":{qualifier}"
+            return [arn]
+        for param in ("Resource", "Arn"):
+            value = params.get(param)
+            if isinstance(value, str) and value.startswith("arn:"):
+                return [value]
+        layer = params.get("LayerName")
+        if isinstance(layer, str) and layer:
+            arn = layer if layer.startswith("arn:") else f"arn:aws:lambda:{where.region}:{where.account}:layer:{layer}"
+            version = params.get("VersionNumber")
+            return [arn if version is None else f"{arn}:{version}"]
+        return _account_wide("lambda")(params, where)
+    return resources
+
+
+class _LambdaRows(_RuleRows):
+    def __getitem__(self, operation: str) -> Row:
+        _, resources = super().__getitem__(operation)
+        return (_LAMBDA_ACTIONS.get(operation, operation), resources)
+
+
+LAMBDA: Mapping[str, Row] = _LambdaRows(_lambda_resources)
+
+
 _TABLES: dict[str, Mapping[str, Row | None]] = {
     "sqs": SQS, "sns": SNS, "events": EVENTS, "sts": STS, "secretsmanager": SECRETS, "iam": IAM,
-    "stepfunctions": STATES, "logs": LOGS,
+    "stepfunctions": STATES, "logs": LOGS, "lambda": LAMBDA,
 }
 
 
 # the IAM prefix of each service's actions
 PREFIXES = {"sqs": "sqs", "sns": "sns", "events": "events", "sts": "sts", "secretsmanager": "secretsmanager",
-            "iam": "iam", "stepfunctions": "states", "logs": "logs"}
+            "iam": "iam", "stepfunctions": "states", "logs": "logs", "lambda": "lambda"}
 
 
 def has_row(service: str, operation: str) -> bool:

@@ -1,0 +1,97 @@
+"""An SQS event source mapping through boto3 on both backends: filter criteria (messages
+no pattern matches are dropped without an invocation), a partial batch failure
+(``ReportBatchItemFailures``) that ends in the queue's dead-letter queue after the
+redrive policy's receives, the mapping's API and its errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from _clients import client
+from _waiting import wait_until
+from services.functions._functions import create, lam, new_account, zipped
+
+HANDLER = zipped({"app.py": (
+    "import json, os\n"
+    "def handler(event, context):\n"
+    "    failures = []\n"
+    "    for record in event['Records']:\n"
+    "        body = json.loads(record['body'])\n"
+    "        with open(body['path'], 'a') as f:\n"
+    "            f.write(body['v'] + '\\n')\n"
+    "        assert record['eventSource'] == 'aws:sqs' and record['attributes']['ApproximateReceiveCount']\n"
+    "        if body['v'] == 'fail':\n"
+    "            failures.append({'itemIdentifier': record['messageId']})\n"
+    "    return {'batchItemFailures': failures}\n")})
+
+
+def _seen(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def test_filters_partial_failures_and_the_dead_letter_queue(server: Any, tmp_path: Path) -> None:
+    account = new_account()
+    c = lam(server, account)
+    fn = create(c, "consumer", HANDLER, Timeout=1)["FunctionArn"]
+    sqs = client("sqs", server.url, account=account)
+    dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(QueueName="work", Attributes={"VisibilityTimeout": "3", "RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    mapping = c.create_event_source_mapping(
+        EventSourceArn=queue_arn, FunctionName="consumer", BatchSize=10, FunctionResponseTypes=[
+            "ReportBatchItemFailures"], FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"keep": [True]}})}]})
+    assert mapping["State"] == "Creating" and mapping["FunctionArn"] == fn and mapping["BatchSize"] == 10
+    assert c.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled"
+    seen = tmp_path / "seen.txt"
+    for keep, v in ((True, "ok"), (True, "fail"), (False, "skip")):
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"keep": keep, "v": v, "path": str(seen)}))
+    dead = wait_until(lambda: sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages"),
+                      what="the failing message in the dead-letter queue")
+    assert json.loads(dead[0]["Body"])["v"] == "fail"
+    assert sorted(set(_seen(seen))) == ["fail", "ok"] and _seen(seen).count("ok") == 1
+    assert _seen(seen).count("fail") == 2  # maxReceiveCount receives, then the redrive policy moved it
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+
+    listed = c.list_event_source_mappings(FunctionName="consumer")["EventSourceMappings"]
+    assert [m["UUID"] for m in listed] == [mapping["UUID"]]
+    updated = c.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+    assert updated["State"] == "Updating"
+    assert c.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Disabled"
+    assert c.delete_event_source_mapping(UUID=mapping["UUID"])["State"] == "Deleting"
+    with pytest.raises(ClientError) as exc:
+        c.get_event_source_mapping(UUID=mapping["UUID"])
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_mapping_errors(server: Any) -> None:
+    account = new_account()
+    c = lam(server, account)
+    create(c, "slowfn", Timeout=60)
+    sqs = client("sqs", server.url, account=account)
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    cases = [
+        (dict(EventSourceArn=arn.replace(":q", ":missing"), FunctionName="slowfn"),
+         "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error "
+         "Message: The specified queue does not exist or you do not have access to it."),
+        (dict(EventSourceArn=arn, FunctionName="slowfn"),
+         "Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds"),
+        (dict(EventSourceArn=arn, FunctionName="slowfn", BatchSize=50),
+         "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"),
+        (dict(EventSourceArn=arn, FunctionName="slowfn", FilterCriteria={"Filters": [{"Pattern": "{not json"}]}),
+         "Invalid filter pattern definition."),
+    ]
+    for params, message in cases:
+        with pytest.raises(ClientError) as exc:
+            c.create_event_source_mapping(**params)
+        assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException", params
+        assert exc.value.response["Error"]["Message"] == message
+    assert c.list_event_source_mappings()["EventSourceMappings"] == []

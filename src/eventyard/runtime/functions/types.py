@@ -39,6 +39,10 @@ class FunctionCode:
     revision: str = ""
     endpoint_url: str = ""  # eventyard's own URL, given to the worker as AWS_ENDPOINT_URL
     credentials: tuple[str, str, str | None] = ("test", "test", None)  # key id, secret, session token
+    # code_dir is the user's own folder (hot reload), edited while it runs: compiled
+    # modules must not be cached beside it (a save within the same second and of the same
+    # size would otherwise run the stale bytecode)
+    live_code: bool = False
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,8 @@ class _Worker:
             spec = launch(code, runtime_api=address, log_stream=log_stream, telemetry_fd=telemetry_write,
                           node=node, node_version=node_version)
             spec.env["TMPDIR"] = str(tmp_dir)  # eventyard's stand-in for the environment's own /tmp
+            if code.live_code:  # bytecode of a folder being edited: compiled afresh by each worker
+                spec.env["PYTHONPYCACHEPREFIX"] = str(tmp_dir / "pycache")
             started = time.perf_counter()
             process = subprocess.Popen(spec.argv, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
                                        stdout=output_write, stderr=output_write, pass_fds=(telemetry_write,),

@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import shutil
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,22 +67,34 @@ def check_hot_reload_folder(key: str) -> Path:
     return path
 
 
+# Filesystem timestamps tick coarsely (a few ms on Linux): two saves within one tick
+# leave the same mtime, so a file changed this recently is told apart by its content.
+RECENT_NS = 2_000_000_000
+
+
 def folder_revision(folder: Path) -> str:
-    """The newest modification time under ``folder`` (nanoseconds), so a change to any file
-    gives the code a new revision (and the next invocation a fresh worker)."""
-    newest = 0
+    """A digest of what is under ``folder`` (names, sizes, modification times, and the
+    content of files changed in the last two seconds), so that any change gives the code a
+    new revision (and the next invocation a fresh worker)."""
+    digest = hashlib.sha256()
+    recent = time.time_ns() - RECENT_NS
     try:
-        newest = folder.stat().st_mtime_ns
+        digest.update(str(folder.stat().st_mtime_ns).encode())
         for root, dirs, files in os.walk(folder):
-            dirs[:] = [d for d in dirs if d != "__pycache__"]
-            for name in (*dirs, *files):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                path = os.path.join(root, name)
                 try:
-                    newest = max(newest, os.stat(os.path.join(root, name)).st_mtime_ns)
+                    stat = os.stat(path)
+                    digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+                    if stat.st_mtime_ns >= recent:
+                        with open(path, "rb") as handle:
+                            digest.update(hashlib.sha256(handle.read()).digest())
                 except OSError:
                     continue
     except OSError:
         return "missing"
-    return str(newest)
+    return digest.hexdigest()[:32]
 
 
 def unpacked(cache: Path, sha_hex: str, load: "bytes | None") -> Path:

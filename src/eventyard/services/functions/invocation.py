@@ -206,7 +206,7 @@ class Invocations:
             code_dir=folder, layer_dirs=layers, environment=dict(variables), memory_mb=int(config["MemorySize"]),
             timeout_s=int(config["Timeout"]), log_group=logging.get("LogGroup", f"/aws/lambda/{ref.name}"),
             log_format=logging.get("LogFormat", "Text"), revision=revision, endpoint_url=base_url,
-            credentials=(ref.account, "test", None))
+            credentials=(ref.account, "test", None), live_code=entry.get("kind") == "folder")
 
     async def _unpacked(self, cache: Path, sha_hex: str) -> Path:
         if (cache / sha_hex).is_dir():

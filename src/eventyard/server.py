@@ -14,6 +14,7 @@ from eventyard.api.dispatch import Dispatcher
 from eventyard.api.invoke import Authorize, Invoker
 from eventyard.api.metrics import RequestMetrics
 from eventyard.config import Settings
+from eventyard.console import Yard, build_console
 from eventyard.core import jsondoc
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
@@ -78,8 +79,10 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
             if store is None:
                 opened.close()
 
+    console = build_console(Yard(invoker, registry, auth, metrics))
     site = Site(store_dialect=opened.dialect, auth=auth, metrics_token=settings.metrics_token, metrics=metrics,
-                refresh_metrics=registry.queue_depths.refresh, sns_certificate=registry.sns.signing_certificate)
+                refresh_metrics=registry.queue_depths.refresh, sns_certificate=registry.sns.signing_certificate,
+                console=console)
     app = build_site(site, api, lifespan)
     app.state.store = opened
     app.state.registry = registry

@@ -57,6 +57,7 @@ class Ingest:
     detail_bytes: dict[str, int] = field(default_factory=dict)  # event id -> its Detail's bytes as sent
     queues: list[int] = field(default_factory=list)
     outbox: int = 0
+    accepted: dict[str, int] = field(default_factory=dict)  # events that entered each bus, by bus ARN
     matched_buses: list[str] = field(default_factory=list)  # a bus ARN per event that matched a rule
     triggered: list[str] = field(default_factory=list)  # a rule ARN per match
     failed_transforms: list[str] = field(default_factory=list)  # rule ARNs
@@ -183,6 +184,7 @@ class EventRouter:
                     missing.add(bus)
                     continue
                 bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
+                done.accepted[bus_arn] = done.accepted.get(bus_arn, 0) + 1
                 self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
             self.write_queues(s, done, now)
             return done
@@ -211,7 +213,7 @@ class EventRouter:
             self.queue_writer.signal(done.queues)
         if done.outbox:
             self.runtime.kick()
-        self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms)
+        self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms, done.accepted)
         if done.invoked:  # written in the unit of work: invoked when it committed
             self.metrics.invoked_many(done.invoked, latency_ms=clock.now_ms() - done.ingested_at)
 

@@ -1,0 +1,125 @@
+"""What the console reads and changes, always as the signed-in viewer.
+
+AWS operations go through the in-process seam (``Invoker``: the same validation,
+handlers and, with ``--auth iam``, the same policy checks as the wire). The few reads
+AWS has no operation for (peek, counters, queue depths) come from the service objects,
+authorized as the nearest AWS operation: peeking needs ``sqs:ReceiveMessage``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from eventyard.api.auth import Authenticator
+from eventyard.api.errors import WireError
+from eventyard.api.invoke import Invoker
+from eventyard.core import clock
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import DEFAULT_ACCOUNT, DEFAULT_REGION, Identity, RequestContext
+from eventyard.services.registry import ServiceRegistry
+from eventyard.services.sqs.peek import PeekPage
+from eventyard.store.queues import QueueDepth
+
+
+class Refused(Exception):
+    """An operation the console called was refused: its AWS error code and message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks through the console: a principal of one account, in one region."""
+
+    identity: Identity
+    region: str = DEFAULT_REGION
+    access_key: str | None = None  # None with --auth none
+
+    @property
+    def account(self) -> str:
+        return self.identity.account
+
+    def context(self, base_url: str) -> RequestContext:
+        return RequestContext(account=self.identity.account, region=self.region, access_key=self.access_key,
+                              base_url=base_url, principal_arn=self.identity.arn,
+                              principal_id=self.identity.principal_id, session_policy=self.identity.session_policy)
+
+
+DEFAULT_VIEWER = Viewer(Identity.root(DEFAULT_ACCOUNT))
+
+# the console's home counters: (shown name, metric sample, whose label carries an ARN)
+COUNTERS = (
+    ("events in", "eventyard_events_accepted_events_total"),
+    ("events matched", "eventyard_events_matched_events_total"),
+    ("target invocations", "eventyard_events_invocations_total"),
+    ("failed invocations", "eventyard_events_failed_invocations_total"),
+    ("SNS deliveries", "eventyard_sns_notifications_delivered_total"),
+    ("SNS failures", "eventyard_sns_notifications_failed_total"),
+    ("executions started", "eventyard_stepfunctions_executions_started_total"),
+)
+
+
+class Yard:
+    def __init__(self, invoker: Invoker, registry: ServiceRegistry, auth: Authenticator,
+                 metrics: CollectorRegistry) -> None:
+        self.invoker = invoker
+        self.registry = registry
+        self.auth = auth
+        self.metrics = metrics
+
+    @property
+    def signs_in(self) -> bool:
+        """Whether viewers must sign in with an access key pair (``--auth sigv4|iam``)."""
+        return self.auth.mode != "none"
+
+    async def call(self, viewer: Viewer, service: str, operation: str, params: dict[str, Any],
+                   base_url: str = "http://localhost:4566") -> dict[str, Any]:
+        try:
+            return await self.invoker.invoke(service, operation, params, viewer.context(base_url))
+        except (ServiceError, WireError) as exc:
+            raise Refused(exc.code, exc.message) from None
+
+    async def may(self, viewer: Viewer, service: str, operation: str, params: dict[str, Any]) -> bool:
+        """Whether the viewer may call ``operation`` (always, unless ``--auth iam`` says no)."""
+        if self.invoker.authorize is None:
+            return True
+        try:
+            await self.invoker.authorize(service, operation, params, viewer.context("http://localhost"))
+        except (ServiceError, WireError):
+            return False
+        return True
+
+    async def peek(self, viewer: Viewer, queue_url: str, *, containing: str | None, after: int,
+                   limit: int) -> PeekPage:
+        if not await self.may(viewer, "sqs", "ReceiveMessage", {"QueueUrl": queue_url}):
+            raise Refused("AccessDenied", "You may not receive messages from this queue, so you may not peek at them.")
+        try:
+            return await self.registry.sqs.peek.messages(viewer.context("http://localhost"), queue_url,
+                                                         containing=containing, after=after, limit=limit)
+        except ServiceError as exc:
+            raise Refused(exc.code, exc.message) from None
+
+    async def depths(self, viewer: Viewer) -> list[QueueDepth]:
+        """The viewer's account's queues in the viewer's region, with their depths."""
+        now = clock.now_ms()
+        every = await self.registry.queue_depths.read(now)
+        mark = f":{viewer.region}:{viewer.account}:"
+        return [d for d in every if mark in d.arn]
+
+    def counters(self, viewer: Viewer) -> dict[str, float]:
+        """Totals of the node's counters for resources of the viewer's account and region."""
+        mark = f":{viewer.region}:{viewer.account}:"
+        wanted = {sample: name for name, sample in COUNTERS}
+        totals = {name: 0.0 for name, _ in COUNTERS}
+        for family in self.metrics.collect():
+            for sample in family.samples:
+                name = wanted.get(sample.name)
+                if name is not None and any(mark in value for value in sample.labels.values()):
+                    totals[name] += sample.value
+        return totals

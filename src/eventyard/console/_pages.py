@@ -11,10 +11,9 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import jinja2
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -82,7 +81,7 @@ class Frame:
     request: Request
     viewer: Viewer
     console: "Console"
-    form: FormData | None = None
+    form: dict[str, str] | None = None
     csrf_token: str = ""
     cookies: dict[str, str] = field(default_factory=dict)  # to set on the response
 
@@ -98,8 +97,7 @@ class Frame:
         return self.request.query_params.get(name, default)
 
     def field(self, name: str, default: str = "") -> str:
-        value = self.form.get(name) if self.form is not None else None
-        return value if isinstance(value, str) else default
+        return self.form.get(name, default) if self.form is not None else default
 
     async def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         return await self.yard.call(self.viewer, service, operation, params, self.base_url)
@@ -118,6 +116,23 @@ class Frame:
 
 
 Handler = Callable[[Frame], Awaitable[Response]]
+MAX_FORM_BYTES = 1024 * 1024  # an SQS message or an event with room to spare
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    """A URL-encoded form (every console form is one), or None if it is not one or too big."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("application/x-www-form-urlencoded", ""):
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    try:
+        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=500))
+    except ValueError:  # too many fields
+        return None
 
 
 class Console:
@@ -161,10 +176,10 @@ class Console:
                 return frame.redirect("/login", next=str(request.url.path) + (
                     "?" + request.url.query if request.url.query else ""))
             if request.method == "POST":
-                frame.form = await request.form(max_files=0, max_fields=200)
-                submitted = frame.form.get(CSRF_FIELD)
-                if not signer.csrf_holds(request.cookies.get(CSRF_COOKIE),
-                                         submitted if isinstance(submitted, str) else None):
+                frame.form = await _form(request)
+                if frame.form is None:
+                    return self.refuse(frame, 413, f"Forms are URL-encoded, of at most {MAX_FORM_BYTES} bytes.")
+                if not signer.csrf_holds(request.cookies.get(CSRF_COOKIE), frame.form.get(CSRF_FIELD)):
                     return self.refuse(frame, 403, "This form has expired or did not come from this console "
                                                    "(its CSRF token is missing or wrong). Reload the page and try again.")
             return await handler(frame)

@@ -1,0 +1,211 @@
+"""The console over plain HTTP against a real server (both backends): every page answers,
+payloads are escaped, every form needs its CSRF token, peek receives nothing, the
+why-not-matched explanation, sign-in under --auth sigv4."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from _clients import client
+from _console import ConsoleClient
+
+ROLE = "arn:aws:iam::000000000000:role/console-test"
+
+
+@pytest.fixture
+def web(server: Any) -> Iterator[ConsoleClient]:
+    browser = ConsoleClient(server.url)
+    yield browser
+    browser.close()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_the_home_page_of_the_endpoint_links_to_the_console(server: Any, web: ConsoleClient) -> None:
+    assert 'href="/console/"' in web.get("/").text
+    assert web.get("/console").headers["location"] == "/console/"
+
+
+def test_every_page_renders(server: Any, web: ConsoleClient) -> None:
+    sqs, events, sns = client("sqs", server.url), client("events", server.url), client("sns", server.url)
+    sfn = client("stepfunctions", server.url)
+    queue, rule, topic, machine = unique("q"), unique("r"), unique("t"), unique("m")
+    sqs.create_queue(QueueName=queue)
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["shop"]}))
+    sns.create_topic(Name=topic)
+    made = sfn.create_state_machine(name=machine, roleArn=ROLE, definition=json.dumps(
+        {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}))
+    execution = sfn.start_execution(stateMachineArn=made["stateMachineArn"])["executionArn"]
+    pages = {
+        "/console/": "Home", "/console/queues": queue, f"/console/queues/{queue}": f"Queue {queue}",
+        f"/console/queues/{queue}/purge": "cannot be undone", "/console/buses": "default",
+        "/console/buses/default": rule, f"/console/buses/default/rules/{rule}": "Pattern tester",
+        "/console/topics": topic, f"/console/topics/{topic}": "Publish a test message",
+        "/console/states": machine, f"/console/states/{machine}": "Start an execution",
+        f"/console/executions?arn={execution}": "History", "/console/functions": "not served",
+        f"/console/search?q={queue}&go=no": queue,
+    }
+    for path, text in pages.items():
+        response = web.get(path)
+        assert response.status_code == 200, path
+        assert text in response.text, path
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert web.get("/console/queues/no-such-queue").status_code == 404
+    # search: a whole name goes straight to its page
+    assert web.get("/console/search", q=topic).headers["location"] == f"/console/topics/{topic}"
+
+
+def test_payloads_are_escaped(server: Any, web: ConsoleClient) -> None:
+    sqs = client("sqs", server.url)
+    queue = unique("esc")
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody='<script>alert("body")</script>',
+                     MessageAttributes={"a": {"DataType": "String", "StringValue": "<img src=x onerror=alert(1)>"}})
+    page = web.get(f"/console/queues/{queue}").text
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;body&#34;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    tested = web.get("/console/buses/default", test="1", source="</textarea><script>x()</script>",
+                     detail_type="T", detail='{"k": "</pre><b>bold</b>"}').text
+    assert "<script>x()" not in tested and "<b>bold</b>" not in tested
+    assert "&lt;/textarea&gt;&lt;script&gt;x()&lt;/script&gt;" in tested
+    searched = web.get("/console/search", q="<svg onload=alert(1)>", go="no").text
+    assert "<svg onload" not in searched and "&lt;svg onload=alert(1)&gt;" in searched
+
+
+def test_every_form_needs_its_csrf_token(server: Any, web: ConsoleClient) -> None:
+    sqs = client("sqs", server.url)
+    queue = unique("csrf")
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    path = f"/console/queues/{queue}/send"
+    web.get(f"/console/queues/{queue}")
+    # no token at all, a wrong one, and one made up and set in both cookie and form
+    assert web.post(path, {"body": "no token"}, token="").status_code == 403
+    assert web.post(path, {"body": "wrong"}, token=web.token[:-2] + "xx").status_code == 403
+    stranger = httpx.Client(base_url=server.url, cookies={"eventyard_console_csrf": "made.up"})
+    assert stranger.post(path, data={"csrf_token": "made.up", "body": "forged"}).status_code == 403
+    stranger.close()
+    assert web.post(f"/console/queues/{queue}/purge", {}, token="").status_code == 403
+    assert web.post("/console/theme", {"back": "/console/"}, token="").status_code == 403
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None
+    # with the page's token the same form works
+    sent = web.post(path, {"body": "with the token", "attributes": "colour=blue"})
+    assert sent.status_code == 303 and sent.headers["location"].startswith(f"/console/queues/{queue}?done=sent")
+    [message] = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], WaitTimeSeconds=5)["Messages"]
+    assert message["Body"] == "with the token"
+    assert message["MessageAttributes"]["colour"]["StringValue"] == "blue"
+
+
+def test_peek_receives_nothing_and_searches_bodies_and_attributes(server: Any, web: ConsoleClient) -> None:
+    sqs = client("sqs", server.url)
+    queue = unique("peek")
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="first order", MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "refund"}})
+    sqs.send_message(QueueUrl=url, MessageBody="second order")
+    [got] = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, MaxNumberOfMessages=1,
+                                AttributeNames=["All"], WaitTimeSeconds=5)["Messages"]
+    assert got["Attributes"]["ApproximateReceiveCount"] == "1"
+    for _ in range(3):
+        page = web.get(f"/console/queues/{queue}").text
+        assert "first order" in page and "second order" in page
+    assert 'data-receive-count="1"' in page
+    assert "refund" in web.get(f"/console/queues/{queue}", q="refund").text
+    assert "second order" not in web.get(f"/console/queues/{queue}", q="refund").text
+    again = {m["Body"]: m for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                                       WaitTimeSeconds=5)["Messages"]}
+    assert again[got["Body"]]["Attributes"]["ApproximateReceiveCount"] == "2"  # our receive, not the peeks
+    assert again["second order" if got["Body"] == "first order" else "first order"][
+        "Attributes"]["ApproximateReceiveCount"] == "1"
+
+
+def test_why_a_rule_did_not_match_a_near_miss(server: Any, web: ConsoleClient) -> None:
+    events = client("events", server.url)
+    bus, big, paid = unique("bus"), unique("big"), unique("paid")
+    events.create_event_bus(Name=bus)
+    events.put_rule(Name=big, EventBusName=bus, EventPattern=json.dumps(
+        {"source": ["shop.orders"], "detail": {"total": [{"numeric": [">", 200]}]}}))
+    events.put_rule(Name=paid, EventBusName=bus, EventPattern=json.dumps({"detail": {"state": ["paid"]}}))
+    page = web.get(f"/console/buses/{bus}", test="1", source="shop.orders", detail_type="OrderPlaced",
+                   detail='{"total": 120, "state": "paid"}').text
+    rows = page.split('class="verdict"')
+    [big_row] = [r for r in rows if f'data-rule="{big}"' in r]
+    [paid_row] = [r for r in rows if f'data-rule="{paid}"' in r]
+    assert "not matched" in big_row and "<code>detail.total</code>" in big_row
+    assert "numeric &gt; 200" in big_row and "<code>120</code>" in big_row
+    assert "✓ matched" in paid_row
+    # the rule page's tester says the same about a pasted event
+    tested = web.get(f"/console/buses/{bus}/rules/{big}", event=json.dumps(
+        {"source": "shop.orders", "detail-type": "x", "detail": {"total": 99}})).text
+    assert "numeric &gt; 200" in tested and "<code>99</code>" in tested
+
+
+def test_send_an_event_and_publish_and_purge_from_forms(server: Any, web: ConsoleClient) -> None:
+    sqs, events, sns = client("sqs", server.url), client("events", server.url), client("sns", server.url)
+    queue, rule, topic = unique("sink"), unique("rule"), unique("topic")
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": [rule]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": arn}])
+    web.get("/console/buses/default")
+    sent = web.post("/console/buses/default/send", {"source": rule, "detail_type": "T", "detail": '{"n": 1}',
+                                                      "resources": ""})
+    assert sent.status_code == 303, sent.text
+    [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
+    assert json.loads(message["Body"])["source"] == rule
+    topic_arn = sns.create_topic(Name=topic)["TopicArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    published = web.post(f"/console/topics/{topic}/publish", {"message": "hello from the console", "subject": "",
+                                                              "attributes": ""})
+    assert published.status_code == 303
+    [note] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
+    assert note["Body"] == "hello from the console"
+    sqs.send_message(QueueUrl=url, MessageBody="to purge")
+    assert web.post(f"/console/queues/{queue}/purge", {}).status_code == 303
+    assert "Queue purged." in web.get(f"/console/queues/{queue}", done="purged").text
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None
+
+
+def test_live_counts_arrive_as_server_sent_events(server: Any) -> None:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        with http.stream("GET", "/console/live/home") as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = []
+            for line in stream.iter_lines():
+                lines.append(line)
+                if line == "event: counts":
+                    break
+    assert "event: counts" in lines
+
+
+def test_sign_in_with_an_access_key_pair_under_sigv4(make_server: Any) -> None:
+    guarded = make_server(extra_args=["--auth", "sigv4", "--access-keys", "CONSOLEKEY:CONSOLESECRET:111122223333"])
+    web = ConsoleClient(guarded.url)
+    try:
+        assert web.get("/console/queues").headers["location"].startswith("/console/login?next=")
+        form = web.get("/console/login")
+        assert form.status_code == 200 and "Secret access key" in form.text
+        refused = web.post("/console/login", {"access_key": "CONSOLEKEY", "secret_key": "wrong", "region": "us-east-1",
+                                              "next": "/console/queues"})
+        assert refused.status_code == 401 and "CONSOLESECRET" not in refused.text
+        assert web.post("/console/login", {"access_key": "CONSOLEKEY", "secret_key": "CONSOLESECRET"},
+                        token="").status_code == 403
+        signed = web.post("/console/login", {"access_key": "CONSOLEKEY", "secret_key": "CONSOLESECRET",
+                                             "region": "us-east-1", "next": "/console/queues"})
+        assert signed.status_code == 303 and signed.headers["location"] == "/console/queues"
+        sqs = client("sqs", guarded.url, account="CONSOLEKEY", secret="CONSOLESECRET")
+        sqs.create_queue(QueueName="visible-to-the-key")
+        listed = web.get("/console/queues")
+        assert listed.status_code == 200 and "visible-to-the-key" in listed.text and "111122223333" in listed.text
+        assert web.post("/console/logout", {}).status_code == 303
+        assert web.get("/console/queues").status_code == 303
+    finally:
+        web.close()

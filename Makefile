@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-dev postgres bench clean
+.PHONY: run test install install-dev postgres browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,16 @@ run: install
 postgres:
 	@scripts/pg-cluster ensure
 
+# Debian's chromium, which the console's browser tests drive through Playwright (Playwright's
+# own browser download does not work on these machines); installed only when missing.
+browser:
+	@test -x /usr/bin/chromium || apt-get install -y chromium
+
 # One throwaway PostgreSQL cluster for the whole run, shared by 4 pytest workers (most
 # tests wait on servers, timers and sockets, so 4 workers overlap well on 2 cores);
 # a module's tests stay on one worker so its servers start once per backend.
 TEST_WORKERS ?= 4
-test: install-dev postgres
+test: install-dev postgres browser
 	scripts/pg-cluster run -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 # Side by side with moto and ministack: make bench WORKLOAD=eventbus-read BENCH_ARGS="--duration 10"

@@ -12,11 +12,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from _clients import client
+from _waiting import wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -188,3 +190,24 @@ def test_pages_work_without_javascript(server: Any, browser: Browser) -> None:
         assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None
     finally:
         context.close()
+
+
+def test_a_callback_token_completed_from_the_execution_page(server: Any, page: Page) -> None:
+    sqs, sfn = client("sqs", server.url), client("stepfunctions", server.url)
+    url = sqs.create_queue(QueueName=unique("tokens"))["QueueUrl"]
+    definition = {"StartAt": "Ask", "States": {
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}}}
+    machine = sfn.create_state_machine(name=unique("approve"), roleArn="arn:aws:iam::000000000000:role/r",
+                                       definition=json.dumps(definition))
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
+    sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)  # the task has started and waits
+    page.goto(server.url + "/console/executions?" + urlencode({"arn": arn}))
+    expect(page.locator('.graph [data-state="Ask"]')).to_have_attribute("data-status", "running")
+    page.fill("#error-1", "Rejected.ByReviewer")
+    page.fill("#cause-1", "not this time")
+    page.get_by_role("button", name="Send failure").click()
+    expect(page.locator(".flash")).to_contain_text("Task token answered.")
+    ended = wait_until(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+                       what="the execution to end")
+    assert ended["status"] == "FAILED" and ended["error"] == "Rejected.ByReviewer"

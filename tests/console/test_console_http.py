@@ -14,6 +14,7 @@ import pytest
 
 from _clients import client
 from _console import ConsoleClient
+from _waiting import wait_until
 
 ROLE = "arn:aws:iam::000000000000:role/console-test"
 
@@ -209,3 +210,28 @@ def test_sign_in_with_an_access_key_pair_under_sigv4(make_server: Any) -> None:
         assert web.get("/console/queues").status_code == 303
     finally:
         web.close()
+
+
+def test_an_execution_shows_its_graph_and_its_waiting_token_answered_from_the_page(server: Any,
+                                                                                   web: ConsoleClient) -> None:
+    sqs, sfn = client("sqs", server.url), client("stepfunctions", server.url)
+    url = sqs.create_queue(QueueName=unique("tokens"))["QueueUrl"]
+    definition = {"StartAt": "Ask", "States": {
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}}, "Next": "Done"},
+        "Done": {"Type": "Succeed"}}}
+    machine = sfn.create_state_machine(name=unique("approve"), roleArn=ROLE, definition=json.dumps(definition))
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
+    [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)["Messages"]
+    token = json.loads(message["Body"])["token"]
+    page = web.get("/console/executions", arn=arn).text
+    assert 'data-state="Ask" data-status="running"' in page and 'data-state="Done" data-status=""' in page
+    assert f'name="token" value="{token}"' in page
+    answered = web.post("/console/executions/answer", {"arn": arn, "token": token, "outcome": "success",
+                                                       "output": '{"approved": true}'})
+    assert answered.status_code == 303
+    described = wait_until(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+                           what="the execution to end")
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"approved": True}
+    done = web.get("/console/executions", arn=arn).text
+    assert 'data-state="Ask" data-status="succeeded"' in done and 'id="tokens"' not in done

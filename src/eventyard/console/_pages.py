@@ -59,7 +59,12 @@ def _when(ms: Any) -> str:
 
     if ms in (None, ""):
         return ""
-    value = float(ms) / 1000 if float(ms) > 1e11 else float(ms)  # epoch ms, or seconds (boto-style)
+    if isinstance(ms, datetime.datetime):
+        return ms.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        value = float(ms) / 1000 if float(ms) > 1e11 else float(ms)  # epoch ms, or seconds (as services answer)
+    except (TypeError, ValueError):
+        return str(ms)
     return datetime.datetime.fromtimestamp(value, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

@@ -21,7 +21,9 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import DEFAULT_ACCOUNT, DEFAULT_REGION, Identity, RequestContext
 from eventyard.services.registry import ServiceRegistry
 from eventyard.services.sqs.peek import PeekPage
+from eventyard.services.stepfunctions.waiting import WaitingTasks
 from eventyard.store.queues import QueueDepth
+from eventyard.store.states import TaskRecord
 
 
 class Refused(Exception):
@@ -72,6 +74,7 @@ class Yard:
         self.registry = registry
         self.auth = auth
         self.metrics = metrics
+        self.waiting = WaitingTasks(registry.store)
 
     @property
     def signs_in(self) -> bool:
@@ -104,6 +107,15 @@ class Yard:
                                                          containing=containing, after=after, limit=limit)
         except ServiceError as exc:
             raise Refused(exc.code, exc.message) from None
+
+    async def waiting_tasks(self, viewer: Viewer, execution_arn: str) -> list[TaskRecord]:
+        """The task tokens an execution waits on, for a viewer who may describe it."""
+        if not await self.may(viewer, "stepfunctions", "DescribeExecution", {"executionArn": execution_arn}):
+            return []
+        try:
+            return await self.waiting.of_execution(viewer.context("http://localhost"), execution_arn)
+        except ServiceError:
+            return []
 
     async def depths(self, viewer: Viewer) -> list[QueueDepth]:
         """The viewer's account's queues in the viewer's region, with their depths."""

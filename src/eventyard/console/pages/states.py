@@ -9,14 +9,39 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from eventyard.console import graph
 from eventyard.console._pages import Console, Frame
 from eventyard.console.yard import Refused
 
 HISTORY_PAGE = 50
+GRAPH_EVENTS = 5000  # history events read to colour the graph
 
 
 def _machine_arn(frame: Frame, name: str) -> str:
     return f"arn:aws:states:{frame.viewer.region}:{frame.viewer.account}:stateMachine:{name}"
+
+
+async def _graph(frame: Frame, execution: dict[str, Any], arn: str) -> graph.Graph | None:
+    """The machine's graph with how far the execution got (up to GRAPH_EVENTS events read)."""
+    try:
+        described = await frame.call("stepfunctions", "DescribeStateMachineForExecution", {"executionArn": arn})
+        definition = json.loads(described.get("definition", "{}"))
+        events: list[dict[str, Any]] = []
+        token = None
+        while len(events) < GRAPH_EVENTS:
+            params: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+            if token:
+                params["nextToken"] = token
+            page = await frame.call("stepfunctions", "GetExecutionHistory", params)
+            events.extend(page.get("events", []))
+            token = page.get("nextToken")
+            if not token:
+                break
+    except (Refused, ValueError):
+        return None
+    if not isinstance(definition, dict):
+        return None
+    return graph.layout(definition, graph.statuses(events, execution.get("status", "")))
 
 
 def routes(console: Console) -> list[BaseRoute]:
@@ -71,11 +96,28 @@ def routes(console: Console) -> list[BaseRoute]:
             details = {k: v for k, v in event.items() if k.endswith("EventDetails")}
             events.append({"id": event.get("id"), "type": event.get("type"), "timestamp": event.get("timestamp"),
                            "details": json.dumps(next(iter(details.values()), {}), indent=1, default=str)})
-        notice = "Stop requested." if frame.param("done") == "stopped" else ""
+        notice = {"stopped": "Stop requested.", "answered": "Task token answered."}.get(frame.param("done"), "")
+        drawn = await _graph(frame, execution, arn)
+        waiting = await frame.yard.waiting_tasks(frame.viewer, arn)
         return frame.render("execution.html", title=f"Execution {execution.get('name', '')}", execution=execution,
                             arn=arn, events=events, next_token=history.get("nextToken"),
-                            order=frame.param("order") or "oldest", notice=notice,
+                            order=frame.param("order") or "oldest", notice=notice, graph=drawn, waiting=waiting,
                             machine_name=execution.get("stateMachineArn", "").rsplit(":", 1)[-1])
+
+    async def answer(frame: Frame) -> Response:
+        arn, token = frame.field("arn"), frame.field("token")
+        if frame.field("outcome") == "success":
+            operation, params = "SendTaskSuccess", {"taskToken": token, "output": frame.field("output") or "{}"}
+        else:
+            operation, params = "SendTaskFailure", {"taskToken": token}
+            for name in ("error", "cause"):
+                if frame.field(name).strip():
+                    params[name] = frame.field(name).strip()
+        try:
+            await frame.call("stepfunctions", operation, params)
+        except Refused as exc:
+            return frame.render("error.html", status=400, title="Not answered", message=f"{exc.code}: {exc.message}")
+        return frame.redirect("/executions", arn=arn, done="answered")
 
     async def stop(frame: Frame) -> Response:
         arn = frame.field("arn")
@@ -105,5 +147,6 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/states/{name}/start", console.page(start), methods=["POST"]),
         Route("/executions", console.page(execution_page)),
         Route("/executions/stop", console.page(stop), methods=["POST"]),
+        Route("/executions/answer", console.page(answer), methods=["POST"]),
         Route("/functions", console.page(functions)),
     ]

@@ -235,3 +235,36 @@ def test_an_execution_shows_its_graph_and_its_waiting_token_answered_from_the_pa
     assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"approved": True}
     done = web.get("/console/executions", arn=arn).text
     assert 'data-state="Ask" data-status="succeeded"' in done and 'id="tokens"' not in done
+
+
+def test_under_iam_the_console_shows_what_the_signed_in_principal_may_see(make_server: Any) -> None:
+    guarded = make_server(extra_args=["--auth", "iam", "--access-keys", "ROOTKEY:ROOTSECRET:000000000000"])
+    iam = client("iam", guarded.url, account="ROOTKEY", secret="ROOTSECRET")
+    sqs = client("sqs", guarded.url, account="ROOTKEY", secret="ROOTSECRET")
+    url = sqs.create_queue(QueueName="watched")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="secret payload")
+    iam.create_user(UserName="watcher")
+    iam.put_user_policy(UserName="watcher", PolicyName="look", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["sqs:ListQueues", "sqs:GetQueueAttributes"], "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="watcher")["AccessKey"]
+    web = ConsoleClient(guarded.url)
+    try:
+        web.get("/console/login")
+        assert web.post("/console/login", {"access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"],
+                                           "region": "us-east-1", "next": "/console/queues"}).status_code == 303
+        assert "watched" in web.get("/console/queues").text
+        queue = web.get("/console/queues/watched").text
+        assert "may not receive messages from this queue" in queue and "secret payload" not in queue
+        assert "not authorized" in web.get("/console/topics").text  # no sns:ListTopics for this user
+        refused = web.post("/console/queues/watched/send", {"body": "not allowed"})
+        assert refused.status_code == 400 and "AccessDenied" in refused.text
+        # the account's root sees the message
+        root = ConsoleClient(guarded.url)
+        root.get("/console/login")
+        root.post("/console/login", {"access_key": "ROOTKEY", "secret_key": "ROOTSECRET", "region": "us-east-1",
+                                     "next": "/console/"})
+        assert "secret payload" in root.get("/console/queues/watched").text
+        root.close()
+    finally:
+        web.close()

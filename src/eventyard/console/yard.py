@@ -19,9 +19,11 @@ from eventyard.api.invoke import Invoker
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import DEFAULT_ACCOUNT, DEFAULT_REGION, Identity, RequestContext
+from eventyard.services.events.history import RecentEvents
 from eventyard.services.registry import ServiceRegistry
 from eventyard.services.sqs.peek import PeekPage
 from eventyard.services.stepfunctions.waiting import WaitingTasks
+from eventyard.store.event_history import KeptEvent
 from eventyard.store.queues import QueueDepth
 from eventyard.store.states import TaskRecord
 
@@ -75,6 +77,7 @@ class Yard:
         self.auth = auth
         self.metrics = metrics
         self.waiting = WaitingTasks(registry.store)
+        self.recent_events = RecentEvents(registry.store, registry.events.router)
 
     @property
     def signs_in(self) -> bool:
@@ -116,6 +119,19 @@ class Yard:
             return await self.waiting.of_execution(viewer.context("http://localhost"), execution_arn)
         except ServiceError:
             return []
+
+    async def kept_events(self, viewer: Viewer, bus: str, *, after: int = 0, before: int | None = None,
+                          limit: int = 50) -> list[KeptEvent]:
+        """The newest events kept on one of the viewer's buses (a viewer who may describe it)."""
+        if not await self.may(viewer, "events", "DescribeEventBus", {"Name": bus}):
+            raise Refused("AccessDenied", "You may not describe this event bus, so you may not see its events.")
+        return await self.recent_events.recent(viewer.context("http://localhost"), bus, after=after, before=before,
+                                               limit=limit)
+
+    async def kept_event(self, viewer: Viewer, bus: str, row_id: int) -> KeptEvent | None:
+        if not await self.may(viewer, "events", "DescribeEventBus", {"Name": bus}):
+            raise Refused("AccessDenied", "You may not describe this event bus, so you may not see its events.")
+        return await self.recent_events.get(viewer.context("http://localhost"), bus, row_id)
 
     async def depths(self, viewer: Viewer) -> list[QueueDepth]:
         """The viewer's account's queues in the viewer's region, with their depths."""

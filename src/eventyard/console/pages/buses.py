@@ -54,7 +54,7 @@ def envelope(frame: Frame, source: str, detail_type: str, detail: Any, resources
     }
 
 
-async def _rules(frame: Frame, bus: str) -> list[dict[str, Any]]:
+async def rules_of(frame: Frame, bus: str) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = []
     token = None
     while len(rules) < 1000:
@@ -83,7 +83,7 @@ def routes(console: Console) -> list[BaseRoute]:
         bus = frame.request.path_params["bus"]
         try:
             described = await frame.call("events", "DescribeEventBus", {"Name": bus})
-            rules = await _rules(frame, bus)
+            rules = await rules_of(frame, bus)
         except Refused as exc:
             return frame.render("error.html", status=404, title=f"Event bus {bus}", message=exc.message)
         form = {"source": frame.param("source", "shop.orders"), "detail_type": frame.param("detail_type", "OrderPlaced"),

@@ -49,6 +49,9 @@ def entry_size(entry: dict[str, Any]) -> int:
     return size
 
 
+HISTORY_TRIM_SECONDS = 5.0  # how often each bus's kept events are cut back to --event-history
+
+
 @dataclass
 class Ingest:
     """What one unit of work accepted: the events by bus, and what to do after commit."""
@@ -162,6 +165,9 @@ class EventRouter:
         self.queue_writer = queue_writer
         self.metrics = metrics
         self.rule_cache = RuleCache()
+        # events kept per bus for the console (--event-history); 0 keeps none
+        self.history_per_bus = 0
+        self._history_written: set[str] = set()  # bus ARNs written since the last trim
 
     async def ingest(self, account: str, region: str, events: list[tuple[str, dict[str, Any]]], now: int,
                      *, only_rules: set[str] | None = None, detail_bytes: dict[str, int] | None = None) -> set[str]:
@@ -172,8 +178,11 @@ class EventRouter:
         if any(bus == DEFAULT_BUS for bus, _ in events):
             await self.buses.ensure_default_bus(account, region)
 
+        keep = self.history_per_bus > 0
+
         def unit(s: Session) -> Ingest:
             done = Ingest(ingested_at=now, detail_bytes=detail_bytes or {})
+            kept: list[tuple[str, int, dict[str, Any], list[str]]] = []
             missing.clear()
             buses: dict[str, BusRules | None] = {}
             for bus, event in events:
@@ -185,18 +194,31 @@ class EventRouter:
                     continue
                 bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
                 done.accepted[bus_arn] = done.accepted.get(bus_arn, 0) + 1
-                self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
+                matched = self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
+                if keep:
+                    kept.append((bus_arn, now, event, [rule.name for rule in matched]))
             self.write_queues(s, done, now)
+            if kept:  # the console's recent events, committed with them
+                s.event_history.add(kept)
             return done
 
         done = await self.store.write(unit)
+        if keep:
+            self._history_written.update(done.accepted)
         self.after_ingest(done)
         return missing
 
+    async def trim_history(self) -> None:
+        """Keep the newest ``history_per_bus`` events of each bus this node wrote to."""
+        buses, self._history_written = self._history_written, set()
+        if buses and self.history_per_bus > 0:
+            keep = self.history_per_bus
+            await self.store.write(lambda s: [s.event_history.trim(bus, keep) for bus in sorted(buses)])
+
     def match_and_route(self, s: Session, done: Ingest, rules: BusRules, bus_arn: str, event: dict[str, Any],
-                        only_rules: set[str] | None, now: int) -> None:
+                        only_rules: set[str] | None, now: int) -> list[RuleRecord]:
         """One event through its bus's rules (``only_rules`` of them, when given) to every
-        target of every rule it matches, inside the unit of work."""
+        target of every rule it matches, inside the unit of work; the rules it matched."""
         matched = rules.matches(event)
         if only_rules is not None:
             matched = [rule for rule in matched if rule.arn in only_rules]
@@ -206,6 +228,7 @@ class EventRouter:
             done.triggered.append(rule.arn)
             for target in rules.targets.get(rule.arn, ()):
                 self.route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
+        return matched
 
     def after_ingest(self, done: Ingest) -> None:
         """After the commit: wake long polls and the outbox, count what happened."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -211,3 +212,23 @@ def test_a_callback_token_completed_from_the_execution_page(server: Any, page: P
     ended = wait_until(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
                        what="the execution to end")
     assert ended["status"] == "FAILED" and ended["error"] == "Rejected.ByReviewer"
+
+
+def test_the_live_tail_shows_an_event_put_by_boto3(make_server: Any, page: Page) -> None:
+    keeping = make_server(extra_args=["--event-history", "100"])
+    events = client("events", keeping.url)
+    bus = unique("live")
+    events.create_event_bus(Name=bus)
+    page.add_init_script("document.addEventListener('htmx:sseOpen', () => { window.tailOpen = true; })")
+    page.goto(keeping.url + f"/console/buses/{bus}/tail?" + urlencode({"pattern": '{"source": ["wanted"]}'}))
+    page.wait_for_function("() => window.tailOpen === true")  # the stream is open: the latency below is the tail's
+    put_at = time.monotonic()
+    events.put_events(Entries=[{"EventBusName": bus, "Source": "unwanted", "DetailType": "T", "Detail": "{}"},
+                               {"EventBusName": bus, "Source": "wanted", "DetailType": "T", "Detail": "{}"}])
+    expect(page.locator("#tail tr.kept")).to_have_count(1)
+    print(f"\nlive tail: an accepted event appeared {1000 * (time.monotonic() - put_at):.0f} ms after PutEvents began")
+    expect(page.locator("#tail tr.kept")).to_contain_text("wanted")
+    page.get_by_role("link", name="Pause").click()
+    expect(page.get_by_role("link", name="Resume")).to_be_visible()
+    page.locator("#tail tr.kept a").first.click()
+    expect(page.locator("#envelope")).to_contain_text('"source": "wanted"')

@@ -5,6 +5,7 @@ why-not-matched explanation, sign-in under --auth sigv4."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -266,5 +267,34 @@ def test_under_iam_the_console_shows_what_the_signed_in_principal_may_see(make_s
                                      "next": "/console/"})
         assert "secret payload" in root.get("/console/queues/watched").text
         root.close()
+    finally:
+        web.close()
+
+
+def test_the_tail_and_an_event_page_from_the_kept_history(make_server: Any, server: Any) -> None:
+    assert "keeps no recent events" in ConsoleClient(server.url).get("/console/buses/default/tail").text
+    keeping = make_server(extra_args=["--event-history", "3"])
+    events = client("events", keeping.url)
+    bus = unique("tailed")
+    events.create_event_bus(Name=bus)
+    events.put_rule(Name="paid", EventBusName=bus, EventPattern=json.dumps({"detail": {"state": ["paid"]}}))
+    for n in range(5):
+        events.put_events(Entries=[{"EventBusName": bus, "Source": "shop", "DetailType": "Order",
+                                    "Detail": json.dumps({"n": n, "state": "paid" if n % 2 else "new",
+                                                          "note": "<script>x</script>"})}])
+    web = ConsoleClient(keeping.url)
+    try:
+        page = web.get(f"/console/buses/{bus}/tail").text
+        assert page.count('class="kept"') >= 3 and "<script>x" not in page
+        filtered = web.get(f"/console/buses/{bus}/tail", pattern='{"detail": {"state": ["paid"]}}').text
+        assert 0 < filtered.count('class="kept"') < page.count('class="kept"')
+        assert "Filter is not an object" in web.get(f"/console/buses/{bus}/tail", pattern="[1]").text
+        row = int(re.findall(rf"/console/buses/{bus}/events/(\d+)", page)[0])
+        shown = web.get(f"/console/buses/{bus}/events/{row}").text
+        assert "aws events put-events --entries" in shown and "&lt;script&gt;x&lt;/script&gt;" in shown
+        assert 'data-rule="paid"' in shown
+        # trimmed in the background to the newest 3 of the bus
+        wait_until(lambda: web.get(f"/console/buses/{bus}/tail").text.count('class="kept"') == 3,
+                   what="the history to be trimmed to 3 events")
     finally:
         web.close()

@@ -8,6 +8,7 @@ authorized as the nearest AWS operation: peeking needs ``sqs:ReceiveMessage``.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,8 @@ class Viewer:
                               principal_id=self.identity.principal_id, session_policy=self.identity.session_policy)
 
 
+DEPTHS_SECONDS = 0.9  # queue depths are shared this long between pages (the live counts tick every second)
+
 DEFAULT_VIEWER = Viewer(Identity.root(DEFAULT_ACCOUNT))
 
 # the console's home counters: (shown name, metric sample, whose label carries an ARN)
@@ -78,6 +81,8 @@ class Yard:
         self.metrics = metrics
         self.waiting = WaitingTasks(registry.store)
         self.recent_events = RecentEvents(registry.store, registry.events.router)
+        self._depths: tuple[int, list[QueueDepth]] | None = None  # (read at ms, every queue's depths)
+        self._depths_lock = asyncio.Lock()
 
     @property
     def signs_in(self) -> bool:
@@ -134,9 +139,15 @@ class Yard:
         return await self.recent_events.get(viewer.context("http://localhost"), bus, row_id)
 
     async def depths(self, viewer: Viewer) -> list[QueueDepth]:
-        """The viewer's account's queues in the viewer's region, with their depths."""
+        """The viewer's account's queues in the viewer's region, with their depths. The
+        depths are read in one scan of the messages, shared by every page and live stream
+        for up to ``DEPTHS_SECONDS`` (each open home page asks every second)."""
         now = clock.now_ms()
-        every = await self.registry.queue_depths.read(now)
+        if self._depths is None or now - self._depths[0] >= DEPTHS_SECONDS * 1000:
+            async with self._depths_lock:
+                if self._depths is None or now - self._depths[0] >= DEPTHS_SECONDS * 1000:
+                    self._depths = (now, await self.registry.queue_depths.read(now))
+        every = self._depths[1]
         mark = f":{viewer.region}:{viewer.account}:"
         return [d for d in every if mark in d.arn]
 

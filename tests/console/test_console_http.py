@@ -298,3 +298,39 @@ def test_the_tail_and_an_event_page_from_the_kept_history(make_server: Any, serv
                    what="the history to be trimmed to 3 events")
     finally:
         web.close()
+
+
+def test_redrive_a_dead_letter_queue_and_switch_a_rule_from_the_pages(server: Any, web: ConsoleClient) -> None:
+    sqs, events = client("sqs", server.url), client("events", server.url)
+    source, dead = unique("src"), unique("dlq")
+    dead_url = sqs.create_queue(QueueName=dead)["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    source_url = sqs.create_queue(QueueName=source, Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dead_arn, "maxReceiveCount": 1})})
+    source_url = source_url["QueueUrl"]
+    sqs.send_message(QueueUrl=source_url, MessageBody="back home")
+    sqs.receive_message(QueueUrl=source_url, VisibilityTimeout=0, WaitTimeSeconds=5)  # received once: the limit
+
+    def in_the_dead_letter_queue() -> bool:
+        sqs.receive_message(QueueUrl=source_url, VisibilityTimeout=0, WaitTimeSeconds=0)  # moves it on
+        attributes = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["ApproximateNumberOfMessages"])
+        return attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"
+
+    wait_until(in_the_dead_letter_queue, what="the message to reach the dead-letter queue")
+    page = web.get(f"/console/queues/{dead}").text
+    assert f"Dead-letter queue of {source}" in page and "No redrive has run" in page
+    assert web.get(f"/console/queues/{source}").text.count('id="redrive"') == 0
+    started = web.post(f"/console/queues/{dead}/redrive", {"destination": "", "rate": ""})
+    assert started.status_code == 303, started.text
+    moved = wait_until(lambda: sqs.receive_message(QueueUrl=source_url, WaitTimeSeconds=1).get("Messages"),
+                       what="the message to be moved back")
+    assert moved[0]["Body"] == "back home"
+    tasks = wait_until(lambda: "COMPLETED" in (t := web.get(f"/console/queues/{dead}/move-tasks").text) and t,
+                       what="the move task to complete")
+    assert 'data-status="COMPLETED"' in tasks
+    rule = unique("switch")
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["x"]}))
+    assert web.post(f"/console/buses/default/rules/{rule}/state", {"state": "DISABLED"}).status_code == 303
+    assert events.describe_rule(Name=rule)["State"] == "DISABLED"
+    assert web.post(f"/console/buses/default/rules/{rule}/state", {"state": "ENABLED"}).status_code == 303
+    assert events.describe_rule(Name=rule)["State"] == "ENABLED"

@@ -143,7 +143,17 @@ def routes(console: Console) -> list[BaseRoute]:
         return frame.render("rule.html", title=f"Rule {name}", bus=bus, rule=rule, pattern=pretty, targets=targets,
                             event_text=text or sample, verdict=verdict, problem=problem)
 
+    async def switch(frame: Frame) -> Response:
+        bus, name = frame.request.path_params["bus"], frame.request.path_params["rule"]
+        operation = "EnableRule" if frame.field("state") == "ENABLED" else "DisableRule"
+        try:
+            await frame.call("events", operation, {"Name": name, "EventBusName": bus})
+        except Refused as exc:
+            return frame.render("error.html", status=400, title=f"Rule {name}", message=f"{exc.code}: {exc.message}")
+        return frame.redirect(f"/buses/{bus}/rules/{name}")
+
     return [
+        Route("/buses/{bus}/rules/{rule}/state", console.page(switch), methods=["POST"]),
         Route("/buses", console.page(bus_list)),
         Route("/buses/{bus}", console.page(bus_page)),
         Route("/buses/{bus}/send", console.page(send), methods=["POST"]),

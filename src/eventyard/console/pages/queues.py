@@ -35,6 +35,21 @@ async def _oldest_age(frame: Frame, url: str) -> int | None:
     return max(0, int(time.time() - page.messages[0].sent_at / 1000))
 
 
+async def _redrive_state(frame: Frame, url: str, arn: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """The queues whose dead-letter queue this one is, and its message move tasks."""
+    try:
+        sources = (await frame.call("sqs", "ListDeadLetterSourceQueues", {"QueueUrl": url})).get("queueUrls", [])
+    except Refused:
+        sources = []
+    if not sources:
+        return [], []
+    try:
+        tasks = (await frame.call("sqs", "ListMessageMoveTasks", {"SourceArn": arn, "MaxResults": 10})).get("Results", [])
+    except Refused:
+        tasks = []
+    return [u.rsplit("/", 1)[-1] for u in sources], tasks
+
+
 def routes(console: Console) -> list[BaseRoute]:
     async def queue_list(frame: Frame) -> Response:
         prefix = frame.param("prefix")
@@ -79,10 +94,46 @@ def routes(console: Console) -> list[BaseRoute]:
             oldest = await _oldest_age(frame, url)
         except Refused as exc:
             page, oldest, problem = None, None, exc.message
-        notice = {"sent": "Message sent: {ref}", "purged": "Queue purged."}.get(frame.param("done"), "")
+        notice = {"sent": "Message sent: {ref}", "purged": "Queue purged.", "redriving": "Redrive started.",
+                  "cancelled": "Redrive cancelled."}.get(frame.param("done"), "")
+        arn = attributes.get("QueueArn", "")
+        sources, tasks = await _redrive_state(frame, url, arn)
         return frame.render("queue.html", title=f"Queue {name}", name=name, url=url, attributes=attributes,
                             page=page, containing=containing, oldest=oldest, fifo=name.endswith(".fifo"),
-                            notice=notice.format(ref=frame.param("ref")), problem=problem, now=time.time())
+                            notice=notice.format(ref=frame.param("ref")), problem=problem, now=time.time(),
+                            sources=sources, tasks=tasks, arn=arn)
+
+    async def move_tasks(frame: Frame) -> Response:
+        name = frame.request.path_params["name"]
+        url = _queue_url(frame, name)
+        arn = f"arn:aws:sqs:{frame.viewer.region}:{frame.viewer.account}:{name}"
+        _, tasks = await _redrive_state(frame, url, arn)
+        return frame.render("_move_tasks.html", name=name, tasks=tasks)
+
+    async def redrive(frame: Frame) -> Response:
+        name = frame.request.path_params["name"]
+        arn = f"arn:aws:sqs:{frame.viewer.region}:{frame.viewer.account}:{name}"
+        params: dict[str, Any] = {"SourceArn": arn}
+        if frame.field("destination").strip():
+            params["DestinationArn"] = frame.field("destination").strip()
+        if frame.field("rate").strip():
+            try:
+                params["MaxNumberOfMessagesPerSecond"] = int(frame.field("rate"))
+            except ValueError:
+                return await _again(frame, "The rate is a whole number of messages per second (1 to 500).")
+        try:
+            await frame.call("sqs", "StartMessageMoveTask", params)
+        except Refused as exc:
+            return await _again(frame, f"{exc.code}: {exc.message}")
+        return frame.redirect(f"/queues/{name}", done="redriving")
+
+    async def cancel_redrive(frame: Frame) -> Response:
+        name = frame.request.path_params["name"]
+        try:
+            await frame.call("sqs", "CancelMessageMoveTask", {"TaskHandle": frame.field("task")})
+        except Refused as exc:
+            return await _again(frame, f"{exc.code}: {exc.message}")
+        return frame.redirect(f"/queues/{name}", done="cancelled")
 
     async def send(frame: Frame) -> Response:
         name = frame.request.path_params["name"]
@@ -128,4 +179,7 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/queues/{name}/send", console.page(send), methods=["POST"]),
         Route("/queues/{name}/purge", console.page(purge_confirm), methods=["GET"]),
         Route("/queues/{name}/purge", console.page(purge), methods=["POST"]),
+        Route("/queues/{name}/redrive", console.page(redrive), methods=["POST"]),
+        Route("/queues/{name}/redrive/cancel", console.page(cancel_redrive), methods=["POST"]),
+        Route("/queues/{name}/move-tasks", console.page(move_tasks)),
     ]

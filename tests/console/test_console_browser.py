@@ -232,3 +232,29 @@ def test_the_live_tail_shows_an_event_put_by_boto3(make_server: Any, page: Page)
     expect(page.get_by_role("link", name="Resume")).to_be_visible()
     page.locator("#tail tr.kept a").first.click()
     expect(page.locator("#envelope")).to_contain_text('"source": "wanted"')
+
+
+def test_a_redrive_runs_to_completion_with_live_progress(server: Any, page: Page) -> None:
+    sqs = client("sqs", server.url)
+    dead_url = sqs.create_queue(QueueName=(dead := unique("dlq")))["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    source_url = sqs.create_queue(QueueName=unique("src"), Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dead_arn, "maxReceiveCount": 1})})["QueueUrl"]
+    sqs.send_message(QueueUrl=source_url, MessageBody="redriven")
+    sqs.receive_message(QueueUrl=source_url, VisibilityTimeout=0, WaitTimeSeconds=5)
+
+    def in_the_dead_letter_queue() -> bool:
+        sqs.receive_message(QueueUrl=source_url, VisibilityTimeout=0, WaitTimeSeconds=0)
+        counts = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["ApproximateNumberOfMessages"])
+        return counts["Attributes"]["ApproximateNumberOfMessages"] == "1"
+
+    wait_until(in_the_dead_letter_queue, what="the message to reach the dead-letter queue")
+    errors = errors_of(page)
+    page.goto(server.url + f"/console/queues/{dead}")
+    page.get_by_role("button", name="Start redrive").click()
+    expect(page.locator(".flash")).to_contain_text("Redrive started.")
+    # the task's row turns COMPLETED on the page by itself (htmx polls the fragment)
+    expect(page.locator('#move-tasks tr[data-status="COMPLETED"]')).to_have_count(1)
+    [message] = sqs.receive_message(QueueUrl=source_url, WaitTimeSeconds=5)["Messages"]
+    assert message["Body"] == "redriven"
+    assert errors == [], errors

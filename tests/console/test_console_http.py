@@ -163,6 +163,9 @@ def test_send_an_event_and_publish_and_purge_from_forms(server: Any, web: Consol
     assert sent.status_code == 303, sent.text
     [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
     assert json.loads(message["Body"])["source"] == rule
+    counters = web.get(f"/console/buses/default/rules/{rule}").text.split('id="rule-counters"')[1]
+    assert '<div class="value">1</div><div class="label">matched (TriggeredRules)</div>' in counters
+    assert '<div class="value">1</div><div class="label">invocations</div>' in counters
     topic_arn = sns.create_topic(Name=topic)["TopicArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     published = web.post(f"/console/topics/{topic}/publish", {"message": "hello from the console", "subject": "",

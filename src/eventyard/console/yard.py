@@ -71,6 +71,15 @@ COUNTERS = (
     ("executions started", "eventyard_stepfunctions_executions_started_total"),
 )
 
+# a rule's counters (CloudWatch's names), by the rule's ARN
+RULE_COUNTERS = (
+    ("matched (TriggeredRules)", "eventyard_events_triggered_rules_total"),
+    ("invocations", "eventyard_events_invocations_total"),
+    ("failed invocations", "eventyard_events_failed_invocations_total"),
+    ("retries", "eventyard_events_retry_invocation_attempts_total"),
+    ("sent to a dead-letter queue", "eventyard_events_dead_letter_invocations_total"),
+)
+
 
 class Yard:
     def __init__(self, invoker: Invoker, registry: ServiceRegistry, auth: Authenticator,
@@ -150,6 +159,17 @@ class Yard:
         every = self._depths[1]
         mark = f":{viewer.region}:{viewer.account}:"
         return [d for d in every if mark in d.arn]
+
+    def rule_counters(self, rule_arn: str) -> dict[str, float]:
+        """This node's counters of one rule (its ARN names the account: only its owner asks)."""
+        wanted = {sample: name for name, sample in RULE_COUNTERS}
+        totals = {name: 0.0 for name, _ in RULE_COUNTERS}
+        for family in self.metrics.collect():
+            for sample in family.samples:
+                name = wanted.get(sample.name)
+                if name is not None and sample.labels.get("rule") == rule_arn:
+                    totals[name] += sample.value
+        return totals
 
     def counters(self, viewer: Viewer) -> dict[str, float]:
         """Totals of the node's counters for resources of the viewer's account and region."""

@@ -141,6 +141,7 @@ def routes(console: Console) -> list[BaseRoute]:
                 problem = f"The event is not a JSON object: {exc}"
         sample = json.dumps(envelope(frame, "shop.orders", "OrderPlaced", json.loads(EXAMPLE_DETAIL), []), indent=2)
         return frame.render("rule.html", title=f"Rule {name}", bus=bus, rule=rule, pattern=pretty, targets=targets,
+                            counters=frame.yard.rule_counters(rule.get("Arn", "")),
                             event_text=text or sample, verdict=verdict, problem=problem)
 
     async def switch(frame: Frame) -> Response:

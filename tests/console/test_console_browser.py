@@ -81,7 +81,7 @@ def test_pages_render_light_and_dark_without_errors(server: Any, browser: Browse
     paths = {"home": "/console/", "queues": "/console/queues", "queue": f"/console/queues/{queue}",
              "buses": "/console/buses", "bus": "/console/buses/default?test=1&source=shop&detail=%7B%22total%22%3A3%7D",
              "rule": f"/console/buses/default/rules/{rule}", "topics": "/console/topics", "states": "/console/states",
-             "functions": "/console/functions", "search": "/console/search?go=no&q=shots"}
+             "functions": "/console/functions", "archives": "/console/archives", "search": "/console/search?go=no&q=shots"}
     backend = request.node.callspec.id
     for scheme in ("light", "dark"):
         context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})

@@ -52,7 +52,7 @@ def test_every_page_renders(server: Any, web: ConsoleClient) -> None:
         "/console/buses/default": rule, f"/console/buses/default/rules/{rule}": "Pattern tester",
         "/console/topics": topic, f"/console/topics/{topic}": "Publish a test message",
         "/console/states": machine, f"/console/states/{machine}": "Start an execution",
-        f"/console/executions?arn={execution}": "History", "/console/functions": "not served",
+        f"/console/executions?arn={execution}": "History", "/console/functions": "not served", "/console/archives": "Archives and replays",
         f"/console/search?q={queue}&go=no": queue,
     }
     for path, text in pages.items():
@@ -337,3 +337,29 @@ def test_redrive_a_dead_letter_queue_and_switch_a_rule_from_the_pages(server: An
     assert events.describe_rule(Name=rule)["State"] == "DISABLED"
     assert web.post(f"/console/buses/default/rules/{rule}/state", {"state": "ENABLED"}).status_code == 303
     assert events.describe_rule(Name=rule)["State"] == "ENABLED"
+
+
+def test_an_archive_replayed_from_its_page(server: Any, web: ConsoleClient) -> None:
+    events, sqs = client("events", server.url), client("sqs", server.url)
+    bus, archive, rule = unique("arch"), unique("kept"), unique("again")
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    events.create_archive(ArchiveName=archive, EventSourceArn=bus_arn)
+    url = sqs.create_queue(QueueName=unique("replayed"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_events(Entries=[{"EventBusName": bus, "Source": "shop", "DetailType": "T", "Detail": '{"n": 1}'}])
+    wait_until(lambda: events.describe_archive(ArchiveName=archive)["EventCount"] == 1, what="the event to be archived")
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+    assert archive in web.get("/console/archives").text
+    page = web.get(f"/console/archives/{archive}").text
+    assert "No replays of this archive yet" in page
+    start = re.search(r'id="start" name="start" type="text" value="([^"]+)"', page)
+    assert start is not None
+    started = web.post(f"/console/archives/{archive}/replay", {
+        "replay_name": "from-the-console", "start": start.group(1), "end": "2100-01-01T00:00:00Z", "rules": ""})
+    assert started.status_code == 303, started.text
+    rows = wait_until(lambda: 'data-state="COMPLETED"' in (t := web.get(f"/console/archives/{archive}/replays").text)
+                      and t, what="the replay to complete")
+    assert 'data-replay="from-the-console"' in rows and "100 %" in rows
+    [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
+    assert json.loads(message["Body"])["detail"] == {"n": 1}

@@ -9,7 +9,7 @@ authorized as the nearest AWS operation: peeking needs ``sqs:ReceiveMessage``.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -70,6 +70,10 @@ COUNTERS = (
     ("SNS failures", "eventyard_sns_notifications_failed_total"),
     ("executions started", "eventyard_stepfunctions_executions_started_total"),
 )
+# the operation a viewer must be allowed for the home page to show a service's counts
+LISTING: dict[str, tuple[str, dict[str, Any]]] = {"events": ("ListEventBuses", {}), "sqs": ("ListQueues", {}), "sns": ("ListTopics", {}),
+           "stepfunctions": ("ListStateMachines", {})}
+_SERVICE_OF_SAMPLE = {"eventyard_events": "events", "eventyard_sns": "sns", "eventyard_stepfunctions": "stepfunctions"}
 
 # a rule's counters (CloudWatch's names), by the rule's ARN
 RULE_COUNTERS = (
@@ -79,6 +83,10 @@ RULE_COUNTERS = (
     ("retries", "eventyard_events_retry_invocation_attempts_total"),
     ("sent to a dead-letter queue", "eventyard_events_dead_letter_invocations_total"),
 )
+
+
+def _service_of(sample: str) -> str:
+    return next((service for prefix, service in _SERVICE_OF_SAMPLE.items() if sample.startswith(prefix + "_")), "")
 
 
 class Yard:
@@ -110,7 +118,8 @@ class Yard:
         if self.invoker.authorize is None:
             return True
         try:
-            await self.invoker.authorize(service, operation, params, viewer.context("http://localhost"))
+            context = replace(viewer.context("http://localhost"), operation=operation)
+            await self.invoker.authorize(service, operation, params, context)
         except (ServiceError, WireError):
             return False
         return True
@@ -171,11 +180,18 @@ class Yard:
                     totals[name] += sample.value
         return totals
 
-    def counters(self, viewer: Viewer) -> dict[str, float]:
-        """Totals of the node's counters for resources of the viewer's account and region."""
+    async def listable(self, viewer: Viewer) -> frozenset[str]:
+        """The services whose resources the viewer may list (all of them unless ``--auth
+        iam`` says otherwise): the home page shows counts of those only."""
+        return frozenset([service for service, (operation, params) in LISTING.items()
+                          if await self.may(viewer, service, operation, params)])
+
+    def counters(self, viewer: Viewer, services: frozenset[str] = frozenset(LISTING)) -> dict[str, float]:
+        """Totals of the node's counters for resources of the viewer's account and region,
+        of ``services`` only."""
         mark = f":{viewer.region}:{viewer.account}:"
-        wanted = {sample: name for name, sample in COUNTERS}
-        totals = {name: 0.0 for name, _ in COUNTERS}
+        wanted = {sample: name for name, sample in COUNTERS if _service_of(sample) in services}
+        totals = {name: 0.0 for name in wanted.values()}
         for family in self.metrics.collect():
             for sample in family.samples:
                 name = wanted.get(sample.name)

@@ -26,10 +26,11 @@ class Attention:
     link: str | None
 
 
-async def counts(yard: Yard, viewer: Viewer) -> dict[str, object]:
-    depths = await yard.depths(viewer)
-    totals = yard.counters(viewer)
+async def counts(yard: Yard, viewer: Viewer, services: frozenset[str]) -> dict[str, object]:
+    depths = await yard.depths(viewer) if "sqs" in services else []
+    totals = yard.counters(viewer, services)
     return {
+        "queues_shown": "sqs" in services,
         "counters": totals,
         "queues": len(depths),
         "visible": sum(d.visible for d in depths),
@@ -38,10 +39,10 @@ async def counts(yard: Yard, viewer: Viewer) -> dict[str, object]:
     }
 
 
-async def attention(frame: Frame) -> list[Attention]:
+async def attention(frame: Frame, services: frozenset[str]) -> list[Attention]:
     yard, viewer = frame.yard, frame.viewer
     found: list[Attention] = []
-    for depth in await yard.depths(viewer):
+    for depth in await yard.depths(viewer) if "sqs" in services else []:
         held = depth.visible + depth.in_flight + depth.delayed
         if depth.dead_letter and held:
             name = depth.arn.rsplit(":", 1)[-1]
@@ -49,18 +50,20 @@ async def attention(frame: Frame) -> list[Attention]:
     mark = f":{viewer.region}:{viewer.account}:"
     for family in yard.metrics.collect():
         for sample in family.samples:
-            if sample.name == "eventyard_events_failed_invocations_total" and sample.value:
+            if sample.name == "eventyard_events_failed_invocations_total" and sample.value and "events" in services:
                 rule = sample.labels.get("rule", "")
                 if mark in rule:
                     bus, _, name = rule.split(":rule/", 1)[-1].rpartition("/")
                     link = f"/buses/{bus or 'default'}/rules/{name}"
                     found.append(Attention("failing target", name, f"{int(sample.value)} failed invocation(s)", link))
-            if sample.name == "eventyard_sns_notifications_failed_total" and sample.value:
+            if sample.name == "eventyard_sns_notifications_failed_total" and sample.value and "sns" in services:
                 topic = next(iter(sample.labels.values()), "")
                 if mark in topic:
                     name = topic.rsplit(":", 1)[-1]
                     found.append(Attention("failing subscription", name, f"{int(sample.value)} failed deliveries",
                                            f"/topics/{name}"))
+    if "stepfunctions" not in services:
+        return found
     try:
         machines = (await frame.call("stepfunctions", "ListStateMachines", {"maxResults": 50})).get("stateMachines", [])
         for machine in machines:
@@ -82,22 +85,26 @@ def _arn_query(arn: str) -> str:
 
 def routes(console: Console) -> list[BaseRoute]:
     async def home(frame: Frame) -> Response:
-        return frame.render("home.html", title="Home", counts=await counts(frame.yard, frame.viewer),
-                            attention=await attention(frame))
+        services = await frame.yard.listable(frame.viewer)
+        return frame.render("home.html", title="Home", counts=await counts(frame.yard, frame.viewer, services),
+                            attention=await attention(frame, services))
 
     async def live(frame: Frame) -> Response:
         templates = console.templates
+
+        services = await frame.yard.listable(frame.viewer)  # again when the stream reconnects
 
         async def stream() -> AsyncIterator[str]:
             yield "retry: 1000\n\n"
             ends = time.monotonic() + STREAM_SECONDS
             tick = 0
             while time.monotonic() < ends:
-                html = templates.get_template("_counts.html").render(counts=await counts(frame.yard, frame.viewer))
+                html = templates.get_template("_counts.html").render(
+                    counts=await counts(frame.yard, frame.viewer, services))
                 yield _event("counts", html)
                 if tick % ATTENTION_EVERY == 0 and tick:
                     html = templates.get_template("_attention.html").render(
-                        attention=await attention(frame), prefix="/console")
+                        attention=await attention(frame, services), prefix="/console")
                     yield _event("attention", html)
                 tick += 1
                 await asyncio.sleep(TICK_SECONDS)

@@ -262,7 +262,8 @@ def test_under_iam_the_console_shows_what_the_signed_in_principal_may_see(make_s
         assert "may not receive messages from this queue" in queue and "secret payload" not in queue
         assert "not authorized" in web.get("/console/topics").text  # no sns:ListTopics for this user
         home = web.get("/console/").text  # queue counts (sqs:ListQueues), none of the services it may not list
-        assert "messages visible (1 queues)" in home and "events in" not in home and "SNS deliveries" not in home
+        assert re.search(r"messages visible \(\d+ queues\)", home)  # on PostgreSQL the module's servers share a store
+        assert "events in" not in home and "SNS deliveries" not in home
         refused = web.post("/console/queues/watched/send", {"body": "not allowed"})
         assert refused.status_code == 400 and "AccessDenied" in refused.text
         # the account's root sees the message

@@ -299,6 +299,8 @@ def test_the_tail_and_an_event_page_from_the_kept_history(make_server: Any, serv
         shown = web.get(f"/console/buses/{bus}/events/{row}").text
         assert "aws events put-events --entries" in shown and "&lt;script&gt;x&lt;/script&gt;" in shown
         assert 'data-rule="paid"' in shown
+        event_id = re.findall(r"<h1>Event ([0-9a-f-]+)</h1>", shown)[0]
+        assert web.get("/console/search", q=event_id).headers["location"] == f"/console/buses/{bus}/events/{row}"
         # trimmed in the background to the newest 3 of the bus
         wait_until(lambda: web.get(f"/console/buses/{bus}/tail").text.count('class="kept"') == 3,
                    what="the history to be trimmed to 3 events")

@@ -25,6 +25,8 @@ def test_kept_events_read_newest_first_with_cursors_and_per_bus(store: Store) ->
     assert [k.id for k in older] == [kept[3].id]
     assert store.read_sync(lambda s: s.event_history.get(BUS, kept[1].id)) == kept[1]
     assert store.read_sync(lambda s: s.event_history.get(OTHER, kept[1].id)) is None
+    assert store.read_sync(lambda s: s.event_history.find("id-3", BUS.rsplit("/", 1)[0] + "/")) == [kept[1]]
+    assert store.read_sync(lambda s: s.event_history.find("id-3", "arn:aws:events:us-east-1:111111111111:")) == []
 
 
 def test_trim_keeps_the_newest_of_one_bus(store: Store) -> None:

@@ -151,6 +151,12 @@ class Yard:
         return await self.recent_events.recent(viewer.context("http://localhost"), bus, after=after, before=before,
                                                limit=limit)
 
+    async def find_kept_events(self, viewer: Viewer, event_id: str) -> list[KeptEvent]:
+        """The viewer's kept events with this id, on buses the viewer may describe."""
+        found = await self.recent_events.find(viewer.context("http://localhost"), event_id)
+        return [e for e in found if await self.may(viewer, "events", "DescribeEventBus",
+                                                    {"Name": e.bus_arn.split("event-bus/", 1)[-1]})]
+
     async def kept_event(self, viewer: Viewer, bus: str, row_id: int) -> KeptEvent | None:
         if not await self.may(viewer, "events", "DescribeEventBus", {"Name": bus}):
             raise Refused("AccessDenied", "You may not describe this event bus, so you may not see its events.")

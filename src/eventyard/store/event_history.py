@@ -63,6 +63,12 @@ class EventHistory:
         row = self._s.one(f"SELECT {_COLUMNS} FROM event_history WHERE bus_arn = ? AND id = ?", (bus_arn, row_id))
         return None if row is None else KeptEvent.from_row(row)
 
+    def find(self, event_id: str, bus_arn_prefix: str, limit: int = 10) -> builtins.list[KeptEvent]:
+        """Kept events with this id on buses whose ARN starts with ``bus_arn_prefix``."""
+        rows = self._s.all(f"SELECT {_COLUMNS} FROM event_history WHERE event_id = ? ORDER BY id DESC LIMIT ?",
+                           (event_id, limit))
+        return [found for found in map(KeptEvent.from_row, rows) if found.bus_arn.startswith(bus_arn_prefix)]
+
     def trim(self, bus_arn: str, keep: int) -> int:
         """Drop all but the newest ``keep`` events of a bus; how many were dropped."""
         cut = self._s.scalar(

@@ -13,7 +13,8 @@ from starlette.routing import BaseRoute, Route
 from eventyard.console._pages import Console, Frame
 from eventyard.console.yard import Refused, Viewer, Yard
 
-STREAM_SECONDS = 30.0  # a stream ends after this; the browser reconnects (so a shutdown never waits long)
+STREAM_SECONDS = 10.0  # a stream ends after this and the browser reconnects: a shutdown (which waits for open
+# responses) never waits longer
 TICK_SECONDS = 1.0
 ATTENTION_EVERY = 5  # ticks between two "needs attention" refreshes
 

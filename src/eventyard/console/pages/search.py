@@ -96,7 +96,16 @@ async def _search(frame: Frame, query: str) -> list[Found]:
         described: dict[str, Any] = await frame.call("stepfunctions", "DescribeExecution", {"executionArn": query})
         return [Found("execution", described.get("name", ""), query, "/executions?" + urlencode({"arn": query}))]
 
+    async def kept_event() -> list[Found]:
+        if len(query) < 8 or " " in query:  # event ids are UUIDs
+            return []
+        found = []
+        for kept in await frame.yard.find_kept_events(frame.viewer, query):
+            bus = kept.bus_arn.split("event-bus/", 1)[-1]
+            found.append(Found("event", kept.event_id, kept.bus_arn, f"/buses/{_q(bus)}/events/{kept.id}"))
+        return found
+
     found: list[Found] = []
-    for read in (queues, buses_and_rules, topics, machines, execution):
+    for read in (queues, buses_and_rules, topics, machines, execution, kept_event):
         found.extend(await _quietly(read))
     return found

@@ -33,3 +33,8 @@ class RecentEvents:
     async def get(self, ctx: RequestContext, bus: str, row_id: int) -> KeptEvent | None:
         arn = arns.build("events", ctx.region, ctx.account, f"event-bus/{bus}")
         return await self.store.read(lambda s: s.event_history.get(arn, row_id))
+
+    async def find(self, ctx: RequestContext, event_id: str) -> list[KeptEvent]:
+        """The caller's kept events with this id (on any of its buses in its region)."""
+        prefix = arns.build("events", ctx.region, ctx.account, "event-bus/")
+        return await self.store.read(lambda s: s.event_history.find(event_id, prefix))

@@ -11,3 +11,4 @@ CREATE TABLE event_history (
     event       TEXT NOT NULL
 );
 CREATE INDEX event_history_by_bus ON event_history (bus_arn, id);
+CREATE INDEX event_history_by_event_id ON event_history (event_id);  -- the console's search

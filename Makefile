@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-dev postgres test-tools bench clean
+.PHONY: run test install install-dev postgres test-tools screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test-tools:
 TEST_WORKERS ?= 4
 test: install-dev postgres test-tools
 	scripts/pg-cluster run -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+
+# Light and dark screenshots of the console's main pages, written to docs/screenshots/console/
+screenshots: install-dev test-tools
+	EVENTYARD_TEST_ARTIFACTS=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/console/test_console_browser.py -k "light_and_dark and sqlite"
 
 # Side by side with moto and ministack: make bench WORKLOAD=eventbus-read BENCH_ARGS="--duration 10"
 bench: install-dev

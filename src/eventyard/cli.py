@@ -32,6 +32,9 @@ def main() -> None:
               "(account defaults to 000000000000).")
 @click.option("--rules-per-bus", default=300, show_default=True, type=click.IntRange(1, 100_000),
               envvar="EVENTYARD_RULES_PER_BUS", help="EventBridge quota: rules per event bus.")
+@click.option("--event-history", default=0, show_default=True, type=click.IntRange(0, 1_000_000),
+              envvar="EVENTYARD_EVENT_HISTORY", help="Recent events kept per event bus for the console's live tail "
+              "and event pages (written with the events; 0 keeps none).")
 @click.option("--delivery-lease", "delivery_lease_s", default=120, show_default=True, type=click.IntRange(5, 86_400),
               envvar="EVENTYARD_DELIVERY_LEASE", help="Seconds a claimed delivery or job (timer, execution step) stays "
               "leased to its worker (after a crash, what it held runs again when the lease ends).")
@@ -52,7 +55,8 @@ def main() -> None:
               help="Secrets Manager's data key (32 bytes, base64) that seals secret values in the store "
                    "(default: a key generated once and kept in the store).")
 def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rules_per_bus: int,
-          delivery_lease_s: int, log_level: str, public_url: str | None, request_timeout_s: float,
+          event_history: int, delivery_lease_s: int, log_level: str, public_url: str | None,
+          request_timeout_s: float,
           metrics_token: str | None, web_identity: tuple[str, ...], secrets_key: str | None) -> None:
     """Serve EventBridge, SQS and SNS on one port, with their deliveries and timers, in
     one process. Lambda, Step Functions, Scheduler and Pipes requests are recognised and
@@ -87,7 +91,8 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--public-url") from None
     settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys,
-                        rules_per_bus=rules_per_bus, delivery_lease_s=delivery_lease_s, log_level=log_level,
+                        rules_per_bus=rules_per_bus, event_history=event_history,
+                        delivery_lease_s=delivery_lease_s, log_level=log_level,
                         public_url=public, request_timeout_s=request_timeout_s, metrics_token=metrics_token or None,
                         web_identity_issuers=issuers,
                         secrets_key=secrets_key or None)

@@ -17,6 +17,8 @@ class Settings:
     auth: str = "none"  # none (dev: any credentials) | sigv4 | iam (sigv4 and IAM policies enforced)
     access_keys: tuple[AccessKey, ...] = field(default_factory=tuple)
     rules_per_bus: int = 300  # EventBridge's default quota
+    # recent events kept per event bus for the console's live tail (0: none kept)
+    event_history: int = 0
     # How long a claimed delivery stays hidden from other workers; after a crash, what the
     # dead node had claimed is delivered again once this runs out.
     delivery_lease_s: int = 120

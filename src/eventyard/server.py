@@ -14,6 +14,7 @@ from eventyard.api.dispatch import Dispatcher
 from eventyard.api.invoke import Authorize, Invoker
 from eventyard.api.metrics import RequestMetrics
 from eventyard.config import Settings
+from eventyard.console import Yard, build_console
 from eventyard.core import jsondoc
 from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
@@ -58,6 +59,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     registry = ServiceRegistry(opened, runtime, metrics,
                                secrets_key=parse_key(settings.secrets_key) if settings.secrets_key else None)
     registry.events.rules_per_bus = settings.rules_per_bus
+    registry.events.router.history_per_bus = settings.event_history
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys},
                          issued=registry.sts.credentials)
     registry.sts.enforce_trust = settings.auth == "iam"
@@ -79,9 +81,11 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
             if store is None:
                 opened.close()
 
+    console = build_console(Yard(invoker, registry, auth, metrics))
     site = Site(store_dialect=opened.dialect, auth=auth, metrics_token=settings.metrics_token, metrics=metrics,
                 refresh_metrics=registry.queue_depths.refresh, sns_certificate=registry.sns.signing_certificate,
-                function_url=registry.function_urls.serve, function_code=registry.function_urls.code_archive)
+                function_url=registry.function_urls.serve, function_code=registry.function_urls.code_archive,
+                console=console)
     app = build_site(site, api, lifespan)
     app.state.store = opened
     app.state.registry = registry

@@ -14,6 +14,7 @@ The caller's principal (root, IAM user, role session) comes with the ``Caller``.
 
 from __future__ import annotations
 
+import hmac
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -189,6 +190,25 @@ class Authenticator:
             return session.identity if session is not None else None
         found = await self.issued.long_term(access_key)
         return found.identity if found is not None else None
+
+    async def principal_of_key(self, access_key: str, secret_key: str | None = None) -> Identity | None:
+        """The principal of a long-term access key (the command line's, or an Active IAM
+        user's), if its secret is ``secret_key`` (unchecked when None: a key already
+        proven, looked up again so that a deactivated key stops working). For sign-ins
+        that hold a key pair rather than a signed request (the console)."""
+        key = self.keys.get(access_key)
+        if key is not None:
+            if secret_key is not None and not hmac.compare_digest(key.secret_key.encode(), secret_key.encode()):
+                return None
+            return Identity.root(key.account)
+        if self.issued is None or access_key.startswith(TEMPORARY_PREFIX):
+            return None
+        found = await self.issued.long_term(access_key)
+        if found is None:
+            return None
+        if secret_key is not None and not hmac.compare_digest(found.secret_access_key.encode(), secret_key.encode()):
+            return None
+        return found.identity
 
     def _secret_for(self, access_key: str) -> str | None:
         key = self.keys.get(access_key)

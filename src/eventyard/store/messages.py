@@ -377,6 +377,23 @@ class Messages:
     def set_visible_at(self, message_row_id: int, visible_at: int) -> None:
         self._s.execute("UPDATE sqs_messages SET visible_at = ? WHERE id = ?", (visible_at, message_row_id))
 
+    # -- looking without receiving (the console) --------------------------------------------
+    def peek(self, queue_id: int, *, now: int, after_id: int, from_id: int, limit: int,
+             containing: str | None = None) -> list[StoredMessage]:
+        """Unexpired messages of a queue in the order they were sent, from the id past
+        ``from_id``, read only: no receive count, visibility or receipt changes (a receive
+        would push a message towards its dead-letter queue). ``containing``: only messages
+        whose body or message attributes hold that text (case-sensitive)."""
+        sql = f"SELECT {_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND id > ? AND expires_at > ?"
+        params: list[object] = [queue_id, max(after_id, from_id), now]
+        if containing:
+            find = "instr({}, ?) > 0" if self._s.dialect == "sqlite" else "strpos({}, ?) > 0"
+            sql += f" AND ({find.format('body')} OR {find.format('COALESCE(attributes, ?)')})"
+            params += [containing, "", containing]
+        sql += " ORDER BY id LIMIT ?"
+        params.append(limit)
+        return [StoredMessage.from_row(row) for row in self._s.all(sql, params)]
+
     # -- queue-wide ----------------------------------------------------------------------
     def counts(self, queue_id: int, *, now: int, after_id: int) -> Counts:
         """Visible, in-flight and delayed messages (the visible count reads the index only)."""

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from eventyard.store.connections import Connections
     from eventyard.store.deliveries import Deliveries
     from eventyard.store.event_archives import EventArchives
+    from eventyard.store.event_history import EventHistory
     from eventyard.store.event_bus_policies import EventBusPolicies
     from eventyard.store.event_replays import EventReplays
     from eventyard.store.event_buses import EventBuses
@@ -146,6 +147,12 @@ class Session:
         from eventyard.store.event_archives import EventArchives
 
         return EventArchives(self)
+
+    @cached_property
+    def event_history(self) -> "EventHistory":
+        from eventyard.store.event_history import EventHistory
+
+        return EventHistory(self)
 
     @cached_property
     def event_replays(self) -> "EventReplays":

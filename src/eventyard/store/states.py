@@ -352,6 +352,12 @@ class StateMachines:
                           (execution_arn, task_id))
         return None if row is None else TaskRecord.from_row(row)
 
+    def open_tasks_of(self, execution_arn: str, limit: int = 100) -> builtins.list[TaskRecord]:
+        """The tokens an execution waits on (callbacks, activities), oldest first (the console)."""
+        rows = self._s.all(f"SELECT {_TASK} FROM sfn_tasks WHERE execution_arn = ? AND status <> 'CLOSED'"
+                           " ORDER BY created_at, token LIMIT ?", (execution_arn, limit))
+        return [TaskRecord.from_row(row) for row in rows if not str(row[0]).startswith("child:")]
+
     def close_task(self, token: str) -> None:
         self._s.execute("UPDATE sfn_tasks SET status = 'CLOSED' WHERE token = ?", (token,))
 

@@ -19,7 +19,7 @@ _HOME = """<!doctype html>
 SNS (<code>sns</code>), stored on {store}. Point an AWS SDK or the AWS CLI at it:
 <code>endpoint_url="{base}"</code>.</p>
 <ul>
-<li><a href="/_eventyard/health">/_eventyard/health</a>: whether the server is up, its version and store</li>
+{console}<li><a href="/_eventyard/health">/_eventyard/health</a>: whether the server is up, its version and store</li>
 <li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
 </ul>
 </body></html>
@@ -34,9 +34,13 @@ def is_home(scope: dict[str, Any]) -> bool:
     return not any(name in (b"authorization", b"x-amz-target") for name, _ in scope["headers"])
 
 
-def home_endpoint(store_dialect: str) -> Endpoint:
+_CONSOLE = '<li><a href="/console/">/console</a>: the web console (queues, event buses, topics, executions)</li>\n'
+
+
+def home_endpoint(store_dialect: str, *, console: bool = False) -> Endpoint:
     async def home(request: Request) -> Response:
         base = html.escape(str(request.base_url).rstrip("/"), quote=True)
-        return HTMLResponse(_HOME.format(version=__version__, store=store_dialect, base=base))
+        return HTMLResponse(_HOME.format(version=__version__, store=store_dialect, base=base,
+                                         console=_CONSOLE if console else ""))
 
     return home

@@ -7,7 +7,9 @@ from typing import Any, AsyncContextManager, Awaitable, Callable
 
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
 from eventyard.api.auth import Authenticator
@@ -19,7 +21,7 @@ from eventyard.web.metrics import metrics_endpoint
 from eventyard.web.sns_certificate import certificate_endpoint
 
 # Paths no AWS API request uses: these, and the home page, are the site's.
-OWN_PREFIXES = ("/_eventyard/", "/metrics", "/SimpleNotificationService-")
+OWN_PREFIXES = ("/_eventyard/", "/metrics", "/SimpleNotificationService-", "/console")
 
 
 def is_own_request(scope: dict[str, Any]) -> bool:
@@ -39,14 +41,18 @@ class Site:
     sns_certificate: Callable[[str], Awaitable[bytes | None]]  # file name -> PEM, or None
     function_url: Callable[[UrlRequest], Awaitable[UrlResponse]] | None = None  # Lambda's function URLs
     function_code: Callable[[str], Awaitable[bytes | None]] | None = None  # Lambda's zips, by SHA-256
+    console: ASGIApp | None = None  # the web console, at /console
 
 
 def build_site(site: Site, api: ASGIApp, lifespan: Callable[[Starlette], AsyncContextManager[None]]) -> Starlette:
     """The own endpoints; any other path of theirs (``/_eventyard/unknown``) falls through
     to ``api``, which answers it as AWS would. The server's lifespan runs here too."""
+    console: list[BaseRoute] = []
+    if site.console is not None:
+        console = [Route("/console", _to_console, methods=["GET", "HEAD"]), Mount("/console", app=site.console)]
     return Starlette(
         routes=[
-            Route("/", home_endpoint(site.store_dialect), methods=["GET"]),
+            Route("/", home_endpoint(site.store_dialect, console=site.console is not None), methods=["GET"]),
             Route("/_eventyard/health", health_endpoint(site.store_dialect)),
             Route("/metrics", metrics_endpoint(site.metrics, site.auth, site.metrics_token, site.refresh_metrics)),
             Route("/SimpleNotificationService-{key}.pem", certificate_endpoint(site.sns_certificate)),
@@ -55,7 +61,12 @@ def build_site(site: Site, api: ASGIApp, lifespan: Callable[[Starlette], AsyncCo
               if site.function_url is not None else []),
             *([Route("/_eventyard/lambda/code/{sha}", code_endpoint(site.function_code), methods=["GET"])]
               if site.function_code is not None else []),
+            *console,
             Mount("/", app=api),
         ],
         lifespan=lifespan,
     )
+
+
+async def _to_console(request: Request) -> Response:
+    return RedirectResponse("/console/", status_code=308)

@@ -14,6 +14,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 class EventMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
+        self.accepted_events = Counter(
+            "eventyard_events_accepted_events", "Events that entered a bus (PutEvents, bus targets, replays, schedules).",
+            ["bus"], registry=registry)
         self.matched_events = Counter(
             "eventyard_events_matched_events", "Events that matched at least one rule (MatchedEvents).",
             ["bus"], registry=registry)
@@ -49,7 +52,10 @@ class EventMetrics:
             child = self._children[key] = metric.labels(label)
         return child
 
-    def ingested(self, matched_buses: list[str], triggered: list[str], failed_transforms: list[str]) -> None:
+    def ingested(self, matched_buses: list[str], triggered: list[str], failed_transforms: list[str],
+                 accepted: dict[str, int] | None = None) -> None:
+        for bus, n in (accepted or {}).items():
+            self._child(self.accepted_events, bus).inc(n)
         for bus in matched_buses:
             self._child(self.matched_events, bus).inc()
         for rule in triggered:

@@ -49,6 +49,9 @@ def entry_size(entry: dict[str, Any]) -> int:
     return size
 
 
+HISTORY_TRIM_SECONDS = 5.0  # how often each bus's kept events are cut back to --event-history
+
+
 @dataclass
 class Ingest:
     """What one unit of work accepted: the events by bus, and what to do after commit."""
@@ -57,6 +60,7 @@ class Ingest:
     detail_bytes: dict[str, int] = field(default_factory=dict)  # event id -> its Detail's bytes as sent
     queues: list[int] = field(default_factory=list)
     outbox: int = 0
+    accepted: dict[str, int] = field(default_factory=dict)  # events that entered each bus, by bus ARN
     matched_buses: list[str] = field(default_factory=list)  # a bus ARN per event that matched a rule
     triggered: list[str] = field(default_factory=list)  # a rule ARN per match
     failed_transforms: list[str] = field(default_factory=list)  # rule ARNs
@@ -161,6 +165,9 @@ class EventRouter:
         self.queue_writer = queue_writer
         self.metrics = metrics
         self.rule_cache = RuleCache()
+        # events kept per bus for the console (--event-history); 0 keeps none
+        self.history_per_bus = 0
+        self._history_written: set[str] = set()  # bus ARNs written since the last trim
 
     async def ingest(self, account: str, region: str, events: list[tuple[str, dict[str, Any]]], now: int,
                      *, only_rules: set[str] | None = None, detail_bytes: dict[str, int] | None = None) -> set[str]:
@@ -171,8 +178,11 @@ class EventRouter:
         if any(bus == DEFAULT_BUS for bus, _ in events):
             await self.buses.ensure_default_bus(account, region)
 
+        keep = self.history_per_bus > 0
+
         def unit(s: Session) -> Ingest:
             done = Ingest(ingested_at=now, detail_bytes=detail_bytes or {})
+            kept: list[tuple[str, int, dict[str, Any], list[str]]] = []
             missing.clear()
             buses: dict[str, BusRules | None] = {}
             for bus, event in events:
@@ -183,18 +193,32 @@ class EventRouter:
                     missing.add(bus)
                     continue
                 bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
-                self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
+                done.accepted[bus_arn] = done.accepted.get(bus_arn, 0) + 1
+                matched = self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
+                if keep:
+                    kept.append((bus_arn, now, event, [rule.name for rule in matched]))
             self.write_queues(s, done, now)
+            if kept:  # the console's recent events, committed with them
+                s.event_history.add(kept)
             return done
 
         done = await self.store.write(unit)
+        if keep:
+            self._history_written.update(done.accepted)
         self.after_ingest(done)
         return missing
 
+    async def trim_history(self) -> None:
+        """Keep the newest ``history_per_bus`` events of each bus this node wrote to."""
+        buses, self._history_written = self._history_written, set()
+        if buses and self.history_per_bus > 0:
+            keep = self.history_per_bus
+            await self.store.write(lambda s: [s.event_history.trim(bus, keep) for bus in sorted(buses)])
+
     def match_and_route(self, s: Session, done: Ingest, rules: BusRules, bus_arn: str, event: dict[str, Any],
-                        only_rules: set[str] | None, now: int) -> None:
+                        only_rules: set[str] | None, now: int) -> list[RuleRecord]:
         """One event through its bus's rules (``only_rules`` of them, when given) to every
-        target of every rule it matches, inside the unit of work."""
+        target of every rule it matches, inside the unit of work; the rules it matched."""
         matched = rules.matches(event)
         if only_rules is not None:
             matched = [rule for rule in matched if rule.arn in only_rules]
@@ -204,6 +228,7 @@ class EventRouter:
             done.triggered.append(rule.arn)
             for target in rules.targets.get(rule.arn, ()):
                 self.route(s, done, rule, target, rules.inputs[(rule.arn, target.target_id)], event, now)
+        return matched
 
     def after_ingest(self, done: Ingest) -> None:
         """After the commit: wake long polls and the outbox, count what happened."""
@@ -211,7 +236,7 @@ class EventRouter:
             self.queue_writer.signal(done.queues)
         if done.outbox:
             self.runtime.kick()
-        self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms)
+        self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms, done.accepted)
         if done.invoked:  # written in the unit of work: invoked when it committed
             self.metrics.invoked_many(done.invoked, latency_ms=clock.now_ms() - done.ingested_at)
 

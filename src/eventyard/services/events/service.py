@@ -19,7 +19,7 @@ from eventyard.services.events.buses import BusOperations
 from eventyard.services.events.connections import ConnectionOperations
 from eventyard.services.events.metrics import EventMetrics
 from eventyard.services.events.permissions import PermissionOperations
-from eventyard.services.events.put_events import EventRouter, PutEventsOperations
+from eventyard.services.events.put_events import HISTORY_TRIM_SECONDS, EventRouter, PutEventsOperations
 from eventyard.services.events.replays import REPLAY_TICK_SECONDS, ReplayOperations
 from eventyard.services.events.rules import RuleOperations
 from eventyard.services.events.scheduling import SchedulingOperations
@@ -60,6 +60,7 @@ class EventsService:
         timers.every(1.0, "events-schedules", self.scheduling.fire_due)
         timers.every(REPLAY_TICK_SECONDS, "events-replays", self.replays.step_replays)
         timers.every(SWEEP_SECONDS, "events-archive-sweep", self.archives.sweep_archives)
+        timers.every(HISTORY_TRIM_SECONDS, "events-history-trim", self.router.trim_history)
         self._handlers = _operations.bind(
             OPERATIONS, self.bus_operations, self.rules, self.targets, self.put_events_operation, self.archives,
             self.permissions, self.replays, self.connections, self.api_destinations)

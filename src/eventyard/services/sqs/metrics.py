@@ -28,8 +28,11 @@ class QueueDepths:
         registry.register(self)
 
     async def refresh(self) -> None:
-        now = clock.now_ms()
-        self._latest = await self.store.read(lambda s: s.queues.depths(now))
+        self._latest = await self.read(clock.now_ms())
+
+    async def read(self, now: int) -> list[QueueDepth]:
+        """Every queue's depths now (the console reads them without touching the gauges)."""
+        return await self.store.read(lambda s: s.queues.depths(now))
 
     def collect(self) -> Iterator[Metric]:
         visible = GaugeMetricFamily("eventyard_sqs_messages_visible",

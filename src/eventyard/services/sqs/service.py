@@ -11,6 +11,7 @@ from eventyard.services.sqs.directory import QueueDirectory
 from eventyard.services.sqs.inbound import QueueWriter
 from eventyard.services.sqs.inflight import InFlightOperations
 from eventyard.services.sqs.messages import MessageOperations
+from eventyard.services.sqs.peek import MessagePeek
 from eventyard.services.sqs.queues import QueueOperations
 from eventyard.services.sqs.upkeep import Upkeep
 from eventyard.store import Store
@@ -33,6 +34,7 @@ class SqsService:
         self.in_flight = InFlightOperations(store, self.directory, ready)
         self.dead_letters = DeadLetterOperations(store, self.directory, self.upkeep)
         self.queue_writer = QueueWriter(self.directory, ready)
+        self.peek = MessagePeek(store, self.directory)  # the console's look without receiving
         self._handlers = _operations.bind(OPERATIONS, self.queues, self.messages, self.in_flight, self.dead_letters)
         _operations.expose(self, self._handlers)
 

@@ -1,0 +1,206 @@
+"""What the console reads and changes, always as the signed-in viewer.
+
+AWS operations go through the in-process seam (``Invoker``: the same validation,
+handlers and, with ``--auth iam``, the same policy checks as the wire). The few reads
+AWS has no operation for (peek, counters, queue depths) come from the service objects,
+authorized as the nearest AWS operation: peeking needs ``sqs:ReceiveMessage``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from eventyard.api.auth import Authenticator
+from eventyard.api.errors import WireError
+from eventyard.api.invoke import Invoker
+from eventyard.core import clock
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import DEFAULT_ACCOUNT, DEFAULT_REGION, Identity, RequestContext
+from eventyard.services.events.history import RecentEvents
+from eventyard.services.registry import ServiceRegistry
+from eventyard.services.sqs.peek import PeekPage
+from eventyard.services.stepfunctions.waiting import WaitingTasks
+from eventyard.store.event_history import KeptEvent
+from eventyard.store.queues import QueueDepth
+from eventyard.store.states import TaskRecord
+
+
+class Refused(Exception):
+    """An operation the console called was refused: its AWS error code and message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks through the console: a principal of one account, in one region."""
+
+    identity: Identity
+    region: str = DEFAULT_REGION
+    access_key: str | None = None  # None with --auth none
+
+    @property
+    def account(self) -> str:
+        return self.identity.account
+
+    def context(self, base_url: str) -> RequestContext:
+        return RequestContext(account=self.identity.account, region=self.region, access_key=self.access_key,
+                              base_url=base_url, principal_arn=self.identity.arn,
+                              principal_id=self.identity.principal_id, session_policy=self.identity.session_policy)
+
+
+DEPTHS_SECONDS = 0.9  # queue depths are shared this long between pages (the live counts tick every second)
+
+DEFAULT_VIEWER = Viewer(Identity.root(DEFAULT_ACCOUNT))
+
+# the console's home counters: (shown name, metric sample, whose label carries an ARN)
+COUNTERS = (
+    ("events in", "eventyard_events_accepted_events_total"),
+    ("events matched", "eventyard_events_matched_events_total"),
+    ("target invocations", "eventyard_events_invocations_total"),
+    ("failed invocations", "eventyard_events_failed_invocations_total"),
+    ("SNS deliveries", "eventyard_sns_notifications_delivered_total"),
+    ("SNS failures", "eventyard_sns_notifications_failed_total"),
+    ("executions started", "eventyard_stepfunctions_executions_started_total"),
+)
+# the operation a viewer must be allowed for the home page to show a service's counts
+LISTING: dict[str, tuple[str, dict[str, Any]]] = {"events": ("ListEventBuses", {}), "sqs": ("ListQueues", {}), "sns": ("ListTopics", {}),
+           "stepfunctions": ("ListStateMachines", {})}
+_SERVICE_OF_SAMPLE = {"eventyard_events": "events", "eventyard_sns": "sns", "eventyard_stepfunctions": "stepfunctions"}
+
+# a rule's counters (CloudWatch's names), by the rule's ARN
+RULE_COUNTERS = (
+    ("matched (TriggeredRules)", "eventyard_events_triggered_rules_total"),
+    ("invocations", "eventyard_events_invocations_total"),
+    ("failed invocations", "eventyard_events_failed_invocations_total"),
+    ("retries", "eventyard_events_retry_invocation_attempts_total"),
+    ("sent to a dead-letter queue", "eventyard_events_dead_letter_invocations_total"),
+)
+
+
+def _service_of(sample: str) -> str:
+    return next((service for prefix, service in _SERVICE_OF_SAMPLE.items() if sample.startswith(prefix + "_")), "")
+
+
+class Yard:
+    def __init__(self, invoker: Invoker, registry: ServiceRegistry, auth: Authenticator,
+                 metrics: CollectorRegistry) -> None:
+        self.invoker = invoker
+        self.registry = registry
+        self.auth = auth
+        self.metrics = metrics
+        self.waiting = WaitingTasks(registry.store)
+        self.recent_events = RecentEvents(registry.store, registry.events.router)
+        self._depths: tuple[int, list[QueueDepth]] | None = None  # (read at ms, every queue's depths)
+        self._depths_lock = asyncio.Lock()
+
+    @property
+    def signs_in(self) -> bool:
+        """Whether viewers must sign in with an access key pair (``--auth sigv4|iam``)."""
+        return self.auth.mode != "none"
+
+    async def call(self, viewer: Viewer, service: str, operation: str, params: dict[str, Any],
+                   base_url: str = "http://localhost:4566") -> dict[str, Any]:
+        try:
+            return await self.invoker.invoke(service, operation, params, viewer.context(base_url))
+        except (ServiceError, WireError) as exc:
+            raise Refused(exc.code, exc.message) from None
+
+    async def may(self, viewer: Viewer, service: str, operation: str, params: dict[str, Any]) -> bool:
+        """Whether the viewer may call ``operation`` (always, unless ``--auth iam`` says no)."""
+        if self.invoker.authorize is None:
+            return True
+        try:
+            context = replace(viewer.context("http://localhost"), operation=operation)
+            await self.invoker.authorize(service, operation, params, context)
+        except (ServiceError, WireError):
+            return False
+        return True
+
+    async def peek(self, viewer: Viewer, queue_url: str, *, containing: str | None, after: int,
+                   limit: int) -> PeekPage:
+        if not await self.may(viewer, "sqs", "ReceiveMessage", {"QueueUrl": queue_url}):
+            raise Refused("AccessDenied", "You may not receive messages from this queue, so you may not peek at them.")
+        try:
+            return await self.registry.sqs.peek.messages(viewer.context("http://localhost"), queue_url,
+                                                         containing=containing, after=after, limit=limit)
+        except ServiceError as exc:
+            raise Refused(exc.code, exc.message) from None
+
+    async def waiting_tasks(self, viewer: Viewer, execution_arn: str) -> list[TaskRecord]:
+        """The task tokens an execution waits on, for a viewer who may describe it."""
+        if not await self.may(viewer, "stepfunctions", "DescribeExecution", {"executionArn": execution_arn}):
+            return []
+        try:
+            return await self.waiting.of_execution(viewer.context("http://localhost"), execution_arn)
+        except ServiceError:
+            return []
+
+    async def kept_events(self, viewer: Viewer, bus: str, *, after: int = 0, before: int | None = None,
+                          limit: int = 50) -> list[KeptEvent]:
+        """The newest events kept on one of the viewer's buses (a viewer who may describe it)."""
+        if not await self.may(viewer, "events", "DescribeEventBus", {"Name": bus}):
+            raise Refused("AccessDenied", "You may not describe this event bus, so you may not see its events.")
+        return await self.recent_events.recent(viewer.context("http://localhost"), bus, after=after, before=before,
+                                               limit=limit)
+
+    async def find_kept_events(self, viewer: Viewer, event_id: str) -> list[KeptEvent]:
+        """The viewer's kept events with this id, on buses the viewer may describe."""
+        found = await self.recent_events.find(viewer.context("http://localhost"), event_id)
+        return [e for e in found if await self.may(viewer, "events", "DescribeEventBus",
+                                                    {"Name": e.bus_arn.split("event-bus/", 1)[-1]})]
+
+    async def kept_event(self, viewer: Viewer, bus: str, row_id: int) -> KeptEvent | None:
+        if not await self.may(viewer, "events", "DescribeEventBus", {"Name": bus}):
+            raise Refused("AccessDenied", "You may not describe this event bus, so you may not see its events.")
+        return await self.recent_events.get(viewer.context("http://localhost"), bus, row_id)
+
+    async def depths(self, viewer: Viewer) -> list[QueueDepth]:
+        """The viewer's account's queues in the viewer's region, with their depths. The
+        depths are read in one scan of the messages, shared by every page and live stream
+        for up to ``DEPTHS_SECONDS`` (each open home page asks every second)."""
+        now = clock.now_ms()
+        if self._depths is None or now - self._depths[0] >= DEPTHS_SECONDS * 1000:
+            async with self._depths_lock:
+                if self._depths is None or now - self._depths[0] >= DEPTHS_SECONDS * 1000:
+                    self._depths = (now, await self.registry.queue_depths.read(now))
+        every = self._depths[1]
+        mark = f":{viewer.region}:{viewer.account}:"
+        return [d for d in every if mark in d.arn]
+
+    def rule_counters(self, rule_arn: str) -> dict[str, float]:
+        """This node's counters of one rule (its ARN names the account: only its owner asks)."""
+        wanted = {sample: name for name, sample in RULE_COUNTERS}
+        totals = {name: 0.0 for name, _ in RULE_COUNTERS}
+        for family in self.metrics.collect():
+            for sample in family.samples:
+                name = wanted.get(sample.name)
+                if name is not None and sample.labels.get("rule") == rule_arn:
+                    totals[name] += sample.value
+        return totals
+
+    async def listable(self, viewer: Viewer) -> frozenset[str]:
+        """The services whose resources the viewer may list (all of them unless ``--auth
+        iam`` says otherwise): the home page shows counts of those only."""
+        return frozenset([service for service, (operation, params) in LISTING.items()
+                          if await self.may(viewer, service, operation, params)])
+
+    def counters(self, viewer: Viewer, services: frozenset[str] = frozenset(LISTING)) -> dict[str, float]:
+        """Totals of the node's counters for resources of the viewer's account and region,
+        of ``services`` only."""
+        mark = f":{viewer.region}:{viewer.account}:"
+        wanted = {sample: name for name, sample in COUNTERS if _service_of(sample) in services}
+        totals = {name: 0.0 for name in wanted.values()}
+        for family in self.metrics.collect():
+            for sample in family.samples:
+                name = wanted.get(sample.name)
+                if name is not None and any(mark in value for value in sample.labels.values()):
+                    totals[name] += sample.value
+        return totals

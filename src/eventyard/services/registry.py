@@ -55,7 +55,8 @@ class ServiceRegistry:
         self.iam = IamService(store)
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
-                                                  ingest=self.events.router.ingest, metrics=metrics)
+                                                  ingest=self.events.router.ingest, metrics=metrics,
+                                                  queue_writer=sqs.queue_writer)
         runtime.register_deliverer("states", ExecutionStarter(self.stepfunctions))  # rules' state machine targets
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": self.events.operations(),

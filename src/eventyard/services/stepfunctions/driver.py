@@ -66,6 +66,8 @@ TASK = "sfn-task"
 ACTIVITY_WAKE = "sfn-activity"
 EXECUTION_WAKE = "sfn-execution"
 INBOX_BATCH = 100
+INLINE_TASKS = 16  # tasks answered inside one unit of work at most (a loop of them goes on through jobs)
+MACHINES_KEPT = 512
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
 _EVENTS: dict[str, type] = {cls.__name__: cls for cls in (
@@ -91,6 +93,7 @@ class AfterCommit:
 
     keys: set[str] = field(default_factory=set)
     kick: bool = False
+    queues: list[int] = field(default_factory=list)  # queues written in the unit: wake their long polls
     started: list[ExecutionRecord] = field(default_factory=list)
     ended: list[tuple[ExecutionRecord, EndExecution, int]] = field(default_factory=list)
 
@@ -103,6 +106,7 @@ class Driver:
     def __init__(self, integrations: "Integrations") -> None:
         self.integrations = integrations
         self.map_runs = MapRuns(self)
+        self._machines: dict[tuple[str, str], Any] = {}
         # set by the service: local wake-ups and job kicks after a commit, end-of-execution hooks
         self.signal: Callable[[AfterCommit], None] = lambda after: None
 
@@ -144,44 +148,77 @@ class Driver:
         now = clock.now_ms()
         for body in bodies:
             step = advance(machine, state, event_of(body, now), in_place=True, budget=HISTORY_QUOTA)
-            self.commit_step(s, record, step, now, after, save=False)
-            record = _counted(record, step)
+            record = self.commit_step(s, record, step, now, after, save=False)
         self.save(s, record, state, now, after)
         return len(bodies) == INBOX_BATCH
 
     def machine(self, s: Session, record: ExecutionRecord) -> Any:
-        body = s.states.definition(record.definition_hash)
-        assert body is not None
-        return compiled(body, record.machine_type)
+        return self.machine_of(s, record.definition_hash, record.machine_type)
+
+    def machine_of(self, s: Session, digest: str, machine_type: str) -> Any:
+        """The compiled definition of ``digest`` (a definition's text never changes under
+        its hash, so it is read and compiled once per node)."""
+        key = (digest, machine_type)
+        machine = self._machines.get(key)
+        if machine is None:
+            body = s.states.definition(digest)
+            assert body is not None
+            if len(self._machines) >= MACHINES_KEPT:
+                self._machines.clear()
+            machine = self._machines[key] = compiled(body, machine_type)
+        return machine
 
     def commit_step(self, s: Session, record: ExecutionRecord, step: Step, now: int, after: AfterCommit,
                     *, save: bool = True) -> ExecutionRecord:
         """Record ``step``'s history and turn its effects into rows; with ``save``, also
-        the new state. Returns the record with its event count brought up to date."""
+        the new state. Returns the record with its event count brought up to date.
+
+        A task the integrations can complete inside this unit of work (``call_in_unit``:
+        e.g. ``sqs:sendMessage`` to a queue on this store) is answered here and the
+        execution goes on in the same unit, its side effect and the transitions around it
+        committed together (exactly once); at most ``INLINE_TASKS`` of them per unit, the
+        others go through task jobs as usual."""
         arn = record.arn
-        events = step.events
-        s.states.append_history(arn, events)
-        for effect in step.effects:
-            if isinstance(effect, InvokeTask):
-                self._invoke(s, record, effect, now, after)
-            elif isinstance(effect, CancelTask):
-                task = s.states.task_of(arn, effect.task_id)
-                if task is not None:
-                    s.states.close_task(task.token)
-                s.jobs.cancel(TASK, _job_key(arn, effect.task_id))
-            elif isinstance(effect, StartTimer):
-                s.jobs.add(NewJob(TIMER, {"arn": arn, "timer": effect.timer_id}, now, effect.due_ms,
-                                  key=_job_key(arn, effect.timer_id)))
-                after.kick = True
-            elif isinstance(effect, CancelTimer):
-                s.jobs.cancel(TIMER, _job_key(arn, effect.timer_id))
-            elif isinstance(effect, ReadItems):
-                # no S3 here yet: the reader fails as a read of a missing object would
-                self.post(s, arn, ItemsRead(effect.reader_id, None, now, error="States.ItemReaderFailed",
-                                            cause="Reading items is not supported by eventyard yet."), after)
-            elif isinstance(effect, StartMapRun):
-                self.map_runs.begin(s, record, effect, now, after)
-        record = _counted(record, step)
+        inline = 0
+        while True:
+            s.states.append_history(arn, step.events)
+            answers: list[Event] = []
+            for effect in step.effects:
+                if isinstance(effect, InvokeTask):
+                    answer = None
+                    if inline < INLINE_TASKS:
+                        answer = self.integrations.call_in_unit(s, record, effect, now, after)
+                    if answer is None:
+                        self._invoke(s, record, effect, now, after)
+                    else:
+                        answers.append(answer)
+                        inline += 1
+                elif isinstance(effect, CancelTask):
+                    task = s.states.task_of(arn, effect.task_id)
+                    if task is not None:
+                        s.states.close_task(task.token)
+                    s.jobs.cancel(TASK, _job_key(arn, effect.task_id))
+                elif isinstance(effect, StartTimer):
+                    s.jobs.add(NewJob(TIMER, {"arn": arn, "timer": effect.timer_id}, now, effect.due_ms,
+                                      key=_job_key(arn, effect.timer_id)))
+                    after.kick = True
+                elif isinstance(effect, CancelTimer):
+                    s.jobs.cancel(TIMER, _job_key(arn, effect.timer_id))
+                elif isinstance(effect, ReadItems):
+                    # no S3 here yet: the reader fails as a read of a missing object would
+                    self.post(s, arn, ItemsRead(effect.reader_id, None, now, error="States.ItemReaderFailed",
+                                                cause="Reading items is not supported by eventyard yet."), after)
+                elif isinstance(effect, StartMapRun):
+                    self.map_runs.begin(s, record, effect, now, after)
+            record = _counted(record, step)
+            if not answers:
+                break
+            # the answers, in the order the tasks were invoked, as the inbox would apply them
+            machine = self.machine(s, record)
+            state, effects = step.state, []
+            for answer in answers:
+                effects.extend(advance(machine, state, answer, in_place=True, budget=HISTORY_QUOTA).effects)
+            step = Step(state, effects)
         if save:
             self.save(s, record, step.state, now, after)
         return record

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -27,6 +27,9 @@ from eventyard.services.stepfunctions.teststate import TestStateOperations
 from eventyard.store import Store
 from eventyard.store.states import ExecutionRecord
 
+if TYPE_CHECKING:
+    from eventyard.services.sqs.inbound import QueueWriter
+
 log = structlog.get_logger("eventyard.stepfunctions")
 
 # EventBridge's ingest: (account, region, [(bus name, event)], now ms) -> routed through the bus's rules
@@ -40,11 +43,12 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
     (call a task's resource) and ``sfn-map`` (a distributed Map's run: ``maprun``)."""
 
     def __init__(self, store: Store, jobs: JobRuntime, wakeups: Wakeups, invoke: Invoke | None = None,
-                 ingest: Ingest | None = None, metrics: CollectorRegistry | None = None) -> None:
+                 ingest: Ingest | None = None, metrics: CollectorRegistry | None = None,
+                 queue_writer: "QueueWriter | None" = None) -> None:
         self.store = store
         self.jobs = jobs
         self.wakeups = wakeups
-        self.integrations = Integrations(store, invoke)
+        self.integrations = Integrations(store, invoke, queue_writer)
         self.driver = Driver(self.integrations)
         self.driver.signal = self._signal
         self.ingest = ingest
@@ -58,6 +62,8 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
     def _signal(self, after: AfterCommit) -> None:
         for key in after.keys:
             self.wakeups.signal(key)
+        if after.queues and self.integrations.queue_writer is not None:
+            self.integrations.queue_writer.signal(after.queues)
         if after.kick:
             self.jobs.kick()
         for record in after.started:

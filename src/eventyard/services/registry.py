@@ -57,7 +57,9 @@ class ServiceRegistry:
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
                                                   ingest=self.events.router.ingest, metrics=metrics,
                                                   queue_writer=sqs.queue_writer)
-        runtime.register_deliverer("states", ExecutionStarter(self.stepfunctions))  # rules' state machine targets
+        starter = ExecutionStarter(self.stepfunctions)  # rules' state machine targets
+        runtime.register_deliverer("states", starter)
+        self.events.router.unit_targets["states"] = starter  # started in PutEvents' own unit of work
         self.handlers: dict[str, dict[str, Handler]] = {
             "events": self.events.operations(),
             "sqs": sqs.operations(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable, Protocol
 
 import orjson
 
@@ -61,6 +61,7 @@ class Ingest:
     triggered: list[str] = field(default_factory=list)  # a rule ARN per match
     failed_transforms: list[str] = field(default_factory=list)  # rule ARNs
     invoked: list[str] = field(default_factory=list)  # rule ARNs, one per target written at once
+    after_commit: list[Callable[[], None]] = field(default_factory=list)  # unit targets' signals
     # queue targets, written together per queue at the end of the unit of work
     for_queues: dict[str, list[tuple[RuleRecord, TargetRecord, dict[str, Any], str]]] = field(default_factory=dict)
 
@@ -146,6 +147,17 @@ class PutEventsOperations:
         return owner, bus, event
 
 
+class UnitTarget(Protocol):
+    """A kind of target whose service can invoke it inside the routing unit of work
+    (e.g. starting a state machine's execution on this store): accepted and invoked
+    commit together, with no outbox row and no delivery round trip."""
+
+    def invoke_in_unit(self, s: Session, target_arn: str, body: str, now: int) -> Callable[[], None] | None:
+        """Invoke the target with ``body``; what to do after the commit, or None when it
+        cannot be done here (nothing written: the outbox delivers it, with its retries
+        and dead letters)."""
+
+
 class EventRouter:
     """The routing pipeline of every event that enters a bus (PutEvents, bus targets,
     replays, schedules): match the bus's rules (``rule_cache``, compiled per bus), render
@@ -161,6 +173,7 @@ class EventRouter:
         self.queue_writer = queue_writer
         self.metrics = metrics
         self.rule_cache = RuleCache()
+        self.unit_targets: dict[str, UnitTarget] = {}  # target kind -> invoked in the unit of work
 
     async def ingest(self, account: str, region: str, events: list[tuple[str, dict[str, Any]]], now: int,
                      *, only_rules: set[str] | None = None, detail_bytes: dict[str, int] | None = None) -> set[str]:
@@ -211,6 +224,8 @@ class EventRouter:
             self.queue_writer.signal(done.queues)
         if done.outbox:
             self.runtime.kick()
+        for signal in done.after_commit:
+            signal()
         self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms)
         if done.invoked:  # written in the unit of work: invoked when it committed
             self.metrics.invoked_many(done.invoked, latency_ms=clock.now_ms() - done.ingested_at)
@@ -231,6 +246,13 @@ class EventRouter:
         if kind == "sqs":
             done.for_queues.setdefault(target.target_arn, []).append((rule, target, event, body))
             return
+        in_unit = self.unit_targets.get(kind)
+        if in_unit is not None:
+            signal = in_unit.invoke_in_unit(s, target.target_arn, body, now)
+            if signal is not None:
+                done.after_commit.append(signal)
+                done.invoked.append(rule.arn)
+                return
         self._to_outbox(s, done, rule, target, kind, event, body, now)
 
     def _to_outbox(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord, kind: str,

@@ -55,7 +55,7 @@ class ServiceRegistry:
         self.iam = IamService(store)
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
-                                                  ingest=self.events.router.ingest, metrics=metrics,
+                                                  router=self.events.router, metrics=metrics,
                                                   queue_writer=sqs.queue_writer)
         starter = ExecutionStarter(self.stepfunctions)  # rules' state machine targets
         runtime.register_deliverer("states", starter)

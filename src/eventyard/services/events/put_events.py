@@ -185,24 +185,35 @@ class EventRouter:
             await self.buses.ensure_default_bus(account, region)
 
         def unit(s: Session) -> Ingest:
-            done = Ingest(ingested_at=now, detail_bytes=detail_bytes or {})
             missing.clear()
-            buses: dict[str, BusRules | None] = {}
-            for bus, event in events:
-                if bus not in buses:  # one version check per bus and unit of work
-                    buses[bus] = self.rule_cache.get(s, account, region, bus)
-                rules = buses[bus]
-                if rules is None:
-                    missing.add(bus)
-                    continue
-                bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
-                self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
-            self.write_queues(s, done, now)
-            return done
+            return self.route_in_unit(s, account, region, events, now, only_rules=only_rules,
+                                      detail_bytes=detail_bytes, missing=missing)
 
         done = await self.store.write(unit)
         self.after_ingest(done)
         return missing
+
+    def route_in_unit(self, s: Session, account: str, region: str, events: list[tuple[str, dict[str, Any]]],
+                      now: int, *, only_rules: set[str] | None = None, detail_bytes: dict[str, int] | None = None,
+                      missing: set[str] | None = None) -> Ingest:
+        """``ingest``'s routing inside the caller's unit of work (``after_ingest(done)``
+        once it commits); a bus that does not exist takes nothing (its name is added to
+        ``missing``), the default bus included: a service's own events go nowhere then,
+        as no rule can be on it."""
+        done = Ingest(ingested_at=now, detail_bytes=detail_bytes or {})
+        buses: dict[str, BusRules | None] = {}
+        for bus, event in events:
+            if bus not in buses:  # one version check per bus and unit of work
+                buses[bus] = self.rule_cache.get(s, account, region, bus)
+            rules = buses[bus]
+            if rules is None:
+                if missing is not None:
+                    missing.add(bus)
+                continue
+            bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
+            self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
+        self.write_queues(s, done, now)
+        return done
 
     def match_and_route(self, s: Session, done: Ingest, rules: BusRules, bus_arn: str, event: dict[str, Any],
                         only_rules: set[str] | None, now: int) -> None:

@@ -94,6 +94,7 @@ class AfterCommit:
     keys: set[str] = field(default_factory=set)
     kick: bool = False
     queues: list[int] = field(default_factory=list)  # queues written in the unit: wake their long polls
+    routed: list[Any] = field(default_factory=list)  # status change events routed in the unit (EventBridge's)
     started: list[ExecutionRecord] = field(default_factory=list)
     ended: list[tuple[ExecutionRecord, EndExecution, int]] = field(default_factory=list)
 
@@ -109,6 +110,9 @@ class Driver:
         self._machines: dict[tuple[str, str], Any] = {}
         # set by the service: local wake-ups and job kicks after a commit, end-of-execution hooks
         self.signal: Callable[[AfterCommit], None] = lambda after: None
+        # set by the service: what an execution's end writes in the unit that ends it
+        self.on_end: Callable[[Session, ExecutionRecord, EndExecution, int, AfterCommit], None] = (
+            lambda s, record, end, now, after: None)
 
     @staticmethod
     def after_commit() -> AfterCommit:
@@ -236,6 +240,7 @@ class Driver:
             after.keys.add(f"{EXECUTION_WAKE}:{record.arn}")
             wake(s, EXECUTION_WAKE, record.arn)
             after.ended.append((record, end, now))
+            self.on_end(s, record, end, now, after)
             self._answer_parent(s, record, after)
             if is_child(record):
                 self.map_runs.child_ended(s, record, now, after)

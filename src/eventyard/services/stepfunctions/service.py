@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -24,7 +23,7 @@ from eventyard.services.stepfunctions.integrations import Integrations
 from eventyard.services.stepfunctions.maprun import MAP, is_child, machine_arn_of
 from eventyard.services.stepfunctions.metrics import StateMachineMetrics
 from eventyard.services.stepfunctions.teststate import TestStateOperations
-from eventyard.store import Store
+from eventyard.store import Session, Store
 from eventyard.store.states import ExecutionRecord
 
 if TYPE_CHECKING:
@@ -32,8 +31,14 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("eventyard.stepfunctions")
 
-# EventBridge's ingest: (account, region, [(bus name, event)], now ms) -> routed through the bus's rules
-Ingest = Callable[..., Awaitable[Any]]
+class StatusRouter(Protocol):
+    """EventBridge's routing, inside a unit of work (``EventRouter``): the execution
+    status change events are put on the default bus in the unit that ends the execution."""
+
+    def route_in_unit(self, s: Session, account: str, region: str, events: list[tuple[str, dict[str, Any]]],
+                      now: int) -> Any: ...
+
+    def after_ingest(self, done: Any) -> None: ...
 
 
 class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOperations):
@@ -43,7 +48,7 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
     (call a task's resource) and ``sfn-map`` (a distributed Map's run: ``maprun``)."""
 
     def __init__(self, store: Store, jobs: JobRuntime, wakeups: Wakeups, invoke: Invoke | None = None,
-                 ingest: Ingest | None = None, metrics: CollectorRegistry | None = None,
+                 router: StatusRouter | None = None, metrics: CollectorRegistry | None = None,
                  queue_writer: "QueueWriter | None" = None) -> None:
         self.store = store
         self.jobs = jobs
@@ -51,9 +56,10 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
         self.integrations = Integrations(store, invoke, queue_writer)
         self.driver = Driver(self.integrations)
         self.driver.signal = self._signal
-        self.ingest = ingest
+        self.router = router
+        if router is not None:
+            self.driver.on_end = self._status_changed
         self.metrics = StateMachineMetrics(metrics or CollectorRegistry())
-        self._pending: set[asyncio.Task[None]] = set()
         jobs.register(ADVANCE, _Handler(self.driver.run_advance))
         jobs.register(TIMER, _Handler(self.driver.run_timer))
         jobs.register(TASK, _Handler(self.driver.run_task))
@@ -72,20 +78,15 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
             self.metrics.count_ended(record.machine_arn, end.status, (now - record.start_date) / 1000)
             log.info("execution.ended", execution=record.arn, status=end.status, error=end.error,
                      ms=now - record.start_date)
-            if self.ingest is not None:
-                self._spawn(self._status_changed(record, end, now))
+        if after.routed and self.router is not None:
+            for done in after.routed:
+                self.router.after_ingest(done)
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        try:
-            task = asyncio.ensure_future(coro)
-        except RuntimeError:
-            return  # no running loop (a synchronous caller): nothing to put
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _status_changed(self, record: ExecutionRecord, end: EndExecution, now: int) -> None:
-        """AWS's "Step Functions Execution Status Change" event on the default bus."""
-        assert self.ingest is not None
+    def _status_changed(self, s: Session, record: ExecutionRecord, end: EndExecution, now: int,
+                        after: AfterCommit) -> None:
+        """AWS's "Step Functions Execution Status Change" event on the default bus, routed
+        in the unit of work that ends the execution (so it is put exactly once)."""
+        assert self.router is not None
         machine_arn = machine_arn_of(record.machine_arn) if is_child(record) else record.machine_arn
         detail = {"executionArn": record.arn, "stateMachineArn": machine_arn, "name": record.name,
                   "status": end.status, "startDate": record.start_date, "stopDate": now,
@@ -95,10 +96,8 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
         event = {"version": "0", "id": event_id(), "detail-type": "Step Functions Execution Status Change",
                  "source": "aws.states", "account": record.account_id, "time": _iso_seconds(now),
                  "region": record.region, "resources": [record.arn], "detail": detail}
-        try:
-            await self.ingest(record.account_id, record.region, [("default", event)], clock.now_ms())
-        except Exception:  # the execution's end stands whatever the bus does
-            log.exception("execution.status_event_failed", execution=record.arn)
+        after.routed.append(self.router.route_in_unit(s, record.account_id, record.region, [("default", event)],
+                                                      now))
 
 
 def _iso_seconds(ms: int) -> str:

@@ -5,6 +5,7 @@ deliverer of kind ``states`` (``deliver``, with its retries and dead letters).""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -36,13 +37,20 @@ class ExecutionStarter:
 
     def __init__(self, service: "StepFunctionsService") -> None:
         self.service = service
+        # a start inside a start's unit (a rule on the status change events an execution's
+        # end puts) goes through the outbox: a rule that starts its own machine again
+        # must not loop inside one unit of work
+        self._inside = threading.local()
 
     def invoke_in_unit(self, s: Session, target_arn: str, body: str, now: int) -> Callable[[], None] | None:
         """EventBridge's routing unit of work starts the execution itself (its first steps
         too); None, with nothing written, when it cannot (a refusal, which the outbox's
         delivery then reports as it always does)."""
+        if getattr(self._inside, "active", False):
+            return None
         context = _context_of(target_arn)
         after = AfterCommit()
+        self._inside.active = True
         try:
             check_input(body)
             with s.savepoint():
@@ -52,6 +60,8 @@ class ExecutionStarter:
         except Exception:  # a fault of ours must not fail PutEvents: the outbox tries again
             log.exception("execution.start_in_unit_failed", target=target_arn)
             return None
+        finally:
+            self._inside.active = False
         return lambda: self.service.driver.signal(after)
 
     async def deliver(self, record: DeliveryRecord) -> Failure | None:

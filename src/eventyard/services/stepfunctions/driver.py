@@ -108,6 +108,7 @@ class Driver:
         self.integrations = integrations
         self.map_runs = MapRuns(self)
         self._machines: dict[tuple[str, str], Any] = {}
+        self._distributed: dict[str, bool] = {}  # definition hash -> it has a distributed Map
         # set by the service: local wake-ups and job kicks after a commit, end-of-execution hooks
         self.signal: Callable[[AfterCommit], None] = lambda after: None
         # set by the service: what an execution's end writes in the unit that ends it
@@ -171,6 +172,14 @@ class Driver:
                 self._machines.clear()
             machine = self._machines[key] = compiled(body, machine_type)
         return machine
+
+    def may_run_maps(self, s: Session, record: ExecutionRecord) -> bool:
+        """Whether the execution's definition has a distributed Map (only those have map runs)."""
+        known = self._distributed.get(record.definition_hash)
+        if known is None:
+            body = s.states.definition(record.definition_hash) or ""
+            known = self._distributed[record.definition_hash] = "DISTRIBUTED" in body
+        return known
 
     def commit_step(self, s: Session, record: ExecutionRecord, step: Step, now: int, after: AfterCommit,
                     *, save: bool = True) -> ExecutionRecord:
@@ -243,8 +252,9 @@ class Driver:
             self.on_end(s, record, end, now, after)
             self._answer_parent(s, record, after)
             if is_child(record):
-                self.map_runs.child_ended(s, record, now, after)
-            self.map_runs.parent_ended(s, record, now, after)
+                self.map_runs.child_ended(s, record, end, now, after)
+            if self.may_run_maps(s, record):
+                self.map_runs.parent_ended(s, record, now, after)
         else:
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,
                                     event_count=record.event_count, redrive_count=None)

@@ -128,7 +128,7 @@ class ExecutionOperations(MachineOperations):
                                  version.arn if version else None, alias.arn if alias else None, name,
                                  machine.machine_type, digest, role, "RUNNING", text, None, None, None,
                                  trace_header, 0, 0, None, now, None)
-        s.states.insert_execution(record, step.state.to_json())
+        s.states.insert_execution(record, "")  # its state is saved at the end of commit_step, below
         after.started.append(record)
         self.driver.commit_step(s, record, step, now, after)
         return record

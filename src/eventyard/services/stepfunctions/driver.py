@@ -108,7 +108,7 @@ class Driver:
         self.integrations = integrations
         self.map_runs = MapRuns(self)
         self._machines: dict[tuple[str, str], Any] = {}
-        self._distributed: dict[str, bool] = {}  # definition hash -> it has a distributed Map
+        self._kept: dict[str, tuple[bool, bool]] = {}  # definition hash -> _features
         # set by the service: local wake-ups and job kicks after a commit, end-of-execution hooks
         self.signal: Callable[[AfterCommit], None] = lambda after: None
         # set by the service: what an execution's end writes in the unit that ends it
@@ -173,13 +173,20 @@ class Driver:
             machine = self._machines[key] = compiled(body, machine_type)
         return machine
 
-    def may_run_maps(self, s: Session, record: ExecutionRecord) -> bool:
-        """Whether the execution's definition has a distributed Map (only those have map runs)."""
-        known = self._distributed.get(record.definition_hash)
+    def _features(self, s: Session, record: ExecutionRecord) -> tuple[bool, bool]:
+        """What the execution's definition may leave behind at its end: map runs (only a
+        distributed Map has them) and task rows (callbacks, activities, ``.sync`` links)."""
+        known = self._kept.get(record.definition_hash)
         if known is None:
             body = s.states.definition(record.definition_hash) or ""
-            known = self._distributed[record.definition_hash] = "DISTRIBUTED" in body
+            if len(self._kept) >= MACHINES_KEPT:
+                self._kept.clear()
+            known = self._kept[record.definition_hash] = (
+                "DISTRIBUTED" in body, any(mark in body for mark in (".waitForTaskToken", ".sync", ":activity:")))
         return known
+
+    def may_run_maps(self, s: Session, record: ExecutionRecord) -> bool:
+        return self._features(s, record)[0]
 
     def commit_step(self, s: Session, record: ExecutionRecord, step: Step, now: int, after: AfterCommit,
                     *, save: bool = True) -> ExecutionRecord:
@@ -239,7 +246,8 @@ class Driver:
     def save(self, s: Session, record: ExecutionRecord, state: ExecutionState, now: int, after: AfterCommit) -> None:
         ended = state.status in TERMINAL
         if ended:
-            s.states.close_tasks_of(record.arn)
+            if self._features(s, record)[1]:
+                s.states.close_tasks_of(record.arn)
             end = EndExecution(state.status, None if state.output is None else _text(state.output), state.error,
                                state.cause)
             output = end.output if state.status == "SUCCEEDED" else None

@@ -135,3 +135,22 @@ def test_a_distributed_map_larger_than_one_pump_counts_children_that_never_wait(
     [listed] = sfn.list_map_runs(executionArn=run)["mapRuns"]
     counts = sfn.describe_map_run(mapRunArn=listed["mapRunArn"])["itemCounts"]
     assert (counts["succeeded"], counts["running"], counts["pending"], counts["total"]) == (items, 0, 0, items)
+
+
+def test_an_express_execution_has_no_history_quota(server, account):
+    # AWS: "Maximum execution history size: Unlimited" for Express (25,000 for Standard)
+    import boto3
+    from botocore.config import Config
+
+    from _clients import NO_RETRY
+
+    sync = boto3.session.Session().client("stepfunctions", endpoint_url=server.url, region_name="us-east-1",
+                                          aws_access_key_id=account, aws_secret_access_key="test",
+                                          config=NO_RETRY.merge(Config(inject_host_prefix=False)))
+    items = 4_500  # about 6 events an item: past 25,000
+    arn = machine(sync, {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"StartAt": "Out", "States": {"Out": {"Type": "Pass", "End": True}}}}}}, type="EXPRESS")
+    out = sync.start_sync_execution(stateMachineArn=arn, input=json.dumps({"items": list(range(items))}))
+    assert out["status"] == "SUCCEEDED", (out.get("error"), out.get("cause"))
+    assert json.loads(out["output"]) == list(range(items))

@@ -26,7 +26,6 @@ import structlog
 
 from eventyard.core import clock
 from eventyard.core.states import (
-    HISTORY_QUOTA,
     CancelTask,
     CancelTimer,
     EndExecution,
@@ -48,7 +47,7 @@ from eventyard.core.states import (
     advance,
 )
 from eventyard.runtime.jobs import Again, Finished
-from eventyard.services.stepfunctions._base import compiled
+from eventyard.services.stepfunctions._base import budget_of, compiled
 from eventyard.services.stepfunctions.maprun import MapRuns, is_child
 from eventyard.store import Session
 from eventyard.store.jobs import JobRecord, NewJob
@@ -152,7 +151,7 @@ class Driver:
         machine = self.machine(s, record)
         now = clock.now_ms()
         for body in bodies:
-            step = advance(machine, state, event_of(body, now), in_place=True, budget=HISTORY_QUOTA)
+            step = advance(machine, state, event_of(body, now), in_place=True, budget=budget_of(record.machine_type))
             record = self.commit_step(s, record, step, now, after, save=False)
         self.save(s, record, state, now, after)
         return len(bodies) == INBOX_BATCH
@@ -237,7 +236,8 @@ class Driver:
             machine = self.machine(s, record)
             state, effects = step.state, []
             for answer in answers:
-                effects.extend(advance(machine, state, answer, in_place=True, budget=HISTORY_QUOTA).effects)
+                effects.extend(advance(machine, state, answer, in_place=True,
+                                       budget=budget_of(record.machine_type)).effects)
             step = Step(state, effects)
         if save:
             self.save(s, record, step.state, now, after)

@@ -17,6 +17,7 @@ from eventyard.core.states import HISTORY_QUOTA, Execution, ExecutionState, Stop
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.stepfunctions._base import (
     MAX_INPUT_BYTES,
+    budget_of,
     check_name,
     epoch_seconds,
     execution_not_found,
@@ -123,7 +124,7 @@ class ExecutionOperations(MachineOperations):
         definition = self.driver.machine_of(s, digest, machine.machine_type)
         execution = Execution(arn, name, version.arn if version else machine.arn, machine.name, role, text,
                               _iso(now), secrets.token_hex(16), 0, machine.region)
-        step = start(definition, execution, now, budget=HISTORY_QUOTA)
+        step = start(definition, execution, now, budget=budget_of(machine.machine_type))
         record = ExecutionRecord(arn, machine.account_id, machine.region, machine.arn,
                                  version.arn if version else None, alias.arn if alias else None, name,
                                  machine.machine_type, digest, role, "RUNNING", text, None, None, None,

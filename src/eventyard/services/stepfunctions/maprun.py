@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from eventyard.core import clock
 from eventyard.core.states import (
-    HISTORY_QUOTA,
     EndExecution,
     Execution,
     MapRunEnded,
@@ -26,6 +25,7 @@ from eventyard.core.states import (
     tolerance_exceeded,
 )
 from eventyard.runtime.jobs import Finished
+from eventyard.services.stepfunctions._base import budget_of
 from eventyard.store import Session
 from eventyard.store.jobs import JobRecord, NewJob
 from eventyard.store.states import ExecutionRecord
@@ -175,7 +175,7 @@ class MapRuns:
         execution = Execution(arn, name, run["machineArn"], machine_name, run["roleArn"], text, _iso(now),
                               secrets.token_hex(16), 0, run["region"])
         step = start(self.driver.machine_of(s, run["definitionHash"], "STANDARD"), execution, now,
-                     budget=HISTORY_QUOTA)
+                     budget=budget_of(run["executionType"]))
         record = ExecutionRecord(arn, run["account"], run["region"], map_run_arn, None, None, name,
                                  run["executionType"], run["definitionHash"], run["roleArn"], "RUNNING", text, None,
                                  None, None, None, 0, 0, None, now, None)

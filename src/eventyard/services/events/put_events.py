@@ -193,6 +193,12 @@ class EventRouter:
         self.after_ingest(done)
         return missing
 
+    def has_rules(self, s: Session, account: str, region: str, bus: str) -> bool:
+        """Inside a unit of work: whether the bus exists and has a rule (or an archive) an
+        event could match; a caller may skip building events nothing would take."""
+        rules = self.rule_cache.get(s, account, region, bus)
+        return rules is not None and bool(rules.rules)
+
     def route_in_unit(self, s: Session, account: str, region: str, events: list[tuple[str, dict[str, Any]]],
                       now: int, *, only_rules: set[str] | None = None, detail_bytes: dict[str, int] | None = None,
                       missing: set[str] | None = None) -> Ingest:

@@ -4,6 +4,7 @@ definitions cache and the collaborators (store, jobs, wake-ups, the in-process i
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,3 +117,16 @@ def check_tags(tags: dict[str, str], resource: str) -> None:
 def budget_of(machine_type: str) -> int:
     """The history events an execution may have: AWS's quota of 25,000 for Standard."""
     return HISTORY_QUOTA if machine_type == "STANDARD" else EXPRESS_EVENTS_BOUND
+
+
+_last_second: tuple[int, str] = (-1, "")  # the last second formatted (many events share one)
+
+
+def iso_second(epoch_second: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` in UTC."""
+    global _last_second
+    second, text = _last_second  # one tuple, replaced whole: safe on any thread
+    if second != epoch_second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_second))
+        _last_second = (epoch_second, text)
+    return text

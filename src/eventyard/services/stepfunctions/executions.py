@@ -21,6 +21,7 @@ from eventyard.services.stepfunctions._base import (
     check_name,
     epoch_seconds,
     execution_not_found,
+    iso_second,
     owned,
     parse_arn,
     validation,
@@ -41,9 +42,7 @@ _DETAIL_DATA = ("input", "output", "parameters", "inputDetails", "outputDetails"
 
 
 def _iso(ms: int) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return f"{iso_second(ms // 1000)}.{ms % 1000:03d}Z"
 
 
 def check_input(text: str) -> str:

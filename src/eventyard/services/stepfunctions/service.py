@@ -15,7 +15,7 @@ from eventyard.core.states import EndExecution
 from eventyard.runtime.jobs import JobRuntime
 from eventyard.runtime.wakeups import Wakeups
 from eventyard.services._operations import OperationTable
-from eventyard.services.stepfunctions._base import Invoke
+from eventyard.services.stepfunctions._base import Invoke, iso_second
 from eventyard.services.stepfunctions.callbacks import CallbackOperations
 from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterCommit, Driver
 from eventyard.services.stepfunctions.executions import ExecutionOperations
@@ -39,6 +39,8 @@ class StatusRouter(Protocol):
                       now: int) -> Any: ...
 
     def after_ingest(self, done: Any) -> None: ...
+
+    def has_rules(self, s: Session, account: str, region: str, bus: str) -> bool: ...
 
 
 class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOperations):
@@ -87,6 +89,8 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
         """AWS's "Step Functions Execution Status Change" event on the default bus, routed
         in the unit of work that ends the execution (so it is put exactly once)."""
         assert self.router is not None
+        if not self.router.has_rules(s, record.account_id, record.region, "default"):
+            return  # no rule and no archive on the default bus: nothing would take it
         machine_arn = machine_arn_of(record.machine_arn) if is_child(record) else record.machine_arn
         detail = {"executionArn": record.arn, "stateMachineArn": machine_arn, "name": record.name,
                   "status": end.status, "startDate": record.start_date, "stopDate": now,
@@ -101,9 +105,7 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
 
 
 def _iso_seconds(ms: int) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_second(ms // 1000) + "Z"
 
 
 class _Handler:

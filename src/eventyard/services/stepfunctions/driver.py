@@ -19,7 +19,7 @@ on the store, one committed step at a time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -199,8 +199,11 @@ class Driver:
         others go through task jobs as usual."""
         arn = record.arn
         inline = 0
+        recorded = 0
         while True:
-            s.states.append_history(arn, step.events)
+            events = step.events
+            s.states.append_history(arn, events)
+            recorded += len(events)
             answers: list[Event] = []
             for effect in step.effects:
                 if isinstance(effect, InvokeTask):
@@ -229,7 +232,6 @@ class Driver:
                                                 cause="Reading items is not supported by eventyard yet."), after)
                 elif isinstance(effect, StartMapRun):
                     self.map_runs.begin(s, record, effect, now, after)
-            record = _counted(record, step)
             if not answers:
                 break
             # the answers, in the order the tasks were invoked, as the inbox would apply them
@@ -239,6 +241,7 @@ class Driver:
                 effects.extend(advance(machine, state, answer, in_place=True,
                                        budget=budget_of(record.machine_type)).effects)
             step = Step(state, effects)
+        record = replace(record, event_count=record.event_count + recorded)
         if save:
             self.save(s, record, step.state, now, after)
         return record
@@ -323,12 +326,6 @@ class Driver:
         await self.integrations.store.write(answered)
         self.signal(after)
         return Finished()
-
-
-def _counted(record: ExecutionRecord, step: Step) -> ExecutionRecord:
-    from dataclasses import replace
-
-    return replace(record, event_count=record.event_count + len(step.events))
 
 
 def _text(value: Any) -> str:

@@ -71,11 +71,14 @@ class ServiceRegistry:
         self.log_sink = StoreLogSink(store)  # how other services write their logs (functions)
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
-                                                  ingest=self.events.router.ingest, metrics=metrics)
+                                                  router=self.events.router, metrics=metrics,
+                                                  queue_writer=sqs.queue_writer)
         self.stepfunctions.integrations.http_tasks = HttpTasks(  # HTTP tasks authorize with EventBridge connections
             store, self.events.api_destination_deliverer.tokens, self.http, self.events.connections.with_secrets,
             self.events.connections.connection_authorized)
-        runtime.register_deliverer("states", ExecutionStarter(self.stepfunctions))  # rules' state machine targets
+        starter = ExecutionStarter(self.stepfunctions)  # rules' state machine targets
+        runtime.register_deliverer("states", starter)
+        self.events.router.unit_targets["states"] = starter  # started in PutEvents' own unit of work
         # functions run as local worker processes; their code is unpacked per node under the data dir
         self.function_runner = WorkerPool(functions_dir(store))
         invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=self.log_sink)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -99,6 +101,19 @@ class Session:
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.one(sql, params)
         return None if row is None else row[0]
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the unit of work that fails alone: what it wrote is rolled back if it
+        raises (and the exception goes on), the rest of the unit stays."""
+        self._conn.execute("SAVEPOINT eventyard_part")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK TO SAVEPOINT eventyard_part")
+            self._conn.execute("RELEASE SAVEPOINT eventyard_part")
+            raise
+        self._conn.execute("RELEASE SAVEPOINT eventyard_part")
 
     @cached_property
     def event_buses(self) -> "EventBuses":

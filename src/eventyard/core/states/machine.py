@@ -37,6 +37,7 @@ from eventyard.core.states.payload import (
     apply_output_path,
     apply_result_path,
     check_payload,
+    check_payload_text,
     path_base,
 )
 from eventyard.core.states.timestamps import parse_timestamp
@@ -287,6 +288,57 @@ def redrive(definition: Machine, state: ExecutionState, now_ms: int, *, budget: 
     return _within_budget(run, run.redrive)
 
 
+_NO_CONTEXT: dict[str, Any] = {}
+
+
+def _reads_context(state: State) -> bool:
+    """Whether anything in the state's definition may read the context object (``$$``);
+    decided once per compiled state."""
+    known = state.__dict__.get("_reads_context")
+    if known is None:
+        known = state.__dict__["_reads_context"] = "$$" in json.dumps(state.raw)
+    return bool(known)
+
+
+class _SeededOnUse(random.Random):
+    """``random.Random(seed)``, seeded only when first drawn from: every state gets its
+    own source, and most never draw (seeding costs more than the rest of a Pass state).
+    It draws exactly what ``random.Random(seed)`` draws."""
+
+    def __init__(self, seed: str) -> None:  # random.Random's own __init__ would seed now
+        self._unseeded: str | None = seed
+        self.gauss_next = None
+
+    def _seeded(self) -> None:
+        if self._unseeded is not None:
+            seed, self._unseeded = self._unseeded, None
+            super().seed(seed)
+
+    def seed(self, a: Any = None, version: int = 2) -> None:
+        self._unseeded = None
+        super().seed(a, version)
+
+    def random(self) -> float:
+        self._seeded()
+        return super().random()
+
+    def getrandbits(self, k: int) -> int:
+        self._seeded()
+        return super().getrandbits(k)
+
+    def randbytes(self, n: int) -> bytes:
+        self._seeded()
+        return super().randbytes(n)
+
+    def getstate(self) -> Any:
+        self._seeded()
+        return super().getstate()
+
+    def setstate(self, state: Any) -> None:
+        self._unseeded = None
+        super().setstate(state)
+
+
 class _HistoryFull(Exception):
     pass
 
@@ -366,7 +418,7 @@ class _Interpreter:
 
     def rng(self) -> random.Random:
         self.s.draws += 1
-        return random.Random(f"{self.info['seed']}/{self.s.draws}")
+        return _SeededOnUse(f"{self.info['seed']}/{self.s.draws}")
 
     def done(self) -> Step:
         return Step(self.s, self.effects)
@@ -540,7 +592,9 @@ class _Interpreter:
 
     def scope(self, run: dict[str, Any], state: State, extra: dict[str, Any] | None = None) -> Scope:
         # Causes quote the input as AWS received it while it is still the execution's own text.
-        return Scope(self.context(run, state, extra), run["variables"], self.rng(), run.get("raw"), run["input"])
+        # A state whose definition never names ``$$`` cannot read the context: it is not built.
+        context = self.context(run, state, extra) if _reads_context(state) else _NO_CONTEXT
+        return Scope(context, run["variables"], self.rng(), run.get("raw"), run["input"])
 
     def enter(self, run_id: str, run: dict[str, Any]) -> None:
         state = self.state_of(run)
@@ -940,11 +994,12 @@ class _Interpreter:
                 value = apply_result_path(state.result_path, run["input"], result)
                 self.note(state, "afterResultPath", value)
             value = apply_output_path(state.output_path, value, scope)
-        check_payload(value, state.name)
+        output_text = text(value)  # the history's text, and what the payload limit measures
+        check_payload_text(output_text, state.name)
         if assigned:
             run["variables"] = {**run["variables"], **assigned}
         self.note(state, "variables", run["variables"])
-        details: dict[str, Any] = {"name": state.name, "output": text(value), "outputDetails": {"truncated": False}}
+        details: dict[str, Any] = {"name": state.name, "output": output_text, "outputDetails": {"truncated": False}}
         if assigned:
             details["assignedVariables"] = {k: text(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = {"truncated": False}

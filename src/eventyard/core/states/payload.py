@@ -276,7 +276,13 @@ def payload_size(value: Any) -> int:
 
 def check_payload(value: Any, owner: str) -> None:
     """States.DataLimitExceeded if ``value`` is over 256 KiB as JSON text."""
-    if payload_size(value) > MAX_PAYLOAD_BYTES:
+    check_payload_text(compact(value), owner)
+
+
+def check_payload_text(text: str, owner: str) -> None:
+    """``check_payload`` of a value already written as compact JSON text."""
+    # a character is at most 4 bytes: short texts need no encoding to be measured
+    if len(text) * 4 > MAX_PAYLOAD_BYTES and len(text.encode()) > MAX_PAYLOAD_BYTES:
         raise StatesError(errors.DATA_LIMIT_EXCEEDED,
                           f"The state/task '{owner}' returned a result with a size exceeding the maximum "
                           "number of bytes service limit.")

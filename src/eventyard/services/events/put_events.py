@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable, Protocol
 
 import orjson
 
@@ -65,6 +65,7 @@ class Ingest:
     triggered: list[str] = field(default_factory=list)  # a rule ARN per match
     failed_transforms: list[str] = field(default_factory=list)  # rule ARNs
     invoked: list[str] = field(default_factory=list)  # rule ARNs, one per target written at once
+    after_commit: list[Callable[[], None]] = field(default_factory=list)  # unit targets' signals
     # queue targets, written together per queue at the end of the unit of work
     for_queues: dict[str, list[tuple[RuleRecord, TargetRecord, dict[str, Any], str]]] = field(default_factory=dict)
 
@@ -150,6 +151,17 @@ class PutEventsOperations:
         return owner, bus, event
 
 
+class UnitTarget(Protocol):
+    """A kind of target whose service can invoke it inside the routing unit of work
+    (e.g. starting a state machine's execution on this store): accepted and invoked
+    commit together, with no outbox row and no delivery round trip."""
+
+    def invoke_in_unit(self, s: Session, target_arn: str, body: str, now: int) -> Callable[[], None] | None:
+        """Invoke the target with ``body``; what to do after the commit, or None when it
+        cannot be done here (nothing written: the outbox delivers it, with its retries
+        and dead letters)."""
+
+
 class EventRouter:
     """The routing pipeline of every event that enters a bus (PutEvents, bus targets,
     replays, schedules): match the bus's rules (``rule_cache``, compiled per bus), render
@@ -168,6 +180,7 @@ class EventRouter:
         # events kept per bus for the console (--event-history); 0 keeps none
         self.history_per_bus = 0
         self._history_written: set[str] = set()  # bus ARNs written since the last trim
+        self.unit_targets: dict[str, UnitTarget] = {}  # target kind -> invoked in the unit of work
 
     async def ingest(self, account: str, region: str, events: list[tuple[str, dict[str, Any]]], now: int,
                      *, only_rules: set[str] | None = None, detail_bytes: dict[str, int] | None = None) -> set[str]:
@@ -181,23 +194,10 @@ class EventRouter:
         keep = self.history_per_bus > 0
 
         def unit(s: Session) -> Ingest:
-            done = Ingest(ingested_at=now, detail_bytes=detail_bytes or {})
-            kept: list[tuple[str, int, dict[str, Any], list[str]]] = []
             missing.clear()
-            buses: dict[str, BusRules | None] = {}
-            for bus, event in events:
-                if bus not in buses:  # one version check per bus and unit of work
-                    buses[bus] = self.rule_cache.get(s, account, region, bus)
-                rules = buses[bus]
-                if rules is None:
-                    missing.add(bus)
-                    continue
-                bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
-                done.accepted[bus_arn] = done.accepted.get(bus_arn, 0) + 1
-                matched = self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
-                if keep:
-                    kept.append((bus_arn, now, event, [rule.name for rule in matched]))
-            self.write_queues(s, done, now)
+            kept: list[tuple[str, int, dict[str, Any], list[str]]] | None = [] if keep else None
+            done = self.route_in_unit(s, account, region, events, now, only_rules=only_rules,
+                                      detail_bytes=detail_bytes, missing=missing, kept=kept)
             if kept:  # the console's recent events, committed with them
                 s.event_history.add(kept)
             return done
@@ -214,6 +214,39 @@ class EventRouter:
         if buses and self.history_per_bus > 0:
             keep = self.history_per_bus
             await self.store.write(lambda s: [s.event_history.trim(bus, keep) for bus in sorted(buses)])
+
+    def has_rules(self, s: Session, account: str, region: str, bus: str) -> bool:
+        """Inside a unit of work: whether the bus exists and has a rule (or an archive) an
+        event could match; a caller may skip building events nothing would take."""
+        rules = self.rule_cache.get(s, account, region, bus)
+        return rules is not None and bool(rules.rules)
+
+    def route_in_unit(self, s: Session, account: str, region: str, events: list[tuple[str, dict[str, Any]]],
+                      now: int, *, only_rules: set[str] | None = None, detail_bytes: dict[str, int] | None = None,
+                      missing: set[str] | None = None,
+                      kept: list[tuple[str, int, dict[str, Any], list[str]]] | None = None) -> Ingest:
+        """``ingest``'s routing inside the caller's unit of work (``after_ingest(done)``
+        once it commits); a bus that does not exist takes nothing (its name is added to
+        ``missing``), the default bus included: a service's own events go nowhere then,
+        as no rule can be on it. ``kept``: each routed event with the rules it matched is
+        added to it (the console's recent events)."""
+        done = Ingest(ingested_at=now, detail_bytes=detail_bytes or {})
+        buses: dict[str, BusRules | None] = {}
+        for bus, event in events:
+            if bus not in buses:  # one version check per bus and unit of work
+                buses[bus] = self.rule_cache.get(s, account, region, bus)
+            rules = buses[bus]
+            if rules is None:
+                if missing is not None:
+                    missing.add(bus)
+                continue
+            bus_arn = arns.build("events", region, account, f"event-bus/{bus}")
+            done.accepted[bus_arn] = done.accepted.get(bus_arn, 0) + 1
+            matched = self.match_and_route(s, done, rules, bus_arn, event, only_rules, now)
+            if kept is not None:
+                kept.append((bus_arn, now, event, [rule.name for rule in matched]))
+        self.write_queues(s, done, now)
+        return done
 
     def match_and_route(self, s: Session, done: Ingest, rules: BusRules, bus_arn: str, event: dict[str, Any],
                         only_rules: set[str] | None, now: int) -> list[RuleRecord]:
@@ -236,6 +269,8 @@ class EventRouter:
             self.queue_writer.signal(done.queues)
         if done.outbox:
             self.runtime.kick()
+        for signal in done.after_commit:
+            signal()
         self.metrics.ingested(done.matched_buses, done.triggered, done.failed_transforms, done.accepted)
         if done.invoked:  # written in the unit of work: invoked when it committed
             self.metrics.invoked_many(done.invoked, latency_ms=clock.now_ms() - done.ingested_at)
@@ -256,6 +291,13 @@ class EventRouter:
         if kind == "sqs":
             done.for_queues.setdefault(target.target_arn, []).append((rule, target, event, body))
             return
+        in_unit = self.unit_targets.get(kind)
+        if in_unit is not None:
+            signal = in_unit.invoke_in_unit(s, target.target_arn, body, now)
+            if signal is not None:
+                done.after_commit.append(signal)
+                done.invoked.append(rule.arn)
+                return
         self._to_outbox(s, done, rule, target, kind, event, body, now)
 
     def _to_outbox(self, s: Session, done: Ingest, rule: RuleRecord, target: TargetRecord, kind: str,

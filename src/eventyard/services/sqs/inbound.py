@@ -11,13 +11,13 @@ return at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from eventyard.core import arns, clock
 from eventyard.core.errors import ServiceError
 from eventyard.runtime.delivery import Failure
 from eventyard.runtime.wakeups import Keyed
-from eventyard.services.sqs import access, fifo, outgoing
+from eventyard.services.sqs import access, fifo, outgoing, urls
 from eventyard.services.sqs.directory import QueueDirectory
 from eventyard.services.sqs.types import QueueMessage, ServiceSource, attributes_from_wire
 from eventyard.store import Session, Store
@@ -108,6 +108,33 @@ class QueueWriter:
                 continue
             written = True
         return QueueWrite(queue.id if written else None, refused)
+
+    def send_message(self, s: Session, request: dict[str, Any], *, account: str, region: str,
+                     now: int) -> tuple[int, dict[str, Any]] | None:
+        """Inside a unit of work: SendMessage of ``request`` (``QueueUrl`` and
+        ``MessageBody`` only) by ``account`` to a standard queue of its own on this store:
+        the queue's id and SendMessage's answer. None, with nothing written, when it is not
+        that simple (other parameters, another account's or a FIFO queue, a missing queue,
+        a body the queue refuses): the caller then sends it the ordinary way, whose answer
+        or error is SendMessage's own."""
+        url, body = request.get("QueueUrl"), request.get("MessageBody")
+        if len(request) != 2 or not isinstance(url, str) or not isinstance(body, str):
+            return None
+        try:
+            ref = urls.parse_url(url)
+        except ServiceError:
+            return None
+        if (ref.account or account) != account:
+            return None
+        queue = s.queues.get(account, ref.region or region, ref.name)
+        if queue is None or queue.fifo:
+            return None
+        try:
+            out = outgoing.prepare(request, self.directory.settings(queue), sender=account, now=now)
+        except ServiceError:
+            return None
+        s.messages.add(queue.id, [out.message])
+        return queue.id, outgoing.sent(out, out.message.message_id, None)
 
     def signal(self, queue_ids: Sequence[int]) -> None:
         """After the caller's commit: wake the long polls of these queues."""

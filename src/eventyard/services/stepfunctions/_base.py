@@ -4,6 +4,7 @@ definitions cache and the collaborators (store, jobs, wake-ups, the in-process i
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,12 +12,16 @@ from typing import Any
 
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.core.states import Machine, parse_definition
+from eventyard.core.states import HISTORY_QUOTA, Machine, parse_definition
 
 # (service, operation, params, context) -> the response members: api.invoke.Invoker.invoke
 Invoke = Callable[[str, str, dict[str, Any], RequestContext], Awaitable[dict[str, Any]]]
 
 MAX_INPUT_BYTES = 262_144
+# Express executions have no history quota on AWS ("Maximum execution history size:
+# Unlimited", their history goes to logs); this bound is eventyard's, so that a machine
+# looping without waiting cannot hold one unit of work for ever
+EXPRESS_EVENTS_BOUND = 1_000_000
 MAX_NAME = 80
 # Characters AWS refuses in the names of state machines, executions, activities and aliases.
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
@@ -111,3 +116,21 @@ def check_tags(tags: dict[str, str], resource: str) -> None:
     for key, value in tags.items():
         if key.lower().startswith("aws:"):
             raise validation("Tag keys starting with 'aws:' are reserved for system use")
+
+
+def budget_of(machine_type: str) -> int:
+    """The history events an execution may have: AWS's quota of 25,000 for Standard."""
+    return HISTORY_QUOTA if machine_type == "STANDARD" else EXPRESS_EVENTS_BOUND
+
+
+_last_second: tuple[int, str] = (-1, "")  # the last second formatted (many events share one)
+
+
+def iso_second(epoch_second: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` in UTC."""
+    global _last_second
+    second, text = _last_second  # one tuple, replaced whole: safe on any thread
+    if second != epoch_second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_second))
+        _last_second = (epoch_second, text)
+    return text

@@ -19,14 +19,13 @@ on the store, one committed step at a time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from eventyard.core import clock
 from eventyard.core.states import (
-    HISTORY_QUOTA,
     CancelTask,
     CancelTimer,
     EndExecution,
@@ -48,7 +47,7 @@ from eventyard.core.states import (
     advance,
 )
 from eventyard.runtime.jobs import Again, Finished
-from eventyard.services.stepfunctions._base import compiled
+from eventyard.services.stepfunctions._base import budget_of, compiled
 from eventyard.services.stepfunctions.maprun import ITEM_READER_FAILED, MapRuns, is_child, missing_bucket_cause
 from eventyard.store import Session
 from eventyard.store.jobs import JobRecord, NewJob
@@ -66,6 +65,8 @@ TASK = "sfn-task"
 ACTIVITY_WAKE = "sfn-activity"
 EXECUTION_WAKE = "sfn-execution"
 INBOX_BATCH = 100
+INLINE_TASKS = 16  # tasks answered inside one unit of work at most (a loop of them goes on through jobs)
+MACHINES_KEPT = 512
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
 _EVENTS: dict[str, type] = {cls.__name__: cls for cls in (
@@ -91,6 +92,8 @@ class AfterCommit:
 
     keys: set[str] = field(default_factory=set)
     kick: bool = False
+    queues: list[int] = field(default_factory=list)  # queues written in the unit: wake their long polls
+    routed: list[Any] = field(default_factory=list)  # status change events routed in the unit (EventBridge's)
     started: list[ExecutionRecord] = field(default_factory=list)
     ended: list[tuple[ExecutionRecord, EndExecution, int]] = field(default_factory=list)
 
@@ -103,11 +106,16 @@ class Driver:
     def __init__(self, integrations: "Integrations") -> None:
         self.integrations = integrations
         self.map_runs = MapRuns(self)
+        self._machines: dict[tuple[str, str], Any] = {}
+        self._kept: dict[str, tuple[bool, bool]] = {}  # definition hash -> _features
         # set by the service: local wake-ups and job kicks after a commit, end-of-execution hooks
         self.signal: Callable[[AfterCommit], None] = lambda after: None
         # set by the service: each step's history events, in the unit that appends them (CloudWatch Logs)
         self.history_logged: Callable[[Session, ExecutionRecord, list[dict[str, Any]]], None] = \
             lambda s, record, events: None
+        # set by the service: what an execution's end writes in the unit that ends it
+        self.on_end: Callable[[Session, ExecutionRecord, EndExecution, int, AfterCommit], None] = (
+            lambda s, record, end, now, after: None)
 
     @staticmethod
     def after_commit() -> AfterCommit:
@@ -146,46 +154,98 @@ class Driver:
         machine = self.machine(s, record)
         now = clock.now_ms()
         for body in bodies:
-            step = advance(machine, state, event_of(body, now), in_place=True, budget=HISTORY_QUOTA)
-            self.commit_step(s, record, step, now, after, save=False)
-            record = _counted(record, step)
+            step = advance(machine, state, event_of(body, now), in_place=True, budget=budget_of(record.machine_type))
+            record = self.commit_step(s, record, step, now, after, save=False)
         self.save(s, record, state, now, after)
         return len(bodies) == INBOX_BATCH
 
     def machine(self, s: Session, record: ExecutionRecord) -> Any:
-        body = s.states.definition(record.definition_hash)
-        assert body is not None
-        return compiled(body, record.machine_type)
+        return self.machine_of(s, record.definition_hash, record.machine_type)
+
+    def machine_of(self, s: Session, digest: str, machine_type: str) -> Any:
+        """The compiled definition of ``digest`` (a definition's text never changes under
+        its hash, so it is read and compiled once per node)."""
+        key = (digest, machine_type)
+        machine = self._machines.get(key)
+        if machine is None:
+            body = s.states.definition(digest)
+            assert body is not None
+            if len(self._machines) >= MACHINES_KEPT:
+                self._machines.clear()
+            machine = self._machines[key] = compiled(body, machine_type)
+        return machine
+
+    def _features(self, s: Session, record: ExecutionRecord) -> tuple[bool, bool]:
+        """What the execution's definition may leave behind at its end: map runs (only a
+        distributed Map has them) and task rows (callbacks, activities, ``.sync`` links)."""
+        known = self._kept.get(record.definition_hash)
+        if known is None:
+            body = s.states.definition(record.definition_hash) or ""
+            if len(self._kept) >= MACHINES_KEPT:
+                self._kept.clear()
+            known = self._kept[record.definition_hash] = (
+                "DISTRIBUTED" in body, any(mark in body for mark in (".waitForTaskToken", ".sync", ":activity:")))
+        return known
+
+    def may_run_maps(self, s: Session, record: ExecutionRecord) -> bool:
+        return self._features(s, record)[0]
 
     def commit_step(self, s: Session, record: ExecutionRecord, step: Step, now: int, after: AfterCommit,
                     *, save: bool = True) -> ExecutionRecord:
         """Record ``step``'s history and turn its effects into rows; with ``save``, also
-        the new state. Returns the record with its event count brought up to date."""
+        the new state. Returns the record with its event count brought up to date.
+
+        A task the integrations can complete inside this unit of work (``call_in_unit``:
+        e.g. ``sqs:sendMessage`` to a queue on this store) is answered here and the
+        execution goes on in the same unit, its side effect and the transitions around it
+        committed together (exactly once); at most ``INLINE_TASKS`` of them per unit, the
+        others go through task jobs as usual."""
         arn = record.arn
-        events = step.events
-        s.states.append_history(arn, events)
-        self.history_logged(s, record, events)
-        for effect in step.effects:
-            if isinstance(effect, InvokeTask):
-                self._invoke(s, record, effect, now, after)
-            elif isinstance(effect, CancelTask):
-                task = s.states.task_of(arn, effect.task_id)
-                if task is not None:
-                    s.states.close_task(task.token)
-                s.jobs.cancel(TASK, _job_key(arn, effect.task_id))
-            elif isinstance(effect, StartTimer):
-                s.jobs.add(NewJob(TIMER, {"arn": arn, "timer": effect.timer_id}, now, effect.due_ms,
-                                  key=_job_key(arn, effect.timer_id)))
-                after.kick = True
-            elif isinstance(effect, CancelTimer):
-                s.jobs.cancel(TIMER, _job_key(arn, effect.timer_id))
-            elif isinstance(effect, ReadItems):
-                # no S3 here: the reader fails as a read from a missing bucket does
-                self.post(s, arn, ItemsRead(effect.reader_id, None, now, error=ITEM_READER_FAILED,
-                                            cause=missing_bucket_cause()), after)
-            elif isinstance(effect, StartMapRun):
-                self.map_runs.begin(s, record, effect, now, after)
-        record = _counted(record, step)
+        inline = 0
+        recorded = 0
+        while True:
+            events = step.events
+            s.states.append_history(arn, events)
+            self.history_logged(s, record, events)
+            recorded += len(events)
+            answers: list[Event] = []
+            for effect in step.effects:
+                if isinstance(effect, InvokeTask):
+                    answer = None
+                    if inline < INLINE_TASKS:
+                        answer = self.integrations.call_in_unit(s, record, effect, now, after)
+                    if answer is None:
+                        self._invoke(s, record, effect, now, after)
+                    else:
+                        answers.append(answer)
+                        inline += 1
+                elif isinstance(effect, CancelTask):
+                    task = s.states.task_of(arn, effect.task_id)
+                    if task is not None:
+                        s.states.close_task(task.token)
+                    s.jobs.cancel(TASK, _job_key(arn, effect.task_id))
+                elif isinstance(effect, StartTimer):
+                    s.jobs.add(NewJob(TIMER, {"arn": arn, "timer": effect.timer_id}, now, effect.due_ms,
+                                      key=_job_key(arn, effect.timer_id)))
+                    after.kick = True
+                elif isinstance(effect, CancelTimer):
+                    s.jobs.cancel(TIMER, _job_key(arn, effect.timer_id))
+                elif isinstance(effect, ReadItems):
+                    # no S3 here: the reader fails as a read from a missing bucket does
+                    self.post(s, arn, ItemsRead(effect.reader_id, None, now, error=ITEM_READER_FAILED,
+                                                cause=missing_bucket_cause()), after)
+                elif isinstance(effect, StartMapRun):
+                    self.map_runs.begin(s, record, effect, now, after)
+            if not answers:
+                break
+            # the answers, in the order the tasks were invoked, as the inbox would apply them
+            machine = self.machine(s, record)
+            state, effects = step.state, []
+            for answer in answers:
+                effects.extend(advance(machine, state, answer, in_place=True,
+                                       budget=budget_of(record.machine_type)).effects)
+            step = Step(state, effects)
+        record = replace(record, event_count=record.event_count + recorded)
         if save:
             self.save(s, record, step.state, now, after)
         return record
@@ -193,7 +253,8 @@ class Driver:
     def save(self, s: Session, record: ExecutionRecord, state: ExecutionState, now: int, after: AfterCommit) -> None:
         ended = state.status in TERMINAL
         if ended:
-            s.states.close_tasks_of(record.arn)
+            if self._features(s, record)[1]:
+                s.states.close_tasks_of(record.arn)
             end = EndExecution(state.status, None if state.output is None else _text(state.output), state.error,
                                state.cause)
             # a succeeded execution always has an output, JSON null included ("null", as AWS shows it)
@@ -204,10 +265,12 @@ class Driver:
             after.keys.add(f"{EXECUTION_WAKE}:{record.arn}")
             wake(s, EXECUTION_WAKE, record.arn)
             after.ended.append((record, end, now))
+            self.on_end(s, record, end, now, after)
             self._answer_parent(s, record, after)
             if is_child(record):
-                self.map_runs.child_ended(s, record, now, after)
-            self.map_runs.parent_ended(s, record, now, after)
+                self.map_runs.child_ended(s, record, end, now, after)
+            if self.may_run_maps(s, record):
+                self.map_runs.parent_ended(s, record, now, after)
         else:
             s.states.save_execution(record.arn, state=state.to_json(), status=state.status,
                                     event_count=record.event_count, redrive_count=None)
@@ -268,12 +331,6 @@ class Driver:
         await self.integrations.store.write(answered)
         self.signal(after)
         return Finished()
-
-
-def _counted(record: ExecutionRecord, step: Step) -> ExecutionRecord:
-    from dataclasses import replace
-
-    return replace(record, event_count=record.event_count + len(step.events))
 
 
 def _text(value: Any) -> str:

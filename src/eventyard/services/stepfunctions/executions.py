@@ -18,10 +18,11 @@ from eventyard.core.states import HISTORY_QUOTA, Execution, ExecutionState, Stop
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.stepfunctions._base import (
     MAX_INPUT_BYTES,
+    budget_of,
     check_name,
-    compiled,
     epoch_seconds,
     execution_not_found,
+    iso_second,
     owned,
     parse_arn,
     validation,
@@ -42,9 +43,7 @@ _DETAIL_DATA = ("input", "output", "parameters", "inputDetails", "outputDetails"
 
 
 def _iso(ms: int) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return f"{iso_second(ms // 1000)}.{ms % 1000:03d}Z"
 
 
 def check_input(text: str) -> str:
@@ -94,43 +93,47 @@ class ExecutionOperations(MachineOperations):
         text = check_input(given if isinstance(given, str) else "{}")
         after = AfterCommit()
         now = clock.now_ms()
-
-        def begin(s: Session) -> ExecutionRecord:
-            machine, version, alias, parsed = self._target(s, ctx, target)
-            if alias is not None:
-                version = self._route(s, alias.routing)
-            if sync and machine.machine_type != "EXPRESS":
-                raise ServiceError("StateMachineTypeNotSupported",
-                                   "This operation is not supported by this type of state machine")
-            digest = version.definition_hash if version else machine.definition_hash
-            role = version.role_arn if version else machine.role_arn
-            if machine.machine_type == "EXPRESS":
-                arn = f"arn:aws:states:{machine.region}:{machine.account_id}:express:{machine.name}:{name}:{uuid.uuid4()}"
-            else:
-                arn = f"arn:aws:states:{machine.region}:{machine.account_id}:execution:{machine.name}:{name}"
-            existing = s.states.execution(arn)
-            if existing is not None:
-                # StartExecution is idempotent for the same name and input while it runs
-                if existing.status == "RUNNING" and existing.input == text:
-                    return existing
-                raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
-            body = s.states.definition(digest)
-            assert body is not None
-            definition = compiled(body, machine.machine_type)
-            execution = Execution(arn, name, version.arn if version else machine.arn, machine.name, role, text,
-                                  _iso(now), secrets.token_hex(16), 0, machine.region)
-            step = start(definition, execution, now, budget=HISTORY_QUOTA)
-            record = ExecutionRecord(arn, machine.account_id, machine.region, machine.arn,
-                                     version.arn if version else None, alias.arn if alias else None, name,
-                                     machine.machine_type, digest, role, "RUNNING", text, None, None, None,
-                                     params.get("traceHeader"), 0, 0, None, now, None)
-            s.states.insert_execution(record, step.state.to_json())
-            after.started.append(record)
-            self.driver.commit_step(s, record, step, now, after)
-            return record
-
-        record = await self.store.write(begin)
+        record = await self.store.write(
+            lambda s: self.begin_execution(s, ctx, target, name, text, params.get("traceHeader"), now, after,
+                                           sync=sync))
         self.driver.signal(after)
+        return record
+
+    def begin_execution(self, s: Session, ctx: RequestContext, target: str, name: str, text: str,
+                        trace_header: str | None, now: int, after: AfterCommit, *, sync: bool = False
+                        ) -> ExecutionRecord:
+        """Inside a unit of work: start an execution of ``target`` (a machine, version or
+        alias) and take it as far as it goes without waiting, in this same unit. A
+        refusal (ServiceError) is raised before anything is written."""
+        machine, version, alias, parsed = self._target(s, ctx, target)
+        if alias is not None:
+            version = self._route(s, alias.routing)
+        if sync and machine.machine_type != "EXPRESS":
+            raise ServiceError("StateMachineTypeNotSupported",
+                               "This operation is not supported by this type of state machine")
+        digest = version.definition_hash if version else machine.definition_hash
+        role = version.role_arn if version else machine.role_arn
+        if machine.machine_type == "EXPRESS":
+            arn = f"arn:aws:states:{machine.region}:{machine.account_id}:express:{machine.name}:{name}:{uuid.uuid4()}"
+        else:
+            arn = f"arn:aws:states:{machine.region}:{machine.account_id}:execution:{machine.name}:{name}"
+        existing = s.states.execution(arn)
+        if existing is not None:
+            # StartExecution is idempotent for the same name and input while it runs
+            if existing.status == "RUNNING" and existing.input == text:
+                return existing
+            raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
+        definition = self.driver.machine_of(s, digest, machine.machine_type)
+        execution = Execution(arn, name, version.arn if version else machine.arn, machine.name, role, text,
+                              _iso(now), secrets.token_hex(16), 0, machine.region)
+        step = start(definition, execution, now, budget=budget_of(machine.machine_type))
+        record = ExecutionRecord(arn, machine.account_id, machine.region, machine.arn,
+                                 version.arn if version else None, alias.arn if alias else None, name,
+                                 machine.machine_type, digest, role, "RUNNING", text, None, None, None,
+                                 trace_header, 0, 0, None, now, None)
+        s.states.insert_execution(record, "")  # its state is saved at the end of commit_step, below
+        after.started.append(record)
+        self.driver.commit_step(s, record, step, now, after)
         return record
 
     @staticmethod

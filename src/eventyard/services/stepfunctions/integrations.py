@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventyard.core import clock
 from eventyard.core.identity import RequestContext
-from eventyard.core.states import Event, TaskFailed, TaskSucceeded
+from eventyard.core.states import Event, InvokeTask, TaskFailed, TaskSucceeded
 from eventyard.services.stepfunctions._base import Invoke
 from eventyard.services.stepfunctions.http_task import HttpTaskFailed, HttpTasks
 from eventyard.services.stepfunctions.lambda_task import (
@@ -36,9 +36,10 @@ from eventyard.services.stepfunctions.lambda_task import (
     task_output,
 )
 from eventyard.store import Session, Store
-from eventyard.store.states import TaskRecord
+from eventyard.store.states import ExecutionRecord, TaskRecord
 
 if TYPE_CHECKING:
+    from eventyard.services.sqs.inbound import QueueWriter
     from eventyard.services.stepfunctions.driver import AfterCommit
 
 _PREFIX = "arn:aws:states:::"
@@ -104,10 +105,14 @@ def _code_of(exc: Exception) -> tuple[str, str, int]:
     return code, message, status
 
 
+_SEND_MESSAGE = _PREFIX + "sqs:sendMessage"
+
+
 class Integrations:
-    def __init__(self, store: Store, invoke: Invoke | None) -> None:
+    def __init__(self, store: Store, invoke: Invoke | None, queue_writer: "QueueWriter | None" = None) -> None:
         self.store = store
         self.invoke = invoke
+        self.queue_writer = queue_writer  # sqs:sendMessage inside the transition's unit of work
         # where clients reach this server (the URLs in answers, e.g. GetQueueUrl's): the
         # last request's, as a task runs without one
         self.public_url = "http://localhost:4566"
@@ -237,6 +242,25 @@ class Integrations:
         return task_output(answer, legacy=legacy, request_id=context.request_id)
 
     # -- inside the unit of work that records the call ----------------------------------
+    def call_in_unit(self, s: Session, record: ExecutionRecord, task: InvokeTask, now: int,
+                     after: "AfterCommit") -> Event | None:
+        """The task's answer when its call can be made inside the caller's unit of work:
+        a request-response ``sqs:sendMessage`` to a standard queue of the execution's
+        account on this store (the message and the transitions commit together, exactly
+        once, with the answer SendMessage gives). None: call it through a task job."""
+        if (self.queue_writer is None or task.resource != _SEND_MESSAGE or task.pattern != "request-response"
+                or not isinstance(task.parameters, dict)):
+            return None
+        request = dict(task.parameters)
+        if "MessageBody" in request:
+            request["MessageBody"] = _text(request["MessageBody"])
+        sent = self.queue_writer.send_message(s, request, account=record.account_id, region=record.region, now=now)
+        if sent is None:
+            return None
+        queue_id, answer = sent
+        after.queues.append(queue_id)
+        return TaskSucceeded(task.task_id, answer, now)
+
     def link(self, s: Session, p: dict[str, Any], after: "AfterCommit") -> None:
         """A ``.sync`` child execution remembers which task waits for it; if it already
         ended (a short child ends inside StartExecution), the parent is answered now."""

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from eventyard.core import clock
 from eventyard.core.states import (
-    HISTORY_QUOTA,
+    EndExecution,
     Execution,
     ExecutionState,
+    HISTORY_QUOTA,
     MapRunEnded,
     StartMapRun,
     Stop,
@@ -32,7 +34,7 @@ from eventyard.core.states import (
     tolerance_exceeded,
 )
 from eventyard.runtime.jobs import Finished
-from eventyard.services.stepfunctions._base import compiled
+from eventyard.services.stepfunctions._base import budget_of
 from eventyard.store import Session
 from eventyard.store.jobs import JobRecord, NewJob
 from eventyard.store.states import ExecutionRecord
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 MAP = "sfn-map"
 # AWS: a distributed Map with MaxConcurrency 0 runs up to 10,000 children at once
 UNLIMITED = 10_000
+PUMP_BATCH = 500  # children started in one unit of work at most (a long unit holds up every writer)
 ENDED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
@@ -91,6 +94,7 @@ def _iso(ms: int) -> str:
 class MapRuns:
     def __init__(self, driver: "Driver") -> None:
         self.driver = driver
+        self._pumping = threading.local()  # the run a unit of work is starting children of
 
     # -- inside the parent's unit of work ---------------------------------------------
     def begin(self, s: Session, parent: ExecutionRecord, effect: StartMapRun, now: int, after: "AfterCommit") -> None:
@@ -173,7 +177,14 @@ class MapRuns:
         s.jobs.add(NewJob(MAP, {"run": map_run_arn, "child": child_arn}, now, now, key=key))
         after.kick = True
 
-    def child_ended(self, s: Session, child: ExecutionRecord, now: int, after: "AfterCommit") -> None:
+    def child_ended(self, s: Session, child: ExecutionRecord, end: EndExecution, now: int,
+                    after: "AfterCommit") -> None:
+        """A child ended: counted at once when it ended inside the unit of work that pumps
+        its run (a child that never waits), else by a ``child`` step of its own."""
+        pumping = getattr(self._pumping, "runs", None)
+        if pumping is not None and child.machine_arn in pumping:
+            _count(pumping[child.machine_arn], child.arn, end.status, end.output, end.error, end.cause)
+            return
         self.schedule(s, child.machine_arn, child.arn, now, after)
 
     def parent_ended(self, s: Session, parent: ExecutionRecord, now: int, after: "AfterCommit") -> None:
@@ -199,34 +210,47 @@ class MapRuns:
         if child_arn is not None and child_arn in run["children"] and child_arn not in run["ended"]:
             child = s.states.execution(child_arn)
             if child is not None and child.status in ENDED:
-                run["ended"][child_arn] = child.status
-                run["running"] -= 1
-                run["counts"][child.status] += 1
-                index = run["children"][child_arn]
-                run["results"][index] = (json.loads(child.output) if child.status == "SUCCEEDED" and child.output
-                                         else {"Error": child.error, "Cause": child.cause})
-        total = len(run["inputs"])
-        failed = run["counts"]["FAILED"] + run["counts"]["TIMED_OUT"] + run["counts"]["ABORTED"]
-        if failed and tolerance_exceeded(failed, total, run["toleratedFailureCount"],
-                                         run["toleratedFailurePercentage"]):
-            self._end(s, arn, run, "FAILED", now, after)
-        elif run["next"] >= total and not run.get("queue") and run["running"] == 0:
-            self._end(s, arn, run, "SUCCEEDED", now, after)
-        else:
-            limit = run["maxConcurrency"] or UNLIMITED
-            queue: list[int] = run.get("queue") or []  # a redriven run's items to run again
-            while run["running"] < limit and (queue or run["next"] < total):
-                if queue:
-                    item = queue.pop(0)
-                    if isinstance(item, str):
-                        self._redrive_child(s, item, now, after)
-                    else:
-                        self._start_child(s, arn, run, item, now, after)
-                else:
-                    self._start_child(s, arn, run, run["next"], now, after)
-                    run["next"] += 1
-                run["running"] += 1
+                _count(run, child_arn, child.status, child.output, child.error, child.cause)
+        self._pumping.runs = {arn: run}
+        try:
+            self._go_on(s, arn, run, now, after)
+        finally:
+            self._pumping.runs = None
         s.states.save_map_run(arn, run)
+
+    def _go_on(self, s: Session, arn: str, run: dict[str, Any], now: int, after: "AfterCommit") -> None:
+        """End the run, or start children up to its concurrency (at most ``PUMP_BATCH`` in
+        this unit of work: a ``pump`` step goes on in another)."""
+        total = len(run["inputs"])
+        limit = run["maxConcurrency"] or UNLIMITED
+        started = 0
+        while True:
+            failed = run["counts"]["FAILED"] + run["counts"]["TIMED_OUT"] + run["counts"]["ABORTED"]
+            if failed and tolerance_exceeded(failed, total, run["toleratedFailureCount"],
+                                             run["toleratedFailurePercentage"]):
+                self._end(s, arn, run, "FAILED", now, after)
+                return
+            queue: list[int | str] = run.get("queue") or []  # a redriven run's items and children to run again
+            if run["next"] >= total and not queue and run["running"] == 0:
+                self._end(s, arn, run, "SUCCEEDED", now, after)
+                return
+            if run["running"] >= limit or (run["next"] >= total and not queue):
+                return
+            if started >= PUMP_BATCH:
+                self.schedule(s, arn, None, now, after)
+                return
+            run["running"] += 1  # before the start: a child that never waits is counted ended in it
+            if queue:
+                item = queue.pop(0)
+                if isinstance(item, str):
+                    self._redrive_child(s, item, now, after)
+                else:
+                    self._start_child(s, arn, run, item, now, after)
+            else:
+                index = run["next"]
+                run["next"] += 1
+                self._start_child(s, arn, run, index, now, after)
+            started += 1
 
     def _start_child(self, s: Session, map_run_arn: str, run: dict[str, Any], index: int, now: int,
                      after: "AfterCommit") -> None:
@@ -234,15 +258,14 @@ class MapRuns:
         machine_name = run["machineArn"].split(":stateMachine:", 1)[1]
         arn = f"arn:aws:states:{run['region']}:{run['account']}:execution:{machine_name}:{name}"
         text = json.dumps(run["inputs"][index], separators=(",", ":"), ensure_ascii=False)
-        body = s.states.definition(run["definitionHash"])
-        assert body is not None
         execution = Execution(arn, name, run["machineArn"], machine_name, run["roleArn"], text, _iso(now),
                               secrets.token_hex(16), 0, run["region"])
-        step = start(compiled(body, "STANDARD"), execution, now, budget=HISTORY_QUOTA)
+        step = start(self.driver.machine_of(s, run["definitionHash"], "STANDARD"), execution, now,
+                     budget=budget_of(run["executionType"]))
         record = ExecutionRecord(arn, run["account"], run["region"], map_run_arn, None, None, name,
                                  run["executionType"], run["definitionHash"], run["roleArn"], "RUNNING", text, None,
                                  None, None, None, 0, 0, None, now, None)
-        s.states.insert_execution(record, step.state.to_json())
+        s.states.insert_execution(record, "")  # its state is saved at the end of commit_step, below
         run["children"][arn] = index
         after.started.append(record)
         self.driver.commit_step(s, record, step, now, after)
@@ -316,6 +339,17 @@ def _child_description(child: ExecutionRecord) -> dict[str, Any]:
     if child.stop_date is not None:
         answer["StopDate"] = _iso(child.stop_date)
     return answer
+
+
+def _count(run: dict[str, Any], child_arn: str, status: str, output: str | None, error: str | None,
+           cause: str | None) -> None:
+    """A child's end in its run: its result (its output, or its error) in item order."""
+    run["ended"][child_arn] = status
+    run["running"] -= 1
+    run["counts"][status] += 1
+    index = run["children"][child_arn]
+    run["results"][index] = (json.loads(output) if status == "SUCCEEDED" and output
+                             else {"Error": error, "Cause": cause})
 
 
 def described(arn: str, run: dict[str, Any]) -> dict[str, Any]:

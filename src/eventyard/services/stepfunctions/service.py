@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -16,7 +15,7 @@ from eventyard.core.states import EndExecution
 from eventyard.runtime.jobs import JobRuntime
 from eventyard.runtime.wakeups import Wakeups
 from eventyard.services._operations import OperationTable
-from eventyard.services.stepfunctions._base import Invoke
+from eventyard.services.stepfunctions._base import Invoke, iso_second
 from eventyard.services.stepfunctions.callbacks import CallbackOperations
 from eventyard.services.stepfunctions.driver import ADVANCE, TASK, TIMER, AfterCommit, Driver
 from eventyard.services.stepfunctions.execution_logs import ExecutionLogs
@@ -25,13 +24,24 @@ from eventyard.services.stepfunctions.integrations import Integrations
 from eventyard.services.stepfunctions.maprun import MAP, is_child, machine_arn_of
 from eventyard.services.stepfunctions.metrics import StateMachineMetrics
 from eventyard.services.stepfunctions.teststate import TestStateOperations
-from eventyard.store import Store
+from eventyard.store import Session, Store
 from eventyard.store.states import ExecutionRecord
+
+if TYPE_CHECKING:
+    from eventyard.services.sqs.inbound import QueueWriter
 
 log = structlog.get_logger("eventyard.stepfunctions")
 
-# EventBridge's ingest: (account, region, [(bus name, event)], now ms) -> routed through the bus's rules
-Ingest = Callable[..., Awaitable[Any]]
+class StatusRouter(Protocol):
+    """EventBridge's routing, inside a unit of work (``EventRouter``): the execution
+    status change events are put on the default bus in the unit that ends the execution."""
+
+    def route_in_unit(self, s: Session, account: str, region: str, events: list[tuple[str, dict[str, Any]]],
+                      now: int) -> Any: ...
+
+    def after_ingest(self, done: Any) -> None: ...
+
+    def has_rules(self, s: Session, account: str, region: str, bus: str) -> bool: ...
 
 
 class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOperations):
@@ -41,17 +51,19 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
     (call a task's resource) and ``sfn-map`` (a distributed Map's run: ``maprun``)."""
 
     def __init__(self, store: Store, jobs: JobRuntime, wakeups: Wakeups, invoke: Invoke | None = None,
-                 ingest: Ingest | None = None, metrics: CollectorRegistry | None = None) -> None:
+                 router: StatusRouter | None = None, metrics: CollectorRegistry | None = None,
+                 queue_writer: "QueueWriter | None" = None) -> None:
         self.store = store
         self.jobs = jobs
         self.wakeups = wakeups
-        self.integrations = Integrations(store, invoke)
+        self.integrations = Integrations(store, invoke, queue_writer)
         self.driver = Driver(self.integrations)
         self.driver.signal = self._signal
         self.driver.history_logged = ExecutionLogs()  # loggingConfiguration: history to CloudWatch Logs
-        self.ingest = ingest
+        self.router = router
+        if router is not None:
+            self.driver.on_end = self._status_changed
         self.metrics = StateMachineMetrics(metrics or CollectorRegistry())
-        self._pending: set[asyncio.Task[None]] = set()
         jobs.register(ADVANCE, _Handler(self.driver.run_advance))
         jobs.register(TIMER, _Handler(self.driver.run_timer))
         jobs.register(TASK, _Handler(self.driver.run_task))
@@ -60,6 +72,8 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
     def _signal(self, after: AfterCommit) -> None:
         for key in after.keys:
             self.wakeups.signal(key)
+        if after.queues and self.integrations.queue_writer is not None:
+            self.integrations.queue_writer.signal(after.queues)
         if after.kick:
             self.jobs.kick()
         for record in after.started:
@@ -68,20 +82,17 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
             self.metrics.count_ended(record.machine_arn, end.status, (now - record.start_date) / 1000)
             log.info("execution.ended", execution=record.arn, status=end.status, error=end.error,
                      ms=now - record.start_date)
-            if self.ingest is not None:
-                self._spawn(self._status_changed(record, end, now))
+        if after.routed and self.router is not None:
+            for done in after.routed:
+                self.router.after_ingest(done)
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        try:
-            task = asyncio.ensure_future(coro)
-        except RuntimeError:
-            return  # no running loop (a synchronous caller): nothing to put
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _status_changed(self, record: ExecutionRecord, end: EndExecution, now: int) -> None:
-        """AWS's "Step Functions Execution Status Change" event on the default bus."""
-        assert self.ingest is not None
+    def _status_changed(self, s: Session, record: ExecutionRecord, end: EndExecution, now: int,
+                        after: AfterCommit) -> None:
+        """AWS's "Step Functions Execution Status Change" event on the default bus, routed
+        in the unit of work that ends the execution (so it is put exactly once)."""
+        assert self.router is not None
+        if not self.router.has_rules(s, record.account_id, record.region, "default"):
+            return  # no rule and no archive on the default bus: nothing would take it
         machine_arn = machine_arn_of(record.machine_arn) if is_child(record) else record.machine_arn
         detail = {"executionArn": record.arn, "stateMachineArn": machine_arn, "name": record.name,
                   "status": end.status, "startDate": record.start_date, "stopDate": now,
@@ -91,16 +102,12 @@ class StepFunctionsService(ExecutionOperations, CallbackOperations, TestStateOpe
         event = {"version": "0", "id": event_id(), "detail-type": "Step Functions Execution Status Change",
                  "source": "aws.states", "account": record.account_id, "time": _iso_seconds(now),
                  "region": record.region, "resources": [record.arn], "detail": detail}
-        try:
-            await self.ingest(record.account_id, record.region, [("default", event)], clock.now_ms())
-        except Exception:  # the execution's end stands whatever the bus does
-            log.exception("execution.status_event_failed", execution=record.arn)
+        after.routed.append(self.router.route_in_unit(s, record.account_id, record.region, [("default", event)],
+                                                      now))
 
 
 def _iso_seconds(ms: int) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_second(ms // 1000) + "Z"
 
 
 class _Handler:

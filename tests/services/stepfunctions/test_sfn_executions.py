@@ -368,29 +368,6 @@ def test_status_changes_go_to_the_default_bus(server, sfn, sqs, account):
     assert isinstance(detail["startDate"], int) and isinstance(detail["stopDate"], int)
 
 
-def test_two_nodes_share_executions(make_server, backend_url):
-    if not backend_url.startswith("postgresql"):
-        pytest.skip("nodes share a store on PostgreSQL only")  # SQLite: one server per file
-    a, b = make_server(), make_server()
-    account = new_account()
-    sfn_a = client("stepfunctions", a.url, account=account)
-    sfn_b = client("stepfunctions", b.url, account=account)
-    activity = sfn_a.create_activity(name="work")["activityArn"]
-    arn = machine(sfn_a, {"StartAt": "W", "States": {
-        "W": {"Type": "Wait", "Seconds": 1, "Next": "T"},
-        "T": {"Type": "Task", "Resource": activity, "End": True}}})
-    executions = [sfn_a.start_execution(stateMachineArn=arn, input=json.dumps({"n": n}))["executionArn"]
-                  for n in range(6)]
-    answered = 0
-    while answered < len(executions):  # a worker on node B takes what node A's executions queue
-        task = sfn_b.get_activity_task(activityArn=activity)
-        if task.get("taskToken"):
-            sfn_b.send_task_success(taskToken=task["taskToken"], output=task["input"])
-            answered += 1
-    outputs = sorted(json.loads(ended(sfn_a, e)["output"])["n"] for e in executions)
-    assert outputs == list(range(6))
-
-
 def test_an_eventbridge_rule_starts_executions(server, sfn, account):
     events = client("events", server.url, account=account)
     arn = machine(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": "$.detail", "End": True}}})

@@ -1,6 +1,7 @@
 """The console over plain HTTP against a real server (both backends): every page answers,
 payloads are escaped, every form needs its CSRF token, peek receives nothing, the
-why-not-matched explanation, sign-in under --auth sigv4."""
+why-not-matched explanation, sign-in under --auth sigv4, a function invoked with its
+invocations and live log, an archive's events searched and paged."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from _clients import client
+from services.functions._functions import zipped
 from _console import ConsoleClient
 from _waiting import wait_until
 
@@ -52,7 +54,7 @@ def test_every_page_renders(server: Any, web: ConsoleClient) -> None:
         "/console/buses/default": rule, f"/console/buses/default/rules/{rule}": "Pattern tester",
         "/console/topics": topic, f"/console/topics/{topic}": "Publish a test message",
         "/console/states": machine, f"/console/states/{machine}": "Start an execution",
-        f"/console/executions?arn={execution}": "History", "/console/functions": "not served", "/console/archives": "Archives and replays",
+        f"/console/executions?arn={execution}": "History", "/console/functions": "Functions", "/console/archives": "Archives and replays",
         f"/console/search?q={queue}&go=no": queue,
     }
     for path, text in pages.items():
@@ -368,3 +370,84 @@ def test_an_archive_replayed_from_its_page(server: Any, web: ConsoleClient) -> N
     assert 'data-replay="from-the-console"' in rows and "100 %" in rows
     [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
     assert json.loads(message["Body"])["detail"] == {"n": 1}
+
+
+ARCHIVE_EVENTS = 25  # more than one page of the archive's events (20 a page)
+
+
+def test_an_archives_events_searched_and_paged(server: Any, web: ConsoleClient) -> None:
+    events = client("events", server.url)
+    bus, archive = unique("browse"), unique("kept")
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    events.create_archive(ArchiveName=archive, EventSourceArn=bus_arn)
+    for start in range(0, ARCHIVE_EVENTS, 10):
+        events.put_events(Entries=[{"EventBusName": bus, "Source": "shop", "DetailType": "Order",
+                                    "Detail": json.dumps({"order": f"order-{n:03d}", "note": "<b>x</b>"})}
+                                   for n in range(start, min(start + 10, ARCHIVE_EVENTS))])
+    wait_until(lambda: events.describe_archive(ArchiveName=archive)["EventCount"] == ARCHIVE_EVENTS,
+               what="the events to be archived")
+    assert f"/console/archives/{archive}/events" in web.get(f"/console/archives/{archive}").text
+    first = web.get(f"/console/archives/{archive}/events")
+    assert first.status_code == 200
+    assert first.text.count('class="archived"') == 20
+    assert "order-024" in first.text and "order-000" not in first.text  # newest first
+    assert "<b>x</b>" not in first.text and "&lt;b&gt;x&lt;/b&gt;" in first.text
+    older = re.search(r'href="(/console/archives/[^"]+before=\d+)"', first.text)
+    assert older is not None
+    second = web.get(older.group(1).replace("&amp;", "&"))
+    assert second.text.count('class="archived"') == ARCHIVE_EVENTS - 20 and "order-000" in second.text
+    assert "Older events" not in second.text
+    found = web.get(f"/console/archives/{archive}/events", q="order-007")
+    assert found.text.count('class="archived"') == 1 and "order-007" in found.text
+    assert "No archived event contains" in web.get(f"/console/archives/{archive}/events", q="nowhere").text
+    assert web.get("/console/archives/no-such-archive/events").status_code == 404
+
+
+LOUD = zipped({"app.py": (
+    "def handler(event, context):\n"
+    "    print('console says ' + str(event.get('word')))\n"
+    "    if event.get('fail'):\n"
+    "        raise ValueError('asked to fail')\n"
+    "    return {'echo': event.get('word')}\n")})
+
+
+def test_a_function_invoked_from_its_page_with_its_invocations_and_live_log(server: Any, web: ConsoleClient) -> None:
+    lam = client("lambda", server.url)
+    name = unique("fn")
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": LOUD}, Environment={"Variables": {"STAGE": "<test>"}})
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 300})
+    assert name in web.get("/console/functions").text
+    page = web.get(f"/console/functions/{name}", event='{"word": "kept"}')
+    assert page.status_code == 200
+    assert "python3.12" in page.text and "app.handler" in page.text and "&lt;test&gt;" in page.text
+    assert "{&#34;word&#34;: &#34;kept&#34;}" in page.text  # the test event from the link
+    assert "No invocations in the last day" in page.text
+    invoked = web.post(f"/console/functions/{name}/invoke", {"event": '{"word": "hello"}'})
+    assert invoked.status_code == 200, invoked.text
+    assert "&#34;echo&#34;: &#34;hello&#34;" in invoked.text and "console says hello" in invoked.text
+    assert "event=%7B%22word%22%3A+%22hello%22%7D" in invoked.text  # a link keeps the test event
+    failed = web.post(f"/console/functions/{name}/invoke", {"event": '{"word": "no", "fail": true}'},)
+    assert "Unhandled" in failed.text and "asked to fail" in failed.text
+    fragment = web.http.post(f"/console/functions/{name}/invoke", headers={"hx-request": "true"},
+                             data={"csrf_token": web.token, "event": '{"word": "htmx"}'})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and "console says htmx" in fragment.text
+
+    def listed() -> str | bool:
+        text = web.get(f"/console/functions/{name}").text
+        return text.count('class="invocation"') == 3 and text
+
+    text = wait_until(listed, what="the three invocations in the function's log group")
+    assert text.count('data-status="succeeded"') == 2 and text.count('data-status="failed"') == 1
+    assert "asked to fail" in text
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        with http.stream("GET", f"/console/live/functions/{name}/logs", params={"after": "0"}) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            seen = ""
+            for line in stream.iter_lines():
+                seen += line + "\n"
+                if "console says htmx" in seen:
+                    break
+    assert "event: logs" in seen and "console says hello" in seen
+    assert web.get("/console/functions/no-such-function").status_code == 404
+    assert web.post(f"/console/functions/{name}/invoke", {"event": "{}"}, token="forged").status_code == 403

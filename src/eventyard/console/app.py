@@ -19,7 +19,7 @@ def build_console(yard: Yard) -> Starlette:
     console = Console(yard)
     routes: list[BaseRoute] = [Mount("/static", app=StaticFiles(directory=STATIC), name="static")]
     for module in (pages.home, pages.session, pages.queues, pages.buses, pages.topics, pages.states,
-                   pages.search, pages.tail, pages.archives):
+                   pages.search, pages.tail, pages.archives, pages.functions):
         routes.extend(module.routes(console))
     app = Starlette(routes=routes)
     app.state.console = console

@@ -24,6 +24,7 @@ from eventyard.services.events.history import RecentEvents
 from eventyard.services.registry import ServiceRegistry
 from eventyard.services.sqs.peek import PeekPage
 from eventyard.services.stepfunctions.waiting import WaitingTasks
+from eventyard.store.event_archives import ArchivedEvent
 from eventyard.store.event_history import KeptEvent
 from eventyard.store.queues import QueueDepth
 from eventyard.store.states import TaskRecord
@@ -161,6 +162,17 @@ class Yard:
         if not await self.may(viewer, "events", "DescribeEventBus", {"Name": bus}):
             raise Refused("AccessDenied", "You may not describe this event bus, so you may not see its events.")
         return await self.recent_events.get(viewer.context("http://localhost"), bus, row_id)
+
+    async def archived_events(self, viewer: Viewer, archive: str, *, containing: str | None, before: int | None,
+                              limit: int) -> tuple[list[ArchivedEvent], int | None]:
+        """An archive's events, newest first, for a viewer who may describe the archive."""
+        if not await self.may(viewer, "events", "DescribeArchive", {"ArchiveName": archive}):
+            raise Refused("AccessDenied", "You may not describe this archive, so you may not see its events.")
+        try:
+            return await self.registry.events.archives.browse_events(
+                viewer.context("http://localhost"), archive, containing=containing, before=before, limit=limit)
+        except ServiceError as exc:
+            raise Refused(exc.code, exc.message) from None
 
     async def depths(self, viewer: Viewer) -> list[QueueDepth]:
         """The viewer's account's queues in the viewer's region, with their depths. The

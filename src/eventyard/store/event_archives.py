@@ -129,6 +129,22 @@ class EventArchives:
         )
         return [ArchivedEvent(int(r[0]), int(r[1]), int(r[2]), orjson.loads(r[3])) for r in rows]
 
+    def browse(self, arn: str, *, containing: str | None, before_id: int | None,
+               limit: int) -> builtins.list[ArchivedEvent]:
+        """The newest events kept (by id, newest first), before the id ``before_id``; with
+        ``containing``, only those whose JSON holds that text (case-sensitive)."""
+        sql = "SELECT id, archived_at, event_time, event FROM archived_events WHERE archive_arn = ?"
+        params: list[object] = [arn]
+        if before_id is not None:
+            sql += " AND id < ?"
+            params.append(before_id)
+        if containing:
+            sql += " AND instr(event, ?) > 0" if self._s.dialect == "sqlite" else " AND strpos(event, ?) > 0"
+            params.append(containing)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return [ArchivedEvent(int(r[0]), int(r[1]), int(r[2]), orjson.loads(r[3])) for r in self._s.all(sql, params)]
+
     def expire(self, arn: str, before: int, limit: int) -> int:
         """Drop up to ``limit`` events archived before ``before`` ms; how many."""
         cur = self._s.execute(

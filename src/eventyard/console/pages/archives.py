@@ -1,9 +1,11 @@
-"""Archives and replays: each archive's size and retention, start a replay of a time
-window (to its bus, or some of its rules), follow its progress live, cancel it."""
+"""Archives and replays: each archive's size and retention, its events (newest first,
+searchable by text, paged), start a replay of a time window (to its bus, or some of its
+rules), follow its progress live, cancel it."""
 
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from starlette.responses import Response
@@ -11,6 +13,9 @@ from starlette.routing import BaseRoute, Route
 
 from eventyard.console._pages import Console, Frame
 from eventyard.console.yard import Refused
+
+
+EVENTS_SHOWN = 20  # archived events per page
 
 
 def _when(text: str) -> datetime.datetime | None:
@@ -58,6 +63,21 @@ def routes(console: Console) -> list[BaseRoute]:
                             default_start=(now - datetime.timedelta(hours=1)).isoformat().replace("+00:00", "Z"),
                             default_end=now.isoformat().replace("+00:00", "Z"), notice=notice)
 
+    async def archive_events(frame: Frame) -> Response:
+        name = frame.request.path_params["name"]
+        containing, before = frame.param("q"), frame.param("before")
+        try:
+            found, older = await frame.yard.archived_events(
+                frame.viewer, name, containing=containing or None, before=int(before) if before.isdigit() else None,
+                limit=EVENTS_SHOWN)
+        except Refused as exc:
+            return frame.render("error.html", status=404 if exc.code == "ResourceNotFoundException" else 403,
+                                title=f"Events of archive {name}", message=exc.message)
+        shown = [{"id": e.id, "archived_at": e.archived_at, "event_time": e.event_time, "event": e.event,
+                  "pretty": json.dumps(e.event, indent=2)} for e in found]
+        return frame.render("archive_events.html", title=f"Events of archive {name}", name=name, events=shown,
+                            containing=containing, older=older, paged=bool(before))
+
     async def replay_rows(frame: Frame) -> Response:
         name = frame.request.path_params["name"]
         try:
@@ -98,6 +118,7 @@ def routes(console: Console) -> list[BaseRoute]:
     return [
         Route("/archives", console.page(archive_list)),
         Route("/archives/{name}", console.page(archive_page)),
+        Route("/archives/{name}/events", console.page(archive_events)),
         Route("/archives/{name}/replays", console.page(replay_rows)),
         Route("/archives/{name}/replay", console.page(start), methods=["POST"]),
         Route("/archives/{name}/cancel", console.page(cancel), methods=["POST"]),

@@ -1,5 +1,5 @@
 """State machines (Step Functions): list, a machine's executions, an execution's paged
-history with stop; functions: not served yet."""
+history with stop."""
 
 from __future__ import annotations
 
@@ -138,9 +138,6 @@ def routes(console: Console) -> list[BaseRoute]:
             return frame.render("error.html", status=400, title="Not started", message=f"{exc.code}: {exc.message}")
         return frame.redirect("/executions", arn=started["executionArn"])
 
-    async def functions(frame: Frame) -> Response:
-        return frame.render("functions.html", title="Functions")
-
     return [
         Route("/states", console.page(machine_list)),
         Route("/states/{name}", console.page(machine_page)),
@@ -148,5 +145,4 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/executions", console.page(execution_page)),
         Route("/executions/stop", console.page(stop), methods=["POST"]),
         Route("/executions/answer", console.page(answer), methods=["POST"]),
-        Route("/functions", console.page(functions)),
     ]

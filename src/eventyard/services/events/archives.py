@@ -23,10 +23,11 @@ from eventyard.services.events import _archive_rules
 from eventyard.services.events._base import BusDirectory, bus_not_found
 from eventyard.services.events.rules import rule_arn
 from eventyard.store import ConflictError, Session, Store
-from eventyard.store.event_archives import ArchiveRecord
+from eventyard.store.event_archives import ArchivedEvent, ArchiveRecord
 from eventyard.store.event_rules import RuleRecord
 
 LIST_LIMIT = 100
+BROWSE_LIMIT = 100  # archived events per page of the console
 DAY_MS = 86_400_000
 SWEEP_SECONDS = float(os.environ.get("EVENTYARD_EVENTS_ARCHIVE_SWEEP_SECONDS", "60"))
 _SWEEP_BATCH = 5_000
@@ -129,6 +130,21 @@ class ArchiveOperations:
 
         archive, stats = await self.store.read(read)
         return self._describe_archive(archive, stats)
+
+    async def browse_events(self, ctx: RequestContext, name: str, *, containing: str | None = None,
+                            before: int | None = None, limit: int = 20) -> tuple[list[ArchivedEvent], int | None]:
+        """An archive's events, newest first, for the console (AWS has no operation that
+        reads them): up to ``limit`` before the cursor ``before``, and the next cursor."""
+        limit = max(1, min(limit, BROWSE_LIMIT))
+
+        def read(s: Session) -> list[ArchivedEvent]:
+            found = s.event_archives.get(ctx.account, ctx.region, name)
+            if found is None:
+                raise archive_not_found(name)
+            return s.event_archives.browse(found.arn, containing=containing or None, before_id=before, limit=limit + 1)
+
+        rows = await self.store.read(read)
+        return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
     async def list_archives(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         prefix, source, state = req.get("NamePrefix"), req.get("EventSourceArn"), req.get("State")

@@ -337,3 +337,27 @@ def test_axe_finds_nothing_serious_on_any_page_light_or_dark(server: Any, browse
                 found[f"{scheme} {path}"] = findings
         context.close()
     assert found == {}, json.dumps(found, indent=1)
+
+
+def test_axe_finds_nothing_serious_on_the_sign_in_and_error_pages(make_server: Any, browser: Browser) -> None:
+    guarded = make_server(extra_args=["--auth", "sigv4", "--access-keys", "AXEKEY:AXESECRET:111122223333"])
+    found: dict[str, list[str]] = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, bypass_csp=True)  # axe's script: see above
+        context.set_default_timeout(PATIENCE_MS)
+        tab = context.new_page()
+        tab.goto(guarded.url + "/console/login")
+        found[f"{scheme} sign-in"] = findings_of_axe(tab)
+        tab.fill("#access_key", "AXEKEY")
+        tab.fill("#secret_key", "wrong")
+        tab.get_by_role("button", name="Sign in").click()
+        expect(tab.locator("[role=alert]")).to_be_visible()  # refused: the form again, with the problem
+        found[f"{scheme} sign-in refused"] = findings_of_axe(tab)
+        tab.fill("#access_key", "AXEKEY")
+        tab.fill("#secret_key", "AXESECRET")
+        tab.get_by_role("button", name="Sign in").click()
+        response = tab.goto(guarded.url + "/console/queues/no-such-queue")
+        assert response is not None and response.status == 404
+        found[f"{scheme} not found"] = findings_of_axe(tab)
+        context.close()
+    assert {page: f for page, f in found.items() if f} == {}, json.dumps(found, indent=1)

@@ -92,7 +92,9 @@ def test_pages_render_light_and_dark_without_errors(server: Any, browser: Browse
     url = sqs.create_queue(QueueName=queue)["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"order": 7, "note": "<b>not bold</b>"}))
     events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["shop"], "detail": {"total": [{"numeric": [">", 9]}]}}))
-    paths = {"home": "/console/", "queues": "/console/queues", "queue": f"/console/queues/{queue}",
+    function = unique("fn")
+    make_function(client("lambda", server.url), function)
+    paths = {"function": f"/console/functions/{function}?" + urlencode({"event": '{"word": "shown"}'}),"home": "/console/", "queues": "/console/queues", "queue": f"/console/queues/{queue}",
              "buses": "/console/buses", "bus": "/console/buses/default?test=1&source=shop&detail=%7B%22total%22%3A3%7D",
              "rule": f"/console/buses/default/rules/{rule}", "topics": "/console/topics", "states": "/console/states",
              "functions": "/console/functions", "archives": "/console/archives", "search": "/console/search?go=no&q=shots"}

@@ -450,4 +450,5 @@ def test_a_function_invoked_from_its_page_with_its_invocations_and_live_log(serv
                     break
     assert "event: logs" in seen and "console says hello" in seen
     assert web.get("/console/functions/no-such-function").status_code == 404
+    assert web.get("/console/search", q=name).headers["location"] == f"/console/functions/{name}"
     assert web.post(f"/console/functions/{name}/invoke", {"event": "{}"}, token="forged").status_code == 403

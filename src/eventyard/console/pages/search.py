@@ -1,4 +1,4 @@
-"""One box: any queue, bus, rule, topic or state machine by name or ARN (a substring),
+"""One box: any queue, bus, rule, topic, state machine or function by name or ARN (a substring),
 and an execution by its ARN."""
 
 from __future__ import annotations
@@ -90,6 +90,11 @@ async def _search(frame: Frame, query: str) -> list[Found]:
         return [Found("state machine", m["name"], m["stateMachineArn"], f"/states/{_q(m['name'])}")
                 for m in listed if hit(m["name"], m["stateMachineArn"])]
 
+    async def functions() -> list[Found]:
+        listed = (await frame.call("lambda", "ListFunctions", {"MaxItems": 1000})).get("Functions", [])
+        return [Found("function", f["FunctionName"], f["FunctionArn"], f"/functions/{_q(f['FunctionName'])}")
+                for f in listed if hit(f["FunctionName"], f["FunctionArn"])]
+
     async def execution() -> list[Found]:
         if not query.startswith("arn:") or ":execution:" not in query:
             return []
@@ -106,6 +111,6 @@ async def _search(frame: Frame, query: str) -> list[Found]:
         return found
 
     found: list[Found] = []
-    for read in (queues, buses_and_rules, topics, machines, execution, kept_event):
+    for read in (queues, buses_and_rules, topics, machines, functions, execution, kept_event):
         found.extend(await _quietly(read))
     return found

@@ -25,7 +25,9 @@ from eventyard.console._pages import PREFIX, Console, Frame
 from eventyard.console.pages.home import STREAM_SECONDS, _event
 from eventyard.console.yard import Refused
 
-RECENT_WINDOW_MS = 24 * 3600 * 1000  # recent invocations: those that started in the last day
+# recent invocations: those of the last minutes, widened up to a day while too few are found
+# (a busy function's page reads minutes of its log, a quiet one's a day)
+RECENT_WINDOWS_MS = (5 * 60 * 1000, 3600 * 1000, 24 * 3600 * 1000)
 RECENT_LINES = 5000  # at most this many log lines are read for them (the newest are kept)
 SHOWN_INVOCATIONS = 25
 POLL_SECONDS = 0.3  # the live tail asks the log group this often
@@ -137,6 +139,15 @@ async def _lines(frame: Frame, name: str, *, start_ms: int, limit: int) -> list[
         params["nextToken"] = token
 
 
+async def _recent_invocations(frame: Frame, name: str, now: int) -> list[Invocation]:
+    found: list[Invocation] = []
+    for window in RECENT_WINDOWS_MS:
+        found = invocations_of(await _lines(frame, name, start_ms=now - window, limit=RECENT_LINES))
+        if len(found) >= SHOWN_INVOCATIONS:
+            break
+    return found
+
+
 def _text(payload: Any) -> str:
     if isinstance(payload, (bytes, bytearray)):
         return bytes(payload).decode("utf-8", "replace")
@@ -169,7 +180,7 @@ def routes(console: Console) -> list[BaseRoute]:
         try:
             described = await frame.call("lambda", "GetFunction", {"FunctionName": name})
             now = int(time.time() * 1000)
-            invocations = invocations_of(await _lines(frame, name, start_ms=now - RECENT_WINDOW_MS, limit=RECENT_LINES))
+            invocations = await _recent_invocations(frame, name, now)
         except Refused as exc:
             return frame.render("error.html", status=404 if exc.code == "ResourceNotFoundException" else 403,
                                 title=f"Function {name}", message=exc.message)

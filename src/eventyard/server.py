@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from prometheus_client import CollectorRegistry, disable_created_metrics
 from starlette.applications import Starlette
@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from eventyard.api.asgi import ApiApp
 from eventyard.api.auth import Authenticator
 from eventyard.api.dispatch import Dispatcher
-from eventyard.api.invoke import Authorize, Invoker
+from eventyard.api.invoke import Invoker
 from eventyard.api.metrics import RequestMetrics
 from eventyard.config import Settings
 from eventyard.console import Yard, build_console
@@ -21,6 +21,9 @@ from eventyard.services import ServiceRegistry
 from eventyard.services.secretsmanager.sealing import parse_key
 from eventyard.store import Store, open_store
 from eventyard.web import Site, build_site, is_own_request
+
+if TYPE_CHECKING:
+    from eventyard.services.authorization import Enforcer
 
 
 class Front:
@@ -40,13 +43,13 @@ class Front:
             await self.site(scope, receive, send)
 
 
-def enforcer(settings: Settings, store: Store, metrics: CollectorRegistry) -> Authorize | None:
-    """In ``--auth iam``: the hook that authorizes every call by IAM policies."""
+def enforcer(settings: Settings, store: Store, metrics: CollectorRegistry) -> "Enforcer | None":
+    """In ``--auth iam``: what authorizes every call by IAM policies."""
     if settings.auth != "iam":
         return None
     from eventyard.services.authorization import DecisionMetrics, Enforcer
 
-    return Enforcer(store, DecisionMetrics(metrics)).authorize
+    return Enforcer(store, DecisionMetrics(metrics))
 
 
 def build_app(settings: Settings, store: Store | None = None) -> Front:
@@ -65,7 +68,9 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     registry.sts.enforce_trust = settings.auth == "iam"
     registry.sts.root_keys = {k.access_key: k.account for k in settings.access_keys}
     registry.sts.web_identity_issuers = {i.issuer: i for i in settings.web_identity_issuers}
-    invoker = Invoker(registry.resolve, enforcer(settings, opened, metrics))
+    authority = enforcer(settings, opened, metrics)
+    invoker = Invoker(registry.resolve, authority.authorize if authority is not None else None)
+    registry.stepfunctions.integrations.enforcer = authority  # tasks call as their execution role
     api = ApiApp(Dispatcher(invoker, auth, RequestMetrics(metrics), public_url=settings.public_url))
     if settings.public_url:
         registry.sns.public_url = settings.public_url

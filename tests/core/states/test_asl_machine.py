@@ -21,6 +21,7 @@ from eventyard.core.states import (
     TaskFailed,
     TaskHeartbeat,
     TaskStarted,
+    TaskSubmitted,
     TaskSucceeded,
     TimerFired,
     advance,
@@ -257,6 +258,41 @@ def test_heartbeats_restart_the_heartbeat_timer() -> None:
     assert run.end is not None and run.end.status == "SUCCEEDED"
     # AWS records the heartbeat's timeout as States.Timeout; a HeartbeatTimeout catcher catches it
     assert json.loads(run.end.output or "") == {"Error": "States.Timeout", "Cause": ""}
+
+
+def test_a_callback_task_records_its_call_as_task_submitted() -> None:
+    run = Run(task_machine(Resource=SQS + ".waitForTaskToken",
+                           Parameters={"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}))
+    [task] = run.open_tasks()
+    run.apply(TaskSubmitted(task.task_id, {"MessageId": "m-1", "MD5OfMessageBody": "x"}, run.now))
+    run.apply(TaskSubmitted(task.task_id, {"MessageId": "m-2"}, run.now))  # a repeated call adds nothing
+    run.apply(TaskSucceeded(task.task_id, {"ok": True}, run.now, callback=True))
+    assert run.types[2:7] == ["TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TaskStateExited"]
+    submitted = run.events[4]
+    assert submitted["previousEventId"] == run.events[3]["id"]
+    # the shape AWS records (test_callback::test_sqs_wait_for_task_token)
+    assert submitted["taskSubmittedEventDetails"] == {
+        "resourceType": "sqs", "resource": "sendMessage.waitForTaskToken",
+        "output": '{"MessageId":"m-1","MD5OfMessageBody":"x"}', "outputDetails": {"truncated": False}}
+
+
+def test_a_request_response_task_records_no_submission() -> None:
+    run = Run(task_machine())
+    [task] = run.open_tasks()
+    run.apply(TaskSubmitted(task.task_id, {"MessageId": "m-1"}, run.now))
+    run.succeed(task, {"MessageId": "m-1"})
+    assert "TaskSubmitted" not in run.types and run.end is not None
+
+
+def test_a_callback_before_its_submission_applies_after_it() -> None:
+    run = Run(task_machine(Resource=SQS + ".waitForTaskToken",
+                           Parameters={"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}))
+    [task] = run.open_tasks()
+    run.apply(TaskFailed(task.task_id, "Rejected", "no", run.now, callback=True))
+    assert run.types[-1] == "TaskStarted" and run.end is None
+    run.apply(TaskSubmitted(task.task_id, {"MessageId": "m-1"}, run.now))
+    assert run.types[2:6] == ["TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskFailed"]
+    assert run.end is not None and run.end.error == "Rejected"
 
 
 def test_activities_record_activity_events() -> None:

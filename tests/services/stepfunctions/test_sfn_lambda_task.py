@@ -21,7 +21,7 @@ from _clients import client
 from eventyard.api.errors import WireError
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.core.states import TaskFailed, TaskSucceeded
+from eventyard.core.states import TaskFailed, TaskSubmitted, TaskSucceeded
 from eventyard.services.stepfunctions.integrations import Integrations
 from eventyard.services.stepfunctions.lambda_task import LambdaTaskFailed, task_output
 from test_sfn_executions import ended, machine, new_account
@@ -113,8 +113,10 @@ def test_a_plain_function_arn_sends_the_whole_input() -> None:
 
 def test_wait_for_task_token_makes_the_call_and_waits() -> None:
     seam = FakeSeam({"StatusCode": 202, "Payload": b""})
-    assert _call(seam, "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                 {"FunctionName": FUNCTION, "Payload": {"token": "tok"}}, pattern="waitForTaskToken") is None
+    answer = _call(seam, "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                   {"FunctionName": FUNCTION, "Payload": {"token": "tok"}}, pattern="waitForTaskToken")
+    # the callback answers the task; the call's own answer is history's TaskSubmitted
+    assert isinstance(answer, TaskSubmitted) and answer.output["StatusCode"] == 202
     assert seam.calls[0][2]["Payload"] == b'{"token":"tok"}'
 
 

@@ -37,6 +37,9 @@ Events (what happened outside), each with ``now_ms``:
     TaskSucceeded(task_id, output)        a task's answer (request-response, a callback's
     TaskFailed(task_id, error, cause)       SendTaskSuccess/Failure, a .sync job's end,
                                             an activity worker's answer)
+    TaskSubmitted(task_id, output)        a .waitForTaskToken/.sync task's call succeeded
+                                            (``output``: the service's answer; history
+                                            gains TaskSubmitted, the task goes on waiting)
     TaskStarted(task_id, worker_name)     an activity worker took the task
     TaskHeartbeat(task_id)                SendTaskHeartbeat: the heartbeat timer restarts
     TimerFired(timer_id)                  a StartTimer came due
@@ -126,6 +129,7 @@ from eventyard.core.states.machine import (
     TaskFailed,
     TaskHeartbeat,
     TaskStarted,
+    TaskSubmitted,
     TaskSucceeded,
     TimerFired,
     advance,
@@ -140,7 +144,8 @@ __all__ = [
     "HISTORY_QUOTA",
     "CancelTask", "CancelTimer", "DefinitionInvalid", "Diagnostic", "EndExecution", "Event", "Execution",
     "ExecutionState", "InvokeTask", "Machine", "RecordEvent", "StartTimer", "State", "StatesError", "Step",
-    "Stop", "TaskFailed", "TaskHeartbeat", "TaskStarted", "TaskSucceeded", "TimerFired", "advance",
+    "Stop", "TaskFailed", "TaskHeartbeat", "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TimerFired",
+    "advance",
     "parse_definition", "start", "validate_definition", "ItemsRead", "MapRunEnded", "ReadItems", "StartMapRun",
     "batch_items", "processor_of", "redrive", "tolerance_exceeded",
 ]

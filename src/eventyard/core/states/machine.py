@@ -68,6 +68,7 @@ class TaskSucceeded:
     task_id: str
     output: Any
     now_ms: int
+    callback: bool = False  # SendTaskSuccess (not the call's own answer)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,18 @@ class TaskFailed:
     task_id: str
     error: str
     cause: str
+    now_ms: int
+    callback: bool = False  # SendTaskFailure (not the call's own failure)
+
+
+@dataclass(frozen=True)
+class TaskSubmitted:
+    """A ``.waitForTaskToken`` or ``.sync`` task's call succeeded: ``output`` is the
+    service's own answer (SQS's SendMessage result, StartExecution's); the callback or
+    the child's end answers the task later."""
+
+    task_id: str
+    output: Any
     now_ms: int
 
 
@@ -131,7 +144,8 @@ class MapRunEnded:
     cause: str | None = None
 
 
-Event = Union[TaskSucceeded, TaskFailed, TaskStarted, TaskHeartbeat, TimerFired, Stop, ItemsRead, MapRunEnded]
+Event = Union[TaskSucceeded, TaskFailed, TaskSubmitted, TaskStarted, TaskHeartbeat, TimerFired, Stop, ItemsRead,
+              MapRunEnded]
 
 
 # --- what goes out ------------------------------------------------------------------
@@ -897,6 +911,25 @@ class _Interpreter:
                 self.effects.append(StartTimer(wait["heartbeat_timer"], self.now + wait["heartbeat_seconds"] * 1000,
                                                "heartbeat-timeout"))
             return
+        if isinstance(event, TaskSubmitted):
+            # AWS records the call's own answer once, between TaskStarted and the callback
+            # (test_callback, recorded); a repeated call (a crash before its commit) adds none
+            if wait["pattern"] in _SUBMITTED_PATTERNS and not wait.get("submitted"):
+                wait["submitted"] = True
+                run["previous"] = self.emit("TaskSubmitted", run["previous"], {
+                    "resourceType": wait["kind"], "resource": wait["resource"], "output": text(event.output),
+                    "outputDetails": {"truncated": False}})
+                early = wait.pop("early", None)
+                if early is not None:
+                    self.resume(run_id, run, state, _early_answer(early, event.now_ms))
+            return
+        if (isinstance(event, (TaskSucceeded, TaskFailed)) and event.callback
+                and wait["pattern"] in _SUBMITTED_PATTERNS and not wait.get("submitted")):
+            # a callback quicker than the commit of its task's call (the consumer got the
+            # token before the task job recorded the answer): it applies right after
+            # TaskSubmitted, in AWS's order; a failed call drops it with the wait
+            wait["early"] = {k: v for k, v in event.__dict__.items() if k != "now_ms"}
+            return
         if isinstance(event, TaskStarted):
             if wait["pattern"] == "activity":
                 run["previous"] = self.emit("ActivityStarted", run["previous"], {"workerName": event.worker_name})
@@ -1378,6 +1411,14 @@ class _Interpreter:
 
 
 _UNPARSED: Any = object()
+_SUBMITTED_PATTERNS = ("waitForTaskToken", "sync", "sync:2")
+
+
+def _early_answer(early: dict[str, Any], now_ms: int) -> Event:
+    """A callback kept until its task's TaskSubmitted (see ``resume``)."""
+    if "error" in early:
+        return TaskFailed(early["task_id"], early["error"], early["cause"], now_ms, callback=True)
+    return TaskSucceeded(early["task_id"], early["output"], now_ms, callback=True)
 
 
 _JSONATA_TYPES = ((bool, "boolean"), (str, "string"), (int, "number"), (float, "number"), (dict, "object"),

@@ -2,6 +2,7 @@
 handler runs, by AWS's policy evaluation logic (``core.policies.decide``).
 
     Enforcer.authorize(service, operation, params, ctx)   -> None, or raises the denial
+    Enforcer.authorize_in(session, ...)                     the same inside a unit of work
 
 For one request it gathers, in one store read: who the caller is and its identity-based
 policies and permissions boundary (``session.iam``, through an ``IdentitySource`` that
@@ -131,18 +132,37 @@ class Enforcer:
     async def authorize(self, service: str, operation: str, params: dict[str, Any], ctx: RequestContext) -> None:
         """Return when the caller in ``ctx`` may call ``operation``; else raise the
         service's denial. Raises nothing for operations that need no permission."""
+        asked = self._asked(service, operation, params, ctx)
+        if asked is None:
+            return
+        caller, access = asked
+        facts = await self.store.read(lambda s: self._gather(s, caller, access))
+        self._judge(service, ctx, caller, access, *facts)
+
+    def authorize_in(self, s: "Session", service: str, operation: str, params: dict[str, Any],
+                     ctx: RequestContext) -> None:
+        """``authorize`` inside the caller's unit of work (a call made there, e.g. a Step
+        Functions task's SendMessage committed with its transition)."""
+        asked = self._asked(service, operation, params, ctx)
+        if asked is not None:
+            caller, access = asked
+            self._judge(service, ctx, caller, access, *self._gather(s, caller, access))
+
+    @staticmethod
+    def _asked(service: str, operation: str, params: dict[str, Any],
+               ctx: RequestContext) -> tuple[Caller, RequestedAccess] | None:
         caller = Caller(ctx.account, getattr(ctx, "principal_arn", None) or policies.root_arn(ctx.account),
                         ctx.access_key, getattr(ctx, "principal_id", None))
         guess = policies.Principal.of_arn(caller.account, caller.principal_arn)
         where = Where(ctx.account, ctx.region, caller.principal_arn if guess.kind == "user" else None)
         access = requested_access(service, operation, params, where)
-        if access is None:
-            return
+        return None if access is None else (caller, access)
 
-        def gather(s: "Session") -> tuple[Identity, list[ResourceFacts]]:
-            return self.identities(s, caller), [resource_facts(s, access.action, arn) for arn in access.resources]
+    def _gather(self, s: "Session", caller: Caller, access: RequestedAccess) -> tuple[Identity, list[ResourceFacts]]:
+        return self.identities(s, caller), [resource_facts(s, access.action, arn) for arn in access.resources]
 
-        identity, resources = await self.store.read(gather)
+    def _judge(self, service: str, ctx: RequestContext, caller: Caller, access: RequestedAccess, identity: Identity,
+               resources: list[ResourceFacts]) -> None:
         session_text = getattr(ctx, "session_policy", None)
         in_force_identity = _policies(identity.identity_policies)
         boundary = _parsed(identity.boundary, True) if identity.boundary else None

@@ -79,12 +79,13 @@ class CallbackOperations:
             output = loads_within_nesting(params["output"])
         except ValueError as bad:
             raise ServiceError("InvalidOutput", f"Invalid Output: '{bad}'") from None
-        return await self._answer(ctx, params["taskToken"], lambda t: TaskSucceeded(t.task_id, output, 0), close=True)
+        return await self._answer(ctx, params["taskToken"],
+                                  lambda t: TaskSucceeded(t.task_id, output, 0, callback=True), close=True)
 
     async def send_task_failure(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         error, cause = params.get("error") or "", params.get("cause") or ""
-        return await self._answer(ctx, params["taskToken"], lambda t: TaskFailed(t.task_id, error, cause, 0),
-                                  close=True)
+        return await self._answer(ctx, params["taskToken"],
+                                  lambda t: TaskFailed(t.task_id, error, cause, 0, callback=True), close=True)
 
     async def send_task_heartbeat(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return await self._answer(ctx, params["taskToken"], lambda t: TaskHeartbeat(t.task_id, 0), close=False)

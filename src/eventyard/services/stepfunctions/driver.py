@@ -42,6 +42,7 @@ from eventyard.core.states import (
     TaskFailed,
     TaskHeartbeat,
     TaskStarted,
+    TaskSubmitted,
     TaskSucceeded,
     TimerFired,
     advance,
@@ -70,7 +71,7 @@ MACHINES_KEPT = 512
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
 _EVENTS: dict[str, type] = {cls.__name__: cls for cls in (
-    TaskSucceeded, TaskFailed, TaskStarted, TaskHeartbeat, TimerFired, Stop, ItemsRead, MapRunEnded)}
+    TaskSucceeded, TaskFailed, TaskSubmitted, TaskStarted, TaskHeartbeat, TimerFired, Stop, ItemsRead, MapRunEnded)}
 
 
 def event_body(event: Event) -> dict[str, Any]:
@@ -287,7 +288,7 @@ class Driver:
             s.states.add_task(TaskRecord(task.task_token, record.arn, task.task_id, None, None, "WAITING", None, now))
         payload = {"arn": record.arn, "task": task.task_id, "resource": task.resource, "pattern": task.pattern,
                    "parameters": task.parameters, "token": task.task_token, "account": record.account_id,
-                   "region": record.region}
+                   "region": record.region, "role": record.role_arn}
         s.jobs.add(NewJob(TASK, payload, now, now, key=_job_key(record.arn, task.task_id)))
         after.kick = True
 
@@ -324,9 +325,11 @@ class Driver:
         answer = await self.integrations.call(p, after)
 
         def answered(s: Session) -> None:
-            self.integrations.link(s, p, after)
-            if answer is not None:  # else a callback or a child execution will answer
+            # the answer first: a .sync child that already ended answers (through link)
+            # after its parent's TaskSubmitted, as on AWS
+            if answer is not None:
                 self.deliver(s, p["arn"], answer, after)
+            self.integrations.link(s, p, after)
 
         await self.integrations.store.write(answered)
         self.signal(after)

@@ -12,18 +12,23 @@
   service (``lambda_task``); until it is served the call fails as AWS fails a missing
   function.
 - The HTTP task (``http:invoke``) calls out through EventBridge connections (``http_task``).
+- In ``--auth iam`` (``enforcer`` set) a task calls as its execution's role (an
+  assumed-role session), checked by the same enforcer as API callers; a denial fails the
+  task with the name AWS gives it (``SQS.AmazonSQSException``, ``Sqs.SqsException``).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from eventyard.core import clock
+from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.core.states import Event, InvokeTask, TaskFailed, TaskSucceeded
+from eventyard.core.states import Event, InvokeTask, TaskFailed, TaskSubmitted, TaskSucceeded
 from eventyard.services.stepfunctions._base import Invoke
 from eventyard.services.stepfunctions.http_task import HttpTaskFailed, HttpTasks
 from eventyard.services.stepfunctions.lambda_task import (
@@ -39,6 +44,7 @@ from eventyard.store import Session, Store
 from eventyard.store.states import ExecutionRecord, TaskRecord
 
 if TYPE_CHECKING:
+    from eventyard.services.authorization import Enforcer
     from eventyard.services.sqs.inbound import QueueWriter
     from eventyard.services.stepfunctions.driver import AfterCommit
 
@@ -98,6 +104,46 @@ def _as_model(value: Any, shape: Any) -> Any:
     return value
 
 
+# An access denial, as a task's error: (optimized integration's error, the SDK's service
+# name in the cause, its error code there, HTTP status). SQS, Lambda and Step Functions do
+# not model a denial, so the SDK's generic exception names it (as SQS's MissingParameter
+# is SQS.AmazonSQSException, recorded); SNS and EventBridge model theirs.
+_DENIED: dict[str, tuple[str, str, str, int]] = {
+    "sqs": ("SQS.AmazonSQSException", "AmazonSQS", "AccessDenied", 403),
+    "sns": ("SNS.AuthorizationErrorException", "AmazonSNS", "AuthorizationError", 403),
+    "events": ("EventBridge.AccessDeniedException", "AmazonEventBridge", "AccessDeniedException", 400),
+    "stepfunctions": ("StepFunctions.AWSStepFunctionsException", "AWSStepFunctions", "AccessDeniedException", 400),
+    "lambda": ("Lambda.AWSLambdaException", "AWSLambda", "AccessDeniedException", 403),
+}
+# the aws-sdk integration's names (SDK v2: the generic one is <Service>Exception)
+_DENIED_SDK = {"sqs": "SqsException", "sns": "AuthorizationErrorException", "events": "AccessDeniedException",
+               "stepfunctions": "SfnException", "lambda": "LambdaException"}
+
+
+def role_session(role_arn: str, execution_arn: str, account: str) -> str:
+    """The assumed-role ARN a task calls as: the execution role's session in the
+    execution's account (a role named elsewhere, or not at all, is then a role this
+    account does not have: no policy allows it anything), its session name derived from
+    the execution, 32 letters as Step Functions' are."""
+    role_name = role_arn.rsplit("/", 1)[-1] if ":role/" in role_arn else ""
+    digest = hashlib.sha256(execution_arn.encode()).digest()
+    session = "".join("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[b % 52] for b in digest[:32])
+    return f"arn:aws:sts::{account}:assumed-role/{role_name or 'none'}/{session}"
+
+
+def denied(service: str, refusal: ServiceError, request_id: str, sdk_prefix: str | None) -> "_TaskError":
+    """The task's error for the enforcer's refusal of its call (``sdk_prefix``: the
+    aws-sdk integration's service prefix, None for an optimized integration)."""
+    error, sdk_name, code, status = _DENIED.get(service, (f"{service}.AccessDeniedException", service,
+                                                          refusal.code, 400))
+    if sdk_prefix is not None:
+        name = _DENIED_SDK.get(service, f"{sdk_prefix}Exception")
+        return _TaskError(f"{sdk_prefix}.{name}", f"{refusal.message} (Service: {sdk_prefix}, Status Code: {status}, "
+                                                  f"Request ID: {request_id})")
+    return _TaskError(error, f"{refusal.message} (Service: {sdk_name}; Status Code: {status}; Error Code: {code}; "
+                             f"Request ID: {request_id}; Proxy: null)")
+
+
 def _code_of(exc: Exception) -> tuple[str, str, int]:
     code = str(getattr(exc, "code", type(exc).__name__))
     message = str(getattr(exc, "message", exc))
@@ -106,6 +152,7 @@ def _code_of(exc: Exception) -> tuple[str, str, int]:
 
 
 _SEND_MESSAGE = _PREFIX + "sqs:sendMessage"
+_SEND_MESSAGE_PATTERNS = (_SEND_MESSAGE, _SEND_MESSAGE + ".waitForTaskToken")
 
 
 class Integrations:
@@ -118,12 +165,15 @@ class Integrations:
         self.public_url = "http://localhost:4566"
         # the HTTP task's caller (EventBridge connections, outbound HTTP), set by the registry
         self.http_tasks: HttpTasks | None = None
+        # --auth iam: tasks call as their execution's role, checked by this enforcer
+        self.enforcer: "Enforcer | None" = None
 
     async def call(self, p: dict[str, Any], after: "AfterCommit") -> Event | None:
-        """Make the task's call; its answer as an interpreter event, or None when a
+        """Make the task's call; its answer as an interpreter event: TaskSubmitted when a
         callback (``.waitForTaskToken``) or a child execution (``.sync``) will answer."""
         resource, pattern = p["resource"], p["pattern"]
-        context = RequestContext(account=p["account"], region=p["region"], base_url=self.public_url)
+        context = RequestContext(account=p["account"], region=p["region"], base_url=self.public_url,
+                                 principal_arn=self._principal(p.get("role"), p["arn"], p["account"]))
         if resource.startswith(_PREFIX):
             target = resource[len(_PREFIX):]
             for suffix in _SUFFIXES:
@@ -143,17 +193,34 @@ class Integrations:
                 output = await self._optimized(target, parameters, context, p)
         except (_TaskError, HttpTaskFailed, LambdaTaskFailed) as failed:
             return TaskFailed(p["task"], failed.error, failed.cause, 0)
-        if pattern == "waitForTaskToken":
-            return None
+        if pattern == "waitForTaskToken":  # the callback answers; history shows the call's own answer
+            return TaskSubmitted(p["task"], output, 0)
         if pattern in ("sync", "sync:2") and target == "states:startExecution":
             p["child"] = output["ExecutionArn"]
-            return None
+            return TaskSubmitted(p["task"], output, 0)
         return TaskSucceeded(p["task"], output, 0)
 
+    def _principal(self, role_arn: str | None, execution_arn: str, account: str) -> str | None:
+        """Whom a task calls as: in --auth iam its execution role's session, else no one
+        (in-process work acts as the account)."""
+        if self.enforcer is None or role_arn is None or not execution_arn:
+            return None
+        return role_session(role_arn, execution_arn, account)
+
+    async def _authorize(self, service: str, operation: str, params: dict[str, Any], context: RequestContext,
+                         sdk_prefix: str | None) -> None:
+        if self.enforcer is None or context.principal_arn is None:
+            return
+        try:
+            await self.enforcer.authorize(service, operation, params, context)
+        except ServiceError as refusal:
+            raise denied(service, refusal, context.request_id, sdk_prefix) from None
+
     async def _call(self, service: str, operation: str, params: dict[str, Any], context: RequestContext,
-                    prefix: str) -> dict[str, Any]:
+                    prefix: str, *, sdk: bool = False) -> dict[str, Any]:
         if self.invoke is None:
             raise _TaskError("States.Runtime", "No in-process invoker is configured.")
+        await self._authorize(service, operation, params, context, prefix if sdk else None)
         try:
             return _plain(await self.invoke(service, operation, params, context))
         except Exception as exc:  # the service refused: AWS's name for the error, its message as cause
@@ -178,7 +245,7 @@ class Integrations:
                 params = _as_model(parameters, model.input_shape)
         except Exception:
             pass
-        return _pascal(await self._call(botocore_name, operation, params, context, prefix))
+        return _pascal(await self._call(botocore_name, operation, params, context, prefix, sdk=True))
 
     async def _optimized(self, target: str, parameters: dict[str, Any], context: RequestContext,
                          p: dict[str, Any]) -> Any:
@@ -227,6 +294,10 @@ class Integrations:
         if self.invoke is None:
             raise _TaskError("States.Runtime", "No in-process invoker is configured.")
         try:
+            await self._authorize("lambda", "Invoke", request, context, None)
+        except _TaskError as refusal:
+            raise LambdaTaskFailed(refusal.error, refusal.cause) from None
+        try:
             answer = await self.invoke("lambda", "Invoke", request, context)
         except Exception as exc:
             code, message, status = _code_of(exc)
@@ -245,20 +316,35 @@ class Integrations:
     def call_in_unit(self, s: Session, record: ExecutionRecord, task: InvokeTask, now: int,
                      after: "AfterCommit") -> Event | None:
         """The task's answer when its call can be made inside the caller's unit of work:
-        a request-response ``sqs:sendMessage`` to a standard queue of the execution's
-        account on this store (the message and the transitions commit together, exactly
-        once, with the answer SendMessage gives). None: call it through a task job."""
-        if (self.queue_writer is None or task.resource != _SEND_MESSAGE or task.pattern != "request-response"
+        a request-response or ``.waitForTaskToken`` ``sqs:sendMessage`` to a standard
+        queue of the execution's account on this store (the message and the transitions
+        commit together, exactly once, with the answer SendMessage gives; a callback's
+        token is registered in the same unit, so no callback can come before the
+        TaskSubmitted). None: call it through a task job."""
+        if (self.queue_writer is None or task.resource not in _SEND_MESSAGE_PATTERNS
                 or not isinstance(task.parameters, dict)):
             return None
         request = dict(task.parameters)
         if "MessageBody" in request:
             request["MessageBody"] = _text(request["MessageBody"])
+        principal = self._principal(record.role_arn, record.arn, record.account_id)
+        if self.enforcer is not None and principal is not None:
+            context = RequestContext(account=record.account_id, region=record.region, base_url=self.public_url,
+                                     principal_arn=principal, operation="SendMessage")
+            try:
+                self.enforcer.authorize_in(s, "sqs", "SendMessage", request, context)
+            except ServiceError as refusal:  # refused in this unit: nothing sent, the task fails now
+                failure = denied("sqs", refusal, context.request_id, None)
+                return TaskFailed(task.task_id, failure.error, failure.cause, now)
         sent = self.queue_writer.send_message(s, request, account=record.account_id, region=record.region, now=now)
         if sent is None:
             return None
         queue_id, answer = sent
         after.queues.append(queue_id)
+        if task.pattern == "waitForTaskToken":
+            assert task.task_token is not None
+            s.states.add_task(TaskRecord(task.task_token, record.arn, task.task_id, None, None, "WAITING", None, now))
+            return TaskSubmitted(task.task_id, answer, now)
         return TaskSucceeded(task.task_id, answer, now)
 
     def link(self, s: Session, p: dict[str, Any], after: "AfterCommit") -> None:

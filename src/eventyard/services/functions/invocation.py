@@ -83,6 +83,7 @@ class Invocations:
         self.base_url = "http://127.0.0.1:4566"
         self.running: dict[tuple[str, str, str], int] = {}  # (account, region, name) -> invocations running here
         self.running_in_account: dict[str, int] = {}
+        self._unpacked_here: set[str] = set()  # archives known to be unpacked under state_dir
         self.metrics = metrics
         if metrics is not None:
             metrics.watch_running(lambda: self.running)
@@ -221,10 +222,14 @@ class Invocations:
             credentials=(ref.account, "test", None), live_code=entry.get("kind") == "folder")
 
     async def _unpacked(self, cache: Path, sha_hex: str) -> Path:
-        if (cache / sha_hex).is_dir():
-            return cache / sha_hex
+        folder = cache / sha_hex
+        if sha_hex in self._unpacked_here or folder.is_dir():
+            self._unpacked_here.add(sha_hex)  # unpacked archives are never removed: no stat per invoke
+            return folder
         archive = await self.store.read(lambda s: s.functions.archive(sha_hex))
-        return await asyncio.to_thread(code.unpacked, cache, sha_hex, archive)
+        unpacked = await asyncio.to_thread(code.unpacked, cache, sha_hex, archive)
+        self._unpacked_here.add(sha_hex)
+        return unpacked
 
 
 class TooManyRequests(ServiceError):

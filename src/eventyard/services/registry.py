@@ -86,7 +86,7 @@ class ServiceRegistry:
                                   metrics=FunctionMetrics(metrics or CollectorRegistry()))
         self.functions = FunctionsService(store, self.jobs, self.function_runner, invocations)
         self.function_urls = FunctionUrls(invocations)  # served by web/ at each URL config's FunctionUrl
-        self.event_source_mappings = EventSourceMappings(invocations, Invoker(self.resolve).invoke)
+        self.event_source_mappings = EventSourceMappings(invocations, Invoker(self.resolve).invoke, self.jobs)
         self.timers.every(POLL_SECONDS, "lambda-event-source-mappings", self.event_source_mappings.poll)
         runtime.register_deliverer("lambda", FunctionDeliverer(invocations))  # async invokes, rules, topics
         runtime.register_origin("lambda", AsyncPolicy(invocations))

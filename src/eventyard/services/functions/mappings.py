@@ -34,7 +34,9 @@ from eventyard.core.patterns.parse import parse_pattern
 from eventyard.services.functions import names
 from eventyard.services.functions.access import check_access
 from eventyard.services.functions.invocation import ACCOUNT_CONCURRENCY, Invocations, Throttled, pick
+from eventyard.runtime.jobs import Finished, JobRuntime
 from eventyard.store import Session
+from eventyard.store.jobs import JobRecord, NewJob
 
 log = structlog.get_logger("eventyard.functions.mappings")
 
@@ -46,6 +48,7 @@ LONG_POLL_SECONDS = 20.0  # a poller's ReceiveMessage wait, as Lambda long-polls
 FIRST_POLLERS = 5  # Lambda starts five batches at a time per SQS mapping
 SCALE_STEP = 5  # then adds up to 300 a minute while messages remain
 SCALE_SECONDS = 1.0
+SETTLE_JOB = "lambda-mapping-settle"
 FUNCTION_READ_SECONDS = 1.0  # how long a mapping's pollers share one read of the function
 
 
@@ -58,10 +61,13 @@ def _not_found(uuid: str) -> ServiceError:
 
 
 class EventSourceMappings:
-    def __init__(self, invocations: Invocations, call: Call) -> None:
+    def __init__(self, invocations: Invocations, call: Call, jobs: JobRuntime | None = None) -> None:
         self.invocations = invocations
         self.store = invocations.store
         self.call = call
+        self.jobs = jobs
+        if jobs is not None:
+            jobs.register(SETTLE_JOB, _SettleMapping(self))
         self._changed = asyncio.Event()  # this node changed a mapping: the pollers follow at once
         self._stopping: set[_MappingRun] = set()  # runs of changed mappings, finishing their batches
 
@@ -97,7 +103,7 @@ class EventSourceMappings:
                                                    f"event-source-mapping:{uuid}",
             "BatchSize": batch, "MaximumBatchingWindowInSeconds": window, "EventSourceArn": source,
             "FunctionArn": function_arn, "LastModified": clock.epoch(),
-            "State": "Enabled" if req.get("Enabled", True) else "Disabled", "StateTransitionReason": "USER_INITIATED",
+            "State": "Creating", "StateTransitionReason": "USER_INITIATED", "_enabled": bool(req.get("Enabled", True)),
             "FunctionResponseTypes": req.get("FunctionResponseTypes") or [], "_queue_url": queue_url,
             "_account": ctx.account,  # the queue is read as the mapping's account (SQS's policy decides)
         }
@@ -112,11 +118,11 @@ class EventSourceMappings:
                     raise ServiceError("ResourceConflictException", f"An event source mapping with SQS arn (\" "
                                        f"{source} \") and function (\" {ref.name} \") already exists. Please update "
                                        f"or delete the existing mapping with UUID {other['UUID']}")
-            s.functions.put_mapping(uuid, ctx.account, ctx.region, mapping)
+            self._in_transition(s, uuid, ctx.account, ctx.region, mapping)
 
         await self.store.write(create)
-        self._changed.set()
-        return {**_shown(mapping), "State": "Creating"}
+        self._settling()
+        return _shown(mapping)
 
     async def _mapping(self, ctx: RequestContext, uuid: str) -> dict[str, Any]:
         found = await self.store.read(lambda s: s.functions.mapping(uuid))
@@ -144,17 +150,36 @@ class EventSourceMappings:
             if member in req:
                 mapping[member] = req[member]
         if "Enabled" in req:
-            mapping["State"] = "Enabled" if req["Enabled"] else "Disabled"
-        mapping.update(BatchSize=batch, MaximumBatchingWindowInSeconds=window, LastModified=clock.epoch())
-        await self.store.write(lambda s: s.functions.put_mapping(req["UUID"], ctx.account, ctx.region, mapping))
-        self._changed.set()
-        return {**_shown(mapping), "State": "Updating"}
+            mapping["_enabled"] = bool(req["Enabled"])
+        mapping.update(BatchSize=batch, MaximumBatchingWindowInSeconds=window, LastModified=clock.epoch(),
+                       State="Updating")
+        await self.store.write(lambda s: self._in_transition(s, req["UUID"], ctx.account, ctx.region, mapping))
+        self._settling()
+        return _shown(mapping)
 
     async def delete_event_source_mapping(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         mapping = await self._mapping(ctx, req["UUID"])
-        await self.store.write(lambda s: s.functions.delete_mapping(req["UUID"]))
+        mapping["State"] = "Deleting"
+        await self.store.write(lambda s: self._in_transition(s, req["UUID"], ctx.account, ctx.region, mapping))
+        self._settling()
+        return _shown(mapping)
+
+    # -- the states ------------------------------------------------------------------------
+    def _in_transition(self, s: Session, uuid: str, account: str, region: str, mapping: dict[str, Any]) -> None:
+        """``mapping`` stored in its transitional state (Creating, Updating, Deleting), with
+        the durable job that settles it, in one unit of work (a crash only delays it)."""
+        mapping["_settle"] = ids.uuid4()
+        s.functions.put_mapping(uuid, account, region, mapping)
+        if self.jobs is None:  # no job runtime (a bare service): settled at once
+            _settle(s, uuid, mapping["_settle"])
+            return
+        now = clock.now_ms()
+        s.jobs.add(NewJob(SETTLE_JOB, {"uuid": uuid, "settle": mapping["_settle"]}, now, now, key=f"mapping:{uuid}"))
+
+    def _settling(self) -> None:
+        if self.jobs is not None:
+            self.jobs.kick()
         self._changed.set()
-        return {**_shown(mapping), "State": "Deleting"}
 
     async def list_event_source_mappings(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         found = await self.store.read(lambda s: s.functions.mappings(ctx.account, ctx.region))
@@ -415,6 +440,34 @@ class _MappingRun:
             for _ in range(min(SCALE_STEP, self.most - self.pollers)):
                 self._spawn()
         self._measured_at, self._moved, self._all_full = now, 0, True
+
+
+class _SettleMapping:
+    """The ``lambda-mapping-settle`` job: Creating / Updating -> Enabled or Disabled,
+    Deleting -> gone; then this node's pollers follow at once."""
+
+    def __init__(self, mappings: EventSourceMappings) -> None:
+        self.mappings = mappings
+
+    async def run(self, job: JobRecord) -> Finished:
+        p = job.payload
+        await self.mappings.store.write(lambda s: _settle(s, p["uuid"], p["settle"]))
+        self.mappings._changed.set()
+        return Finished()
+
+
+def _settle(s: Session, uuid: str, settle: str) -> None:
+    found = s.functions.mapping(uuid, for_update=True)
+    if found is None:
+        return
+    account, region, doc = found
+    if doc.get("_settle") != settle:
+        return  # changed again meanwhile: a newer job settles it
+    if doc.get("State") == "Deleting":
+        s.functions.delete_mapping(uuid)
+        return
+    doc["State"] = "Enabled" if doc.get("_enabled", doc.get("State") != "Disabled") else "Disabled"
+    s.functions.put_mapping(uuid, account, region, doc)
 
 
 def _check_batching(batch: int, window: int, fifo: bool) -> None:

@@ -23,6 +23,7 @@ from eventyard.services.functions import AsyncPolicy, FunctionDeliverer, Functio
 from eventyard.services.functions import destinations
 from eventyard.services.functions import service as functions_service
 from eventyard.services.functions.mappings import POLL_SECONDS, EventSourceMappings
+from eventyard.services.functions.metrics import FunctionMetrics
 from eventyard.services.functions.urls import FunctionUrls
 from eventyard.services.secretsmanager import SecretsManagerService
 from eventyard.services.secretsmanager import service as secretsmanager_service
@@ -81,10 +82,11 @@ class ServiceRegistry:
         self.events.router.unit_targets["states"] = starter  # started in PutEvents' own unit of work
         # functions run as local worker processes; their code is unpacked per node under the data dir
         self.function_runner = WorkerPool(functions_dir(store))
-        invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=self.log_sink)
+        invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=self.log_sink,
+                                  metrics=FunctionMetrics(metrics or CollectorRegistry()))
         self.functions = FunctionsService(store, self.jobs, self.function_runner, invocations)
         self.function_urls = FunctionUrls(invocations)  # served by web/ at each URL config's FunctionUrl
-        self.event_source_mappings = EventSourceMappings(invocations, Invoker(self.resolve).invoke)
+        self.event_source_mappings = EventSourceMappings(invocations, Invoker(self.resolve).invoke, self.jobs)
         self.timers.every(POLL_SECONDS, "lambda-event-source-mappings", self.event_source_mappings.poll)
         runtime.register_deliverer("lambda", FunctionDeliverer(invocations))  # async invokes, rules, topics
         runtime.register_origin("lambda", AsyncPolicy(invocations))

@@ -5,6 +5,7 @@ redrive policy's receives, the mapping's API and its errors."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,12 @@ from botocore.exceptions import ClientError
 
 from _clients import client
 from _waiting import wait_until
-from services.functions._functions import create, lam, new_account, zipped
+from eventyard.api.invoke import Invoker
+from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.runtime.delivery import DeliveryRuntime
+from eventyard.services import ServiceRegistry
+from services.functions._functions import ECHO, ROLE, create, lam, new_account, zipped
 
 HANDLER = zipped({"app.py": (
     "import json, os\n"
@@ -48,7 +54,8 @@ def test_filters_partial_failures_and_the_dead_letter_queue(server: Any, tmp_pat
         EventSourceArn=queue_arn, FunctionName="consumer", BatchSize=10, FunctionResponseTypes=[
             "ReportBatchItemFailures"], FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"keep": [True]}})}]})
     assert mapping["State"] == "Creating" and mapping["FunctionArn"] == fn and mapping["BatchSize"] == 10
-    assert c.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled"
+    wait_until(lambda: c.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled",
+               what="Creating -> Enabled")
     seen = tmp_path / "seen.txt"
     for keep, v in ((True, "ok"), (True, "fail"), (False, "skip")):
         sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"keep": keep, "v": v, "path": str(seen)}))
@@ -64,11 +71,18 @@ def test_filters_partial_failures_and_the_dead_letter_queue(server: Any, tmp_pat
     assert [m["UUID"] for m in listed] == [mapping["UUID"]]
     updated = c.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
     assert updated["State"] == "Updating"
-    assert c.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Disabled"
+    wait_until(lambda: c.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Disabled",
+               what="Updating -> Disabled")
     assert c.delete_event_source_mapping(UUID=mapping["UUID"])["State"] == "Deleting"
-    with pytest.raises(ClientError) as exc:
-        c.get_event_source_mapping(UUID=mapping["UUID"])
-    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+    def gone() -> bool:
+        try:
+            c.get_event_source_mapping(UUID=mapping["UUID"])
+        except ClientError as exc:
+            return bool(exc.response["Error"]["Code"] == "ResourceNotFoundException")
+        return False
+
+    wait_until(gone, what="Deleting -> gone")
 
 
 def test_mapping_errors(server: Any) -> None:
@@ -95,3 +109,44 @@ def test_mapping_errors(server: Any) -> None:
         assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException", params
         assert exc.value.response["Error"]["Message"] == message
     assert c.list_event_source_mappings()["EventSourceMappings"] == []
+
+
+def test_transitional_states_are_settled_by_the_durable_job(store: Any) -> None:
+    """Creating, Updating and Deleting stay until the job runs (here: by hand, the node's
+    job loop not started), then Enabled, Disabled and gone, as Lambda reports them."""
+    registry = ServiceRegistry(store, DeliveryRuntime(store))
+    call = Invoker(registry.resolve).invoke
+    ctx = RequestContext(account="123456789012", region="us-east-1")
+
+    async def scenario() -> list[str]:
+        await call("sqs", "CreateQueue", {"QueueName": "settled"}, ctx)
+        await call("lambda", "CreateFunction", {"FunctionName": "fn", "Runtime": "python3.12", "Role": ROLE,
+                                                "Handler": "app.handler", "Code": {"ZipFile": ECHO}}, ctx)
+        await registry.jobs.run_due()
+        seen: list[str] = []
+
+        async def state(uuid: str) -> str:
+            try:
+                return str((await call("lambda", "GetEventSourceMapping", {"UUID": uuid}, ctx))["State"])
+            except ServiceError as err:
+                return err.code
+
+        created = await call("lambda", "CreateEventSourceMapping", {
+            "EventSourceArn": "arn:aws:sqs:us-east-1:123456789012:settled", "FunctionName": "fn"}, ctx)
+        uuid = created["UUID"]
+        seen += [created["State"], await state(uuid)]
+        await registry.jobs.run_due()
+        seen.append(await state(uuid))
+        updated = await call("lambda", "UpdateEventSourceMapping", {"UUID": uuid, "Enabled": False}, ctx)
+        seen += [updated["State"], await state(uuid)]
+        await registry.jobs.run_due()
+        seen.append(await state(uuid))
+        deleted = await call("lambda", "DeleteEventSourceMapping", {"UUID": uuid}, ctx)
+        seen += [deleted["State"], await state(uuid)]
+        await registry.jobs.run_due()
+        seen.append(await state(uuid))
+        await registry.function_runner.close()
+        return seen
+
+    assert asyncio.run(scenario()) == ["Creating", "Creating", "Enabled", "Updating", "Updating", "Disabled",
+                                       "Deleting", "Deleting", "ResourceNotFoundException"]

@@ -34,6 +34,7 @@ from eventyard.runtime.delivery import Delivered, Failure
 from eventyard.runtime.functions.types import FunctionCode, FunctionRunner, InvocationRequest, InvocationResult
 from eventyard.services.functions import code, destinations, names
 from eventyard.services.functions.access import check_access
+from eventyard.services.functions.metrics import FunctionMetrics
 from eventyard.services.functions.names import LATEST, FunctionRef
 from eventyard.services.logs.types import LogEvent, LogSink
 from eventyard.store import Session, Store
@@ -72,7 +73,7 @@ class Throttled(Exception):
 
 class Invocations:
     def __init__(self, store: Store, runtime: "DeliveryRuntime", runner: FunctionRunner, state_dir: Path,
-                 log_sink: LogSink | None = None) -> None:
+                 log_sink: LogSink | None = None, metrics: FunctionMetrics | None = None) -> None:
         self.store = store
         self.runtime = runtime
         self.runner = runner
@@ -82,6 +83,10 @@ class Invocations:
         self.base_url = "http://127.0.0.1:4566"
         self.running: dict[tuple[str, str, str], int] = {}  # (account, region, name) -> invocations running here
         self.running_in_account: dict[str, int] = {}
+        self._unpacked_here: set[str] = set()  # archives known to be unpacked under state_dir
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.watch_running(lambda: self.running)
         # after the 1st and 2nd failed attempt of an asynchronous invocation (AWS: about 1 and 2 minutes)
         self.retry_delays_ms: tuple[int, ...] = (60_000, 120_000)
 
@@ -163,8 +168,10 @@ class Invocations:
                                "The function is currently in the following state: Pending")
         key = (ref.account, ref.region, ref.name)
         if target.reserved is not None and self.running.get(key, 0) >= target.reserved:
+            self._throttled(ref)
             raise Throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
         if self.running_in_account.get(ref.account, 0) >= ACCOUNT_CONCURRENCY:
+            self._throttled(ref)
             raise Throttled("ConcurrentInvocationLimitExceeded")
         function_code = await self._code(ref, target, base_url)
         self.running[key] = self.running.get(key, 0) + 1
@@ -175,8 +182,14 @@ class Invocations:
         finally:
             self.running[key] -= 1
             self.running_in_account[ref.account] -= 1
+        if self.metrics is not None:
+            self.metrics.count_invocation(ref.arn, result.duration_ms, result.function_error is not None)
         await self._write_logs(ref, function_code, result)
         return result
+
+    def _throttled(self, ref: FunctionRef) -> None:
+        if self.metrics is not None:
+            self.metrics.count_throttle(ref.arn)
 
     async def _write_logs(self, ref: FunctionRef, function_code: FunctionCode, result: InvocationResult) -> None:
         if self.log_sink is None or not result.log_lines:
@@ -209,10 +222,14 @@ class Invocations:
             credentials=(ref.account, "test", None), live_code=entry.get("kind") == "folder")
 
     async def _unpacked(self, cache: Path, sha_hex: str) -> Path:
-        if (cache / sha_hex).is_dir():
-            return cache / sha_hex
+        folder = cache / sha_hex
+        if sha_hex in self._unpacked_here or folder.is_dir():
+            self._unpacked_here.add(sha_hex)  # unpacked archives are never removed: no stat per invoke
+            return folder
         archive = await self.store.read(lambda s: s.functions.archive(sha_hex))
-        return await asyncio.to_thread(code.unpacked, cache, sha_hex, archive)
+        unpacked = await asyncio.to_thread(code.unpacked, cache, sha_hex, archive)
+        self._unpacked_here.add(sha_hex)
+        return unpacked
 
 
 class TooManyRequests(ServiceError):

@@ -5,16 +5,13 @@ botocore's model accepts: the answer is a result or Lambda's error (``ServiceErr
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "api"))
-import _shapes_strategies as shapes  # noqa: E402
+from api import _shapes_strategies as shapes  # tests/api's request generator (tests/ is on the path)
 
 from eventyard.api.errors import WireError  # noqa: E402
 from eventyard.api.invoke import Invoker  # noqa: E402

@@ -12,10 +12,8 @@ fails the task with ``States.Http.StatusCode.<code>``.
 from __future__ import annotations
 
 import json
-import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -23,8 +21,7 @@ from botocore.exceptions import ClientError
 
 from _clients import client
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "events"))  # the API destination tests' receiver
-from _http_endpoint import Answer, Endpoint, Seen  # noqa: E402
+from services.events._http_endpoint import Answer, Endpoint, Seen  # the API destination tests' receiver
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 HTTP = "arn:aws:states:::http:invoke"

@@ -24,6 +24,7 @@ from types import FrameType
 
 from . import harness
 from .harness import PEERS, SERVERS, Result, ServerError, format_config, format_table, log
+from .wire import CLIENT_MODES
 from .workloads import RunContext, Workload, load_all, parse_params
 
 
@@ -44,6 +45,10 @@ def _parse_args(argv: list[str] | None, workloads: dict[str, type[Workload]]) ->
                         help="client threads, each with its own boto3 client (default %(default)s)")
     parser.add_argument("--procs", type=int, default=1,
                         help="client processes, each with --threads threads (default %(default)s)")
+    parser.add_argument("--client", choices=CLIENT_MODES, default="cheap",
+                        help="the load's clients: cheap (requests serialized once by botocore, replayed over "
+                             "keep-alive sockets) or boto3 (what SDK users see); set-up calls use boto3 "
+                             "(default %(default)s)")
     parser.add_argument("--ops", type=int, default=None,
                         help="measure this many calls in total instead of --duration")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
@@ -95,7 +100,8 @@ def run_system(name: str, workload: Workload, args: argparse.Namespace, workdir:
             f"(pid {server.proc.pid if server.proc else '?'}, listening: {', '.join(listeners)})")
         ctx = RunContext(name, server.endpoint, args.threads, args.duration, args.warmup,
                          args.ops, args.procs, store_url=getattr(server, "store_url", None),
-                         server_cpu=server.cpu_seconds, server_pid=server.proc.pid if server.proc else None)
+                         server_cpu=server.cpu_seconds, server_pid=server.proc.pid if server.proc else None,
+                         client_mode=args.client)
         log(f"[{name}] running {workload.name} ...")
         wall0, server0, client0 = time.perf_counter(), server.cpu_seconds(), _client_cpu()
         try:
@@ -157,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             peers_error = str(exc)
 
     config = {**({"repeat": args.repeat} if args.repeat > 1 else {}),
-              **({"procs": args.procs} if args.procs > 1 else {}), "threads": args.threads,
+              "client": args.client, **({"procs": args.procs} if args.procs > 1 else {}), "threads": args.threads,
               **({"ops": args.ops} if args.ops else {"duration": f"{args.duration:g}s"}),
               "warmup": f"{args.warmup:g}s", **workload.params}
     versions = _versions(args.systems, peers_error)
@@ -191,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print(format_table(header, results, workload.extra_columns))
+    print(format_table(header, results, workload.extra_columns, peers=PEERS))
     return 130 if interrupted else 0
 
 

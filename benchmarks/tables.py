@@ -96,16 +96,53 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def format_table(header: str, results: Sequence[Result], extra_columns: Sequence[str] = ()) -> str:
-    """The header line, one row per system, then per-system details."""
+def is_cpu_column(column: str) -> bool:
+    """Server CPU per operation columns (``CPU us/msg``, ``EB CPU us/tr``...)."""
+    return "CPU us/" in column
+
+
+def _row_kind(system: str) -> tuple[str, str]:
+    """(system, kind) of a row name: ``moto fifo (x3)`` -> (``moto``, ``fifo``)."""
+    name = system.split(" (x", 1)[0]
+    head, _, kind = name.partition(" ")
+    return head, kind
+
+
+def cpu_ratios(results: Sequence[Result], columns: Sequence[str], peers: Sequence[str]) -> dict[tuple[int, str], float]:
+    """For each row and server-CPU column: the row's value over the best (lowest) peer's
+    value in the same column, among rows of the same kind (e.g. ``standard``, ``fifo``)."""
+    ratios: dict[tuple[int, str], float] = {}
+    for column in columns:
+        if not is_cpu_column(column):
+            continue
+        best: dict[str, float] = {}
+        for r in results:
+            system, kind = _row_kind(r.system)
+            value = r.extra.get(column)
+            if system in peers and isinstance(value, (int, float)) and value > 0:
+                best[kind] = min(best.get(kind, value), float(value))
+        for i, r in enumerate(results):
+            value = r.extra.get(column)
+            kind = _row_kind(r.system)[1]
+            if isinstance(value, (int, float)) and kind in best:
+                ratios[(i, column)] = float(value) / best[kind]
+    return ratios
+
+
+def format_table(header: str, results: Sequence[Result], extra_columns: Sequence[str] = (),
+                 peers: Sequence[str] = ()) -> str:
+    """The header line, one row per system, then per-system details. A server-CPU cell
+    also shows its ratio to the best peer's (``52 (0.33x)``) when a peer has one."""
     columns = list(STANDARD_COLUMNS) + list(extra_columns)
+    ratios = cpu_ratios(results, extra_columns, peers)
     show_note = any(r.note for r in results)
     if show_note:
         columns.append("note")
     rows = []
-    for r in results:
+    for i, r in enumerate(results):
         row = [r.system, _cell(r.ops_per_s), _cell(r.p50_ms), _cell(r.p99_ms), _cell(r.errors)]
-        row += [_cell(r.extra.get(col)) for col in extra_columns]
+        row += [_cell(r.extra.get(col)) + (f" ({ratios[(i, col)]:.2f}x)" if (i, col) in ratios else "")
+                for col in extra_columns]
         if show_note:
             note = r.note.splitlines()[0] if r.note else ""
             row.append(note if len(note) <= NOTE_WIDTH else note[: NOTE_WIDTH - 3] + "...")

@@ -148,7 +148,7 @@ class Connection:
         return status, headers, body
 
     def _chunked(self) -> bytes:
-        buffer, parts = self.buffer, []
+        buffer, parts = self.buffer, list[bytes]()
         while True:
             while (end := buffer.find(b"\r\n")) < 0:
                 self._recv()
@@ -438,9 +438,8 @@ def _tokenize(shape: Any, value: Any, tokens: list[Any]) -> Any:
     if kind == "map":
         return {name: _tokenize(shape.value, item, tokens) for name, item in value.items()}
     if kind == "string" or kind == "blob":
-        token: str | bytes = f"Yq{len(tokens):06d}qY"
-        if kind == "blob":
-            token = token.encode()
+        text = f"Yq{len(tokens):06d}qY"
+        token: str | bytes = text.encode() if kind == "blob" else text
         tokens.append(token)
         return token
     return value

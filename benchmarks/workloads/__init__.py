@@ -25,7 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..harness import LoadStats, Result, make_client, run_load, run_load_in_processes
+from ..harness import LoadStats, Result, run_load, run_load_in_processes
+from ..wire import load_client
 
 WORKLOADS: dict[str, type[Workload]] = {}
 
@@ -60,9 +61,10 @@ class RunContext:
     server_cpu: Callable[[], float] | None = None  # CPU seconds the server has used so far
     server_pid: int | None = None  # the server process itself (its children, e.g. function workers, apart)
     stop: threading.Event = field(default_factory=threading.Event)
+    client_mode: str = "cheap"  # the load's clients: "cheap" (benchmarks.wire) or "boto3"
 
     def client(self, service: str) -> Any:
-        return make_client(service, self.endpoint)
+        return load_client(service, self.endpoint, self.client_mode)
 
     def clients(self, service: str, n: int | None = None) -> list[Any]:
         return [self.client(service) for _ in range(self.threads if n is None else n)]
@@ -96,6 +98,7 @@ class Workload:
     def run(self, ctx: RunContext) -> Result:
         clients = ctx.clients(self.service)
         state = self.setup(clients)
+        cpu0 = ctx.server_cpu() if ctx.server_cpu else None
         if ctx.procs == 1:
             states = [self.thread_state(state, i) for i in range(len(clients))]
             stats = run_load(clients, self.op, states, duration=ctx.duration,
@@ -109,6 +112,11 @@ class Workload:
             stats = run_load_in_processes(ctx.procs, prepare, self.op, duration=ctx.duration,
                                           warmup=ctx.warmup, total_ops=ctx.total_ops)
         extra, notes = self.report(state, stats)
+        if cpu0 is not None and ctx.server_cpu and "CPU us/op" in self.extra_columns:
+            calls = stats.ops + stats.errors + stats.warmup_ops + stats.warmup_errors
+            extra["CPU us/op"] = us = 1e6 * (ctx.server_cpu() - cpu0) / calls if calls else None
+            if us is not None:
+                notes.append(f"server CPU {us:,.0f} us per call, over {calls:,} calls (warm-up included)")
         result = Result.from_stats(ctx.system, stats, extra=extra)
         result.details[:0] = notes
         return result

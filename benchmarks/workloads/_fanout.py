@@ -28,12 +28,15 @@ from . import RunContext, Workload
 class FanoutWorkload(Workload):
     noun = "item"
     accepted_verb = "accepted"
+    # the server-CPU-per-item column of the throughput phase (None: the workload reports its own)
+    cpu_column: str | None = None
     producer: Callable[..., None]
     consumer: Callable[..., None]
 
     def run_phases(self, ctx: RunContext, params: dict[str, Any], procs: int, urls: list[str],
                    notes: list[str]) -> Result:
         phases = [p.strip() for p in params["phases"].split(",") if p.strip()]
+        params["_client"] = ctx.client_mode
         extra: dict[str, Any] = {}
         lost = dup = 0
         put_stats: LoadStats | None = None
@@ -43,7 +46,17 @@ class FanoutWorkload(Workload):
             params["_offset"] = offset
             offset += procs
             seconds = ctx.duration + (ctx.warmup if phase == "latency" else 0.0)
+            cpu0 = ctx.server_cpu() if ctx.server_cpu else None
             outcome = self._phase(ctx.endpoint, params, procs, urls, rate, seconds)
+            cpu1 = ctx.server_cpu() if ctx.server_cpu else None
+            accepted, delivered = outcome["accepted"], outcome["delivered"]
+            if cpu0 is not None and cpu1 is not None and accepted:
+                us = 1e6 * (cpu1 - cpu0) / accepted
+                notes.append(f"[{phase}] server CPU {us:,.0f} us per {self.noun} {self.accepted_verb} and delivered"
+                             + (f" ({1e6 * (cpu1 - cpu0) / delivered:,.0f} us per delivery)" if delivered else "")
+                             + ", from the producers' start to the end of the drain")
+                if phase != "latency" and self.cpu_column:
+                    extra[self.cpu_column] = us
             lost += outcome["lost"]
             dup += outcome["dup"]
             notes += [f"[{phase}] {line}" for line in outcome["notes"]]
@@ -75,7 +88,8 @@ class FanoutWorkload(Workload):
         received = ctx.Value("l", 0)
         n_cons = max(1, int(params["consumers"]))
         assignment = [[(q, url) for q, url in enumerate(urls) if q % n_cons == c] for c in range(n_cons)]
-        consumers = [ctx.Process(target=self.consumer, args=(c, endpoint, assignment[c], params["pollers"], stop, received, out),
+        consumers = [ctx.Process(target=self.consumer, args=(c, endpoint, assignment[c], params["pollers"], stop, received, out,
+                                                             params.get("_client", "boto3")),
                                  daemon=True) for c in range(n_cons) if assignment[c]]
         start_at = time.time() + 1.5  # every producer starts together, clients made
         per_proc = rate / procs if rate else None
@@ -150,6 +164,7 @@ class FanoutWorkload(Workload):
         span = last_receive - sent_window[0]
         return {
             "start": sent_window[0], "e2e": e2e, "lost": lost, "dup": dup, "notes": notes, "put_stats": stats,
+            "accepted": accepted, "delivered": deliveries,
             "accepted_per_s": accepted / max(1e-9, sent_window[1] - sent_window[0]),
             "delivered_per_s": deliveries / span if deliveries and span > 0 else 0.0,
         }

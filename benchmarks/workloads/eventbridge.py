@@ -31,6 +31,8 @@ p99 columns are the PutEvents calls of the throughput phase.
 from __future__ import annotations
 
 import json
+
+import orjson
 import signal
 import threading
 import time
@@ -38,6 +40,7 @@ from collections import Counter
 from typing import Any
 
 from ..harness import Result, error_kind, make_client
+from ..wire import load_client
 from . import RunContext, register
 from ._fanout import FanoutWorkload
 
@@ -142,7 +145,7 @@ def _producer(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: 
               duration: float, out: Any) -> None:
     """Send batches until ``duration`` after ``start_at`` (paced when ``per_proc_rate``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    client = make_client("events", endpoint)
+    client = load_client("events", endpoint, params["_client"])
     gen = _Events(index + params["_offset"])
     batch = params["batch"]
     accepted: list[tuple[str, str, float, tuple[int, ...]]] = []  # (event id, key, sent, queues matched)
@@ -192,7 +195,7 @@ def _producer(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: 
 
 
 def _consumer(index: int, endpoint: str, urls: list[tuple[int, str]], pollers: int, stop: Any, received: Any,
-              out: Any) -> None:
+              out: Any, mode: str = "boto3") -> None:
     """Long-poll ``urls`` (``pollers`` threads each) until ``stop``; report every delivery."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     got: list[tuple[str, int, float, float]] = []  # (event key, queue index, sent, received)
@@ -200,7 +203,7 @@ def _consumer(index: int, endpoint: str, urls: list[tuple[int, str]], pollers: i
     errors: Counter[str] = Counter()
 
     def drain(q: int, url: str) -> None:
-        client = make_client("sqs", endpoint)
+        client = load_client("sqs", endpoint, mode)
         while not stop.is_set():
             try:
                 messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
@@ -215,7 +218,7 @@ def _consumer(index: int, endpoint: str, urls: list[tuple[int, str]], pollers: i
             rows = []
             for m in messages:
                 try:
-                    detail = json.loads(m["Body"])["detail"]
+                    detail = orjson.loads(m["Body"])["detail"]
                     rows.append((detail["key"], q, float(detail["sent"]), now))
                 except (ValueError, KeyError, TypeError):
                     errors["unparsable body"] += 1
@@ -249,7 +252,8 @@ class EventBridge(FanoutWorkload):
     service = "events"
     defaults = {"rules": 100, "match": "mixed", "queues": 4, "batch": 10, "consumers": 2, "pollers": 3, "rate": 1000, "drain_idle": 10.0,
                 "phases": "latency,throughput"}
-    extra_columns = ("accepted ev/s", "delivered ev/s", "e2e p50 ms", "e2e p99 ms", "lost", "dup")
+    extra_columns = ("accepted ev/s", "delivered ev/s", "CPU us/ev", "e2e p50 ms", "e2e p99 ms", "lost", "dup")
+    cpu_column = "CPU us/ev"
 
     def run(self, ctx: RunContext) -> Result:
         params = dict(self.params)

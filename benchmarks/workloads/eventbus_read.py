@@ -32,7 +32,7 @@ class EventBusRead(Workload):
     description = "DescribeEventBus (random + default) / ListEventBuses (Limit=10, 2 pages)"
     service = "events"
     defaults = {"buses": 20, "prefix": "bench-bus"}
-    extra_columns = ("describe p50 ms", "list p50 ms")
+    extra_columns = ("describe p50 ms", "list p50 ms", "CPU us/op")
 
     def setup(self, clients: list[Any]) -> dict[str, Any]:
         client = clients[0]

@@ -17,10 +17,11 @@ Phases (``-p phases=warm,cold,sqs``), each on its own functions:
      invokes of the phase, warm-up included). The CPU of the function processes (the
      server's descendants) is in the notes.
 
-   Invokes go through a plain keep-alive ``http.client`` connection per caller (``POST
-   /2015-03-31/functions/NAME/invocations`` with an unverified SigV4-shaped
-   ``Authorization`` header): boto3 costs the client about a millisecond of CPU per call,
-   as much as the overhead being measured. Each answer is checked to echo the payload.
+   Invokes go through the load's client (``--client``): by default the cheap one
+   (``benchmarks.wire``: the request serialized once by botocore, replayed over one
+   keep-alive connection per caller), because boto3 costs the client about a millisecond
+   of CPU per call, as much as the overhead being measured; ``--client boto3`` shows what
+   SDK users see. Each answer is checked to echo the payload.
 2. ``cold``: ``cold_functions`` (10) functions, one after the other: CreateFunction, poll
    GetFunctionConfiguration every 20 ms until ``State`` is ``Active``, then the first
    invoke (``LogType: Tail``). ``cold p50 ms`` is that first invoke's latency, ``init p50
@@ -57,7 +58,6 @@ handler, **>= 5,000 messages/s** through an SQS mapping with batches of 10.
 from __future__ import annotations
 
 import base64
-import http.client
 import io
 import json
 import os
@@ -69,10 +69,10 @@ import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from ..harness import LoadStats, Result, error_kind, log, make_client, percentile, run_load
 from ..processes import stat_fields
+from ..wire import load_client
 from . import RunContext, Workload, register
 
 ROLE_NAME = "bench-functions"
@@ -120,63 +120,30 @@ class InvokeError(Exception):
 
 
 class InvokeClient:
-    """Lambda's Invoke over one keep-alive HTTP connection: the cheapest client there is,
-    so that the latency is mostly the server's. The SigV4-shaped Authorization header is
-    not a signature; these servers do not verify one (eventyard's default ``--auth none``)."""
+    """Lambda's Invoke through the load's client (``benchmarks.wire``: the request serialized
+    once by botocore and replayed over one keep-alive connection; or boto3), so that with the
+    cheap client the latency is mostly the server's. Neither re-signs: these servers do not
+    verify signatures (eventyard's default ``--auth none``)."""
 
-    def __init__(self, endpoint: str, timeout: float = 60.0) -> None:
-        parts = urlsplit(endpoint)
-        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.timeout = timeout
-        self.conn: http.client.HTTPConnection | None = None
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        self.headers = {
-            "Content-Type": "application/octet-stream",
-            "X-Amz-Date": stamp,
-            "Authorization": (f"AWS4-HMAC-SHA256 Credential=testing/{stamp[:8]}/us-east-1/lambda/aws4_request, "
-                              f"SignedHeaders=host;x-amz-date, Signature={'0' * 64}"),
-        }
+    def __init__(self, endpoint: str, timeout: float = 60.0, mode: str = "cheap") -> None:
+        self.client = load_client("lambda", endpoint, mode, timeout=timeout)
 
     def invoke(self, function: str, payload: bytes, *, tail: bool = False) -> tuple[bytes, str]:
         """The function's answer and its decoded LogResult ('' without ``tail``)."""
-        headers = dict(self.headers)
-        if tail:
-            headers["X-Amz-Log-Type"] = "Tail"
-        path = f"/2015-03-31/functions/{quote(function, safe='')}/invocations"
-        for attempt in (1, 2):  # once more on a connection the server closed while idle
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            try:
-                self.conn.request("POST", path, body=payload, headers=headers)
-                answer = self.conn.getresponse()
-                body = answer.read()
-                break
-            except (OSError, http.client.HTTPException):
-                self.close()
-                if attempt == 2:
-                    raise
-        if answer.getheader("Connection", "").lower() == "close":
-            self.close()
-        if answer.status >= 300:
-            code = (answer.getheader("x-amzn-ErrorType") or "").split(":", 1)[0]
-            message = ""
-            try:
-                parsed = json.loads(body)
-                code = code or parsed.get("__type") or parsed.get("code") or parsed.get("Type") or ""
-                message = parsed.get("message") or parsed.get("Message") or ""
-            except (ValueError, AttributeError):
-                message = body[:200].decode(errors="replace")
-            raise InvokeError(code or f"HTTP {answer.status}", str(message)[:300])
-        function_error = answer.getheader("X-Amz-Function-Error")
+        answer = self.client.invoke(FunctionName=function, Payload=payload, **({"LogType": "Tail"} if tail else {}))
+        body = answer.get("Payload") or b""
+        if hasattr(body, "read"):  # boto3's StreamingBody
+            body = body.read()
+        function_error = answer.get("FunctionError")
         if function_error:
             raise InvokeError(f"FunctionError:{function_error}", body[:300].decode(errors="replace"))
-        log_result = answer.getheader("X-Amz-Log-Result")
+        log_result = answer.get("LogResult")
         return body, base64.b64decode(log_result).decode(errors="replace") if log_result else ""
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            close()
 
 
 def report_durations(log_tail: str) -> tuple[float | None, float | None]:
@@ -296,7 +263,8 @@ class Functions(Workload):
     service = "lambda"
     defaults = {"tail_invokes": 200, "cold_functions": 10, "messages": 10_000, "batch": 10, "runtime": "python3.12",
                 "active_timeout": 60.0, "idle_sample": 2.0, "esm_timeout": 300.0, "esm_idle": 20.0, "phases": "warm,cold,sqs"}
-    extra_columns = ("overhead p50 ms", "CPU us/inv", "cold p50 ms", "init p50 ms", "sqs msg/s", "sqs lost")
+    extra_columns = ("overhead p50 ms", "CPU us/inv", "cold p50 ms", "init p50 ms", "sqs msg/s", "sqs lost",
+                     "sqs CPU us/msg")
 
     def run(self, ctx: RunContext) -> Result:
         params = dict(self.params)
@@ -359,7 +327,7 @@ class Functions(Workload):
         except Exception as exc:  # noqa: BLE001 - a system without Lambda is a row that says so
             raise NotServed(f"CreateFunction failed: {error_kind(exc)}: {str(exc)[:200]}") from exc
         state = self._wait_active(lam, "bench-noop", params["active_timeout"])
-        client = InvokeClient(ctx.endpoint)
+        client = InvokeClient(ctx.endpoint, mode=ctx.client_mode)
         t0 = time.perf_counter()
         try:
             body, tail = client.invoke("bench-noop", b'{"first": true}', tail=True)
@@ -381,7 +349,7 @@ class Functions(Workload):
     def _warm(self, ctx: RunContext, params: dict[str, Any], extra: dict[str, Any], notes: list[str]) -> LoadStats:
         load = os.getloadavg()[0]
         log(f"[{ctx.system}] warm: {params['tail_invokes']} sequential invokes with LogType Tail (load {load:.2f})")
-        client = InvokeClient(ctx.endpoint)
+        client = InvokeClient(ctx.endpoint, mode=ctx.client_mode)
         latencies: list[float] = []
         overheads: list[float] = []
         durations: list[float] = []
@@ -413,7 +381,7 @@ class Functions(Workload):
 
         load = os.getloadavg()[0]
         log(f"[{ctx.system}] warm: {ctx.threads} callers for {ctx.duration:g}s (load {load:.2f})")
-        clients = [InvokeClient(ctx.endpoint) for _ in range(ctx.threads)]
+        clients = [InvokeClient(ctx.endpoint, mode=ctx.client_mode) for _ in range(ctx.threads)]
         states = [{"payload": b'{"caller": %d, "n": 1}' % i, "expected": {"caller": i, "n": 1}}
                   for i in range(ctx.threads)]
         cpu = _Cpu(ctx.server_pid, params["_idle"])
@@ -439,7 +407,7 @@ class Functions(Workload):
         total: list[float] = []
         inits: list[float] = []
         failures: list[str] = []
-        client = InvokeClient(ctx.endpoint)
+        client = InvokeClient(ctx.endpoint, mode=ctx.client_mode)
         try:
             for i in range(count):
                 name = f"bench-cold-{i}"
@@ -483,14 +451,14 @@ class Functions(Workload):
         load = os.getloadavg()[0]
         log(f"[{ctx.system}] sqs: filling the queue with {messages:,} messages (load {load:.2f})")
         t0 = time.perf_counter()
-        sent = _fill(ctx.endpoint, url, messages)
+        sent = _fill(ctx.endpoint, url, messages, mode=ctx.client_mode)
         notes.append(f"[sqs] queue filled with {sent:,} messages in {time.perf_counter() - t0:.1f}s "
                      "(SendMessageBatch of 10, 4 threads, untimed)")
         out = os.path.join(scratch, "handled")
         self._create(lam, "bench-esm", COUNTING_SOURCE, params, {"BENCH_OUT": out})
         self._wait_active(lam, "bench-esm", params["active_timeout"])
         if runs:  # one worker started before the clock does
-            warm = InvokeClient(ctx.endpoint)
+            warm = InvokeClient(ctx.endpoint, mode=ctx.client_mode)
             try:
                 warm.invoke("bench-esm", b'{"Records": []}')
             except Exception as exc:  # noqa: BLE001
@@ -537,7 +505,7 @@ class Functions(Workload):
             time.sleep(0.05)
         seconds = now - t0
         count = len(handled.ids)
-        per_message = cpu.per(count)[1]
+        extra["sqs CPU us/msg"], per_message = cpu.per(count)
         if count:
             extra["sqs msg/s"] = count / seconds
         if runs:  # where no function runs, the messages left on the queue say nothing about the mapping
@@ -578,7 +546,7 @@ def _invoke_op(client: InvokeClient, state: dict[str, Any]) -> str:
     return "Invoke"
 
 
-def _fill(endpoint: str, url: str, messages: int, threads: int = 4) -> int:
+def _fill(endpoint: str, url: str, messages: int, threads: int = 4, mode: str = "cheap") -> int:
     """Send ``messages`` small messages with SendMessageBatch from ``threads`` threads; returns how
     many the queue accepted."""
     body = json.dumps({"order": "x" * 64})
@@ -587,7 +555,7 @@ def _fill(endpoint: str, url: str, messages: int, threads: int = 4) -> int:
     accepted = [0]
 
     def send(share: list[int]) -> None:
-        client = make_client("sqs", endpoint, timeout=60)
+        client = load_client("sqs", endpoint, mode, timeout=60)
         for size in share:
             answer = client.send_message_batch(QueueUrl=url, Entries=[
                 {"Id": str(i), "MessageBody": body} for i in range(size)])

@@ -31,6 +31,8 @@ and p99 columns are the PublishBatch calls of the throughput phase.
 from __future__ import annotations
 
 import json
+
+import orjson
 import signal
 import threading
 import time
@@ -38,6 +40,7 @@ from collections import Counter
 from typing import Any
 
 from ..harness import Result, error_kind, make_client
+from ..wire import load_client
 from . import RunContext, register
 from ._fanout import FanoutWorkload
 
@@ -73,7 +76,7 @@ def _producer(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: 
               duration: float, out: Any) -> None:
     """Publish batches until ``duration`` after ``start_at`` (paced when ``per_proc_rate``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    client = make_client("sns", endpoint)
+    client = load_client("sns", endpoint, params["_client"])
     batch = params["batch"]
     topic = params["_topic"]
     subs = params["_subs"]
@@ -129,7 +132,7 @@ def _producer(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: 
 
 
 def _consumer(index: int, endpoint: str, urls: list[tuple[int, str]], pollers: int, stop: Any, received: Any,
-              out: Any) -> None:
+              out: Any, mode: str = "boto3") -> None:
     """Long-poll ``urls`` (``pollers`` threads each) until ``stop``; report every delivery."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     got: list[tuple[str, int, float, float]] = []  # (event key, queue index, sent, received)
@@ -137,7 +140,7 @@ def _consumer(index: int, endpoint: str, urls: list[tuple[int, str]], pollers: i
     errors: Counter[str] = Counter()
 
     def drain(q: int, url: str) -> None:
-        client = make_client("sqs", endpoint)
+        client = load_client("sqs", endpoint, mode)
         while not stop.is_set():
             try:
                 messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
@@ -152,7 +155,7 @@ def _consumer(index: int, endpoint: str, urls: list[tuple[int, str]], pollers: i
             rows = []
             for m in messages:
                 try:
-                    detail = json.loads(json.loads(m["Body"])["Message"])
+                    detail = orjson.loads(orjson.loads(m["Body"])["Message"])
                     rows.append((detail["key"], q, float(detail["sent"]), now))
                 except (ValueError, KeyError, TypeError):
                     errors["unparsable body"] += 1
@@ -186,7 +189,8 @@ class Sns(FanoutWorkload):
     service = "sns"
     defaults = {"queues": 10, "batch": 10, "consumers": 2, "pollers": 2, "rate": 1000, "drain_idle": 10.0,
                 "phases": "latency,throughput"}
-    extra_columns = ("published msg/s", "delivered msg/s", "e2e p50 ms", "e2e p99 ms", "lost", "dup")
+    extra_columns = ("published msg/s", "delivered msg/s", "CPU us/msg", "e2e p50 ms", "e2e p99 ms", "lost", "dup")
+    cpu_column = "CPU us/msg"
 
     def run(self, ctx: RunContext) -> Result:
         params = dict(self.params)

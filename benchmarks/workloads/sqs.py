@@ -42,6 +42,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from ..harness import LoadStats, Result, error_kind, log, make_client, percentile, start_forked
+from ..wire import load_client
 from . import RunContext, Workload, register
 
 PRELOAD_CHUNK = 20_000
@@ -61,7 +62,7 @@ def _parse(body: str) -> tuple[int, int, int, float]:
 def _producer(index: int, endpoint: str, url: str, count: int, fifo: bool, params: dict[str, Any],
               start_at: float, deadline: float, out: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    client = make_client("sqs", endpoint, timeout=30)
+    client = load_client("sqs", endpoint, params["_client"], timeout=30)
     groups, size, batch = params["groups"], params["size"], params["batch"]
     accepted: list[int] = []
     latencies: list[float] = []
@@ -100,10 +101,10 @@ def _producer(index: int, endpoint: str, url: str, count: int, fifo: bool, param
 
 
 def _consumer(index: int, endpoint: str, url: str, expected: int, received: Any, deadline: float,
-              wait: int, out: Any) -> None:
+              wait: int, out: Any, mode: str) -> None:
     """Receive and delete until ``received`` reaches ``expected`` or the deadline passes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    client = make_client("sqs", endpoint, timeout=30)
+    client = load_client("sqs", endpoint, mode, timeout=30)
     got: list[tuple[int, int, int, float, int]] = []  # producer, n, group, receive time, position
     errors: Counter[str] = Counter()
     samples: dict[str, str] = {}
@@ -145,9 +146,9 @@ def _consumer(index: int, endpoint: str, url: str, expected: int, received: Any,
     out.put(("consumer", index, {"got": got, "errors": errors, "samples": samples, "window": (first, last)}))
 
 
-def _latency_receiver(endpoint: str, url: str, expected: int, deadline: float, out: Any) -> None:
+def _latency_receiver(endpoint: str, url: str, expected: int, deadline: float, out: Any, mode: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    client = make_client("sqs", endpoint, timeout=30)
+    client = load_client("sqs", endpoint, mode, timeout=30)
     lat: list[float] = []
     errors: Counter[str] = Counter()
     while len(lat) < expected and time.time() < deadline:
@@ -173,7 +174,7 @@ def _latency_receiver(endpoint: str, url: str, expected: int, deadline: float, o
 def _latency_sender(endpoint: str, url: str, count: int, rate: float, fifo: bool, params: dict[str, Any],
                     start_at: float, out: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    client = make_client("sqs", endpoint, timeout=30)
+    client = load_client("sqs", endpoint, params["_client"], timeout=30)
     errors: Counter[str] = Counter()
     sent = 0
     time.sleep(max(0.0, start_at - time.time()))
@@ -252,11 +253,12 @@ class Sqs(Workload):
     defaults = {"messages": 20_000, "size": 256, "batch": 10, "groups": 50, "producers": 4, "consumers": 4,
                 "latency_messages": 1000, "latency_rate": 200.0, "deep": 1_000_000, "kinds": "standard,fifo",
                 "phase_timeout": 180.0, "preload_budget": 300.0}
-    extra_columns = ("sent msg/s", "recv+del msg/s", "e2e p50 ms", "e2e p99 ms", "lost", "dup", "order viol",
-                     "sent/s @1M", "recv/s @1M")
+    extra_columns = ("sent msg/s", "recv+del msg/s", "CPU us/sent", "CPU us/recv+del", "e2e p50 ms", "e2e p99 ms",
+                     "lost", "dup", "order viol", "sent/s @1M", "recv/s @1M")
 
     def run(self, ctx: RunContext) -> list[Result]:  # type: ignore[override]
         params = dict(self.params)
+        params["_client"] = ctx.client_mode
         sqs = make_client("sqs", ctx.endpoint, timeout=60)
         rows = []
         for kind in [k.strip() for k in params["kinds"].split(",") if k.strip()]:
@@ -283,19 +285,18 @@ class Sqs(Workload):
         send = self._send(ctx.endpoint, url, fifo, params)
         extra["sent msg/s"] = send["rate"]
         cpu1 = _cpu(ctx)
+        extra["CPU us/sent"] = _us(cpu0, cpu1, send["accepted"])
         notes.append(f"{kind} send: {send['accepted']:,} accepted in {send['seconds']:.2f}s, "
                      f"{_per_message(cpu0, cpu1, send['accepted'])}, {load}")
         load = f"load {_load()}"
         log(f"[{ctx.system}] {kind}: receive+delete ({load})")
         recv = self._receive(ctx.endpoint, url, send["accepted"], params)
         extra["recv+del msg/s"] = recv["rate"]
+        cpu2 = _cpu(ctx)
+        extra["CPU us/recv+del"] = _us(cpu1, cpu2, recv["received"])
         notes.append(f"{kind} receive+delete: {recv['received']:,} received in {recv['seconds']:.2f}s, "
-                     f"{_per_message(cpu1, _cpu(ctx), recv['received'])}, {load}")
-        sent_keys = send["keys"]
-        got = Counter((p, n) for p, n, *_ in recv["got"])
-        extra["lost"] = sum(1 for k in sent_keys if k not in got)
-        extra["dup"] = sum(c - 1 for c in got.values() if c > 1) + sum(c for k, c in got.items() if k not in sent_keys)
-        extra["order viol"] = _order_violations(recv["got"]) if fifo else None
+                     f"{_per_message(cpu1, cpu2, recv['received'])}, {load}")
+        extra.update(check_deliveries(send["keys"], recv["got"], fifo))
         errors = send["errors"] + recv["errors"]
 
         load = f"load {_load()}"
@@ -386,7 +387,8 @@ class Sqs(Workload):
         received = ctx.Value("l", 0)
         deadline = time.time() + params["phase_timeout"]
         n = params["consumers"]
-        procs = [ctx.Process(target=_consumer, args=(i, endpoint, url, expected, received, deadline, 1, out),
+        procs = [ctx.Process(target=_consumer, args=(i, endpoint, url, expected, received, deadline, 1, out,
+                                                      params["_client"]),
                              daemon=True) for i in range(n)]
         start_forked(procs)
         reports = _gather(out, procs, {"consumer": n}, params["phase_timeout"] + 60)["consumer"]
@@ -409,7 +411,8 @@ class Sqs(Workload):
         count, rate = params["latency_messages"], params["latency_rate"]
         start_at = time.time() + 1.5
         deadline = start_at + count / rate + 30
-        procs = [ctx.Process(target=_latency_receiver, args=(endpoint, url, count, deadline, out), daemon=True),
+        procs = [ctx.Process(target=_latency_receiver, args=(endpoint, url, count, deadline, out, params["_client"]),
+                             daemon=True),
                  ctx.Process(target=_latency_sender, args=(endpoint, url, count, rate, fifo, params, start_at, out),
                              daemon=True)]
         start_forked(procs)
@@ -418,6 +421,18 @@ class Sqs(Workload):
         for r in reports["receiver"] + reports["sender"]:
             errors.update(r["errors"])
         return {"lat": reports["receiver"][0]["lat"], "errors": errors}
+
+
+def check_deliveries(sent: set[tuple[int, int]], got: list[tuple[int, int, int, float, int]],
+                     fifo: bool) -> dict[str, int | None]:
+    """``lost``: accepted (producer, n) never received; ``dup``: receipts beyond a message's
+    first, or of a message never accepted; ``order viol`` (FIFO only, else None)."""
+    received = Counter((p, n) for p, n, *_ in got)
+    return {
+        "lost": sum(1 for k in sent if k not in received),
+        "dup": sum(c - 1 for c in received.values() if c > 1) + sum(c for k, c in received.items() if k not in sent),
+        "order viol": _order_violations(got) if fifo else None,
+    }
 
 
 def _order_violations(got: list[tuple[int, int, int, float, int]]) -> int:
@@ -437,6 +452,13 @@ def _order_violations(got: list[tuple[int, int, int, float, int]]) -> int:
 
 def _cpu(ctx: RunContext) -> float | None:
     return ctx.server_cpu() if ctx.server_cpu else None
+
+
+def _us(before: float | None, after: float | None, count: int) -> float | None:
+    """Server CPU microseconds per operation over a phase."""
+    if before is None or after is None or not count:
+        return None
+    return 1e6 * (after - before) / count
 
 
 def _per_message(before: float | None, after: float | None, messages: int) -> str:

@@ -72,7 +72,10 @@ import time
 from collections import Counter
 from typing import Any
 
+import orjson
+
 from ..harness import Result, error_kind, log, make_client, percentile
+from ..wire import load_client
 from . import RunContext, register
 from ._fanout import FanoutWorkload
 
@@ -195,7 +198,7 @@ def _starter(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: f
                         samples.setdefault(f"entry:{r.get('ErrorCode')}", str(r.get("ErrorMessage"))[:200])
 
     service = "events" if mode == "eventbridge" else "stepfunctions"
-    clients = [make_client(service, endpoint) for _ in range(threads)]
+    clients = [load_client(service, endpoint, params["_client"]) for _ in range(threads)]
     time.sleep(max(0.0, start_at - time.time()))
     t0 = time.time()
     workers = [threading.Thread(target=run, args=(i, c, t0), daemon=True) for i, c in enumerate(clients)]
@@ -208,14 +211,14 @@ def _starter(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: f
 
 
 def _parse_body(body: str) -> tuple[str, float]:
-    value: Any = json.loads(body)
+    value: Any = orjson.loads(body)
     if isinstance(value, str):  # a body JSON-encoded twice
-        value = json.loads(value)
+        value = orjson.loads(value)
     return str(value["key"]), float(value["sent"])
 
 
 def _receiver(index: int, endpoint: str, urls: list[tuple[int, str]], pollers: int, stop: Any, received: Any,
-              out: Any) -> None:
+              out: Any, mode: str = "boto3") -> None:
     """Long-poll the phase's queue until ``stop``; report every message (an ended execution)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     got: list[tuple[str, int, float, float]] = []  # (key, queue index, sent, received)
@@ -223,7 +226,7 @@ def _receiver(index: int, endpoint: str, urls: list[tuple[int, str]], pollers: i
     errors: Counter[str] = Counter()
 
     def drain(q: int, url: str) -> None:
-        client = make_client("sqs", endpoint)
+        client = load_client("sqs", endpoint, mode)
         while not stop.is_set():
             try:
                 messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
@@ -284,6 +287,7 @@ class StepFunctions(FanoutWorkload):
 
     def run(self, ctx: RunContext) -> Result:
         params = dict(self.params)
+        params["_client"] = ctx.client_mode
         procs = ctx.procs if ctx.procs > 1 else 4  # four producer processes unless --procs says otherwise
         sfn = make_client("stepfunctions", ctx.endpoint, timeout=60)
         sqs = make_client("sqs", ctx.endpoint)

@@ -393,7 +393,7 @@ class CheapClient:
             query_code = headers.get("x-amzn-query-error", "").split(";", 1)[0]
             code = query_code or code or headers.get("x-amzn-errortype", "").split(":", 1)[0]
             code = code.rsplit("#", 1)[-1]
-        return WireError(code or f"HTTP {status}", message[:300], status)
+        return WireError(code or f"HTTP {status}", " ".join(message.split())[:300], status)
 
 
 # -- parameters: their shape and their strings ------------------------------------------

@@ -41,9 +41,11 @@ screenshots: install-dev test-tools
 	EVENTYARD_TEST_ARTIFACTS=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider \
 		tests/console/test_console_browser.py -k "light_and_dark and sqlite"
 
-# Side by side with moto and ministack: make bench WORKLOAD=eventbus-read BENCH_ARGS="--duration 10"
+# Every workload side by side with moto and ministack, with the cheap and the boto3 client, short
+# sizes (benchmarks/README.md): make bench; the full sizes: make bench BENCH_ARGS=--full;
+# one workload: make bench WORKLOAD=sqs BENCH_ARGS="--clients cheap --systems eventyard"
 bench: install-dev
-	$(BIN)/python -m benchmarks.run $(or $(WORKLOAD),eventbus-read) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.suite $(if $(WORKLOAD),--workloads $(WORKLOAD)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .eventyard .pytest_cache .hypothesis .mypy_cache

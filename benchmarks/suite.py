@@ -80,9 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     failed = []
     for command in commands(args):
-        label = " ".join(command[2:])
+        label = " ".join(command[1:])
         log(f"== {label} (load {os.getloadavg()[0]:.2f})")
-        print(f"$ python {label}", flush=True)
+        print(f"$ .venv/bin/python {label}", flush=True)
         try:
             code = subprocess.run(command, check=False, cwd=REPO_DIR).returncode
         except KeyboardInterrupt:

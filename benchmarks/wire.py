@@ -95,11 +95,12 @@ class Connection:
             try:
                 self.sock.sendall(request)
                 return self._answer()
-            except _Closed:
+            except (_Closed, ConnectionResetError, BrokenPipeError):
+                answered = bool(self.buffer)
                 self.close()
                 # a keep-alive connection the server dropped while idle: nothing was
                 # answered, so the request is sent once more on a fresh one
-                if not reused or attempt == 2:
+                if not reused or answered or attempt == 2:
                     raise
             except OSError:
                 self.close()

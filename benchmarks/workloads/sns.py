@@ -104,7 +104,7 @@ def _producer(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: 
             messages.append(({"key": f"{producer}-{n}", "sent": sent, "amount": h % 1000,
                               "customer": f"c-{h % 50000}", "note": "x" * 60}, COLORS[(h >> 8) % len(COLORS)]))
             n += 1
-        entries = [{"Id": str(i), "Message": json.dumps(m),
+        entries = [{"Id": str(i), "Message": orjson.dumps(m).decode(),
                     "MessageAttributes": {"color": {"DataType": "String", "StringValue": color},
                                           "amount": {"DataType": "Number", "StringValue": str(m["amount"])}}}
                    for i, (m, color) in enumerate(messages)]

@@ -177,12 +177,12 @@ def _starter(index: int, endpoint: str, params: dict[str, Any], per_proc_rate: f
             try:
                 if mode == "eventbridge":
                     answer = client.put_events(Entries=[
-                        {"Source": SOURCE, "DetailType": "Order", "EventBusName": BUS, "Detail": json.dumps(d)}
+                        {"Source": SOURCE, "DetailType": "Order", "EventBusName": BUS, "Detail": orjson.dumps(d).decode()}
                         for d in details])
                     results = answer.get("Entries", [])
                 else:
                     answer = client.start_execution(stateMachineArn=params["_target"],
-                                                    input=json.dumps({"detail": details[0]}))
+                                                    input=orjson.dumps({"detail": details[0]}).decode())
                     results = [{"EventId": answer["executionArn"]}]
             except Exception as exc:  # noqa: BLE001 - every failure is a data point
                 fail(exc)

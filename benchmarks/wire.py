@@ -13,7 +13,8 @@ client keeps what an SDK puts on the wire and drops the per-call cost:
   strings (JSON-escaped, percent-encoded for the query protocol and URI paths, raw for a
   rest-json blob payload) into the gaps and set Content-Length. Message bodies, ids,
   deduplication ids and receipt handles are such strings.
-* **No re-signing.** The Authorization header is the template's. eventyard's default
+* **No re-signing.** The Authorization, X-Amz-Date and amz-sdk-invocation-id headers
+  are the template's. eventyard's default
   ``--auth none``, moto and ministack do not verify signatures; a server that does
   (``--auth sigv4``) would refuse the replays.
 * **The wire.** One socket per client, HTTP/1.1 keep-alive, the request in one write,
@@ -201,28 +202,28 @@ class Template:
     def __init__(self, head: bytes, body: bytes, encoders: dict[str, Any]) -> None:
         self.head = self._split(head, encoders["head"])
         self.body = self._split(body, encoders["body"])
-        found = sorted(slot for part in (self.head, self.body) for slot, _, _ in part[1])
+        found = sorted(slot for part in (self.head, self.body) for slot, _ in part[1])
         if found != list(range(len(found))) or len(found) != encoders["slots"]:
             raise ValueError(f"placeholders not found once each in the serialized request: {found}")
 
     @staticmethod
-    def _split(data: bytes, encoder_of: Any) -> tuple[list[bytes], list[tuple[int, Any, bytes]]]:
+    def _split(data: bytes, encoder_of: Any) -> tuple[list[bytes], list[tuple[int, Any]]]:
         segments, slots, start = [], [], 0
         for match in _TOKEN.finditer(data):
             segments.append(data[start:match.start()])
             slot = int(match.group(1))
-            slots.append((slot, encoder_of(slot), b""))
+            slots.append((slot, encoder_of(slot)))
             start = match.end()
         segments.append(data[start:])
         return segments, slots
 
     @staticmethod
-    def _fill(part: tuple[list[bytes], list[tuple[int, Any, bytes]]], values: list[Any]) -> bytes:
+    def _fill(part: tuple[list[bytes], list[tuple[int, Any]]], values: list[Any]) -> bytes:
         segments, slots = part
         if not slots:
             return segments[0]
         out = [segments[0]]
-        for (slot, encode, _), segment in zip(slots, segments[1:]):
+        for (slot, encode), segment in zip(slots, segments[1:]):
             out.append(encode(values[slot]))
             out.append(segment)
         return b"".join(out)
@@ -281,8 +282,13 @@ class CheapClient:
         shape_key: list[Any] = []
         values: list[Any] = []
         model = self._model.operation_model(operation)
-        if model.input_shape is not None:
-            _walk(model.input_shape, params, shape_key, values)
+        try:
+            if model.input_shape is not None:
+                _walk(model.input_shape, params, shape_key, values)
+        except (KeyError, AttributeError, TypeError):
+            # not the model's shape: botocore says what is wrong (ParamValidationError), as boto3 would
+            self._build(operation, model, params, tokenize=False)
+            raise
         key = (operation, tuple(shape_key))
         template = self._templates.get(key)
         if template is None:

@@ -49,8 +49,8 @@ def combine_runs(runs: list[list[Result]], extra_columns: Sequence[str]) -> list
     run's row as a line below the table. A row missing from a run (a failed start) is
     combined from the runs that have it, and the missing runs are said."""
     names: list[str] = []
-    for rows in runs:
-        names += [r.system for r in rows if r.system not in names]
+    for run_rows in runs:
+        names += [r.system for r in run_rows if r.system not in names]
     combined = []
     for name in names:
         rows = [next((r for r in run if r.system == name), None) for run in runs]

@@ -84,6 +84,7 @@ class ServiceRegistry:
         self.function_runner = WorkerPool(functions_dir(store))
         invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=self.log_sink,
                                   metrics=FunctionMetrics(metrics or CollectorRegistry()))
+        invocations.role_credentials.issue = self.sts.session_for_role  # workers run as the execution role
         self.functions = FunctionsService(store, self.jobs, self.function_runner, invocations)
         self.function_urls = FunctionUrls(invocations)  # served by web/ at each URL config's FunctionUrl
         self.event_source_mappings = EventSourceMappings(invocations, Invoker(self.resolve).invoke, self.jobs)

@@ -34,6 +34,7 @@ from eventyard.runtime.delivery import Delivered, Failure
 from eventyard.runtime.functions.types import FunctionCode, FunctionRunner, InvocationRequest, InvocationResult
 from eventyard.services.functions import code, destinations, names
 from eventyard.services.functions.access import check_access
+from eventyard.services.functions.credentials import ExecutionRoleCredentials
 from eventyard.services.functions.metrics import FunctionMetrics
 from eventyard.services.functions.names import LATEST, FunctionRef
 from eventyard.services.logs.types import LogEvent, LogSink
@@ -85,6 +86,7 @@ class Invocations:
         self.running_in_account: dict[str, int] = {}
         self._unpacked_here: set[str] = set()  # archives known to be unpacked under state_dir
         self.metrics = metrics
+        self.role_credentials = ExecutionRoleCredentials()  # the registry wires STS in
         if metrics is not None:
             metrics.watch_running(lambda: self.running)
         # after the 1st and 2nd failed attempt of an asynchronous invocation (AWS: about 1 and 2 minutes)
@@ -213,13 +215,16 @@ class Invocations:
         layers = tuple([await self._unpacked(cache, layer["_sha"]) for layer in config.get("Layers") or []])
         variables = (config.get("Environment") or {}).get("Variables") or {}
         logging = config.get("LoggingConfig") or {}
+        role = await self.role_credentials.for_function(ref.account, ref.name, str(config.get("Role") or ""))
+        if role.stamp:  # fresh credentials start fresh workers; the others retire when idle
+            revision += ":" + role.stamp
         return FunctionCode(
             function_arn=ref.arn, version=target.executed_version, account_id=ref.account, region=ref.region,
             function_name=ref.name, runtime=str(config.get("Runtime")), handler=str(config.get("Handler")),
             code_dir=folder, layer_dirs=layers, environment=dict(variables), memory_mb=int(config["MemorySize"]),
             timeout_s=int(config["Timeout"]), log_group=logging.get("LogGroup", f"/aws/lambda/{ref.name}"),
             log_format=logging.get("LogFormat", "Text"), revision=revision, endpoint_url=base_url,
-            credentials=(ref.account, "test", None), live_code=entry.get("kind") == "folder")
+            credentials=(role.key_id, role.secret, role.token), live_code=entry.get("kind") == "folder")
 
     async def _unpacked(self, cache: Path, sha_hex: str) -> Path:
         folder = cache / sha_hex

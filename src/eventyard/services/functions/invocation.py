@@ -32,7 +32,7 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import Delivered, Failure
 from eventyard.runtime.functions.types import FunctionCode, FunctionRunner, InvocationRequest, InvocationResult
-from eventyard.services.functions import code, destinations, names
+from eventyard.services.functions import code, destinations, names, policy
 from eventyard.services.functions.access import check_access
 from eventyard.services.functions.credentials import ExecutionRoleCredentials
 from eventyard.services.functions.metrics import FunctionMetrics
@@ -87,6 +87,8 @@ class Invocations:
         self._unpacked_here: set[str] = set()  # archives known to be unpacked under state_dir
         self.metrics = metrics
         self.role_credentials = ExecutionRoleCredentials()  # the registry wires STS in
+        # --auth iam: a service (a rule, a topic) invokes only where the function's policy lets it
+        self.enforce_resource_policy = False
         if metrics is not None:
             metrics.watch_running(lambda: self.running)
         # after the 1st and 2nd failed attempt of an asynchronous invocation (AWS: about 1 and 2 minutes)
@@ -315,6 +317,10 @@ class FunctionDeliverer:
 
     async def _hand_over(self, ref: FunctionRef, record: DeliveryRecord) -> Failure | None:
         body: str = record.payload["body"]
+        if self.invocations.enforce_resource_policy:
+            refused = await self._refused(ref, record)
+            if refused is not None:
+                return refused
         if record.origin == "sns":
             body = sns_event(body, record.payload.get("context", {}).get("subscription_arn", ""))
         try:
@@ -322,6 +328,23 @@ class FunctionDeliverer:
         except ServiceError as err:
             return Failure(err.code, err.message)
         return None
+
+
+    async def _refused(self, ref: FunctionRef, record: DeliveryRecord) -> Failure | None:
+        """Why the function's policy does not let this row's service invoke it, or None."""
+        context = record.payload.get("context") or {}
+        if record.origin == "events":
+            service, source = "events.amazonaws.com", str(context.get("rule_arn", ""))
+        elif record.origin == "sns":
+            service, source = "sns.amazonaws.com", str(context.get("subscription_arn", "")).rpartition(":")[0]
+        else:
+            return None
+        doc = await self.invocations.store.read(lambda s: s.functions.get(ref.account, ref.region, ref.name))
+        if doc is None or policy.service_may_invoke(doc, ref, service, source, record.account_id):
+            return None  # a missing function fails in accept_async, as before
+        return Failure("NO_PERMISSIONS", f"{service} is not authorized to perform: {policy.INVOKE} on resource: "
+                       f"{ref.qualified_arn} because no resource-based policy allows the {policy.INVOKE} action",
+                       retryable=False)
 
 
 def sns_event(notification_text: str, subscription_arn: str) -> str:

@@ -149,10 +149,15 @@ class EventSourceMappings:
         for member in ("FunctionResponseTypes", "ScalingConfig"):
             if member in req:
                 mapping[member] = req[member]
+        # as Lambda shows it: turning the mapping on or off is Enabling / Disabling, else Updating
+        state = "Updating"
         if "Enabled" in req:
+            was = bool(mapping.get("_enabled", mapping.get("State") != "Disabled"))
             mapping["_enabled"] = bool(req["Enabled"])
+            if mapping["_enabled"] != was:
+                state = "Enabling" if mapping["_enabled"] else "Disabling"
         mapping.update(BatchSize=batch, MaximumBatchingWindowInSeconds=window, LastModified=clock.epoch(),
-                       State="Updating")
+                       State=state)
         await self.store.write(lambda s: self._in_transition(s, req["UUID"], ctx.account, ctx.region, mapping))
         self._settling()
         return _shown(mapping)
@@ -166,7 +171,8 @@ class EventSourceMappings:
 
     # -- the states ------------------------------------------------------------------------
     def _in_transition(self, s: Session, uuid: str, account: str, region: str, mapping: dict[str, Any]) -> None:
-        """``mapping`` stored in its transitional state (Creating, Updating, Deleting), with
+        """``mapping`` stored in its transitional state (Creating, Updating, Enabling,
+        Disabling, Deleting), with
         the durable job that settles it, in one unit of work (a crash only delays it)."""
         mapping["_settle"] = ids.uuid4()
         s.functions.put_mapping(uuid, account, region, mapping)

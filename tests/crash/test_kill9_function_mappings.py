@@ -87,7 +87,9 @@ def test_a_mappings_batches_survive_kill9_mid_batch(restartable_server: Any, tmp
     wait_until(dead_lettered, timeout=180, what="the failing messages in the dead-letter queue")
     assert set(dead) == FAILING  # nothing processed went there
     assert not _lines(log, "done") & FAILING
-    assert all(int(m["Attributes"]["ApproximateReceiveCount"]) == 3 for m in dead.values())
+    # moved once received maxReceiveCount times (the count goes on in the dead-letter queue)
+    assert all(int(m["Attributes"]["ApproximateReceiveCount"]) >= 3 for m in dead.values()), \
+        {k: m["Attributes"]["ApproximateReceiveCount"] for k, m in dead.items()}
     wait_until(lambda: sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"][
         "ApproximateNumberOfMessagesNotVisible"] == "0", what="the queue drained")
     attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]

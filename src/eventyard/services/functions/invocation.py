@@ -34,6 +34,7 @@ from eventyard.runtime.delivery import Delivered, Failure
 from eventyard.runtime.functions.types import FunctionCode, FunctionRunner, InvocationRequest, InvocationResult
 from eventyard.services.functions import code, destinations, names, policy
 from eventyard.services.functions.access import check_access
+from eventyard.services.functions.concurrency import SharedConcurrency
 from eventyard.services.functions.credentials import ExecutionRoleCredentials
 from eventyard.services.functions.metrics import FunctionMetrics
 from eventyard.services.functions.names import LATEST, FunctionRef
@@ -87,6 +88,7 @@ class Invocations:
         self._unpacked_here: set[str] = set()  # archives known to be unpacked under state_dir
         self.metrics = metrics
         self.role_credentials = ExecutionRoleCredentials()  # the registry wires STS in
+        self.concurrency = SharedConcurrency(store)  # reserved and account limits, across processes
         # --auth iam: a service (a rule, a topic) invokes only where the function's policy lets it
         self.enforce_resource_policy = False
         if metrics is not None:
@@ -171,13 +173,16 @@ class Invocations:
             raise ServiceError("ResourceConflictException", "The operation cannot be performed at this time. "
                                "The function is currently in the following state: Pending")
         key = (ref.account, ref.region, ref.name)
-        if target.reserved is not None and self.running.get(key, 0) >= target.reserved:
+        # the limits hold across every process and node of the store (concurrency.py)
+        throttled = await self.concurrency.enter(ref.account, ref.region, ref.name, target.reserved)
+        if throttled is not None:
             self._throttled(ref)
-            raise Throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
-        if self.running_in_account.get(ref.account, 0) >= ACCOUNT_CONCURRENCY:
-            self._throttled(ref)
-            raise Throttled("ConcurrentInvocationLimitExceeded")
-        function_code = await self._code(ref, target, base_url)
+            raise Throttled(throttled)
+        try:
+            function_code = await self._code(ref, target, base_url)
+        except BaseException:
+            await self.concurrency.leave(ref.account, ref.region, ref.name, target.reserved)
+            raise
         self.running[key] = self.running.get(key, 0) + 1
         self.running_in_account[ref.account] = self.running_in_account.get(ref.account, 0) + 1
         try:
@@ -186,6 +191,7 @@ class Invocations:
         finally:
             self.running[key] -= 1
             self.running_in_account[ref.account] -= 1
+            await self.concurrency.leave(ref.account, ref.region, ref.name, target.reserved)
         if self.metrics is not None:
             self.metrics.count_invocation(ref.arn, result.duration_ms, result.function_error is not None)
         await self._write_logs(ref, function_code, result)

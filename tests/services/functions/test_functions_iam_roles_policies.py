@@ -1,7 +1,8 @@
 """Lambda's own authorization under ``--auth iam``, on both backends:
 
 - a function's AWS calls run as its execution role: the worker gets a session of the
-  role from eventyard's STS, so the role's policies decide;
+  role from eventyard's STS, so the role's policies decide; an SQS mapping wants a role
+  that may read the queue;
 - the function's resource policy (AddPermission) decides, Conditions included, whether
   an EventBridge rule or another account may invoke it;
 - an ``AWS_IAM`` function URL wants a valid signature of someone allowed to
@@ -196,3 +197,21 @@ def test_an_aws_iam_function_url_wants_a_valid_signature_of_someone_allowed_to_i
     lam.add_permission(FunctionName="private-page", StatementId="b-iam", Action="lambda:InvokeFunctionUrl",
                        Principal=B, FunctionUrlAuthType="AWS_IAM")
     assert _url_call(urls["private-page"], OTHER).json() == f"arn:aws:iam::{B}:root"
+
+
+def test_a_mapping_wants_an_execution_role_that_may_read_the_queue(iam_server: Any) -> None:
+    sqs, iam, lam = (_client(s, iam_server.url) for s in ("sqs", "iam", "lambda"))
+    _, queue_arn = _queue(sqs, "mapped")
+    role = iam.create_role(RoleName="mapping-reader", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    lam.create_function(FunctionName="mapped", Runtime="python3.12", Handler="app.handler", Role=role,
+                        Code={"ZipFile": ECHO})
+    lam.get_waiter("function_active_v2").wait(FunctionName="mapped", WaiterConfig={"Delay": 0.2, "MaxAttempts": 300})
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="mapped")
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert exc.value.response["Error"]["Message"] == ("The function execution role does not have permissions to call "
+                                                      "ReceiveMessage on SQS")
+    iam.put_role_policy(RoleName="mapping-reader", PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": queue_arn, "Action": [
+            "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]}]}))
+    assert lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="mapped")["State"] == "Creating"

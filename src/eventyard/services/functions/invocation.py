@@ -88,7 +88,8 @@ class Invocations:
         self._unpacked_here: set[str] = set()  # archives known to be unpacked under state_dir
         self.metrics = metrics
         self.role_credentials = ExecutionRoleCredentials()  # the registry wires STS in
-        self.concurrency = SharedConcurrency(store)  # reserved and account limits, across processes
+        # reserved and account limits, across processes and nodes
+        self.concurrency = SharedConcurrency(store, account_limit=ACCOUNT_CONCURRENCY)
         # --auth iam: a service (a rule, a topic) invokes only where the function's policy lets it
         self.enforce_resource_policy = False
         if metrics is not None:
@@ -334,7 +335,6 @@ class FunctionDeliverer:
         except ServiceError as err:
             return Failure(err.code, err.message)
         return None
-
 
     async def _refused(self, ref: FunctionRef, record: DeliveryRecord) -> Failure | None:
         """Why the function's policy does not let this row's service invoke it, or None."""

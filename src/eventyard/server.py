@@ -75,6 +75,9 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     if settings.public_url:
         registry.sns.public_url = settings.public_url
     registry.functions.invocations.base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    registry.functions.invocations.enforce_resource_policy = settings.auth == "iam"
+    registry.function_urls.authorize = authority.authorize if authority is not None else None  # AWS_IAM URLs
+    registry.event_source_mappings.authorize = authority.authorize if authority is not None else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -22,6 +22,7 @@ from eventyard.services.events import EventsService
 from eventyard.services.functions import AsyncPolicy, FunctionDeliverer, FunctionsService, Invocations
 from eventyard.services.functions import destinations
 from eventyard.services.functions import service as functions_service
+from eventyard.services.functions.concurrency import RENEW_SECONDS
 from eventyard.services.functions.mappings import POLL_SECONDS, EventSourceMappings
 from eventyard.services.functions.metrics import FunctionMetrics
 from eventyard.services.functions.urls import FunctionUrls
@@ -84,6 +85,8 @@ class ServiceRegistry:
         self.function_runner = WorkerPool(functions_dir(store))
         invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=self.log_sink,
                                   metrics=FunctionMetrics(metrics or CollectorRegistry()))
+        invocations.role_credentials.issue = self.sts.session_for_role  # workers run as the execution role
+        self.timers.every(RENEW_SECONDS, "lambda-concurrency-leases", invocations.concurrency.renew)
         self.functions = FunctionsService(store, self.jobs, self.function_runner, invocations)
         self.function_urls = FunctionUrls(invocations)  # served by web/ at each URL config's FunctionUrl
         self.event_source_mappings = EventSourceMappings(invocations, Invoker(self.resolve).invoke, self.jobs)

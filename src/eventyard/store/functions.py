@@ -138,3 +138,35 @@ class Functions:
     def delete_layer_version(self, account_id: str, region: str, name: str, version: int) -> None:
         self._s.execute("UPDATE lambda_layers SET doc = ? WHERE account_id = ? AND region = ? AND name = ?"
                         " AND version = ?", ('{"Deleted":true}', account_id, region, name, version))
+
+    # -- concurrency leases (limits that hold across processes and nodes) ---------------
+    def lease_slots(self, scope: str, holder: str, want: int, limit: int, now: int, expires_at: int) -> int:
+        """Up to ``want`` more slots of ``scope`` for ``holder``, as many as the unexpired
+        leases of every holder leave free under ``limit``; the holder's lease then runs
+        to ``expires_at``. Returns how many were granted (0: none free)."""
+        if self._s.dialect == "postgres":  # one granter per scope at a time, rows or not
+            self._s.execute("SELECT pg_advisory_xact_lock(1279741261, hashtext(?))", (scope,))
+        self._s.execute("DELETE FROM lambda_concurrency_leases WHERE scope = ? AND expires_at <= ?", (scope, now))
+        row = self._s.one("SELECT COALESCE(SUM(slots), 0) FROM lambda_concurrency_leases WHERE scope = ?", (scope,))
+        granted = max(0, min(want, limit - int(row[0] if row else 0)))
+        self._s.execute("INSERT INTO lambda_concurrency_leases (scope, holder, slots, expires_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (scope, holder) DO UPDATE SET slots = lambda_concurrency_leases.slots"
+                        " + excluded.slots, expires_at = excluded.expires_at", (scope, holder, granted, expires_at))
+        return granted
+
+    def keep_slots(self, scope: str, holder: str, slots: int) -> None:
+        """``holder`` gives back all but ``slots`` of its lease on ``scope``."""
+        if slots <= 0:
+            self._s.execute("DELETE FROM lambda_concurrency_leases WHERE scope = ? AND holder = ?", (scope, holder))
+        else:
+            self._s.execute("UPDATE lambda_concurrency_leases SET slots = ? WHERE scope = ? AND holder = ?",
+                            (slots, scope, holder))
+
+    def renew_slots(self, holder: str, held: dict[str, int], expires_at: int) -> None:
+        """The leases of a live ``holder`` (scope -> slots it holds) run on to
+        ``expires_at``, put back as they are if a stall let them expire meanwhile."""
+        self._s.execute("DELETE FROM lambda_concurrency_leases WHERE holder = ?", (holder,))
+        rows = [(scope, holder, slots, expires_at) for scope, slots in held.items() if slots > 0]
+        if rows:
+            self._s.executemany("INSERT INTO lambda_concurrency_leases (scope, holder, slots, expires_at)"
+                                " VALUES (?, ?, ?, ?)", rows)

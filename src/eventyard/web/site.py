@@ -56,7 +56,7 @@ def build_site(site: Site, api: ASGIApp, lifespan: Callable[[Starlette], AsyncCo
             Route("/_eventyard/health", health_endpoint(site.store_dialect)),
             Route("/metrics", metrics_endpoint(site.metrics, site.auth, site.metrics_token, site.refresh_metrics)),
             Route("/SimpleNotificationService-{key}.pem", certificate_endpoint(site.sns_certificate)),
-            *([Route("/_eventyard/lambda-url/{url_id}/{path:path}", function_url_endpoint(site.function_url),
+            *([Route("/_eventyard/lambda-url/{url_id}/{path:path}", function_url_endpoint(site.function_url, site.auth),
                      methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])]
               if site.function_url is not None else []),
             *([Route("/_eventyard/lambda/code/{sha}", code_endpoint(site.function_code), methods=["GET"])]

@@ -70,9 +70,9 @@ def test_filters_partial_failures_and_the_dead_letter_queue(server: Any, tmp_pat
     listed = c.list_event_source_mappings(FunctionName="consumer")["EventSourceMappings"]
     assert [m["UUID"] for m in listed] == [mapping["UUID"]]
     updated = c.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
-    assert updated["State"] == "Updating"
+    assert updated["State"] == "Disabling"
     wait_until(lambda: c.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Disabled",
-               what="Updating -> Disabled")
+               what="Disabling -> Disabled")
     assert c.delete_event_source_mapping(UUID=mapping["UUID"])["State"] == "Deleting"
 
     def gone() -> bool:
@@ -112,8 +112,9 @@ def test_mapping_errors(server: Any) -> None:
 
 
 def test_transitional_states_are_settled_by_the_durable_job(store: Any) -> None:
-    """Creating, Updating and Deleting stay until the job runs (here: by hand, the node's
-    job loop not started), then Enabled, Disabled and gone, as Lambda reports them."""
+    """Creating, Disabling, Enabling, Updating and Deleting stay until the job runs (here:
+    by hand, the node's job loop not started), then Enabled, Disabled and gone, as Lambda
+    reports them."""
     registry = ServiceRegistry(store, DeliveryRuntime(store))
     call = Invoker(registry.resolve).invoke
     ctx = RequestContext(account="123456789012", region="us-east-1")
@@ -137,10 +138,11 @@ def test_transitional_states_are_settled_by_the_durable_job(store: Any) -> None:
         seen += [created["State"], await state(uuid)]
         await registry.jobs.run_due()
         seen.append(await state(uuid))
-        updated = await call("lambda", "UpdateEventSourceMapping", {"UUID": uuid, "Enabled": False}, ctx)
-        seen += [updated["State"], await state(uuid)]
-        await registry.jobs.run_due()
-        seen.append(await state(uuid))
+        for change in ({"Enabled": False}, {"Enabled": True}, {"BatchSize": 5}, {"Enabled": True}):
+            updated = await call("lambda", "UpdateEventSourceMapping", {"UUID": uuid, **change}, ctx)
+            seen += [updated["State"], await state(uuid)]
+            await registry.jobs.run_due()
+            seen.append(await state(uuid))
         deleted = await call("lambda", "DeleteEventSourceMapping", {"UUID": uuid}, ctx)
         seen += [deleted["State"], await state(uuid)]
         await registry.jobs.run_due()
@@ -148,5 +150,7 @@ def test_transitional_states_are_settled_by_the_durable_job(store: Any) -> None:
         await registry.function_runner.close()
         return seen
 
-    assert asyncio.run(scenario()) == ["Creating", "Creating", "Enabled", "Updating", "Updating", "Disabled",
+    assert asyncio.run(scenario()) == ["Creating", "Creating", "Enabled", "Disabling", "Disabling", "Disabled",
+                                       "Enabling", "Enabling", "Enabled", "Updating", "Updating", "Enabled",
+                                       "Updating", "Updating", "Enabled",  # enabled already: no change of state
                                        "Deleting", "Deleting", "ResourceNotFoundException"]

@@ -208,4 +208,5 @@ def request_context(ctx: RequestContext, access: RequestedAccess, facts: Resourc
         found["aws:TagKeys"] = list(access.tag_keys)
     for key, value in facts.tags.items():
         found[f"aws:ResourceTag/{key}"] = value
+    found.update(access.condition_keys)
     return found

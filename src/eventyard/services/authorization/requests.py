@@ -45,6 +45,7 @@ class RequestedAccess:
     resources: tuple[str, ...]
     request_tags: Mapping[str, str] = field(default_factory=dict)  # aws:RequestTag/...
     tag_keys: tuple[str, ...] = ()  # aws:TagKeys
+    condition_keys: Mapping[str, str] = field(default_factory=dict)  # a service's own (lambda:FunctionUrlAuthType)
 
 
 Resources = Callable[[dict[str, Any], Where], list[str]]
@@ -494,7 +495,10 @@ def requested_access(service: str, operation: str, params: dict[str, Any], where
     action, resources = row
     tags = _request_tags(params)
     keys = tuple(tags) or _tag_keys(params)
-    return RequestedAccess(f"{PREFIXES.get(service, service)}:{action}", tuple(resources(params, where)), tags, keys)
+    own = {"lambda:FunctionUrlAuthType": str(params["FunctionUrlAuthType"])} \
+        if service == "lambda" and "FunctionUrlAuthType" in params else {}
+    return RequestedAccess(f"{PREFIXES.get(service, service)}:{action}", tuple(resources(params, where)), tags, keys,
+                           own)
 
 
 def _request_tags(params: dict[str, Any]) -> dict[str, str]:

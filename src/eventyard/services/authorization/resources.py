@@ -1,6 +1,7 @@
 """What a resource brings to a request's evaluation: its owner, its resource-based policy
 (SQS queue policy, SNS topic policy, EventBridge bus policy, a secret's resource
-policy, an IAM role's trust policy for ``sts:AssumeRole``) and its tags (``aws:ResourceTag/...``).
+policy, an IAM role's trust policy for ``sts:AssumeRole``, a function's AddPermission
+statements) and its tags (``aws:ResourceTag/...``).
 
     resource_facts(session, action, arn) -> ResourceFacts
 
@@ -83,8 +84,23 @@ def _secret_record(s: "Session", arn: arns.Arn) -> Any:
     return secrets.by_arn(str(arn)) or secrets.get(arn.account, arn.region, arn.resource[len("secret:"):])
 
 
+def _function(s: "Session", action: str, arn: arns.Arn) -> tuple[str | None, dict[str, str]]:
+    """A function's policy: its AddPermission statements, the qualifier's beside its own."""
+    kind, _, rest = arn.resource.partition(":")
+    functions = getattr(s, "functions", None)
+    if kind != "function" or functions is None:
+        return None, {}
+    name, _, qualifier = rest.partition(":")
+    doc = functions.get(arn.account, arn.region, name)
+    if doc is None:
+        return None, {}
+    from eventyard.services.functions.policy import policy_text  # the one reading of Lambda's statements
+
+    return policy_text(doc, qualifier or None), s.tags.get(f"arn:aws:lambda:{arn.region}:{arn.account}:function:{name}")
+
+
 LOOKUPS: dict[str, Lookup] = {"sqs": _queue, "sns": _topic, "events": _event_bus, "iam": _role,
-                              "secretsmanager": _secret}
+                              "secretsmanager": _secret, "lambda": _function}
 
 
 def _actual_arn(s: "Session", parsed: arns.Arn, arn: str) -> str:

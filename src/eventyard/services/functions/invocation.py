@@ -32,8 +32,10 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import Delivered, Failure
 from eventyard.runtime.functions.types import FunctionCode, FunctionRunner, InvocationRequest, InvocationResult
-from eventyard.services.functions import code, destinations, names
+from eventyard.services.functions import code, destinations, names, policy
 from eventyard.services.functions.access import check_access
+from eventyard.services.functions.concurrency import SharedConcurrency
+from eventyard.services.functions.credentials import ExecutionRoleCredentials
 from eventyard.services.functions.metrics import FunctionMetrics
 from eventyard.services.functions.names import LATEST, FunctionRef
 from eventyard.services.logs.types import LogEvent, LogSink
@@ -85,6 +87,11 @@ class Invocations:
         self.running_in_account: dict[str, int] = {}
         self._unpacked_here: set[str] = set()  # archives known to be unpacked under state_dir
         self.metrics = metrics
+        self.role_credentials = ExecutionRoleCredentials()  # the registry wires STS in
+        # reserved and account limits, across processes and nodes
+        self.concurrency = SharedConcurrency(store, account_limit=ACCOUNT_CONCURRENCY)
+        # --auth iam: a service (a rule, a topic) invokes only where the function's policy lets it
+        self.enforce_resource_policy = False
         if metrics is not None:
             metrics.watch_running(lambda: self.running)
         # after the 1st and 2nd failed attempt of an asynchronous invocation (AWS: about 1 and 2 minutes)
@@ -167,13 +174,16 @@ class Invocations:
             raise ServiceError("ResourceConflictException", "The operation cannot be performed at this time. "
                                "The function is currently in the following state: Pending")
         key = (ref.account, ref.region, ref.name)
-        if target.reserved is not None and self.running.get(key, 0) >= target.reserved:
+        # the limits hold across every process and node of the store (concurrency.py)
+        throttled = await self.concurrency.enter(ref.account, ref.region, ref.name, target.reserved)
+        if throttled is not None:
             self._throttled(ref)
-            raise Throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
-        if self.running_in_account.get(ref.account, 0) >= ACCOUNT_CONCURRENCY:
-            self._throttled(ref)
-            raise Throttled("ConcurrentInvocationLimitExceeded")
-        function_code = await self._code(ref, target, base_url)
+            raise Throttled(throttled)
+        try:
+            function_code = await self._code(ref, target, base_url)
+        except BaseException:
+            await self.concurrency.leave(ref.account, ref.region, ref.name, target.reserved)
+            raise
         self.running[key] = self.running.get(key, 0) + 1
         self.running_in_account[ref.account] = self.running_in_account.get(ref.account, 0) + 1
         try:
@@ -182,6 +192,7 @@ class Invocations:
         finally:
             self.running[key] -= 1
             self.running_in_account[ref.account] -= 1
+            await self.concurrency.leave(ref.account, ref.region, ref.name, target.reserved)
         if self.metrics is not None:
             self.metrics.count_invocation(ref.arn, result.duration_ms, result.function_error is not None)
         await self._write_logs(ref, function_code, result)
@@ -213,13 +224,16 @@ class Invocations:
         layers = tuple([await self._unpacked(cache, layer["_sha"]) for layer in config.get("Layers") or []])
         variables = (config.get("Environment") or {}).get("Variables") or {}
         logging = config.get("LoggingConfig") or {}
+        role = await self.role_credentials.for_function(ref.account, ref.name, str(config.get("Role") or ""))
+        if role.stamp:  # fresh credentials start fresh workers; the others retire when idle
+            revision += ":" + role.stamp
         return FunctionCode(
             function_arn=ref.arn, version=target.executed_version, account_id=ref.account, region=ref.region,
             function_name=ref.name, runtime=str(config.get("Runtime")), handler=str(config.get("Handler")),
             code_dir=folder, layer_dirs=layers, environment=dict(variables), memory_mb=int(config["MemorySize"]),
             timeout_s=int(config["Timeout"]), log_group=logging.get("LogGroup", f"/aws/lambda/{ref.name}"),
             log_format=logging.get("LogFormat", "Text"), revision=revision, endpoint_url=base_url,
-            credentials=(ref.account, "test", None), live_code=entry.get("kind") == "folder")
+            credentials=(role.key_id, role.secret, role.token), live_code=entry.get("kind") == "folder")
 
     async def _unpacked(self, cache: Path, sha_hex: str) -> Path:
         folder = cache / sha_hex
@@ -310,6 +324,10 @@ class FunctionDeliverer:
 
     async def _hand_over(self, ref: FunctionRef, record: DeliveryRecord) -> Failure | None:
         body: str = record.payload["body"]
+        if self.invocations.enforce_resource_policy:
+            refused = await self._refused(ref, record)
+            if refused is not None:
+                return refused
         if record.origin == "sns":
             body = sns_event(body, record.payload.get("context", {}).get("subscription_arn", ""))
         try:
@@ -317,6 +335,22 @@ class FunctionDeliverer:
         except ServiceError as err:
             return Failure(err.code, err.message)
         return None
+
+    async def _refused(self, ref: FunctionRef, record: DeliveryRecord) -> Failure | None:
+        """Why the function's policy does not let this row's service invoke it, or None."""
+        context = record.payload.get("context") or {}
+        if record.origin == "events":
+            service, source = "events.amazonaws.com", str(context.get("rule_arn", ""))
+        elif record.origin == "sns":
+            service, source = "sns.amazonaws.com", str(context.get("subscription_arn", "")).rpartition(":")[0]
+        else:
+            return None
+        doc = await self.invocations.store.read(lambda s: s.functions.get(ref.account, ref.region, ref.name))
+        if doc is None or policy.service_may_invoke(doc, ref, service, source, record.account_id):
+            return None  # a missing function fails in accept_async, as before
+        return Failure("NO_PERMISSIONS", f"{service} is not authorized to perform: {policy.INVOKE} on resource: "
+                       f"{ref.qualified_arn} because no resource-based policy allows the {policy.INVOKE} action",
+                       retryable=False)
 
 
 def sns_event(notification_text: str, subscription_arn: str) -> str:

@@ -33,6 +33,7 @@ from eventyard.core.patterns.event import flatten
 from eventyard.core.patterns.parse import parse_pattern
 from eventyard.services.functions import names
 from eventyard.services.functions.access import check_access
+from eventyard.services.functions.names import FunctionRef
 from eventyard.services.functions.invocation import ACCOUNT_CONCURRENCY, Invocations, Throttled, pick
 from eventyard.runtime.jobs import Finished, JobRuntime
 from eventyard.store import Session
@@ -69,6 +70,9 @@ class EventSourceMappings:
         if jobs is not None:
             jobs.register(SETTLE_JOB, _SettleMapping(self))
         self._changed = asyncio.Event()  # this node changed a mapping: the pollers follow at once
+        # --auth iam: (service, operation, params, ctx) -> None or raises; the execution role must
+        # be allowed to read the queue, as Lambda checks when a mapping is created
+        self.authorize: Callable[[str, str, dict[str, Any], RequestContext], Awaitable[None]] | None = None
         self._stopping: set[_MappingRun] = set()  # runs of changed mappings, finishing their batches
 
     # -- the API -----------------------------------------------------------------------
@@ -88,6 +92,7 @@ class EventSourceMappings:
         _check_batching(batch, window, fifo)
         filters = _check_filters(req.get("FilterCriteria"))
         queue_url = await self._queue_url(ctx, source)
+        await self._check_role(ref, doc, queue_url)
         attributes = (await self.call("sqs", "GetQueueAttributes", {"QueueUrl": queue_url,
                                                                     "AttributeNames": ["VisibilityTimeout"]},
                                       _as_caller(ctx, "GetQueueAttributes")))["Attributes"]
@@ -149,10 +154,15 @@ class EventSourceMappings:
         for member in ("FunctionResponseTypes", "ScalingConfig"):
             if member in req:
                 mapping[member] = req[member]
+        # as Lambda shows it: turning the mapping on or off is Enabling / Disabling, else Updating
+        state = "Updating"
         if "Enabled" in req:
+            was = bool(mapping.get("_enabled", mapping.get("State") != "Disabled"))
             mapping["_enabled"] = bool(req["Enabled"])
+            if mapping["_enabled"] != was:
+                state = "Enabling" if mapping["_enabled"] else "Disabling"
         mapping.update(BatchSize=batch, MaximumBatchingWindowInSeconds=window, LastModified=clock.epoch(),
-                       State="Updating")
+                       State=state)
         await self.store.write(lambda s: self._in_transition(s, req["UUID"], ctx.account, ctx.region, mapping))
         self._settling()
         return _shown(mapping)
@@ -164,9 +174,27 @@ class EventSourceMappings:
         self._settling()
         return _shown(mapping)
 
+    async def _check_role(self, ref: FunctionRef, doc: dict[str, Any], queue_url: str) -> None:
+        """Under ``--auth iam``: the function's execution role must be allowed what the
+        pollers do with the queue (Lambda's InvalidParameterValueException otherwise)."""
+        if self.authorize is None:
+            return
+        role = str(doc["latest"].get("Role") or "")
+        role_account, _, role_path = role.partition(":iam::")[2].partition(":role/")
+        session = RequestContext(account=role_account or ref.account, region=ref.region,
+                                 principal_arn=f"arn:aws:sts::{role_account}:assumed-role/"
+                                               f"{role_path.rsplit('/', 1)[-1]}/{ref.name}")
+        for operation in ("ReceiveMessage", "DeleteMessage", "GetQueueAttributes"):
+            try:
+                await self.authorize("sqs", operation, {"QueueUrl": queue_url}, session)
+            except ServiceError:
+                raise _invalid(f"The function execution role does not have permissions to call {operation} on "
+                               "SQS") from None
+
     # -- the states ------------------------------------------------------------------------
     def _in_transition(self, s: Session, uuid: str, account: str, region: str, mapping: dict[str, Any]) -> None:
-        """``mapping`` stored in its transitional state (Creating, Updating, Deleting), with
+        """``mapping`` stored in its transitional state (Creating, Updating, Enabling,
+        Disabling, Deleting), with
         the durable job that settles it, in one unit of work (a crash only delays it)."""
         mapping["_settle"] = ids.uuid4()
         s.functions.put_mapping(uuid, account, region, mapping)

@@ -4,8 +4,15 @@ with Lambda's payload format 2.0, and the function's answer becomes the HTTP res
 The answer is mapped as Lambda maps it: an object with ``statusCode`` gives the status,
 ``headers``, ``cookies`` and ``body`` (base64 when ``isBase64Encoded``); any other JSON
 answer is a 200 ``application/json`` body; a function error is a 502. An unknown URL is
-a 403 with ``{"Message": null}``. ``AuthType`` ``AWS_IAM`` wants a signed request (the
-signature itself is not checked here: the URL is served for local development).
+a 403 with ``{"Message": null}``.
+
+``AuthType`` ``AWS_IAM`` wants a request signed for ``lambda`` (checked by the web
+layer, which says who signed it) whose signer may ``lambda:InvokeFunctionUrl`` the
+function: under ``--auth iam`` by AWS's whole evaluation (identity policies, the
+function's resource policy with ``lambda:FunctionUrlAuthType``); else the function's own
+account may, and another account where the function's resource policy lets it. An
+unsigned, badly signed or denied request is AWS's 403 ``AccessDeniedException``.
+``AuthType`` ``NONE`` stays open.
 """
 
 from __future__ import annotations
@@ -14,15 +21,29 @@ import base64
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl
 
 import orjson
 
-from eventyard.core import ids
+from eventyard.core import ids, policies
 from eventyard.core.errors import ServiceError
+from eventyard.core.identity import RequestContext
+from eventyard.services.functions import policy
 from eventyard.services.functions.invocation import Invocations, Throttled, pick
 from eventyard.services.functions.names import FunctionRef
+
+
+@dataclass(frozen=True)
+class UrlCaller:
+    """Who signed a function URL request, as its signature proved."""
+
+    account: str
+    region: str
+    access_key: str
+    principal_arn: str
+    principal_id: str
+    session_policy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,8 @@ class UrlRequest:
     body: bytes
     source_ip: str
     domain: str  # the Host the client used
+    caller: UrlCaller | None = None  # set when the request is signed and its signature holds
+    signature_refused: str | None = None  # why a signed request's signature does not hold
 
 
 @dataclass(frozen=True)
@@ -49,11 +72,19 @@ def _json(status: int, doc: Any) -> UrlResponse:
 
 
 FORBIDDEN = _json(403, {"Message": None})
+# AWS's answer to an AWS_IAM URL request it does not let through
+DENIED = UrlResponse(403, orjson.dumps({"Message": "Forbidden. For troubleshooting Function URL authorization issues, "
+                                                   "see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}),
+                     [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")])
+
+# --auth iam: (service, operation, params, ctx) -> None, or raises the denial
+Authorize = Callable[[str, str, dict[str, Any], RequestContext], Awaitable[None]]
 
 
 class FunctionUrls:
     def __init__(self, invocations: Invocations) -> None:
         self.invocations = invocations
+        self.authorize: Authorize | None = None
 
     async def code_archive(self, sha_hex: str) -> bytes | None:
         """A function's or layer's zip, by the digest in GetFunction's ``Code.Location``."""
@@ -73,8 +104,8 @@ class FunctionUrls:
         if doc is None or config is None:
             return FORBIDDEN
         headers = {k.lower(): v for k, v in request.headers}
-        if config["AuthType"] == "AWS_IAM" and "authorization" not in headers:
-            return FORBIDDEN
+        if config["AuthType"] == "AWS_IAM" and not await self._allowed(request, ref, doc):
+            return DENIED
         event = _event(request, account, headers)
         try:
             target = pick(doc, ref)
@@ -87,6 +118,28 @@ class FunctionUrls:
         if result.function_error:
             return UrlResponse(502, b"Internal Server Error", [("Content-Type", "text/plain")])
         return _response(result.payload)
+
+
+    async def _allowed(self, request: UrlRequest, ref: FunctionRef, doc: dict[str, Any]) -> bool:
+        """Whether the signer of an AWS_IAM URL request may ``lambda:InvokeFunctionUrl``."""
+        caller = request.caller
+        if caller is None:
+            return False
+        if self.authorize is not None:
+            ctx = RequestContext(account=caller.account, region=caller.region, access_key=caller.access_key,
+                                 operation="InvokeFunctionUrl", principal_arn=caller.principal_arn,
+                                 principal_id=caller.principal_id, session_policy=caller.session_policy)
+            try:
+                await self.authorize("lambda", "InvokeFunctionUrl", {
+                    "FunctionName": ref.qualified_arn, "FunctionUrlAuthType": "AWS_IAM"}, ctx)
+            except ServiceError:
+                return False
+            return True
+        if caller.account == ref.account:
+            return True
+        asked = policies.AccessRequest(policies.Principal.of_arn(caller.account, caller.principal_arn),
+                                       policy.INVOKE_URL, ref.qualified_arn, {"lambda:FunctionUrlAuthType": "AWS_IAM"})
+        return policy.decision(doc, ref, asked) is policies.Decision.ALLOW
 
 
 def _event(request: UrlRequest, account: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -109,8 +162,13 @@ def _event(request: UrlRequest, account: str, headers: dict[str, str]) -> dict[s
             "time": moment.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now * 1000)},
         "isBase64Encoded": False,
     }
-    if "authorization" in headers:
-        event["requestContext"]["accountId"] = account
+    if request.caller is not None:
+        who = request.caller
+        event["requestContext"]["accountId"] = who.account
+        event["requestContext"]["authorizer"] = {"iam": {
+            "accessKey": who.access_key, "accountId": who.account, "callerId": who.principal_id,
+            "cognitoIdentity": None, "principalOrgId": None, "userArn": who.principal_arn,
+            "userId": who.principal_id}}
     if cookies:
         event["cookies"] = cookies
     if query:

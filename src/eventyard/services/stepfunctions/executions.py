@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.core.states.definition import loads_within_nesting
+from eventyard.core.states.definition import loads_within_nesting, parse_error_text
 from eventyard.core.states import HISTORY_QUOTA, Execution, ExecutionState, Stop, redrive, start
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.stepfunctions._base import (
@@ -54,7 +54,7 @@ def check_input(text: str) -> str:
     try:
         loads_within_nesting(text)
     except ValueError as bad:
-        raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{bad}'") from None
+        raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{parse_error_text(bad)}'") from None
     return text
 
 

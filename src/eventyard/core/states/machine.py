@@ -835,6 +835,8 @@ class _Interpreter:
                 details["timeoutInSeconds"] = timeout
             if heartbeat is not None:
                 details["heartbeatInSeconds"] = heartbeat
+            if isinstance(credentials, dict) and isinstance(credentials.get("RoleArn"), str):
+                details["taskCredentials"] = {"roleArn": credentials["RoleArn"]}
             run["previous"] = self.emit("TaskScheduled", run["previous"], details)
             run["previous"] = self.emit("TaskStarted", run["previous"], {"resourceType": kind, "resource": resource})
         if timeout is not None:

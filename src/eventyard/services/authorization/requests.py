@@ -45,6 +45,7 @@ class RequestedAccess:
     resources: tuple[str, ...]
     request_tags: Mapping[str, str] = field(default_factory=dict)  # aws:RequestTag/...
     tag_keys: tuple[str, ...] = ()  # aws:TagKeys
+    conditions: Mapping[str, Any] = field(default_factory=dict)  # service keys (states:HTTPMethod, ...)
 
 
 Resources = Callable[[dict[str, Any], Where], list[str]]

@@ -1358,11 +1358,13 @@ class _Interpreter:
         info = self.info
         arn_parts = info["execution_arn"].split(":")
         region, account = (arn_parts[3], arn_parts[4]) if len(arn_parts) > 4 else ("us-east-1", "000000000000")
-        # a redriven execution redrives the map run this state started before (AWS: "redrive map run");
-        # only a top-level state's run is remembered: a redrive re-enters nested states as new runs
+        # a redriven execution redrives the map run this state started before (AWS: "redrive map
+        # run"), wherever the state is: the run is remembered under the state's place, its
+        # enclosing branches and iterations included, so a Parallel or inline Map that runs
+        # again reaches the same run
         redrive_count = int(info.get("redrive_count", 0))
-        started_runs: dict[str, Any] = info.setdefault("map_runs", {}) if run_id == "0" else {}
-        key = state.name
+        started_runs: dict[str, Any] = info.setdefault("map_runs", {})
+        key = self.place(run_id, state.name)
         earlier = started_runs.get(key)
         redrive = earlier is not None and earlier["redrive"] < redrive_count
         if earlier is not None and redrive:
@@ -1396,6 +1398,18 @@ class _Interpreter:
         self.effects.append(StartMapRun(map_run_arn, run["where"] + [[state.name, None]], selected, run["limit"],
                                         state.execution_type or "STANDARD", count, percentage,
                                         state.result_writer, state.label, redrive))
+
+    def place(self, run_id: str, state_name: str) -> str:
+        """Where a state is in the execution, stable across a redrive: its name, inside each
+        enclosing branch (``Parallel#b``) or iteration (``Map[i]``) up to the top."""
+        parts = [state_name]
+        runs = self.s.runs
+        run = runs.get(run_id)
+        while run is not None and run["parent"] is not None:
+            enclosing, branch = run["where"][-1]
+            parts.append(f"{enclosing}#{branch}" if branch is not None else f"{enclosing}[{run['index']}]")
+            run = runs.get(run["parent"])
+        return "/".join(reversed(parts))  # a top-level state: its name alone
 
     def start_iterations(self, run_id: str, run: dict[str, Any], state: State) -> None:
         assert state.processor is not None

@@ -23,6 +23,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+import orjson
+
 from eventyard.core.states import errors
 from eventyard.core.states.choice import evaluate as evaluate_rule
 from eventyard.core.states.definition import Assignment, Machine, State
@@ -412,6 +414,9 @@ class _Interpreter:
         self.info = state.execution
         self._execution_input: Any = _UNPARSED
         self.ready: deque[str] = deque()
+        # run id -> (a state's output, its history text): the next state's input is that same
+        # object, unchanged (payloads are never changed in place), so its text is known
+        self._input_texts: dict[str, tuple[Any, str]] = {}
 
     # events and effects
     def emit(self, event_type: str, previous: int, details: dict[str, Any] | None = None) -> int:
@@ -456,7 +461,7 @@ class _Interpreter:
     def begin(self) -> Step:
         info = self.info
         try:
-            execution_input = json.loads(info["input_text"]) if info["input_text"].strip() else {}
+            execution_input = _parsed_input(info["input_text"]) if info["input_text"].strip() else {}
         except ValueError:
             execution_input = {}
         self.emit("ExecutionStarted", 0, {"input": info["input_text"], "inputDetails": {"truncated": False},
@@ -616,8 +621,10 @@ class _Interpreter:
         run.pop("exit_previous", None)
         run["retries"] = [self.retries_before if state.name == self.inspected else 0] * len(state.retry)
         run["entered_ms"] = self.now
+        known = self._input_texts.pop(run_id, None)
+        input_text = known[1] if known is not None and known[0] is run["input"] else text(run["input"])
         run["entered_id"] = self.emit(f"{state.type}StateEntered", run["previous"],
-                                      {"name": state.name, "input": text(run["input"]),
+                                      {"name": state.name, "input": input_text,
                                        "inputDetails": {"truncated": False}})
         run["previous"] = run["entered_id"]
         try:
@@ -1041,11 +1048,12 @@ class _Interpreter:
         exit_previous = run.pop("exit_previous", run["previous"])
         if state.type == "Succeed" or (state.end and next_state is None):
             run["previous"] = self.emit(f"{state.type}StateExited", exit_previous, details)
-            self.end_run(run_id, run, output=value)
+            self.end_run(run_id, run, output=value, output_text=output_text)
             return
         run["previous"] = self.emit(f"{state.type}StateExited", exit_previous, details)
         run["state"] = next_state or state.next
         run["input"] = value
+        self._input_texts[run_id] = (value, output_text)
         run["raw"] = None
         run["phase"] = "enter"
         self.ready.append(run_id)
@@ -1151,7 +1159,7 @@ class _Interpreter:
 
     # a run ends: the execution, or a branch or an iteration of its parent
     def end_run(self, run_id: str, run: dict[str, Any], output: Any = None,
-                failed: tuple[str | None, str | None] | None = None) -> None:
+                failed: tuple[str | None, str | None] | None = None, output_text: str | None = None) -> None:
         run["phase"] = "done"
         run["wait"] = None
         parent_id = run["parent"]
@@ -1159,11 +1167,12 @@ class _Interpreter:
             if failed is None:
                 self.s.status = "SUCCEEDED"
                 self.s.output = output
-                self.emit("ExecutionSucceeded", run["previous"], {"output": text(output),
+                shown = output_text if output_text is not None else text(output)
+                self.emit("ExecutionSucceeded", run["previous"], {"output": shown,
                                                                    "outputDetails": {"truncated": False}})
                 if self.definition.timeout_seconds:
                     self.effects.append(CancelTimer("execution-timeout"))
-                self.effects.append(EndExecution("SUCCEEDED", output=text(output)))
+                self.effects.append(EndExecution("SUCCEEDED", output=shown))
             else:
                 error, cause = failed
                 self.s.status = "FAILED"
@@ -1449,6 +1458,15 @@ def _not_an_array(items: JsonataValue, value: Any) -> str:
     shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return (f"The JSONata expression '{text}' specified for the field 'Items' returned an unexpected result type. "
             f"Expected 'array', but was '{kind}' for value: {shown}")
+
+
+def _parsed_input(text_value: str) -> Any:
+    """orjson's reading where it reads (the same values); the stdlib where it refuses
+    (integers past 64 bits, numbers past a double)."""
+    try:
+        return orjson.loads(text_value)
+    except orjson.JSONDecodeError:
+        return json.loads(text_value)
 
 
 def _loads(text_value: str) -> Any:

@@ -47,6 +47,7 @@ from eventyard.core.states import (
     TimerFired,
     advance,
 )
+from eventyard.core.states.payload import compact
 from eventyard.runtime.jobs import Again, Finished
 from eventyard.services.stepfunctions._base import budget_of, compiled
 from eventyard.services.stepfunctions.maprun import ITEM_READER_FAILED, MapRuns, is_child, missing_bucket_cause
@@ -205,10 +206,11 @@ class Driver:
         inline = 0
         recorded = 0
         kept = record.machine_type != "EXPRESS"  # Express history lives only in its logs, as on AWS
+        written: list[dict[str, Any]] = []  # the unit's events, appended as one row at the end
         while True:
             events = step.events
             if kept:
-                s.states.append_history(arn, events)
+                written.extend(events)
             self.history_logged(s, record, events)
             recorded += len(events)
             answers: list[Event] = []
@@ -248,6 +250,7 @@ class Driver:
                 effects.extend(advance(machine, state, answer, in_place=True,
                                        budget=budget_of(record.machine_type)).effects)
             step = Step(state, effects)
+        s.states.append_history(arn, written)
         record = replace(record, event_count=record.event_count + recorded)
         if save:
             self.save(s, record, step.state, now, after)
@@ -341,6 +344,4 @@ class Driver:
 
 
 def _text(value: Any) -> str:
-    import json
-
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return compact(value)

@@ -32,6 +32,7 @@ from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.core.states import Event, InvokeTask, TaskFailed, TaskSubmitted, TaskSucceeded
 from eventyard.core.states.errors import PERMISSIONS
+from eventyard.core.states.payload import compact
 from eventyard.services.stepfunctions._base import Invoke
 from eventyard.services.stepfunctions.http_task import CONNECTION_ERROR, HttpTaskFailed, HttpTasks
 from eventyard.services.stepfunctions.lambda_task import (
@@ -63,7 +64,7 @@ _OPTIMIZED_PREFIX = {"sqs": "SQS", "sns": "SNS", "events": "EventBridge", "state
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return value if isinstance(value, str) else compact(value)
 
 
 def _plain(value: Any) -> Any:

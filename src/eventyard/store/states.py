@@ -241,6 +241,17 @@ class StateMachines:
              e.definition_hash, e.role_arn, e.status, e.input, e.output, e.error, e.cause, e.trace_header,
              e.event_count, e.redrive_count, e.redrive_date, e.start_date, e.stop_date, state))
 
+    def insert_new_execution(self, e: ExecutionRecord, state: str) -> bool:
+        """``insert_execution`` unless an execution of that ARN exists (then False, nothing
+        written): a start's existence check and insert in one statement."""
+        cur = self._s.execute(
+            f"INSERT INTO sfn_executions ({_EXECUTION}, state) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING",
+            (e.arn, e.account_id, e.region, e.machine_arn, e.version_arn, e.alias_arn, e.name, e.machine_type,
+             e.definition_hash, e.role_arn, e.status, e.input, e.output, e.error, e.cause, e.trace_header,
+             e.event_count, e.redrive_count, e.redrive_date, e.start_date, e.stop_date, state))
+        return bool(cur.rowcount == 1)
+
     def execution(self, arn: str) -> ExecutionRecord | None:
         row = self._s.one(f"SELECT {_EXECUTION} FROM sfn_executions WHERE arn = ?", (arn,))
         return None if row is None else ExecutionRecord.from_row(row)

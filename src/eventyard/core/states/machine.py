@@ -38,7 +38,6 @@ from eventyard.core.states.payload import (
     apply_input_path,
     apply_output_path,
     apply_result_path,
-    check_payload,
     check_payload_text,
     path_base,
 )
@@ -815,14 +814,15 @@ class _Interpreter:
                 if state.heartbeat_seconds_path is not None:
                     heartbeat = self.positive(self.path_value(state.heartbeat_seconds_path, effective, scope),
                                               state.heartbeat_seconds_path.text)
-            check_payload(parameters, state.name)
+            parameters_text = text(parameters)  # measured here, shown in history below
+            check_payload_text(parameters_text, state.name)
             credentials = self.credentials(run, state, extra)
         except StatesError as failure:
             raise self.fault(failure) from None
         kind, resource = _resource_parts(state.resource)
         wait: dict[str, Any] = {"task_id": task_id, "kind": kind, "resource": resource, "pattern": pattern}
         if pattern == "activity":
-            details: dict[str, Any] = {"resource": state.resource, "input": text(parameters),
+            details: dict[str, Any] = {"resource": state.resource, "input": parameters_text,
                                        "inputDetails": {"truncated": False}}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
@@ -830,14 +830,14 @@ class _Interpreter:
                 details["heartbeatInSeconds"] = heartbeat
             run["previous"] = self.emit("ActivityScheduled", run["previous"], details)
         elif pattern == "function":
-            details = {"resource": state.resource, "input": text(parameters), "inputDetails": {"truncated": False}}
+            details = {"resource": state.resource, "input": parameters_text, "inputDetails": {"truncated": False}}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
             run["previous"] = self.emit("LambdaFunctionScheduled", run["previous"], details)
             run["previous"] = self.emit("LambdaFunctionStarted", run["previous"], None)
         else:
             details = {"resourceType": kind, "resource": resource, "region": self.info.get("region", "us-east-1"),
-                       "parameters": text(parameters)}
+                       "parameters": parameters_text}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
             if heartbeat is not None:
@@ -949,15 +949,16 @@ class _Interpreter:
             self.emit_task_outcome(run, wait, "Failed", {k: v for k, v in details.items() if v is not None})
             raise _Fault(event.error, event.cause, False, reported_by_task=True)
         assert isinstance(event, TaskSucceeded)
+        output_text = text(event.output)
         try:
             # AWS names the integration ('lambda') or the function/activity ARN in this cause.
-            check_payload(event.output, wait["kind"] if wait["pattern"] not in ("function", "activity")
-                          else state.resource or "")
+            check_payload_text(output_text, wait["kind"] if wait["pattern"] not in ("function", "activity")
+                               else state.resource or "")
         except StatesError as failure:
             self.emit_task_outcome(run, wait, "Failed", {"error": failure.error, "cause": failure.cause})
             raise _Fault(failure.error, failure.cause, False, reported_by_task=True) from None
         self.note(state, "result", event.output)
-        self.emit_task_outcome(run, wait, "Succeeded", {"output": text(event.output),
+        self.emit_task_outcome(run, wait, "Succeeded", {"output": output_text,
                                                         "outputDetails": {"truncated": False}})
         self.finish_with_result(run_id, run, state, event.output)
 

@@ -111,6 +111,24 @@ def test_history_in_both_orders(store: Store) -> None:
         3, 2, 1]
 
 
+def test_history_pages_across_steps_of_several_events(store: Store) -> None:
+    # each step's events are appended together; every page, from every position and in
+    # both orders, is the same as over one flat list
+    arn = f"{BASE}:execution:m:steps"
+    steps = [[1], [2, 3, 4], [5, 6], [7], [8, 9, 10, 11], [12]]
+    for step in steps:
+        store.write_sync(lambda s, step=step: s.states.append_history(arn, [{"id": i, "type": "T"} for i in step]))
+    ids = list(range(1, 13))
+    for limit in (1, 2, 3, 5, 20):
+        for after in [None, *range(0, 14)]:
+            forward = store.read_sync(lambda s: s.states.history(arn, after=after, reverse=False, limit=limit))
+            expected = [i for i in ids if after is None or i > after][:limit]
+            assert [e["id"] for e in forward] == expected, (after, limit)
+            backward = store.read_sync(lambda s: s.states.history(arn, after=after, reverse=True, limit=limit))
+            expected = [i for i in reversed(ids) if after is None or i < after][:limit]
+            assert [e["id"] for e in backward] == expected, (after, limit)
+
+
 def test_the_inbox_gives_events_once_in_order(store: Store) -> None:
     arn = f"{BASE}:execution:m:i"
     for n in range(5):

@@ -3,12 +3,16 @@ OutputPath examples) and the causes AWS writes when a path reaches nothing."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventyard.core.states.errors import StatesError
 from eventyard.core.states.jsonpath import parse
+from eventyard.core.states.payload import compact
 from eventyard.core.states.payload import (
     MAX_PAYLOAD_BYTES,
     UNSET,
@@ -137,3 +141,22 @@ def test_payload_limit() -> None:
     with pytest.raises(StatesError) as failure:
         check_payload("x" * (MAX_PAYLOAD_BYTES - 1), "S")
     assert failure.value.error == "States.DataLimitExceeded"
+
+
+# -- compact: orjson's speed, the stdlib's text -------------------------------------------
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**80, max_value=2**80)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON_VALUES)
+def test_compact_writes_what_the_stdlib_writes(value: object) -> None:
+    assert compact(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_compact_takes_the_slow_path_only_where_texts_could_differ() -> None:
+    for value in ({"id": "3e4f-1e5"}, {"n": 1e-05, "big": [1e20, -0.00001]}, [float("inf"), None], 2**70):
+        assert compact(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -217,3 +217,99 @@ def test_a_result_writer_with_only_writer_config_shapes_the_output(sfn: Any, tra
         assert [o["Status"] for o in output] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
         assert output[0]["Output"] == ["x0", "y0"] and output[0]["Input"] == items[0]
         assert ":execution:" in output[0]["ExecutionArn"] and output[0]["StateMachineArn"].endswith("/each")
+
+
+# -- redrive at every level: a run inside a run's child, inside a Parallel, inside an inline Map -----
+def _gated(gate: str) -> dict[str, Any]:
+    """An item processor whose odd items fail until the queue ``gate`` exists."""
+    return {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Odd", "States": {
+        "Odd": {"Type": "Choice", "Choices": [{"Variable": "$.odd", "BooleanEquals": True, "Next": "Open"}],
+                "Default": "Done"},
+        "Open": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:getQueueUrl",
+                 "Parameters": {"QueueName": gate}, "ResultPath": None, "End": True},
+        "Done": {"Type": "Pass", "End": True}}}
+
+
+def _items(*numbers: int) -> list[dict[str, Any]]:
+    return [{"n": n, "odd": n % 2 == 1} for n in numbers]
+
+
+def _runs(sfn: Any, execution: str) -> list[str]:
+    return [r["mapRunArn"] for r in sfn.list_map_runs(executionArn=execution)["mapRuns"]]
+
+
+def _children(sfn: Any, map_run: str) -> dict[str, str]:
+    assert until(lambda: all(c["status"] != "RUNNING" for c in
+                             sfn.list_executions(mapRunArn=map_run)["executions"]))
+    return {c["executionArn"]: c["status"] for c in sfn.list_executions(mapRunArn=map_run, maxResults=100)[
+        "executions"]}
+
+
+def _redriven_after_the_gate_opens(server: Any, sfn: Any, gate: str, execution: str) -> dict[str, Any]:
+    client("sqs", server.url, account=execution.split(":")[4]).create_queue(QueueName=gate)
+    sfn.redrive_execution(executionArn=execution)
+    return ended(sfn, execution, timeout=120)
+
+
+def test_redrive_reaches_the_runs_inside_a_run_s_children(server: Any, sfn: Any) -> None:
+    gate = f"gate-{new_account()}"
+    arn = machine(sfn, {"StartAt": "Groups", "States": {"Groups": {
+        "Type": "Map", "ItemsPath": "$.groups", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Inner",
+            "States": {"Inner": {"Type": "Map", "ItemsPath": "$.items", "End": True, "ItemProcessor": _gated(gate)}}}}}})
+    groups = [{"items": _items(0, 1)}, {"items": _items(2, 4)}, {"items": _items(3, 5)}]
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"groups": groups}))["executionArn"]
+    assert ended(sfn, execution, timeout=120)["status"] == "FAILED"
+    [outer] = _runs(sfn, execution)
+    outer_children = _children(sfn, outer)
+    inner_runs = {child: _runs(sfn, child) for child in outer_children}
+    failed_grandchildren = {grandchild for runs in inner_runs.values() for run in runs
+                            for grandchild, status in _children(sfn, run).items() if status == "FAILED"}
+    assert failed_grandchildren
+
+    out = _redriven_after_the_gate_opens(server, sfn, gate, execution)
+    assert out["status"] == "SUCCEEDED", out
+    assert json.loads(out["output"]) == [g["items"] for g in groups]
+    assert _runs(sfn, execution) == [outer]
+    assert set(_children(sfn, outer)) == set(outer_children)
+    for child, runs in inner_runs.items():
+        assert _runs(sfn, child) == runs  # each child redrove its own run, none started anew
+        if outer_children[child] == "FAILED":
+            assert sfn.describe_map_run(mapRunArn=runs[0])["redriveCount"] == 1
+    for grandchild in failed_grandchildren:
+        described = sfn.describe_execution(executionArn=grandchild)
+        assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+
+
+@pytest.mark.parametrize("around", ["parallel", "inline-map"])
+def test_redrive_reaches_a_run_inside_a_parallel_or_an_inline_map(server: Any, sfn: Any, around: str) -> None:
+    gate = f"gate-{new_account()}"
+    distributed_map = {"Type": "Map", "ItemsPath": "$.items", "End": True, "ItemProcessor": _gated(gate)}
+    if around == "parallel":
+        state = {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Each", "States": {"Each": distributed_map}},
+            {"StartAt": "Other", "States": {"Other": {"Type": "Pass", "Result": "other", "End": True}}}]}
+        given: dict[str, Any] = {"items": _items(0, 1, 2, 3)}
+        expected: Any = [given["items"], "other"]
+    else:
+        state = {"Type": "Map", "ItemsPath": "$.groups", "End": True,
+                 "ItemProcessor": {"StartAt": "Each", "States": {"Each": distributed_map}}}
+        given = {"groups": [{"items": _items(0, 2)}, {"items": _items(1, 4)}]}
+        expected = [g["items"] for g in given["groups"]]
+    arn = machine(sfn, {"StartAt": "Around", "States": {"Around": state}})
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(given))["executionArn"]
+    assert ended(sfn, execution, timeout=120)["status"] == "FAILED"
+    runs = _runs(sfn, execution)
+    before = {run: _children(sfn, run) for run in runs}
+    failed = {child for children in before.values() for child, status in children.items() if status == "FAILED"}
+    assert failed
+
+    out = _redriven_after_the_gate_opens(server, sfn, gate, execution)
+    assert out["status"] == "SUCCEEDED", out
+    assert json.loads(out["output"]) == expected
+    assert sorted(_runs(sfn, execution)) == sorted(runs)  # the same runs, redriven; none started anew
+    for run, children in before.items():
+        assert set(_children(sfn, run)) == set(children)
+    for child in failed:
+        described = sfn.describe_execution(executionArn=child)
+        assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)

@@ -18,7 +18,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import orjson
+
 from eventyard.core import jsondoc
+from eventyard.core.json_errors import jackson_suffix
 from eventyard.core.states import choice as choice_rules
 from eventyard.core.states.errors import PREDEFINED, DefinitionInvalid, Diagnostic
 from eventyard.core.states.jsonata import JsonataSyntaxError
@@ -1089,7 +1092,41 @@ def loads_within_nesting(text: str) -> Any:
     if jsondoc.too_deep(text):
         raise ValueError(f"Document nesting depth ({jsondoc.MAX_NESTING + 1}) exceeds the maximum allowed "
                          f"({jsondoc.MAX_NESTING}, from `StreamReadConstraints.getMaxNestingDepth()`)")
-    return json.loads(text)
+    try:
+        return orjson.loads(text)  # the common case, and it refuses NaN and Infinity as Jackson does
+    except orjson.JSONDecodeError:
+        pass
+    # orjson also refuses integers past 64 bits and numbers past a double (1e400), which the
+    # stdlib reads as AWS's parser does; NaN and Infinity stay refused, in Jackson's words.
+    return json.loads(text, parse_constant=lambda _name: _non_numeric(text))
+
+
+class JacksonParseError(ValueError):
+    """A text AWS's parser refuses, in its words; an API that echoes the exception
+    (StartExecution's input, SendTaskSuccess's output) names it with ``java_text``."""
+
+    def java_text(self) -> str:
+        return f"com.fasterxml.jackson.core.JsonParseException: {self}"
+
+
+def parse_error_text(bad: ValueError) -> str:
+    """What AWS quotes of a refused input or output."""
+    return bad.java_text() if isinstance(bad, JacksonParseError) else str(bad)
+
+
+_VALUE_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN', re.DOTALL)
+
+
+def _non_numeric(text: str) -> Any:
+    """Jackson's JsonParseException for the first NaN or Infinity outside a string, with
+    where its parser stood (just after the token)."""
+    for found in _VALUE_OR_STRING.finditer(text):
+        token = found.group()
+        if not token.startswith('"'):
+            raise JacksonParseError(f"Non-standard token '{token}': enable "
+                             f"`JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow"
+                             f"{jackson_suffix(text, found.end())}")
+    raise JacksonParseError("Non-standard token")
 
 
 def _not_json(text: str, bad: ValueError) -> Diagnostic:

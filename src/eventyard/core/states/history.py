@@ -6,8 +6,9 @@ Inputs and outputs inside details are JSON *text*, as on the wire.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from eventyard.core.states.payload import compact
 
 # Which details member each event type carries (botocore's HistoryEvent shape).
 DETAILS_KEY: dict[str, str] = {
@@ -57,7 +58,7 @@ def details_key(event_type: str) -> str | None:
 
 def text(value: Any) -> str:
     """A payload as history holds it: compact JSON text."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return compact(value)
 
 
 def payload_details(value: Any) -> dict[str, Any]:

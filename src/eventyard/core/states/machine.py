@@ -23,6 +23,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+import orjson
+
 from eventyard.core.states import errors
 from eventyard.core.states.choice import evaluate as evaluate_rule
 from eventyard.core.states.definition import Assignment, Machine, State
@@ -36,7 +38,6 @@ from eventyard.core.states.payload import (
     apply_input_path,
     apply_output_path,
     apply_result_path,
-    check_payload,
     check_payload_text,
     path_base,
 )
@@ -412,6 +413,9 @@ class _Interpreter:
         self.info = state.execution
         self._execution_input: Any = _UNPARSED
         self.ready: deque[str] = deque()
+        # run id -> (a state's output, its history text): the next state's input is that same
+        # object, unchanged (payloads are never changed in place), so its text is known
+        self._input_texts: dict[str, tuple[Any, str]] = {}
 
     # events and effects
     def emit(self, event_type: str, previous: int, details: dict[str, Any] | None = None) -> int:
@@ -456,7 +460,7 @@ class _Interpreter:
     def begin(self) -> Step:
         info = self.info
         try:
-            execution_input = json.loads(info["input_text"]) if info["input_text"].strip() else {}
+            execution_input = _parsed_input(info["input_text"]) if info["input_text"].strip() else {}
         except ValueError:
             execution_input = {}
         self.emit("ExecutionStarted", 0, {"input": info["input_text"], "inputDetails": {"truncated": False},
@@ -616,8 +620,10 @@ class _Interpreter:
         run.pop("exit_previous", None)
         run["retries"] = [self.retries_before if state.name == self.inspected else 0] * len(state.retry)
         run["entered_ms"] = self.now
+        known = self._input_texts.pop(run_id, None)
+        input_text = known[1] if known is not None and known[0] is run["input"] else text(run["input"])
         run["entered_id"] = self.emit(f"{state.type}StateEntered", run["previous"],
-                                      {"name": state.name, "input": text(run["input"]),
+                                      {"name": state.name, "input": input_text,
                                        "inputDetails": {"truncated": False}})
         run["previous"] = run["entered_id"]
         try:
@@ -808,14 +814,15 @@ class _Interpreter:
                 if state.heartbeat_seconds_path is not None:
                     heartbeat = self.positive(self.path_value(state.heartbeat_seconds_path, effective, scope),
                                               state.heartbeat_seconds_path.text)
-            check_payload(parameters, state.name)
+            parameters_text = text(parameters)  # measured here, shown in history below
+            check_payload_text(parameters_text, state.name)
             credentials = self.credentials(run, state, extra)
         except StatesError as failure:
             raise self.fault(failure) from None
         kind, resource = _resource_parts(state.resource)
         wait: dict[str, Any] = {"task_id": task_id, "kind": kind, "resource": resource, "pattern": pattern}
         if pattern == "activity":
-            details: dict[str, Any] = {"resource": state.resource, "input": text(parameters),
+            details: dict[str, Any] = {"resource": state.resource, "input": parameters_text,
                                        "inputDetails": {"truncated": False}}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
@@ -823,18 +830,20 @@ class _Interpreter:
                 details["heartbeatInSeconds"] = heartbeat
             run["previous"] = self.emit("ActivityScheduled", run["previous"], details)
         elif pattern == "function":
-            details = {"resource": state.resource, "input": text(parameters), "inputDetails": {"truncated": False}}
+            details = {"resource": state.resource, "input": parameters_text, "inputDetails": {"truncated": False}}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
             run["previous"] = self.emit("LambdaFunctionScheduled", run["previous"], details)
             run["previous"] = self.emit("LambdaFunctionStarted", run["previous"], None)
         else:
             details = {"resourceType": kind, "resource": resource, "region": self.info.get("region", "us-east-1"),
-                       "parameters": text(parameters)}
+                       "parameters": parameters_text}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
             if heartbeat is not None:
                 details["heartbeatInSeconds"] = heartbeat
+            if isinstance(credentials, dict) and isinstance(credentials.get("RoleArn"), str):
+                details["taskCredentials"] = {"roleArn": credentials["RoleArn"]}
             run["previous"] = self.emit("TaskScheduled", run["previous"], details)
             run["previous"] = self.emit("TaskStarted", run["previous"], {"resourceType": kind, "resource": resource})
         if timeout is not None:
@@ -940,15 +949,16 @@ class _Interpreter:
             self.emit_task_outcome(run, wait, "Failed", {k: v for k, v in details.items() if v is not None})
             raise _Fault(event.error, event.cause, False, reported_by_task=True)
         assert isinstance(event, TaskSucceeded)
+        output_text = text(event.output)
         try:
             # AWS names the integration ('lambda') or the function/activity ARN in this cause.
-            check_payload(event.output, wait["kind"] if wait["pattern"] not in ("function", "activity")
-                          else state.resource or "")
+            check_payload_text(output_text, wait["kind"] if wait["pattern"] not in ("function", "activity")
+                               else state.resource or "")
         except StatesError as failure:
             self.emit_task_outcome(run, wait, "Failed", {"error": failure.error, "cause": failure.cause})
             raise _Fault(failure.error, failure.cause, False, reported_by_task=True) from None
         self.note(state, "result", event.output)
-        self.emit_task_outcome(run, wait, "Succeeded", {"output": text(event.output),
+        self.emit_task_outcome(run, wait, "Succeeded", {"output": output_text,
                                                         "outputDetails": {"truncated": False}})
         self.finish_with_result(run_id, run, state, event.output)
 
@@ -1039,11 +1049,12 @@ class _Interpreter:
         exit_previous = run.pop("exit_previous", run["previous"])
         if state.type == "Succeed" or (state.end and next_state is None):
             run["previous"] = self.emit(f"{state.type}StateExited", exit_previous, details)
-            self.end_run(run_id, run, output=value)
+            self.end_run(run_id, run, output=value, output_text=output_text)
             return
         run["previous"] = self.emit(f"{state.type}StateExited", exit_previous, details)
         run["state"] = next_state or state.next
         run["input"] = value
+        self._input_texts[run_id] = (value, output_text)
         run["raw"] = None
         run["phase"] = "enter"
         self.ready.append(run_id)
@@ -1149,7 +1160,7 @@ class _Interpreter:
 
     # a run ends: the execution, or a branch or an iteration of its parent
     def end_run(self, run_id: str, run: dict[str, Any], output: Any = None,
-                failed: tuple[str | None, str | None] | None = None) -> None:
+                failed: tuple[str | None, str | None] | None = None, output_text: str | None = None) -> None:
         run["phase"] = "done"
         run["wait"] = None
         parent_id = run["parent"]
@@ -1157,11 +1168,12 @@ class _Interpreter:
             if failed is None:
                 self.s.status = "SUCCEEDED"
                 self.s.output = output
-                self.emit("ExecutionSucceeded", run["previous"], {"output": text(output),
+                shown = output_text if output_text is not None else text(output)
+                self.emit("ExecutionSucceeded", run["previous"], {"output": shown,
                                                                    "outputDetails": {"truncated": False}})
                 if self.definition.timeout_seconds:
                     self.effects.append(CancelTimer("execution-timeout"))
-                self.effects.append(EndExecution("SUCCEEDED", output=text(output)))
+                self.effects.append(EndExecution("SUCCEEDED", output=shown))
             else:
                 error, cause = failed
                 self.s.status = "FAILED"
@@ -1356,11 +1368,13 @@ class _Interpreter:
         info = self.info
         arn_parts = info["execution_arn"].split(":")
         region, account = (arn_parts[3], arn_parts[4]) if len(arn_parts) > 4 else ("us-east-1", "000000000000")
-        # a redriven execution redrives the map run this state started before (AWS: "redrive map run");
-        # only a top-level state's run is remembered: a redrive re-enters nested states as new runs
+        # a redriven execution redrives the map run this state started before (AWS: "redrive map
+        # run"), wherever the state is: the run is remembered under the state's place, its
+        # enclosing branches and iterations included, so a Parallel or inline Map that runs
+        # again reaches the same run
         redrive_count = int(info.get("redrive_count", 0))
-        started_runs: dict[str, Any] = info.setdefault("map_runs", {}) if run_id == "0" else {}
-        key = state.name
+        started_runs: dict[str, Any] = info.setdefault("map_runs", {})
+        key = self.place(run_id, state.name)
         earlier = started_runs.get(key)
         redrive = earlier is not None and earlier["redrive"] < redrive_count
         if earlier is not None and redrive:
@@ -1394,6 +1408,18 @@ class _Interpreter:
         self.effects.append(StartMapRun(map_run_arn, run["where"] + [[state.name, None]], selected, run["limit"],
                                         state.execution_type or "STANDARD", count, percentage,
                                         state.result_writer, state.label, redrive))
+
+    def place(self, run_id: str, state_name: str) -> str:
+        """Where a state is in the execution, stable across a redrive: its name, inside each
+        enclosing branch (``Parallel#b``) or iteration (``Map[i]``) up to the top."""
+        parts = [state_name]
+        runs = self.s.runs
+        run = runs.get(run_id)
+        while run is not None and run["parent"] is not None:
+            enclosing, branch = run["where"][-1]
+            parts.append(f"{enclosing}#{branch}" if branch is not None else f"{enclosing}[{run['index']}]")
+            run = runs.get(run["parent"])
+        return "/".join(reversed(parts))  # a top-level state: its name alone
 
     def start_iterations(self, run_id: str, run: dict[str, Any], state: State) -> None:
         assert state.processor is not None
@@ -1433,6 +1459,15 @@ def _not_an_array(items: JsonataValue, value: Any) -> str:
     shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return (f"The JSONata expression '{text}' specified for the field 'Items' returned an unexpected result type. "
             f"Expected 'array', but was '{kind}' for value: {shown}")
+
+
+def _parsed_input(text_value: str) -> Any:
+    """orjson's reading where it reads (the same values); the stdlib where it refuses
+    (integers past 64 bits, numbers past a double)."""
+    try:
+        return orjson.loads(text_value)
+    except orjson.JSONDecodeError:
+        return json.loads(text_value)
 
 
 def _loads(text_value: str) -> Any:

@@ -24,9 +24,12 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Union
+
+import orjson
 
 from eventyard.core.states import errors
 from eventyard.core.states.errors import StatesError
@@ -70,7 +73,22 @@ class TemplateError(ValueError):
         self.pointer = pointer
 
 
+# where orjson may write otherwise than the stdlib: non-finite floats (null there), and
+# floats in exponent form or below 1e-4 (the stdlib's repr switches form at other bounds).
+# Compact text has a value right after ``:``, ``[`` or ``,`` (or at the start); a string
+# that happens to match only costs the slower path.
+_MAY_DIFFER = re.compile(rb"(?:^|[:\[,])(?:null|-?\d+(?:\.\d+)?[eE]|-?0\.0000)")
+
+
 def compact(value: Any) -> str:
+    """Compact JSON text, non-ASCII as is, exactly as ``json.dumps`` writes it: orjson
+    writes it (several times faster) unless its text could differ; then the stdlib."""
+    try:
+        out = orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):  # past 64-bit integers, lone surrogates, other keys
+        out = None
+    if out is not None and _MAY_DIFFER.search(out) is None:
+        return out.decode()
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -148,11 +148,23 @@ class Enforcer:
             caller, access = asked
             self._judge(service, ctx, caller, access, *self._gather(s, caller, access))
 
+    async def authorize_action(self, service: str, access: RequestedAccess, ctx: RequestContext) -> None:
+        """``authorize`` for an action no API operation names: what a service does on the
+        caller's behalf (Step Functions' ``states:InvokeHTTPEndpoint``, the managed rules
+        of ``.sync`` tasks), with that action's own condition keys."""
+        caller = self._caller(ctx)
+        facts = await self.store.read(lambda s: self._gather(s, caller, access))
+        self._judge(service, ctx, caller, access, *facts)
+
     @staticmethod
-    def _asked(service: str, operation: str, params: dict[str, Any],
+    def _caller(ctx: RequestContext) -> Caller:
+        return Caller(ctx.account, getattr(ctx, "principal_arn", None) or policies.root_arn(ctx.account),
+                      ctx.access_key, getattr(ctx, "principal_id", None))
+
+    @classmethod
+    def _asked(cls, service: str, operation: str, params: dict[str, Any],
                ctx: RequestContext) -> tuple[Caller, RequestedAccess] | None:
-        caller = Caller(ctx.account, getattr(ctx, "principal_arn", None) or policies.root_arn(ctx.account),
-                        ctx.access_key, getattr(ctx, "principal_id", None))
+        caller = cls._caller(ctx)
         guess = policies.Principal.of_arn(caller.account, caller.principal_arn)
         where = Where(ctx.account, ctx.region, caller.principal_arn if guess.kind == "user" else None)
         access = requested_access(service, operation, params, where)

@@ -45,7 +45,7 @@ class RequestedAccess:
     resources: tuple[str, ...]
     request_tags: Mapping[str, str] = field(default_factory=dict)  # aws:RequestTag/...
     tag_keys: tuple[str, ...] = ()  # aws:TagKeys
-    condition_keys: Mapping[str, str] = field(default_factory=dict)  # a service's own (lambda:FunctionUrlAuthType)
+    condition_keys: Mapping[str, Any] = field(default_factory=dict)  # a service's own keys (lambda:FunctionUrlAuthType, states:HTTPMethod)
 
 
 Resources = Callable[[dict[str, Any], Where], list[str]]

@@ -10,7 +10,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from eventyard.core.states.definition import loads_within_nesting
+from eventyard.core.states.definition import loads_within_nesting, parse_error_text
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
@@ -78,7 +78,7 @@ class CallbackOperations:
         try:
             output = loads_within_nesting(params["output"])
         except ValueError as bad:
-            raise ServiceError("InvalidOutput", f"Invalid Output: '{bad}'") from None
+            raise ServiceError("InvalidOutput", f"Invalid Output: '{parse_error_text(bad)}'") from None
         return await self._answer(ctx, params["taskToken"],
                                   lambda t: TaskSucceeded(t.task_id, output, 0, callback=True), close=True)
 

@@ -47,6 +47,7 @@ from eventyard.core.states import (
     TimerFired,
     advance,
 )
+from eventyard.core.states.payload import compact
 from eventyard.runtime.jobs import Again, Finished
 from eventyard.services.stepfunctions._base import budget_of, compiled
 from eventyard.services.stepfunctions.maprun import ITEM_READER_FAILED, MapRuns, is_child, missing_bucket_cause
@@ -204,9 +205,12 @@ class Driver:
         arn = record.arn
         inline = 0
         recorded = 0
+        kept = record.machine_type != "EXPRESS"  # Express history lives only in its logs, as on AWS
+        written: list[dict[str, Any]] = []  # the unit's events, appended as one row at the end
         while True:
             events = step.events
-            s.states.append_history(arn, events)
+            if kept:
+                written.extend(events)
             self.history_logged(s, record, events)
             recorded += len(events)
             answers: list[Event] = []
@@ -246,6 +250,7 @@ class Driver:
                 effects.extend(advance(machine, state, answer, in_place=True,
                                        budget=budget_of(record.machine_type)).effects)
             step = Step(state, effects)
+        s.states.append_history(arn, written)
         record = replace(record, event_count=record.event_count + recorded)
         if save:
             self.save(s, record, step.state, now, after)
@@ -289,6 +294,8 @@ class Driver:
         payload = {"arn": record.arn, "task": task.task_id, "resource": task.resource, "pattern": task.pattern,
                    "parameters": task.parameters, "token": task.task_token, "account": record.account_id,
                    "region": record.region, "role": record.role_arn}
+        if task.credentials is not None:
+            payload["credentials"] = task.credentials
         s.jobs.add(NewJob(TASK, payload, now, now, key=_job_key(record.arn, task.task_id)))
         after.kick = True
 
@@ -337,6 +344,4 @@ class Driver:
 
 
 def _text(value: Any) -> str:
-    import json
-
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return compact(value)

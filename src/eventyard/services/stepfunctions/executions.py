@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
-from eventyard.core.states.definition import loads_within_nesting
+from eventyard.core.states.definition import loads_within_nesting, parse_error_text
 from eventyard.core.states import HISTORY_QUOTA, Execution, ExecutionState, Stop, redrive, start
 from eventyard.services._pagination import decode_token, encode_token
 from eventyard.services.stepfunctions._base import (
@@ -54,7 +54,7 @@ def check_input(text: str) -> str:
     try:
         loads_within_nesting(text)
     except ValueError as bad:
-        raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{bad}'") from None
+        raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{parse_error_text(bad)}'") from None
     return text
 
 
@@ -117,21 +117,22 @@ class ExecutionOperations(MachineOperations):
             arn = f"arn:aws:states:{machine.region}:{machine.account_id}:express:{machine.name}:{name}:{uuid.uuid4()}"
         else:
             arn = f"arn:aws:states:{machine.region}:{machine.account_id}:execution:{machine.name}:{name}"
-        existing = s.states.execution(arn)
-        if existing is not None:
-            # StartExecution is idempotent for the same name and input while it runs
-            if existing.status == "RUNNING" and existing.input == text:
-                return existing
-            raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
         definition = self.driver.machine_of(s, digest, machine.machine_type)
         execution = Execution(arn, name, version.arn if version else machine.arn, machine.name, role, text,
                               _iso(now), secrets.token_hex(16), 0, machine.region)
-        step = start(definition, execution, now, budget=budget_of(machine.machine_type))
+        step = start(definition, execution, now, budget=budget_of(machine.machine_type))  # pure: nothing written
         record = ExecutionRecord(arn, machine.account_id, machine.region, machine.arn,
                                  version.arn if version else None, alias.arn if alias else None, name,
                                  machine.machine_type, digest, role, "RUNNING", text, None, None, None,
                                  trace_header, 0, 0, None, now, None)
-        s.states.insert_execution(record, "")  # its state is saved at the end of commit_step, below
+        # its state is saved at the end of commit_step, below
+        if not s.states.insert_new_execution(record, ""):
+            existing = s.states.execution(arn)
+            assert existing is not None
+            # StartExecution is idempotent for the same name and input while it runs
+            if existing.status == "RUNNING" and existing.input == text:
+                return existing
+            raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
         after.started.append(record)
         self.driver.commit_step(s, record, step, now, after)
         return record

@@ -203,9 +203,11 @@ class HttpTasks:
         self.on_authorized = on_authorized
 
     async def invoke(self, request: dict[str, Any], account: str, region: str, *,
-                     trace: dict[str, Any] | None = None, reveal_secrets: bool = False) -> dict[str, Any]:
+                     trace: dict[str, Any] | None = None, reveal_secrets: bool = False,
+                     check: Callable[[ConnectionRecord], Awaitable[None]] | None = None) -> dict[str, Any]:
         """The call's output; ``trace`` (TestState at TRACE) gets the raw ``request`` and
-        ``response``, the connection's additions shown only with ``reveal_secrets``."""
+        ``response``, the connection's additions shown only with ``reveal_secrets``;
+        ``check`` may refuse the connection (the caller's permissions) before it is used."""
         arn = connection_arn_of(request)
 
         def read(s: Any) -> ConnectionRecord | None:
@@ -215,6 +217,8 @@ class HttpTasks:
         connection = await self.store.read(read)
         if connection is None or connection.account_id != account or connection.region != region:
             raise HttpTaskFailed(CONNECTION_ERROR + "ResourceNotFound", f"Connection not found: {arn}")
+        if check is not None:
+            await check(connection)
         if connection.state not in (AUTHORIZED, AUTHORIZING) or connection.auth is None:
             raise HttpTaskFailed(CONNECTION_ERROR + "InvalidConnectionState",
                                  f"The connection {connection.name} is in state {connection.state}.")

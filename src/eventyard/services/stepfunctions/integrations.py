@@ -22,6 +22,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +31,10 @@ from eventyard.core import clock
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.core.states import Event, InvokeTask, TaskFailed, TaskSubmitted, TaskSucceeded
+from eventyard.core.states.errors import PERMISSIONS
+from eventyard.core.states.payload import compact
 from eventyard.services.stepfunctions._base import Invoke
-from eventyard.services.stepfunctions.http_task import HttpTaskFailed, HttpTasks
+from eventyard.services.stepfunctions.http_task import CONNECTION_ERROR, HttpTaskFailed, HttpTasks
 from eventyard.services.stepfunctions.lambda_task import (
     LambdaTaskFailed,
     invoke_request,
@@ -41,6 +45,7 @@ from eventyard.services.stepfunctions.lambda_task import (
     task_output,
 )
 from eventyard.store import Session, Store
+from eventyard.store.connections import ConnectionRecord
 from eventyard.store.states import ExecutionRecord, TaskRecord
 
 if TYPE_CHECKING:
@@ -59,7 +64,7 @@ _OPTIMIZED_PREFIX = {"sqs": "SQS", "sns": "SNS", "events": "EventBridge", "state
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return value if isinstance(value, str) else compact(value)
 
 
 def _plain(value: Any) -> Any:
@@ -144,6 +149,34 @@ def denied(service: str, refusal: ServiceError, request_id: str, sdk_prefix: str
                              f"Request ID: {request_id}; Proxy: null)")
 
 
+def task_role_of(credentials: Any) -> str | None:
+    """The role a task's ``Credentials`` name (``RoleArn``, evaluated), if any."""
+    role = credentials.get("RoleArn") if isinstance(credentials, dict) else None
+    return role if isinstance(role, str) and role else None
+
+
+def _account_of_role(role_arn: str) -> str | None:
+    parts = role_arn.split(":")
+    return parts[4] if len(parts) >= 6 and parts[2] == "iam" and parts[4].isdigit() else None
+
+
+def machine_of_execution(execution_arn: str) -> str:
+    """The state machine an execution (Standard, Express, or a map run's child) runs:
+    the one its ARN names, without a Map's label."""
+    for kind in (":execution:", ":express:"):
+        head, found, rest = execution_arn.partition(kind)
+        if found:
+            return f"{head}:stateMachine:{rest.split(':', 1)[0].split('/', 1)[0]}"
+    return execution_arn
+
+
+def child_execution_arn(machine_arn: str, name: str) -> str:
+    """The execution ARN StartExecution gives ``name`` on ``machine_arn`` (a machine,
+    a version or an alias of it)."""
+    head, _, rest = machine_arn.partition(":stateMachine:")
+    return f"{head}:execution:{rest.split(':', 1)[0]}:{name}"
+
+
 def _code_of(exc: Exception) -> tuple[str, str, int]:
     code = str(getattr(exc, "code", type(exc).__name__))
     message = str(getattr(exc, "message", exc))
@@ -151,6 +184,8 @@ def _code_of(exc: Exception) -> tuple[str, str, int]:
     return code, message, status
 
 
+# the EventBridge rule AWS manages for startExecution.sync (named in its IAM policy docs)
+_SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
 _SEND_MESSAGE = _PREFIX + "sqs:sendMessage"
 _SEND_MESSAGE_PATTERNS = (_SEND_MESSAGE, _SEND_MESSAGE + ".waitForTaskToken")
 
@@ -172,8 +207,19 @@ class Integrations:
         """Make the task's call; its answer as an interpreter event: TaskSubmitted when a
         callback (``.waitForTaskToken``) or a child execution (``.sync``) will answer."""
         resource, pattern = p["resource"], p["pattern"]
-        context = RequestContext(account=p["account"], region=p["region"], base_url=self.public_url,
-                                 principal_arn=self._principal(p.get("role"), p["arn"], p["account"]))
+        account = p["account"]
+        principal = self._principal(p.get("role"), p["arn"], account)
+        task_role = task_role_of(p.get("credentials"))
+        if task_role is not None:  # the task runs as the role its Credentials name, in that role's account
+            if principal is not None:
+                try:
+                    await self._assume(task_role, principal, p)
+                except _TaskError as failed:
+                    return TaskFailed(p["task"], failed.error, failed.cause, 0)
+            account = _account_of_role(task_role) or account
+            principal = role_session(task_role, p["arn"], account) if self.enforcer is not None else None
+        context = RequestContext(account=account, region=p["region"], base_url=self.public_url,
+                                 principal_arn=principal)
         if resource.startswith(_PREFIX):
             target = resource[len(_PREFIX):]
             for suffix in _SUFFIXES:
@@ -206,6 +252,78 @@ class Integrations:
         if self.enforcer is None or role_arn is None or not execution_arn:
             return None
         return role_session(role_arn, execution_arn, account)
+
+    async def _assume(self, task_role: str, principal: str, p: dict[str, Any]) -> None:
+        """The execution role must be allowed to assume the task's role (its policies and
+        the task role's trust policy, as STS judges AssumeRole)."""
+        assert self.enforcer is not None
+        context = RequestContext(account=p["account"], region=p["region"], base_url=self.public_url,
+                                 principal_arn=principal, operation="AssumeRole")
+        try:
+            await self.enforcer.authorize("sts", "AssumeRole", {"RoleArn": task_role}, context)
+        except ServiceError as refusal:
+            raise _TaskError(PERMISSIONS, f"{refusal.message} (Service: AWSSecurityTokenService; Status Code: 403; "
+                                          f"Error Code: AccessDenied; Request ID: {context.request_id}; "
+                                          f"Proxy: null)") from None
+
+    async def _authorize_action(self, action: str, resources: tuple[str, ...], context: RequestContext,
+                                conditions: dict[str, Any] | None = None) -> ServiceError | None:
+        """The enforcer's refusal of an action Step Functions takes for the task (None:
+        allowed, or nothing to check)."""
+        if self.enforcer is None or context.principal_arn is None:
+            return None
+        from eventyard.services.authorization import RequestedAccess
+
+        try:
+            await self.enforcer.authorize_action(action.partition(":")[0], RequestedAccess(
+                action, resources, condition_keys=conditions or {}), context)
+        except ServiceError as refusal:
+            return refusal
+        return None
+
+    async def _authorize_http(self, params: dict[str, Any], context: RequestContext, execution_arn: str) -> None:
+        """AWS's HTTP task permissions: ``states:InvokeHTTPEndpoint`` on the state machine,
+        with the method and endpoint as condition keys (a refusal is States.Permissions)."""
+        method, endpoint = params.get("Method"), params.get("ApiEndpoint")
+        conditions = {f"states:{k}": v for k, v in (("HTTPMethod", method), ("HTTPEndpoint", endpoint))
+                      if isinstance(v, str)}
+        refusal = await self._authorize_action("states:InvokeHTTPEndpoint", (machine_of_execution(execution_arn),),
+                                               context, conditions)
+        if refusal is not None:
+            raise HttpTaskFailed(PERMISSIONS, refusal.message)
+
+    def _connection_check(self, context: RequestContext) -> Callable[[ConnectionRecord], Awaitable[None]]:
+        """What the HTTP task's role needs of its connection: its credentials
+        (``events:RetrieveConnectionCredentials``) and the connection's secret
+        (``secretsmanager:GetSecretValue`` and ``DescribeSecret``); a refusal is
+        ``Events.ConnectionResource.AccessDenied``."""
+
+        async def check(connection: ConnectionRecord) -> None:
+            asked = [("events:RetrieveConnectionCredentials", connection.arn)]
+            if connection.secret_arn:
+                asked += [("secretsmanager:GetSecretValue", connection.secret_arn),
+                          ("secretsmanager:DescribeSecret", connection.secret_arn)]
+            for action, resource in asked:
+                refusal = await self._authorize_action(action, (resource,), context)
+                if refusal is not None:
+                    raise HttpTaskFailed(CONNECTION_ERROR + "AccessDenied", refusal.message)
+
+        return check
+
+    async def check_managed_rules(self, definition: str, role_arn: str, account: str, region: str) -> None:
+        """CreateStateMachine/UpdateStateMachine under --auth iam: a ``.sync`` task needs
+        its execution role to manage the EventBridge rule Step Functions follows the
+        child with (``events:PutTargets``, ``PutRule``, ``DescribeRule``, managed by
+        states.amazonaws.com); AWS refuses the definition otherwise."""
+        if self.enforcer is None or not any(_PREFIX + "states:startExecution" + suffix in definition
+                                            for suffix in (".sync\"", ".sync:2\"")):
+            return
+        context = RequestContext(account=account, region=region, base_url=self.public_url,
+                                 principal_arn=role_session(role_arn, f"{role_arn}|managed-rule", account))
+        rule = f"arn:aws:events:{region}:{account}:rule/{_SYNC_EXECUTION_RULE}"
+        for action in ("events:PutTargets", "events:PutRule", "events:DescribeRule"):
+            if await self._authorize_action(action, (rule,), context, {"events:ManagedBy": "states.amazonaws.com"}):
+                raise ServiceError("AccessDeniedException", f"'{role_arn}' is not authorized to create managed-rule.")
 
     async def _authorize(self, service: str, operation: str, params: dict[str, Any], context: RequestContext,
                          sdk_prefix: str | None) -> None:
@@ -276,13 +394,22 @@ class Integrations:
                 request["input"] = _text(params["Input"])
             if "Name" in params:
                 request["name"] = params["Name"]
+            if p["pattern"] in ("sync", "sync:2") and context.principal_arn is not None:
+                # .sync follows the child with DescribeExecution: the role must be allowed it
+                request.setdefault("name", str(uuid.uuid4()))
+                child = child_execution_arn(request["stateMachineArn"], request["name"])
+                refusal = await self._authorize_action("states:DescribeExecution", (child,), context)
+                if refusal is not None:
+                    raise denied("stepfunctions", refusal, context.request_id, None)
             answer = await self._call("stepfunctions", "StartExecution", request, context, prefix)
             return {"ExecutionArn": answer["executionArn"], "StartDate": answer["startDate"]}
         if target == "http:invoke":
             if self.http_tasks is None:
                 raise _TaskError("States.Runtime", "The HTTP task is not available on this server.")
+            await self._authorize_http(params, context, p["arn"])
             return await self.http_tasks.invoke(params, context.account, context.region, trace=p.get("trace"),
-                                                reveal_secrets=bool(p.get("reveal_secrets")))
+                                                reveal_secrets=bool(p.get("reveal_secrets")),
+                                                check=self._connection_check(context))
         if target == "lambda:invoke":
             return await self._lambda(invoke_request(params), context, legacy=False)
         raise _TaskError("States.Runtime", f"The resource provided {_PREFIX}{target} is not supported by eventyard.")
@@ -322,8 +449,8 @@ class Integrations:
         token is registered in the same unit, so no callback can come before the
         TaskSubmitted). None: call it through a task job."""
         if (self.queue_writer is None or task.resource not in _SEND_MESSAGE_PATTERNS
-                or not isinstance(task.parameters, dict)):
-            return None
+                or not isinstance(task.parameters, dict) or task.credentials is not None):
+            return None  # (a task with Credentials assumes its role first: through a task job)
         request = dict(task.parameters)
         if "MessageBody" in request:
             request["MessageBody"] = _text(request["MessageBody"])

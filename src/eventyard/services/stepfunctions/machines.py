@@ -122,6 +122,7 @@ class MachineOperations:
         definition = params["definition"]
         check_role(params["roleArn"])
         check_definition(definition, machine_type)
+        await self._check_managed_rules(ctx, definition, params["roleArn"])
         logging = check_logging(params.get("loggingConfiguration"))
         tracing = params.get("tracingConfiguration") or dict(DEFAULT_TRACING)
         tags = tags_in(params.get("tags"))
@@ -158,6 +159,11 @@ class MachineOperations:
             return await self.store.write(create)
         except ConflictError:
             raise ServiceError("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'") from None
+
+    async def _check_managed_rules(self, ctx: RequestContext, definition: str, role_arn: str) -> None:
+        integrations = getattr(self, "integrations", None)  # the service's (ExecutionOperations)
+        if integrations is not None:
+            await integrations.check_managed_rules(definition, role_arn, ctx.account, ctx.region)
 
     def _publish(self, s: Session, record: MachineRecord, description: str | None, now: int) -> str:
         latest = s.states.versions(record.arn)
@@ -213,6 +219,17 @@ class MachineOperations:
         if params.get("roleArn") is not None:
             check_role(params["roleArn"])
         logging = check_logging(params["loggingConfiguration"]) if params.get("loggingConfiguration") else None
+        if (params.get("definition") is not None or params.get("roleArn") is not None) and getattr(
+                getattr(self, "integrations", None), "enforcer", None) is not None:
+            def current(s: Session) -> tuple[str, str] | None:
+                machine = s.states.get(arn)
+                return None if machine is None else (s.states.definition(machine.definition_hash) or "",
+                                                     machine.role_arn)
+
+            found = await self.store.read(current)
+            if found is not None:
+                await self._check_managed_rules(ctx, params.get("definition") or found[0],
+                                                params.get("roleArn") or found[1])
         now = clock.now_ms()
 
         def update(s: Session) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
 from eventyard.services.secretsmanager.sealing import parse_key
 from eventyard.store import Store, open_store
+from eventyard.store.peers import PeerGroup
 from eventyard.web import Site, build_site, is_own_request
 
 if TYPE_CHECKING:
@@ -52,9 +53,11 @@ def enforcer(settings: Settings, store: Store, metrics: CollectorRegistry) -> "E
     return Enforcer(store, DecisionMetrics(metrics))
 
 
-def build_app(settings: Settings, store: Store | None = None) -> Front:
-    """The whole server. ``store`` may be given (tests); else it is opened from settings."""
-    opened = store or open_store(settings.store_url, exclusive=True)
+def build_app(settings: Settings, store: Store | None = None, peers: PeerGroup | None = None) -> Front:
+    """The whole server. ``store`` may be given (tests); else it is opened from settings:
+    by the one process serving it, or as worker ``peers`` of ``serve --workers N`` (whose
+    supervisor holds the store's lock)."""
+    opened = store or open_store(settings.store_url, exclusive=peers is None, peers=peers)
     jsondoc.make_room_for_nesting()  # accepted JSON nests up to 1000 levels
     disable_created_metrics()  # CloudWatch has no such series; they only add noise
     runtime = DeliveryRuntime(opened, lease_ms=settings.delivery_lease_s * 1000)

@@ -21,9 +21,12 @@ def notify(s: Session, channel: str, payload: str) -> None:
     """Inside a unit of work: tell the other nodes listening on ``channel`` (see
     ``Store.listen``), when and only if the unit commits. PostgreSQL sends it with
     ``pg_notify`` (identical notifications of one transaction are sent once); on SQLite
-    every writer is in this process, which signals itself, so nothing is sent."""
+    the store sends what its units posted to the other worker processes of its group
+    (``store.peers``) after the commit, and a single process signals itself."""
     if s.dialect == "postgres":
         s.execute("SELECT pg_notify(?, ?)", (channel, f"{NODE_ID}:{payload}"))
+    elif s.posted is not None:
+        s.posted.append((channel, payload))
 
 
 def wake_key(kind: str, ident: object) -> str:
@@ -33,5 +36,5 @@ def wake_key(kind: str, ident: object) -> str:
 
 def wake(s: Session, kind: str, ident: object) -> None:
     """Inside a unit of work: wake the other nodes' waiters on ``kind:ident`` at commit."""
-    if s.dialect == "postgres":
+    if s.dialect == "postgres" or s.posted is not None:
         notify(s, WAKE_CHANNEL, f"{kind}:{ident}")

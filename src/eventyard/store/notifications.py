@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import TYPE_CHECKING
 
@@ -13,8 +14,17 @@ __all__ = ["NODE_ID", "WAKE_CHANNEL", "notify", "wake", "wake_key"]
 # Wake-ups (``runtime.wakeups``) of every kind share this channel; the payload is the key.
 WAKE_CHANNEL = "eventyard_wake"
 
-# This process as the sender of notifications: a node's listeners skip its own.
+# This process as the sender of notifications: a node's listeners skip its own. A forked
+# process (a worker of ``serve --workers N``) is a node of its own: it draws its own id.
 NODE_ID = uuid.uuid4().hex
+
+
+def _new_node_id() -> None:
+    global NODE_ID
+    NODE_ID = uuid.uuid4().hex
+
+
+os.register_at_fork(after_in_child=_new_node_id)
 
 
 def notify(s: Session, channel: str, payload: str) -> None:

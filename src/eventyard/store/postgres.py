@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from eventyard.store import _migrations
 from eventyard.store._errors import StoreError
 from eventyard.store.base import Store
-from eventyard.store.notifications import NODE_ID
+from eventyard.store import notifications
 from eventyard.store.session import Session
 
 T = TypeVar("T")
@@ -123,7 +123,7 @@ class PostgresStore(Store):
     def _listen_loop(self) -> None:
         """One connection of its own, in autocommit, LISTENing on every channel; it is
         re-established after an error (notifications sent meanwhile are lost)."""
-        own = NODE_ID + ":"
+        own = notifications.NODE_ID + ":"
         while not self._closed:
             try:
                 with psycopg.connect(self._conninfo, **{**self._connect_kwargs, "autocommit": True}) as conn:

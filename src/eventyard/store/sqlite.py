@@ -5,6 +5,17 @@ all units waiting, runs each inside its own SAVEPOINT (a failing unit rolls back
 alone), then makes them durable with ONE ``COMMIT`` (``synchronous=FULL`` by default)
 before resolving any of their futures. Concurrent requests therefore share one
 fsync, and nothing is acknowledged before it is on disk.
+
+With ``serve --workers N`` each worker process has its own writer thread, and the
+processes take turns: a writer takes ``<store>.write``'s ``flock`` before it gathers its
+group and releases it after the commit, so the units that arrived while another worker
+wrote join the next group, and the next writer starts the moment the lock is free
+(SQLite's busy handler, the fallback, polls with sleeps of 1 to 100 ms). Measured with
+4 keep-alive clients sending batches of 10 on the 2-core machine (busy with other
+work): 2 workers 10,600 to 10,900 msg/s at 65 to 69 µs of server CPU a message, against
+6,200 to 6,400 msg/s at 71 to 83 µs with the busy handler alone, and one worker's
+3,800 to 5,400 msg/s at 56 to 63 µs. After each commit the writer sends its units'
+notifications to the other workers (``store.peers``).
 """
 
 from __future__ import annotations
@@ -174,8 +185,14 @@ class SQLiteStore(Store):
             raise
         self._session = Session(self._writer_conn, self.dialect)
         self._peers = PeerChannel(peers) if peers is not None and peers.count > 1 else None
+        self._write_turn: int | None = None
         if self._peers is not None:
             self._session.posted = []
+            # the workers take turns at writing through this lock, which wakes the next
+            # one as soon as it is released; SQLite's own busy handler polls with sleeps
+            # of 1 to 100 ms, which left the file idle between commits (6,300 msg/s
+            # against 10,700 with the turn lock, see the module's docstring)
+            self._write_turn = os.open(self.path.with_name(self.path.name + ".write"), os.O_RDWR | os.O_CREAT, 0o644)
         self._jobs: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._local = threading.local()
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="eventyard-sqlite-read")
@@ -293,16 +310,25 @@ class SQLiteStore(Store):
                 return
             batch: list[_Job] = [first]
             stop = False
-            while len(batch) < _MAX_GROUP:
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if job is _STOP:
-                    stop = True
-                    break
-                batch.append(job)
-            self._run_group(batch)
+            turn = self._write_turn
+            if turn is not None:
+                # the group is taken once this process may write: what arrives while
+                # another worker commits joins it
+                fcntl.flock(turn, fcntl.LOCK_EX)
+            try:
+                while len(batch) < _MAX_GROUP:
+                    try:
+                        job = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is _STOP:
+                        stop = True
+                        break
+                    batch.append(job)
+                self._run_group(batch)
+            finally:
+                if turn is not None:
+                    fcntl.flock(turn, fcntl.LOCK_UN)
             if stop:
                 return
 
@@ -390,6 +416,8 @@ class SQLiteStore(Store):
         self._writer.join()  # queued writes finish first
         if self._peers is not None:
             self._peers.close()
+        if self._write_turn is not None:
+            os.close(self._write_turn)
         self._readers.shutdown(wait=True)
         for conn in self._reader_conns:
             conn.close()

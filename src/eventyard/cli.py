@@ -186,7 +186,9 @@ def _listen(host: str, port: int) -> socket.socket:
         reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
         click.echo(f"eventyard: cannot listen on {host}:{port}: {reason}", err=True)
         sys.exit(2)
-    listener.set_inheritable(True)
+    # not inherited by programs started later (function runtimes): after a crash none of
+    # them may keep the port; the workers of ``--workers N`` are forked and share it anyway
+    listener.set_inheritable(False)
     return listener
 
 

@@ -25,6 +25,7 @@ from _waiting import PATIENCE
 PROTOCOLS = {
     "sqs": ("AmazonSQS", "application/x-amz-json-1.0", "sqs"),
     "events": ("AWSEvents", "application/x-amz-json-1.1", "events"),
+    "stepfunctions": ("AWSStepFunctions", "application/x-amz-json-1.0", "states"),
 }
 
 
@@ -34,7 +35,8 @@ class Pinned:
     def __init__(self, url: str) -> None:
         self.url = url
         parts = urlsplit(url)
-        self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=PATIENCE)
+        # beyond GetActivityTask's 60 s wait
+        self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=2 * PATIENCE)
         self.process = int(self.get("/_eventyard/health")["process"])
 
     def get(self, path: str) -> Any:

@@ -78,6 +78,22 @@ def test_a_rule_made_in_one_worker_routes_events_put_in_the_other(pinned):
     assert [json.loads(m["Body"])["detail"] for m in got["Messages"]] == [{"n": 1}]
 
 
+def test_an_activity_worker_polling_one_worker_gets_a_task_started_in_the_other(group, pinned):
+    a, b = pinned
+    sfn = client("stepfunctions", group.url, account=ACCOUNT)
+    activity = sfn.create_activity(name="work")["activityArn"]
+    machine = sfn.create_state_machine(name="m", roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn", definition=json.dumps(
+        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": activity, "End": True}}}))["stateMachineArn"]
+    b.send("stepfunctions", "GetActivityTask", {"activityArn": activity}, account=ACCOUNT)
+    got: list[dict[str, Any]] = []
+    reader = threading.Thread(target=lambda: got.append(b.answer()))
+    reader.start()
+    a.call("stepfunctions", "StartExecution", {"stateMachineArn": machine, "input": json.dumps({"n": 1})},
+           account=ACCOUNT)
+    reader.join()
+    assert json.loads(got[0]["input"]) == {"n": 1}
+
+
 def test_a_killed_worker_is_replaced(group):
     sqs = client("sqs", group.url, account=ACCOUNT)
     url = sqs.create_queue(QueueName="replaced")["QueueUrl"]

@@ -27,7 +27,9 @@ How the workers share the store:
   same file is still refused.
 
 Each worker runs its own Lambda function workers and Runtime API ports (ephemeral ports
-of its own); per-account concurrency is counted in the store, as across nodes.
+of its own), and counts function concurrency (reserved and per account) for itself, as
+each node does; ``/metrics`` answers with the counters of the worker that took the
+scrape (queue depths are read from the store).
 """
 
 from __future__ import annotations

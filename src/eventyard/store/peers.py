@@ -7,7 +7,9 @@ private temporary folder elsewhere). After a write transaction commits, the work
 writer thread sends the notifications its units posted (``store.notifications.notify``)
 to every other worker in one datagram each, without blocking: a peer that is restarting
 or too busy to read misses it. Notifications are hints (a waiter re-checks the store at
-its fallback period anyway), so a lost one only delays, never loses, work.
+its fallback period anyway), so a lost one only delays, never loses, work; and one
+that is forged (an abstract socket has no file permissions: another local process may
+send to it) only makes waiters look at the store again.
 """
 
 from __future__ import annotations

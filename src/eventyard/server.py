@@ -75,8 +75,12 @@ def build_app(settings: Settings, store: Store | None = None, peers: PeerGroup |
     invoker = Invoker(registry.resolve, authority.authorize if authority is not None else None)
     registry.stepfunctions.integrations.enforcer = authority  # tasks call as their execution role
     api = ApiApp(Dispatcher(invoker, auth, RequestMetrics(metrics), public_url=settings.public_url))
-    if settings.public_url:
-        registry.sns.public_url = settings.public_url
+    # Where clients reach this server, for URLs made without a request (a task of an
+    # execution, an SNS delivery); each request's own Host then refines it. With several
+    # workers, a worker may run such work before any request reached it.
+    own_url = settings.public_url or _listening_url(settings)
+    registry.sns.public_url = own_url
+    registry.stepfunctions.integrations.public_url = own_url
     registry.functions.invocations.base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
 
     @contextlib.asynccontextmanager
@@ -100,3 +104,12 @@ def build_app(settings: Settings, store: Store | None = None, peers: PeerGroup |
     app.state.runtime = runtime
     app.state.invoker = invoker
     return Front(app, api)
+
+
+def _listening_url(settings: Settings) -> str:
+    host = settings.host
+    if host in ("", "0.0.0.0", "::"):  # every address: name the machine itself
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"

@@ -120,8 +120,17 @@ def test_a_second_server_on_the_same_sqlite_file_is_refused(group, tmp_path):
     assert "already serving" in out.stderr
 
 
+def test_one_worker_is_the_serve_process_itself(make_server):
+    server = make_server(extra_args=["--workers", "1"])
+    assert server.proc is not None
+    connection = Pinned(server.url)
+    connection.close()
+    assert connection.process == server.proc.pid
+    assert worker_pids(server.proc.pid) == set()
+
+
 def test_sigterm_stops_every_worker(make_server):
-    server = make_server(extra_args=["--workers", "2"])
+    server = make_server(env={"EVENTYARD_WORKERS": "2"})  # the variable, as the flag above
     workers = worker_pids(server.proc.pid)
     assert len(workers) == 2
     assert server.proc is not None

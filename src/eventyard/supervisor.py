@@ -53,7 +53,7 @@ log = structlog.get_logger("eventyard.supervisor")
 __all__ = ["Supervisor", "default_workers"]
 
 _PR_SET_PDEATHSIG = 1
-_STOP_GRACE_S = 30.0  # how long stopping workers may take before they are killed
+_STOP_GRACE_S = 75.0  # stopping workers finish their requests (GetActivityTask waits up to 60 s), then are killed
 _QUICK_DEATH_S = 10.0  # a worker that dies sooner than this after starting is crashing at start
 _MAX_PAUSE_S = 5.0
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}

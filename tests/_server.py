@@ -43,8 +43,11 @@ class ServerProcess:
         log = open(self.log_path, "ab")
         cmd = [EVENTYARD, "serve", "--host", "127.0.0.1", "--port", str(self.port),
                "--store", self.store_url, "--log-level", "warning", *self.extra_args]
+        # one worker process unless a test asks for more (EVENTYARD_TEST_WORKERS runs the
+        # whole suite against worker groups)
+        workers = {"EVENTYARD_WORKERS": os.environ.get("EVENTYARD_TEST_WORKERS", "1")}
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **self.env})
+                                     env={**os.environ, **workers, **self.env})
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import errno
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from eventyard import __version__
 from eventyard.store.base import DEFAULT_URL, ENV_VAR
+
+if TYPE_CHECKING:
+    from eventyard.config import Settings
+    from eventyard.store.peers import PeerGroup
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,6 +43,9 @@ def main() -> None:
 @click.option("--delivery-lease", "delivery_lease_s", default=120, show_default=True, type=click.IntRange(5, 86_400),
               envvar="EVENTYARD_DELIVERY_LEASE", help="Seconds a claimed delivery or job (timer, execution step) stays "
               "leased to its worker (after a crash, what it held runs again when the lease ends).")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None, envvar="EVENTYARD_WORKERS",
+              help="Processes serving the port over the same store  [default: the machine's cores]; "
+              "1 serves from this process alone.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, envvar="EVENTYARD_LOG_LEVEL")
 @click.option("--public-url", default=None, envvar="EVENTYARD_PUBLIC_URL",
@@ -55,21 +63,18 @@ def main() -> None:
               help="Secrets Manager's data key (32 bytes, base64) that seals secret values in the store "
                    "(default: a key generated once and kept in the store).")
 def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rules_per_bus: int,
-          event_history: int, delivery_lease_s: int, log_level: str, public_url: str | None,
+          event_history: int, delivery_lease_s: int, workers: int | None, log_level: str, public_url: str | None,
           request_timeout_s: float,
           metrics_token: str | None, web_identity: tuple[str, ...], secrets_key: str | None) -> None:
-    """Serve EventBridge, SQS and SNS on one port, with their deliveries and timers, in
-    one process. Lambda, Step Functions, Scheduler and Pipes requests are recognised and
-    answered 501 NotImplemented. Every flag can be set by its EVENTYARD_* variable.
+    """Serve eventyard's AWS services on one port, with their deliveries and timers,
+    from --workers processes over one store. Every flag can be set by its EVENTYARD_*
+    variable.
 
     Stop it with Ctrl-C or SIGTERM; GET /_eventyard/health tells whether it is up."""
-    import uvicorn
-
     from eventyard import logs
     from eventyard.api.auth import parse_access_keys
     from eventyard.config import Settings
-    from eventyard.server import build_app
-    from eventyard.store import StoreError
+    from eventyard.supervisor import default_workers
 
     logs.configure(log_level)
     try:
@@ -92,7 +97,7 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
         raise click.BadParameter(str(exc), param_hint="--public-url") from None
     settings = Settings(host=host, port=port, store_url=store_url, auth=auth, access_keys=keys,
                         rules_per_bus=rules_per_bus, event_history=event_history,
-                        delivery_lease_s=delivery_lease_s, log_level=log_level,
+                        delivery_lease_s=delivery_lease_s, workers=workers or default_workers(), log_level=log_level,
                         public_url=public, request_timeout_s=request_timeout_s, metrics_token=metrics_token or None,
                         web_identity_issuers=issuers,
                         secrets_key=secrets_key or None)
@@ -104,21 +109,68 @@ def serve(host: str, port: int, store_url: str, auth: str, access_keys: str, rul
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--secrets-key") from None
     listener = _listen(host, port)  # before the store: a busy port changes nothing
+    if settings.workers == 1:
+        sys.exit(_serve_here(settings, listener, None))
+    sys.exit(_serve_group(settings, listener))
+
+
+def _serve_here(settings: "Settings", listener: socket.socket, peers: "PeerGroup | None") -> int:
+    """Serve ``listener`` from this process until stopped; the command's exit code. ``peers``:
+    this process is one worker of a group (its supervisor announced the server)."""
+    import uvicorn
+
+    from eventyard.server import build_app
+    from eventyard.serving import protocol_with_read_timeout
+    from eventyard.store import StoreError
+
     try:
-        app = build_app(settings)
+        app = build_app(settings, peers=peers)
     except StoreError as exc:
         listener.close()
         click.echo(f"eventyard: {exc}", err=True)
-        sys.exit(2)
+        return 2
     _freeze_startup_heap()
-    click.echo(f"eventyard {__version__} listening on http://{host}:{port} (store: {app.state.store.dialect})", err=True)
-    from eventyard.serving import protocol_with_read_timeout
-
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                                           lifespan="on", http=protocol_with_read_timeout(request_timeout_s)))
+    if peers is None:
+        click.echo(f"eventyard {__version__} listening on http://{settings.host}:{settings.port} "
+                   f"(store: {app.state.store.dialect})", err=True)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                                           access_log=False, lifespan="on",
+                                           http=protocol_with_read_timeout(settings.request_timeout_s)))
     server.run(sockets=[listener])
     if not server.started:  # start-up failed (uvicorn logged why)
-        sys.exit(3)
+        return 3
+    return 0
+
+
+def _serve_group(settings: "Settings", listener: socket.socket) -> int:
+    """``--workers N`` (N > 1): this process holds the store, forks the workers and
+    supervises them (``eventyard.supervisor``)."""
+    from eventyard.store import StoreError, open_store
+    from eventyard.store.factory import claim_store
+    from eventyard.supervisor import Supervisor
+
+    try:
+        lock = claim_store(settings.store_url)
+    except StoreError as exc:
+        listener.close()
+        click.echo(f"eventyard: {exc}", err=True)
+        return 2
+    try:
+        try:
+            store = open_store(settings.store_url)  # migrated once, and a bad store is told here
+        except StoreError as exc:
+            listener.close()
+            click.echo(f"eventyard: {exc}", err=True)
+            return 2
+        dialect = store.dialect
+        store.close()  # no thread may run here when the workers are forked
+        _freeze_startup_heap()  # loaded once, shared by the workers' memory
+        click.echo(f"eventyard {__version__} listening on http://{settings.host}:{settings.port} "
+                   f"(store: {dialect}, {settings.workers} workers)", err=True)
+        return Supervisor(settings.workers, listener, lambda sock, peers: _serve_here(settings, sock, peers)).run()
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -134,7 +186,9 @@ def _listen(host: str, port: int) -> socket.socket:
         reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
         click.echo(f"eventyard: cannot listen on {host}:{port}: {reason}", err=True)
         sys.exit(2)
-    listener.set_inheritable(True)
+    # not inherited by programs started later (function runtimes): after a crash none of
+    # them may keep the port; the workers of ``--workers N`` are forked and share it anyway
+    listener.set_inheritable(False)
     return listener
 
 

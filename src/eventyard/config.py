@@ -23,6 +23,8 @@ class Settings:
     # dead node had claimed is delivered again once this runs out.
     delivery_lease_s: int = 120
     log_level: str = "info"
+    # processes serving the port over the store (``eventyard serve --workers``)
+    workers: int = 1
     # scheme://host[:port] clients reach this server at (queue URLs, SNS's URLs); None:
     # the request's validated Host header
     public_url: str | None = None

@@ -20,6 +20,7 @@ from eventyard.runtime.delivery import DeliveryRuntime
 from eventyard.services import ServiceRegistry
 from eventyard.services.secretsmanager.sealing import parse_key
 from eventyard.store import Store, open_store
+from eventyard.store.peers import PeerGroup
 from eventyard.web import Site, build_site, is_own_request
 
 if TYPE_CHECKING:
@@ -52,9 +53,11 @@ def enforcer(settings: Settings, store: Store, metrics: CollectorRegistry) -> "E
     return Enforcer(store, DecisionMetrics(metrics))
 
 
-def build_app(settings: Settings, store: Store | None = None) -> Front:
-    """The whole server. ``store`` may be given (tests); else it is opened from settings."""
-    opened = store or open_store(settings.store_url, exclusive=True)
+def build_app(settings: Settings, store: Store | None = None, peers: PeerGroup | None = None) -> Front:
+    """The whole server. ``store`` may be given (tests); else it is opened from settings:
+    by the one process serving it, or as worker ``peers`` of ``serve --workers N`` (whose
+    supervisor holds the store's lock)."""
+    opened = store or open_store(settings.store_url, exclusive=peers is None, peers=peers)
     jsondoc.make_room_for_nesting()  # accepted JSON nests up to 1000 levels
     disable_created_metrics()  # CloudWatch has no such series; they only add noise
     runtime = DeliveryRuntime(opened, lease_ms=settings.delivery_lease_s * 1000)
@@ -72,8 +75,12 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     invoker = Invoker(registry.resolve, authority.authorize if authority is not None else None)
     registry.stepfunctions.integrations.enforcer = authority  # tasks call as their execution role
     api = ApiApp(Dispatcher(invoker, auth, RequestMetrics(metrics), public_url=settings.public_url))
-    if settings.public_url:
-        registry.sns.public_url = settings.public_url
+    # Where clients reach this server, for URLs made without a request (a task of an
+    # execution, an SNS delivery); each request's own Host then refines it. With several
+    # workers, a worker may run such work before any request reached it.
+    own_url = settings.public_url or _listening_url(settings)
+    registry.sns.public_url = own_url
+    registry.stepfunctions.integrations.public_url = own_url
     registry.functions.invocations.base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     registry.functions.invocations.enforce_resource_policy = settings.auth == "iam"
     registry.function_urls.authorize = authority.authorize if authority is not None else None  # AWS_IAM URLs
@@ -100,3 +107,12 @@ def build_app(settings: Settings, store: Store | None = None) -> Front:
     app.state.runtime = runtime
     app.state.invoker = invoker
     return Front(app, api)
+
+
+def _listening_url(settings: Settings) -> str:
+    host = settings.host
+    if host in ("", "0.0.0.0", "::"):  # every address: name the machine itself
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"

@@ -8,6 +8,7 @@ lock so that nodes starting together apply them once.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,8 +23,19 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from eventyard.store import _migrations
 from eventyard.store._errors import StoreError
 from eventyard.store.base import Store
-from eventyard.store.notifications import NODE_ID
+from eventyard.store import notifications
 from eventyard.store.session import Session
+
+# this node's id, as its listener skips what it sent itself; a forked worker draws a new one
+_OWN_NODE = notifications.NODE_ID
+
+
+def _forked() -> None:
+    global _OWN_NODE
+    _OWN_NODE = notifications.NODE_ID  # notifications' own fork hook ran first (imported first)
+
+
+os.register_at_fork(after_in_child=_forked)
 
 T = TypeVar("T")
 
@@ -123,7 +135,7 @@ class PostgresStore(Store):
     def _listen_loop(self) -> None:
         """One connection of its own, in autocommit, LISTENing on every channel; it is
         re-established after an error (notifications sent meanwhile are lost)."""
-        own = NODE_ID + ":"
+        own = _OWN_NODE + ":"
         while not self._closed:
             try:
                 with psycopg.connect(self._conninfo, **{**self._connect_kwargs, "autocommit": True}) as conn:

@@ -68,6 +68,9 @@ class Session:
     def __init__(self, conn: Any, dialect: str) -> None:
         self._conn = conn
         self.dialect = dialect
+        # SQLite with worker processes: notifications posted by the unit, which the store
+        # sends to the other workers once it commits (None: no one to tell)
+        self.posted: list[tuple[str, str]] | None = None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         if self.dialect == "postgres" and _lookup_by_nul(sql, params):

@@ -5,6 +5,17 @@ all units waiting, runs each inside its own SAVEPOINT (a failing unit rolls back
 alone), then makes them durable with ONE ``COMMIT`` (``synchronous=FULL`` by default)
 before resolving any of their futures. Concurrent requests therefore share one
 fsync, and nothing is acknowledged before it is on disk.
+
+With ``serve --workers N`` each worker process has its own writer thread, and the
+processes take turns: a writer takes ``<store>.write``'s ``flock`` before it gathers its
+group and releases it after the commit, so the units that arrived while another worker
+wrote join the next group, and the next writer starts the moment the lock is free
+(SQLite's busy handler, the fallback, polls with sleeps of 1 to 100 ms). Measured with
+4 keep-alive clients sending batches of 10 on the 2-core machine (busy with other
+work): 2 workers 10,600 to 10,900 msg/s at 65 to 69 µs of server CPU a message, against
+6,200 to 6,400 msg/s at 71 to 83 µs with the busy handler alone, and one worker's
+3,800 to 5,400 msg/s at 56 to 63 µs. After each commit the writer sends its units'
+notifications to the other workers (``store.peers``).
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from eventyard.store import _migrations
 from eventyard.store._errors import StoreError
 from eventyard.store.base import Store
+from eventyard.store.peers import PeerChannel, PeerGroup
 from eventyard.store.session import Session
 
 T = TypeVar("T")
@@ -75,12 +87,26 @@ def _is_busy(exc: BaseException) -> bool:
     )
 
 
+_ORPHANS_DIE_S = 10.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class ServerLock:
     """One server per SQLite file: an exclusive ``flock`` on ``<store>.lock``, held for
     the life of the process that serves the store.
 
-    The server's background work assumes it is the only one on its file: long polls are
-    woken in-process, and SQLite has no way to tell another process. The operating system
+    The worker processes of one ``serve --workers N`` share it (their supervisor takes it
+    and they inherit it; ``store.peers`` carries their wake-ups); an unrelated server has
+    no way to wake their long polls, and is refused. The operating system
     drops the lock when the process ends, however it ends (kill -9 too), so a restart
     never finds a stale lock. Several nodes share a store on PostgreSQL instead.
     """
@@ -95,9 +121,9 @@ class ServerLock:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            cls._lock(fd)
         except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip()
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
             os.close(fd)
             who = f" (process {holder})" if holder.isdigit() else ""
             raise StoreError(
@@ -112,6 +138,22 @@ class ServerLock:
         os.write(fd, f"{os.getpid()}\n".encode())
         return cls(path, fd)
 
+    @staticmethod
+    def _lock(fd: int) -> None:
+        """Take the lock, or raise BlockingIOError. While the process that took it last has
+        died and the lock is still held, its worker processes (``serve --workers``) are
+        being killed with it: wait for them a little rather than refuse."""
+        deadline = time.monotonic() + _ORPHANS_DIE_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+                if not holder.isdigit() or _alive(int(holder)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     def release(self) -> None:
         if self._fd is not None:
             # the file stays: removing it would let a third process lock a new file while
@@ -123,7 +165,7 @@ class ServerLock:
 class SQLiteStore(Store):
     dialect = "sqlite"
 
-    def __init__(self, url: str, *, exclusive: bool = False) -> None:
+    def __init__(self, url: str, *, exclusive: bool = False, peers: PeerGroup | None = None) -> None:
         self.url = url
         path, options = _parse_url(url)
         self.path = Path(path)
@@ -142,6 +184,15 @@ class SQLiteStore(Store):
                 self._server_lock.release()
             raise
         self._session = Session(self._writer_conn, self.dialect)
+        self._peers = PeerChannel(peers) if peers is not None and peers.count > 1 else None
+        self._write_turn: int | None = None
+        if self._peers is not None:
+            self._session.posted = []
+            # the workers take turns at writing through this lock, which wakes the next
+            # one as soon as it is released; SQLite's own busy handler polls with sleeps
+            # of 1 to 100 ms, which left the file idle between commits (6,300 msg/s
+            # against 10,700 with the turn lock, see the module's docstring)
+            self._write_turn = os.open(self.path.with_name(self.path.name + ".write"), os.O_RDWR | os.O_CREAT, 0o644)
         self._jobs: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._local = threading.local()
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="eventyard-sqlite-read")
@@ -259,16 +310,25 @@ class SQLiteStore(Store):
                 return
             batch: list[_Job] = [first]
             stop = False
-            while len(batch) < _MAX_GROUP:
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if job is _STOP:
-                    stop = True
-                    break
-                batch.append(job)
-            self._run_group(batch)
+            turn = self._write_turn
+            if turn is not None:
+                # the group is taken once this process may write: what arrives while
+                # another worker commits joins it
+                fcntl.flock(turn, fcntl.LOCK_EX)
+            try:
+                while len(batch) < _MAX_GROUP:
+                    try:
+                        job = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is _STOP:
+                        stop = True
+                        break
+                    batch.append(job)
+                self._run_group(batch)
+            finally:
+                if turn is not None:
+                    fcntl.flock(turn, fcntl.LOCK_UN)
             if stop:
                 return
 
@@ -286,6 +346,9 @@ class SQLiteStore(Store):
         """Run ``jobs`` in one transaction; returns the jobs to run again, if any."""
         conn = self._writer_conn
         assert conn is not None
+        posted = self._session.posted
+        if posted is not None:
+            posted.clear()  # what a failed attempt posted
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -295,6 +358,7 @@ class SQLiteStore(Store):
         outcomes: list[tuple[Future[Any], BaseException | None, Any]] = []
         for i, (fn, fut) in enumerate(jobs):
             conn.execute("SAVEPOINT eventyard_unit")
+            mark = 0 if posted is None else len(posted)
             error: BaseException | None = None
             result: Any = None
             try:
@@ -308,6 +372,8 @@ class SQLiteStore(Store):
                 return jobs[:i] + jobs[i + 1:]
             if error is not None:
                 conn.execute("ROLLBACK TO eventyard_unit")
+                if posted is not None:
+                    del posted[mark:]
             conn.execute("RELEASE eventyard_unit")
             outcomes.append((fut, error, result))
         try:
@@ -319,6 +385,10 @@ class SQLiteStore(Store):
                 _settle(fut, error=error or failed)
             return []
         self._commits += 1
+        if posted:
+            assert self._peers is not None
+            self._peers.send(posted)
+            posted.clear()
         for fut, error, result in outcomes:
             _settle(fut, result=result, error=error)
         return []
@@ -331,6 +401,12 @@ class SQLiteStore(Store):
             except sqlite3.Error:
                 pass
 
+    def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """The other worker processes' notifications on ``channel`` (``store.peers``);
+        nothing to hear without any."""
+        if self._peers is not None:
+            self._peers.listen(channel, callback)
+
     def close(self) -> None:
         with self._lock:
             if self._closed:
@@ -338,6 +414,10 @@ class SQLiteStore(Store):
             self._closed = True
             self._jobs.put(_STOP)
         self._writer.join()  # queued writes finish first
+        if self._peers is not None:
+            self._peers.close()
+        if self._write_turn is not None:
+            os.close(self._write_turn)
         self._readers.shutdown(wait=True)
         for conn in self._reader_conns:
             conn.close()

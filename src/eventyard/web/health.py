@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -11,6 +13,8 @@ from eventyard.web.types import Endpoint
 
 def health_endpoint(store_dialect: str) -> Endpoint:
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": __version__, "store": store_dialect})
+        # the process: which worker of ``serve --workers N`` answered on this connection
+        return JSONResponse({"status": "ok", "version": __version__, "store": store_dialect,
+                             "process": os.getpid()})
 
     return health

@@ -69,7 +69,7 @@ class ServiceRegistry:
         self.events.connections.connection_secrets = ConnectionSecrets(ServiceSecrets(self.secretsmanager.keys))
         self.iam = IamService(store)
         self.logs = LogsService(store, self.timers)
-        self.log_sink = StoreLogSink(store)  # how other services write their logs (functions)
+        self.log_sink: StoreLogSink = self.logs.sink  # how other services write their logs (functions)
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
                                                   router=self.events.router, metrics=metrics,
@@ -118,6 +118,7 @@ class ServiceRegistry:
         await self.timers.stop()
         await self.runtime.stop()
         await self.function_runner.close()
+        await self.log_sink.close()  # the function logs still buffered
         await self.http.aclose()
 
     def resolve(self, service: str, operation: str) -> Handler | None:

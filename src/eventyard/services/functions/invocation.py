@@ -184,19 +184,20 @@ class Invocations:
             self.running_in_account[ref.account] -= 1
         if self.metrics is not None:
             self.metrics.count_invocation(ref.arn, result.duration_ms, result.function_error is not None)
-        await self._write_logs(ref, function_code, result)
+        self._write_logs(ref, function_code, result)
         return result
 
     def _throttled(self, ref: FunctionRef) -> None:
         if self.metrics is not None:
             self.metrics.count_throttle(ref.arn)
 
-    async def _write_logs(self, ref: FunctionRef, function_code: FunctionCode, result: InvocationResult) -> None:
+    def _write_logs(self, ref: FunctionRef, function_code: FunctionCode, result: InvocationResult) -> None:
+        """The invocation's lines to its stream, written off the invoker's path."""
         if self.log_sink is None or not result.log_lines:
             return
         try:
-            await self.log_sink.put(ref.account, ref.region, function_code.log_group, result.log_stream,
-                                    [LogEvent(line.timestamp_ms, line.message) for line in result.log_lines])
+            self.log_sink.append(ref.account, ref.region, function_code.log_group, result.log_stream,
+                                 [LogEvent(line.timestamp_ms, line.message) for line in result.log_lines])
         except Exception:  # logs never fail an invocation
             log.exception("functions.log_write_failed", function=ref.name)
 

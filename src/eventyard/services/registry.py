@@ -83,7 +83,7 @@ class ServiceRegistry:
         # functions run as local worker processes; their code is unpacked per node under the data dir
         self.function_runner = WorkerPool(functions_dir(store))
         invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=self.log_sink,
-                                  metrics=FunctionMetrics(metrics or CollectorRegistry()))
+                                  metrics=FunctionMetrics(metrics or CollectorRegistry()), wakeups=self.wakeups)
         self.functions = FunctionsService(store, self.jobs, self.function_runner, invocations)
         self.function_urls = FunctionUrls(invocations)  # served by web/ at each URL config's FunctionUrl
         self.event_source_mappings = EventSourceMappings(invocations, Invoker(self.resolve).invoke, self.jobs)

@@ -49,7 +49,6 @@ FIRST_POLLERS = 5  # Lambda starts five batches at a time per SQS mapping
 SCALE_STEP = 5  # then adds up to 300 a minute while messages remain
 SCALE_SECONDS = 1.0
 SETTLE_JOB = "lambda-mapping-settle"
-FUNCTION_READ_SECONDS = 1.0  # how long a mapping's pollers share one read of the function
 
 
 def _invalid(message: str) -> ServiceError:
@@ -286,18 +285,14 @@ class EventSourceMappings:
         ``batchItemFailures`` with ``ReportBatchItemFailures``, none on an error."""
         ref = run.ref
         try:
-            doc = run.function_doc()
-            if doc is None:
-                doc = await self.store.read(lambda s: s.functions.get(ref.account, ref.region, ref.name))
+            doc = await self.invocations.docs.get(ref.account, ref.region, ref.name)
             target = pick(doc, ref)
             run.limit_to(target.reserved)
             result = await self.invocations.run(ref, target, orjson.dumps({"Records": records}), ids.uuid4(),
                                                 self.invocations.base_url)
         except (Throttled, ServiceError) as exc:
             log.info("functions.mapping_invoke_failed", mapping=run.uuid, error=str(exc))
-            run.forget_function()
             return []
-        run.remember_function(doc)
         if result.function_error:
             return []  # nothing deleted: back after the visibility timeout
         failed = _batch_item_failures(result.payload, records, run.mapping)
@@ -345,23 +340,6 @@ class _MappingRun:
         self._moved = 0
         self._all_full = True
         self._last_rate: float | None = None
-        self._function: dict[str, Any] | None = None
-        self._function_read_at = 0.0
-
-    def function_doc(self) -> dict[str, Any] | None:
-        """The function as last read, if read less than ``FUNCTION_READ_SECONDS`` ago: a
-        busy mapping reads it once a second, not once a batch (Lambda too runs the
-        previous code for a moment after an update)."""
-        if self._function is not None and time.monotonic() - self._function_read_at < FUNCTION_READ_SECONDS:
-            return self._function
-        return None
-
-    def remember_function(self, doc: dict[str, Any] | None) -> None:
-        if doc is not self._function:
-            self._function, self._function_read_at = doc, time.monotonic()
-
-    def forget_function(self) -> None:
-        self._function = None
 
     @property
     def floor(self) -> int:

@@ -480,15 +480,17 @@ def _shown(mapping: dict[str, Any]) -> dict[str, Any]:
 
 
 def _record(message: dict[str, Any], source: str, region: str) -> dict[str, Any]:
-    attributes = {k: str(v) for k, v in (message.get("Attributes") or {}).items()}
+    # SQS's system attributes are strings already; only message attributes need a new shape
+    given = message.get("MessageAttributes")
     message_attributes = {
         name: {"stringValue": a.get("StringValue"), "stringListValues": [], "binaryListValues": [],
                "dataType": a.get("DataType")}
-        for name, a in (message.get("MessageAttributes") or {}).items()}
-    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
-            "attributes": attributes, "messageAttributes": message_attributes,
+        for name, a in given.items()} if given else {}
+    body = message["Body"]
+    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": body,
+            "attributes": message.get("Attributes") or {}, "messageAttributes": message_attributes,
             "md5OfMessageAttributes": message.get("MD5OfMessageAttributes"),
-            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),
+            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(body.encode()).hexdigest(),
             "eventSource": "aws:sqs", "eventSourceARN": source, "awsRegion": region}
 
 

@@ -121,11 +121,14 @@ class StoreLogSink:
 
     async def _write(self, batch: list[_Pending]) -> None:
         now = clock.now_ms()
+        # one append per stream: a worker's invocations all write to its one stream
+        streams: dict[tuple[str, str, str, str], list[tuple[int, str]]] = {}
+        for entry in batch:
+            streams.setdefault((entry.account_id, entry.region, entry.group, entry.stream), []).extend(entry.events)
 
         def write(s: Session) -> None:
-            for entry in batch:
-                ingest.write(s, entry.account_id, entry.region, entry.group, entry.stream, entry.events, now,
-                             create_group=True)
+            for (account_id, region, group, stream), events in streams.items():
+                ingest.write(s, account_id, region, group, stream, events, now, create_group=True)
 
         try:
             await self.store.write(write)

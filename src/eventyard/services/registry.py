@@ -70,7 +70,7 @@ class ServiceRegistry:
         self.events.connections.connection_secrets = ConnectionSecrets(ServiceSecrets(self.secretsmanager.keys))
         self.iam = IamService(store)
         self.logs = LogsService(store, self.timers)
-        self.log_sink = StoreLogSink(store)  # how other services write their logs (functions)
+        self.log_sink: StoreLogSink = self.logs.sink  # how other services write their logs (functions)
         # tasks call other services through the in-process seam, as the API does
         self.stepfunctions = StepFunctionsService(store, self.jobs, self.wakeups, Invoker(self.resolve).invoke,
                                                   router=self.events.router, metrics=metrics,
@@ -84,7 +84,7 @@ class ServiceRegistry:
         # functions run as local worker processes; their code is unpacked per node under the data dir
         self.function_runner = WorkerPool(functions_dir(store))
         invocations = Invocations(store, runtime, self.function_runner, functions_dir(store), log_sink=self.log_sink,
-                                  metrics=FunctionMetrics(metrics or CollectorRegistry()))
+                                  metrics=FunctionMetrics(metrics or CollectorRegistry()), wakeups=self.wakeups)
         invocations.role_credentials.issue = self.sts.session_for_role  # workers run as the execution role
         self.timers.every(RENEW_SECONDS, "lambda-concurrency-leases", invocations.concurrency.renew)
         self.functions = FunctionsService(store, self.jobs, self.function_runner, invocations)
@@ -121,6 +121,7 @@ class ServiceRegistry:
         await self.timers.stop()
         await self.runtime.stop()
         await self.function_runner.close()
+        await self.log_sink.close()  # the function logs still buffered
         await self.http.aclose()
 
     def resolve(self, service: str, operation: str) -> Handler | None:

@@ -2,7 +2,9 @@
 
 The document's shape is the functions service's (``services/functions``); this module
 only keeps it. ``get(..., for_update=True)`` locks the row on PostgreSQL so that two
-read-modify-writes of one function (two ``UpdateAlias`` calls) do not lose one.
+read-modify-writes of one function (two ``UpdateAlias`` calls) do not lose one. Every
+write of a function wakes ``changed_key`` on the other nodes when it commits (nodes keep
+the documents they invoke with until then).
 """
 
 from __future__ import annotations
@@ -11,10 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from eventyard.store.notifications import wake, wake_key
+
 if TYPE_CHECKING:
     from eventyard.store.session import Session
 
-__all__ = ["Functions"]
+__all__ = ["Functions", "changed_key"]
+
+_CHANGED = "lambda-function"
+
+
+def changed_key(account_id: str, region: str, name: str) -> str:
+    """The wake-up key of a change to one function."""
+    return wake_key(_CHANGED, f"{account_id}:{region}:{name}")
 
 
 class Functions:
@@ -32,16 +43,26 @@ class Functions:
         """Add a function; ``ConflictError`` when the name is taken."""
         self._s.execute("INSERT INTO lambda_functions (account_id, region, name, doc, changed_ms) VALUES (?, ?, ?, ?, ?)",
                         (account_id, region, name, orjson.dumps(doc).decode(), now))
+        self._changed(account_id, region, name)
 
     def replace(self, account_id: str, region: str, name: str, doc: dict[str, Any], now: int) -> bool:
         cur = self._s.execute("UPDATE lambda_functions SET doc = ?, changed_ms = ? WHERE account_id = ? AND region = ?"
                               " AND name = ?", (orjson.dumps(doc).decode(), now, account_id, region, name))
-        return bool(cur.rowcount)
+        changed = bool(cur.rowcount)
+        if changed:
+            self._changed(account_id, region, name)
+        return changed
 
     def delete(self, account_id: str, region: str, name: str) -> bool:
         cur = self._s.execute("DELETE FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?",
                               (account_id, region, name))
-        return bool(cur.rowcount)
+        changed = bool(cur.rowcount)
+        if changed:
+            self._changed(account_id, region, name)
+        return changed
+
+    def _changed(self, account_id: str, region: str, name: str) -> None:
+        wake(self._s, _CHANGED, f"{account_id}:{region}:{name}")
 
     def page(self, account_id: str, region: str, *, after: str | None, limit: int) -> list[dict[str, Any]]:
         sql = "SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ?"

@@ -48,8 +48,11 @@ class FakeSink:
     def __init__(self) -> None:
         self.written: list[tuple[str, str, str, str, list[LogEvent]]] = []
 
-    async def put(self, account_id: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
+    def append(self, account_id: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
         self.written.append((account_id, region, group, stream, list(events)))
+
+    async def put(self, account_id: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
+        self.append(account_id, region, group, stream, events)
 
 
 def _service(store: Store, tmp_path: Path, sink: FakeSink | None = None) -> tuple[FunctionsService, FakeRunner]:

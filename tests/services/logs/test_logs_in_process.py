@@ -84,3 +84,68 @@ def test_the_sink_never_raises_for_the_callers_data(store: Store, now: list[int]
     run(scenario())
     kept = store.read_sync(lambda s: s.logs.group(CTX.account, CTX.region, "g"))
     assert kept is not None and kept.stored_bytes == 262_144
+
+
+def test_appended_events_are_written_together_off_the_callers_path(store: Store, now: list[int]) -> None:
+    """``append`` returns at once; one flush later the events of many appends are in, in
+    one commit; the Logs API reads this node's own appends at once (it flushes first)."""
+    logs = LogsService(store)
+    sink = logs.sink
+    sink.flush_seconds = 3600.0  # only a read or a flush writes them here
+
+    def stored() -> list[str]:
+        return store.read_sync(lambda s: [e.message for g in [s.logs.group(CTX.account, CTX.region, "/aws/lambda/a")]
+                                          if g for e in s.logs.group_events(g.id, stream_ids=None, start_ms=None,
+                                                                            end_ms=None, after=None, limit=100)])
+
+    async def scenario() -> tuple[list[str], list[str], list[str]]:
+        for i in range(5):
+            sink.append(CTX.account, CTX.region, "/aws/lambda/a", "s", [LogEvent(T0 + i, f"line {i}")])
+        before = stored()
+        found = await logs.filter_log_events(CTX, {"logGroupName": "/aws/lambda/a"})
+        sink.append(CTX.account, CTX.region, "/aws/lambda/a", "s", [LogEvent(T0 + 9, "last")])
+        await sink.close()
+        return before, [e["message"] for e in found["events"]], stored()
+
+    before, read, after = run(scenario())
+    assert before == []  # nothing written on the caller's path
+    assert read == [f"line {i}" for i in range(5)]
+    assert after == read + ["last"]  # close() writes what is buffered
+
+
+def test_appended_events_are_written_within_the_flush_interval(store: Store, now: list[int]) -> None:
+    sink = StoreLogSink(store, flush_seconds=0.01)
+
+    async def scenario() -> list[str]:
+        sink.append(CTX.account, CTX.region, "g", "s", [LogEvent(T0, "soon")])
+        deadline = asyncio.get_running_loop().time() + 30
+        while asyncio.get_running_loop().time() < deadline:
+            group = store.read_sync(lambda s: s.logs.group(CTX.account, CTX.region, "g"))
+            if group is not None and group.stored_bytes:
+                return ["written"]
+            await asyncio.sleep(0.01)
+        return []
+
+    assert run(scenario()) == ["written"]
+
+
+def test_a_flush_under_steady_appends_returns(store: Store, now: list[int]) -> None:
+    """A flush waits for what was appended before it, not for appends that keep coming."""
+    sink = StoreLogSink(store, flush_seconds=0.0)
+
+    async def scenario() -> None:
+        stop = False
+
+        async def steady() -> None:
+            while not stop:
+                sink.append(CTX.account, CTX.region, "g", "s", [LogEvent(T0, "x")])
+                await asyncio.sleep(0.001)  # about as often as a busy node invokes
+
+        task = asyncio.ensure_future(steady())
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(sink.flush(), 30)
+        stop = True
+        await task
+        await sink.close()
+
+    run(scenario())

@@ -31,11 +31,13 @@ from eventyard.core import clock, ids
 from eventyard.core.errors import ServiceError
 from eventyard.core.identity import RequestContext
 from eventyard.runtime.delivery import Delivered, Failure
+from eventyard.runtime.wakeups import Wakeups
 from eventyard.runtime.functions.types import FunctionCode, FunctionRunner, InvocationRequest, InvocationResult
 from eventyard.services.functions import code, destinations, names, policy
 from eventyard.services.functions.access import check_access
 from eventyard.services.functions.concurrency import SharedConcurrency
 from eventyard.services.functions.credentials import ExecutionRoleCredentials
+from eventyard.services.functions.docs import FunctionDocs
 from eventyard.services.functions.metrics import FunctionMetrics
 from eventyard.services.functions.names import LATEST, FunctionRef
 from eventyard.services.logs.types import LogEvent, LogSink
@@ -75,17 +77,20 @@ class Throttled(Exception):
 
 class Invocations:
     def __init__(self, store: Store, runtime: "DeliveryRuntime", runner: FunctionRunner, state_dir: Path,
-                 log_sink: LogSink | None = None, metrics: FunctionMetrics | None = None) -> None:
+                 log_sink: LogSink | None = None, metrics: FunctionMetrics | None = None,
+                 wakeups: Wakeups | None = None) -> None:
         self.store = store
+        self.docs = FunctionDocs(store, wakeups)  # the documents invocations run from, kept between them
         self.runtime = runtime
         self.runner = runner
         self.state_dir = state_dir
+        self._code_root = state_dir / "code"
         self.log_sink = log_sink
         # eventyard's URL for the functions' AWS_ENDPOINT_URL when no request tells it (rules, topics)
         self.base_url = "http://127.0.0.1:4566"
         self.running: dict[tuple[str, str, str], int] = {}  # (account, region, name) -> invocations running here
         self.running_in_account: dict[str, int] = {}
-        self._unpacked_here: set[str] = set()  # archives known to be unpacked under state_dir
+        self._unpacked_here: dict[str, Path] = {}  # archives known to be unpacked under state_dir, by SHA-256
         self.metrics = metrics
         self.role_credentials = ExecutionRoleCredentials()  # the registry wires STS in
         # reserved and account limits, across processes and nodes
@@ -116,7 +121,7 @@ class Invocations:
             except ValueError:
                 raise ServiceError("InvalidRequestContentException",
                                    "Client context must be a valid Base64-encoded JSON object.") from None
-        doc = await self.store.read(lambda s: s.functions.get(ref.account, ref.region, ref.name))
+        doc = await self.docs.get(ref.account, ref.region, ref.name)
         target = pick(doc, ref)
         assert doc is not None
         check_access(ctx, ref, doc)
@@ -195,26 +200,27 @@ class Invocations:
             await self.concurrency.leave(ref.account, ref.region, ref.name, target.reserved)
         if self.metrics is not None:
             self.metrics.count_invocation(ref.arn, result.duration_ms, result.function_error is not None)
-        await self._write_logs(ref, function_code, result)
+        self._write_logs(ref, function_code, result)
         return result
 
     def _throttled(self, ref: FunctionRef) -> None:
         if self.metrics is not None:
             self.metrics.count_throttle(ref.arn)
 
-    async def _write_logs(self, ref: FunctionRef, function_code: FunctionCode, result: InvocationResult) -> None:
+    def _write_logs(self, ref: FunctionRef, function_code: FunctionCode, result: InvocationResult) -> None:
+        """The invocation's lines to its stream, written off the invoker's path."""
         if self.log_sink is None or not result.log_lines:
             return
         try:
-            await self.log_sink.put(ref.account, ref.region, function_code.log_group, result.log_stream,
-                                    [LogEvent(line.timestamp_ms, line.message) for line in result.log_lines])
+            self.log_sink.append(ref.account, ref.region, function_code.log_group, result.log_stream,
+                                 [LogEvent(line.timestamp_ms, line.message) for line in result.log_lines])
         except Exception:  # logs never fail an invocation
             log.exception("functions.log_write_failed", function=ref.name)
 
     async def _code(self, ref: FunctionRef, target: Target, base_url: str) -> FunctionCode:
         config = target.config
         entry = config.get("_code", {})
-        cache = self.state_dir / "code"
+        cache = self._code_root
         revision = str(config.get("RevisionId", ""))
         if entry.get("kind") == "folder":
             folder = Path(entry["path"])
@@ -236,13 +242,16 @@ class Invocations:
             credentials=(role.key_id, role.secret, role.token), live_code=entry.get("kind") == "folder")
 
     async def _unpacked(self, cache: Path, sha_hex: str) -> Path:
+        known = self._unpacked_here.get(sha_hex)
+        if known is not None:  # unpacked archives are never removed: no stat (nor path) per invoke
+            return known
         folder = cache / sha_hex
-        if sha_hex in self._unpacked_here or folder.is_dir():
-            self._unpacked_here.add(sha_hex)  # unpacked archives are never removed: no stat per invoke
+        if folder.is_dir():
+            self._unpacked_here[sha_hex] = folder
             return folder
         archive = await self.store.read(lambda s: s.functions.archive(sha_hex))
         unpacked = await asyncio.to_thread(code.unpacked, cache, sha_hex, archive)
-        self._unpacked_here.add(sha_hex)
+        self._unpacked_here[sha_hex] = unpacked
         return unpacked
 
 
@@ -307,7 +316,7 @@ class FunctionDeliverer:
             return await self._hand_over(ref, record)
         context = record.payload["context"]
         try:
-            doc = await self.invocations.store.read(lambda s: s.functions.get(ref.account, ref.region, ref.name))
+            doc = await self.invocations.docs.get(ref.account, ref.region, ref.name)
             target = pick(doc, ref)
             result = await self.invocations.run(ref, target, record.payload["body"].encode(), context["request_id"],
                                                 context.get("base_url") or self.invocations.base_url)

@@ -50,7 +50,6 @@ FIRST_POLLERS = 5  # Lambda starts five batches at a time per SQS mapping
 SCALE_STEP = 5  # then adds up to 300 a minute while messages remain
 SCALE_SECONDS = 1.0
 SETTLE_JOB = "lambda-mapping-settle"
-FUNCTION_READ_SECONDS = 1.0  # how long a mapping's pollers share one read of the function
 
 
 def _invalid(message: str) -> ServiceError:
@@ -314,18 +313,14 @@ class EventSourceMappings:
         ``batchItemFailures`` with ``ReportBatchItemFailures``, none on an error."""
         ref = run.ref
         try:
-            doc = run.function_doc()
-            if doc is None:
-                doc = await self.store.read(lambda s: s.functions.get(ref.account, ref.region, ref.name))
+            doc = await self.invocations.docs.get(ref.account, ref.region, ref.name)
             target = pick(doc, ref)
             run.limit_to(target.reserved)
             result = await self.invocations.run(ref, target, orjson.dumps({"Records": records}), ids.uuid4(),
                                                 self.invocations.base_url)
         except (Throttled, ServiceError) as exc:
             log.info("functions.mapping_invoke_failed", mapping=run.uuid, error=str(exc))
-            run.forget_function()
             return []
-        run.remember_function(doc)
         if result.function_error:
             return []  # nothing deleted: back after the visibility timeout
         failed = _batch_item_failures(result.payload, records, run.mapping)
@@ -373,23 +368,6 @@ class _MappingRun:
         self._moved = 0
         self._all_full = True
         self._last_rate: float | None = None
-        self._function: dict[str, Any] | None = None
-        self._function_read_at = 0.0
-
-    def function_doc(self) -> dict[str, Any] | None:
-        """The function as last read, if read less than ``FUNCTION_READ_SECONDS`` ago: a
-        busy mapping reads it once a second, not once a batch (Lambda too runs the
-        previous code for a moment after an update)."""
-        if self._function is not None and time.monotonic() - self._function_read_at < FUNCTION_READ_SECONDS:
-            return self._function
-        return None
-
-    def remember_function(self, doc: dict[str, Any] | None) -> None:
-        if doc is not self._function:
-            self._function, self._function_read_at = doc, time.monotonic()
-
-    def forget_function(self) -> None:
-        self._function = None
 
     @property
     def floor(self) -> int:
@@ -530,15 +508,17 @@ def _shown(mapping: dict[str, Any]) -> dict[str, Any]:
 
 
 def _record(message: dict[str, Any], source: str, region: str) -> dict[str, Any]:
-    attributes = {k: str(v) for k, v in (message.get("Attributes") or {}).items()}
+    # SQS's system attributes are strings already; only message attributes need a new shape
+    given = message.get("MessageAttributes")
     message_attributes = {
         name: {"stringValue": a.get("StringValue"), "stringListValues": [], "binaryListValues": [],
                "dataType": a.get("DataType")}
-        for name, a in (message.get("MessageAttributes") or {}).items()}
-    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
-            "attributes": attributes, "messageAttributes": message_attributes,
+        for name, a in given.items()} if given else {}
+    body = message["Body"]
+    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": body,
+            "attributes": message.get("Attributes") or {}, "messageAttributes": message_attributes,
             "md5OfMessageAttributes": message.get("MD5OfMessageAttributes"),
-            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),
+            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(body.encode()).hexdigest(),
             "eventSource": "aws:sqs", "eventSourceARN": source, "awsRegion": region}
 
 

@@ -114,7 +114,10 @@ class FunctionsService:
                 self._add_settle(s, ref, doc, now)
             return result
 
-        result = await self.store.write(unit)
+        try:
+            result = await self.store.write(unit)
+        finally:
+            self.invocations.docs.forget(ref.account, ref.region, ref.name)
         if settle:
             self.jobs.kick()
         return result
@@ -222,7 +225,10 @@ class FunctionsService:
             self._add_settle(s, ref, doc, now)
             return published or config
 
-        shown = await self.store.write(create)
+        try:
+            shown = await self.store.write(create)
+        finally:
+            self.invocations.docs.forget(ref.account, ref.region, ref.name)
         self.jobs.kick()
         return _shown(shown)
 
@@ -297,7 +303,10 @@ class FunctionsService:
             del doc["versions"][qualifier]
             s.functions.replace(ref.account, ref.region, ref.name, doc, clock.now_ms())
 
-        await self.store.write(delete)
+        try:
+            await self.store.write(delete)
+        finally:
+            self.invocations.docs.forget(ref.account, ref.region, ref.name)
         if qualifier is None:
             await self.runner.retire(ref.arn)
         return {"StatusCode": 204}

@@ -35,6 +35,7 @@ from eventyard.services.logs.names import (
     stream_arn,
     stream_not_found,
 )
+from eventyard.services.logs.sink import StoreLogSink
 from eventyard.store import ConflictError, Session, Store
 from eventyard.store.logs import LogGroupRecord, LogStreamRecord, StoredLogEvent
 
@@ -112,6 +113,9 @@ class RetentionSweep:
 class LogsService:
     def __init__(self, store: Store, timers: Timers | None = None) -> None:
         self.store = store
+        # how other services write their logs (a function's lines), flushed before every read
+        # here so that this node reads its own writes
+        self.sink = StoreLogSink(store)
         self.retention = RetentionSweep(store)
         if timers is not None:
             timers.every(SWEEP_SECONDS, "logs-retention", self.retention.run_once)
@@ -212,6 +216,7 @@ class LogsService:
         return out
 
     async def describe_log_groups(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        await self.sink.flush()
         prefix, pattern = req.get("logGroupNamePrefix"), req.get("logGroupNamePattern")
         if prefix is not None and pattern is not None:
             raise invalid("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
@@ -241,6 +246,7 @@ class LogsService:
         return out
 
     async def list_log_groups(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        await self.sink.flush()
         pattern, wanted_class = req.get("logGroupNamePattern"), req.get("logGroupClass")
         page = Page(req.get("nextToken"), req.get("limit") or 50, error_code="InvalidParameterException",
                     message="The specified nextToken is invalid.")
@@ -310,6 +316,7 @@ class LogsService:
         await self.store.write(delete)
 
     async def describe_log_streams(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        await self.sink.flush()
         ref = self._ref(ctx, req)
         order_by = req.get("orderBy") or "LogStreamName"
         prefix = req.get("logStreamNamePrefix")
@@ -401,6 +408,7 @@ class LogsService:
         return await self.store.write(put)
 
     async def get_log_events(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        await self.sink.flush()
         ref = self._ref(ctx, req)
         limit = req.get("limit") or MAX_EVENTS
         token = req.get("nextToken")
@@ -440,6 +448,7 @@ class LogsService:
         return out
 
     async def filter_log_events(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
+        await self.sink.flush()
         ref = self._ref(ctx, req)
         names: list[str] | None = req.get("logStreamNames")
         prefix: str | None = req.get("logStreamNamePrefix")

@@ -15,6 +15,10 @@ class LogEvent:
 
 
 class LogSink(Protocol):
+    def append(self, account_id: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
+        """Like ``put``, without waiting: the events are written soon after, off the
+        caller's path (a crash may lose the last moment's; a clean shutdown loses none)."""
+
     async def put(self, account_id: str, region: str, group: str, stream: str,
                   events: Sequence[LogEvent]) -> None:
         """Append events to the stream, creating the group and the stream if missing (as

@@ -25,6 +25,7 @@ from eventyard.services.registry import ServiceRegistry
 from eventyard.services.sqs.peek import PeekPage
 from eventyard.services.stepfunctions.waiting import WaitingTasks
 from eventyard.store.event_archives import ArchivedEvent
+from eventyard.store.delivery_history import Attempt, PublishedMessage
 from eventyard.store.event_history import KeptEvent
 from eventyard.store.queues import QueueDepth
 from eventyard.store.states import TaskRecord
@@ -162,6 +163,29 @@ class Yard:
         if not await self.may(viewer, "events", "DescribeEventBus", {"Name": bus}):
             raise Refused("AccessDenied", "You may not describe this event bus, so you may not see its events.")
         return await self.recent_events.get(viewer.context("http://localhost"), bus, row_id)
+
+    async def attempts(self, message_id: str) -> list[Attempt]:
+        """Every kept delivery attempt of an event or message (the caller has checked
+        that the viewer may see the event or message)."""
+        return await self.registry.store.read(lambda s: s.delivery_history.attempts(message_id))
+
+    async def published(self, viewer: Viewer, topic_arn: str, *, before: int | None = None,
+                        limit: int = 50) -> list[PublishedMessage]:
+        """A topic's kept messages, newest first, for a viewer who may read its attributes."""
+        if not await self.may(viewer, "sns", "GetTopicAttributes", {"TopicArn": topic_arn}):
+            raise Refused("AccessDenied", "You may not read this topic, so you may not see its messages.")
+        return await self.registry.store.read(
+            lambda s: s.delivery_history.published(topic_arn, before_id=before, limit=limit))
+
+    async def published_message(self, viewer: Viewer, topic_arn: str, message_id: str) -> PublishedMessage | None:
+        if not await self.may(viewer, "sns", "GetTopicAttributes", {"TopicArn": topic_arn}):
+            raise Refused("AccessDenied", "You may not read this topic, so you may not see its messages.")
+        return await self.registry.store.read(lambda s: s.delivery_history.message(topic_arn, message_id))
+
+    @property
+    def history_kept(self) -> int:
+        """How many events or messages each bus or topic keeps (0: the history is off)."""
+        return self.registry.delivery_history.keep
 
     async def archived_events(self, viewer: Viewer, archive: str, *, containing: str | None, before: int | None,
                               limit: int) -> tuple[list[ArchivedEvent], int | None]:

@@ -1,0 +1,100 @@
+"""The fan-out history (``--event-history N``): a published message's fan-out per
+subscription (delivered, filtered out by the named part of the filter policy, failed
+with its error) and an event's delivery attempts with their errors and dead-letter
+outcome, shown by the console's pages of a real server (both backends)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from _clients import client
+from _console import ConsoleClient
+from _waiting import wait_until
+
+
+@pytest.fixture(scope="module")
+def keeping(make_server: Any) -> Any:
+    return make_server(extra_args=["--event-history", "5"])
+
+
+@pytest.fixture
+def web(keeping: Any) -> Iterator[ConsoleClient]:
+    browser = ConsoleClient(keeping.url)
+    yield browser
+    browser.close()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_a_published_messages_fan_out_delivered_filtered_and_failed(keeping: Any, web: ConsoleClient) -> None:
+    sns, sqs = client("sns", keeping.url), client("sqs", keeping.url)
+    topic = unique("fan")
+    topic_arn = sns.create_topic(Name=topic)["TopicArn"]
+    queues = {}
+    for name in ("all", "eu"):
+        url = sqs.create_queue(QueueName=unique(name))["QueueUrl"]
+        queues[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queues["all"])
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queues["eu"],
+                  Attributes={"FilterPolicy": json.dumps({"region": ["eu-west-1"], "kind": ["order"]})})
+    missing = "arn:aws:lambda:us-east-1:000000000000:function:" + unique("gone")
+    sns.subscribe(TopicArn=topic_arn, Protocol="lambda", Endpoint=missing)
+    message_id = sns.publish(TopicArn=topic_arn, Message="<b>hello</b>", MessageAttributes={
+        "region": {"DataType": "String", "StringValue": "us-east-1"},
+        "kind": {"DataType": "String", "StringValue": "order"}})["MessageId"]
+
+    listed = web.get(f"/console/topics/{topic}").text
+    assert f"/console/topics/{topic}/messages/{message_id}" in listed
+    assert "1 filtered" in listed and "1 delivered" in listed
+
+    def page() -> str:
+        return web.get(f"/console/topics/{topic}/messages/{message_id}").text
+
+    # the lambda subscription's failed attempt is written back by the outbox
+    wait_until(lambda: 'data-outcome="queued"' not in page(), what="the lambda subscription's first attempt")
+    shown = page()
+    assert shown.count('data-outcome="delivered"') == 1
+    assert 'data-outcome="filtered"' in shown
+    assert "filtered out by the policy&#39;s <code>region</code>" in shown or \
+        "filtered out by the policy's <code>region</code>" in shown
+    assert "&#34;eu-west-1&#34;" in shown and "&#34;us-east-1&#34;" in shown
+    failed = re.search(r'data-outcome="(retrying|failed|dead-lettered)"', shown)
+    assert failed is not None, shown
+    assert "attempt 1" in shown and "&lt;b&gt;hello&lt;/b&gt;" in shown and "<b>hello" not in shown
+
+
+def test_an_events_delivery_attempts_with_error_and_dead_letter_queue(keeping: Any, web: ConsoleClient) -> None:
+    events, sqs = client("events", keeping.url), client("sqs", keeping.url)
+    bus = unique("tried")
+    events.create_event_bus(Name=bus)
+    dlq_url = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+    dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    target_queue = sqs.create_queue(QueueName=unique("ok"))["QueueUrl"]
+    ok_arn = sqs.get_queue_attributes(QueueUrl=target_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="paid", EventBusName=bus, EventPattern=json.dumps({"source": ["shop"]}))
+    missing = "arn:aws:lambda:us-east-1:000000000000:function:" + unique("gone")
+    events.put_targets(Rule="paid", EventBusName=bus, Targets=[
+        {"Id": "fn", "Arn": missing, "DeadLetterConfig": {"Arn": dlq},
+         "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60}},
+        {"Id": "q", "Arn": ok_arn}])
+    events.put_events(Entries=[{"EventBusName": bus, "Source": "shop", "DetailType": "Order", "Detail": "{}"}])
+    tail = web.get(f"/console/buses/{bus}/tail").text
+    row = int(re.findall(rf"/console/buses/{bus}/events/(\d+)", tail)[0])
+
+    def page() -> str:
+        return web.get(f"/console/buses/{bus}/events/{row}").text
+
+    wait_until(lambda: 'data-outcome="dead-lettered"' in page(), what="the failed target's attempt")
+    shown = page()
+    assert 'data-outcome="delivered"' in shown  # the queue target, in PutEvents' own commit
+    assert "attempt 1" in shown and f"sent to the dead-letter queue <code>{dlq}</code>" in shown
+    wait_until(lambda: "Messages" in sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1),
+               what="the dead letter")

@@ -98,3 +98,33 @@ def test_an_events_delivery_attempts_with_error_and_dead_letter_queue(keeping: A
     assert "attempt 1" in shown and f"sent to the dead-letter queue <code>{dlq}</code>" in shown
     wait_until(lambda: "Messages" in sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1),
                what="the dead letter")
+
+
+def test_a_queues_live_charts_and_the_home_totals_from_the_index(keeping: Any, web: ConsoleClient) -> None:
+    sqs = client("sqs", keeping.url)
+    name = unique("charted")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=900)
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=900)
+    page = web.get(f"/console/queues/{name}").text
+    assert 'hx-get="/console/queues/' in page and 'class="spark"' in page
+
+    def value(html: str, line: str) -> str:
+        found = re.search(rf'data-line="{line}">\s*<div class="value">([^<]*)</div>', html)
+        assert found is not None, html
+        return found.group(1).strip()
+
+    assert (value(page, "visible"), value(page, "in_flight"), value(page, "delayed")) == ("2", "1", "1")
+    assert value(page, "oldest_s").endswith(" s")
+
+    def samples() -> int:
+        return int(re.findall(r"(\d+) samples over", web.get(f"/console/queues/{name}/charts").text)[0])
+
+    # each answer of the fragment (htmx asks every 2 s) adds a sample, a second apart at least
+    wait_until(lambda: samples() >= 2, what="a second sample")
+    listed = web.get("/console/queues", prefix=name).text
+    assert re.search(r'<td class="num">2</td>\s*<td class="num">1</td>\s*<td class="num">1</td>', listed), listed
+    home = web.get("/console/").text
+    assert "messages in flight or delayed" in home

@@ -15,6 +15,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from eventyard.api.auth import Authenticator
+from eventyard.console.charts import QueueSamples, Sample
 from eventyard.api.errors import WireError
 from eventyard.api.invoke import Invoker
 from eventyard.core import clock
@@ -27,6 +28,7 @@ from eventyard.services.stepfunctions.waiting import WaitingTasks
 from eventyard.store.event_archives import ArchivedEvent
 from eventyard.store.delivery_history import Attempt, PublishedMessage
 from eventyard.store.event_history import KeptEvent
+from eventyard.store import Session
 from eventyard.store.queues import QueueDepth
 from eventyard.store.states import TaskRecord
 
@@ -58,7 +60,15 @@ class Viewer:
                               principal_id=self.identity.principal_id, session_policy=self.identity.session_policy)
 
 
-DEPTHS_SECONDS = 0.9  # queue depths are shared this long between pages (the live counts tick every second)
+HOME_DEPTHS_SECONDS = 5.0  # the home page's message totals are shared this long between pages and streams
+
+
+@dataclass(frozen=True)
+class HomeDepths:
+    queues: int
+    visible: int
+    not_visible: int  # in flight or delayed
+    dead_letter_queues: list[QueueDepth]
 
 DEFAULT_VIEWER = Viewer(Identity.root(DEFAULT_ACCOUNT))
 
@@ -100,8 +110,9 @@ class Yard:
         self.metrics = metrics
         self.waiting = WaitingTasks(registry.store)
         self.recent_events = RecentEvents(registry.store, registry.events.router)
-        self._depths: tuple[int, list[QueueDepth]] | None = None  # (read at ms, every queue's depths)
+        self._home: dict[tuple[str, str], tuple[int, HomeDepths]] = {}  # (account, region) -> (read at ms, totals)
         self._depths_lock = asyncio.Lock()
+        self.samples = QueueSamples()
 
     @property
     def signs_in(self) -> bool:
@@ -198,18 +209,41 @@ class Yard:
         except ServiceError as exc:
             raise Refused(exc.code, exc.message) from None
 
-    async def depths(self, viewer: Viewer) -> list[QueueDepth]:
-        """The viewer's account's queues in the viewer's region, with their depths. The
-        depths are read in one scan of the messages, shared by every page and live stream
-        for up to ``DEPTHS_SECONDS`` (each open home page asks every second)."""
+    async def depths_of(self, viewer: Viewer, names: list[str]) -> list[QueueDepth]:
+        """The depths of some of the viewer's queues (a page's worth), each through the
+        queue's own index range: never a scan of every message."""
+        arns = [f"arn:aws:sqs:{viewer.region}:{viewer.account}:{name}" for name in names]
         now = clock.now_ms()
-        if self._depths is None or now - self._depths[0] >= DEPTHS_SECONDS * 1000:
-            async with self._depths_lock:
-                if self._depths is None or now - self._depths[0] >= DEPTHS_SECONDS * 1000:
-                    self._depths = (now, await self.registry.queue_depths.read(now))
-        every = self._depths[1]
-        mark = f":{viewer.region}:{viewer.account}:"
-        return [d for d in every if mark in d.arn]
+        return await self.registry.store.read(lambda s: s.queues.depths_of(arns, now))
+
+    def queue_samples(self, depth: QueueDepth) -> list[Sample]:
+        """Add a sample of a queue's depth to its live chart; the chart's samples."""
+        return self.samples.add(depth, clock.now_ms())
+
+    async def home_depths(self, viewer: Viewer) -> HomeDepths:
+        """The viewer's account's message totals and dead-letter queues, shared between
+        pages and live streams for ``HOME_DEPTHS_SECONDS``: counted in the queues' ready
+        index, not by reading messages, and not every second."""
+        key = (viewer.account, viewer.region)
+        now = clock.now_ms()
+        cached = self._home.get(key)
+        if cached is not None and now - cached[0] < HOME_DEPTHS_SECONDS * 1000:
+            return cached[1]
+        async with self._depths_lock:
+            cached = self._home.get(key)
+            if cached is not None and now - cached[0] < HOME_DEPTHS_SECONDS * 1000:
+                return cached[1]
+
+            def read(s: Session) -> HomeDepths:
+                queues, visible, hidden = s.queues.message_totals(viewer.account, viewer.region, now)
+                dead = s.queues.depths_of(s.queues.dead_letter_arns(viewer.account, viewer.region), now)
+                return HomeDepths(queues, visible, hidden, dead)
+
+            found = await self.registry.store.read(read)
+            if len(self._home) > 1000:
+                self._home.clear()
+            self._home[key] = (now, found)
+            return found
 
     def rule_counters(self, rule_arn: str) -> dict[str, float]:
         """This node's counters of one rule (its ARN names the account: only its owner asks)."""

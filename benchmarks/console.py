@@ -203,6 +203,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--messages", type=int, default=100_000, help="messages on the busy queue")
     parser.add_argument("--requests", type=int, default=40, help="requests per page (after one warm-up)")
     parser.add_argument("--store", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite file (its path is printed)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="eventyard-console-bench-"))
     store_url = args.store or f"sqlite:///{folder}/yard.db"
@@ -243,7 +244,9 @@ def main(argv: list[str]) -> None:
         print(f"{name:<{width}}  {status:>6}  {p50:>6.1f}  {p95:>6.1f}  {worst:>6.1f}{flag}")
     over = [name for name, _, _, p95, _ in results if p95 > 100]
     print(f"p95 over 100 ms: {', '.join(over) if over else 'none'}")
-    if not args.store:
+    if args.keep:
+        print(f"store kept: {store_url}")
+    elif not args.store:
         for path in folder.glob("yard.db*"):
             path.unlink()
 

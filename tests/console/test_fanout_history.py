@@ -128,3 +128,18 @@ def test_a_queues_live_charts_and_the_home_totals_from_the_index(keeping: Any, w
     assert re.search(r'<td class="num">2</td>\s*<td class="num">1</td>\s*<td class="num">1</td>', listed), listed
     home = web.get("/console/").text
     assert "messages in flight or delayed" in home
+
+
+def test_search_finds_every_kind_by_a_part_of_its_name_in_the_store(keeping: Any, web: ConsoleClient) -> None:
+    token = uuid.uuid4().hex[:10]
+    sqs, sns, events = client("sqs", keeping.url), client("sns", keeping.url), client("events", keeping.url)
+    sqs.create_queue(QueueName=f"Orders-{token}-q")
+    sns.create_topic(Name=f"orders-{token}-t")
+    events.create_event_bus(Name=f"orders-{token}-bus")
+    events.put_rule(Name=f"orders-{token}-rule", EventBusName=f"orders-{token}-bus",
+                    EventPattern=json.dumps({"source": ["x"]}))
+    found = web.get("/console/search", q=f"ORDERS-{token}", go="no").text
+    for link in (f"/console/queues/Orders-{token}-q", f"/console/topics/orders-{token}-t",
+                 f"/console/buses/orders-{token}-bus", f"/console/buses/orders-{token}-bus/rules/orders-{token}-rule"):
+        assert f'href="{link}"' in found, link
+    assert f"Orders-{token}-q" not in web.get("/console/search", q=f"{token}%zzz", go="no").text  # % is no wildcard

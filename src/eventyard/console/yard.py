@@ -30,6 +30,7 @@ from eventyard.store.delivery_history import Attempt, PublishedMessage
 from eventyard.store.event_history import KeptEvent
 from eventyard.store import Session
 from eventyard.store.queues import QueueDepth
+from eventyard.store.resource_search import FoundResource
 from eventyard.store.states import TaskRecord
 
 
@@ -59,6 +60,11 @@ class Viewer:
                               base_url=base_url, principal_arn=self.identity.arn,
                               principal_id=self.identity.principal_id, session_policy=self.identity.session_policy)
 
+
+# the kinds the search box finds, and the operation that lets a viewer list each
+SEARCHED = {"queue": ("sqs", "ListQueues"), "topic": ("sns", "ListTopics"), "event bus": ("events", "ListEventBuses"),
+            "rule": ("events", "ListRules"), "state machine": ("stepfunctions", "ListStateMachines"),
+            "function": ("lambda", "ListFunctions")}
 
 HOME_DEPTHS_SECONDS = 5.0  # the home page's message totals are shared this long between pages and streams
 
@@ -174,6 +180,16 @@ class Yard:
         if not await self.may(viewer, "events", "DescribeEventBus", {"Name": bus}):
             raise Refused("AccessDenied", "You may not describe this event bus, so you may not see its events.")
         return await self.recent_events.get(viewer.context("http://localhost"), bus, row_id)
+
+    async def search_resources(self, viewer: Viewer, text: str, limit: int = 200) -> list[FoundResource]:
+        """The viewer's resources whose name or ARN contains ``text``, of the kinds the
+        viewer may list (``--auth iam``), read from the store in one go."""
+        kinds = {kind for kind, (service, operation) in SEARCHED.items()
+                 if await self.may(viewer, service, operation, {})}
+        if not kinds:
+            return []
+        return await self.registry.store.read(
+            lambda s: s.resource_search.containing(viewer.account, viewer.region, text, kinds=kinds, limit=limit))
 
     async def attempts(self, message_id: str) -> list[Attempt]:
         """Every kept delivery attempt of an event or message (the caller has checked

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from eventyard.store.event_archives import EventArchives
     from eventyard.store.event_history import EventHistory
     from eventyard.store.delivery_history import DeliveryHistory
+    from eventyard.store.resource_search import ResourceSearch
     from eventyard.store.event_bus_policies import EventBusPolicies
     from eventyard.store.event_replays import EventReplays
     from eventyard.store.event_buses import EventBuses
@@ -175,6 +176,12 @@ class Session:
         from eventyard.store.delivery_history import DeliveryHistory
 
         return DeliveryHistory(self)
+
+    @cached_property
+    def resource_search(self) -> "ResourceSearch":
+        from eventyard.store.resource_search import ResourceSearch
+
+        return ResourceSearch(self)
 
     @cached_property
     def event_replays(self) -> "EventReplays":

@@ -143,3 +143,28 @@ def test_search_finds_every_kind_by_a_part_of_its_name_in_the_store(keeping: Any
                  f"/console/buses/orders-{token}-bus", f"/console/buses/orders-{token}-bus/rules/orders-{token}-rule"):
         assert f'href="{link}"' in found, link
     assert f"Orders-{token}-q" not in web.get("/console/search", q=f"{token}%zzz", go="no").text  # % is no wildcard
+
+
+def test_a_rule_tested_against_the_buss_kept_events_with_its_targets_input_and_next_firing(
+        keeping: Any, web: ConsoleClient) -> None:
+    events, sqs = client("events", keeping.url), client("sqs", keeping.url)
+    bus = unique("ruled")
+    events.create_event_bus(Name=bus)
+    url = sqs.create_queue(QueueName=unique("in"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="paid", EventBusName=bus, EventPattern=json.dumps({"detail": {"state": ["paid"]}}))
+    events.put_targets(Rule="paid", EventBusName=bus, Targets=[{"Id": "shaped", "Arn": queue_arn, "InputTransformer": {
+        "InputPathsMap": {"state": "$.detail.state"}, "InputTemplate": '"order is <state>"'}}])
+    for state in ("paid", "new", "new"):
+        events.put_events(Entries=[{"EventBusName": bus, "Source": "shop", "DetailType": "Order",
+                                    "Detail": json.dumps({"state": state})}])
+    page = web.get(f"/console/buses/{bus}/rules/paid").text
+    assert '<strong id="recent-matched">1</strong> of 3 match' in page
+    assert "wanted <code>&#34;paid&#34;</code>; the event has <code>&#34;new&#34;</code>" in page
+    assert "&#34;order is new&#34;" in page  # the newest kept event through the target's transformer
+    tested = web.get(f"/console/buses/{bus}/rules/paid", event=json.dumps(
+        {"source": "shop", "detail-type": "Order", "detail": {"state": "paid"}})).text
+    assert "&#34;order is paid&#34;" in tested
+    events.put_rule(Name="ticking", EventBusName="default", ScheduleExpression="rate(5 minutes)")
+    wait_until(lambda: 'id="next-fire"' in web.get("/console/buses/default/rules/ticking").text,
+               what="the schedule's next firing")

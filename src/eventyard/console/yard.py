@@ -191,6 +191,10 @@ class Yard:
         return await self.registry.store.read(
             lambda s: s.resource_search.containing(viewer.account, viewer.region, text, kinds=kinds, limit=limit))
 
+    async def next_fire(self, rule_arn: str) -> int | None:
+        """When a scheduled rule fires next (the caller has described the rule)."""
+        return await self.registry.store.read(lambda s: s.event_rules.next_fire(rule_arn))
+
     async def attempts(self, message_id: str) -> list[Attempt]:
         """Every kept delivery attempt of an event or message (the caller has checked
         that the viewer may see the event or message)."""

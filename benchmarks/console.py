@@ -149,6 +149,23 @@ async def fill(store_url: str, resources: int, events: int, messages: int) -> di
         store.close()
 
 
+async def already_filled(store_url: str, resources: int) -> dict[str, Any]:
+    """The ids ``fill`` returns, read back from a store it filled before (``--filled``)."""
+    from eventyard.store import open_store
+
+    store = open_store(store_url)
+    bus_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/busy"
+    topic_arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:busy-topic"
+    try:
+        newest = await store.read(lambda s: s.event_history.recent(bus_arn, limit=1))
+        middle = await store.read(lambda s: s.event_history.recent(bus_arn, before_id=newest[0].id // 2, limit=1))
+        message = await store.read(lambda s: s.delivery_history.published(topic_arn, limit=1))
+    finally:
+        store.close()
+    return {"split": _split(resources), "resources_s": 0.0, "events_s": 0.0, "messages_s": 0.0,
+            "event_row": newest[0].id, "event_id": middle[0].event_id, "message_id": message[0].message_id}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -204,10 +221,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--requests", type=int, default=40, help="requests per page (after one warm-up)")
     parser.add_argument("--store", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file (its path is printed)")
+    parser.add_argument("--filled", default=None, help="measure a store an earlier --keep run filled (give the same "
+                        "--resources, --events and --messages for the summary line)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="eventyard-console-bench-"))
-    store_url = args.store or f"sqlite:///{folder}/yard.db"
-    filled = asyncio.run(fill(store_url, args.resources, args.events, args.messages))
+    store_url = args.filled or args.store or f"sqlite:///{folder}/yard.db"
+    if args.filled:
+        filled = asyncio.run(already_filled(store_url, args.resources))
+    else:
+        filled = asyncio.run(fill(store_url, args.resources, args.events, args.messages))
     port = _free_port()
     log = open(folder / "server.log", "ab")
     server = subprocess.Popen([sys.executable, "-c", "from eventyard.cli import main; main()", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -246,7 +268,7 @@ def main(argv: list[str]) -> None:
     print(f"p95 over 100 ms: {', '.join(over) if over else 'none'}")
     if args.keep:
         print(f"store kept: {store_url}")
-    elif not args.store:
+    elif not args.store and not args.filled:
         for path in folder.glob("yard.db*"):
             path.unlink()
 

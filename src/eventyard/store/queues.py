@@ -248,25 +248,23 @@ class Queues:
         the not-visible ones are read to split in flight from delayed. ``oldest_sent_at``:
         the earliest ``sent_at`` of the head of the visible messages and of the
         not-visible ones (the age AWS calls approximate)."""
+        if not arns:
+            return []
+        marks = ", ".join("?" for _ in arns)
+        live = "m.queue_id = q.id AND m.id > q.purged_upto"
+        rows = self._s.all(
+            "SELECT q.arn, CASE WHEN EXISTS (SELECT 1 FROM sqs_queues s WHERE s.dead_letter_target_arn = q.arn)"
+            " THEN 1 ELSE 0 END,"
+            f" (SELECT COUNT(*) FROM sqs_messages m WHERE {live} AND m.visible_at <= ?),"
+            f" (SELECT COUNT(*) FROM sqs_messages m WHERE {live} AND m.visible_at > ? AND m.receive_count > 0),"
+            f" (SELECT COUNT(*) FROM sqs_messages m WHERE {live} AND m.visible_at > ? AND m.receive_count = 0),"
+            f" (SELECT MIN(m.sent_at) FROM sqs_messages m WHERE {live} AND m.visible_at > ?),"
+            f" (SELECT m.sent_at FROM sqs_messages m WHERE {live} AND m.visible_at <= ? ORDER BY m.visible_at LIMIT 1)"
+            f" FROM sqs_queues q WHERE q.arn IN ({marks}) ORDER BY q.arn", [now] * 5 + list(arns))
         found = []
-        for arn in arns:
-            queue = self._s.one("SELECT id, purged_upto, CASE WHEN EXISTS (SELECT 1 FROM sqs_queues s"
-                                " WHERE s.dead_letter_target_arn = ?) THEN 1 ELSE 0 END FROM sqs_queues WHERE arn = ?",
-                                (arn, arn))
-            if queue is None:
-                continue
-            queue_id, upto = int(queue[0]), int(queue[1])
-            visible = int(self._s.scalar("SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND visible_at <= ?"
-                                         " AND id > ?", (queue_id, now, upto)) or 0)
-            hidden = self._s.one(
-                "SELECT COALESCE(SUM(CASE WHEN receive_count > 0 THEN 1 ELSE 0 END), 0),"
-                " COALESCE(SUM(CASE WHEN receive_count = 0 THEN 1 ELSE 0 END), 0), MIN(sent_at)"
-                " FROM sqs_messages WHERE queue_id = ? AND visible_at > ? AND id > ?", (queue_id, now, upto))
-            head = self._s.scalar("SELECT sent_at FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? AND id > ?"
-                                  " ORDER BY visible_at LIMIT 1", (queue_id, now, upto))
-            in_flight, delayed, hidden_oldest = (0, 0, None) if hidden is None else hidden
+        for arn, dlq, visible, in_flight, delayed, hidden_oldest, head in rows:
             oldest = min([int(t) for t in (head, hidden_oldest) if t is not None], default=None)
-            found.append(QueueDepth(arn, bool(queue[2]), visible, int(in_flight), int(delayed), oldest))
+            found.append(QueueDepth(str(arn), bool(dlq), int(visible), int(in_flight), int(delayed), oldest))
         return found
 
     def message_totals(self, account_id: str, region: str, now: int) -> tuple[int, int, int]:

@@ -28,3 +28,7 @@ CREATE TABLE delivery_attempts (
     dead_letter_arn TEXT          -- where the message went when retries ended
 );
 CREATE INDEX delivery_attempts_by_message ON delivery_attempts (message_id, id);
+
+-- The console pages an archive's events newest first by id (a keyset page): without
+-- this, every page sorts all of the archive's events.
+CREATE INDEX archived_events_by_id ON archived_events (archive_arn, id);

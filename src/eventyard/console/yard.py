@@ -229,12 +229,13 @@ class Yard:
         except ServiceError as exc:
             raise Refused(exc.code, exc.message) from None
 
-    async def depths_of(self, viewer: Viewer, names: list[str]) -> list[QueueDepth]:
+    async def depths_of(self, viewer: Viewer, names: list[str], cap: int | None = None) -> list[QueueDepth]:
         """The depths of some of the viewer's queues (a page's worth), each through the
-        queue's own index range: never a scan of every message."""
+        queue's own index range: never a scan of every message; each count stops at
+        ``cap`` when given."""
         arns = [f"arn:aws:sqs:{viewer.region}:{viewer.account}:{name}" for name in names]
         now = clock.now_ms()
-        return await self.registry.store.read(lambda s: s.queues.depths_of(arns, now))
+        return await self.registry.store.read(lambda s: s.queues.depths_of(arns, now, cap=cap))
 
     def queue_samples(self, depth: QueueDepth) -> list[Sample]:
         """Add a sample of a queue's depth to its live chart; the chart's samples."""

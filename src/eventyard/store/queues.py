@@ -242,7 +242,7 @@ class Queues:
         return [QueueDepth(str(arn), bool(dlq), int(visible), int(in_flight), int(delayed))
                 for arn, dlq, visible, in_flight, delayed in rows]
 
-    def depths_of(self, arns: Sequence[str], now: int) -> builtins.list[QueueDepth]:
+    def depths_of(self, arns: Sequence[str], now: int, *, cap: int | None = None) -> builtins.list[QueueDepth]:
         """The depths of the named queues only (a page's worth: the console), each read
         through the ready index: visible messages are counted in the index, and only
         the not-visible ones are read to split in flight from delayed. ``oldest_sent_at``:
@@ -251,18 +251,26 @@ class Queues:
         if not arns:
             return []
         marks = ", ".join("?" for _ in arns)
-        live = "m.queue_id = q.id AND m.id > q.purged_upto"
-        rows = self._s.all(
-            "SELECT q.arn, CASE WHEN EXISTS (SELECT 1 FROM sqs_queues s WHERE s.dead_letter_target_arn = q.arn)"
-            " THEN 1 ELSE 0 END,"
-            f" (SELECT COUNT(*) FROM sqs_messages m WHERE {live} AND m.visible_at <= ?),"
-            f" (SELECT COUNT(*) FROM sqs_messages m WHERE {live} AND m.visible_at > ? AND m.receive_count > 0),"
-            f" (SELECT COUNT(*) FROM sqs_messages m WHERE {live} AND m.visible_at > ? AND m.receive_count = 0),"
-            f" (SELECT MIN(m.sent_at) FROM sqs_messages m WHERE {live} AND m.visible_at > ?),"
-            f" (SELECT m.sent_at FROM sqs_messages m WHERE {live} AND m.visible_at <= ? ORDER BY m.visible_at LIMIT 1)"
-            f" FROM sqs_queues q WHERE q.arn IN ({marks}) ORDER BY q.arn", [now] * 5 + list(arns))
+        queues = self._s.all(
+            "SELECT q.arn, q.id, q.purged_upto, CASE WHEN EXISTS (SELECT 1 FROM sqs_queues s"
+            f" WHERE s.dead_letter_target_arn = q.arn) THEN 1 ELSE 0 END FROM sqs_queues q WHERE q.arn IN ({marks})"
+            " ORDER BY q.arn", list(arns))
+        # with a cap, each count stops there: a page of many queues stays cheap however deep they are
+        limit = "" if cap is None else f" LIMIT {int(cap)}"
+        live = "queue_id = ? AND id > ?"
+
+        def count(where: str) -> str:
+            return f"(SELECT COUNT(*) FROM (SELECT 1 FROM sqs_messages WHERE {live} AND {where}{limit}) c)"
+
+        sql = (f"SELECT {count('visible_at <= ?')}, {count('visible_at > ? AND receive_count > 0')},"
+               f" {count('visible_at > ? AND receive_count = 0')},"
+               f" (SELECT MIN(sent_at) FROM sqs_messages WHERE {live} AND visible_at > ?),"
+               f" (SELECT sent_at FROM sqs_messages WHERE {live} AND visible_at <= ? ORDER BY visible_at LIMIT 1)")
         found = []
-        for arn, dlq, visible, in_flight, delayed, hidden_oldest, head in rows:
+        for arn, queue_id, upto, dlq in queues:
+            row = self._s.one(sql, [int(queue_id), int(upto), now] * 5)
+            assert row is not None
+            visible, in_flight, delayed, hidden_oldest, head = row
             oldest = min([int(t) for t in (head, hidden_oldest) if t is not None], default=None)
             found.append(QueueDepth(str(arn), bool(dlq), int(visible), int(in_flight), int(delayed), oldest))
         return found

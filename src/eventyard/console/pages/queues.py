@@ -14,6 +14,7 @@ from eventyard.console.yard import Refused
 from eventyard.store.queues import QueueDepth
 
 PAGE = 20
+LIST_CAP = 10_000  # the queue list counts each queue's messages up to this many ("10000+")
 
 
 def _queue_url(frame: Frame, name: str) -> str:
@@ -84,12 +85,12 @@ def routes(console: Console) -> list[BaseRoute]:
         except Refused as exc:
             listed, problem = {}, exc.message
         names = [url.rsplit("/", 1)[-1] for url in listed.get("QueueUrls", [])]
-        depths = {d.arn: d for d in await frame.yard.depths_of(frame.viewer, names)}
+        depths = {d.arn: d for d in await frame.yard.depths_of(frame.viewer, names, cap=LIST_CAP)}
         rows = []
         for name in names:
             depth = depths.get(f"arn:aws:sqs:{frame.viewer.region}:{frame.viewer.account}:{name}")
             rows.append({"name": name, "depth": depth, "oldest": _age_s(depth)})
-        return frame.render("queues.html", title="Queues", rows=rows, prefix_filter=prefix,
+        return frame.render("queues.html", title="Queues", rows=rows, prefix_filter=prefix, cap=LIST_CAP,
                             next_token=listed.get("NextToken"), problem=problem)
 
     async def queue_page(frame: Frame) -> Response:

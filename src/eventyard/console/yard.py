@@ -117,7 +117,7 @@ class Yard:
         self.waiting = WaitingTasks(registry.store)
         self.recent_events = RecentEvents(registry.store, registry.events.router)
         self._home: dict[tuple[str, str], tuple[int, HomeDepths]] = {}  # (account, region) -> (read at ms, totals)
-        self._depths_lock = asyncio.Lock()
+        self._home_counting: set[tuple[str, str]] = set()  # accounts whose totals are being counted
         self.samples = QueueSamples()
 
     @property
@@ -242,29 +242,39 @@ class Yard:
         return self.samples.add(depth, clock.now_ms())
 
     async def home_depths(self, viewer: Viewer) -> HomeDepths:
-        """The viewer's account's message totals and dead-letter queues, shared between
-        pages and live streams for ``HOME_DEPTHS_SECONDS``: counted in the queues' ready
-        index, not by reading messages, and not every second."""
+        """The viewer's account's message totals and dead-letter queues: counted in the
+        queues' ready index, not by reading messages, at most every ``HOME_DEPTHS_SECONDS``
+        and in the background: a page gets the latest count at once (only the first
+        page of an account waits for one)."""
         key = (viewer.account, viewer.region)
         now = clock.now_ms()
         cached = self._home.get(key)
-        if cached is not None and now - cached[0] < HOME_DEPTHS_SECONDS * 1000:
-            return cached[1]
-        async with self._depths_lock:
-            cached = self._home.get(key)
-            if cached is not None and now - cached[0] < HOME_DEPTHS_SECONDS * 1000:
-                return cached[1]
+        if cached is None:
+            return await self._count_home(viewer, key)
+        if now - cached[0] >= HOME_DEPTHS_SECONDS * 1000 and key not in self._home_counting:
+            self._home_counting.add(key)
+            task = asyncio.ensure_future(self._count_home(viewer, key))
+            task.add_done_callback(lambda done: self._counted(key, done))
+        return cached[1]
 
-            def read(s: Session) -> HomeDepths:
-                queues, visible, hidden = s.queues.message_totals(viewer.account, viewer.region, now)
-                dead = s.queues.depths_of(s.queues.dead_letter_arns(viewer.account, viewer.region), now)
-                return HomeDepths(queues, visible, hidden, dead)
+    def _counted(self, key: tuple[str, str], done: "asyncio.Future[HomeDepths]") -> None:
+        self._home_counting.discard(key)
+        if not done.cancelled() and done.exception() is not None:  # the next page counts again
+            self._home.pop(key, None)
 
-            found = await self.registry.store.read(read)
-            if len(self._home) > 1000:
-                self._home.clear()
-            self._home[key] = (now, found)
-            return found
+    async def _count_home(self, viewer: Viewer, key: tuple[str, str]) -> HomeDepths:
+        now = clock.now_ms()
+
+        def read(s: Session) -> HomeDepths:
+            queues, visible, hidden = s.queues.message_totals(viewer.account, viewer.region, now)
+            dead = s.queues.depths_of(s.queues.dead_letter_arns(viewer.account, viewer.region), now)
+            return HomeDepths(queues, visible, hidden, dead)
+
+        found = await self.registry.store.read(read)
+        if len(self._home) > 1000:
+            self._home.clear()
+        self._home[key] = (now, found)
+        return found
 
     def rule_counters(self, rule_arn: str) -> dict[str, float]:
         """This node's counters of one rule (its ARN names the account: only its owner asks)."""

@@ -11,9 +11,11 @@ from starlette.routing import BaseRoute, Route
 from eventyard.console._pages import Console, Frame
 from eventyard.console.charts import HEIGHT, WIDTH, sparkline_points
 from eventyard.console.yard import Refused
+from eventyard.services.sqs.attributes import SETTABLE
 from eventyard.store.queues import QueueDepth
 
 PAGE = 20
+UNCOUNTED = sorted((SETTABLE | {"CreatedTimestamp", "LastModifiedTimestamp", "QueueArn"}))
 LIST_CAP = 10_000  # the queue list counts each queue's messages up to this many ("10000+")
 
 
@@ -97,8 +99,9 @@ def routes(console: Console) -> list[BaseRoute]:
         name = frame.request.path_params["name"]
         url = _queue_url(frame, name)
         try:
+            # all but the counts, which the live charts read (once, not twice, per page)
             attributes = (await frame.call("sqs", "GetQueueAttributes",
-                                           {"QueueUrl": url, "AttributeNames": ["All"]})).get("Attributes", {})
+                                           {"QueueUrl": url, "AttributeNames": UNCOUNTED})).get("Attributes", {})
         except Refused as exc:
             return frame.render("error.html", status=404, title=f"Queue {name}", message=exc.message)
         containing = frame.param("q")

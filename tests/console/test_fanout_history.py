@@ -168,3 +168,17 @@ def test_a_rule_tested_against_the_buss_kept_events_with_its_targets_input_and_n
     events.put_rule(Name="ticking", EventBusName="default", ScheduleExpression="rate(5 minutes)")
     wait_until(lambda: 'id="next-fire"' in web.get("/console/buses/default/rules/ticking").text,
                what="the schedule's next firing")
+
+
+def test_a_fifo_duplicate_is_kept_once(keeping: Any, web: ConsoleClient) -> None:
+    sns, sqs = client("sns", keeping.url), client("sqs", keeping.url)
+    topic = unique("dup") + ".fifo"
+    topic_arn = sns.create_topic(Name=topic, Attributes={"FifoTopic": "true"})["TopicArn"]
+    url = sqs.create_queue(QueueName=unique("dup") + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    ids = {sns.publish(TopicArn=topic_arn, Message="once", MessageGroupId="g",
+                       MessageDeduplicationId="same")["MessageId"] for _ in range(2)}
+    [message_id] = ids
+    listed = web.get(f"/console/topics/{topic}").text
+    assert listed.count(f"/messages/{message_id}") == 1 and "1 delivered" in listed

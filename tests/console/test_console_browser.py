@@ -124,7 +124,8 @@ def test_counts_update_live_and_slash_focuses_search(server: Any, page: Page) ->
     before = int(visible.inner_text())
     page.wait_for_function("() => window.htmx !== undefined")
     sqs.send_message(QueueUrl=url, MessageBody="counted live")
-    expect(visible).to_have_text(str(before + 1))  # pushed over server-sent events, no reload
+    # pushed over server-sent events, no reload (queue totals are recounted every 5 s)
+    expect(visible).to_have_text(str(before + 1), timeout=PATIENCE_MS)
     page.locator("main h1").click()
     page.keyboard.press("/")
     expect(page.locator("#search-box")).to_be_focused()

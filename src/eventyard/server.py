@@ -66,6 +66,7 @@ def build_app(settings: Settings, store: Store | None = None, peers: PeerGroup |
                                secrets_key=parse_key(settings.secrets_key) if settings.secrets_key else None)
     registry.events.rules_per_bus = settings.rules_per_bus
     registry.events.router.history_per_bus = settings.event_history
+    registry.delivery_history.turn_on(settings.event_history)
     auth = Authenticator(mode=settings.auth, keys={k.access_key: k for k in settings.access_keys},
                          issued=registry.sts.credentials)
     registry.sts.enforce_trust = settings.auth == "iam"

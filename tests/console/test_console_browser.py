@@ -124,7 +124,8 @@ def test_counts_update_live_and_slash_focuses_search(server: Any, page: Page) ->
     before = int(visible.inner_text())
     page.wait_for_function("() => window.htmx !== undefined")
     sqs.send_message(QueueUrl=url, MessageBody="counted live")
-    expect(visible).to_have_text(str(before + 1))  # pushed over server-sent events, no reload
+    # pushed over server-sent events, no reload (queue totals are recounted every 5 s)
+    expect(visible).to_have_text(str(before + 1), timeout=PATIENCE_MS)
     page.locator("main h1").click()
     page.keyboard.press("/")
     expect(page.locator("#search-box")).to_be_focused()
@@ -363,3 +364,50 @@ def test_axe_finds_nothing_serious_on_the_sign_in_and_error_pages(make_server: A
         found[f"{scheme} not found"] = findings_of_axe(tab)
         context.close()
     assert {page: f for page, f in found.items() if f} == {}, json.dumps(found, indent=1)
+
+
+def test_axe_and_screens_of_the_fan_out_delivery_and_chart_pages(make_server: Any, browser: Browser,
+                                                                    artifacts: Path) -> None:
+    keeping = make_server(extra_args=["--event-history", "20"])
+    sqs, sns, events = client("sqs", keeping.url), client("sns", keeping.url), client("events", keeping.url)
+    queue = unique("charted")
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic_arn = sns.create_topic(Name=unique("fan"))["TopicArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
+                  Attributes={"FilterPolicy": json.dumps({"kind": ["refund"]})})
+    message_id = sns.publish(TopicArn=topic_arn, Message="hello", MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "order"}})["MessageId"]
+    bus = unique("axed")
+    events.create_event_bus(Name=bus)
+    events.put_rule(Name="all", EventBusName=bus, EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(Rule="all", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+    events.put_events(Entries=[{"EventBusName": bus, "Source": "shop", "DetailType": "Order", "Detail": "{}"}])
+    topic = topic_arn.rsplit(":", 1)[-1]
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(PATIENCE_MS)
+    tab = context.new_page()
+    try:
+        tab.goto(f"{keeping.url}/console/buses/{bus}/tail")
+        event_link = tab.locator("a[href*='/events/']").first.get_attribute("href")
+        assert event_link
+        found: dict[str, list[str]] = {}
+        for scheme in ("light", "dark"):
+            tab.emulate_media(color_scheme=scheme)
+            for path in (f"/console/topics/{topic}", f"/console/topics/{topic}/messages/{message_id}", event_link,
+                         f"/console/queues/{queue}", f"/console/buses/{bus}/rules/all"):
+                response = tab.goto(keeping.url + path)
+                assert response is not None and response.status == 200, path
+                findings = findings_of_axe(tab)
+                if findings:
+                    found[f"{scheme} {path}"] = findings
+                tab.screenshot(path=str(artifacts / f"fanout-{scheme}-{path.strip('/').replace('/', '_')[:80]}.png"))
+        assert found == {}, json.dumps(found, indent=1)
+        # the queue's chart gains samples while the page is open (htmx asks every 2 s)
+        tab.goto(f"{keeping.url}/console/queues/{queue}")
+        expect(tab.locator("#queue-charts svg.spark").first).to_be_visible()
+        wait_until(lambda: "1 samples" not in (tab.locator("#queue-charts").inner_text() +
+                                               (tab.locator("#queue-charts svg").first.get_attribute("aria-label") or "")),
+                   what="a second sample of the queue's chart")
+    finally:
+        context.close()

@@ -63,6 +63,7 @@ def test_every_page_renders(server: Any, web: ConsoleClient) -> None:
         assert text in response.text, path
         assert "default-src 'self'" in response.headers["content-security-policy"]
     assert web.get("/console/queues/no-such-queue").status_code == 404
+    assert "keeps no history" in web.get(f"/console/topics/{topic}").text  # no --event-history: no fan-out
     # search: a whole name goes straight to its page
     assert web.get("/console/search", q=topic).headers["location"] == f"/console/topics/{topic}"
 

@@ -27,3 +27,23 @@ def test_peek_reads_in_order_sent_changes_nothing_and_finds_text(store: Store) -
         q.id, now=T0 + 10, after_id=0, from_id=0, limit=10, containing="<b>"))] == ["first <b>"]
     purged = store.read_sync(lambda s: s.messages.peek(q.id, now=T0 + 10, after_id=before[1].id, from_id=0, limit=10))
     assert [m.body for m in purged] == ["third"]
+
+
+def test_peek_pages_a_queue_of_many_messages_in_order_among_another_queues(store: Store) -> None:
+    from eventyard.store.messages import PEEK_MANY
+
+    busy, small = create(store, "peek-busy"), create(store, "peek-small")
+    for n in range(0, PEEK_MANY + 10, 50):  # the two queues' rows interleave in id order
+        send(store, busy, *[message(f"b{n + k}") for k in range(50)])
+        send(store, small, message(f"s{n}"))
+    seen: list[str] = []
+    cursor = 0
+    while True:
+        page = store.read_sync(lambda s: s.messages.peek(busy.id, now=T0, after_id=0, from_id=cursor, limit=300))
+        if not page:
+            break
+        seen.extend(m.body for m in page)
+        cursor = page[-1].id
+    assert seen == [f"b{n}" for n in range(len(seen))] and len(seen) >= PEEK_MANY
+    shown = store.read_sync(lambda s: s.messages.peek(small.id, now=T0, after_id=0, from_id=0, limit=5))
+    assert [m.body for m in shown] == ["s0", "s50", "s100", "s150", "s200"]

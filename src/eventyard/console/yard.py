@@ -15,6 +15,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from eventyard.api.auth import Authenticator
+from eventyard.console.charts import QueueSamples, Sample
 from eventyard.api.errors import WireError
 from eventyard.api.invoke import Invoker
 from eventyard.core import clock
@@ -25,8 +26,11 @@ from eventyard.services.registry import ServiceRegistry
 from eventyard.services.sqs.peek import PeekPage
 from eventyard.services.stepfunctions.waiting import WaitingTasks
 from eventyard.store.event_archives import ArchivedEvent
+from eventyard.store.delivery_history import Attempt, PublishedMessage
 from eventyard.store.event_history import KeptEvent
+from eventyard.store import Session
 from eventyard.store.queues import QueueDepth
+from eventyard.store.resource_search import FoundResource
 from eventyard.store.states import TaskRecord
 
 
@@ -57,7 +61,20 @@ class Viewer:
                               principal_id=self.identity.principal_id, session_policy=self.identity.session_policy)
 
 
-DEPTHS_SECONDS = 0.9  # queue depths are shared this long between pages (the live counts tick every second)
+# the kinds the search box finds, and the operation that lets a viewer list each
+SEARCHED = {"queue": ("sqs", "ListQueues"), "topic": ("sns", "ListTopics"), "event bus": ("events", "ListEventBuses"),
+            "rule": ("events", "ListRules"), "state machine": ("stepfunctions", "ListStateMachines"),
+            "function": ("lambda", "ListFunctions")}
+
+HOME_DEPTHS_SECONDS = 5.0  # the home page's message totals are shared this long between pages and streams
+
+
+@dataclass(frozen=True)
+class HomeDepths:
+    queues: int
+    visible: int
+    not_visible: int  # in flight or delayed
+    dead_letter_queues: list[QueueDepth]
 
 DEFAULT_VIEWER = Viewer(Identity.root(DEFAULT_ACCOUNT))
 
@@ -99,8 +116,9 @@ class Yard:
         self.metrics = metrics
         self.waiting = WaitingTasks(registry.store)
         self.recent_events = RecentEvents(registry.store, registry.events.router)
-        self._depths: tuple[int, list[QueueDepth]] | None = None  # (read at ms, every queue's depths)
-        self._depths_lock = asyncio.Lock()
+        self._home: dict[tuple[str, str], tuple[int, HomeDepths]] = {}  # (account, region) -> (read at ms, totals)
+        self._home_counting: set[tuple[str, str]] = set()  # accounts whose totals are being counted
+        self.samples = QueueSamples()
 
     @property
     def signs_in(self) -> bool:
@@ -163,6 +181,43 @@ class Yard:
             raise Refused("AccessDenied", "You may not describe this event bus, so you may not see its events.")
         return await self.recent_events.get(viewer.context("http://localhost"), bus, row_id)
 
+    async def search_resources(self, viewer: Viewer, text: str, limit: int = 200) -> list[FoundResource]:
+        """The viewer's resources whose name or ARN contains ``text``, of the kinds the
+        viewer may list (``--auth iam``), read from the store in one go."""
+        kinds = {kind for kind, (service, operation) in SEARCHED.items()
+                 if await self.may(viewer, service, operation, {})}
+        if not kinds:
+            return []
+        return await self.registry.store.read(
+            lambda s: s.resource_search.containing(viewer.account, viewer.region, text, kinds=kinds, limit=limit))
+
+    async def next_fire(self, rule_arn: str) -> int | None:
+        """When a scheduled rule fires next (the caller has described the rule)."""
+        return await self.registry.store.read(lambda s: s.event_rules.next_fire(rule_arn))
+
+    async def attempts(self, message_id: str) -> list[Attempt]:
+        """Every kept delivery attempt of an event or message (the caller has checked
+        that the viewer may see the event or message)."""
+        return await self.registry.store.read(lambda s: s.delivery_history.attempts(message_id))
+
+    async def published(self, viewer: Viewer, topic_arn: str, *, before: int | None = None,
+                        limit: int = 50) -> list[PublishedMessage]:
+        """A topic's kept messages, newest first, for a viewer who may read its attributes."""
+        if not await self.may(viewer, "sns", "GetTopicAttributes", {"TopicArn": topic_arn}):
+            raise Refused("AccessDenied", "You may not read this topic, so you may not see its messages.")
+        return await self.registry.store.read(
+            lambda s: s.delivery_history.published(topic_arn, before_id=before, limit=limit))
+
+    async def published_message(self, viewer: Viewer, topic_arn: str, message_id: str) -> PublishedMessage | None:
+        if not await self.may(viewer, "sns", "GetTopicAttributes", {"TopicArn": topic_arn}):
+            raise Refused("AccessDenied", "You may not read this topic, so you may not see its messages.")
+        return await self.registry.store.read(lambda s: s.delivery_history.message(topic_arn, message_id))
+
+    @property
+    def history_kept(self) -> int:
+        """How many events or messages each bus or topic keeps (0: the history is off)."""
+        return self.registry.delivery_history.keep
+
     async def archived_events(self, viewer: Viewer, archive: str, *, containing: str | None, before: int | None,
                               limit: int) -> tuple[list[ArchivedEvent], int | None]:
         """An archive's events, newest first, for a viewer who may describe the archive."""
@@ -174,18 +229,52 @@ class Yard:
         except ServiceError as exc:
             raise Refused(exc.code, exc.message) from None
 
-    async def depths(self, viewer: Viewer) -> list[QueueDepth]:
-        """The viewer's account's queues in the viewer's region, with their depths. The
-        depths are read in one scan of the messages, shared by every page and live stream
-        for up to ``DEPTHS_SECONDS`` (each open home page asks every second)."""
+    async def depths_of(self, viewer: Viewer, names: list[str], cap: int | None = None) -> list[QueueDepth]:
+        """The depths of some of the viewer's queues (a page's worth), each through the
+        queue's own index range: never a scan of every message; each count stops at
+        ``cap`` when given."""
+        arns = [f"arn:aws:sqs:{viewer.region}:{viewer.account}:{name}" for name in names]
         now = clock.now_ms()
-        if self._depths is None or now - self._depths[0] >= DEPTHS_SECONDS * 1000:
-            async with self._depths_lock:
-                if self._depths is None or now - self._depths[0] >= DEPTHS_SECONDS * 1000:
-                    self._depths = (now, await self.registry.queue_depths.read(now))
-        every = self._depths[1]
-        mark = f":{viewer.region}:{viewer.account}:"
-        return [d for d in every if mark in d.arn]
+        return await self.registry.store.read(lambda s: s.queues.depths_of(arns, now, cap=cap))
+
+    def queue_samples(self, depth: QueueDepth) -> list[Sample]:
+        """Add a sample of a queue's depth to its live chart; the chart's samples."""
+        return self.samples.add(depth, clock.now_ms())
+
+    async def home_depths(self, viewer: Viewer) -> HomeDepths:
+        """The viewer's account's message totals and dead-letter queues: counted in the
+        queues' ready index, not by reading messages, at most every ``HOME_DEPTHS_SECONDS``
+        and in the background: a page gets the latest count at once (only the first
+        page of an account waits for one)."""
+        key = (viewer.account, viewer.region)
+        now = clock.now_ms()
+        cached = self._home.get(key)
+        if cached is None:
+            return await self._count_home(viewer, key)
+        if now - cached[0] >= HOME_DEPTHS_SECONDS * 1000 and key not in self._home_counting:
+            self._home_counting.add(key)
+            task = asyncio.ensure_future(self._count_home(viewer, key))
+            task.add_done_callback(lambda done: self._counted(key, done))
+        return cached[1]
+
+    def _counted(self, key: tuple[str, str], done: "asyncio.Future[HomeDepths]") -> None:
+        self._home_counting.discard(key)
+        if not done.cancelled() and done.exception() is not None:  # the next page counts again
+            self._home.pop(key, None)
+
+    async def _count_home(self, viewer: Viewer, key: tuple[str, str]) -> HomeDepths:
+        now = clock.now_ms()
+
+        def read(s: Session) -> HomeDepths:
+            queues, visible, hidden = s.queues.message_totals(viewer.account, viewer.region, now)
+            dead = s.queues.depths_of(s.queues.dead_letter_arns(viewer.account, viewer.region), now)
+            return HomeDepths(queues, visible, hidden, dead)
+
+        found = await self.registry.store.read(read)
+        if len(self._home) > 1000:
+            self._home.clear()
+        self._home[key] = (now, found)
+        return found
 
     def rule_counters(self, rule_arn: str) -> dict[str, float]:
         """This node's counters of one rule (its ARN names the account: only its owner asks)."""

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -114,6 +114,10 @@ class DeliveryRuntime:
         self._inflight: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        # the console's attempt history (--event-history): called in each outcome
+        # transaction with (record, outcome, next due or None); None keeps nothing
+        self.keep_attempts: Callable[[Session, list[tuple[DeliveryRecord, Failure | Delivered | None, int | None]],
+                                      int], None] | None = None
 
     # -- registration ----------------------------------------------------------------
     def register_deliverer(self, kind: str, deliverer: Deliverer) -> None:
@@ -232,8 +236,12 @@ class DeliveryRuntime:
             # Each write is fenced by the claim: a row whose lease ran out and which another
             # worker holds now is left to that worker (its result, dead letter or retry).
             plain = []
+            kept: list[tuple[DeliveryRecord, Failure | Delivered | None, int | None]] | None = (
+                [] if self.keep_attempts is not None else None)
             for record, outcome in outcomes:
                 origin = self.origins.get(record.origin)
+                if kept is not None and not isinstance(outcome, Failure):
+                    kept.append((record, outcome, None))
                 if outcome is None:
                     plain.append(record)
                     finished.append(record)
@@ -247,12 +255,16 @@ class DeliveryRuntime:
                     finished.append(record)
                     continue
                 due = origin.retry_at(record, outcome, now) if origin is not None and outcome.retryable else None
+                if kept is not None:
+                    kept.append((record, outcome, due))
                 if due is None:
                     if s.deliveries.finish(record) and origin is not None:
                         origin.give_up(s, record, outcome, now)
                 else:
                     s.deliveries.reschedule(record, due_at=due, error=f"{outcome.code}: {outcome.message}")
             s.deliveries.finish_all(plain)
+            if kept and self.keep_attempts is not None:
+                self.keep_attempts(s, kept, now)
 
         await self.store.write(apply)
         for registered in self.origins.values():

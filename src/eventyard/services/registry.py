@@ -18,6 +18,7 @@ from eventyard.runtime.timers import Timers
 from eventyard.runtime.wakeups import Wakeups
 from eventyard.services import _operations
 from eventyard.services._operations import Handler
+from eventyard.services.delivery_history import DeliveryHistory
 from eventyard.services.events import EventsService
 from eventyard.services.functions import AsyncPolicy, FunctionDeliverer, FunctionsService, Invocations
 from eventyard.services.functions import destinations
@@ -63,6 +64,8 @@ class ServiceRegistry:
         self.sqs = sqs
         self.sns = SnsService(store, runtime, sqs, self.timers, metrics, http=self.http)
         self.queue_depths = QueueDepths(store, metrics or CollectorRegistry())
+        # the console's delivery attempts and topic fan-outs (on with --event-history)
+        self.delivery_history = DeliveryHistory(store, runtime, self.sns.publishing.history, self.timers)
         self.sts = StsService(store)
         self.timers.at_start("sts-server-key", self.sts.server_key.get)  # loaded before the first session token
         self.secretsmanager = SecretsManagerService(store, self.jobs, data_key=secrets_key)

@@ -112,6 +112,11 @@ class EventRules:
     def set_next_fire(self, arn: str, at: int | None) -> None:
         self._s.execute("UPDATE event_rules SET next_fire_at = ? WHERE arn = ?", (at, arn))
 
+    def next_fire(self, arn: str) -> int | None:
+        """When a scheduled rule fires next (epoch ms), as the scheduler planned it."""
+        found = self._s.scalar("SELECT next_fire_at FROM event_rules WHERE arn = ?", (arn,))
+        return None if found is None else int(found)
+
     def due_schedules(self, now: int, limit: int) -> builtins.list[tuple[RuleRecord, int]]:
         """Scheduled rules whose next firing is due, with that firing's time; on PostgreSQL
         locked so that another node's scheduler passes them by."""

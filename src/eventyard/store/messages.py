@@ -113,6 +113,9 @@ class ReceiveAttempt:
     visible_at: int
 
 
+PEEK_MANY = 1000  # from this many messages on, peek walks a queue's rows along the primary key
+
+
 class Messages:
     def __init__(self, session: "Session") -> None:
         self._s = session
@@ -384,7 +387,15 @@ class Messages:
         ``from_id``, read only: no receive count, visibility or receipt changes (a receive
         would push a message towards its dead-letter queue). ``containing``: only messages
         whose body or message attributes hold that text (case-sensitive)."""
-        sql = f"SELECT {_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND id > ? AND expires_at > ?"
+        # No index has (queue_id, id) (one more on the SQS write path): a queue holding many
+        # messages is read along the primary key from the cursor (its rows are dense
+        # enough there), a small one through the ready index, sorted (it has few rows).
+        # (a search reads every row of the queue either way: through the index, only those)
+        many = not containing and self._s.scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM sqs_messages WHERE queue_id = ? LIMIT ?) f",
+            (queue_id, PEEK_MANY)) == PEEK_MANY
+        column = "+queue_id" if many else "queue_id"  # +: not through an index on queue_id
+        sql = f"SELECT {_COLUMNS} FROM sqs_messages WHERE {column} = ? AND id > ? AND expires_at > ?"
         params: list[object] = [queue_id, max(after_id, from_id), now]
         if containing:
             find = "instr({}, ?) > 0" if self._s.dialect == "sqlite" else "strpos({}, ?) > 0"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import orjson
 
@@ -55,6 +55,7 @@ class QueueDepth:
     visible: int
     in_flight: int
     delayed: int
+    oldest_sent_at: int | None = None  # epoch ms (read by ``depths_of`` only)
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,57 @@ class Queues:
         )
         return [QueueDepth(str(arn), bool(dlq), int(visible), int(in_flight), int(delayed))
                 for arn, dlq, visible, in_flight, delayed in rows]
+
+    def depths_of(self, arns: Sequence[str], now: int, *, cap: int | None = None) -> builtins.list[QueueDepth]:
+        """The depths of the named queues only (a page's worth: the console), each read
+        through the ready index: visible messages are counted in the index, and only
+        the not-visible ones are read to split in flight from delayed. ``oldest_sent_at``:
+        the earliest ``sent_at`` of the head of the visible messages and of the
+        not-visible ones (the age AWS calls approximate)."""
+        if not arns:
+            return []
+        marks = ", ".join("?" for _ in arns)
+        queues = self._s.all(
+            "SELECT q.arn, q.id, q.purged_upto, CASE WHEN EXISTS (SELECT 1 FROM sqs_queues s"
+            f" WHERE s.dead_letter_target_arn = q.arn) THEN 1 ELSE 0 END FROM sqs_queues q WHERE q.arn IN ({marks})"
+            " ORDER BY q.arn", list(arns))
+        # with a cap, each count stops there: a page of many queues stays cheap however deep they are
+        limit = "" if cap is None else f" LIMIT {int(cap)}"
+        live = "queue_id = ? AND id > ?"
+
+        def count(where: str) -> str:
+            return f"(SELECT COUNT(*) FROM (SELECT 1 FROM sqs_messages WHERE {live} AND {where}{limit}) c)"
+
+        sql = (f"SELECT {count('visible_at <= ?')}, {count('visible_at > ? AND receive_count > 0')},"
+               f" {count('visible_at > ? AND receive_count = 0')},"
+               f" (SELECT MIN(sent_at) FROM sqs_messages WHERE {live} AND visible_at > ?),"
+               f" (SELECT sent_at FROM sqs_messages WHERE {live} AND visible_at <= ? ORDER BY visible_at LIMIT 1)")
+        found = []
+        for arn, queue_id, upto, dlq in queues:
+            row = self._s.one(sql, [int(queue_id), int(upto), now] * 5)
+            assert row is not None
+            visible, in_flight, delayed, hidden_oldest, head = row
+            oldest = min([int(t) for t in (head, hidden_oldest) if t is not None], default=None)
+            found.append(QueueDepth(str(arn), bool(dlq), int(visible), int(in_flight), int(delayed), oldest))
+        return found
+
+    def message_totals(self, account_id: str, region: str, now: int) -> tuple[int, int, int]:
+        """(queues, visible, not visible) of an account's queues in a region, counted in
+        the ready index alone, without reading a message's row: the console's home page."""
+        row = self._s.one(
+            "SELECT COUNT(DISTINCT q.id), COALESCE(SUM(CASE WHEN m.visible_at <= ? THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN m.visible_at > ? THEN 1 ELSE 0 END), 0)"
+            " FROM sqs_queues q LEFT JOIN sqs_messages m ON m.queue_id = q.id AND m.id > q.purged_upto"
+            " WHERE q.account_id = ? AND q.region = ?", (now, now, account_id, region))
+        return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
+    def dead_letter_arns(self, account_id: str, region: str, limit: int = 100) -> builtins.list[str]:
+        """An account's queues in a region that some queue's RedrivePolicy names."""
+        rows = self._s.all("SELECT DISTINCT q.arn FROM sqs_queues s JOIN sqs_queues q ON q.arn = s.dead_letter_target_arn"
+                           " WHERE q.account_id = ? AND q.region = ? ORDER BY q.arn LIMIT ?",
+                           (account_id, region, limit))
+        return [str(row[0]) for row in rows]
+
 
 def _dumps(value: object) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from eventyard.store.deliveries import Deliveries
     from eventyard.store.event_archives import EventArchives
     from eventyard.store.event_history import EventHistory
+    from eventyard.store.delivery_history import DeliveryHistory
+    from eventyard.store.resource_search import ResourceSearch
     from eventyard.store.event_bus_policies import EventBusPolicies
     from eventyard.store.event_replays import EventReplays
     from eventyard.store.event_buses import EventBuses
@@ -171,6 +173,18 @@ class Session:
         from eventyard.store.event_history import EventHistory
 
         return EventHistory(self)
+
+    @cached_property
+    def delivery_history(self) -> "DeliveryHistory":
+        from eventyard.store.delivery_history import DeliveryHistory
+
+        return DeliveryHistory(self)
+
+    @cached_property
+    def resource_search(self) -> "ResourceSearch":
+        from eventyard.store.resource_search import ResourceSearch
+
+        return ResourceSearch(self)
 
     @cached_property
     def event_replays(self) -> "EventReplays":

@@ -13,6 +13,9 @@ from starlette.routing import BaseRoute, Route
 
 from eventyard.console._pages import Console, Frame
 from eventyard.console.yard import Refused
+from eventyard.core import clock
+from eventyard.core.errors import ServiceError
+from eventyard.services.events import transforms
 from eventyard.core.patterns.errors import InvalidEventPattern
 from eventyard.core.patterns.event import flatten
 from eventyard.core.patterns.explain import Explanation, explain
@@ -139,10 +142,29 @@ def routes(console: Console) -> list[BaseRoute]:
                 [verdict] = verdicts([rule], event)
             except ValueError as exc:
                 problem = f"The event is not a JSON object: {exc}"
-        sample = json.dumps(envelope(frame, "shop.orders", "OrderPlaced", json.loads(EXAMPLE_DETAIL), []), indent=2)
+        try:
+            recent = await frame.yard.kept_events(frame.viewer, bus, limit=RECENT_TESTED)
+        except Refused:
+            recent = []
+        newest = recent[0].event if recent else None
+        sample = json.dumps(newest or envelope(frame, "shop.orders", "OrderPlaced", json.loads(EXAMPLE_DETAIL), []),
+                            indent=2)
+        against = None
+        if recent and pattern:
+            try:
+                parsed = parse_pattern(pattern)
+                judged = [(kept, explain(parsed, flatten(kept.event))) for kept in recent]
+                against = {"tested": len(judged), "matched": sum(1 for _, e in judged if e.matched),
+                           "rows": judged[:RECENT_SHOWN]}
+            except InvalidEventPattern:
+                against = None
+        inputs = [_input_of(rule, target, event) for target in targets
+                  for event in [verdict_event(text) or newest] if event is not None]
+        next_fire = await frame.yard.next_fire(rule.get("Arn", "")) if rule.get("ScheduleExpression") else None
         return frame.render("rule.html", title=f"Rule {name}", bus=bus, rule=rule, pattern=pretty, targets=targets,
                             counters=frame.yard.rule_counters(rule.get("Arn", "")),
-                            event_text=text or sample, verdict=verdict, problem=problem)
+                            event_text=text or sample, verdict=verdict, problem=problem, against=against,
+                            inputs=inputs, from_tester=bool(verdict_event(text)), next_fire=next_fire)
 
     async def switch(frame: Frame) -> Response:
         bus, name = frame.request.path_params["bus"], frame.request.path_params["rule"]
@@ -160,6 +182,30 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/buses/{bus}/send", console.page(send), methods=["POST"]),
         Route("/buses/{bus}/rules/{rule}", console.page(rule_page)),
     ]
+
+
+RECENT_TESTED = 200  # the rule page tests its pattern against this many of the bus's kept events
+RECENT_SHOWN = 10
+
+
+def verdict_event(text: str) -> dict[str, Any] | None:
+    """The tester's event, when it is a JSON object."""
+    try:
+        event = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _input_of(rule: dict[str, Any], target: dict[str, Any], event: dict[str, Any]) -> dict[str, str]:
+    """What the target would get for ``event``: its input as rendered by EventBridge's own
+    transformer, or why it cannot be rendered."""
+    try:
+        rendered = transforms.render(transforms.compile_input(target), event, rule_arn=rule.get("Arn", ""),
+                                     rule_name=rule.get("Name", ""), ingestion_ms=clock.now_ms())
+        return {"id": target.get("Id", ""), "input": rendered, "problem": ""}
+    except (transforms.TransformFailed, ServiceError, ValueError, KeyError, TypeError) as exc:
+        return {"id": target.get("Id", ""), "input": "", "problem": str(exc)}
 
 
 def _event_of(frame: Frame, form: dict[str, str]) -> tuple[dict[str, Any] | None, str | None]:

@@ -28,22 +28,21 @@ class Attention:
 
 
 async def counts(yard: Yard, viewer: Viewer, services: frozenset[str]) -> dict[str, object]:
-    depths = await yard.depths(viewer) if "sqs" in services else []
+    depths = await yard.home_depths(viewer) if "sqs" in services else None
     totals = yard.counters(viewer, services)
     return {
-        "queues_shown": "sqs" in services,
+        "queues_shown": depths is not None,
         "counters": totals,
-        "queues": len(depths),
-        "visible": sum(d.visible for d in depths),
-        "in_flight": sum(d.in_flight for d in depths),
-        "delayed": sum(d.delayed for d in depths),
+        "queues": depths.queues if depths else 0,
+        "visible": depths.visible if depths else 0,
+        "not_visible": depths.not_visible if depths else 0,
     }
 
 
 async def attention(frame: Frame, services: frozenset[str]) -> list[Attention]:
     yard, viewer = frame.yard, frame.viewer
     found: list[Attention] = []
-    for depth in await yard.depths(viewer) if "sqs" in services else []:
+    for depth in (await yard.home_depths(viewer)).dead_letter_queues if "sqs" in services else []:
         held = depth.visible + depth.in_flight + depth.delayed
         if depth.dead_letter and held:
             name = depth.arn.rsplit(":", 1)[-1]

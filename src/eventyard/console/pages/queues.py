@@ -9,9 +9,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from eventyard.console._pages import Console, Frame
+from eventyard.console.charts import HEIGHT, WIDTH, sparkline_points
 from eventyard.console.yard import Refused
+from eventyard.services.sqs.attributes import SETTABLE
+from eventyard.store.queues import QueueDepth
 
 PAGE = 20
+UNCOUNTED = sorted((SETTABLE | {"CreatedTimestamp", "LastModifiedTimestamp", "QueueArn"}))
+LIST_CAP = 10_000  # the queue list counts each queue's messages up to this many ("10000+")
 
 
 def _queue_url(frame: Frame, name: str) -> str:
@@ -28,11 +33,29 @@ def _attributes(text: str) -> dict[str, Any]:
     return found
 
 
-async def _oldest_age(frame: Frame, url: str) -> int | None:
-    page = await frame.yard.peek(frame.viewer, url, containing=None, after=0, limit=1)
-    if not page.messages:
+def _age_s(depth: QueueDepth | None) -> int | None:
+    if depth is None or depth.oldest_sent_at is None:
         return None
-    return max(0, int(time.time() - page.messages[0].sent_at / 1000))
+    return max(0, int(time.time() - depth.oldest_sent_at / 1000))
+
+
+async def _charts(frame: Frame, name: str) -> dict[str, Any] | None:
+    """The queue's depths now, added to its live chart, with the chart's lines."""
+    if not await frame.yard.may(frame.viewer, "sqs", "GetQueueAttributes", {"QueueUrl": _queue_url(frame, name)}):
+        return None
+    found = await frame.yard.depths_of(frame.viewer, [name])
+    if not found:
+        return None
+    samples = frame.yard.queue_samples(found[0])
+    lines = []
+    for key, label in (("visible", "visible"), ("in_flight", "in flight"), ("delayed", "delayed"),
+                       ("oldest_s", "age of the oldest message")):
+        values = [getattr(sample, key) for sample in samples]
+        lines.append({"key": key, "label": label, "now": values[-1], "top": max(values),
+                      "points": sparkline_points(values), "count": len(values)})
+    depth = found[0]
+    return {"lines": lines, "empty": depth.oldest_sent_at is None, "seconds": (samples[-1].at_ms - samples[0].at_ms) // 1000, "width": WIDTH,
+            "height": HEIGHT}
 
 
 async def _redrive_state(frame: Frame, url: str, arn: str) -> tuple[list[str], list[dict[str, Any]]]:
@@ -63,26 +86,22 @@ def routes(console: Console) -> list[BaseRoute]:
             listed = await frame.call("sqs", "ListQueues", params)
         except Refused as exc:
             listed, problem = {}, exc.message
-        depths = {d.arn: d for d in await frame.yard.depths(frame.viewer)}
+        names = [url.rsplit("/", 1)[-1] for url in listed.get("QueueUrls", [])]
+        depths = {d.arn: d for d in await frame.yard.depths_of(frame.viewer, names, cap=LIST_CAP)}
         rows = []
-        for url in listed.get("QueueUrls", []):
-            name = url.rsplit("/", 1)[-1]
-            arn = f"arn:aws:sqs:{frame.viewer.region}:{frame.viewer.account}:{name}"
-            depth = depths.get(arn)
-            try:
-                oldest = await _oldest_age(frame, url)
-            except Refused:
-                oldest = None
-            rows.append({"name": name, "depth": depth, "oldest": oldest})
-        return frame.render("queues.html", title="Queues", rows=rows, prefix_filter=prefix,
+        for name in names:
+            depth = depths.get(f"arn:aws:sqs:{frame.viewer.region}:{frame.viewer.account}:{name}")
+            rows.append({"name": name, "depth": depth, "oldest": _age_s(depth)})
+        return frame.render("queues.html", title="Queues", rows=rows, prefix_filter=prefix, cap=LIST_CAP,
                             next_token=listed.get("NextToken"), problem=problem)
 
     async def queue_page(frame: Frame) -> Response:
         name = frame.request.path_params["name"]
         url = _queue_url(frame, name)
         try:
+            # all but the counts, which the live charts read (once, not twice, per page)
             attributes = (await frame.call("sqs", "GetQueueAttributes",
-                                           {"QueueUrl": url, "AttributeNames": ["All"]})).get("Attributes", {})
+                                           {"QueueUrl": url, "AttributeNames": UNCOUNTED})).get("Attributes", {})
         except Refused as exc:
             return frame.render("error.html", status=404, title=f"Queue {name}", message=exc.message)
         containing = frame.param("q")
@@ -91,17 +110,21 @@ def routes(console: Console) -> list[BaseRoute]:
         try:
             page = await frame.yard.peek(frame.viewer, url, containing=containing or None,
                                          after=int(after) if after.isdigit() else 0, limit=PAGE)
-            oldest = await _oldest_age(frame, url)
         except Refused as exc:
-            page, oldest, problem = None, None, exc.message
+            page, problem = None, exc.message
         notice = {"sent": "Message sent: {ref}", "purged": "Queue purged.", "redriving": "Redrive started.",
                   "cancelled": "Redrive cancelled."}.get(frame.param("done"), "")
         arn = attributes.get("QueueArn", "")
         sources, tasks = await _redrive_state(frame, url, arn)
         return frame.render("queue.html", title=f"Queue {name}", name=name, url=url, attributes=attributes,
-                            page=page, containing=containing, oldest=oldest, fifo=name.endswith(".fifo"),
+                            page=page, containing=containing, charts=await _charts(frame, name),
+                            fifo=name.endswith(".fifo"),
                             notice=notice.format(ref=frame.param("ref")), problem=problem, now=time.time(),
                             sources=sources, tasks=tasks, arn=arn)
+
+    async def charts(frame: Frame) -> Response:
+        name = frame.request.path_params["name"]
+        return frame.render("_queue_charts.html", name=name, charts=await _charts(frame, name))
 
     async def move_tasks(frame: Frame) -> Response:
         name = frame.request.path_params["name"]
@@ -182,4 +205,5 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/queues/{name}/redrive", console.page(redrive), methods=["POST"]),
         Route("/queues/{name}/redrive/cancel", console.page(cancel_redrive), methods=["POST"]),
         Route("/queues/{name}/move-tasks", console.page(move_tasks)),
+        Route("/queues/{name}/charts", console.page(charts)),
     ]

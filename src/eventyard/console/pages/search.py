@@ -51,49 +51,24 @@ def routes(console: Console) -> list[BaseRoute]:
 
 async def _search(frame: Frame, query: str) -> list[Found]:
     region, account = frame.viewer.region, frame.viewer.account
-    needle = query.lower()
-
-    def hit(*texts: str) -> bool:
-        return any(needle in t.lower() for t in texts)
-
-    async def queues() -> list[Found]:
-        urls = (await frame.call("sqs", "ListQueues", {})).get("QueueUrls", [])
+    async def resources() -> list[Found]:
         out = []
-        for url in urls:
-            name = url.rsplit("/", 1)[-1]
-            arn = f"arn:aws:sqs:{region}:{account}:{name}"
-            if hit(name, arn, url):
-                out.append(Found("queue", name, arn, f"/queues/{_q(name)}"))
+        for r in await frame.yard.search_resources(frame.viewer, query, limit=MAX_FOUND):
+            if r.kind == "queue":
+                link = f"/queues/{_q(r.name)}"
+            elif r.kind == "topic":
+                link = f"/topics/{_q(r.name)}"
+            elif r.kind == "event bus":
+                link = f"/buses/{_q(r.name)}"
+            elif r.kind == "rule":
+                link = f"/buses/{_q(r.bus or 'default')}/rules/{_q(r.name)}"
+            elif r.kind == "state machine":
+                link = f"/states/{_q(r.name)}"
+            else:
+                link = f"/functions/{_q(r.name)}"
+            arn = r.arn or f"arn:aws:lambda:{region}:{account}:function:{r.name}"
+            out.append(Found(r.kind, r.name, arn, link))
         return out
-
-    async def buses_and_rules() -> list[Found]:
-        out = []
-        buses = (await frame.call("events", "ListEventBuses", {"Limit": 100})).get("EventBuses", [])
-        for bus in buses:
-            if hit(bus["Name"], bus["Arn"]):
-                out.append(Found("event bus", bus["Name"], bus["Arn"], f"/buses/{_q(bus['Name'])}"))
-            rules = (await frame.call("events", "ListRules", {"EventBusName": bus["Name"], "Limit": 100})).get("Rules", [])
-            for rule in rules:
-                if hit(rule["Name"], rule["Arn"]):
-                    out.append(Found("rule", rule["Name"], rule["Arn"],
-                                     f"/buses/{_q(bus['Name'])}/rules/{_q(rule['Name'])}"))
-        return out
-
-    async def topics() -> list[Found]:
-        listed = (await frame.call("sns", "ListTopics", {})).get("Topics", [])
-        return [Found("topic", t["TopicArn"].rsplit(":", 1)[-1], t["TopicArn"],
-                      f"/topics/{_q(t['TopicArn'].rsplit(':', 1)[-1])}")
-                for t in listed if hit(t["TopicArn"])]
-
-    async def machines() -> list[Found]:
-        listed = (await frame.call("stepfunctions", "ListStateMachines", {"maxResults": 1000})).get("stateMachines", [])
-        return [Found("state machine", m["name"], m["stateMachineArn"], f"/states/{_q(m['name'])}")
-                for m in listed if hit(m["name"], m["stateMachineArn"])]
-
-    async def functions() -> list[Found]:
-        listed = (await frame.call("lambda", "ListFunctions", {"MaxItems": 1000})).get("Functions", [])
-        return [Found("function", f["FunctionName"], f["FunctionArn"], f"/functions/{_q(f['FunctionName'])}")
-                for f in listed if hit(f["FunctionName"], f["FunctionArn"])]
 
     async def execution() -> list[Found]:
         if not query.startswith("arn:") or ":execution:" not in query:
@@ -111,6 +86,6 @@ async def _search(frame: Frame, query: str) -> list[Found]:
         return found
 
     found: list[Found] = []
-    for read in (queues, buses_and_rules, topics, machines, functions, execution, kept_event):
+    for read in (resources, execution, kept_event):
         found.extend(await _quietly(read))
     return found

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
 from starlette.responses import Response, StreamingResponse
@@ -21,6 +22,7 @@ from eventyard.core.patterns.errors import InvalidEventPattern
 from eventyard.core.patterns.event import flatten
 from eventyard.core.patterns.explain import explain
 from eventyard.core.patterns.parse import parse_pattern
+from eventyard.store.delivery_history import Attempt
 from eventyard.store.event_history import KeptEvent
 
 POLL_SECONDS = 0.2  # the tail shows an accepted event within about this (plus the page's own work)
@@ -108,13 +110,54 @@ def routes(console: Console) -> list[BaseRoute]:
         cli = "aws events put-events --entries " + _shell_quote(json.dumps([entry], separators=(",", ":")))
         boto3 = f"boto3.client(\"events\").put_events(Entries=[{_python(entry)}])"
         return frame.render("event.html", title=f"Event {kept.event_id}", bus=bus, kept=kept,
-                            pretty=json.dumps(event, indent=2), verdicts=verdicts(rules, event), cli=cli, boto3=boto3)
+                            pretty=json.dumps(event, indent=2), verdicts=verdicts(rules, event), cli=cli, boto3=boto3,
+                            deliveries=await _deliveries(frame, bus, kept, rules))
 
     return [
         Route("/buses/{bus}/tail", console.page(tail)),
         Route("/live/tail/{bus}", console.page(live)),
         Route("/buses/{bus}/events/{row}", console.page(event_page)),
     ]
+
+
+@dataclass(frozen=True)
+class TargetDelivery:
+    """One target of a rule the event matched, and what became of its delivery."""
+
+    rule: str
+    target_id: str
+    target_arn: str
+    outcome: str
+    note: str
+    attempts: list[Attempt]
+
+
+async def _deliveries(frame: Frame, bus: str, kept: KeptEvent, rules: list[dict[str, Any]]) -> list[TargetDelivery]:
+    """The targets of the rules the event matched when accepted, with every kept attempt."""
+    attempts: dict[str, list[Attempt]] = {}
+    for attempt in await frame.yard.attempts(kept.event_id):
+        attempts.setdefault(attempt.target, []).append(attempt)
+    arns = {rule.get("Name"): rule.get("Arn", "") for rule in rules}
+    found = []
+    for name in kept.matched[:20]:
+        try:
+            targets = (await frame.call("events", "ListTargetsByRule", {"Rule": name, "EventBusName": bus})).get(
+                "Targets", [])
+        except Refused:
+            continue
+        for target in targets:
+            tried = attempts.get(f"{arns.get(name, '')} {target.get('Id', '')}", [])
+            target_arn = target.get("Arn", "")
+            if tried:
+                outcome, note = tried[-1].outcome, ""
+            elif ":sqs:" in target_arn:
+                outcome, note = "delivered", "written to the queue in PutEvents' own commit"
+            elif ":archive/" in target_arn or ":states:" in target_arn:
+                outcome, note = "delivered", "done in PutEvents' own commit"
+            else:
+                outcome, note = "no attempt kept", "waiting in the outbox, or its attempts are no longer kept"
+            found.append(TargetDelivery(name, target.get("Id", ""), target_arn, outcome, note, tried))
+    return found
 
 
 def _shell_quote(text: str) -> str:

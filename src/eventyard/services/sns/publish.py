@@ -31,6 +31,7 @@ from eventyard.services.sns._common import (
     topic_not_found,
 )
 from eventyard.services.sns.directory import TopicDirectory
+from eventyard.services.sns.history import TopicHistory
 from eventyard.services.sns.matching import SubscriptionCache, TopicSubscriptions
 from eventyard.services.sns.metrics import TopicMetrics
 from eventyard.services.sns.platform import PlatformOperations
@@ -215,6 +216,7 @@ class PublishOperations:
         self.metrics = metrics
         self.queue_writer = queue_writer
         self.platform = platform
+        self.history = TopicHistory()  # the console's fan-out record (--event-history)
         # where clients reach this node, for the URLs in messages that no request carries
         # (an EventBridge rule publishing to a topic): the last SNS request's, or the default
         self.public_url = "http://localhost:4566"
@@ -330,6 +332,8 @@ class PublishOperations:
             fanout = Fanout(for_queues=plan.for_queues, deliveries=plan.deliveries)
             s.deliveries.add(fanout.deliveries)
             self._write_queues(s, fanout, subs.topic, now)
+            if self.history.keep:
+                self.history.record(s, subs, entries, results, fanout, DELIVERED, now)
             return results, fanout
 
         results, fanout = await self.store.write(unit)

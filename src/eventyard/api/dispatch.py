@@ -10,6 +10,7 @@ bug, and that one carries no traceback.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class Dispatcher:
         self.auth = auth
         self.metrics = metrics
         self.public_url = public_url  # scheme://host[:port]; else each request's Host
+        # whether request lines are logged (debug): asked once, at the first request, as
+        # logging is configured at start-up; a filtered-out call still cost microseconds
+        self._log_requests: bool | None = None
 
     def base_url(self, request: HttpRequest) -> str:
         """Where the client reaches this server, for the URLs handed out in answers."""
@@ -99,15 +103,18 @@ class Dispatcher:
         operation = call.operation.name if call.operation else None
         if self.metrics is not None:
             self.metrics.observe(service, operation, response.status, seconds)
-        log.debug(
-            "request",
-            service=service,
-            operation=operation,
-            status=response.status,
-            error=error,
-            ms=round(seconds * 1000, 2),
-            request_id=rid,
-        )
+        if self._log_requests is None:
+            self._log_requests = bool(log.bind().is_enabled_for(logging.DEBUG))
+        if self._log_requests:
+            log.debug(
+                "request",
+                service=service,
+                operation=operation,
+                status=response.status,
+                error=error,
+                ms=round(seconds * 1000, 2),
+                request_id=rid,
+            )
         return response
 
     def refuse(self, request: HttpRequest, err: WireError) -> HttpResponse:

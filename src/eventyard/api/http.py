@@ -49,13 +49,13 @@ class HttpRequest:
     def from_raw(cls, method: str, path: str, query: str, raw_headers: Iterable[tuple[bytes, bytes]],
                  scheme: str = "http") -> HttpRequest:
         """From an ASGI scope's parts: the headers decoded and mapped in one pass."""
-        headers: list[tuple[str, str]] = []
-        merged: dict[str, str] = {}
-        for raw_name, raw_value in raw_headers:
-            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
-            headers.append((name, value))
-            key = name.lower()
-            merged[key] = f"{merged[key]},{value}" if key in merged else value
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers]
+        merged = {name.lower(): value for name, value in headers}
+        if len(merged) != len(headers):  # a repeated header: joined as ``header_map`` joins them
+            merged = {}
+            for name, value in headers:
+                key = name.lower()
+                merged[key] = f"{merged[key]},{value}" if key in merged else value
         request = cls(method, path, query, headers, scheme=scheme)
         request.__dict__["header_map"] = merged  # what ``header_map`` would make, made already
         return request

@@ -321,6 +321,8 @@ class PublishOperations:
         # the cache still matches the topic's version and writes. Otherwise (no cache, a
         # stale one, FIFO topics) the unit of work does it all.
         cached = self.subscriptions.peek(topic_arn)
+        if cached is None:  # this node's first publish to the topic since it changed: cache it
+            cached = await self.store.read(lambda s: self.subscriptions.get(s, topic_arn))
         planned = await self._plan(cached, entries, key, base_url, now) if cached and not cached.topic.fifo else None
 
         def unit(s: Session) -> tuple[list[dict[str, Any] | ServiceError], Fanout]:

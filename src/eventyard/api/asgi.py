@@ -23,13 +23,9 @@ class ApiApp:
             return
         chunks, size, more = [], 0, True
         raw_path = scope.get("raw_path") or scope["path"].encode()
-        request = HttpRequest(
-            method=scope["method"],
-            path=raw_path.decode("latin-1").split("?", 1)[0],
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
-            scheme=scope.get("scheme", "http"),
-        )
+        request = HttpRequest.from_raw(scope["method"], raw_path.decode("latin-1").split("?", 1)[0],
+                                       scope.get("query_string", b"").decode("latin-1"), scope["headers"],
+                                       scope.get("scheme", "http"))
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":

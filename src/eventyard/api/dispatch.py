@@ -10,6 +10,7 @@ bug, and that one carries no traceback.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class Dispatcher:
         self.auth = auth
         self.metrics = metrics
         self.public_url = public_url  # scheme://host[:port]; else each request's Host
+        # whether request lines are logged (debug): asked once, at the first request, as
+        # logging is configured at start-up; a filtered-out call still cost microseconds
+        self._log_requests: bool | None = None
 
     def base_url(self, request: HttpRequest) -> str:
         """Where the client reaches this server, for the URLs handed out in answers."""
@@ -77,10 +81,11 @@ class Dispatcher:
     async def handle(self, request: HttpRequest) -> HttpResponse:
         rid = new_request_id()
         started = time.perf_counter()
-        call = self._client_call(request)  # errors before identification speak its protocol too
+        target = request.header("x-amz-target")
+        call = self._client_call(request, target)  # errors before identification speak its protocol too
         error: str | None = None
         try:
-            call = self._identify(request, call)
+            call = self._identify(request, call, target)
             response = await self._call(request, call, rid)
         except WireError as err:
             error = err.code
@@ -98,24 +103,26 @@ class Dispatcher:
         operation = call.operation.name if call.operation else None
         if self.metrics is not None:
             self.metrics.observe(service, operation, response.status, seconds)
-        log.debug(
-            "request",
-            service=service,
-            operation=operation,
-            status=response.status,
-            error=error,
-            ms=round(seconds * 1000, 2),
-            request_id=rid,
-        )
+        if self._log_requests is None:
+            self._log_requests = bool(log.bind().is_enabled_for(logging.DEBUG))
+        if self._log_requests:
+            log.debug(
+                "request",
+                service=service,
+                operation=operation,
+                status=response.status,
+                error=error,
+                ms=round(seconds * 1000, 2),
+                request_id=rid,
+            )
         return response
 
     def refuse(self, request: HttpRequest, err: WireError) -> HttpResponse:
         """An error found before the request is read whole (its size), in the client's protocol."""
-        return self._render(err, self._client_call(request), new_request_id())
+        return self._render(err, self._client_call(request, request.header("x-amz-target")), new_request_id())
 
     # -- identification ----------------------------------------------------
-    def _identify(self, request: HttpRequest, call: Call) -> Call:
-        target = request.header("x-amz-target")
+    def _identify(self, request: HttpRequest, call: Call, target: str | None) -> Call:
         if target:
             return self._identify_json(target)
         if self._looks_like_query(request):
@@ -128,10 +135,10 @@ class Dispatcher:
             k == "Action" for k, _ in request.query_params
         ) or (request.method == "GET" and _SQS_QUEUE_PATH.match(request.path) is not None)
 
-    def _client_call(self, request: HttpRequest) -> Call:
+    def _client_call(self, request: HttpRequest, target: str | None) -> Call:
         """The call as far as known before the service is: the protocol the client will
         parse an error in, so that an unknown service or operation gets a body its SDK reads."""
-        if request.header("x-amz-target"):
+        if target:
             sent = request.content_type  # an unknown JSON service answers in the version sent
             return Call("json", None, json_type=sent if sent in _JSON_TYPES else None)
         if self._looks_like_query(request):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 # host[:port]: a DNS name or IPv4 address, or a bracketed IPv6 address; nothing else may
@@ -12,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 _HOST = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 
 
+@lru_cache(maxsize=256)  # a client sends the same Host on every request
 def valid_host(host: str) -> bool:
     return len(host) <= 260 and _HOST.match(host) is not None
 
@@ -43,8 +45,26 @@ class HttpRequest:
             merged[key] = f"{merged[key]},{value}" if key in merged else value
         return merged
 
+    @classmethod
+    def from_raw(cls, method: str, path: str, query: str, raw_headers: Iterable[tuple[bytes, bytes]],
+                 scheme: str = "http") -> HttpRequest:
+        """From an ASGI scope's parts: the headers decoded and mapped in one pass."""
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers]
+        merged = {name.lower(): value for name, value in headers}
+        if len(merged) != len(headers):  # a repeated header: joined as ``header_map`` joins them
+            merged = {}
+            for name, value in headers:
+                key = name.lower()
+                merged[key] = f"{merged[key]},{value}" if key in merged else value
+        request = cls(method, path, query, headers, scheme=scheme)
+        request.__dict__["header_map"] = merged  # what ``header_map`` would make, made already
+        return request
+
     def header(self, name: str, default: str | None = None) -> str | None:
-        return self.header_map.get(name.lower(), default)
+        found = self.header_map.get(name)  # callers mostly name headers in lower case already
+        if found is None and not name.islower():
+            found = self.header_map.get(name.lower())
+        return default if found is None else found
 
     @cached_property
     def query_params(self) -> list[tuple[str, str]]:

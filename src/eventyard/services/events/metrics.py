@@ -56,10 +56,11 @@ class EventMetrics:
                  accepted: dict[str, int] | None = None) -> None:
         for bus, n in (accepted or {}).items():
             self._child(self.accepted_events, bus).inc(n)
-        for bus in matched_buses:
-            self._child(self.matched_events, bus).inc()
-        for rule in triggered:
-            self._child(self.triggered_rules, rule).inc()
+        # one increment per bus and rule, not per event: a batch mostly repeats them
+        for bus, n in Tally(matched_buses).items():
+            self._child(self.matched_events, bus).inc(n)
+        for rule, n in Tally(triggered).items():
+            self._child(self.triggered_rules, rule).inc(n)
         for rule in failed_transforms:
             self._child(self.failed_invocations, rule).inc()
 

@@ -27,9 +27,18 @@ from eventyard.store.topics import SubscriptionRecord
 USER_AGENT = "Amazon Simple Notification Service Agent"
 
 
+_last_timestamp: tuple[int, str] = (-1, "")
+
+
 def timestamp(now_ms: int) -> str:
+    global _last_timestamp
+    last = _last_timestamp  # every message of a batch, and every batch in that millisecond
+    if last[0] == now_ms:
+        return last[1]
     moment = datetime.fromtimestamp(now_ms / 1000, timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now_ms % 1000:03d}Z"
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now_ms % 1000:03d}Z"
+    _last_timestamp = (now_ms, text)
+    return text
 
 
 def _s(value: str) -> str:
@@ -91,7 +100,9 @@ class Notification:
 
     def __init__(self, *, message: str, message_id: str, topic_arn: str, subject: str | None, now_ms: int,
                  attributes: dict[str, dict[str, Any]], base_url: str, key: SigningKey | None,
-                 signature_version: str, sequence: str | None) -> None:
+                 signature_version: str, sequence: str | None, signature: str | None = None) -> None:
+        """``signature``: made beforehand over ``canonical_notification`` of the same
+        values (off the event loop); else ``key`` signs here."""
         ts = timestamp(now_ms)
         fields: dict[str, Any] = {"Type": "Notification", "MessageId": message_id}
         if sequence is not None:
@@ -103,8 +114,8 @@ class Notification:
         fields["Timestamp"] = ts
         if sequence is None and key is not None:
             fields["SignatureVersion"] = signature_version
-            fields["Signature"] = key.sign(canonical_notification(message, message_id, subject, ts, topic_arn),
-                                           signature_version)
+            fields["Signature"] = signature if signature is not None else key.sign(
+                canonical_notification(message, message_id, subject, ts, topic_arn), signature_version)
             fields["SigningCertURL"] = cert_url(base_url, key)
         fields["UnsubscribeURL"] = ""
         head = dumps(fields)

@@ -10,9 +10,12 @@ fails at once and lands in the subscription's dead-letter queue.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -220,6 +223,7 @@ class PublishOperations:
         # where clients reach this node, for the URLs in messages that no request carries
         # (an EventBridge rule publishing to a topic): the last SNS request's, or the default
         self.public_url = "http://localhost:4566"
+        self._signing: ThreadPoolExecutor | None = None  # made on first use, in the serving process
 
     async def publish(self, ctx: RequestContext, req: dict[str, Any]) -> dict[str, Any]:
         if req.get("PhoneNumber") is not None and not req.get("TopicArn") and not req.get("TargetArn"):
@@ -319,7 +323,9 @@ class PublishOperations:
         # the cache still matches the topic's version and writes. Otherwise (no cache, a
         # stale one, FIFO topics) the unit of work does it all.
         cached = self.subscriptions.peek(topic_arn)
-        planned = self._plan(cached, entries, key, base_url, now) if cached and not cached.topic.fifo else None
+        if cached is None:  # this node's first publish to the topic since it changed: cache it
+            cached = await self.store.read(lambda s: self.subscriptions.get(s, topic_arn))
+        planned = await self._plan(cached, entries, key, base_url, now) if cached and not cached.topic.fifo else None
 
         def unit(s: Session) -> tuple[list[dict[str, Any] | ServiceError], Fanout]:
             subs = self.subscriptions.get(s, topic_arn)
@@ -359,16 +365,43 @@ class PublishOperations:
             results.append({})
         return results
 
-    def _plan(self, subs: TopicSubscriptions, entries: list[Entry], key: SigningKey, base_url: str,
-              now: int) -> tuple[list[dict[str, Any] | ServiceError], Fanout]:
-        """A standard topic's fan-out, made without the store."""
-        results = self._checked(entries, subs.topic)
-        plan = Fanout()
+    async def _plan(self, subs: TopicSubscriptions, entries: list[Entry], key: SigningKey, base_url: str,
+                    now: int) -> tuple[list[dict[str, Any] | ServiceError], Fanout]:
+        """A standard topic's fan-out, made without the store. The signatures (an RSA
+        operation each, the bulk of a publish's CPU) are made in a thread pool, one per
+        message and text however many subscriptions get it, so that the event loop serves
+        other requests meanwhile and the signing of concurrent publishes spreads over the
+        cores; subscriptions that get no signed envelope (raw delivery) cost none."""
+        topic = subs.topic
+        results = self._checked(entries, topic)
+        accepted: list[tuple[int, str, list[SubscriptionRecord]]] = []
+        to_sign: dict[tuple[int, str], str] = {}  # (entry, text) -> the string its signature covers
+        ts = envelope.timestamp(now)
         for i, entry in enumerate(entries):
-            if isinstance(results[i], dict):
-                message_id = ids.uuid4()
-                results[i] = {"MessageId": message_id}
-                self._fan_out(plan, subs, entry, message_id, None, key, base_url, now)
+            if not isinstance(results[i], dict):
+                continue
+            message_id = ids.uuid4()
+            results[i] = {"MessageId": message_id}
+            matched = subs.matching(entry.message, entry.attributes)
+            accepted.append((i, message_id, matched))
+            for sub in matched:
+                if sub.protocol in DELIVERED and sub.attributes.get("RawMessageDelivery") != "true":
+                    text = entry.text_for(sub.protocol)
+                    if (i, text) not in to_sign:
+                        to_sign[(i, text)] = envelope.canonical_notification(text, message_id, entry.subject, ts,
+                                                                             topic.arn)
+        signatures: dict[int, dict[str, str]] = {}
+        if to_sign:
+            if self._signing is None:
+                self._signing = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="sns-sign")
+            made = await asyncio.get_running_loop().run_in_executor(
+                self._signing, key.sign_all, list(to_sign.values()), topic.attributes.get("SignatureVersion", "1"))
+            for (i, text), signature in zip(to_sign, made):
+                signatures.setdefault(i, {})[text] = signature
+        plan = Fanout()
+        for i, message_id, matched in accepted:
+            self._fan_out(plan, subs, entries[i], message_id, None, key, base_url, now, matched=matched,
+                          signatures=signatures.get(i))
         return results, plan
 
     def _plan_in(self, s: Session, subs: TopicSubscriptions, entries: list[Entry], key: SigningKey, base_url: str,
@@ -402,7 +435,10 @@ class PublishOperations:
         return results, plan
 
     def _fan_out(self, fanout: Fanout, subs: TopicSubscriptions, entry: Entry, message_id: str,
-                 sequence: str | None, key: SigningKey, base_url: str, now: int) -> None:
+                 sequence: str | None, key: SigningKey, base_url: str, now: int, *,
+                 matched: list[SubscriptionRecord] | None = None, signatures: Mapping[str, str] | None = None) -> None:
+        """``matched``: the subscriptions taking the message, if known; ``signatures``: by
+        text, made beforehand (else signed here)."""
         topic = subs.topic
         notifications: dict[str, envelope.Notification] = {}
         signature_version = topic.attributes.get("SignatureVersion", "1")
@@ -414,10 +450,10 @@ class PublishOperations:
                 found = notifications[text] = envelope.Notification(
                     message=text, message_id=message_id, topic_arn=topic.arn, subject=entry.subject, now_ms=now,
                     attributes=entry.attributes, base_url=base_url, key=key, signature_version=signature_version,
-                    sequence=sequence)
+                    sequence=sequence, signature=signatures.get(text) if signatures else None)
             return found
 
-        for sub in subs.matching(entry.message, entry.attributes):
+        for sub in subs.matching(entry.message, entry.attributes) if matched is None else matched:
             if sub.protocol not in DELIVERED:
                 continue
             raw = sub.attributes.get("RawMessageDelivery") == "true"

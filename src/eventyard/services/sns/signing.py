@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,7 +33,7 @@ class SigningKey:
     key: rsa.RSAPrivateKey
     certificate_pem: bytes
 
-    @property
+    @cached_property
     def cert_name(self) -> str:
         """The certificate's file name, as AWS names them: changes with the key."""
         return "SimpleNotificationService-" + hashlib.sha256(self.certificate_pem).hexdigest()[:32] + ".pem"
@@ -41,6 +42,11 @@ class SigningKey:
         algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
         signature = self.key.sign(canonical.encode("utf-8"), padding.PKCS1v15(), algorithm)
         return base64.b64encode(signature).decode()
+
+    def sign_all(self, canonicals: list[str], version: str) -> list[str]:
+        """``sign`` for each; run off the event loop (cryptography releases the GIL while
+        OpenSSL signs, so signatures proceed on other cores while requests are served)."""
+        return [self.sign(canonical, version) for canonical in canonicals]
 
 
 def _generate() -> tuple[str, str]:

@@ -40,12 +40,14 @@ def allows(ctx: RequestContext, queue: QueueRecord, operation: str | None) -> bo
         return True  # in-process calls of the owner's own work
     if ctx.account != queue.account_id and (operation is None or operation in OWNER_ONLY):
         return False
-    action = f"sqs:{_PERMISSION.get(operation or '', operation)}"
     text = queue.attributes.get("Policy")
+    if not text:  # no policy: the owner may, no one else (what ``authorize`` decides, without building the request)
+        return ctx.account == queue.account_id
+    action = f"sqs:{_PERMISSION.get(operation or '', operation)}"
     # the signer itself (a user or role session in --auth iam): a policy may name it
     principal = policies.Principal.of_arn(ctx.account, ctx.principal_arn)
     request = policies.AccessRequest(principal, action, queue.arn)
-    return policies.authorize(_parsed(text) if text else None, request, owner=queue.account_id,
+    return policies.authorize(_parsed(text), request, owner=queue.account_id,
                               policy_admin=operation in _POLICY_ADMIN)
 
 

@@ -237,6 +237,21 @@ BASE_TYPE(PostingType, "PostingBase", PostingObject, posting_members)
 BASE_TYPE(GroupType, "GroupBase", GroupObject, group_members)
 BASE_TYPE(ConditionType, "ConditionBase", ConditionObject, condition_members)
 
+/* PyObject_TypeCheck for the hot checks: the index's objects are instances of one Python
+ * subclass of each base type, remembered (with a reference) once seen, so the check is a
+ * pointer comparison rather than a walk of the type's MRO. */
+static PyTypeObject *seen_subtype[7];
+enum { SUB_AFFIXES, SUB_BOUNDS, SUB_RANGES, SUB_CONDITION, SUB_GROUP, SUB_POSTING, SUB_NODE };
+
+static inline int is_a(PyObject *obj, PyTypeObject *base, int which) {
+    PyTypeObject *t = Py_TYPE(obj);
+    if (t == base || t == seen_subtype[which]) return 1;
+    if (!PyType_IsSubtype(t, base)) return 0;
+    Py_INCREF(t);
+    Py_XSETREF(seen_subtype[which], t);
+    return 1;
+}
+
 /* A field as Python sees it: an unset member is an AttributeError there; here it reads
  * as None, which every caller treats as "nothing there". */
 static inline int present(PyObject *field) { return field != NULL && field != Py_None; }
@@ -445,7 +460,7 @@ static int lookup(Match *m, PyObject *table, PyObject *key) {
  * whose hash (_index.affix_hash, computed here as the text is read) falls on a bit of the
  * filter become strings to look up. */
 static int probe_affixes(Match *m, PyObject *affixes, PyObject *text, int suffix) {
-    if (!PyObject_TypeCheck(affixes, &AffixesType)) {
+    if (!is_a(affixes, &AffixesType, SUB_AFFIXES)) {
         PyErr_SetString(PyExc_TypeError, "affix index of an unexpected type");
         return -1;
     }
@@ -937,7 +952,7 @@ static int evaluate_native(PyObject *cond, PyObject *event) {
 /* ------------------------------------------------------------------------------------ */
 
 static int check_condition(PyObject *cond) {
-    if (PyObject_TypeCheck(cond, &ConditionType)) return 0;
+    if (is_a(cond, &ConditionType, SUB_CONDITION)) return 0;
     PyErr_SetString(PyExc_TypeError, "a branch condition is not a Condition");
     return -1;
 }
@@ -1065,7 +1080,7 @@ static int resolve_posting(Match *m, PostingObject *p, PyObject *result) {
     PyObject *first, *group;
     int rc = 0;
     while (rc == 0 && PyDict_Next(groups, &pos, &first, &group)) {
-        if (!PyObject_TypeCheck(group, &GroupType)) {
+        if (!is_a(group, &GroupType, SUB_GROUP)) {
             PyErr_SetString(PyExc_TypeError, "posting group of an unexpected type");
             rc = -1;
             break;
@@ -1094,7 +1109,7 @@ static PyObject *resolve_hits(Match *m) {
         PyObject *posting = m->hits.keys[i];
         if (posting == NULL) continue;
         int rc;
-        if (PyObject_TypeCheck(posting, &PostingType)) {
+        if (is_a(posting, &PostingType, SUB_POSTING)) {
             /* most hits are postings indexed only for their truth: one flag says so */
             if (!((PostingObject *)posting)->active) continue;
             rc = resolve_posting(m, (PostingObject *)posting, result);
@@ -1190,7 +1205,13 @@ struct TextNode {
     TextEdge *edges;
     int *table;             /* open addressing over edges: index + 1, 0 empty */
     unsigned mask;
+    PyObject **recent;      /* VALUE_CACHE ASCII strs last read here (strong), or NULL */
 };
+
+/* Most paths take few distinct values (a source, a status, a region): the strs last read
+ * at a node are kept and handed out again for the same bytes, with their hash already
+ * computed, rather than built, hashed and freed for every event. */
+#define VALUE_CACHE 16
 
 static uint64_t text_stamp = 0;
 static PyObject *py_loads;  /* orjson.loads */
@@ -1205,6 +1226,8 @@ typedef struct {
     PyObject **slot_steps;  /* PathSpec.steps of each slot (strong): a condition's key */
     int *steps_table;       /* open addressing over slot_steps by address: slot + 1 */
     size_t steps_mask;
+    int busy;               /* a read or a build is under way (another thread may run
+                             * while it allocates): the tree is neither rebuilt nor shared */
 } TextMatcherObject;
 
 static inline unsigned key_hash(const unsigned char *k, Py_ssize_t n) {
@@ -1220,6 +1243,10 @@ static void text_node_free(TextNode *node) {
         text_node_free(node->edges[i].child);
     }
     Py_XDECREF((PyObject *)node->anchor);
+    if (node->recent != NULL) {
+        for (int i = 0; i < VALUE_CACHE; i++) Py_XDECREF(node->recent[i]);
+        PyMem_Free(node->recent);
+    }
     PyMem_Free(node->edges);
     PyMem_Free(node->table);
     PyMem_Free(node);
@@ -1792,8 +1819,26 @@ static int read_value(Reader *r, TextNode *node) {
         int flags;
         if ((rc = read_string(r, &start, &size, &flags)) != 0) return rc;
         if (!wants_leaf(node)) return 0;
-        PyObject *text = text_str(start, size, flags);
-        if (text == NULL) return -1;
+        PyObject *text;
+        if (flags == 0 && size <= 64) {  /* plain ASCII: the node's recent values first */
+            if (node->recent == NULL) {
+                node->recent = PyMem_Calloc(VALUE_CACHE, sizeof(PyObject *));
+                if (node->recent == NULL) return PyErr_NoMemory(), -1;
+            }
+            PyObject **slot = &node->recent[key_hash(start, size) & (VALUE_CACHE - 1)];
+            text = *slot;
+            if (text != NULL && PyUnicode_GET_LENGTH(text) == size &&
+                memcmp(PyUnicode_1BYTE_DATA(text), start, (size_t)size) == 0) {
+                Py_INCREF(text);
+            } else {
+                text = text_str(start, size, flags);
+                if (text == NULL) return -1;
+                Py_XSETREF(*slot, Py_NewRef(text));
+            }
+        } else {
+            text = text_str(start, size, flags);
+            if (text == NULL) return -1;
+        }
         rc = text_leaf(r, node, text, text, 1);
         Py_DECREF(text);
         return rc;
@@ -1916,8 +1961,12 @@ static PyObject *match_text(TextMatcherObject *tm, const unsigned char *text, Py
 static PyObject *TextMatcher_match(PyObject *self, PyObject *text) {
     TextMatcherObject *tm = (TextMatcherObject *)self;
     if (!configured()) return NULL;
+    if (tm->busy) goto parsed;  /* the tree and its per-node marks are in use */
     if (tm->dirty || tm->tree == NULL) {
-        if (text_matcher_build(tm) < 0) {
+        tm->busy = 1;
+        int rc = text_matcher_build(tm);
+        tm->busy = 0;
+        if (rc < 0) {
             text_matcher_drop(tm);
             return NULL;
         }
@@ -1933,12 +1982,15 @@ static PyObject *TextMatcher_match(PyObject *self, PyObject *text) {
     }
     if (bytes != NULL) {
         Py_INCREF(text);
+        tm->busy = 1;
         PyObject *found = match_text(tm, (const unsigned char *)bytes, size);
+        tm->busy = 0;
         Py_DECREF(text);
         if (found != Py_None) return found;
         Py_DECREF(found);
     }
-    /* what the reader handed back: the parsed event decides */
+parsed:  /* what the reader handed back: the parsed event decides */
+    ;
     PyObject *event = PyObject_CallOneArg(py_loads, text);
     if (event == NULL) return NULL;
     PyObject *root = Py_NewRef(tm->root);

@@ -48,6 +48,16 @@ branches without an anchor (``_match_always``, after the C call). The Python fun
 below (``_walk``, ``_resolve_hits``, ``Condition.holds``) are the same algorithm and the
 fallback (see ``_accel``); the tests run every property against both.
 
+From JSON text (``match_json``), the extension does not parse the event at all: its
+``TextMatcher`` reads the text once, in place, along a tree of the anchored paths and of
+every path a condition tests. Members on no such path are checked (so that malformed
+text is refused as ``orjson.loads`` refuses it) but never built; a value on one becomes a
+Python object only to be probed in its index node and kept for the conditions on its
+path, which step 2 then evaluates on those values. Whatever the reader is not sure to
+read as orjson does (duplicate or dotted keys where it walks, escaped keys, big
+integers, surrogates, very deep nesting, any error) goes back to
+``match_event(orjson.loads(text))``, which is also the pure-Python ``match_json``.
+
 A ``RuleMatcher`` is not safe to change while another thread matches with it; the owner
 serialises changes (or swaps in a new matcher).
 """

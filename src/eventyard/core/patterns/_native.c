@@ -1936,7 +1936,7 @@ static PyObject *match_text(TextMatcherObject *tm, const unsigned char *text, Py
     if (text_values_init(&values, tm) < 0) return NULL;
     Match m;
     table_init(&m.hits);
-    table_init(&m.memo);
+    m.memo.used = 0;  /* initialised only when there is something to resolve */
     m.evaluate = py_evaluate;
     m.subject = Py_None;
     m.native = 0;
@@ -1949,9 +1949,17 @@ static PyObject *match_text(TextMatcherObject *tm, const unsigned char *text, Py
         skip_ws(&r);
         if (r.p != r.end) rc = BAIL;  /* content after the document */
     }
-    if (rc == 0) result = resolve_hits(&m);
-    else if (rc == BAIL) result = Py_NewRef(Py_None);
-    table_free(&m.memo);
+    if (rc == 0) {
+        if (m.hits.used == 0) {
+            result = PySet_New(NULL);
+        } else {
+            table_init(&m.memo);
+            result = resolve_hits(&m);
+            table_free(&m.memo);
+        }
+    } else if (rc == BAIL) {
+        result = Py_NewRef(Py_None);
+    }
     table_free(&m.hits);
     text_values_free(&values);
     return result;

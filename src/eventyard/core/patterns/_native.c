@@ -103,8 +103,10 @@ typedef struct {
     PyObject *cond;    /* Condition */
     PyObject *direct;  /* set of rule ids */
     PyObject *groups;  /* dict: Condition -> Group */
+    PyObject *plan;    /* not a Python field: see posting_plan */
     char confirm;      /* a hit is only a candidate: the condition must be evaluated */
     char active;       /* direct or groups is not empty (kept so by compiled.py) */
+    uint64_t plan_generation;
 } PostingObject;
 
 typedef struct {
@@ -200,7 +202,7 @@ static void Node_dealloc(PyObject *self) {
     Node_clear(self);
     Py_TYPE(self)->tp_free(self);
 }
-OBJECT_FIELDS(PostingObject, cond, 3)
+OBJECT_FIELDS(PostingObject, cond, 4)
 OBJECT_FIELDS(GroupObject, direct, 2)
 OBJECT_FIELDS(ConditionObject, truth, 11)
 
@@ -1057,6 +1059,38 @@ static int resolve_group(Match *m, PostingObject *p, GroupObject *group, int *co
     return rc;
 }
 
+/* A posting's groups as one tuple (first condition, its truth or None, group, ...), so
+ * that a group whose first condition is known by its hit is ruled out without reading
+ * the condition or the group (with many rules, those reads miss the caches). Rebuilt
+ * after any change to the rules (``changed()`` moves ``generation``); a new reference. */
+static PyObject *posting_plan(PostingObject *p) {
+    if (p->plan != NULL && p->plan_generation == generation) return Py_NewRef(p->plan);
+    PyObject *groups = Py_NewRef(p->groups);
+    PyObject *plan = PyTuple_New(3 * PyDict_GET_SIZE(groups));
+    Py_ssize_t pos = 0, k = 0;
+    PyObject *first, *group;
+    while (plan != NULL && PyDict_Next(groups, &pos, &first, &group)) {
+        if (!is_a(group, &GroupType, SUB_GROUP) || check_condition(first) < 0 ||
+            k + 3 > PyTuple_GET_SIZE(plan)) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "posting group of an unexpected type");
+            Py_CLEAR(plan);
+            break;
+        }
+        PyObject *truth = ((ConditionObject *)first)->truth;
+        PyTuple_SET_ITEM(plan, k++, Py_NewRef(first));
+        PyTuple_SET_ITEM(plan, k++, Py_NewRef(present(truth) ? truth : Py_None));
+        PyTuple_SET_ITEM(plan, k++, Py_NewRef(group));
+    }
+    Py_DECREF(groups);
+    if (plan == NULL) return NULL;
+    if (k != PyTuple_GET_SIZE(plan)) {  /* the dict changed under us: use what was read */
+        if (_PyTuple_Resize(&plan, k) < 0) return NULL;
+    }
+    Py_XSETREF(p->plan, Py_NewRef(plan));
+    p->plan_generation = generation;
+    return plan;
+}
+
 /* The branches on one hit posting. Returns -1 on error. */
 static int resolve_posting(Match *m, PostingObject *p, PyObject *result) {
     int confirm = p->confirm;
@@ -1075,29 +1109,21 @@ static int resolve_posting(Match *m, PostingObject *p, PyObject *result) {
         if (add_ids(result, p->direct) < 0) return -1;
     }
     if (!PyDict_GET_SIZE(p->groups)) return 0;
-    PyObject *groups = Py_NewRef(p->groups);
-    Py_ssize_t pos = 0;
-    PyObject *first, *group;
+    PyObject *plan = posting_plan(p);
+    if (plan == NULL) return -1;
     int rc = 0;
-    while (rc == 0 && PyDict_Next(groups, &pos, &first, &group)) {
-        if (!is_a(group, &GroupType, SUB_GROUP)) {
-            PyErr_SetString(PyExc_TypeError, "posting group of an unexpected type");
-            rc = -1;
-            break;
-        }
-        Py_INCREF(first);
-        Py_INCREF(group);
-        ok = holds_or_hit(m, first);
+    for (Py_ssize_t k = 0; rc == 0 && k + 2 < PyTuple_GET_SIZE(plan); k += 3) {
+        PyObject *first = PyTuple_GET_ITEM(plan, k), *truth = PyTuple_GET_ITEM(plan, k + 1);
+        /* holds_or_hit(m, first), its truth read from the plan */
+        ok = truth != Py_None ? table_has(&m->hits, truth) : holds(m, first);
         if (ok < 0) rc = -1;
         else if (ok) {
-            ok = resolve_group(m, p, (GroupObject *)group, &confirm, result);
+            ok = resolve_group(m, p, (GroupObject *)PyTuple_GET_ITEM(plan, k + 2), &confirm, result);
             if (ok < 0) rc = -1;
             else if (ok == 0) rc = 1;  /* stop: the posting's own condition failed */
         }
-        Py_DECREF(first);
-        Py_DECREF(group);
     }
-    Py_DECREF(groups);
+    Py_DECREF(plan);
     return rc < 0 ? -1 : 0;
 }
 

@@ -213,6 +213,7 @@ class RuleMatcher(Generic[RuleId]):
         ``match_json`` are C functions themselves: no Python frame per event."""
         if self._text is not None:
             self._text.dirty = True  # the paths may have changed
+        _tree_changed()  # and the postings' groups: their C plans are made again
         if self.native and not self._always:
             # an instance attribute shadows the method on purpose: mypy flags any such assignment
             self.match_event = partial(native.match, self._root)  # type: ignore[method-assign]

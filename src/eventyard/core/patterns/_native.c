@@ -32,6 +32,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -102,8 +103,10 @@ typedef struct {
     PyObject *cond;    /* Condition */
     PyObject *direct;  /* set of rule ids */
     PyObject *groups;  /* dict: Condition -> Group */
+    PyObject *plan;    /* not a Python field: see posting_plan */
     char confirm;      /* a hit is only a candidate: the condition must be evaluated */
     char active;       /* direct or groups is not empty (kept so by compiled.py) */
+    uint64_t plan_generation;
 } PostingObject;
 
 typedef struct {
@@ -199,7 +202,7 @@ static void Node_dealloc(PyObject *self) {
     Node_clear(self);
     Py_TYPE(self)->tp_free(self);
 }
-OBJECT_FIELDS(PostingObject, cond, 3)
+OBJECT_FIELDS(PostingObject, cond, 4)
 OBJECT_FIELDS(GroupObject, direct, 2)
 OBJECT_FIELDS(ConditionObject, truth, 11)
 
@@ -235,6 +238,21 @@ static PyTypeObject NodeType = {
 BASE_TYPE(PostingType, "PostingBase", PostingObject, posting_members)
 BASE_TYPE(GroupType, "GroupBase", GroupObject, group_members)
 BASE_TYPE(ConditionType, "ConditionBase", ConditionObject, condition_members)
+
+/* PyObject_TypeCheck for the hot checks: the index's objects are instances of one Python
+ * subclass of each base type, remembered (with a reference) once seen, so the check is a
+ * pointer comparison rather than a walk of the type's MRO. */
+static PyTypeObject *seen_subtype[7];
+enum { SUB_AFFIXES, SUB_BOUNDS, SUB_RANGES, SUB_CONDITION, SUB_GROUP, SUB_POSTING, SUB_NODE };
+
+static inline int is_a(PyObject *obj, PyTypeObject *base, int which) {
+    PyTypeObject *t = Py_TYPE(obj);
+    if (t == base || t == seen_subtype[which]) return 1;
+    if (!PyType_IsSubtype(t, base)) return 0;
+    Py_INCREF(t);
+    Py_XSETREF(seen_subtype[which], t);
+    return 1;
+}
 
 /* A field as Python sees it: an unset member is an AttributeError there; here it reads
  * as None, which every caller treats as "nothing there". */
@@ -338,6 +356,7 @@ typedef struct {
     PyObject *evaluate;  /* evaluate(cond, subject) -> bool */
     PyObject *subject;   /* the event, as evaluate wants it */
     int native;          /* subject is a parsed event this module can evaluate on */
+    struct TextValues *text;  /* matching JSON text: the values read at each tested path */
 } Match;
 
 /* ------------------------------------------------------------------------------------ */
@@ -443,7 +462,7 @@ static int lookup(Match *m, PyObject *table, PyObject *key) {
  * whose hash (_index.affix_hash, computed here as the text is read) falls on a bit of the
  * filter become strings to look up. */
 static int probe_affixes(Match *m, PyObject *affixes, PyObject *text, int suffix) {
-    if (!PyObject_TypeCheck(affixes, &AffixesType)) {
+    if (!is_a(affixes, &AffixesType, SUB_AFFIXES)) {
         PyErr_SetString(PyExc_TypeError, "affix index of an unexpected type");
         return -1;
     }
@@ -935,10 +954,12 @@ static int evaluate_native(PyObject *cond, PyObject *event) {
 /* ------------------------------------------------------------------------------------ */
 
 static int check_condition(PyObject *cond) {
-    if (PyObject_TypeCheck(cond, &ConditionType)) return 0;
+    if (is_a(cond, &ConditionType, SUB_CONDITION)) return 0;
     PyErr_SetString(PyExc_TypeError, "a branch condition is not a Condition");
     return -1;
 }
+
+static int evaluate_text(Match *m, PyObject *cond);
 
 /* Does ``cond`` hold? 1, 0, or -1 on error; each condition is evaluated once. */
 static int holds(Match *m, PyObject *cond) {
@@ -946,7 +967,8 @@ static int holds(Match *m, PyObject *cond) {
     if (m->memo.keys[i] != NULL) return m->memo.vals[i];
     if (check_condition(cond) < 0) return -1;
     Py_INCREF(cond);
-    int ok = m->native ? evaluate_native(cond, m->subject) : FALLBACK;
+    int ok = m->text != NULL ? evaluate_text(m, cond)
+             : m->native ? evaluate_native(cond, m->subject) : FALLBACK;
     if (ok == FALLBACK) {
         PyObject *out = PyObject_CallFunctionObjArgs(m->evaluate, cond, m->subject, NULL);
         ok = out == NULL ? -1 : PyObject_IsTrue(out);
@@ -1037,6 +1059,38 @@ static int resolve_group(Match *m, PostingObject *p, GroupObject *group, int *co
     return rc;
 }
 
+/* A posting's groups as one tuple (first condition, its truth or None, group, ...), so
+ * that a group whose first condition is known by its hit is ruled out without reading
+ * the condition or the group (with many rules, those reads miss the caches). Rebuilt
+ * after any change to the rules (``changed()`` moves ``generation``); a new reference. */
+static PyObject *posting_plan(PostingObject *p) {
+    if (p->plan != NULL && p->plan_generation == generation) return Py_NewRef(p->plan);
+    PyObject *groups = Py_NewRef(p->groups);
+    PyObject *plan = PyTuple_New(3 * PyDict_GET_SIZE(groups));
+    Py_ssize_t pos = 0, k = 0;
+    PyObject *first, *group;
+    while (plan != NULL && PyDict_Next(groups, &pos, &first, &group)) {
+        if (!is_a(group, &GroupType, SUB_GROUP) || check_condition(first) < 0 ||
+            k + 3 > PyTuple_GET_SIZE(plan)) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "posting group of an unexpected type");
+            Py_CLEAR(plan);
+            break;
+        }
+        PyObject *truth = ((ConditionObject *)first)->truth;
+        PyTuple_SET_ITEM(plan, k++, Py_NewRef(first));
+        PyTuple_SET_ITEM(plan, k++, Py_NewRef(present(truth) ? truth : Py_None));
+        PyTuple_SET_ITEM(plan, k++, Py_NewRef(group));
+    }
+    Py_DECREF(groups);
+    if (plan == NULL) return NULL;
+    if (k != PyTuple_GET_SIZE(plan)) {  /* the dict changed under us: use what was read */
+        if (_PyTuple_Resize(&plan, k) < 0) return NULL;
+    }
+    Py_XSETREF(p->plan, Py_NewRef(plan));
+    p->plan_generation = generation;
+    return plan;
+}
+
 /* The branches on one hit posting. Returns -1 on error. */
 static int resolve_posting(Match *m, PostingObject *p, PyObject *result) {
     int confirm = p->confirm;
@@ -1055,29 +1109,21 @@ static int resolve_posting(Match *m, PostingObject *p, PyObject *result) {
         if (add_ids(result, p->direct) < 0) return -1;
     }
     if (!PyDict_GET_SIZE(p->groups)) return 0;
-    PyObject *groups = Py_NewRef(p->groups);
-    Py_ssize_t pos = 0;
-    PyObject *first, *group;
+    PyObject *plan = posting_plan(p);
+    if (plan == NULL) return -1;
     int rc = 0;
-    while (rc == 0 && PyDict_Next(groups, &pos, &first, &group)) {
-        if (!PyObject_TypeCheck(group, &GroupType)) {
-            PyErr_SetString(PyExc_TypeError, "posting group of an unexpected type");
-            rc = -1;
-            break;
-        }
-        Py_INCREF(first);
-        Py_INCREF(group);
-        ok = holds_or_hit(m, first);
+    for (Py_ssize_t k = 0; rc == 0 && k + 2 < PyTuple_GET_SIZE(plan); k += 3) {
+        PyObject *first = PyTuple_GET_ITEM(plan, k), *truth = PyTuple_GET_ITEM(plan, k + 1);
+        /* holds_or_hit(m, first), its truth read from the plan */
+        ok = truth != Py_None ? table_has(&m->hits, truth) : holds(m, first);
         if (ok < 0) rc = -1;
         else if (ok) {
-            ok = resolve_group(m, p, (GroupObject *)group, &confirm, result);
+            ok = resolve_group(m, p, (GroupObject *)PyTuple_GET_ITEM(plan, k + 2), &confirm, result);
             if (ok < 0) rc = -1;
             else if (ok == 0) rc = 1;  /* stop: the posting's own condition failed */
         }
-        Py_DECREF(first);
-        Py_DECREF(group);
     }
-    Py_DECREF(groups);
+    Py_DECREF(plan);
     return rc < 0 ? -1 : 0;
 }
 
@@ -1089,7 +1135,7 @@ static PyObject *resolve_hits(Match *m) {
         PyObject *posting = m->hits.keys[i];
         if (posting == NULL) continue;
         int rc;
-        if (PyObject_TypeCheck(posting, &PostingType)) {
+        if (is_a(posting, &PostingType, SUB_POSTING)) {
             /* most hits are postings indexed only for their truth: one flag says so */
             if (!((PostingObject *)posting)->active) continue;
             rc = resolve_posting(m, (PostingObject *)posting, result);
@@ -1113,30 +1159,15 @@ static int configured(void) {
 
 /* match(root, event) -> set of rule ids: RuleMatcher.match_event but its rules without
  * an anchor, in one call. */
+static PyObject *match_parsed(NodeObject *root, PyObject *event);
+
 static PyObject *match(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2 || !PyObject_TypeCheck(args[0], &NodeType)) {
         PyErr_SetString(PyExc_TypeError, "match(root: Node, event)");
         return NULL;
     }
     if (!configured()) return NULL;
-    Match m;
-    table_init(&m.hits);
-    m.memo.used = 0;  /* initialised only when there is something to resolve */
-    m.evaluate = py_evaluate;
-    m.subject = args[1];
-    m.native = 1;
-    PyObject *result = NULL;
-    if (walk_event(&m, (NodeObject *)args[0], args[1]) == 0) {
-        if (m.hits.used == 0) {
-            result = PySet_New(NULL);
-        } else {
-            table_init(&m.memo);
-            result = resolve_hits(&m);
-            table_free(&m.memo);
-        }
-    }
-    table_free(&m.hits);
-    return result;
+    return match_parsed((NodeObject *)args[0], args[1]);
 }
 
 /* resolve(hits, evaluate, subject, native) -> set of rule ids matched through the
@@ -1156,6 +1187,7 @@ static PyObject *resolve(PyObject *module, PyObject *const *args, Py_ssize_t nar
     m.evaluate = args[1];
     m.subject = args[2];
     m.native = native;
+    m.text = NULL;
     PyObject *result = NULL;
     if (add_set_of_postings(&m, args[0]) == 0) result = resolve_hits(&m);
     table_free(&m.memo);
@@ -1164,13 +1196,913 @@ static PyObject *resolve(PyObject *module, PyObject *const *args, Py_ssize_t nar
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* Matching JSON text: TextMatcher.match(text) is match(root, orjson.loads(text))        */
+/* ------------------------------------------------------------------------------------ */
+
+/* Parsing a whole ~1 KB event into dicts and strs costs more than matching it. Here the
+ * text is read once, in place: members on no path that some condition names are skipped
+ * (checked, never built), and only the leaves on such paths become Python values, which
+ * are probed in the index (anchored paths) and kept per path for evaluating conditions.
+ *
+ * The text reader accepts only what orjson accepts and reads it the same way. Whatever
+ * it is not sure of, it hands back (BAIL) and the match starts over on
+ * ``orjson.loads(text)``, the parsed-event path, which then decides (its error included):
+ * malformed text of any kind, keys with escapes or dots on a walked object (a dotted key
+ * is a path), a key repeated in a walked object (orjson keeps the last), escaped or
+ * surrogate text in a value that is needed, integers beyond 18 digits, exponents that
+ * overflow, nesting deeper than TEXT_MAX_DEPTH, and a document that is not an object. */
+
+#define BAIL 1
+#define TEXT_MAX_DEPTH 200
+
+typedef struct TextNode TextNode;
+typedef struct {
+    PyObject *key;          /* the str (holds the UTF-8 bytes below) */
+    const char *bytes;
+    Py_ssize_t size;
+    TextNode *child;
+} TextEdge;
+
+struct TextNode {
+    NodeObject *anchor;     /* the index node of this path (strong), or NULL */
+    int slot;               /* the tested path ending here (a PathSpec), or -1 */
+    uint64_t stamp;         /* the last object in which its key was read: duplicates */
+    Py_ssize_t count, cap;
+    TextEdge *edges;
+    int *table;             /* open addressing over edges: index + 1, 0 empty */
+    unsigned mask;
+    PyObject **recent;      /* VALUE_CACHE ASCII strs last read here (strong), or NULL */
+};
+
+/* Most paths take few distinct values (a source, a status, a region): the strs last read
+ * at a node are kept and handed out again for the same bytes, with their hash already
+ * computed, rather than built, hashed and freed for every event. */
+#define VALUE_CACHE 16
+
+static uint64_t text_stamp = 0;
+static PyObject *py_loads;  /* orjson.loads */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *root;         /* the matcher's root Node */
+    PyObject *specs;        /* dict: path -> PathSpec (the paths conditions test) */
+    char dirty;             /* set by the matcher on every change: rebuild before use */
+    TextNode *tree;
+    Py_ssize_t nslots;
+    PyObject **slot_steps;  /* PathSpec.steps of each slot (strong): a condition's key */
+    int *steps_table;       /* open addressing over slot_steps by address: slot + 1 */
+    size_t steps_mask;
+    int busy;               /* a read or a build is under way (another thread may run
+                             * while it allocates): the tree is neither rebuilt nor shared */
+} TextMatcherObject;
+
+static inline unsigned key_hash(const unsigned char *k, Py_ssize_t n) {
+    unsigned h = (unsigned)n * 0x9E3779B1u;
+    if (n) h ^= k[0] * 0x85EBCA6Bu ^ k[n - 1] * 0xC2B2AE35u ^ k[n / 2] * 0x27D4EB2Fu;
+    return h ^ (h >> 15);
+}
+
+static void text_node_free(TextNode *node) {
+    if (node == NULL) return;
+    for (Py_ssize_t i = 0; i < node->count; i++) {
+        Py_XDECREF(node->edges[i].key);
+        text_node_free(node->edges[i].child);
+    }
+    Py_XDECREF((PyObject *)node->anchor);
+    if (node->recent != NULL) {
+        for (int i = 0; i < VALUE_CACHE; i++) Py_XDECREF(node->recent[i]);
+        PyMem_Free(node->recent);
+    }
+    PyMem_Free(node->edges);
+    PyMem_Free(node->table);
+    PyMem_Free(node);
+}
+
+static TextNode *text_node_new(NodeObject *anchor) {
+    TextNode *node = PyMem_Calloc(1, sizeof(TextNode));
+    if (node == NULL) return (TextNode *)PyErr_NoMemory();
+    node->slot = -1;
+    node->anchor = (NodeObject *)Py_XNewRef((PyObject *)anchor);
+    return node;
+}
+
+static TextNode *text_edge_find(TextNode *node, const unsigned char *k, Py_ssize_t n) {
+    if (node->table == NULL) {  /* not finished yet (while building): a linear search */
+        for (Py_ssize_t i = 0; i < node->count; i++) {
+            TextEdge *e = &node->edges[i];
+            if (e->size == n && memcmp(e->bytes, k, (size_t)n) == 0) return e->child;
+        }
+        return NULL;
+    }
+    for (unsigned i = key_hash(k, n) & node->mask;; i = (i + 1) & node->mask) {
+        int at = node->table[i];
+        if (at == 0) return NULL;
+        TextEdge *e = &node->edges[at - 1];
+        if (e->size != n) continue;
+        Py_ssize_t j = 0;
+        while (j < n && e->bytes[j] == (char)k[j]) j++;
+        if (j == n) return e->child;
+    }
+}
+
+/* The child of ``node`` under the str ``key``, created when missing. NULL with an error
+ * set, or NULL without one for a key no UTF-8 text can spell (lone surrogates). */
+static TextNode *text_edge_add(TextNode *node, PyObject *key, NodeObject *anchor) {
+    Py_ssize_t n;
+    const char *bytes = PyUnicode_AsUTF8AndSize(key, &n);
+    if (bytes == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    TextNode *child = text_edge_find(node, (const unsigned char *)bytes, n);
+    if (child != NULL) {
+        if (anchor != NULL && child->anchor == NULL)
+            child->anchor = (NodeObject *)Py_NewRef((PyObject *)anchor);
+        return child;
+    }
+    if (node->count == node->cap) {
+        Py_ssize_t cap = node->cap ? node->cap * 2 : 4;
+        TextEdge *edges = PyMem_Realloc(node->edges, (size_t)cap * sizeof(TextEdge));
+        if (edges == NULL) return (TextNode *)PyErr_NoMemory();
+        node->edges = edges;
+        node->cap = cap;
+    }
+    child = text_node_new(anchor);
+    if (child == NULL) return NULL;
+    TextEdge *e = &node->edges[node->count++];
+    e->key = Py_NewRef(key);
+    e->bytes = bytes;
+    e->size = n;
+    e->child = child;
+    return child;
+}
+
+/* The index tree's nodes under ``anchor``, as text nodes under ``node``. */
+static int text_add_anchors(TextNode *node, NodeObject *anchor, int depth) {
+    if (!present(anchor->children) || !PyDict_Check(anchor->children)) return 0;
+    if (depth > TEXT_MAX_DEPTH) return 0;  /* never reached by an event we read */
+    Py_ssize_t pos = 0;
+    PyObject *key, *child;
+    while (PyDict_Next(anchor->children, &pos, &key, &child)) {
+        if (!PyUnicode_CheckExact(key) || !PyObject_TypeCheck(child, &NodeType)) continue;
+        TextNode *sub = text_edge_add(node, key, (NodeObject *)child);
+        if (sub == NULL) {
+            if (PyErr_Occurred()) return -1;
+            continue;
+        }
+        if (text_add_anchors(sub, (NodeObject *)child, depth + 1) < 0) return -1;
+    }
+    return 0;
+}
+
+static int text_finish(TextNode *node) {
+    if (node->count) {
+        unsigned size = 8;
+        while (size < (unsigned)node->count * 2) size *= 2;
+        node->table = PyMem_Calloc(size, sizeof(int));
+        if (node->table == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        node->mask = size - 1;
+        for (Py_ssize_t i = 0; i < node->count; i++) {
+            TextEdge *e = &node->edges[i];
+            unsigned j = key_hash((const unsigned char *)e->bytes, e->size) & node->mask;
+            while (node->table[j]) j = (j + 1) & node->mask;
+            node->table[j] = (int)i + 1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < node->count; i++)
+        if (text_finish(node->edges[i].child) < 0) return -1;
+    return 0;
+}
+
+static inline size_t steps_index(PyObject *steps, size_t mask) {
+    uint64_t x = (uint64_t)(uintptr_t)steps;
+    return (size_t)(((x >> 4) * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+
+static void text_matcher_drop(TextMatcherObject *tm) {
+    text_node_free(tm->tree);
+    tm->tree = NULL;
+    for (Py_ssize_t i = 0; i < tm->nslots; i++) Py_XDECREF(tm->slot_steps[i]);
+    PyMem_Free(tm->slot_steps);
+    PyMem_Free(tm->steps_table);
+    tm->slot_steps = NULL;
+    tm->steps_table = NULL;
+    tm->nslots = 0;
+}
+
+/* The text tree: the index tree's paths, and every path a condition tests (its slot). */
+static int text_matcher_build(TextMatcherObject *tm) {
+    text_matcher_drop(tm);
+    if (!PyObject_TypeCheck(tm->root, &NodeType) || !PyDict_Check(tm->specs)) {
+        PyErr_SetString(PyExc_TypeError, "TextMatcher(root: Node, specs: dict)");
+        return -1;
+    }
+    TextNode *tree = text_node_new((NodeObject *)tm->root);
+    if (tree == NULL) return -1;
+    tm->tree = tree;
+    if (text_add_anchors(tree, (NodeObject *)tm->root, 0) < 0) return -1;
+    Py_ssize_t n = PyDict_GET_SIZE(tm->specs);
+    tm->slot_steps = PyMem_Calloc((size_t)n + 1, sizeof(PyObject *));
+    size_t size = 8;
+    while (size < (size_t)n * 2) size *= 2;
+    tm->steps_table = PyMem_Calloc(size, sizeof(int));
+    if (tm->slot_steps == NULL || tm->steps_table == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    tm->steps_mask = size - 1;
+    Py_ssize_t pos = 0;
+    PyObject *path, *spec;
+    while (PyDict_Next(tm->specs, &pos, &path, &spec)) {
+        PyObject *steps = PyObject_GetAttrString(spec, "steps");
+        PyObject *reachable = steps ? PyObject_GetAttrString(spec, "reachable") : NULL;
+        int ok = reachable ? PyObject_IsTrue(reachable) : -1;
+        Py_XDECREF(reachable);
+        if (ok < 0 || !PyTuple_Check(path)) {
+            Py_XDECREF(steps);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "path specs keyed by tuples");
+            return -1;
+        }
+        if (!ok || PyTuple_GET_SIZE(path) == 0 || PyTuple_GET_SIZE(path) > TEXT_MAX_DEPTH) {
+            Py_DECREF(steps);  /* never found in an event: the condition decides alone */
+            continue;
+        }
+        TextNode *node = tree;
+        for (Py_ssize_t i = 0; node != NULL && i < PyTuple_GET_SIZE(path); i++) {
+            PyObject *part = PyTuple_GET_ITEM(path, i);
+            node = PyUnicode_CheckExact(part) ? text_edge_add(node, part, NULL) : NULL;
+        }
+        if (node == NULL) {
+            Py_DECREF(steps);
+            if (PyErr_Occurred()) return -1;
+            continue;  /* a part no text spells: no event has a value there */
+        }
+        Py_ssize_t slot = tm->nslots++;
+        node->slot = (int)slot;
+        tm->slot_steps[slot] = steps;  /* the reference is kept */
+        size_t j = steps_index(steps, tm->steps_mask);
+        while (tm->steps_table[j]) j = (j + 1) & tm->steps_mask;
+        tm->steps_table[j] = (int)slot + 1;
+    }
+    if (text_finish(tree) < 0) return -1;
+    tm->dirty = 0;
+    return 0;
+}
+
+/* The slot of a condition's path (by its PathSpec.steps), or -1. */
+static int steps_slot(TextMatcherObject *tm, PyObject *steps) {
+    for (size_t j = steps_index(steps, tm->steps_mask);; j = (j + 1) & tm->steps_mask) {
+        int at = tm->steps_table[j];
+        if (at == 0) return -1;
+        if (tm->slot_steps[at - 1] == steps) return at - 1;
+    }
+}
+
+/* The values read at each slot's path, in one array of linked entries. */
+#define TEXT_INLINE 64
+typedef struct {
+    PyObject *value;  /* strong: a raw value (str, float or atom) */
+    int next;         /* the previous value of the same slot, or -1 */
+} TextValue;
+
+typedef struct TextValues {
+    TextMatcherObject *tm;
+    int *heads;       /* per slot: its last value, or -1 */
+    TextValue *items;
+    int count, cap;
+    int inline_heads[TEXT_INLINE];
+    TextValue inline_items[TEXT_INLINE];
+} TextValues;
+
+static int text_values_init(TextValues *v, TextMatcherObject *tm) {
+    v->tm = tm;
+    v->count = 0;
+    v->cap = TEXT_INLINE;
+    v->items = v->inline_items;
+    v->heads = v->inline_heads;
+    if (tm->nslots > TEXT_INLINE) {
+        v->heads = PyMem_Malloc((size_t)tm->nslots * sizeof(int));
+        if (v->heads == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    memset(v->heads, 0xff, (size_t)(tm->nslots ? tm->nslots : 1) * sizeof(int));
+    return 0;
+}
+
+static void text_values_free(TextValues *v) {
+    for (int i = 0; i < v->count; i++) Py_DECREF(v->items[i].value);
+    if (v->items != v->inline_items) PyMem_Free(v->items);
+    if (v->heads != v->inline_heads) PyMem_Free(v->heads);
+}
+
+static int text_values_add(TextValues *v, int slot, PyObject *value) {
+    if (v->count == v->cap) {
+        int cap = v->cap * 2;
+        TextValue *items = PyMem_Malloc((size_t)cap * sizeof(TextValue));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(items, v->items, (size_t)v->count * sizeof(TextValue));
+        if (v->items != v->inline_items) PyMem_Free(v->items);
+        v->items = items;
+        v->cap = cap;
+    }
+    v->items[v->count].value = Py_NewRef(value);
+    v->items[v->count].next = v->heads[slot];
+    v->heads[slot] = v->count++;
+    return 0;
+}
+
+/* Condition.holds(PathSpec.fetch(event)) on the values read from the text. */
+static int evaluate_text(Match *m, PyObject *cond) {
+    ConditionObject *c = (ConditionObject *)cond;
+    if (!well_formed(c)) {
+        PyErr_SetString(PyExc_TypeError, "condition without its compiled fields");
+        return -1;
+    }
+    if (c->steps == Py_None) return c->negative;  /* no event has a value there */
+    int slot = steps_slot(m->text->tm, c->steps);
+    if (slot < 0) return c->negative;  /* a part no UTF-8 text spells */
+    int found = 0;
+    for (int i = m->text->heads[slot]; i >= 0; i = m->text->items[i].next) {
+        found = 1;
+        if (c->any_leaf) return 1;
+        int rc = holds_for(c, m->text->items[i].value);
+        if (rc) return rc;
+    }
+    return found ? 0 : c->negative;
+}
+
+/* -- the reader ------------------------------------------------------------------------ */
+
+typedef struct {
+    const unsigned char *p, *end;
+    Match *m;
+    TextValues *values;
+    int depth;
+} Reader;
+
+#define STR_NONASCII 1
+#define STR_ESCAPED 2
+
+static inline void skip_ws(Reader *r) {
+    const unsigned char *p = r->p, *end = r->end;
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    r->p = p;
+}
+
+static inline int hex_digit(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* One UTF-8 sequence starting with a byte >= 0x80, as a strict decoder takes it (no
+ * overlong forms, no surrogates, nothing past U+10FFFF): its length, or 0. */
+static inline int utf8_sequence(const unsigned char *p, const unsigned char *end) {
+    unsigned char c = p[0];
+    Py_ssize_t left = end - p;
+    if (c >= 0xC2 && c <= 0xDF) return left >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (left < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && p[1] < 0xA0) return 0;  /* overlong */
+        if (c == 0xED && p[1] > 0x9F) return 0;  /* a surrogate */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (left < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && p[1] < 0x90) return 0;  /* overlong */
+        if (c == 0xF4 && p[1] > 0x8F) return 0;  /* past U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The high bit of each zero byte of ``v`` (exactly: no borrow spills into other bytes). */
+static inline uint64_t zero_bytes(uint64_t v) {
+    return ~(((v & ~HIGHS) + ~HIGHS) | v) & HIGHS;
+}
+
+/* The index of the first byte (in memory order) flagged in ``mask`` (not 0). */
+static inline int first_byte(uint64_t mask) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_clzll(mask) >> 3;
+#else
+    return __builtin_ctzll(mask) >> 3;
+#endif
+}
+
+/* A string at r->p (the opening quote): its bytes between the quotes, and whether it has
+ * non-ASCII text or escapes. 0, or BAIL for anything orjson might read otherwise. */
+static int read_string(Reader *r, const unsigned char **start, Py_ssize_t *size, int *flags) {
+    const unsigned char *p = r->p + 1, *end = r->end;
+    int f = 0;
+    *start = p;
+    for (;;) {
+        while (end - p >= 8) {  /* eight characters at a time, to the first that is special */
+            uint64_t v, special;
+            memcpy(&v, p, 8);
+            special = zero_bytes(v ^ (ONES * '"')) | zero_bytes(v ^ (ONES * '\\')) |
+                      zero_bytes(v & (ONES * 0xE0)) | (v & HIGHS);
+            if (special) {
+                p += first_byte(special);
+                break;
+            }
+            p += 8;
+        }
+        if (p >= end) return BAIL;  /* unterminated */
+        unsigned char c = *p;
+        if (c == '"') break;
+        if (c == '\\') {
+            f |= STR_ESCAPED;
+            if (end - p < 2) return BAIL;
+            c = p[1];
+            if (c == 'u') {
+                if (end - p < 6) return BAIL;
+                int code = 0;
+                for (int k = 2; k < 6; k++) {
+                    int d = hex_digit(p[k]);
+                    if (d < 0) return BAIL;
+                    code = code * 16 + d;
+                }
+                if (code >= 0xD800 && code <= 0xDFFF) return BAIL;  /* pairs: orjson decides */
+                p += 6;
+            } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
+                       c == 'r' || c == 't') {
+                p += 2;
+            } else {
+                return BAIL;
+            }
+        } else if (c < 0x20) {
+            return BAIL;  /* a control character */
+        } else if (c >= 0x80) {
+            int n = utf8_sequence(p, end);
+            if (n == 0) return BAIL;
+            f |= STR_NONASCII;
+            p += n;
+        } else {
+            p++;
+        }
+    }
+    *size = p - *start;
+    *flags = f;
+    r->p = p + 1;
+    return 0;
+}
+
+/* A str of the bytes of a string read by read_string (``flags`` from it). */
+static PyObject *text_str(const unsigned char *start, Py_ssize_t size, int flags) {
+    if (flags & STR_ESCAPED) {
+        /* short escapes and \\uXXXX outside the surrogates (read_string let no other pass) */
+        char stack[256] = {0};
+        char *buf = size <= (Py_ssize_t)sizeof(stack) ? stack : PyMem_Malloc((size_t)size);
+        if (buf == NULL) return PyErr_NoMemory();
+        Py_ssize_t n = 0;
+        for (Py_ssize_t i = 0; i < size;) {
+            unsigned char c = start[i];
+            if (c != '\\') {
+                buf[n++] = (char)c;
+                i++;
+                continue;
+            }
+            c = start[i + 1];
+            if (c == 'u') {
+                int code = 0;
+                for (int k = 2; k < 6; k++) code = code * 16 + hex_digit(start[i + k]);
+                if (code < 0x80) {
+                    buf[n++] = (char)code;
+                } else if (code < 0x800) {
+                    buf[n++] = (char)(0xC0 | (code >> 6));
+                    buf[n++] = (char)(0x80 | (code & 0x3F));
+                } else {
+                    buf[n++] = (char)(0xE0 | (code >> 12));
+                    buf[n++] = (char)(0x80 | ((code >> 6) & 0x3F));
+                    buf[n++] = (char)(0x80 | (code & 0x3F));
+                }
+                i += 6;
+                continue;
+            }
+            buf[n++] = c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ? '\n' : c == 'r' ? '\r'
+                     : c == 't' ? '\t' : (char)c;  /* " \\ / stand for themselves */
+            i += 2;
+        }
+        PyObject *out = PyUnicode_DecodeUTF8(buf, n, "strict");
+        if (buf != stack) PyMem_Free(buf);
+        return out;
+    }
+    if (flags & STR_NONASCII) return PyUnicode_DecodeUTF8((const char *)start, size, "strict");
+    PyObject *out = PyUnicode_New(size, 127);
+    if (out != NULL) memcpy(PyUnicode_1BYTE_DATA(out), start, (size_t)size);
+    return out;
+}
+
+/* A number at r->p, checked as JSON's grammar has it; its value in ``*out`` when
+ * ``want``. BAIL where orjson reads it otherwise (big integers) or refuses it. */
+static int read_number(Reader *r, int want, double *out) {
+    const unsigned char *p = r->p, *end = r->end, *start = p;
+    int negative = 0, fraction = 0, exponent = 0;
+    if (*p == '-') {
+        negative = 1;
+        p++;
+    }
+    if (p >= end) return BAIL;
+    const unsigned char *digits = p;
+    if (*p == '0') {
+        p++;
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < end && *p >= '0' && *p <= '9') p++;
+    } else {
+        return BAIL;
+    }
+    Py_ssize_t int_digits = p - digits;
+    if (p < end && *p == '.') {
+        fraction = 1;
+        p++;
+        const unsigned char *first = p;
+        while (p < end && *p >= '0' && *p <= '9') p++;
+        if (p == first) return BAIL;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        exponent = 1;
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) p++;
+        const unsigned char *first = p;
+        while (p < end && *p >= '0' && *p <= '9') p++;
+        if (p == first) return BAIL;
+    }
+    r->p = p;
+    if (!fraction && !exponent) {
+        if (int_digits > 18) return BAIL;  /* past 64 bits orjson makes floats its own way */
+        if (want) {
+            int64_t v = 0;
+            for (const unsigned char *d = digits; d < p; d++) v = v * 10 + (*d - '0');
+            *out = (double)(negative ? -v : v);  /* "-0" is the int 0, as orjson reads it */
+        }
+        return 0;
+    }
+    if (!want && !exponent && int_digits <= 18) return 0;  /* cannot overflow */
+    char stack[64];
+    Py_ssize_t size = p - start;
+    if (size >= (Py_ssize_t)sizeof(stack)) return BAIL;
+    memcpy(stack, start, (size_t)size);
+    stack[size] = '\0';
+    char *stop;
+    double x = PyOS_string_to_double(stack, &stop, NULL);
+    if (x == -1.0 && PyErr_Occurred()) return -1;
+    if (stop != stack + size || isinf(x)) return BAIL;  /* orjson refuses infinity */
+    *out = x;
+    return 0;
+}
+
+static int read_value(Reader *r, TextNode *node);
+
+/* An object (r->p just past its '{'): members under ``node``'s edges are read, the
+ * others checked and skipped. */
+static int read_object(Reader *r, TextNode *node) {
+    int walk = node != NULL && node->count > 0;
+    uint64_t stamp = ++text_stamp;
+    skip_ws(r);
+    if (r->p < r->end && *r->p == '}') {
+        r->p++;
+        return 0;
+    }
+    for (;;) {
+        if (r->p >= r->end || *r->p != '"') return BAIL;
+        const unsigned char *key;
+        Py_ssize_t size;
+        int flags, rc;
+        if ((rc = read_string(r, &key, &size, &flags)) != 0) return rc;
+        TextNode *child = NULL;
+        if (walk) {
+            /* an escaped key may spell a path's key, a dotted one is a path itself */
+            if (flags & STR_ESCAPED) return BAIL;
+            child = text_edge_find(node, key, size);
+            if (child != NULL) {  /* (the tree's keys have no dot) */
+                if (child->stamp == stamp) return BAIL;  /* a duplicate: the last one wins */
+                child->stamp = stamp;
+            } else {
+                for (Py_ssize_t k = 0; k < size; k++)
+                    if (key[k] == '.') return BAIL;
+            }
+        }
+        skip_ws(r);
+        if (r->p >= r->end || *r->p != ':') return BAIL;
+        r->p++;
+        skip_ws(r);
+        if ((rc = read_value(r, child)) != 0) return rc;
+        skip_ws(r);
+        if (r->p >= r->end) return BAIL;
+        if (*r->p == ',') {
+            r->p++;
+            skip_ws(r);
+            continue;
+        }
+        if (*r->p == '}') {
+            r->p++;
+            return 0;
+        }
+        return BAIL;
+    }
+}
+
+/* A leaf read at ``node``: probed in its index node, kept for its slot. */
+static int text_leaf(Reader *r, TextNode *node, PyObject *item, PyObject *raw, int is_str) {
+    NodeObject *anchor = node->anchor;
+    if (anchor != NULL) {
+        int rc = is_str ? probe_string(r->m, anchor, item) : probe_other(r->m, anchor, item);
+        if (rc < 0) return -1;
+    }
+    if (node->slot >= 0) return text_values_add(r->values, node->slot, raw);
+    return 0;
+}
+
+static inline int wants_leaf(TextNode *node) {
+    if (node == NULL) return 0;
+    if (node->slot >= 0) return 1;
+    NodeObject *a = node->anchor;
+    return a != NULL && (present(a->exact) || a->strings || a->others);
+}
+
+/* Any value at r->p (whitespace skipped), read under ``node`` (NULL: checked, skipped). */
+static int read_value(Reader *r, TextNode *node) {
+    if (r->p >= r->end) return BAIL;
+    unsigned char c = *r->p;
+    int rc;
+    if (c == '"') {
+        const unsigned char *start;
+        Py_ssize_t size;
+        int flags;
+        if ((rc = read_string(r, &start, &size, &flags)) != 0) return rc;
+        if (!wants_leaf(node)) return 0;
+        PyObject *text;
+        if (flags == 0 && size <= 64) {  /* plain ASCII: the node's recent values first */
+            if (node->recent == NULL) {
+                node->recent = PyMem_Calloc(VALUE_CACHE, sizeof(PyObject *));
+                if (node->recent == NULL) return PyErr_NoMemory(), -1;
+            }
+            PyObject **slot = &node->recent[key_hash(start, size) & (VALUE_CACHE - 1)];
+            text = *slot;
+            if (text != NULL && PyUnicode_GET_LENGTH(text) == size &&
+                memcmp(PyUnicode_1BYTE_DATA(text), start, (size_t)size) == 0) {
+                Py_INCREF(text);
+            } else {
+                text = text_str(start, size, flags);
+                if (text == NULL) return -1;
+                Py_XSETREF(*slot, Py_NewRef(text));
+            }
+        } else {
+            text = text_str(start, size, flags);
+            if (text == NULL) return -1;
+        }
+        rc = text_leaf(r, node, text, text, 1);
+        Py_DECREF(text);
+        return rc;
+    }
+    if (c == '{' || c == '[') {
+        if (++r->depth > TEXT_MAX_DEPTH) return BAIL;
+        r->p++;
+        if (c == '{') {
+            rc = read_object(r, node);
+        } else {
+            skip_ws(r);
+            rc = 0;
+            if (r->p < r->end && *r->p == ']') {
+                r->p++;
+            } else {
+                /* arrays, arrays of objects included, are crushed into their parent path */
+                for (;;) {
+                    if ((rc = read_value(r, node)) != 0) break;
+                    skip_ws(r);
+                    if (r->p >= r->end) {
+                        rc = BAIL;
+                        break;
+                    }
+                    if (*r->p == ',') {
+                        r->p++;
+                        skip_ws(r);
+                        continue;
+                    }
+                    if (*r->p == ']') r->p++;
+                    else rc = BAIL;
+                    break;
+                }
+            }
+        }
+        r->depth--;
+        return rc;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        int want = wants_leaf(node);
+        double x = 0.0;
+        if ((rc = read_number(r, want, &x)) != 0 || !want) return rc;
+        PyObject *number = PyFloat_FromDouble(x);
+        if (number == NULL) return -1;
+        rc = text_leaf(r, node, number, number, 0);
+        Py_DECREF(number);
+        return rc;
+    }
+    PyObject *item, *raw;
+    Py_ssize_t left = r->end - r->p;
+    if (c == 't' && left >= 4 && memcmp(r->p, "true", 4) == 0) {
+        r->p += 4;
+        item = Py_True;
+        raw = atom_true;
+    } else if (c == 'f' && left >= 5 && memcmp(r->p, "false", 5) == 0) {
+        r->p += 5;
+        item = Py_False;
+        raw = atom_false;
+    } else if (c == 'n' && left >= 4 && memcmp(r->p, "null", 4) == 0) {
+        r->p += 4;
+        item = Py_None;
+        raw = atom_null;
+    } else {
+        return BAIL;
+    }
+    return wants_leaf(node) ? text_leaf(r, node, item, raw, 0) : 0;
+}
+
+/* The match of a parsed event (``match`` below, without its argument checks). */
+static PyObject *match_parsed(NodeObject *root, PyObject *event) {
+    Match m;
+    table_init(&m.hits);
+    m.memo.used = 0;
+    m.evaluate = py_evaluate;
+    m.subject = event;
+    m.native = 1;
+    m.text = NULL;
+    PyObject *result = NULL;
+    if (walk_event(&m, root, event) == 0) {
+        if (m.hits.used == 0) {
+            result = PySet_New(NULL);
+        } else {
+            table_init(&m.memo);
+            result = resolve_hits(&m);
+            table_free(&m.memo);
+        }
+    }
+    table_free(&m.hits);
+    return result;
+}
+
+/* The match read from ``text`` itself: a set, NULL on error, or Py_None (a new
+ * reference) when the parsed event must decide. */
+static PyObject *match_text(TextMatcherObject *tm, const unsigned char *text, Py_ssize_t size) {
+    TextValues values;
+    if (text_values_init(&values, tm) < 0) return NULL;
+    Match m;
+    table_init(&m.hits);
+    m.memo.used = 0;  /* initialised only when there is something to resolve */
+    m.evaluate = py_evaluate;
+    m.subject = Py_None;
+    m.native = 0;
+    m.text = &values;
+    Reader r = {text, text + size, &m, &values, 0};
+    PyObject *result = NULL;
+    skip_ws(&r);
+    int rc = r.p < r.end && *r.p == '{' ? read_value(&r, tm->tree) : BAIL;
+    if (rc == 0) {
+        skip_ws(&r);
+        if (r.p != r.end) rc = BAIL;  /* content after the document */
+    }
+    if (rc == 0) {
+        if (m.hits.used == 0) {
+            result = PySet_New(NULL);
+        } else {
+            table_init(&m.memo);
+            result = resolve_hits(&m);
+            table_free(&m.memo);
+        }
+    } else if (rc == BAIL) {
+        result = Py_NewRef(Py_None);
+    }
+    table_free(&m.hits);
+    text_values_free(&values);
+    return result;
+}
+
+/* TextMatcher.match(text): the ids of the rules the JSON ``text`` matches. */
+static PyObject *TextMatcher_match(PyObject *self, PyObject *text) {
+    TextMatcherObject *tm = (TextMatcherObject *)self;
+    if (!configured()) return NULL;
+    if (tm->busy) goto parsed;  /* the tree and its per-node marks are in use */
+    if (tm->dirty || tm->tree == NULL) {
+        tm->busy = 1;
+        int rc = text_matcher_build(tm);
+        tm->busy = 0;
+        if (rc < 0) {
+            text_matcher_drop(tm);
+            return NULL;
+        }
+    }
+    const char *bytes = NULL;
+    Py_ssize_t size = 0;
+    if (PyBytes_CheckExact(text)) {
+        bytes = PyBytes_AS_STRING(text);
+        size = PyBytes_GET_SIZE(text);
+    } else if (PyUnicode_CheckExact(text)) {
+        bytes = PyUnicode_AsUTF8AndSize(text, &size);
+        if (bytes == NULL) PyErr_Clear();  /* lone surrogates: orjson words the error */
+    }
+    if (bytes != NULL) {
+        Py_INCREF(text);
+        tm->busy = 1;
+        PyObject *found = match_text(tm, (const unsigned char *)bytes, size);
+        tm->busy = 0;
+        Py_DECREF(text);
+        if (found != Py_None) return found;
+        Py_DECREF(found);
+    }
+parsed:  /* what the reader handed back: the parsed event decides */
+    ;
+    PyObject *event = PyObject_CallOneArg(py_loads, text);
+    if (event == NULL) return NULL;
+    PyObject *root = Py_NewRef(tm->root);
+    PyObject *result = match_parsed((NodeObject *)root, event);
+    Py_DECREF(root);
+    Py_DECREF(event);
+    return result;
+}
+
+static int TextMatcher_traverse(PyObject *self, visitproc visit, void *arg) {
+    Py_VISIT(((TextMatcherObject *)self)->root);
+    Py_VISIT(((TextMatcherObject *)self)->specs);
+    return 0;
+}
+
+static int TextMatcher_clear(PyObject *self) {
+    TextMatcherObject *tm = (TextMatcherObject *)self;
+    text_matcher_drop(tm);
+    Py_CLEAR(tm->root);
+    Py_CLEAR(tm->specs);
+    return 0;
+}
+
+static void TextMatcher_dealloc(PyObject *self) {
+    PyObject_GC_UnTrack(self);
+    TextMatcher_clear(self);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static int TextMatcher_init(PyObject *self, PyObject *args, PyObject *kwargs) {
+    TextMatcherObject *tm = (TextMatcherObject *)self;
+    PyObject *root, *specs;
+    if (!PyArg_ParseTuple(args, "O!O!:TextMatcher", &NodeType, &root, &PyDict_Type, &specs))
+        return -1;
+    text_matcher_drop(tm);
+    Py_XSETREF(tm->root, Py_NewRef(root));
+    Py_XSETREF(tm->specs, Py_NewRef(specs));
+    tm->dirty = 1;
+    return 0;
+}
+
+static PyMemberDef text_matcher_members[] = {
+    {"root", T_OBJECT_EX, offsetof(TextMatcherObject, root), READONLY, NULL},
+    {"specs", T_OBJECT_EX, offsetof(TextMatcherObject, specs), READONLY, NULL},
+    {"dirty", T_BOOL, offsetof(TextMatcherObject, dirty), 0,
+     "set after any change to the rules: the text tree is rebuilt before the next match"},
+    {NULL}};
+
+static PyMethodDef text_matcher_methods[] = {
+    {"match", TextMatcher_match, METH_O,
+     "match(text) -> the ids of the rules the JSON text (bytes or str) matches: what\n"
+     "match(root, orjson.loads(text)) gives, its errors included."},
+    {NULL}};
+
+static PyTypeObject TextMatcherType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "eventyard.core.patterns._native.TextMatcher",
+    .tp_basicsize = sizeof(TextMatcherObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "TextMatcher(root, specs): a matcher's rules applied to JSON text.",
+    .tp_traverse = TextMatcher_traverse,
+    .tp_clear = TextMatcher_clear,
+    .tp_dealloc = TextMatcher_dealloc,
+    .tp_members = text_matcher_members,
+    .tp_methods = text_matcher_methods,
+    .tp_init = TextMatcher_init,
+    .tp_new = PyType_GenericNew,
+};
+
+/* ------------------------------------------------------------------------------------ */
 /* Module                                                                                */
 /* ------------------------------------------------------------------------------------ */
 
 static PyObject *configure(PyObject *module, PyObject *args) {
-    PyObject *take, *descend, *evaluate, *t, *f, *n;
-    if (!PyArg_ParseTuple(args, "OOOOOO:configure", &take, &descend, &evaluate, &t, &f, &n))
+    PyObject *take, *descend, *evaluate, *t, *f, *n, *loads;
+    if (!PyArg_ParseTuple(args, "OOOOOOO:configure", &take, &descend, &evaluate, &t, &f, &n, &loads))
         return NULL;
+    Py_XSETREF(py_loads, Py_NewRef(loads));
     Py_XSETREF(py_take, Py_NewRef(take));
     Py_XSETREF(py_descend, Py_NewRef(descend));
     Py_XSETREF(py_evaluate, Py_NewRef(evaluate));
@@ -1189,7 +2121,7 @@ static PyMethodDef methods[] = {
     {"changed", changed, METH_NOARGS,
      "changed(): the prefix tree of some matcher changed (a child added or removed)."},
     {"configure", configure, METH_VARARGS,
-     "configure(take, descend, evaluate, true, false, null): the Python helpers and atoms."},
+     "configure(take, descend, evaluate, true, false, null, loads): the Python helpers and atoms."},
     {"match", (PyCFunction)(void (*)(void))match, METH_FASTCALL,
      "match(root, event) -> set of the ids of the rules anchored under root that the\n"
      "parsed event matches: walk, index probes, resolution and evaluation in one call."},
@@ -1206,7 +2138,7 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__native(void) {
     PyTypeObject *types[] = {&AffixesType, &BoundsType, &RangesType, &NodeType, &PostingType,
-                             &GroupType, &ConditionType};
+                             &GroupType, &ConditionType, &TextMatcherType};
     if (str_casefold == NULL) {
         str_casefold = PyObject_GetAttrString((PyObject *)&PyUnicode_Type, "casefold");
         if (str_casefold == NULL) return NULL;

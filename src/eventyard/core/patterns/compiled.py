@@ -48,6 +48,16 @@ branches without an anchor (``_match_always``, after the C call). The Python fun
 below (``_walk``, ``_resolve_hits``, ``Condition.holds``) are the same algorithm and the
 fallback (see ``_accel``); the tests run every property against both.
 
+From JSON text (``match_json``), the extension does not parse the event at all: its
+``TextMatcher`` reads the text once, in place, along a tree of the anchored paths and of
+every path a condition tests. Members on no such path are checked (so that malformed
+text is refused as ``orjson.loads`` refuses it) but never built; a value on one becomes a
+Python object only to be probed in its index node and kept for the conditions on its
+path, which step 2 then evaluates on those values. Whatever the reader is not sure to
+read as orjson does (duplicate or dotted keys where it walks, escaped keys, big
+integers, surrogates, very deep nesting, any error) goes back to
+``match_event(orjson.loads(text))``, which is also the pure-Python ``match_json``.
+
 A ``RuleMatcher`` is not safe to change while another thread matches with it; the owner
 serialises changes (or swaps in a new matcher).
 """
@@ -58,6 +68,8 @@ from collections import deque
 from functools import partial
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any, Generic, TypeVar, cast
+
+import orjson
 
 from eventyard.core.patterns._accel import native
 from eventyard.core.patterns._index import BranchKey, Group, Node, Posting
@@ -77,6 +89,7 @@ __all__ = ["RuleMatcher"]
 NATIVE = native is not None  # the C extension is in use (see _accel)
 # The extension caches which child an event key leads to: a change of the tree drops that.
 _tree_changed: Callable[[], None] = native.changed if NATIVE else (lambda: None)
+_TextMatcher: Any = native.TextMatcher if NATIVE else None  # match_json in C
 _REVIEW_EXTRA = 1  # branches re-examined per add, beyond the ones it files
 _MOVE_BELOW = 0.7  # move a branch when the best anchor is this much rarer than its own
 
@@ -117,6 +130,8 @@ class RuleMatcher(Generic[RuleId]):
         self._branches: dict[BranchKey, _Branch[RuleId]] = {}
         self._always: dict[BranchKey, _Branch[RuleId]] = {}  # no anchor: evaluated for every event
         self._review: deque[_Branch[RuleId]] = deque()
+        # JSON text read in place (``match_json``): rebuilt lazily after each change
+        self._text: Any = _TextMatcher(self._root, self._specs) if self.native else None
         self._bind()
 
     # -- rules ---------------------------------------------------------------------------
@@ -194,13 +209,18 @@ class RuleMatcher(Generic[RuleId]):
         self._bind()
 
     def _bind(self) -> None:
-        """With the extension and no branch without an anchor, ``match_event`` is the C
-        function itself (bound to the tree's root): no Python frame per event."""
+        """With the extension and no branch without an anchor, ``match_event`` and
+        ``match_json`` are C functions themselves: no Python frame per event."""
+        if self._text is not None:
+            self._text.dirty = True  # the paths may have changed
+        _tree_changed()  # and the postings' groups: their C plans are made again
         if self.native and not self._always:
             # an instance attribute shadows the method on purpose: mypy flags any such assignment
             self.match_event = partial(native.match, self._root)  # type: ignore[method-assign]
+            self.match_json = self._text.match  # type: ignore[method-assign]
         else:
-            self.__dict__.pop("match_event", None)  # the method below
+            self.__dict__.pop("match_event", None)  # the methods below
+            self.__dict__.pop("match_json", None)
 
     def _intern(self, field: FieldCondition) -> Condition:
         key = (field.path, frozenset(field.matchers))  # OR within a field: order is moot
@@ -372,6 +392,15 @@ class RuleMatcher(Generic[RuleId]):
         if not hits and not self._always:
             return set()
         return self._resolve(hits, _evaluate_event, event, True)
+
+    def match_json(self, text: bytes | str) -> set[RuleId]:
+        """The ids of the rules matching the JSON event ``text``: what
+        ``match_event(orjson.loads(text))`` gives, ``orjson.JSONDecodeError`` included.
+
+        With the extension (and every branch anchored) this is ``_native.TextMatcher``:
+        the text is read in place, only the values on paths some condition names become
+        Python objects, and anything it is not sure of goes back to ``orjson.loads``."""
+        return self.match_event(orjson.loads(text))
 
     def _resolve(self, hits: set[Posting], evaluate: _Evaluate, subject: Any,
                  is_event: bool) -> set[RuleId]:
@@ -549,4 +578,4 @@ def _descend(node: Node, key: Any) -> Node | None:
 
 
 if native is not None:
-    native.configure(_take, _descend, _evaluate_event, TRUE, FALSE, NULL)
+    native.configure(_take, _descend, _evaluate_event, TRUE, FALSE, NULL, orjson.loads)

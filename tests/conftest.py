@@ -21,9 +21,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 from psycopg import sql
 
+from _clients import share_service_models
 from _postgres import Cluster
 from _stores import sqlite_url
 from eventyard.store import Store, open_store
+
+share_service_models()  # one parsed copy of each botocore model for all the tests' clients
 
 BACKENDS = ["sqlite", "postgres"]
 POSTGRES_URL_ENV = "EVENTYARD_TEST_POSTGRES_URL"

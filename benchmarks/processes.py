@@ -93,10 +93,24 @@ def is_loopback(address: str) -> bool:
 
 
 def group_cpu_seconds(pgid: int) -> float:
-    """CPU time used so far by process group ``pgid`` (user + system, incl. reaped children)."""
+    """CPU time used so far by process group ``pgid`` and every live descendant of its
+    leader (user + system, incl. reaped children): ``eventyard serve --workers N`` puts
+    each worker in a process group of its own."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = stat_fields(int(entry))
+            if fields and fields[0] != "Z":
+                parents[int(entry)] = int(fields[1])
+    counted = {pgid, *group_members(pgid)}
+    grew = True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in counted and pid not in counted}
+        counted |= found
+        grew = bool(found)
     ticks = 0
-    for pid in [pgid, *group_members(pgid)]:
+    for pid in counted:
         fields = stat_fields(pid)
-        if fields and int(fields[2]) == pgid:
+        if fields:
             ticks += sum(int(f) for f in fields[11:15])
     return ticks / os.sysconf("SC_CLK_TCK")

@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _versions(systems: list[str], peers_error: str | None) -> str:
     parts = []
-    if "eventyard" in systems:
+    if any(s.startswith("eventyard") for s in systems):
         found = harness.package_versions(Path(sys.prefix) / "bin" / "python", ["eventyard"])
         parts.append(f"eventyard {found.get('eventyard', '?')}")
     if not peers_error and any(s in PEERS for s in systems):

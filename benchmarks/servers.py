@@ -182,7 +182,10 @@ class Server:
 
 
 class EventyardServer(Server):
+    """One server process (``--workers 1``); ``eventyard-w2`` is the same with two."""
+
     name = "eventyard"
+    workers = 1
 
     @property
     def store_url(self) -> str:
@@ -190,7 +193,12 @@ class EventyardServer(Server):
 
     def command(self, port: int) -> list[str]:
         return [str(EVENTYARD_BIN), "serve", "--host", LOOPBACK, "--port", str(port),
-                "--store", self.store_url, "--log-level", "warning"]
+                "--store", self.store_url, "--log-level", "warning", "--workers", str(self.workers)]
+
+
+class EventyardTwoWorkers(EventyardServer):
+    name = "eventyard-w2"
+    workers = 2
 
 
 class MotoServer(Server):
@@ -236,6 +244,6 @@ class MinistackServer(Server):
 
 
 SERVERS: dict[str, type[Server]] = {
-    cls.name: cls for cls in (EventyardServer, MotoServer, MinistackServer)
+    cls.name: cls for cls in (EventyardServer, EventyardTwoWorkers, MotoServer, MinistackServer)
 }
 PEERS = ("moto", "ministack")

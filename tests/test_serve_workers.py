@@ -111,9 +111,19 @@ def test_a_killed_worker_is_replaced(group):
             p.close()
 
 
-def test_a_second_server_on_the_same_sqlite_file_is_refused(group, tmp_path):
-    if not group.store_url.startswith("sqlite:"):
-        pytest.skip("several servers share one PostgreSQL store")
+def test_a_second_server_is_refused_on_sqlite_and_joins_as_a_node_on_postgres(group, tmp_path):
+    if not group.store_url.startswith("sqlite:"):  # PostgreSQL: any number of servers share a store
+        second = ServerProcess(group.store_url, log_path=tmp_path / "second.log", extra_args=["--workers", "1"])
+        second.start()
+        try:
+            sqs = client("sqs", second.url)
+            url = sqs.create_queue(QueueName="second-node")["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody="via the second server")
+            got = client("sqs", group.url).receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
+            assert [m["Body"] for m in got] == ["via the second server"]
+        finally:
+            second.stop()
+        return
     out = subprocess.run([EVENTYARD, "serve", "--port", "0", "--store", group.store_url, "--workers", "2"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2

@@ -316,7 +316,7 @@ class Sqs(Workload):
             estimate = deep / send["rate"] if send["rate"] else float("inf")
             preload_seconds = None
             t0 = time.monotonic()
-            if ctx.system == "eventyard" and ctx.store_url:
+            if ctx.system.startswith("eventyard") and ctx.store_url:
                 log(f"[{ctx.system}] {kind}: preloading {deep:,} messages through the store")
                 _preload_store(ctx.store_url, deep_arn, fifo, deep, params)
                 preload_seconds = time.monotonic() - t0

@@ -159,8 +159,30 @@ def _ticks(fields: list[str], children: bool) -> int:
     return sum(int(f) for f in fields[11:15 if children else 13])
 
 
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _forked_workers(pid: int) -> list[int]:
+    """``eventyard serve --workers N``'s workers: children forked from the server, so with
+    its command line; they are the server, not function processes."""
+    own = _cmdline(pid)
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = stat_fields(int(entry))
+            if fields and int(fields[1]) == pid and fields[0] != "Z" and _cmdline(int(entry)) == own:
+                found.append(int(entry))
+    return found
+
+
 def process_cpu(pid: int | None) -> tuple[float, float] | None:
-    """The server process's own user + system seconds, and those of the children it reaped."""
+    """The server's own user + system seconds (its forked workers' included), and those of
+    the children it reaped."""
     if pid is None:
         return None
     fields = stat_fields(pid)
@@ -168,7 +190,13 @@ def process_cpu(pid: int | None) -> tuple[float, float] | None:
         return None
     tick = os.sysconf("SC_CLK_TCK")
     own = _ticks(fields, children=False)
-    return own / tick, (_ticks(fields, children=True) - own) / tick
+    reaped = _ticks(fields, children=True) - own
+    for worker in _forked_workers(pid):
+        worker_fields = stat_fields(worker)
+        if worker_fields:
+            own += _ticks(worker_fields, children=False)
+            reaped += _ticks(worker_fields, children=True) - _ticks(worker_fields, children=False)
+    return own / tick, reaped / tick
 
 
 def descendants_cpu(pid: int | None) -> float | None:
@@ -184,8 +212,11 @@ def descendants_cpu(pid: int | None) -> float | None:
             if fields:
                 parents[int(entry)] = int(fields[1])
                 stats[int(entry)] = fields
+    workers = set(_forked_workers(pid))
     total = 0
     for child, fields in stats.items():
+        if child in workers:
+            continue
         ancestor = parents.get(child)
         while ancestor and ancestor != pid:
             ancestor = parents.get(ancestor)

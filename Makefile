@@ -31,10 +31,12 @@ test-tools:
 
 # One throwaway PostgreSQL cluster for the whole run, shared by 4 pytest workers (most
 # tests wait on servers, timers and sockets, so 4 workers overlap well on 2 cores);
-# a module's tests stay on one worker so its servers start once per backend.
+# a module's tests stay on one worker so its servers start once per backend. Modules are
+# handed out in collection order (tests/conftest.py puts the longest first), not by their
+# number of tests, which left the one-test Terraform modules of minutes to the very end.
 TEST_WORKERS ?= 4
 test: install-dev postgres test-tools
-	scripts/pg-cluster run -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+	scripts/pg-cluster run -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # Light and dark screenshots of the console's main pages, written to docs/screenshots/console/
 screenshots: install-dev test-tools

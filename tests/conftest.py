@@ -176,8 +176,9 @@ def restartable_server(store_url: str, tmp_path: Path) -> Iterator[Any]:
 
 # -- order: the longest modules first ---------------------------------------------------
 # `make test` runs modules whole on each of its workers (--dist loadscope) in collection
-# order; a module of minutes collected last (Terraform is under tests/, after services/)
-# left the other workers idle at the end. Measured on a full run; a module not named here
+# order (--no-loadscope-reorder: xdist would otherwise sort them by their number of tests);
+# a module of minutes handed out last (Terraform: one test each) left the other workers
+# idle at the end. Measured on a full run; a module not named here
 # keeps its place after these.
 LONGEST_FIRST = (
     "tests/test_terraform.py", "tests/test_terraform_postgres.py",

@@ -2,6 +2,7 @@
 resource policies (SQS queue policies, SNS topic policies, EventBridge bus policies).
 
     parse_policy(text) -> Policy           lenient; Policy.problems lists what is wrong
+    stored_policy(text) -> Policy | None   the same, cached per text, None where it does not parse
     evaluate(policy, AccessRequest)        -> Decision (EXPLICIT_DENY | ALLOW | IMPLICIT_DENY)
     authorize(policy, request, owner=...)  the owner needs no Allow; others do; Deny wins
     decide(request, PoliciesInForce)       AWS's whole evaluation logic for an IAM identity
@@ -22,6 +23,7 @@ from eventyard.core.policies.document import (
     PrincipalSet,
     Statement,
     parse_policy,
+    stored_policy,
 )
 from eventyard.core.policies.evaluate import (
     AccessRequest,
@@ -58,6 +60,7 @@ __all__ = [
     "known_operator",
     "one_or_many",
     "parse_policy",
+    "stored_policy",
     "principal_grant",
     "root_arn",
     "statement_matches",

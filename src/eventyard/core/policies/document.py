@@ -11,6 +11,7 @@ services that validate with it.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -182,3 +183,13 @@ def _statement(item: Any, problems: list[str], identity: bool = False) -> Statem
             conditions = parsed
     return Statement(effect, sid, principal, not_principal, actions, not_actions, resources, not_resources,
                      conditions, usable)
+
+
+@lru_cache(maxsize=4096)
+def stored_policy(text: str, identity: bool = False) -> Policy | None:
+    """A policy kept by a service (a queue's, a topic's, a function's...), parsed once per
+    text; ``None`` where the text is not a policy (such a policy grants nothing)."""
+    try:
+        return parse_policy(text, identity=identity)
+    except PolicyError:
+        return None

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable
 
 import structlog
@@ -110,16 +109,9 @@ _DENIALS: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 
 
-@lru_cache(maxsize=2048)
-def _parsed(text: str, identity: bool) -> policies.Policy | None:
-    try:
-        return policies.parse_policy(text, identity=identity)
-    except policies.PolicyError:
-        return None
-
 
 def _policies(texts: tuple[str, ...] | list[str]) -> tuple[policies.Policy, ...]:
-    return tuple(p for p in (_parsed(t, True) for t in texts) if p is not None)
+    return tuple(p for p in (policies.stored_policy(t, True) for t in texts) if p is not None)
 
 
 class Enforcer:
@@ -177,14 +169,15 @@ class Enforcer:
                resources: list[ResourceFacts]) -> None:
         session_text = getattr(ctx, "session_policy", None)
         in_force_identity = _policies(identity.identity_policies)
-        boundary = _parsed(identity.boundary, True) if identity.boundary else None
-        session = _parsed(session_text, True) if session_text else None
+        boundary = policies.stored_policy(identity.boundary, True) if identity.boundary else None
+        session = policies.stored_policy(session_text, True) if session_text else None
         for facts in resources:
             request = policies.AccessRequest(identity.principal, access.action, facts.arn,
                                              request_context(ctx, access, facts))
             in_force = PoliciesInForce(
                 resource_owner=facts.owner or ctx.account, identity=in_force_identity,
-                resource=_parsed(facts.policy, False) if facts.policy else None, boundary=boundary, session=session)
+                resource=policies.stored_policy(facts.policy) if facts.policy else None,
+                boundary=boundary, session=session)
             verdict = decide(request, in_force, policy_admin=access.action.lower() in POLICY_ADMIN)
             if not verdict.allowed:
                 self._count(service, "deny")

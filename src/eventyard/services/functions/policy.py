@@ -14,7 +14,6 @@ qualifier it is invoked by, each speaking of the resource it is attached to.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -37,17 +36,10 @@ def policy_text(doc: dict[str, Any], qualifier: str | None) -> str | None:
     return orjson.dumps({"Version": "2012-10-17", "Statement": statements}).decode()
 
 
-@lru_cache(maxsize=1024)
-def _parsed(text: str) -> policies.Policy | None:
-    try:
-        return policies.parse_policy(text)
-    except policies.PolicyError:
-        return None
-
 
 def function_policy(doc: dict[str, Any], qualifier: str | None) -> policies.Policy | None:
     text = policy_text(doc, qualifier)
-    return None if text is None else _parsed(text)
+    return None if text is None else policies.stored_policy(text)
 
 
 def decision(doc: dict[str, Any], ref: FunctionRef, request: policies.AccessRequest) -> policies.Decision:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any, NoReturn, TypeVar
 
 from eventyard.core import clock, policies
@@ -67,13 +66,6 @@ def not_found() -> ServiceError:
 def _seconds(ms: int | None) -> float | None:
     return None if ms is None else ms / 1000
 
-
-@lru_cache(maxsize=1024)
-def _parsed_policy(text: str) -> policies.Policy | None:
-    try:
-        return policies.parse_policy(text)
-    except policies.PolicyError:
-        return None
 
 
 def _principal_arn(ctx: RequestContext) -> str:
@@ -169,7 +161,7 @@ class SecretsManagerService:
         action = f"secretsmanager:{operation}"
         principal = policies.Principal(account=ctx.account, arn=_principal_arn(ctx))
         request = policies.AccessRequest(principal, action, record.arn)
-        parsed = _parsed_policy(record.policy) if record.policy else None
+        parsed = policies.stored_policy(record.policy) if record.policy else None
         if policies.authorize(parsed, request, owner=record.account_id, policy_admin=operation in _POLICY_ADMIN):
             return
         explicit = parsed is not None and policies.evaluate(parsed, request) is policies.Decision.EXPLICIT_DENY

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from eventyard.core import arns, policies
@@ -73,13 +72,6 @@ def default_policy(topic_arn: str, account: str) -> str:
 _POLICY_ADMIN = frozenset({"SetTopicAttributes", "AddPermission", "RemovePermission"})
 
 
-@lru_cache(maxsize=1024)
-def _parsed(text: str) -> policies.Policy | None:
-    try:
-        return policies.parse_policy(text)
-    except policies.PolicyError:
-        return None
-
 
 def topic_allows(topic: TopicRecord, caller: str, action: str, principal_arn: str | None = None) -> bool:
     """Whether ``caller``'s account (``principal_arn``: the user or role session that
@@ -89,7 +81,8 @@ def topic_allows(topic: TopicRecord, caller: str, action: str, principal_arn: st
     condition holds for no direct call of another account."""
     text = topic.attributes.get("Policy") or default_policy(topic.arn, topic.account_id)
     request = policies.AccessRequest(policies.Principal.of_arn(caller, principal_arn), f"SNS:{action}", topic.arn)
-    return policies.authorize(_parsed(text), request, owner=topic.account_id, policy_admin=action in _POLICY_ADMIN)
+    return policies.authorize(policies.stored_policy(text), request, owner=topic.account_id,
+                              policy_admin=action in _POLICY_ADMIN)
 
 
 def check_owner(caller: str, action: str, arn: str) -> None:

@@ -9,7 +9,6 @@ the following actions", SQS developer guide). A denied call answers ``AccessDeni
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 from eventyard.core import policies
 from eventyard.core.errors import ServiceError
@@ -27,13 +26,6 @@ _PERMISSION = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteM
 _POLICY_ADMIN = frozenset({"SetQueueAttributes", "AddPermission", "RemovePermission"})
 
 
-@lru_cache(maxsize=1024)
-def _parsed(text: str) -> policies.Policy | None:
-    try:
-        return policies.parse_policy(text)
-    except policies.PolicyError:
-        return None
-
 
 def allows(ctx: RequestContext, queue: QueueRecord, operation: str | None) -> bool:
     if ctx.account == queue.account_id and operation is None:
@@ -47,7 +39,7 @@ def allows(ctx: RequestContext, queue: QueueRecord, operation: str | None) -> bo
     # the signer itself (a user or role session in --auth iam): a policy may name it
     principal = policies.Principal.of_arn(ctx.account, ctx.principal_arn)
     request = policies.AccessRequest(principal, action, queue.arn)
-    return policies.authorize(_parsed(text), request, owner=queue.account_id,
+    return policies.authorize(policies.stored_policy(text), request, owner=queue.account_id,
                               policy_admin=operation in _POLICY_ADMIN)
 
 
@@ -77,4 +69,4 @@ def delivery_allowed(queue: QueueRecord, sender_account: str, via: tuple[str, st
     service, source_arn = via
     request = policies.AccessRequest(policies.Principal.of_service(service), "sqs:SendMessage", queue.arn,
                                      {"aws:SourceArn": source_arn, "aws:SourceAccount": sender_account})
-    return policies.evaluate(_parsed(text), request) is policies.Decision.ALLOW
+    return policies.evaluate(policies.stored_policy(text), request) is policies.Decision.ALLOW

@@ -119,7 +119,6 @@ class FunctionUrls:
             return UrlResponse(502, b"Internal Server Error", [("Content-Type", "text/plain")])
         return _response(result.payload)
 
-
     async def _allowed(self, request: UrlRequest, ref: FunctionRef, doc: dict[str, Any]) -> bool:
         """Whether the signer of an AWS_IAM URL request may ``lambda:InvokeFunctionUrl``."""
         caller = request.caller
